@@ -1,0 +1,61 @@
+// ESLint with type-checked rules for every workspace. The rules the foundation issue names:
+// no floating promises, exhaustive switches, no import cycles, no deep imports into another
+// package's src.
+import js from '@eslint/js';
+import importX from 'eslint-plugin-import-x';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  {
+    ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'docs/**', 'tmp/**', '**/*.js', '**/*.cjs', '**/*.mjs'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver': { node: true },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/no-unnecessary-condition': ['error', { allowConstantLoopConditions: true }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^@keystream/[^/]+/',
+              message: 'Import another package through its public entry point (@keystream/<name>), never its files.',
+            },
+            {
+              regex: '^(\\.\\./)+(packages|services)/',
+              message: 'Import another package by its name, not by a relative path into its sources.',
+            },
+            {
+              regex: '^(\\.\\./){2,}[a-z-]+/src/',
+              message: 'Import another package by its name, not by a relative path into its sources.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.spec.ts', 'test/**/*.ts'],
+    rules: {
+      // chai's expect(x).to.be.true style is a property access, not an unused expression.
+      '@typescript-eslint/no-unused-expressions': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+);

@@ -1,0 +1,107 @@
+/**
+ * The one error type of keystream. Every failure a caller can see carries a gRPC canonical code;
+ * the HTTP status, the JSON body and the WebSocket error frame are derived from it at the edge.
+ */
+
+/** gRPC canonical status codes (google.rpc.Code), by name. */
+export const STATUS_CODES = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  DATA_LOSS: 15,
+  UNAUTHENTICATED: 16,
+} as const;
+
+/** A gRPC canonical status name. */
+export type StatusCode = Exclude<keyof typeof STATUS_CODES, 'OK'>;
+
+/** HTTP status for each code, as google.rpc's HTTP mapping states it. */
+export const HTTP_STATUS_BY_CODE: Readonly<Record<StatusCode, number>> = {
+  CANCELLED: 499,
+  UNKNOWN: 500,
+  INVALID_ARGUMENT: 400,
+  DEADLINE_EXCEEDED: 504,
+  NOT_FOUND: 404,
+  ALREADY_EXISTS: 409,
+  PERMISSION_DENIED: 403,
+  RESOURCE_EXHAUSTED: 429,
+  FAILED_PRECONDITION: 400,
+  ABORTED: 409,
+  OUT_OF_RANGE: 400,
+  UNIMPLEMENTED: 501,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+  DATA_LOSS: 500,
+  UNAUTHENTICATED: 401,
+};
+
+/** A structured detail attached to an error (google.rpc.BadRequest-style field violation, etc.). */
+export interface ErrorDetail {
+  readonly '@type': string;
+  readonly [key: string]: unknown;
+}
+
+/** Field violations, in the shape of google.rpc.BadRequest. */
+export interface FieldViolation {
+  /** The offending field path, lowerCamelCase, dotted, with indexes: `roleBinding.scopeParams[0].name`. */
+  readonly field: string;
+  readonly description: string;
+}
+
+/** The JSON error body every edge returns: `{"error": {...}}`. */
+export interface ErrorBody {
+  readonly error: {
+    readonly code: number;
+    readonly status: StatusCode;
+    readonly message: string;
+    readonly details: readonly ErrorDetail[];
+  };
+}
+
+export class KeystreamError extends Error {
+  override readonly name = 'KeystreamError';
+
+  constructor(
+    readonly code: StatusCode,
+    message: string,
+    readonly details: readonly ErrorDetail[] = [],
+    options?: { readonly cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** INVALID_ARGUMENT for one or more fields, with a BadRequest detail listing them. */
+  static invalidArgument(violations: readonly FieldViolation[]): KeystreamError {
+    const message = violations.map((violation) => `${violation.field}: ${violation.description}`).join('; ');
+    return new KeystreamError('INVALID_ARGUMENT', message, [
+      { '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: violations },
+    ]);
+  }
+
+  /** The HTTP status this error is answered with. */
+  get httpStatus(): number {
+    return HTTP_STATUS_BY_CODE[this.code];
+  }
+
+  /** The JSON body of the error (never a stack trace). */
+  toBody(): ErrorBody {
+    return { error: { code: this.httpStatus, status: this.code, message: this.message, details: this.details } };
+  }
+}
+
+/** True when the value is a KeystreamError (also across package copies). */
+export function isKeystreamError(value: unknown): value is KeystreamError {
+  return value instanceof KeystreamError;
+}

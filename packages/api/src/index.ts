@@ -1,0 +1,19 @@
+/**
+ * @keystream/api — the iam.edgelq.com v1 contract as data.
+ */
+export { SPEC_MODEL } from './generated/specModel.js';
+export * as schemas from './generated/schemas.js';
+export { MESSAGE_SCHEMAS, ENUM_SCHEMAS } from './generated/schemas.js';
+export type { SpecEnum, SpecField, SpecMessage, SpecMethod, SpecModel, SpecResource, SpecRoute } from './codegen/specParser.js';
+export { HTTP_STATUS_BY_CODE, KeystreamError, STATUS_CODES, isKeystreamError } from './errors/keystreamError.js';
+export type { ErrorBody, ErrorDetail, FieldViolation, StatusCode } from './errors/keystreamError.js';
+export { METHODS, methodByName } from './methods/methodTable.js';
+export type { BodyRule, MethodDescriptor, MethodKind, RouteDescriptor, StandardVerb } from './methods/methodTable.js';
+export { allEnumDescriptors, allMessageDescriptors, enumDescriptor, messageDescriptor } from './registry/messageRegistry.js';
+export type { EnumDescriptor, FieldDescriptor, FieldValueType, MessageDescriptor, ScalarKind } from './registry/messageRegistry.js';
+export { RESOURCES, resourceByKind } from './resources/resourceRegistry.js';
+export type { DefinedView, IdGeneration, NamePattern, NamePatternSegment, ResourceDescriptor } from './resources/resourceDescriptor.js';
+export { matchPathTemplate, parsePathTemplate, splitRequestPath } from './routes/pathTemplate.js';
+export type { PathTemplate, TemplateSegment, TemplateVariable } from './routes/pathTemplate.js';
+export { decodeMessage, encodeMessage, toInternalPath, toProtoPath } from './wire/wireCodec.js';
+export type { JsonValue, MessageName, MessageOf } from './wire/wireCodec.js';

@@ -1,0 +1,131 @@
+/**
+ * The method table: every RPC of the reference with its request and response schemas, REST
+ * bindings, required permission and kind. Built from the generated spec model; nothing here is
+ * typed per method.
+ */
+import type { z } from 'zod';
+import type { SpecRoute } from '../codegen/specParser.js';
+import { MESSAGE_SCHEMAS } from '../generated/schemas.js';
+import { SPEC_MODEL } from '../generated/specModel.js';
+import { parsePathTemplate, type PathTemplate } from '../routes/pathTemplate.js';
+
+/** Reads change nothing, writes append events, streams keep the response open. */
+export type MethodKind = 'read' | 'write' | 'stream';
+
+/** The standard methods every resource may have. */
+export type StandardVerb = 'get' | 'batchGet' | 'list' | 'watch' | 'watchMany' | 'create' | 'update' | 'delete';
+
+/**
+ * Where a route's request fields come from besides the path:
+ * `field` — the JSON body is that request field, the rest are query parameters;
+ * `whole` — the JSON body is the whole request (path variables override it);
+ * `none` — query parameters only (GET and DELETE).
+ */
+export type BodyRule = { readonly kind: 'field'; readonly fieldPath: string } | { readonly kind: 'whole' } | { readonly kind: 'none' };
+
+export interface RouteDescriptor {
+  readonly httpMethod: SpecRoute['verb'];
+  readonly template: PathTemplate;
+  readonly body: BodyRule;
+  /** True for the first binding the reference lists (the proto's main binding). */
+  readonly primary: boolean;
+}
+
+export interface MethodDescriptor {
+  readonly name: string;
+  /** The resource kind whose section defines the method, or undefined for the shared methods. */
+  readonly resource?: string;
+  readonly requestType: string;
+  readonly responseType: string;
+  readonly requestSchema: z.ZodType;
+  readonly responseSchema: z.ZodType;
+  /**
+   * The permission the reference requires, or undefined for the two shared methods it lists none
+   * for (GetPrincipal, WatchPrincipalUpdates: service-to-service calls, see docs/decisions.md).
+   */
+  readonly permission?: string;
+  readonly routes: readonly RouteDescriptor[];
+  readonly kind: MethodKind;
+  readonly standard?: StandardVerb;
+}
+
+const READ_PREFIXES = ['Get', 'BatchGet', 'List', 'Search', 'Check', 'Is'] as const;
+
+function methodKind(name: string): MethodKind {
+  if (name.startsWith('Watch')) return 'stream';
+  return READ_PREFIXES.some((prefix) => name.startsWith(prefix)) ? 'read' : 'write';
+}
+
+function bodyRule(route: SpecRoute): BodyRule {
+  if (route.body === '*') return { kind: 'whole' };
+  if (route.body !== undefined) return { kind: 'field', fieldPath: route.body };
+  // ARCHITECTURE.md §4: GET and DELETE take query parameters only; any other verb that names no
+  // body carries the whole request as its body.
+  return route.verb === 'GET' || route.verb === 'DELETE' ? { kind: 'none' } : { kind: 'whole' };
+}
+
+function collectionOf(kind: string): { singular: string; plural: string } | undefined {
+  const resource = SPEC_MODEL.resources.find((candidate) => candidate.name === kind);
+  const pattern = resource?.namePatterns[0];
+  if (pattern === undefined) return undefined;
+  const segments = pattern.split('/');
+  const collection = segments[segments.length - 2] as string;
+  return { singular: kind, plural: collection.charAt(0).toUpperCase() + collection.slice(1) };
+}
+
+function standardVerb(name: string, resource: string | undefined): StandardVerb | undefined {
+  if (resource === undefined) return undefined;
+  const names = collectionOf(resource);
+  if (names === undefined) return undefined;
+  const { singular, plural } = names;
+  const table: Record<string, StandardVerb> = {
+    [`Get${singular}`]: 'get',
+    [`BatchGet${plural}`]: 'batchGet',
+    [`List${plural}`]: 'list',
+    [`Watch${singular}`]: 'watch',
+    [`Watch${plural}`]: 'watchMany',
+    [`Create${singular}`]: 'create',
+    [`Update${singular}`]: 'update',
+    [`Delete${singular}`]: 'delete',
+  };
+  return table[name];
+}
+
+function schemaOf(messageName: string): z.ZodType {
+  const schema = (MESSAGE_SCHEMAS as Readonly<Record<string, z.ZodType>>)[messageName];
+  if (schema === undefined) throw new Error(`no schema for message ${messageName}`);
+  return schema;
+}
+
+/** Every method of the contract, in the reference's order. */
+export const METHODS: readonly MethodDescriptor[] = SPEC_MODEL.methods.map((method) => {
+  const resource = method.section === 'shared' ? undefined : method.section;
+  const standard = standardVerb(method.name, resource);
+  const permission = method.permissions[0];
+  return {
+    name: method.name,
+    ...(resource === undefined ? {} : { resource }),
+    requestType: method.requestType,
+    responseType: method.responseType,
+    requestSchema: schemaOf(method.requestType),
+    responseSchema: schemaOf(method.responseType),
+    ...(permission === undefined ? {} : { permission }),
+    routes: method.routes.map((route, index) => ({
+      httpMethod: route.verb,
+      template: parsePathTemplate(route.path),
+      body: bodyRule(route),
+      primary: index === 0,
+    })),
+    kind: methodKind(method.name),
+    ...(standard === undefined ? {} : { standard }),
+  };
+});
+
+const methodsByName = new Map(METHODS.map((method) => [method.name, method]));
+
+/** The method named so; throws for a name the contract does not have. */
+export function methodByName(name: string): MethodDescriptor {
+  const method = methodsByName.get(name);
+  if (!method) throw new Error(`unknown method ${name}`);
+  return method;
+}

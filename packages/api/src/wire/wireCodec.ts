@@ -1,0 +1,235 @@
+/**
+ * The JSON wire format (ARCHITECTURE.md §4, the protobuf JSON mapping) ⇄ keystream's internal form.
+ *
+ * Out: lowerCamelCase names, int64 as decimal strings, FieldMask as one comma-separated string of
+ * paths, enums by name, absent fields omitted.
+ * In: lowerCamelCase or snake_case names, int64 as string or number, enums by name or number,
+ * FieldMask as a string (or a list of paths), `null` meaning "not set". Anything else is an
+ * INVALID_ARGUMENT that names the field, and nothing is half-decoded: a request either decodes
+ * whole or fails.
+ */
+import type { z } from 'zod';
+import { KeystreamError, type FieldViolation } from '../errors/keystreamError.js';
+import { MESSAGE_SCHEMAS } from '../generated/schemas.js';
+import {
+  enumDescriptor,
+  messageDescriptor,
+  type FieldDescriptor,
+  type FieldValueType,
+  type MessageDescriptor,
+} from '../registry/messageRegistry.js';
+
+/** Name of a message of the contract. */
+export type MessageName = keyof typeof MESSAGE_SCHEMAS;
+
+/** Internal form of a message of the contract. */
+export type MessageOf<Name extends MessageName> = z.infer<(typeof MESSAGE_SCHEMAS)[Name]>;
+
+/** A JSON value as parsed by JSON.parse. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+type JsonObject = { [key: string]: JsonValue };
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** snake_case path segment → lowerCamelCase. */
+function camelSegment(segment: string): string {
+  return segment.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
+}
+
+/** lowerCamelCase path segment → snake_case. */
+function snakeSegment(segment: string): string {
+  return segment.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+/** Renders a field path the way errors show it: `roleBinding.scopeParams[0].name`. */
+function joinPath(parent: string, child: string | number): string {
+  if (typeof child === 'number') return `${parent}[${child}]`;
+  return parent === '' ? child : `${parent}.${child}`;
+}
+
+class Decoder {
+  readonly violations: FieldViolation[] = [];
+
+  fail(field: string, description: string): undefined {
+    this.violations.push({ field: field === '' ? '(request)' : field, description });
+    return undefined;
+  }
+
+  message(descriptor: MessageDescriptor, input: unknown, path: string): Record<string, unknown> | undefined {
+    if (!isPlainObject(input)) { this.fail(path, `expected a JSON object for ${descriptor.name}, got ${describe(input)}`); return; }
+    const output: Record<string, unknown> = {};
+    const seen = new Map<string, string>();
+    for (const [key, value] of Object.entries(input)) {
+      const field = descriptor.field(key);
+      const fieldPath = joinPath(path, field?.jsonName ?? key);
+      if (!field) {
+        const known = descriptor.fields.map((candidate) => candidate.jsonName).join(', ');
+        this.fail(fieldPath, `unknown field "${key}" in ${descriptor.name}${known === '' ? ' (it has no fields)' : ` (fields: ${known})`}`);
+        continue;
+      }
+      const earlier = seen.get(field.jsonName);
+      if (earlier !== undefined) {
+        this.fail(fieldPath, `given twice, as "${earlier}" and "${key}"`);
+        continue;
+      }
+      seen.set(field.jsonName, key);
+      if (value === null) continue; // protobuf JSON: null is the default value, i.e. not set
+      const decoded = this.field(field, value, fieldPath);
+      if (decoded !== undefined) output[field.jsonName] = decoded;
+    }
+    return output;
+  }
+
+  field(field: FieldDescriptor, value: unknown, path: string): unknown {
+    if (field.cardinality === 'repeated') {
+      if (!Array.isArray(value)) { this.fail(path, `expected a JSON array, got ${describe(value)}`); return; }
+      return value.map((element, index) => this.value(field.value, element, joinPath(path, index)));
+    }
+    if (field.cardinality === 'map') {
+      if (!isPlainObject(value)) { this.fail(path, `expected a JSON object (map), got ${describe(value)}`); return; }
+      const output: Record<string, unknown> = {};
+      for (const [key, element] of Object.entries(value)) output[key] = this.value(field.value, element, joinPath(path, key));
+      return output;
+    }
+    return this.value(field.value, value, path);
+  }
+
+  value(type: FieldValueType, value: unknown, path: string): unknown {
+    switch (type.kind) {
+      case 'message':
+        return this.message(messageDescriptor(type.messageName), value, path);
+      case 'enum': {
+        const { values, name } = enumDescriptor(type.enumName);
+        if (typeof value === 'string' && values.includes(value)) return value;
+        if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < values.length) return values[value];
+        this.fail(path, `expected one of ${name}: ${values.join(', ')}; got ${describe(value)}`); return;
+      }
+      case 'scalar':
+        switch (type.scalar) {
+          case 'int64':
+            return this.int64(value, path);
+          case 'fieldMask':
+            return this.fieldMask(value, path);
+          case 'bytes':
+            // protobuf JSON accepts URL-safe base64 too; keep the standard alphabet internally.
+            return typeof value === 'string' ? value.replace(/-/g, '+').replace(/_/g, '/') : value;
+          case 'string':
+          case 'bool':
+          case 'int32':
+          case 'uint32':
+          case 'timestamp':
+          case 'struct':
+            return value; // checked by the zod schema, which names the field on failure
+          default: {
+            const unreachable: never = type.scalar;
+            return unreachable;
+          }
+        }
+      default: {
+        const unreachable: never = type;
+        return unreachable;
+      }
+    }
+  }
+
+  int64(value: unknown, path: string): number | undefined {
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+    if (typeof value === 'string' && /^-?\d+$/.test(value)) {
+      const parsed = Number(value);
+      if (Number.isSafeInteger(parsed)) return parsed;
+      this.fail(path, `int64 value ${value} is beyond ±2^53, the largest keystream stores exactly`); return;
+    }
+    this.fail(path, `expected an int64 as a decimal string or integer, got ${describe(value)}`);
+  }
+
+  fieldMask(value: unknown, path: string): string[] | undefined {
+    const paths = typeof value === 'string' ? (value === '' ? [] : value.split(',')) : value;
+    if (!Array.isArray(paths) || !paths.every((entry): entry is string => typeof entry === 'string')) {
+      this.fail(path, `expected a FieldMask as a comma-separated string of paths, got ${describe(value)}`); return;
+    }
+    // Paths stay as written: only the resource kit, which knows the masked message, can tell a
+    // field name (to be normalised) from a map key (to be kept verbatim).
+    return paths.map((entry) => entry.trim());
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${value}`;
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
+function zodViolations(error: z.ZodError, prefix: string): FieldViolation[] {
+  return error.issues.map((issue: z.core.$ZodIssue) => {
+    let field = prefix;
+    for (const segment of issue.path) field = joinPath(field, typeof segment === 'number' ? segment : String(segment));
+    return { field: field === '' ? '(request)' : field, description: issue.message };
+  });
+}
+
+/**
+ * Decodes a JSON value received on the wire into the internal form of `messageName` and validates
+ * it with the contract's schema. Throws INVALID_ARGUMENT naming every offending field.
+ * `pathPrefix` names where the value sits in the request, for messages nested in a body.
+ */
+export function decodeMessage<Name extends MessageName>(messageName: Name, json: unknown, pathPrefix = ''): MessageOf<Name> {
+  const decoder = new Decoder();
+  const internal = decoder.message(messageDescriptor(messageName), json, pathPrefix);
+  if (internal === undefined) throw KeystreamError.invalidArgument(decoder.violations);
+  // The schema also runs when decoding already failed, so one answer lists every bad field.
+  const result = MESSAGE_SCHEMAS[messageName].safeParse(internal);
+  const violations = [...decoder.violations];
+  if (!result.success) {
+    const reported = new Set(violations.map((violation) => violation.field));
+    violations.push(...zodViolations(result.error, pathPrefix).filter((violation) => !reported.has(violation.field)));
+  }
+  if (violations.length > 0 || !result.success) throw KeystreamError.invalidArgument(violations);
+  return result.data as MessageOf<Name>;
+}
+
+function encodeValue(type: FieldValueType, value: unknown): JsonValue {
+  if (type.kind === 'message') return encodeWith(messageDescriptor(type.messageName), value as Record<string, unknown>);
+  if (type.kind === 'scalar') {
+    if (type.scalar === 'int64') return String(value);
+    if (type.scalar === 'fieldMask') return (value as string[]).join(',');
+  }
+  return value as JsonValue;
+}
+
+function encodeWith(descriptor: MessageDescriptor, value: Record<string, unknown>): JsonObject {
+  const output: JsonObject = {};
+  for (const field of descriptor.fields) {
+    const fieldValue = value[field.jsonName];
+    if (fieldValue === undefined) continue;
+    if (field.cardinality === 'repeated') {
+      output[field.jsonName] = (fieldValue as unknown[]).map((element) => encodeValue(field.value, element));
+    } else if (field.cardinality === 'map') {
+      const map: JsonObject = {};
+      for (const [key, element] of Object.entries(fieldValue as Record<string, unknown>)) map[key] = encodeValue(field.value, element);
+      output[field.jsonName] = map;
+    } else {
+      output[field.jsonName] = encodeValue(field.value, fieldValue);
+    }
+  }
+  return output;
+}
+
+/** Encodes an internal message for the wire (lowerCamelCase JSON, int64 as strings). */
+export function encodeMessage<Name extends MessageName>(messageName: Name, value: MessageOf<Name>): JsonObject {
+  return encodeWith(messageDescriptor(messageName), value);
+}
+
+/** A field path as accepted on the wire (either case) → the internal lowerCamelCase path. */
+export function toInternalPath(path: string): string {
+  return path.split('.').map(camelSegment).join('.');
+}
+
+/** An internal lowerCamelCase path → the proto snake_case path. */
+export function toProtoPath(path: string): string {
+  return path.split('.').map(snakeSegment).join('.');
+}
