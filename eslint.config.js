@@ -34,8 +34,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^@keystream/[^/]+/',
-              message: 'Import another package through its public entry point (@keystream/<name>), never its files.',
+              regex: '^@keystream/[^/]+/(?!testing$)',
+              message: 'Import another package through its public entry point (@keystream/<name>, or @keystream/<name>/testing for its published test helpers), never its files.',
             },
             {
               regex: '^(\\.\\./)+(packages|services)/',
