@@ -27,6 +27,8 @@ export interface RouteDescriptor {
   readonly httpMethod: SpecRoute['verb'];
   readonly template: PathTemplate;
   readonly body: BodyRule;
+  /** The `BODY:` clause exactly as the reference writes it, if it writes one. */
+  readonly declaredBody?: string;
   /** True for the first binding the reference lists (the proto's main binding). */
   readonly primary: boolean;
 }
@@ -114,6 +116,7 @@ export const METHODS: readonly MethodDescriptor[] = SPEC_MODEL.methods.map((meth
       httpMethod: route.verb,
       template: parsePathTemplate(route.path),
       body: bodyRule(route),
+      ...(route.body === undefined ? {} : { declaredBody: route.body }),
       primary: index === 0,
     })),
     kind: methodKind(method.name),

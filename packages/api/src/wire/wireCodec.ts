@@ -59,7 +59,10 @@ class Decoder {
   }
 
   message(descriptor: MessageDescriptor, input: unknown, path: string): Record<string, unknown> | undefined {
-    if (!isPlainObject(input)) { this.fail(path, `expected a JSON object for ${descriptor.name}, got ${describe(input)}`); return; }
+    if (!isPlainObject(input)) {
+      this.fail(path, `expected a JSON object for ${descriptor.name}, got ${describe(input)}`);
+      return undefined;
+    }
     const output: Record<string, unknown> = {};
     const seen = new Map<string, string>();
     for (const [key, value] of Object.entries(input)) {
@@ -85,13 +88,27 @@ class Decoder {
 
   field(field: FieldDescriptor, value: unknown, path: string): unknown {
     if (field.cardinality === 'repeated') {
-      if (!Array.isArray(value)) { this.fail(path, `expected a JSON array, got ${describe(value)}`); return; }
+      if (!Array.isArray(value)) {
+        this.fail(path, `expected a JSON array, got ${describe(value)}`);
+        return undefined;
+      }
       return value.map((element, index) => this.value(field.value, element, joinPath(path, index)));
     }
     if (field.cardinality === 'map') {
-      if (!isPlainObject(value)) { this.fail(path, `expected a JSON object (map), got ${describe(value)}`); return; }
+      if (!isPlainObject(value)) {
+        this.fail(path, `expected a JSON object (map), got ${describe(value)}`);
+        return undefined;
+      }
       const output: Record<string, unknown> = {};
-      for (const [key, element] of Object.entries(value)) output[key] = this.value(field.value, element, joinPath(path, key));
+      for (const [key, element] of Object.entries(value)) {
+        // A JavaScript object cannot hold "__proto__" as an ordinary key (assignment would set its
+        // prototype, and schema validation drops it), so it is refused rather than lost silently.
+        if (key === '__proto__') {
+          this.fail(joinPath(path, key), 'the map key "__proto__" is reserved');
+          continue;
+        }
+        output[key] = this.value(field.value, element, joinPath(path, key));
+      }
       return output;
     }
     return this.value(field.value, value, path);
@@ -105,7 +122,8 @@ class Decoder {
         const { values, name } = enumDescriptor(type.enumName);
         if (typeof value === 'string' && values.includes(value)) return value;
         if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < values.length) return values[value];
-        this.fail(path, `expected one of ${name}: ${values.join(', ')}; got ${describe(value)}`); return;
+        this.fail(path, `expected one of ${name}: ${values.join(', ')}; got ${describe(value)}`);
+        return undefined;
       }
       case 'scalar':
         switch (type.scalar) {
@@ -116,12 +134,15 @@ class Decoder {
           case 'bytes':
             // protobuf JSON accepts URL-safe base64 too; keep the standard alphabet internally.
             return typeof value === 'string' ? value.replace(/-/g, '+').replace(/_/g, '/') : value;
+          case 'struct':
+            if (!isPlainObject(value) || !Object.hasOwn(value, '__proto__')) return value;
+            this.fail(joinPath(path, '__proto__'), 'the key "__proto__" is reserved');
+            return undefined;
           case 'string':
           case 'bool':
           case 'int32':
           case 'uint32':
           case 'timestamp':
-          case 'struct':
             return value; // checked by the zod schema, which names the field on failure
           default: {
             const unreachable: never = type.scalar;
@@ -140,15 +161,18 @@ class Decoder {
     if (typeof value === 'string' && /^-?\d+$/.test(value)) {
       const parsed = Number(value);
       if (Number.isSafeInteger(parsed)) return parsed;
-      this.fail(path, `int64 value ${value} is beyond ±2^53, the largest keystream stores exactly`); return;
+      this.fail(path, `int64 value ${value} is beyond ±2^53, the largest keystream stores exactly`);
+      return undefined;
     }
     this.fail(path, `expected an int64 as a decimal string or integer, got ${describe(value)}`);
+    return undefined;
   }
 
   fieldMask(value: unknown, path: string): string[] | undefined {
     const paths = typeof value === 'string' ? (value === '' ? [] : value.split(',')) : value;
     if (!Array.isArray(paths) || !paths.every((entry): entry is string => typeof entry === 'string')) {
-      this.fail(path, `expected a FieldMask as a comma-separated string of paths, got ${describe(value)}`); return;
+      this.fail(path, `expected a FieldMask as a comma-separated string of paths, got ${describe(value)}`);
+      return undefined;
     }
     // Paths stay as written: only the resource kit, which knows the masked message, can tell a
     // field name (to be normalised) from a map key (to be kept verbatim).

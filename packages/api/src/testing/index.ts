@@ -1,0 +1,4 @@
+/**
+ * @keystream/api/testing — test helpers for packages that build on the contract.
+ */
+export { messageArbitrary } from './arbitraryMessage.js';

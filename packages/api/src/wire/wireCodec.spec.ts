@@ -1,0 +1,145 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { KeystreamError } from '../errors/keystreamError.js';
+import { RESOURCES } from '../resources/resourceRegistry.js';
+import { messageArbitrary } from '../testing/arbitraryMessage.js';
+import { decodeMessage, encodeMessage, type MessageName } from './wireCodec.js';
+
+/** Renames message field keys (never map keys) to snake_case, as a snake_case client would send them. */
+function snakeKeys(value: unknown, isMap: (path: readonly string[]) => boolean, path: readonly string[] = []): unknown {
+  if (Array.isArray(value)) return value.map((element) => snakeKeys(element, isMap, path));
+  if (typeof value !== 'object' || value === null) return value;
+  const output: Record<string, unknown> = {};
+  for (const [key, element] of Object.entries(value)) {
+    const renamed = isMap(path) ? key : key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+    output[renamed] = snakeKeys(element, isMap, [...path, key]);
+  }
+  return output;
+}
+
+describe('decodeMessage and encodeMessage', () => {
+  describe('having any resource of the contract', () => {
+    for (const resource of RESOURCES) {
+      it(`should round-trip a random ${resource.kind} through JSON text unchanged`, () => {
+        fc.assert(
+          fc.property(messageArbitrary(resource.kind), (internal) => {
+            const wireText = JSON.stringify(encodeMessage(resource.kind as MessageName, internal as never));
+            const decoded = decodeMessage(resource.kind as MessageName, JSON.parse(wireText));
+            expect(decoded).to.deep.equal(internal);
+          }),
+          { numRuns: 40 },
+        );
+      });
+    }
+  });
+
+  describe('having a message with int64, FieldMask, map and enum fields', () => {
+    const internal = {
+      parent: 'projects/p1',
+      roleBinding: {
+        role: 'projects/p1/roles/viewer',
+        metadata: { generation: 9007199254740991, labels: { team_name: 'core' } },
+        category: 'USER' as const,
+      },
+      responseMask: { bodyMask: ['display_name', 'metadata.labels.team_name'] },
+    };
+
+    it('should encode int64 as a string, a FieldMask as one comma-separated string and keep map keys verbatim', () => {
+      expect(encodeMessage('CreateRoleBindingRequest', internal)).to.deep.equal({
+        parent: 'projects/p1',
+        roleBinding: {
+          metadata: { labels: { team_name: 'core' }, generation: '9007199254740991' },
+          role: 'projects/p1/roles/viewer',
+          category: 'USER',
+        },
+        responseMask: { bodyMask: 'display_name,metadata.labels.team_name' },
+      });
+    });
+
+    it('should accept snake_case field names, int64 as numbers and enums by number', () => {
+      const decoded = decodeMessage('CreateRoleBindingRequest', {
+        parent: 'projects/p1',
+        role_binding: { role: 'projects/p1/roles/viewer', metadata: { generation: 9007199254740991, labels: { team_name: 'core' } }, category: 6 },
+        response_mask: { body_mask: 'display_name,metadata.labels.team_name' },
+      });
+      expect(decoded).to.deep.equal(internal);
+    });
+
+    it('should treat null as an unset field', () => {
+      expect(decodeMessage('Group', { name: 'groups/g1', displayName: null })).to.deep.equal({ name: 'groups/g1' });
+    });
+  });
+
+  describe('having snake_case JSON produced from a random resource', () => {
+    it('should decode it to the same value as the lowerCamelCase JSON', () => {
+      const mapFields = new Set(['labels', 'annotations', 'shards', 'settings', 'serviceErrors']);
+      fc.assert(
+        fc.property(messageArbitrary('Project'), (internal) => {
+          const camel = encodeMessage('Project', internal as never);
+          const snake = snakeKeys(camel, (path) => mapFields.has(path[path.length - 1] ?? ''));
+          expect(decodeMessage('Project', snake)).to.deep.equal(decodeMessage('Project', camel));
+        }),
+        { numRuns: 40 },
+      );
+    });
+  });
+
+  describe('when the input is invalid', () => {
+    function violationsOf(run: () => unknown): { field: string; description: string }[] {
+      try {
+        run();
+      } catch (error) {
+        expect(error).to.be.instanceOf(KeystreamError);
+        const keystreamError = error as KeystreamError;
+        expect(keystreamError.code).to.equal('INVALID_ARGUMENT');
+        expect(keystreamError.httpStatus).to.equal(400);
+        return (keystreamError.details[0]?.['fieldViolations'] ?? []) as { field: string; description: string }[];
+      }
+      throw new Error('expected decodeMessage to throw');
+    }
+
+    it('should name an unknown field and list the known ones', () => {
+      const [violation] = violationsOf(() => decodeMessage('Group', { name: 'groups/g1', colour: 'red' }));
+      expect(violation?.field).to.equal('colour');
+      expect(violation?.description).to.match(/unknown field "colour" in Group \(fields: name, metadata, displayName/);
+    });
+
+    it('should report every bad field at once, with nested and indexed paths', () => {
+      const violations = violationsOf(() =>
+        decodeMessage('CreateRoleBindingRequest', { parent: 5, roleBinding: { scopeParams: [{ name: 3 }], category: 'NOPE' } }),
+      );
+      expect(violations.map((violation) => violation.field).sort()).to.deep.equal(['parent', 'roleBinding.category', 'roleBinding.scopeParams[0].name']);
+    });
+
+    it('should refuse a field given in both cases', () => {
+      const [violation] = violationsOf(() => decodeMessage('Group', { displayName: 'a', display_name: 'b' }));
+      expect(violation?.description).to.equal('given twice, as "displayName" and "display_name"');
+    });
+
+    it('should refuse an int64 beyond 2^53 instead of rounding it', () => {
+      const [violation] = violationsOf(() => decodeMessage('Meta', { generation: '9007199254740993' }));
+      expect(violation).to.deep.include({ field: 'generation' });
+      expect(violation?.description).to.match(/beyond ±2\^53/);
+    });
+
+    it('should refuse a malformed timestamp and a non-array repeated field', () => {
+      const violations = violationsOf(() => decodeMessage('Meta', { createTime: 'yesterday', tags: 'a' }));
+      expect(violations.map((violation) => violation.field).sort()).to.deep.equal(['createTime', 'tags']);
+    });
+
+    it('should refuse the reserved map key "__proto__" rather than drop it', () => {
+      const [violation] = violationsOf(() => decodeMessage('Meta', JSON.parse('{"labels":{"__proto__":"x"}}')));
+      expect(violation?.field).to.equal('labels.__proto__');
+    });
+
+    it('should refuse a body that is not an object', () => {
+      const [violation] = violationsOf(() => decodeMessage('Group', ['not', 'an', 'object']));
+      expect(violation).to.deep.equal({ field: '(request)', description: 'expected a JSON object for Group, got an array' });
+    });
+
+    it('should prefix paths with where the message sits in the request', () => {
+      const [violation] = violationsOf(() => decodeMessage('Group', { displayName: 1 }, 'group'));
+      expect(violation?.field).to.equal('group.displayName');
+    });
+  });
+});
