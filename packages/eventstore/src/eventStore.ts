@@ -1,0 +1,109 @@
+/**
+ * The EventStore port: append-only streams with optimistic concurrency and one global, ordered
+ * log (`$all`). Adapters: {@link LmdbEventStore} (embedded default) and {@link EsdbEventStore}.
+ */
+import type { JsonValue } from '@keystream/api';
+import type { Position } from './position.js';
+
+/** A JSON object: the shape of event data. */
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Who and what caused an event; stored with it unchanged. */
+export interface EventMetadata {
+  /** The principal that issued the command (`user:…`, `serviceAccount:…`, `system`). */
+  readonly actor: string;
+  readonly requestId: string;
+  readonly correlationId: string;
+  /** The id of the event or request that caused this one. */
+  readonly causationId: string;
+  /** RFC 3339 time the decider produced the event. */
+  readonly occurredAt: string;
+  /** Version of the event's data schema, so upcasters know what they read. */
+  readonly schema: number;
+}
+
+/** An event to append. `id` is a UUID chosen by the caller: re-appending it is a no-op. */
+export interface NewEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly data: JsonObject;
+  readonly metadata: EventMetadata;
+}
+
+/** An event as stored: the envelope plus where it sits. */
+export interface RecordedEvent extends NewEvent {
+  readonly stream: string;
+  /** 0-based index of the event in its stream. */
+  readonly revision: number;
+  readonly position: Position;
+}
+
+/**
+ * What the stream must look like for an append to proceed: its last revision, `no_stream` (it
+ * must not exist), or `any` (no check).
+ */
+export type ExpectedRevision = number | 'no_stream' | 'any';
+
+/** Result of an append: the stream revision and global position of the last event written. */
+export interface AppendResult {
+  readonly revision: number;
+  readonly position: Position;
+}
+
+/** Options of {@link EventStore.readStream}. */
+export interface ReadStreamOptions {
+  /** Default `forwards`. */
+  readonly direction?: 'forwards' | 'backwards';
+  /** First revision returned (inclusive). Default: the first (forwards) or last (backwards) event. */
+  readonly fromRevision?: number;
+  /** Maximum number of events returned. Default: all. */
+  readonly limit?: number;
+}
+
+/** Options of {@link EventStore.subscribeToAll}. */
+export interface SubscribeToAllOptions {
+  /** Only events whose type starts with one of these prefixes. Default: every non-system event. */
+  readonly eventTypePrefix?: string | readonly string[];
+  /**
+   * Emit a checkpoint at least after this many events were scanned without a message being
+   * emitted (filtered out). Default 32. Adapters may round it (EventStoreDB counts in server pages).
+   */
+  readonly checkpointInterval?: number;
+}
+
+/** One message of a subscription: an event, or a checkpoint to persist and resume after. */
+export type SubscriptionMessage =
+  | { readonly kind: 'event'; readonly event: RecordedEvent }
+  | {
+      readonly kind: 'checkpoint';
+      /** Every event up to and including this position has been delivered or filtered out. */
+      readonly position: Position;
+    };
+
+/**
+ * A catch-up-then-live subscription to `$all`. Iterate it once; {@link AllSubscription.close}
+ * ends the iteration (a pending `next()` resolves done) and releases the adapter's resources.
+ */
+export interface AllSubscription extends AsyncIterable<SubscriptionMessage> {
+  close(): Promise<void>;
+}
+
+/** The EventStore port. */
+export interface EventStore {
+  /**
+   * Appends events atomically to a stream after checking its revision.
+   * If every event id was already appended to this stream, returns the original result and
+   * writes nothing. Fails with {@link WrongExpectedVersionError} on a revision conflict.
+   */
+  append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
+  /** Events of one stream in revision order (or reverse); an absent stream reads as empty. */
+  readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** Up to `limit` events of `$all` strictly after `fromPosition`, in position order. */
+  readAll(fromPosition: Position, limit: number): Promise<RecordedEvent[]>;
+  /** The position of the last event in `$all`, or START_POSITION when empty. */
+  headPosition(): Promise<Position>;
+  /** Subscribes to `$all` strictly after `fromPosition`: catch-up, then live. */
+  subscribeToAll(fromPosition: Position, options?: SubscribeToAllOptions): AllSubscription;
+  /** Closes subscriptions and releases the store. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,27 @@
+/**
+ * @keystream/eventstore — the EventStore port, its embedded LMDB adapter and its EventStoreDB
+ * adapter. Contract tests are published separately as `@keystream/eventstore/testing`.
+ */
+export type {
+  AllSubscription,
+  AppendResult,
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  JsonObject,
+  NewEvent,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+  SubscriptionMessage,
+} from './eventStore.js';
+export { START_POSITION, comparePositions } from './position.js';
+export type { Position } from './position.js';
+export { WRONG_EXPECTED_VERSION, WrongExpectedVersionError, isWrongExpectedVersionError } from './errors/wrongExpectedVersionError.js';
+export { DUPLICATE_EVENT_ID, DuplicateEventIdError } from './errors/duplicateEventIdError.js';
+export { LmdbEventStore, openLmdbEventStore } from './lmdb/lmdbEventStore.js';
+export type { LmdbEventStoreOptions } from './lmdb/lmdbEventStore.js';
+export { EsdbEventStore, connectEsdbEventStore } from './esdb/esdbEventStore.js';
+export type { EsdbEventStoreOptions } from './esdb/esdbEventStore.js';
+export { encodeEsdbPosition, decodeEsdbPosition } from './esdb/esdbPosition.js';
+export { openEventStore } from './openEventStore.js';

@@ -1,0 +1,257 @@
+import { EventEmitter } from 'node:events';
+import { KeystreamError } from '@keystream/api';
+import type { Database, RootDatabase } from 'lmdb';
+import { open } from 'lmdb';
+import { DuplicateEventIdError } from '../errors/duplicateEventIdError.js';
+import { WrongExpectedVersionError } from '../errors/wrongExpectedVersionError.js';
+import type {
+  AllSubscription,
+  AppendResult,
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  JsonObject,
+  NewEvent,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+} from '../eventStore.js';
+import type { Position } from '../position.js';
+import { LmdbAllSubscription } from './lmdbAllSubscription.js';
+import { decodeSequencePosition, encodeSequencePosition } from './sequencePosition.js';
+import { validateAppend } from '../validateAppend.js';
+
+/** Options of {@link openLmdbEventStore}. */
+export interface LmdbEventStoreOptions {
+  /** Directory holding the LMDB environment (created if absent). */
+  readonly path: string;
+  /**
+   * Also wait for the commit to be flushed to disk before acknowledging an append (power-loss
+   * durability). Default false: an append is acknowledged once committed, which survives the
+   * process being killed (the OS holds the written pages) but not a machine crash.
+   */
+  readonly waitForFlush?: boolean;
+}
+
+/** How an event is stored under its sequence number. */
+interface StoredEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly data: JsonObject;
+  readonly metadata: EventMetadata;
+  readonly stream: string;
+  readonly revision: number;
+}
+
+/** Where an already-appended event id landed: `[revision, sequence]`. */
+type EventIdEntry = readonly [number, number];
+
+/** Emitted on {@link LmdbEventStore.appended} after each committed append, with the new head sequence. */
+const APPENDED = 'appended';
+
+/**
+ * The embedded EventStore on LMDB.
+ *
+ * Layout (one LMDB environment, four named databases):
+ * - `events`: sequence number → event; the sequence is the global position.
+ * - `streams`: `[stream, revision]` → sequence, so a stream reads as one key range.
+ * - `heads`: stream → last revision.
+ * - `eventIds`: `[stream, eventId]` → `[revision, sequence]`, for idempotent re-appends.
+ *
+ * Every append runs as one lmdb-js write transaction callback: those callbacks run one at a time
+ * and see each other's writes, so the revision check and the writes are atomic and concurrent
+ * appenders in this process are safe. A callback that throws after writing does not roll back, so
+ * every check happens before the first write.
+ */
+export class LmdbEventStore implements EventStore {
+  /** Notified after each committed append; subscriptions wait on it instead of polling. */
+  readonly appended = new EventEmitter();
+  private readonly subscriptions = new Set<LmdbAllSubscription>();
+  private closed = false;
+  /** Next sequence to assign. Only advanced inside a write transaction callback, so it is never reused. */
+  private nextSequence: number;
+  /** Highest sequence known committed; what subscribers may read up to. */
+  private committedSequence: number;
+
+  private constructor(
+    private readonly root: RootDatabase,
+    private readonly events: Database<StoredEvent, number>,
+    private readonly streams: Database<number, [string, number]>,
+    private readonly heads: Database<number, string>,
+    private readonly eventIds: Database<EventIdEntry, [string, string]>,
+    private readonly waitForFlush: boolean,
+  ) {
+    this.appended.setMaxListeners(0);
+    let last = 0;
+    for (const key of events.getKeys({ reverse: true, limit: 1 })) last = key;
+    this.nextSequence = last + 1;
+    this.committedSequence = last;
+  }
+
+  /** Opens (creating if needed) the store in `options.path`. */
+  static open(options: LmdbEventStoreOptions): LmdbEventStore {
+    const root = open({ path: options.path, maxDbs: 8, compression: false });
+    return new LmdbEventStore(
+      root,
+      root.openDB<StoredEvent, number>({ name: 'events' }),
+      root.openDB<number, [string, number]>({ name: 'streams' }),
+      root.openDB<number, string>({ name: 'heads' }),
+      root.openDB<EventIdEntry, [string, string]>({ name: 'eventIds' }),
+      options.waitForFlush ?? false,
+    );
+  }
+
+  async append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+    this.assertOpen();
+    validateAppend(stream, events, expectedRevision);
+    const outcome = await this.root.transaction((): AppendOutcome => this.appendInTransaction(stream, events, expectedRevision));
+    if (outcome.kind === 'conflict') throw new WrongExpectedVersionError(stream, expectedRevision, outcome.actualRevision);
+    if (outcome.kind === 'partialDuplicate') throw new DuplicateEventIdError(stream, outcome.duplicateIds);
+    if (outcome.kind === 'written') {
+      if (this.waitForFlush) await this.root.flushed;
+      if (outcome.sequence > this.committedSequence) this.committedSequence = outcome.sequence;
+      this.appended.emit(APPENDED, this.committedSequence);
+    }
+    return { revision: outcome.revision, position: encodeSequencePosition(outcome.sequence) };
+  }
+
+  /** Runs inside the write transaction: checks, then writes. Must not throw after the first write. */
+  private appendInTransaction(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): AppendOutcome {
+    const known: EventIdEntry[] = [];
+    const duplicateIds: string[] = [];
+    for (const event of events) {
+      const entry = this.eventIds.get([stream, event.id]);
+      if (entry !== undefined) {
+        known.push(entry);
+        duplicateIds.push(event.id);
+      }
+    }
+    if (known.length === events.length) {
+      // Every id is already there: an idempotent retry. Its result is where the batch's last event landed.
+      const last = known[known.length - 1];
+      if (last === undefined) throw new KeystreamError('INTERNAL', 'an append of no events reached the transaction');
+      return { kind: 'duplicate', revision: last[0], sequence: last[1] };
+    }
+    if (known.length > 0) return { kind: 'partialDuplicate', duplicateIds };
+
+    const head = this.heads.get(stream);
+    const actual = head ?? 'no_stream';
+    const matches = expectedRevision === 'any' || expectedRevision === actual;
+    if (!matches) return { kind: 'conflict', actualRevision: actual };
+
+    let revision = head ?? -1;
+    let sequence = this.nextSequence;
+    for (const event of events) {
+      revision += 1;
+      const stored: StoredEvent = { id: event.id, type: event.type, data: event.data, metadata: event.metadata, stream, revision };
+      this.events.putSync(sequence, stored);
+      this.streams.putSync([stream, revision], sequence);
+      this.eventIds.putSync([stream, event.id], [revision, sequence]);
+      sequence += 1;
+    }
+    this.heads.putSync(stream, revision);
+    this.nextSequence = sequence;
+    return { kind: 'written', revision, sequence: sequence - 1 };
+  }
+
+  readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const backwards = options.direction === 'backwards';
+    const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
+    const from = options.fromRevision;
+    const range = backwards
+      ? this.streams.getRange({ start: [stream, from ?? Number.MAX_SAFE_INTEGER], end: [stream, -1], reverse: true, limit })
+      : this.streams.getRange({ start: [stream, from ?? 0], end: [stream, Number.MAX_SAFE_INTEGER], limit });
+    const result: RecordedEvent[] = [];
+    for (const { value: sequence } of range) result.push(this.eventAt(sequence));
+    return Promise.resolve(result);
+  }
+
+  readAll(fromPosition: Position, limit: number): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    return Promise.resolve(this.readAllSync(decodeSequencePosition(fromPosition), limit));
+  }
+
+  /** Events with sequence in (`afterSequence`, committed head], at most `limit`. */
+  readAllSync(afterSequence: number, limit: number): RecordedEvent[] {
+    const result: RecordedEvent[] = [];
+    if (afterSequence >= this.committedSequence) return result;
+    for (const { key, value } of this.events.getRange({ start: afterSequence + 1, end: this.committedSequence + 1, limit })) {
+      result.push(toRecorded(key, value));
+    }
+    return result;
+  }
+
+  /** The committed head sequence (0 when empty). */
+  headSequence(): number {
+    return this.committedSequence;
+  }
+
+  headPosition(): Promise<Position> {
+    this.assertOpen();
+    return Promise.resolve(encodeSequencePosition(this.committedSequence));
+  }
+
+  subscribeToAll(fromPosition: Position, options: SubscribeToAllOptions = {}): AllSubscription {
+    this.assertOpen();
+    const subscription = new LmdbAllSubscription(this, decodeSequencePosition(fromPosition), options, (done) => this.subscriptions.delete(done));
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Waits until the committed head passes `sequence` or `signal` fires; never polls. */
+  waitForAppendAfter(sequence: number, signal: AbortSignal): Promise<void> {
+    if (this.committedSequence > sequence || signal.aborted || this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.appended.off(APPENDED, onAppended);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const onAppended = (head: number): void => {
+        if (head > sequence) done();
+      };
+      this.appended.on(APPENDED, onAppended);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    await this.root.close();
+  }
+
+  private eventAt(sequence: number): RecordedEvent {
+    const stored = this.events.get(sequence);
+    if (stored === undefined) throw new KeystreamError('DATA_LOSS', `event store index points at sequence ${sequence}, which holds no event`);
+    return toRecorded(sequence, stored);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new KeystreamError('FAILED_PRECONDITION', 'the event store is closed');
+  }
+}
+
+type AppendOutcome =
+  | { readonly kind: 'written' | 'duplicate'; readonly revision: number; readonly sequence: number }
+  | { readonly kind: 'conflict'; readonly actualRevision: number | 'no_stream' }
+  | { readonly kind: 'partialDuplicate'; readonly duplicateIds: readonly string[] };
+
+function toRecorded(sequence: number, stored: StoredEvent): RecordedEvent {
+  return {
+    id: stored.id,
+    type: stored.type,
+    data: stored.data,
+    metadata: stored.metadata,
+    stream: stored.stream,
+    revision: stored.revision,
+    position: encodeSequencePosition(sequence),
+  };
+}
+
+/** Opens the embedded LMDB event store. */
+export function openLmdbEventStore(options: LmdbEventStoreOptions): LmdbEventStore {
+  return LmdbEventStore.open(options);
+}
