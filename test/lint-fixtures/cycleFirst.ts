@@ -1,0 +1,4 @@
+import { second } from './cycleSecond.js';
+
+/** Half of an import cycle. */
+export const first = (): number => second() + 1;

@@ -1,0 +1,4 @@
+import { first } from './cycleFirst.js';
+
+/** The other half. */
+export const second = (): number => first() + 1;
