@@ -1,0 +1,34 @@
+/**
+ * The one stored form of a timestamp: UTC, nine fractional digits, `Z`
+ * (`2024-01-31T12:00:00.000000000Z`). Fixed width makes lexical order equal to time order, so the
+ * read store (MongoDB or mingo) can compare and sort timestamps as plain strings.
+ */
+import { KeystreamError } from '@keystream/api';
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * Normalises an RFC 3339 timestamp to the stored form. Throws INVALID_ARGUMENT (attributed to
+ * `field`) for text that is not a valid RFC 3339 date-time in years 0001–9999.
+ */
+export function normalizeTimestamp(text: string, field = 'timestamp'): string {
+  const match = RFC3339.exec(text);
+  const invalid = (): KeystreamError =>
+    KeystreamError.invalidArgument([{ field, description: `expected an RFC 3339 timestamp such as 2024-01-31T12:00:00Z, got ${JSON.stringify(text)}` }]);
+  if (!match) throw invalid();
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) throw invalid();
+  const utc = new Date(0);
+  utc.setUTCFullYear(year, month - 1, day);
+  utc.setUTCHours(hour, minute, second, 0);
+  if (utc.getUTCDate() !== day) throw invalid(); // e.g. 31 February
+  if (match[9] !== undefined) {
+    const offsetMinutes = Number(match[10]) * 60 + Number(match[11]);
+    utc.setTime(utc.getTime() - (match[9] === '-' ? -offsetMinutes : offsetMinutes) * 60_000);
+  }
+  const utcYear = utc.getUTCFullYear();
+  if (utcYear < 1 || utcYear > 9999) throw invalid();
+  const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
+  const nanos = (match[7] ?? '').padEnd(9, '0');
+  return `${pad(utcYear, 4)}-${pad(utc.getUTCMonth() + 1)}-${pad(utc.getUTCDate())}T${pad(utc.getUTCHours())}:${pad(utc.getUTCMinutes())}:${pad(utc.getUTCSeconds())}.${nanos}Z`;
+}
