@@ -1,0 +1,27 @@
+/**
+ * @keystream/readstore — the ReadStore port (documents per kind, projector checkpoints, change
+ * log), its embedded LMDB adapter and its MongoDB adapter. Contract tests are published
+ * separately as `@keystream/readstore/testing`.
+ */
+export type {
+  ApplyBatch,
+  ApplyResult,
+  BatchGetResult,
+  ChangeFeed,
+  ChangeLogEntry,
+  ChangeLogRetention,
+  DocumentWrite,
+  JsonObject,
+  QueryFilter,
+  QueryOptions,
+  QueryResult,
+  ReadStore,
+  SortSpec,
+  StoredDocument,
+} from './readStore.js';
+export type { Position } from './position.js';
+export { EXPIRED, ChangeLogExpiredError, isChangeLogExpiredError } from './errors/changeLogExpiredError.js';
+export { LmdbReadStore, openLmdbReadStore } from './lmdb/lmdbReadStore.js';
+export type { LmdbReadStoreOptions } from './lmdb/lmdbReadStore.js';
+export { MongoReadStore, connectMongoReadStore } from './mongo/mongoReadStore.js';
+export type { MongoReadStoreOptions } from './mongo/mongoReadStore.js';

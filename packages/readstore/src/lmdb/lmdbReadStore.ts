@@ -1,0 +1,402 @@
+import { EventEmitter } from 'node:events';
+import { KeystreamError } from '@keystream/api';
+import type { Database, RootDatabase } from 'lmdb';
+import { open } from 'lmdb';
+import { Query } from 'mingo';
+import { ChangeLogExpiredError } from '../errors/changeLogExpiredError.js';
+import { normalizeSort } from '../normalizeSort.js';
+import type { Position } from '../position.js';
+import { comparePositions } from '../position.js';
+import type {
+  ApplyBatch,
+  ApplyResult,
+  BatchGetResult,
+  ChangeFeed,
+  ChangeLogEntry,
+  ChangeLogRetention,
+  JsonObject,
+  QueryFilter,
+  QueryOptions,
+  QueryResult,
+  ReadStore,
+  StoredDocument,
+} from '../readStore.js';
+import { validateBatch } from '../validateBatch.js';
+import { SortedIndex } from './sortedIndex.js';
+
+/** Options of {@link openLmdbReadStore}. */
+export interface LmdbReadStoreOptions {
+  /** Directory of the LMDB environment (created if absent). */
+  readonly path: string;
+  readonly retention?: ChangeLogRetention;
+  /** Sort orders kept indexed per kind (least recently used ones are dropped). Default 8. */
+  readonly maxIndexesPerKind?: number;
+  /** Clock for change-log timestamps and age retention (tests pass a fake). */
+  readonly now?: () => number;
+}
+
+/** A document record: `document` is null for a deletion tombstone, which keeps its position. */
+interface DocumentRecord {
+  readonly position: Position;
+  readonly document: JsonObject | null;
+}
+
+/** In-memory state of one kind: every live document and the sort indexes built so far. */
+interface KindState {
+  readonly documents: Map<string, DocumentRecord>;
+  /** Keyed by the normalised sort spec; insertion order is recency (for LRU eviction). */
+  readonly indexes: Map<string, SortedIndex>;
+}
+
+/** Change-log entries read per LMDB range scan. */
+const FEED_PAGE = 512;
+const PRUNED_THROUGH = 'prunedThrough';
+const CHANGE_COUNT = 'changeCount';
+const APPLIED = 'applied';
+
+/**
+ * The embedded ReadStore on LMDB.
+ *
+ * Persistent layout (one environment): `documents` (`kind NUL name` → record, tombstones
+ * included), `changes` (`position NUL kind NUL name` → entry; fixed-width positions make key order
+ * position order), `checkpoints` (projector → position), `meta` (prune watermark, entry count).
+ * `apply` is one lmdb-js write transaction, so documents, change log and checkpoint commit
+ * together.
+ *
+ * Queries run in memory: the first query of a kind loads its documents, and each sort order asked
+ * for gets a {@link SortedIndex} that `apply` keeps up to date. A query walks the index in order,
+ * tests each document with the compiled mingo filter and stops at `limit` (or walks on to count
+ * when `countTotal` is asked). This assumes one process owns the store, which is how the embedded
+ * default runs.
+ */
+export class LmdbReadStore implements ReadStore {
+  private readonly kinds = new Map<string, KindState>();
+  private readonly applied = new EventEmitter();
+  private readonly feeds = new Set<AbortController>();
+  private readonly retention: ChangeLogRetention;
+  private readonly maxIndexesPerKind: number;
+  private readonly now: () => number;
+  private closed = false;
+
+  private constructor(
+    private readonly root: RootDatabase,
+    private readonly documents: Database<DocumentRecord, string>,
+    private readonly changes: Database<ChangeLogEntry, string>,
+    private readonly checkpoints: Database<Position, string>,
+    private readonly meta: Database<Position | number, string>,
+    options: LmdbReadStoreOptions,
+  ) {
+    this.retention = options.retention ?? {};
+    this.maxIndexesPerKind = options.maxIndexesPerKind ?? 8;
+    this.now = options.now ?? Date.now;
+    this.applied.setMaxListeners(0);
+  }
+
+  /** Opens (creating if needed) the store in `options.path`. */
+  static open(options: LmdbReadStoreOptions): LmdbReadStore {
+    const root = open({ path: options.path, maxDbs: 8, compression: false });
+    return new LmdbReadStore(
+      root,
+      root.openDB<DocumentRecord, string>({ name: 'documents' }),
+      root.openDB<ChangeLogEntry, string>({ name: 'changes' }),
+      root.openDB<Position, string>({ name: 'checkpoints' }),
+      root.openDB<Position | number, string>({ name: 'meta' }),
+      options,
+    );
+  }
+
+  get(kind: string, name: string): Promise<StoredDocument | undefined> {
+    this.assertOpen();
+    return Promise.resolve(this.readDocument(kind, name));
+  }
+
+  batchGet(kind: string, names: readonly string[]): Promise<BatchGetResult> {
+    this.assertOpen();
+    const found: StoredDocument[] = [];
+    const missing: string[] = [];
+    for (const name of names) {
+      const stored = this.readDocument(kind, name);
+      if (stored === undefined) missing.push(name);
+      else found.push(stored);
+    }
+    return Promise.resolve({ found, missing });
+  }
+
+  query(kind: string, options: QueryOptions = {}): Promise<QueryResult> {
+    this.assertOpen();
+    const state = this.kindState(kind);
+    const index = this.indexFor(state, options.sort);
+    const filter = compileFilter(options.filter);
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    const documents: StoredDocument[] = [];
+    let total = 0;
+    for (const { name, document } of index.documents()) {
+      if (filter !== undefined && !filter.test(document)) continue;
+      total += 1;
+      if (documents.length < limit) {
+        const record = state.documents.get(name);
+        if (record !== undefined) documents.push({ name, position: record.position, document: structuredClone(document) });
+      } else if (options.countTotal !== true) {
+        break;
+      }
+    }
+    return Promise.resolve(options.countTotal === true ? { documents, totalCount: total } : { documents });
+  }
+
+  count(kind: string, filter?: QueryFilter): Promise<number> {
+    this.assertOpen();
+    const state = this.kindState(kind);
+    const compiled = compileFilter(filter);
+    let total = 0;
+    for (const record of state.documents.values()) {
+      if (record.document !== null && (compiled === undefined || compiled.test(record.document))) total += 1;
+    }
+    return Promise.resolve(total);
+  }
+
+  async apply(batch: ApplyBatch): Promise<ApplyResult> {
+    this.assertOpen();
+    validateBatch(batch);
+    const recordedAt = this.now();
+    const outcome = await this.root.transaction(() => this.applyInTransaction(batch, recordedAt));
+    // Committed: bring the in-memory kinds up to date, then wake the tails.
+    for (const entry of outcome.entries) this.updateKindState(entry.kind, entry.name, entry.position, entry.after);
+    for (const tombstone of outcome.silentTombstones) this.updateKindState(tombstone.kind, tombstone.name, tombstone.position, null);
+    if (outcome.entries.length > 0 || outcome.pruned) this.applied.emit(APPLIED);
+    return { applied: outcome.applied, skipped: outcome.skipped };
+  }
+
+  /** Runs inside the write transaction. Reads and decisions first; it must not throw once writing. */
+  private applyInTransaction(batch: ApplyBatch, recordedAt: number): ApplyOutcome {
+    const entries: ChangeLogEntry[] = [];
+    const silentTombstones: { kind: string; name: string; position: Position }[] = [];
+    const pending = new Map<string, DocumentRecord>();
+    let skipped = 0;
+    for (const write of batch.writes) {
+      const key = documentKey(write.kind, write.name);
+      const current = pending.get(key) ?? this.documents.get(key);
+      if (current !== undefined && comparePositions(write.position, current.position) <= 0) {
+        skipped += 1;
+        continue;
+      }
+      const after = write.op === 'put' ? write.document : null;
+      const before = current?.document ?? null;
+      pending.set(key, { position: write.position, document: after });
+      if (before === null && after === null) silentTombstones.push({ kind: write.kind, name: write.name, position: write.position });
+      else entries.push({ position: write.position, kind: write.kind, name: write.name, before, after, recordedAt });
+    }
+    for (const [key, record] of pending) this.documents.putSync(key, record);
+    for (const entry of entries) this.changes.putSync(changeKey(entry.position, entry.kind, entry.name), entry);
+    if (batch.checkpoint !== undefined) this.checkpoints.putSync(batch.checkpoint.projector, batch.checkpoint.position);
+    const count = this.storedChangeCount() + entries.length;
+    const pruned = this.pruneInTransaction(count, recordedAt);
+    return { entries, silentTombstones, applied: entries.length + silentTombstones.length, skipped, pruned };
+  }
+
+  /** Deletes the oldest entries beyond the retention limits, advancing the prune watermark. */
+  private pruneInTransaction(count: number, now: number): boolean {
+    const { maxEntries, maxAgeMs } = this.retention;
+    let remaining = count;
+    let watermark: Position | undefined;
+    const excess = maxEntries === undefined ? 0 : Math.max(0, remaining - maxEntries);
+    const cutoff = maxAgeMs === undefined ? Number.NEGATIVE_INFINITY : now - maxAgeMs;
+    if (excess > 0 || maxAgeMs !== undefined) {
+      let removed = 0;
+      for (const { key, value } of this.changes.getRange({})) {
+        if (removed >= excess && value.recordedAt >= cutoff) break;
+        this.changes.removeSync(key);
+        removed += 1;
+        remaining -= 1;
+        watermark = value.position;
+      }
+    }
+    this.meta.putSync(CHANGE_COUNT, remaining);
+    if (watermark !== undefined) this.meta.putSync(PRUNED_THROUGH, watermark);
+    return watermark !== undefined;
+  }
+
+  checkpoint(projector: string): Promise<Position | undefined> {
+    this.assertOpen();
+    return Promise.resolve(this.checkpoints.get(projector));
+  }
+
+  head(): Promise<Position> {
+    this.assertOpen();
+    return Promise.resolve(this.headSync());
+  }
+
+  changesSince(position: Position): ChangeFeed {
+    this.assertOpen();
+    const abort = new AbortController();
+    this.feeds.add(abort);
+    let iterating = false;
+    return {
+      [Symbol.asyncIterator]: (): AsyncIterator<readonly ChangeLogEntry[]> => {
+        if (iterating) throw new Error('a change feed can be iterated only once');
+        iterating = true;
+        return this.feed(position, abort);
+      },
+      close: (): Promise<void> => {
+        abort.abort();
+        this.feeds.delete(abort);
+        return Promise.resolve();
+      },
+    };
+  }
+
+  private async *feed(from: Position, abort: AbortController): AsyncGenerator<readonly ChangeLogEntry[]> {
+    let cursor = from;
+    try {
+      while (!abort.signal.aborted) {
+        const prunedThrough = this.prunedThrough();
+        if (comparePositions(cursor, prunedThrough) < 0) throw new ChangeLogExpiredError(cursor, prunedThrough);
+        const batch = this.readChangesAfter(cursor);
+        const last = batch[batch.length - 1];
+        if (last === undefined) {
+          await this.waitForApply(abort.signal);
+          continue;
+        }
+        cursor = last.position;
+        yield batch;
+      }
+    } finally {
+      this.feeds.delete(abort);
+    }
+  }
+
+  /** Entries after `cursor`: about one page, extended so one position's entries stay together. */
+  private readChangesAfter(cursor: Position): ChangeLogEntry[] {
+    const result: ChangeLogEntry[] = [];
+    for (const { value } of this.changes.getRange({ start: `${cursor}\u0001` })) {
+      const last = result[result.length - 1];
+      if (result.length >= FEED_PAGE && last !== undefined && last.position !== value.position) break;
+      result.push(value);
+    }
+    return result;
+  }
+
+  /** Resolves on the next committed apply, or when the feed or store closes. */
+  private waitForApply(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.applied.off(APPLIED, done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.applied.on(APPLIED, done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const feed of this.feeds) feed.abort();
+    this.feeds.clear();
+    this.kinds.clear();
+    await this.root.close();
+  }
+
+  private headSync(): Position {
+    let newest: Position = '';
+    for (const { value } of this.changes.getRange({ reverse: true, limit: 1 })) newest = value.position;
+    const pruned = this.prunedThrough();
+    return comparePositions(newest, pruned) >= 0 ? newest : pruned;
+  }
+
+  private prunedThrough(): Position {
+    const value = this.meta.get(PRUNED_THROUGH);
+    return typeof value === 'string' ? value : '';
+  }
+
+  private storedChangeCount(): number {
+    const value = this.meta.get(CHANGE_COUNT);
+    return typeof value === 'number' ? value : 0;
+  }
+
+  private readDocument(kind: string, name: string): StoredDocument | undefined {
+    const record = this.documents.get(documentKey(kind, name));
+    if (record?.document == null) return undefined;
+    return { name, position: record.position, document: record.document };
+  }
+
+  /** The kind's in-memory state, loading it from LMDB on first use. */
+  private kindState(kind: string): KindState {
+    let state = this.kinds.get(kind);
+    if (state === undefined) {
+      const documents = new Map<string, DocumentRecord>();
+      const prefix = `${kind}\u0000`;
+      for (const { key, value } of this.documents.getRange({ start: prefix, end: `${kind}\u0001` })) documents.set(key.slice(prefix.length), value);
+      state = { documents, indexes: new Map() };
+      this.kinds.set(kind, state);
+    }
+    return state;
+  }
+
+  private indexFor(state: KindState, sort: QueryOptions['sort']): SortedIndex {
+    const keys = normalizeSort(sort);
+    const id = JSON.stringify(keys);
+    let index = state.indexes.get(id);
+    if (index === undefined) {
+      const live = [...state.documents.values()].flatMap((record) => (record.document === null ? [] : [record.document]));
+      index = SortedIndex.build(keys, live);
+      if (state.indexes.size >= this.maxIndexesPerKind) {
+        const oldest = state.indexes.keys().next();
+        if (oldest.done !== true) state.indexes.delete(oldest.value);
+      }
+    } else {
+      state.indexes.delete(id);
+    }
+    state.indexes.set(id, index);
+    return index;
+  }
+
+  /** Applies one committed change to a loaded kind (unloaded kinds load fresh later). */
+  private updateKindState(kind: string, name: string, position: Position, after: JsonObject | null): void {
+    const state = this.kinds.get(kind);
+    if (state === undefined) return;
+    const current = state.documents.get(name);
+    if (current !== undefined && comparePositions(position, current.position) <= 0) return;
+    // A private copy: the caller keeps its object, and indexes must see exactly what is cached.
+    const document = after === null ? null : structuredClone(after);
+    state.documents.set(name, { position, document });
+    for (const index of state.indexes.values()) {
+      if (current?.document != null) index.remove(current.document);
+      if (document !== null) index.insert(document);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new KeystreamError('FAILED_PRECONDITION', 'the read store is closed');
+  }
+}
+
+interface ApplyOutcome {
+  readonly entries: readonly ChangeLogEntry[];
+  readonly silentTombstones: readonly { readonly kind: string; readonly name: string; readonly position: Position }[];
+  readonly applied: number;
+  readonly skipped: number;
+  readonly pruned: boolean;
+}
+
+function documentKey(kind: string, name: string): string {
+  return `${kind}\u0000${name}`;
+}
+
+function changeKey(position: Position, kind: string, name: string): string {
+  return `${position}\u0000${kind}\u0000${name}`;
+}
+
+function compileFilter(filter: QueryFilter | undefined): Query | undefined {
+  if (filter === undefined || Object.keys(filter).length === 0) return undefined;
+  try {
+    return new Query(filter);
+  } catch (error) {
+    throw new KeystreamError('INVALID_ARGUMENT', `filter ${JSON.stringify(filter)} is not a valid MongoDB query: ${error instanceof Error ? error.message : String(error)}`, [], { cause: error });
+  }
+}
+
+/** Opens the embedded LMDB read store. */
+export function openLmdbReadStore(options: LmdbReadStoreOptions): LmdbReadStore {
+  return LmdbReadStore.open(options);
+}

@@ -1,0 +1,116 @@
+/**
+ * The ReadStore port: projected documents per resource kind, projector checkpoints and the
+ * change log the watch gateway tails. Adapters: {@link LmdbReadStore} (embedded default) and
+ * {@link MongoReadStore}.
+ */
+import type { JsonValue } from '@keystream/api';
+import type { Position } from './position.js';
+
+/** A JSON object: the shape of a read-model document (a resource in its internal camelCase form). */
+export type JsonObject = { [key: string]: JsonValue };
+
+/** A document with the position of the last event applied to it. */
+export interface StoredDocument {
+  readonly name: string;
+  readonly position: Position;
+  readonly document: JsonObject;
+}
+
+/** One document change in an {@link ApplyBatch}. `document.name` must equal `name`. */
+export type DocumentWrite =
+  | { readonly op: 'put'; readonly kind: string; readonly name: string; readonly position: Position; readonly document: JsonObject }
+  | { readonly op: 'delete'; readonly kind: string; readonly name: string; readonly position: Position };
+
+/** What {@link ReadStore.apply} writes in one transaction. */
+export interface ApplyBatch {
+  readonly writes: readonly DocumentWrite[];
+  /** The projector's checkpoint after this batch (stored as given, even if earlier: replays rewind it). */
+  readonly checkpoint?: { readonly projector: string; readonly position: Position };
+}
+
+/** Outcome of {@link ReadStore.apply}. */
+export interface ApplyResult {
+  /** Writes that changed a document (each produced one change-log entry, deletes of absent documents excepted). */
+  readonly applied: number;
+  /** Writes at or below the document's own position: already applied, no-ops. */
+  readonly skipped: number;
+}
+
+/** A change-log entry: one document's state before and after one applied write. */
+export interface ChangeLogEntry {
+  readonly position: Position;
+  readonly kind: string;
+  readonly name: string;
+  /** `null` when the document did not exist (or was deleted) before. */
+  readonly before: JsonObject | null;
+  /** `null` when the write deleted the document. */
+  readonly after: JsonObject | null;
+  /** When the entry was written (ms since the epoch); retention by age uses it. */
+  readonly recordedAt: number;
+}
+
+/** How long the change log keeps entries. Both limits apply; absent means unbounded. */
+export interface ChangeLogRetention {
+  readonly maxEntries?: number;
+  readonly maxAgeMs?: number;
+}
+
+/** A MongoDB sort specification over document fields (dotted camelCase paths). */
+export type SortSpec = Readonly<Record<string, 1 | -1>>;
+
+/** A MongoDB query document over document fields, as compiled by the resource kit. */
+export type QueryFilter = Readonly<Record<string, unknown>>;
+
+/** Options of {@link ReadStore.query}. */
+export interface QueryOptions {
+  /** Default: every document. Cursor (keyset) conditions arrive merged into it. */
+  readonly filter?: QueryFilter;
+  /** Default `{name: 1}`. `name` ascending is appended as the final tie-break when absent. */
+  readonly sort?: SortSpec;
+  /** Maximum documents returned. Default: all. */
+  readonly limit?: number;
+  /** Also count every document matching the filter, ignoring `limit`. */
+  readonly countTotal?: boolean;
+}
+
+/** Result of {@link ReadStore.query}. */
+export interface QueryResult {
+  readonly documents: StoredDocument[];
+  /** Present when `countTotal` was asked. */
+  readonly totalCount?: number;
+}
+
+/** Result of {@link ReadStore.batchGet}: found documents in request order, missing names likewise. */
+export interface BatchGetResult {
+  readonly found: StoredDocument[];
+  readonly missing: string[];
+}
+
+/**
+ * A tail of the change log strictly after a position: batches of entries in position order,
+ * never splitting the entries of one position across batches, continuing live. Iterate once.
+ * Throws {@link ChangeLogExpiredError} (on the first `next()`, or later if the tail falls behind
+ * retention) when entries after its position were already pruned.
+ */
+export interface ChangeFeed extends AsyncIterable<readonly ChangeLogEntry[]> {
+  close(): Promise<void>;
+}
+
+/** The ReadStore port. */
+export interface ReadStore {
+  get(kind: string, name: string): Promise<StoredDocument | undefined>;
+  batchGet(kind: string, names: readonly string[]): Promise<BatchGetResult>;
+  query(kind: string, options?: QueryOptions): Promise<QueryResult>;
+  count(kind: string, filter?: QueryFilter): Promise<number>;
+  /**
+   * Atomically applies document writes, their change-log entries and the checkpoint. A write at
+   * or below the document's stored position (deleted documents keep theirs) is skipped.
+   */
+  apply(batch: ApplyBatch): Promise<ApplyResult>;
+  /** The projector's stored checkpoint, if any. */
+  checkpoint(projector: string): Promise<Position | undefined>;
+  /** The position of the newest change-log entry (or of the newest pruned one; `''` when none ever). */
+  head(): Promise<Position>;
+  changesSince(position: Position): ChangeFeed;
+  close(): Promise<void>;
+}
