@@ -14,7 +14,7 @@ function compiled(text: string, descriptor = roleBinding): unknown {
 }
 
 function matches(text: string, document: Record<string, unknown>, descriptor = roleBinding): boolean {
-  return new Query(compileFilter(parseFilter(descriptor, text)) as Record<string, unknown>, {}).test(document);
+  return new Query(compileFilter(parseFilter(descriptor, text)), {}).test(document);
 }
 
 const doc = {

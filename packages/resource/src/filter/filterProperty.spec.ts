@@ -107,23 +107,23 @@ const leaf: fc.Arbitrary<Generated> = fc.oneof(
   // comparisons on strings, numbers, enums, booleans, timestamps
   fc.tuple(stringField, compareOps, fc.constantFrom(...WORDS)).map(([[written, path], op, word]) => ({
     text: `${written} ${op} ${JSON.stringify(word)}`,
-    matches: (doc) => compareValues(op, get(doc, path), word, byJs),
+    matches: (doc: Doc) => compareValues(op, get(doc, path), word, byJs),
   })),
   fc.tuple(compareOps, fc.integer({ min: -1, max: 6 })).map(([op, n]) => ({
     text: `spec_generation ${op} ${n}`,
-    matches: (doc) => compareValues(op, get(doc, 'specGeneration'), n, byJs),
+    matches: (doc: Doc) => compareValues(op, get(doc, 'specGeneration'), n, byJs),
   })),
   fc.tuple(compareOps, fc.constantFrom(...CATEGORIES), fc.boolean()).map(([op, name, quoted]) => ({
     text: `category ${op} ${quoted ? JSON.stringify(name) : name}`,
-    matches: (doc) => compareValues(op, get(doc, 'category'), name, (left: string, right: string) => CATEGORIES.indexOf(left) - CATEGORIES.indexOf(right)),
+    matches: (doc: Doc) => compareValues(op, get(doc, 'category'), name, (left: string, right: string) => CATEGORIES.indexOf(left) - CATEGORIES.indexOf(right)),
   })),
   fc.tuple(fc.constantFrom('=', '!='), fc.boolean()).map(([op, flag]) => ({
     text: `hasOwnedObjects ${op} ${String(flag)}`,
-    matches: (doc) => compareValues(op, get(doc, 'hasOwnedObjects'), flag, (left: boolean, right: boolean) => Number(left) - Number(right)),
+    matches: (doc: Doc) => compareValues(op, get(doc, 'hasOwnedObjects'), flag, (left: boolean, right: boolean) => Number(left) - Number(right)),
   })),
   fc.tuple(compareOps, fc.constantFrom(...TIMES_MS), fc.integer({ min: -3, max: 3 })).map(([op, ms, offset]) => ({
     text: `metadata.create_time ${op} "${spelled(ms, offset)}"`,
-    matches: (doc) => compareValues(op, get(doc, 'metadata.createTime'), ms, (left: string, right: number) => Date.parse(left) - right),
+    matches: (doc: Doc) => compareValues(op, get(doc, 'metadata.createTime'), ms, (left: string, right: number) => Date.parse(left) - right),
   })),
   // IS [NOT] NULL, on a scalar, an enum, a repeated field, a map and a map entry
   fc.tuple(
@@ -131,7 +131,7 @@ const leaf: fc.Arbitrary<Generated> = fc.oneof(
     fc.boolean(),
   ).map(([[written, path, shape], negated]) => ({
     text: `${written} IS ${negated ? 'NOT ' : ''}NULL`,
-    matches: (doc) => {
+    matches: (doc: Doc) => {
       const value = get(doc, path);
       const empty = isAbsent(value) || (shape === 'repeated' && (value as unknown[]).length === 0) || (shape === 'map' && Object.keys(value as object).length === 0);
       return empty !== negated;
@@ -140,11 +140,11 @@ const leaf: fc.Arbitrary<Generated> = fc.oneof(
   // [NOT] IN
   fc.tuple(fc.boolean(), fc.uniqueArray(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 3 }), fc.boolean()).map(([negated, words, brackets]) => ({
     text: `member ${negated ? 'NOT IN' : 'IN'} ${brackets ? '[' : '('}${words.map((word) => JSON.stringify(word)).join(', ')}${brackets ? ']' : ')'}`,
-    matches: (doc) => words.includes(get(doc, 'member') as string) !== negated,
+    matches: (doc: Doc) => words.includes(get(doc, 'member') as string) !== negated,
   })),
   fc.tuple(fc.boolean(), fc.uniqueArray(fc.constantFrom(...CATEGORIES), { minLength: 1, maxLength: 3 })).map(([negated, names]) => ({
     text: `category ${negated ? 'not in' : 'in'} (${names.join(', ')})`,
-    matches: (doc) => names.includes(get(doc, 'category') as string) !== negated,
+    matches: (doc: Doc) => names.includes(get(doc, 'category') as string) !== negated,
   })),
   // CONTAINS / CONTAIN / HAS / HAVE with VALUE, ANY, ALL; on a map: key presence
   fc.tuple(fc.constantFrom('CONTAINS', 'contain', 'HAS', 'have'), fc.constantFrom('', 'VALUE ', 'ANY', 'ALL'), fc.uniqueArray(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 3 })).map(([word, mode, words]) => {
@@ -166,7 +166,7 @@ const leaf: fc.Arbitrary<Generated> = fc.oneof(
   // LIKE
   fc.tuple(stringField, fc.constantFrom('a%', '%b', '_b%', 'a\\%b', '%', 'x\\_y', '__', 'a_c')).map(([[written, path], pattern]) => ({
     text: `${written} LIKE ${JSON.stringify(pattern)}`,
-    matches: (doc) => {
+    matches: (doc: Doc) => {
       const value = get(doc, path);
       return typeof value === 'string' && like(value, pattern);
     },
@@ -174,7 +174,7 @@ const leaf: fc.Arbitrary<Generated> = fc.oneof(
   // references, with wildcards
   fc.tuple(fc.constantFrom('-', 'p0', 'p1'), fc.constantFrom('-', 'r0', 'r1'), fc.constantFrom('=', '!=')).map(([project, role, op]) => ({
     text: `role ${op} "projects/${project}/roles/${role}"`,
-    matches: (doc) => {
+    matches: (doc: Doc) => {
       const value = get(doc, 'role');
       const equal = typeof value === 'string' && value.split('/').every((segment, index) => {
         const expected = ['projects', project, 'roles', role][index];
@@ -236,7 +236,7 @@ describe('compileFilter', () => {
       it('should agree with the reference meaning of the filter', () => {
         fc.assert(
           fc.property(filterArbitrary, fc.array(documentArbitrary, { minLength: 1, maxLength: 12 }), (filter, documents) => {
-            const query = new Query(compileFilter(parseFilter(descriptor, filter.text)) as Record<string, unknown>, {});
+            const query = new Query(compileFilter(parseFilter(descriptor, filter.text)), {});
             for (const document of documents) {
               expect(query.test(document), `${filter.text}\n${JSON.stringify(document)}`).to.equal(filter.matches(document));
             }

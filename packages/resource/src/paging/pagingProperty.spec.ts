@@ -63,7 +63,7 @@ class Store {
   page(orderBy: OrderBy, pageSize: number, tokenText: string | undefined, fingerprint: string): Page<Doc> {
     const token = tokenText === undefined ? undefined : decodePageToken(tokenText, KEY, fingerprint);
     const plan = pageQuery({ query: {}, orderBy, pageSize, token });
-    const fetched = find(this.documents, plan.query as Record<string, unknown>).sort(plan.sort as Record<string, 1 | -1>).limit(plan.limit).all() as Doc[];
+    const fetched = find(this.documents, plan.query as Record<string, unknown>).sort(plan.sort).limit(plan.limit).all() as Doc[];
     return pageResult(plan, fetched, { key: KEY, fingerprint });
   }
 }
