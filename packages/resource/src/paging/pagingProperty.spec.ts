@@ -17,7 +17,10 @@ import { queryFingerprint } from './queryFingerprint.js';
 
 const descriptor = resourceByKind('RoleBinding');
 const KEY = 'test-key';
-type Doc = Record<string, unknown>;
+interface Doc {
+  readonly name: string;
+  readonly [field: string]: unknown;
+}
 
 const SORTABLE = ['spec_generation', 'member_type', 'category', 'metadata.labels.env', 'metadata.create_time', 'name'];
 
@@ -56,7 +59,7 @@ class Store {
     if (mutation.kind === 'insert') this.insert(mutation.document);
     else if (this.documents.length > 0) {
       const [removed] = this.documents.splice(mutation.pick % this.documents.length, 1);
-      if (removed) this.everDeleted.add(removed.name as string);
+      if (removed) this.everDeleted.add(removed.name);
     }
   }
 
@@ -69,7 +72,7 @@ class Store {
 }
 
 function namesOf(documents: readonly Doc[]): string[] {
-  return documents.map((document) => document.name as string);
+  return documents.map((document) => document.name);
 }
 
 /** Walks all pages forward, then back from the last one; mutates the store between requests. */

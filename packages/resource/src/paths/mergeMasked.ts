@@ -38,8 +38,9 @@ function writePath(root: Record<string, unknown>, segments: readonly string[], v
  * cleared). A path below a repeated field replaces the whole repeated field: list elements have no
  * identity to merge by. Without a mask, `source` replaces `target` entirely.
  */
-export function mergeMasked<T extends Record<string, unknown>>(message: MessageDescriptor, target: T, source: T, mask: FieldMask | undefined): T {
-  if (mask === undefined) return cloneJson(source);
+export function mergeMasked<T extends Record<string, unknown>>(message: MessageDescriptor, target: T, source: Readonly<Record<string, unknown>>, mask: FieldMask | undefined): T {
+  // Without a mask the update is the new resource (the caller validated it as one).
+  if (mask === undefined) return cloneJson(source) as T;
   const output = cloneJson(target) as Record<string, unknown>;
   for (const path of mask.paths) {
     const resolved = resolveFieldPath(message, path);
