@@ -22,6 +22,7 @@ import type {
   StoredDocument,
 } from '../readStore.js';
 import { validateBatch } from '../validateBatch.js';
+import { EqualityIndex, equalityConditions } from './equalityIndex.js';
 import { SortedIndex } from './sortedIndex.js';
 
 /** Options of {@link openLmdbReadStore}. */
@@ -46,6 +47,8 @@ interface KindState {
   readonly documents: Map<string, DocumentRecord>;
   /** Keyed by the normalised sort spec; insertion order is recency (for LRU eviction). */
   readonly indexes: Map<string, SortedIndex>;
+  /** Keyed by field path: built for paths filtered by equality, so scans can skip non-candidates. */
+  readonly equality: Map<string, EqualityIndex>;
 }
 
 /** Change-log entries read per LMDB range scan. */
@@ -128,9 +131,12 @@ export class LmdbReadStore implements ReadStore {
     const index = this.indexFor(state, options.sort);
     const filter = compileFilter(options.filter);
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    const candidates = this.candidatesFor(state, options.filter);
     const documents: StoredDocument[] = [];
     let total = 0;
     for (const { name, document } of index.documents()) {
+      // A set lookup is far cheaper than evaluating the filter, and most documents fail it.
+      if (candidates !== undefined && !candidates.has(name)) continue;
       if (filter !== undefined && !filter.test(document)) continue;
       total += 1;
       if (documents.length < limit) {
@@ -147,9 +153,12 @@ export class LmdbReadStore implements ReadStore {
     this.assertOpen();
     const state = this.kindState(kind);
     const compiled = compileFilter(filter);
+    const candidates = this.candidatesFor(state, filter);
     let total = 0;
-    for (const record of state.documents.values()) {
-      if (record.document !== null && (compiled === undefined || compiled.test(record.document))) total += 1;
+    const names = candidates ?? state.documents.keys();
+    for (const name of names) {
+      const document = state.documents.get(name)?.document;
+      if (document != null && (compiled === undefined || compiled.test(document))) total += 1;
     }
     return Promise.resolve(total);
   }
@@ -327,7 +336,7 @@ export class LmdbReadStore implements ReadStore {
       const documents = new Map<string, DocumentRecord>();
       const prefix = `${kind}\u0000`;
       for (const { key, value } of this.documents.getRange({ start: prefix, end: `${kind}\u0001` })) documents.set(key.slice(prefix.length), value);
-      state = { documents, indexes: new Map() };
+      state = { documents, indexes: new Map(), equality: new Map() };
       this.kinds.set(kind, state);
     }
     return state;
@@ -351,6 +360,24 @@ export class LmdbReadStore implements ReadStore {
     return index;
   }
 
+  /**
+   * The smallest candidate set the filter's top-level equality conditions allow, or undefined
+   * when it has none. Equality indexes are built on first use per path and kept up to date.
+   */
+  private candidatesFor(state: KindState, filter: QueryFilter | undefined): ReadonlySet<string> | undefined {
+    let smallest: ReadonlySet<string> | undefined;
+    for (const [path, value] of equalityConditions(filter)) {
+      let index = state.equality.get(path);
+      if (index === undefined) {
+        index = EqualityIndex.build(path, [...state.documents.values()].flatMap((record) => (record.document === null ? [] : [record.document])));
+        state.equality.set(path, index);
+      }
+      const candidates = index.candidates(value);
+      if (smallest === undefined || candidates.size < smallest.size) smallest = candidates;
+    }
+    return smallest;
+  }
+
   /** Applies one committed change to a loaded kind (unloaded kinds load fresh later). */
   private updateKindState(kind: string, name: string, position: Position, after: JsonObject | null): void {
     const state = this.kinds.get(kind);
@@ -360,7 +387,7 @@ export class LmdbReadStore implements ReadStore {
     // A private copy: the caller keeps its object, and indexes must see exactly what is cached.
     const document = after === null ? null : structuredClone(after);
     state.documents.set(name, { position, document });
-    for (const index of state.indexes.values()) {
+    for (const index of [...state.indexes.values(), ...state.equality.values()]) {
       if (current?.document != null) index.remove(current.document);
       if (document !== null) index.insert(document);
     }

@@ -236,6 +236,21 @@ export function describeReadStoreContract(factory: ReadStoreContractFactory): vo
         expect([...firstPage, ...nextPage].map((document) => document.name)).to.deep.equal(present.slice(0, 10).map((document) => document.name));
       });
 
+      it('should match equality on array elements and inside a top-level $and, and keep it current after applies', async () => {
+        const store = await open();
+        await store.apply({ writes: [
+          { op: 'put', kind, name: 'projects/a', position: position(1), document: project('projects/a', { tags: ['x', 'y'], tier: 'gold' }) },
+          { op: 'put', kind, name: 'projects/b', position: position(2), document: project('projects/b', { tags: ['y'], tier: 'gold' }) },
+          { op: 'put', kind, name: 'projects/c', position: position(3), document: project('projects/c', { tags: 'x', tier: 'silver' }) },
+        ] });
+        const names = async (filter: Record<string, unknown>): Promise<string[]> => (await store.query(kind, { filter })).documents.map((document) => document.name);
+        expect(await names({ tags: 'x' })).to.deep.equal(['projects/a', 'projects/c']);
+        expect(await names({ $and: [{ tags: 'y' }, { tier: 'gold' }] })).to.deep.equal(['projects/a', 'projects/b']);
+        await store.apply({ writes: [{ op: 'put', kind, name: 'projects/b', position: position(4), document: project('projects/b', { tags: ['x'], tier: 'gold' }) }] });
+        expect(await names({ tags: 'x', tier: 'gold' })).to.deep.equal(['projects/a', 'projects/b']);
+        expect(await store.count(kind, { tags: 'y' })).to.equal(1);
+      });
+
       it('should reflect applies in later queries with the same sort', async () => {
         const store = await open();
         await seed(store);
