@@ -70,16 +70,33 @@ export interface ErrorBody {
   };
 }
 
+/** Options of a KeystreamError beyond its code, message and details. */
+export interface KeystreamErrorOptions {
+  readonly cause?: unknown;
+  /**
+   * An HTTP status more precise than the code's usual mapping, for the few cases HTTP can say
+   * better than gRPC (405 Method Not Allowed, 413 Payload Too Large). The code stays canonical.
+   */
+  readonly httpStatus?: number;
+  /** Response headers the error calls for (e.g. `allow` with a 405). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 export class KeystreamError extends Error {
   override readonly name = 'KeystreamError';
+  private readonly httpStatusOverride: number | undefined;
+  /** Response headers the error calls for. */
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(
     readonly code: StatusCode,
     message: string,
     readonly details: readonly ErrorDetail[] = [],
-    options?: { readonly cause?: unknown },
+    options: KeystreamErrorOptions = {},
   ) {
-    super(message, options);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.httpStatusOverride = options.httpStatus;
+    this.headers = options.headers ?? {};
   }
 
   /** INVALID_ARGUMENT for one or more fields, with a BadRequest detail listing them. */
@@ -92,7 +109,7 @@ export class KeystreamError extends Error {
 
   /** The HTTP status this error is answered with. */
   get httpStatus(): number {
-    return HTTP_STATUS_BY_CODE[this.code];
+    return this.httpStatusOverride ?? HTTP_STATUS_BY_CODE[this.code];
   }
 
   /** The JSON body of the error (never a stack trace). */

@@ -1,0 +1,222 @@
+/**
+ * The REST edge on uWebSockets.js: every route of the contract, one JSON error model.
+ *
+ * A request is matched to its method, its body read (bounded), transcoded and validated; the
+ * decoded request goes to the dispatcher (the command/query core), and the dispatcher's result is
+ * encoded back to the wire format. Errors become `{"error": {...}}` with the status of their code.
+ * Nothing a caller sends can produce a stack trace: unexpected failures are answered with a
+ * generic INTERNAL error carrying an id, and logged with that id.
+ */
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import { encodeMessage, isKeystreamError, KeystreamError, type MessageName, type MethodDescriptor } from '@keystream/api';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
+import { loadNativeUws } from './nativeUws.js';
+import { transcodeRequest } from './requestTranscoder.js';
+import { RouteTable, type RouteMatch } from './routeTable.js';
+
+/** One decoded call, as the command/query core receives it. */
+export interface ApiCall {
+  readonly method: MethodDescriptor;
+  /** The request message in internal form, validated against the contract's schema. */
+  readonly request: unknown;
+  /** Request headers, lower-case names. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly remoteAddress: string;
+  /** Aborted when the client goes away before the answer. */
+  readonly signal: AbortSignal;
+}
+
+/** What the core answers: the response message (internal form) and extra response headers. */
+export interface ApiResult {
+  readonly response: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** The command/query core behind the edge. */
+export type ApiDispatcher = (call: ApiCall) => Promise<ApiResult>;
+
+/** Where the edge reports failures it could not attribute to the caller. */
+export interface EdgeLogger {
+  error(details: Record<string, unknown>, message: string): void;
+}
+
+export interface HttpServerOptions {
+  readonly dispatcher: ApiDispatcher;
+  readonly logger: EdgeLogger;
+  /** Largest request body accepted, in bytes (default 1 MiB). */
+  readonly maxBodyBytes?: number;
+  /** Extra handlers (health, metrics) mounted before the contract's routes, by exact path. */
+  readonly extraGetRoutes?: Readonly<Record<string, () => { status: number; contentType: string; body: string }>>;
+}
+
+/** A listening server. */
+export interface RunningHttpServer {
+  readonly port: number;
+  readonly host: string;
+  /** Stops accepting connections, waits (bounded) for in-flight requests, then closes. */
+  close(drainMilliseconds?: number): Promise<void>;
+}
+
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+function statusLine(status: number): string {
+  return `${status} ${STATUS_CODES[status] ?? 'Unknown'}`;
+}
+
+interface Outgoing {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+function errorOutgoing(error: KeystreamError): Outgoing {
+  return { status: error.httpStatus, headers: { ...error.headers, 'content-type': JSON_CONTENT_TYPE }, body: JSON.stringify(error.toBody()) };
+}
+
+/** The parts of a uWS request that must be copied before the handler returns (uWS reuses them). */
+interface CapturedRequest {
+  readonly httpMethod: string;
+  readonly path: string;
+  readonly query: string;
+  readonly headers: Record<string, string>;
+  readonly remoteAddress: string;
+}
+
+function capture(response: HttpResponse, request: HttpRequest): CapturedRequest {
+  const headers: Record<string, string> = {};
+  request.forEach((name, value) => {
+    headers[name] = value;
+  });
+  return {
+    httpMethod: request.getMethod().toUpperCase(),
+    path: request.getUrl(),
+    // getQuery() returns undefined when the URL has no query, whatever its declared type says.
+    query: (request.getQuery() as string | undefined) ?? '',
+    headers,
+    remoteAddress: Buffer.from(response.getRemoteAddressAsText()).toString(),
+  };
+}
+
+/** Starts the REST edge on host:port (port 0 picks a free one). */
+export async function startHttpServer(host: string, port: number, options: HttpServerOptions): Promise<RunningHttpServer> {
+  const uws = loadNativeUws();
+  const routes = new RouteTable();
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const inFlight = new Set<Promise<void>>();
+  let accepting = true;
+
+  const send = (response: HttpResponse, aborted: { value: boolean }, outgoing: Outgoing): void => {
+    if (aborted.value) return;
+    response.cork(() => {
+      response.writeStatus(statusLine(outgoing.status));
+      for (const [name, value] of Object.entries(outgoing.headers)) response.writeHeader(name, value);
+      response.end(outgoing.body);
+    });
+  };
+
+  const internalError = (error: unknown, captured: CapturedRequest): KeystreamError => {
+    const incident = randomUUID();
+    options.logger.error({ incident, method: captured.httpMethod, path: captured.path, error }, 'request failed unexpectedly');
+    return new KeystreamError('INTERNAL', `internal error; quote incident ${incident} when reporting it`);
+  };
+
+  const handle = async (captured: CapturedRequest, match: RouteMatch, body: Buffer, abort: AbortController): Promise<Outgoing> => {
+    const request = transcodeRequest(match, { query: captured.query, body, contentType: captured.headers['content-type'] });
+    if (match.method.kind === 'stream') {
+      throw new KeystreamError('UNIMPLEMENTED', `${match.method.name} streams over the watch gateway; its REST transport is not served by this endpoint yet`);
+    }
+    const result = await options.dispatcher({
+      method: match.method,
+      request,
+      headers: captured.headers,
+      remoteAddress: captured.remoteAddress,
+      signal: abort.signal,
+    });
+    return {
+      status: 200,
+      headers: { ...result.headers, 'content-type': JSON_CONTENT_TYPE },
+      body: JSON.stringify(encodeMessage(match.method.responseType as MessageName, result.response as never)),
+    };
+  };
+
+  // The native app has close() (closes the listen socket and every open connection); the package's
+  // type declarations predate it.
+  const app = uws.App() as TemplatedApp & { close(): void };
+  for (const [path, produce] of Object.entries(options.extraGetRoutes ?? {})) {
+    app.get(path, (response) => {
+      const { status, contentType, body } = produce();
+      response.cork(() => {
+        response.writeStatus(statusLine(status)).writeHeader('content-type', contentType).end(body);
+      });
+    });
+  }
+
+  app.any('/*', (response, request) => {
+    const captured = capture(response, request);
+    const aborted = { value: false };
+    const abort = new AbortController();
+    response.onAborted(() => {
+      aborted.value = true;
+      abort.abort();
+    });
+    if (!accepting) {
+      send(response, aborted, errorOutgoing(new KeystreamError('UNAVAILABLE', 'keystream is shutting down; retry on another instance')));
+      return;
+    }
+    let match: RouteMatch;
+    try {
+      match = routes.match(captured.httpMethod, captured.path);
+    } catch (error) {
+      send(response, aborted, errorOutgoing(isKeystreamError(error) ? error : internalError(error, captured)));
+      return;
+    }
+
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let rejected = false;
+    response.onData((chunk, isLast) => {
+      if (rejected) return;
+      received += chunk.byteLength;
+      if (received > maxBodyBytes) {
+        rejected = true;
+        send(
+          response,
+          aborted,
+          errorOutgoing(new KeystreamError('INVALID_ARGUMENT', `request body exceeds the limit of ${maxBodyBytes} bytes`, [], { httpStatus: 413 })),
+        );
+        return;
+      }
+      // uWS reuses the chunk's memory once this callback returns, so it is copied.
+      chunks.push(Buffer.from(new Uint8Array(chunk).slice()));
+      if (!isLast) return;
+      const work = handle(captured, match, Buffer.concat(chunks), abort)
+        .catch((error: unknown) => errorOutgoing(isKeystreamError(error) ? error : internalError(error, captured)))
+        .then((outgoing) => {
+          send(response, aborted, outgoing);
+        });
+      inFlight.add(work);
+      void work.finally(() => inFlight.delete(work));
+    });
+  });
+
+  const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
+    app.listen(host, port, (socket) => {
+      if (socket) resolve(socket);
+      else reject(new Error(`cannot listen on ${host}:${port} (address in use or not permitted)`));
+    });
+  });
+
+  return {
+    host,
+    port: uws.us_socket_local_port(listenSocket),
+    async close(drainMilliseconds = 10_000): Promise<void> {
+      accepting = false;
+      uws.us_listen_socket_close(listenSocket);
+      const deadline = new Promise<void>((resolve) => setTimeout(resolve, drainMilliseconds).unref());
+      await Promise.race([Promise.allSettled([...inFlight]).then(() => undefined), deadline]);
+      app.close();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { KeystreamError } from '@keystream/api';
+import { expect } from 'chai';
+import { transcodeRequest } from './requestTranscoder.js';
+import { RouteTable } from './routeTable.js';
+
+const table = new RouteTable();
+
+function transcode(httpMethod: string, pathAndQuery: string, body?: unknown): unknown {
+  const [path = '', query = ''] = pathAndQuery.split('?');
+  return transcodeRequest(table.match(httpMethod, path), {
+    query,
+    body: body === undefined ? Buffer.alloc(0) : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+    contentType: 'application/json',
+  });
+}
+
+function violations(run: () => unknown): Record<string, string> {
+  try {
+    run();
+  } catch (error) {
+    expect(error).to.be.instanceOf(KeystreamError);
+    const list = ((error as KeystreamError).details[0]?.['fieldViolations'] ?? []) as { field: string; description: string }[];
+    return Object.fromEntries(list.map((violation) => [violation.field, violation.description]));
+  }
+  throw new Error('expected the request to be refused');
+}
+
+describe('transcodeRequest', () => {
+  describe('having a body field and query parameters (BODY: role)', () => {
+    it('should put the body in the field, the path variable in its field and the query in the rest', () => {
+      const request = transcode('PUT', '/v1/services/s1/roles/viewer?update_mask=display_name,description&allow_missing=true&cas.field_mask=display_name', {
+        displayName: 'Viewer',
+      });
+      expect(request).to.deep.equal({
+        role: { name: 'services/s1/roles/viewer', displayName: 'Viewer' },
+        updateMask: ['display_name', 'description'],
+        allowMissing: true,
+        cas: { fieldMask: ['display_name'] },
+      });
+    });
+
+    it('should refuse a body name that contradicts the path', () => {
+      expect(violations(() => transcode('PUT', '/v1/services/s1/roles/viewer', { name: 'services/s2/roles/viewer' }))).to.deep.equal({
+        'role.name': 'is "services/s2/roles/viewer" in the body but "services/s1/roles/viewer" in the path',
+      });
+    });
+
+    it('should take the whole request as the body on an additional binding that names no body', () => {
+      expect(transcode('PUT', '/v1/projects/p1/roles/viewer', { role: { displayName: 'Viewer' }, updateMask: 'display_name' })).to.deep.equal({
+        role: { name: 'projects/p1/roles/viewer', displayName: 'Viewer' },
+        updateMask: ['display_name'],
+      });
+    });
+  });
+
+  describe('having a GET with repeated and enum query parameters', () => {
+    it('should collect repeated parameters and keep enum names', () => {
+      expect(transcode('GET', '/v1/roles:batchGet?names=services/s/roles/a&names=services/s/roles/b&view=BASIC&field_mask=name')).to.deep.equal({
+        names: ['services/s/roles/a', 'services/s/roles/b'],
+        view: 'BASIC',
+        fieldMask: ['name'],
+      });
+    });
+
+    it('should accept camelCase parameter names and numbers for int32', () => {
+      expect(transcode('GET', '/v1/projects/p1/roles?pageSize=5&includePagingInfo=false')).to.deep.equal({
+        parent: 'projects/p1',
+        pageSize: 5,
+        includePagingInfo: false,
+      });
+    });
+
+    it('should name every bad parameter at once', () => {
+      expect(violations(() => transcode('GET', '/v1/projects/p1/roles?page_size=ten&colour=red&view=HUGE&include_paging_info=maybe'))).to.deep.equal({
+        page_size: 'expected an integer, got "ten"',
+        colour: 'unknown query parameter for ListRolesRequest',
+        include_paging_info: 'expected true or false, got "maybe"',
+        view: 'expected one of View: UNSPECIFIED, NAME, BASIC, DETAIL, FULL; got the string "HUGE"',
+      });
+    });
+
+    it('should refuse a parameter that repeats a path variable', () => {
+      expect(violations(() => transcode('GET', '/v1/projects/p1/roles?parent=projects/p2'))).to.have.property('parent');
+    });
+
+    it('should refuse a body on a GET', () => {
+      expect(() => transcode('GET', '/v1/projects/p1/roles', { pageSize: 1 })).to.throw(KeystreamError, 'takes no request body');
+    });
+  });
+
+  describe('having a route that carries the whole request (no BODY clause on a POST)', () => {
+    it('should read every field from the body and the parent from the path', () => {
+      expect(transcode('POST', '/v1/projects/p1/conditions', { condition: { displayName: 'office' } })).to.deep.equal({
+        parent: 'projects/p1',
+        condition: { displayName: 'office' },
+      });
+    });
+
+    it('should refuse query parameters there', () => {
+      expect(violations(() => transcode('POST', '/v1/projects/p1/conditions?x=1', {}))).to.have.property('(query)');
+    });
+  });
+
+  describe('when the body is not JSON', () => {
+    it('should say so', () => {
+      expect(() => transcode('POST', '/v1/conditions', '{"displayName":')).to.throw(KeystreamError, /request body is not valid JSON/);
+    });
+
+    it('should refuse another content type with 415', () => {
+      const match = table.match('POST', '/v1/conditions');
+      expect(() => transcodeRequest(match, { query: '', body: Buffer.from('<a/>'), contentType: 'text/xml' }))
+        .to.throw(KeystreamError)
+        .with.property('httpStatus', 415);
+    });
+  });
+});
