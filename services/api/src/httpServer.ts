@@ -89,11 +89,12 @@ function capture(response: HttpResponse, request: HttpRequest): CapturedRequest 
   request.forEach((name, value) => {
     headers[name] = value;
   });
+  // getQuery() returns undefined when the URL has no query, whatever its declared type says.
+  const query: string | undefined = request.getQuery();
   return {
     httpMethod: request.getMethod().toUpperCase(),
     path: request.getUrl(),
-    // getQuery() returns undefined when the URL has no query, whatever its declared type says.
-    query: (request.getQuery() as string | undefined) ?? '',
+    query: query ?? '',
     headers,
     remoteAddress: Buffer.from(response.getRemoteAddressAsText()).toString(),
   };
