@@ -84,17 +84,20 @@ interface CapturedRequest {
   readonly remoteAddress: string;
 }
 
+/** uWS's getQuery() returns undefined when the URL has no query, whatever its declared type says. */
+function orEmpty(value: string | undefined): string {
+  return value ?? '';
+}
+
 function capture(response: HttpResponse, request: HttpRequest): CapturedRequest {
   const headers: Record<string, string> = {};
   request.forEach((name, value) => {
     headers[name] = value;
   });
-  // getQuery() returns undefined when the URL has no query, whatever its declared type says.
-  const query: string | undefined = request.getQuery();
   return {
     httpMethod: request.getMethod().toUpperCase(),
     path: request.getUrl(),
-    query: query ?? '',
+    query: orEmpty(request.getQuery()),
     headers,
     remoteAddress: Buffer.from(response.getRemoteAddressAsText()).toString(),
   };
