@@ -56,6 +56,8 @@ const FEED_PAGE = 512;
 const PRUNED_THROUGH = 'prunedThrough';
 const CHANGE_COUNT = 'changeCount';
 const APPLIED = 'applied';
+/** Sort the candidates instead of walking the index when they are fewer than 1/16 of the kind. */
+const SMALL_CANDIDATE_RATIO = 16;
 
 /**
  * The embedded ReadStore on LMDB.
@@ -134,8 +136,13 @@ export class LmdbReadStore implements ReadStore {
     const candidates = this.candidatesFor(state, options.filter);
     const documents: StoredDocument[] = [];
     let total = 0;
-    for (const { name, document } of index.documents()) {
-      // A set lookup is far cheaper than evaluating the filter, and most documents fail it.
+    // Few candidates: filter them and sort the survivors. Otherwise walk the sort index, where a
+    // set lookup is far cheaper than evaluating the filter and most documents fail it.
+    const ordered =
+      candidates !== undefined && candidates.size * SMALL_CANDIDATE_RATIO < index.size
+        ? index.order(this.candidateDocuments(state, candidates).filter((document) => filter === undefined || filter.test(document)))
+        : index.documents();
+    for (const { name, document } of ordered) {
       if (candidates !== undefined && !candidates.has(name)) continue;
       if (filter !== undefined && !filter.test(document)) continue;
       total += 1;
@@ -376,6 +383,15 @@ export class LmdbReadStore implements ReadStore {
       if (smallest === undefined || candidates.size < smallest.size) smallest = candidates;
     }
     return smallest;
+  }
+
+  private candidateDocuments(state: KindState, names: ReadonlySet<string>): JsonObject[] {
+    const documents: JsonObject[] = [];
+    for (const name of names) {
+      const document = state.documents.get(name)?.document;
+      if (document != null) documents.push(document);
+    }
+    return documents;
   }
 
   /** Applies one committed change to a loaded kind (unloaded kinds load fresh later). */

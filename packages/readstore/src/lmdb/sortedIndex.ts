@@ -50,6 +50,11 @@ export class SortedIndex {
     yield* this.entries;
   }
 
+  /** Orders documents outside the index by this index's order (for small candidate sets). */
+  order(documents: readonly JsonObject[]): { readonly name: string; readonly document: JsonObject }[] {
+    return documents.map((document) => this.entryOf(document)).sort((a, b) => this.compareEntries(a, b));
+  }
+
   private entryOf(document: JsonObject): IndexEntry {
     const name = document['name'];
     return { name: typeof name === 'string' ? name : '', values: this.keys.map(([path]) => resolve(document, path) ?? null), document };

@@ -251,6 +251,17 @@ export function describeReadStoreContract(factory: ReadStoreContractFactory): vo
         expect(await store.count(kind, { tags: 'y' })).to.equal(1);
       });
 
+      it('should sort a rare equality match by the requested order', async () => {
+        const store = await open();
+        await store.apply({ writes: Array.from({ length: 40 }, (_, index) => {
+          const name = `projects/r${String(index).padStart(2, '0')}`;
+          return { op: 'put' as const, kind, name, position: position(index + 1), document: project(name, { owner: index % 20 === 3 ? 'rare' : 'common', score: index % 7 }) };
+        }) });
+        const result = await store.query(kind, { filter: { owner: 'rare', score: { $gte: 0 } }, sort: { score: -1 }, countTotal: true });
+        expect(result.documents.map((document) => document.name)).to.deep.equal(['projects/r03', 'projects/r23']);
+        expect(result.totalCount).to.equal(2);
+      });
+
       it('should reflect applies in later queries with the same sort', async () => {
         const store = await open();
         await seed(store);
