@@ -1,0 +1,31 @@
+/**
+ * The behaviour of each kind that has one; kinds without special rules use the generic decider alone.
+ */
+import { groupBehaviour } from './group.js';
+import { groupMemberBehaviour } from './groupMember.js';
+import { organizationInvitationBehaviour, projectInvitationBehaviour } from './invitation.js';
+import { organizationBehaviour, projectBehaviour } from './organizationTree.js';
+import { serviceAccountBehaviour, userBehaviour } from './principals.js';
+import type { ResourceBehaviour } from './resourceBehaviour.js';
+import { roleBehaviour } from './role.js';
+import { roleBindingBehaviour } from './roleBinding.js';
+
+const BEHAVIOURS: Readonly<Record<string, ResourceBehaviour>> = {
+  Group: groupBehaviour,
+  GroupMember: groupMemberBehaviour,
+  Organization: organizationBehaviour,
+  OrganizationInvitation: organizationInvitationBehaviour,
+  Project: projectBehaviour,
+  ProjectInvitation: projectInvitationBehaviour,
+  Role: roleBehaviour,
+  RoleBinding: roleBindingBehaviour,
+  ServiceAccount: serviceAccountBehaviour,
+  User: userBehaviour,
+};
+
+const NONE: ResourceBehaviour = {};
+
+/** The behaviour of a kind (empty for kinds without special rules). */
+export function behaviourOf(kind: string): ResourceBehaviour {
+  return BEHAVIOURS[kind] ?? NONE;
+}
