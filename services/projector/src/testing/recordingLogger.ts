@@ -1,0 +1,33 @@
+/**
+ * A logger that keeps what it is told, so tests can assert on warnings.
+ */
+import type { ProjectorLogger } from '../projectorOptions.js';
+
+/** One logged line. */
+export interface LogLine {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly fields: Record<string, unknown>;
+  readonly message: string;
+}
+
+/** A {@link ProjectorLogger} that records every line in `lines`. */
+export class RecordingLogger implements ProjectorLogger {
+  readonly lines: LogLine[] = [];
+
+  info(fields: Record<string, unknown>, message: string): void {
+    this.lines.push({ level: 'info', fields, message });
+  }
+
+  warn(fields: Record<string, unknown>, message: string): void {
+    this.lines.push({ level: 'warn', fields, message });
+  }
+
+  error(fields: Record<string, unknown>, message: string): void {
+    this.lines.push({ level: 'error', fields, message });
+  }
+
+  /** Lines of one level. */
+  at(level: LogLine['level']): LogLine[] {
+    return this.lines.filter((line) => line.level === level);
+  }
+}
