@@ -100,7 +100,7 @@ describe('Projector (embedded LMDB stores)', () => {
     it('should pass events without a read-model effect and still advance the checkpoint', async () => {
       const id = uniqueId();
       await stores.eventStore.append(`audit-${id}`, [lifecycleEvent('Audit', 'Created', { name: id })], 'any');
-      const last = await stores.eventStore.append(`${'Project'}-projects/${id}`, [{ ...lifecycleEvent('Project', 'Updated', {}), data: { note: 'no resource' } }], 'any');
+      const last = await stores.eventStore.append(`Project-projects/${id}`, [{ ...lifecycleEvent('Project', 'Updated', {}), data: { note: 'no resource' } }], 'any');
       const target = await startedProjector();
       await target.waitForPosition(last.position, DEADLINE_MS);
       expect(await stores.readStore.checkpoint(target.name)).to.equal(last.position);
@@ -268,12 +268,12 @@ describe('Projector (embedded LMDB stores)', () => {
   describe('having a read store whose apply fails', () => {
     const fastRetry = { initialDelayMs: 1, maxDelayMs: 5 };
 
-    function failingApplies(failures: readonly unknown[]): void {
+    function failingApplies(failures: readonly Error[]): void {
       const real = stores.readStore.apply.bind(stores.readStore);
       const queue = [...failures];
       stores.readStore.apply = (batch) => {
         const failure = queue.shift();
-        if (failure !== undefined) return Promise.reject(failure instanceof Error ? failure : new Error(String(failure)));
+        if (failure !== undefined) return Promise.reject(failure);
         return real(batch);
       };
     }
