@@ -46,8 +46,17 @@ export interface HttpServerOptions {
   readonly logger: EdgeLogger;
   /** Largest request body accepted, in bytes (default 1 MiB). */
   readonly maxBodyBytes?: number;
+  /** Called once per answered request, for metrics. `method` is the RPC name, or undefined when no route matched. */
+  readonly onRequestFinished?: (outcome: { readonly method: string | undefined; readonly status: number; readonly seconds: number }) => void;
   /** Extra handlers (health, metrics) mounted before the contract's routes, by exact path. */
-  readonly extraGetRoutes?: Readonly<Record<string, () => { status: number; contentType: string; body: string }>>;
+  readonly extraGetRoutes?: Readonly<Record<string, () => PlainAnswer | Promise<PlainAnswer>>>;
+}
+
+/** A non-contract answer (health, metrics). */
+export interface PlainAnswer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
 }
 
 /** A listening server. */
@@ -111,7 +120,8 @@ export async function startHttpServer(host: string, port: number, options: HttpS
   const inFlight = new Set<Promise<void>>();
   let accepting = true;
 
-  const send = (response: HttpResponse, aborted: { value: boolean }, outgoing: Outgoing): void => {
+  const send = (response: HttpResponse, aborted: { value: boolean }, outgoing: Outgoing, started: bigint, method?: string): void => {
+    options.onRequestFinished?.({ method, status: outgoing.status, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
     if (aborted.value) return;
     response.cork(() => {
       response.writeStatus(statusLine(outgoing.status));
@@ -150,14 +160,27 @@ export async function startHttpServer(host: string, port: number, options: HttpS
   const app = uws.App() as TemplatedApp & { close(): void };
   for (const [path, produce] of Object.entries(options.extraGetRoutes ?? {})) {
     app.get(path, (response) => {
-      const { status, contentType, body } = produce();
-      response.cork(() => {
-        response.writeStatus(statusLine(status)).writeHeader('content-type', contentType).end(body);
+      let aborted = false;
+      response.onAborted(() => {
+        aborted = true;
       });
+      void Promise.resolve()
+        .then(produce)
+        .catch((error: unknown): PlainAnswer => {
+          options.logger.error({ path, error }, 'built-in route failed');
+          return { status: 500, contentType: 'text/plain', body: 'internal error' };
+        })
+        .then(({ status, contentType, body }) => {
+          if (aborted) return;
+          response.cork(() => {
+            response.writeStatus(statusLine(status)).writeHeader('content-type', contentType).end(body);
+          });
+        });
     });
   }
 
   app.any('/*', (response, request) => {
+    const started = process.hrtime.bigint();
     const captured = capture(response, request);
     const aborted = { value: false };
     const abort = new AbortController();
@@ -166,14 +189,14 @@ export async function startHttpServer(host: string, port: number, options: HttpS
       abort.abort();
     });
     if (!accepting) {
-      send(response, aborted, errorOutgoing(new KeystreamError('UNAVAILABLE', 'keystream is shutting down; retry on another instance')));
+      send(response, aborted, errorOutgoing(new KeystreamError('UNAVAILABLE', 'keystream is shutting down; retry on another instance')), started);
       return;
     }
     let match: RouteMatch;
     try {
       match = routes.match(captured.httpMethod, captured.path);
     } catch (error) {
-      send(response, aborted, errorOutgoing(isKeystreamError(error) ? error : internalError(error, captured)));
+      send(response, aborted, errorOutgoing(isKeystreamError(error) ? error : internalError(error, captured)), started);
       return;
     }
 
@@ -189,6 +212,8 @@ export async function startHttpServer(host: string, port: number, options: HttpS
           response,
           aborted,
           errorOutgoing(new KeystreamError('INVALID_ARGUMENT', `request body exceeds the limit of ${maxBodyBytes} bytes`, [], { httpStatus: 413 })),
+          started,
+          match.method.name,
         );
         return;
       }
@@ -198,7 +223,7 @@ export async function startHttpServer(host: string, port: number, options: HttpS
       const work = handle(captured, match, Buffer.concat(chunks), abort)
         .catch((error: unknown) => errorOutgoing(isKeystreamError(error) ? error : internalError(error, captured)))
         .then((outgoing) => {
-          send(response, aborted, outgoing);
+          send(response, aborted, outgoing, started, match.method.name);
         });
       inFlight.add(work);
       void work.finally(() => inFlight.delete(work));

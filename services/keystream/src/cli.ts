@@ -1,28 +1,79 @@
 #!/usr/bin/env node
 /**
- * `keystream <command>`: the entry point users run.
- *
- * `start` is the README's start command. Until the API server exists it states what it will serve
- * and exits non-zero, so nothing (a user, a supervisor, a script) mistakes it for a running server.
+ * `keystream <command>`: the entry point users run. `keystream start` is the README's start
+ * command: every role in one process on the embedded default, unless told otherwise.
  */
-import { notServingYetMessage, servicePlan } from './servicePlan.js';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, ROLES, type Role } from './config.js';
+import { startKeystream } from './keystreamProcess.js';
+import { createLogger } from './logger.js';
+import { startBanner } from './servicePlan.js';
 
-const USAGE = `usage: keystream <command>
+const USAGE = `usage: keystream <command> [options]
 
 commands:
-  start     run keystream (all roles, embedded storage in ./.keystream)
-  help      show this text
+  start [--role all|api|projector]   run keystream (default: every role, embedded storage in ./.keystream)
+  help                               show this text
+
+configuration is read from KEYSTREAM_* environment variables; see docs/operations.md.
 `;
 
-/** Exit status of `start` while there is no server: EX_UNAVAILABLE from sysexits.h. */
-const EXIT_NOT_AVAILABLE = 69;
+/** sysexits.h codes, so supervisors can tell a bad configuration from a crash. */
+const EXIT = { usage: 64, config: 78, software: 70 } as const;
 
-function main(argv: readonly string[]): number {
-  const [command] = argv;
+async function start(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({ args: [...argv], options: { role: { type: 'string', default: 'all' } }, strict: true });
+  const role = values.role as Role;
+  if (!ROLES.includes(role)) {
+    process.stderr.write(`keystream: --role must be one of ${ROLES.join(', ')}, not "${values.role}"\n`);
+    return EXIT.usage;
+  }
+  let config;
+  try {
+    config = loadConfig(process.env, role);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`keystream: ${error.message}\n`);
+    return EXIT.config;
+  }
+  const logger = createLogger(config);
+  const running = await startKeystream(config, logger);
+  process.stderr.write(`${startBanner(config, running.url)}\n`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (reason: string, code: number): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ reason }, 'shutting down');
+      running.close().then(
+        () => {
+          resolve(code);
+        },
+        (error: unknown) => {
+          logger.error({ error }, 'shutdown failed');
+          resolve(EXIT.software);
+        },
+      );
+    };
+    process.once('SIGTERM', () => {
+      stop('SIGTERM', 0);
+    });
+    process.once('SIGINT', () => {
+      stop('SIGINT', 0);
+    });
+    void running.failed.then((error) => {
+      logger.error({ error }, 'projector failed; stopping');
+      stop('projector failed', EXIT.software);
+    });
+  });
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
   switch (command) {
     case 'start':
-      process.stderr.write(`${notServingYetMessage(servicePlan())}\n`);
-      return EXIT_NOT_AVAILABLE;
+      return start(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -31,8 +82,16 @@ function main(argv: readonly string[]): number {
       return 0;
     default:
       process.stderr.write(`keystream: unknown command "${command}"\n\n${USAGE}`);
-      return 64;
+      return EXIT.usage;
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exit(code);
+  },
+  (error: unknown) => {
+    process.stderr.write(`keystream: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(EXIT.software);
+  },
+);

@@ -1,6 +1,11 @@
 /**
  * @keystream/keystream — the composition root. Its public surface is the `keystream` command;
- * the exports here serve tests.
+ * the exports here serve tests and embedders.
  */
-export { notServingYetMessage, servicePlan } from './servicePlan.js';
+export { ConfigError, loadConfig, ROLES } from './config.js';
+export type { KeystreamConfig, Role, StoreLocation } from './config.js';
+export { startKeystream } from './keystreamProcess.js';
+export type { RunningKeystream } from './keystreamProcess.js';
+export { createLogger } from './logger.js';
+export { servicePlan, startBanner } from './servicePlan.js';
 export type { ServicePlan } from './servicePlan.js';

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { notServingYetMessage, servicePlan } from './servicePlan.js';
+import { loadConfig } from './config.js';
+import { servicePlan, startBanner } from './servicePlan.js';
 
 describe('servicePlan', () => {
   it('should count what the contract defines', () => {
@@ -13,8 +14,12 @@ describe('servicePlan', () => {
   });
 });
 
-describe('notServingYetMessage', () => {
-  it('should say plainly that nothing is listening', () => {
-    expect(notServingYetMessage(servicePlan())).to.match(/not implemented yet: nothing is listening/);
+describe('startBanner', () => {
+  it('should give the URL, the stores and say why it listens on loopback only', () => {
+    const banner = startBanner(loadConfig({ KEYSTREAM_READSTORE: 'mongodb://keystream:secret@db:27017/ks' }), 'http://127.0.0.1:8080');
+    expect(banner).to.include('keystream is serving iam.edgelq.com v1 (ntt.iam.v1) at http://127.0.0.1:8080 (role: all)');
+    expect(banner).to.include('read store: mongodb://…@db:27017/ks');
+    expect(banner).not.to.include('secret');
+    expect(banner).to.match(/no authentication yet/);
   });
 });

@@ -1,9 +1,10 @@
 /**
- * What `keystream start` will serve, derived from the contract so it cannot drift from it.
+ * What a keystream process says when it starts, derived from the contract and the configuration.
  */
 import { METHODS, RESOURCES, SPEC_MODEL } from '@keystream/api';
+import type { KeystreamConfig, StoreLocation } from './config.js';
 
-/** Counts of what the contract defines, for the start banner. */
+/** Counts of what the contract defines. */
 export interface ServicePlan {
   readonly service: string;
   readonly resources: number;
@@ -23,13 +24,18 @@ export function servicePlan(): ServicePlan {
   };
 }
 
-/** The text `keystream start` prints while the server does not exist yet. */
-export function notServingYetMessage(plan: ServicePlan): string {
+function describeStore(location: StoreLocation): string {
+  return location.kind === 'lmdb' ? `embedded (${location.directory})` : location.url.replace(/\/\/[^@/]*@/, '//…@');
+}
+
+/** The lines printed once the process serves. */
+export function startBanner(config: KeystreamConfig, url: string): string {
+  const plan = servicePlan();
   return [
-    `keystream will serve ${plan.service}:`,
-    `  ${plan.resources} resources, ${plan.methods} methods on ${plan.routes} REST routes (${plan.streams} of them streaming watches),`,
-    `  on the embedded default (event store and read store under ./.keystream), bound to 127.0.0.1.`,
-    `The server is not implemented yet: nothing is listening, no data is written.`,
-    `The contract it will implement is in docs/openapi.json.`,
+    `keystream is serving ${plan.service} at ${url} (role: ${config.role})`,
+    `  ${plan.resources} resources, ${plan.methods} methods on ${plan.routes} REST routes; see docs/openapi.json`,
+    `  event store: ${describeStore(config.eventStore)}; read store: ${describeStore(config.readStore)}`,
+    `  listening on ${config.http.host} only: there is no authentication yet, so keystream refuses to listen beyond loopback`,
+    `  health: ${url}/healthz  readiness: ${url}/readyz  metrics: ${url}/metrics`,
   ].join('\n');
 }

@@ -1,0 +1,158 @@
+/**
+ * The query core. Get reads the write model (strongly consistent); BatchGet, List and Search read
+ * the read model with the resource kit's filters, ordering and keyset page tokens, after waiting
+ * (bounded) for the read model to reach the caller's minimum position.
+ */
+import { KeystreamError, resourceByKind, type ResourceDescriptor } from '@keystream/api';
+import type { JsonObject } from '@keystream/domain';
+import type { ReadStore } from '@keystream/readstore';
+import {
+  applyFieldMask,
+  compileFilter,
+  cursorQuery,
+  decodePageToken,
+  escapeRegex,
+  pageQuery,
+  pageResult,
+  parseFilter,
+  parseName,
+  parseOrderBy,
+  parseParent,
+  parentQuery,
+  queryFingerprint,
+  resolvePageSize,
+  resolveView,
+  sortValuesOf,
+  type MongoQuery,
+  type PageTokenKey,
+} from '@keystream/resource';
+import type { ProjectionProgress } from './projectionProgress.js';
+import type { ResourceRepository } from './resourceRepository.js';
+
+/** How a caller asks for less than whole resources. */
+export interface Projection {
+  readonly view?: string | undefined;
+  readonly fieldMask?: readonly string[] | undefined;
+}
+
+/** A List or Search request, in internal form. */
+export interface CollectionRequest extends Projection {
+  readonly parent?: string | undefined;
+  readonly filter?: string | undefined;
+  readonly orderBy?: string | undefined;
+  readonly pageSize?: number | undefined;
+  readonly pageToken?: string | undefined;
+  readonly includePagingInfo?: boolean | undefined;
+  /** Search only: a phrase matched, case-insensitively, against names and titles. */
+  readonly phrase?: string | undefined;
+}
+
+export interface CollectionPage {
+  readonly items: readonly JsonObject[];
+  readonly nextPageToken?: string;
+  readonly prevPageToken?: string;
+  readonly currentOffset?: number;
+  readonly totalResultsCount?: number;
+}
+
+export interface QueryServiceOptions {
+  readonly pageTokenKey: PageTokenKey;
+  /** How long a query waits for the read model to reach the caller's minimum position. */
+  readonly minPositionWaitMilliseconds: number;
+}
+
+/** Fields a search phrase is matched against, when the resource has them. */
+const PHRASE_FIELDS = ['name', 'title', 'displayName', 'description', 'email', 'member', 'fullName'] as const;
+
+function and(...queries: readonly MongoQuery[]): MongoQuery {
+  const parts = queries.filter((query) => Object.keys(query).length > 0);
+  if (parts.length === 0) return {};
+  return parts.length === 1 ? (parts[0] as MongoQuery) : { $and: parts };
+}
+
+function phraseQuery(descriptor: ResourceDescriptor, phrase: string | undefined): MongoQuery {
+  if (phrase === undefined || phrase.trim() === '') return {};
+  const pattern = escapeRegex(phrase.trim());
+  const fields = PHRASE_FIELDS.filter((field) => descriptor.message.field(field) !== undefined);
+  return { $or: fields.map((field) => ({ [field]: { $regex: pattern, $options: 'i' } })) };
+}
+
+export class QueryService {
+  constructor(
+    private readonly repository: ResourceRepository,
+    private readonly readStore: ReadStore,
+    private readonly progress: ProjectionProgress,
+    private readonly options: QueryServiceOptions,
+  ) {}
+
+  /** Waits until the read model has everything up to `position` (no-op without one). */
+  async awaitPosition(position: string | undefined): Promise<void> {
+    if (position === undefined || position === '') return;
+    await this.progress.waitForPosition(position, this.options.minPositionWaitMilliseconds);
+  }
+
+  /** The resource, from the write model, shaped by view and field mask. */
+  async get(kind: string, name: string, projection: Projection): Promise<JsonObject> {
+    const descriptor = resourceByKind(kind);
+    parseName(descriptor, name);
+    const resource = await this.repository.liveResource(kind, name);
+    if (resource === undefined) throw new KeystreamError('NOT_FOUND', `${kind} ${name} does not exist`);
+    return this.shape(descriptor, resource, projection);
+  }
+
+  /** Found resources in request order, and the names that were not found. */
+  async batchGet(kind: string, names: readonly string[], projection: Projection): Promise<{ found: JsonObject[]; missing: string[] }> {
+    const descriptor = resourceByKind(kind);
+    if (names.length === 0) throw KeystreamError.invalidArgument([{ field: 'names', description: 'required: at least one name' }]);
+    names.forEach((name, index) => parseName(descriptor, name, { field: `names[${index}]` }));
+    const result = await this.readStore.batchGet(kind, names);
+    return { found: result.found.map((stored) => this.shape(descriptor, stored.document, projection)), missing: result.missing };
+  }
+
+  /** One page of a List or Search. */
+  async list(kind: string, request: CollectionRequest): Promise<CollectionPage> {
+    const descriptor = resourceByKind(kind);
+    const parent = request.parent === undefined || request.parent === '' ? undefined : request.parent;
+    if (parent !== undefined) parseParent(descriptor, parent);
+    const filter = request.filter === undefined || request.filter.trim() === '' ? undefined : parseFilter(descriptor, request.filter);
+    const orderBy = parseOrderBy(descriptor, request.orderBy ?? '');
+    const pageSize = resolvePageSize(request.pageSize);
+    const fingerprint = queryFingerprint({ kind, parent, filter, orderBy, extra: request.phrase ?? '' });
+    const token = request.pageToken === undefined || request.pageToken === '' ? undefined : decodePageToken(request.pageToken, this.options.pageTokenKey, fingerprint);
+    const baseQuery = and(
+      parent === undefined ? {} : parentQuery(descriptor, parent),
+      filter === undefined ? {} : compileFilter(filter),
+      phraseQuery(descriptor, request.phrase),
+    );
+    const plan = pageQuery({ query: baseQuery, orderBy, pageSize, token });
+    const result = await this.readStore.query(kind, { filter: plan.query, sort: plan.sort, limit: plan.limit, countTotal: false });
+    const page = pageResult(
+      plan,
+      result.documents.map((stored) => stored.document),
+      { key: this.options.pageTokenKey, fingerprint },
+    );
+    const paging = request.includePagingInfo === true ? await this.pagingInfo(kind, baseQuery, orderBy, page.items[0]) : {};
+    return {
+      items: page.items.map((item) => this.shape(descriptor, item, request)),
+      ...(page.nextPageToken === undefined ? {} : { nextPageToken: page.nextPageToken }),
+      ...(page.prevPageToken === undefined ? {} : { prevPageToken: page.prevPageToken }),
+      ...paging,
+    };
+  }
+
+  private async pagingInfo(
+    kind: string,
+    baseQuery: MongoQuery,
+    orderBy: ReturnType<typeof parseOrderBy>,
+    first: JsonObject | undefined,
+  ): Promise<{ currentOffset: number; totalResultsCount: number }> {
+    const totalResultsCount = await this.readStore.count(kind, baseQuery);
+    const currentOffset = first === undefined ? 0 : await this.readStore.count(kind, and(baseQuery, cursorQuery(orderBy, sortValuesOf(orderBy, first), 'before', false)));
+    return { currentOffset, totalResultsCount };
+  }
+
+  private shape(descriptor: ResourceDescriptor, resource: JsonObject, projection: Projection): JsonObject {
+    const mask = resolveView(descriptor, projection.view, projection.fieldMask);
+    return applyFieldMask(resource, mask) as JsonObject;
+  }
+}

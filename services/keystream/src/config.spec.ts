@@ -1,0 +1,58 @@
+import { expect } from 'chai';
+import path from 'node:path';
+import { ConfigError, loadConfig } from './config.js';
+
+function problemsOf(run: () => unknown): readonly string[] {
+  try {
+    run();
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  describe('having an empty environment', () => {
+    it('should run every role on embedded stores under ./.keystream, on loopback port 8080', () => {
+      const config = loadConfig({});
+      expect(config.role).to.equal('all');
+      expect(config.http).to.deep.equal({ host: '127.0.0.1', port: 8080, maxBodyBytes: 1048576 });
+      expect(config.eventStore).to.deep.equal({ kind: 'lmdb', directory: path.resolve('.keystream/events') });
+      expect(config.readStore).to.deep.equal({ kind: 'lmdb', directory: path.resolve('.keystream/read') });
+    });
+  });
+
+  describe('having server stores', () => {
+    it('should keep their URLs', () => {
+      const config = loadConfig({ KEYSTREAM_EVENTSTORE: 'esdb://localhost:2113?tls=false', KEYSTREAM_READSTORE: 'mongodb://localhost:27017/keystream' }, 'api');
+      expect(config.eventStore).to.deep.equal({ kind: 'server', url: 'esdb://localhost:2113?tls=false' });
+      expect(config.role).to.equal('api');
+    });
+  });
+
+  describe('having bad variables', () => {
+    it('should name each one with its value and what was expected', () => {
+      const problems = problemsOf(() =>
+        loadConfig({ KEYSTREAM_HTTP_PORT: 'eighty', KEYSTREAM_EVENTSTORE: 'postgres://x', KEYSTREAM_HTTP_HOST: '0.0.0.0', KEYSTREAM_LOG_LEVEL: 'loud' }),
+      );
+      expect(problems).to.have.length(4);
+      expect(problems).to.include.members([
+        'KEYSTREAM_HTTP_PORT ("eighty"): expected a port number (0–65535; 0 picks a free port)',
+        'KEYSTREAM_EVENTSTORE ("postgres://x"): expected esdb://host:2113?tls=false or lmdb:<directory>',
+        'KEYSTREAM_HTTP_HOST ("0.0.0.0"): keystream has no authentication yet, so it only listens on loopback (127.0.0.1, ::1 or localhost)',
+      ]);
+    });
+
+    it('should never echo a secret', () => {
+      const [problem] = problemsOf(() => loadConfig({ KEYSTREAM_PAGE_TOKEN_KEY: 'short-secret' }));
+      expect(problem).to.equal('KEYSTREAM_PAGE_TOKEN_KEY (12 characters): expected at least 32 characters of secret (page tokens are signed with it)');
+    });
+  });
+
+  describe('having one role on the embedded read store', () => {
+    it('should refuse, since that store serves one process', () => {
+      expect(problemsOf(() => loadConfig({}, 'api'))[0]).to.match(/--role api needs a MongoDB read store/);
+    });
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * keystream's configuration, read from the environment and validated once at start. Every bad
+ * variable is reported on its own line, naming the variable, what it holds and what was expected.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The roles a process can run. `all` is every role in one process (the embedded default). */
+export const ROLES = ['all', 'api', 'projector'] as const;
+export type Role = (typeof ROLES)[number];
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+
+const positiveInteger = (what: string) =>
+  z.coerce.number({ error: `expected ${what}` }).int(`expected ${what}`).positive(`expected ${what}`);
+
+const EnvironmentSchema = z.object({
+  KEYSTREAM_DATA_DIR: z.string().min(1).default('.keystream'),
+  KEYSTREAM_HTTP_HOST: z
+    .string()
+    .default('127.0.0.1')
+    .refine((host) => LOOPBACK_HOSTS.has(host), {
+      error: 'keystream has no authentication yet, so it only listens on loopback (127.0.0.1, ::1 or localhost)',
+    }),
+  KEYSTREAM_HTTP_PORT: z.coerce
+    .number({ error: 'expected a port number (0–65535; 0 picks a free port)' })
+    .int('expected a port number (0–65535; 0 picks a free port)')
+    .min(0, 'expected a port number (0–65535; 0 picks a free port)')
+    .max(65535, 'expected a port number (0–65535; 0 picks a free port)')
+    .default(8080),
+  KEYSTREAM_EVENTSTORE: z
+    .string()
+    .regex(/^(esdb(\+discover)?:\/\/|lmdb:).+/, 'expected esdb://host:2113?tls=false or lmdb:<directory>')
+    .optional(),
+  KEYSTREAM_READSTORE: z.string().regex(/^(mongodb(\+srv)?:\/\/|lmdb:).+/, 'expected mongodb://host:27017/<database> or lmdb:<directory>').optional(),
+  KEYSTREAM_KAFKA_BROKERS: z.string().regex(/^[^,\s]+(,[^,\s]+)*$/, 'expected host:port[,host:port…]').optional(),
+  KEYSTREAM_PAGE_TOKEN_KEY: z.string().min(32, 'expected at least 32 characters of secret (page tokens are signed with it)').optional(),
+  KEYSTREAM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KEYSTREAM_MAX_BODY_BYTES: positiveInteger('a positive number of bytes').default(1024 * 1024),
+  KEYSTREAM_MIN_POSITION_WAIT_MS: positiveInteger('a positive number of milliseconds').default(5000),
+  KEYSTREAM_CHANGELOG_MAX_ENTRIES: positiveInteger('a positive number of entries').default(1_000_000),
+  KEYSTREAM_CHANGELOG_MAX_AGE_MS: positiveInteger('a positive number of milliseconds').default(7 * 24 * 60 * 60 * 1000),
+});
+
+/** Where a store lives, as configured. */
+export type StoreLocation = { readonly kind: 'lmdb'; readonly directory: string } | { readonly kind: 'server'; readonly url: string };
+
+export interface KeystreamConfig {
+  readonly role: Role;
+  readonly dataDirectory: string;
+  readonly http: { readonly host: string; readonly port: number; readonly maxBodyBytes: number };
+  readonly eventStore: StoreLocation;
+  readonly readStore: StoreLocation;
+  readonly kafkaBrokers: readonly string[] | undefined;
+  readonly pageTokenKey: string | undefined;
+  readonly logLevel: z.infer<typeof EnvironmentSchema>['KEYSTREAM_LOG_LEVEL'];
+  readonly minPositionWaitMilliseconds: number;
+  readonly changeLog: { readonly maxEntries: number; readonly maxAgeMs: number };
+}
+
+/** The configuration is unusable; `problems` has one line per bad variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
+  }
+}
+
+function location(value: string | undefined, fallbackDirectory: string): StoreLocation {
+  if (value === undefined) return { kind: 'lmdb', directory: fallbackDirectory };
+  if (value.startsWith('lmdb:')) return { kind: 'lmdb', directory: path.resolve(value.slice('lmdb:'.length)) };
+  return { kind: 'server', url: value };
+}
+
+function describeValue(environment: Readonly<Record<string, string | undefined>>, variable: string): string {
+  const value = environment[variable];
+  if (value === undefined) return 'unset';
+  // Secrets are never echoed back.
+  return variable === 'KEYSTREAM_PAGE_TOKEN_KEY' ? `${value.length} characters` : JSON.stringify(value);
+}
+
+/** Reads the configuration of a process running `role`; throws ConfigError listing every problem. */
+export function loadConfig(environment: Readonly<Record<string, string | undefined>>, role: Role = 'all'): KeystreamConfig {
+  const parsed = EnvironmentSchema.safeParse(environment);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const variable = String(issue.path[0] ?? '(environment)');
+        return `${variable} (${describeValue(environment, variable)}): ${issue.message}`;
+      }),
+    );
+  }
+  const env = parsed.data;
+  const dataDirectory = path.resolve(env.KEYSTREAM_DATA_DIR);
+  const readStore = location(env.KEYSTREAM_READSTORE, path.join(dataDirectory, 'read'));
+  if (role !== 'all' && readStore.kind === 'lmdb') {
+    throw new ConfigError([
+      `KEYSTREAM_READSTORE (${describeValue(environment, 'KEYSTREAM_READSTORE')}): the embedded read store serves a single process, so --role ${role} needs a MongoDB read store; or run every role together (--role all)`,
+    ]);
+  }
+  return {
+    role,
+    dataDirectory,
+    http: { host: env.KEYSTREAM_HTTP_HOST, port: env.KEYSTREAM_HTTP_PORT, maxBodyBytes: env.KEYSTREAM_MAX_BODY_BYTES },
+    eventStore: location(env.KEYSTREAM_EVENTSTORE, path.join(dataDirectory, 'events')),
+    readStore,
+    kafkaBrokers: env.KEYSTREAM_KAFKA_BROKERS?.split(','),
+    pageTokenKey: env.KEYSTREAM_PAGE_TOKEN_KEY,
+    logLevel: env.KEYSTREAM_LOG_LEVEL,
+    minPositionWaitMilliseconds: env.KEYSTREAM_MIN_POSITION_WAIT_MS,
+    changeLog: { maxEntries: env.KEYSTREAM_CHANGELOG_MAX_ENTRIES, maxAgeMs: env.KEYSTREAM_CHANGELOG_MAX_AGE_MS },
+  };
+}

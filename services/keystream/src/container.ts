@@ -1,0 +1,113 @@
+/**
+ * The composition root: every component of a keystream process and what it depends on, bound in
+ * one inversify container. Bindings are factories with explicit injection lists (no decorators,
+ * so nothing depends on emitted design metadata); singletons with asynchronous construction are
+ * resolved with `getAsync`, and stores are closed by their deactivation handlers when the
+ * container is unbound.
+ */
+import type { EventStore } from '@keystream/eventstore';
+import type { ReadStore } from '@keystream/readstore';
+import {
+  ChildCounter,
+  CommandService,
+  QueryService,
+  ResourceDispatcher,
+  ResourceRepository,
+  type ProjectionProgress,
+} from '@keystream/service-api';
+import { Projector } from '@keystream/service-projector';
+import { Container } from 'inversify';
+import type { Logger } from 'pino';
+import { checkpointProgress } from './checkpointProgress.js';
+import type { KeystreamConfig } from './config.js';
+import { KeystreamMetrics } from './metrics.js';
+import { pageTokenKeyOf } from './pageTokenKey.js';
+import { openConfiguredEventStore, openConfiguredReadStore } from './stores.js';
+
+/** Service identifiers of the container. */
+export const TOKENS = {
+  config: Symbol.for('keystream.Config'),
+  logger: Symbol.for('keystream.Logger'),
+  eventStore: Symbol.for('keystream.EventStore'),
+  readStore: Symbol.for('keystream.ReadStore'),
+  projector: Symbol.for('keystream.Projector'),
+  projectionProgress: Symbol.for('keystream.ProjectionProgress'),
+  repository: Symbol.for('keystream.ResourceRepository'),
+  childCounter: Symbol.for('keystream.ChildCounter'),
+  commands: Symbol.for('keystream.CommandService'),
+  queries: Symbol.for('keystream.QueryService'),
+  dispatcher: Symbol.for('keystream.ResourceDispatcher'),
+  metrics: Symbol.for('keystream.Metrics'),
+} as const;
+
+/** The checkpoint name of the read-model projector. */
+export const READ_MODEL_PROJECTOR = 'read-model';
+
+/** Builds the container of a process with this configuration. */
+export function buildContainer(config: KeystreamConfig, logger: Logger): Container {
+  const container = new Container({ defaultScope: 'Singleton' });
+  const runsProjector = config.role === 'all' || config.role === 'projector';
+
+  container.bind<KeystreamConfig>(TOKENS.config).toConstantValue(config);
+  container.bind<Logger>(TOKENS.logger).toConstantValue(logger);
+  container
+    .bind<EventStore>(TOKENS.eventStore)
+    .toResolvedValue(() => openConfiguredEventStore(config))
+    .onDeactivation((store) => store.close());
+  container
+    .bind<ReadStore>(TOKENS.readStore)
+    .toResolvedValue(() => openConfiguredReadStore(config))
+    .onDeactivation((store) => store.close());
+
+  container
+    .bind<Projector>(TOKENS.projector)
+    .toResolvedValue(
+      (eventStore: EventStore, readStore: ReadStore) =>
+        new Projector({ eventStore, readStore, name: READ_MODEL_PROJECTOR, logger: logger.child({ role: 'projector' }) }),
+      [TOKENS.eventStore, TOKENS.readStore],
+    );
+  // Read-your-writes waits on the local projector when there is one, else on the stored checkpoint.
+  if (runsProjector) {
+    container.bind<ProjectionProgress>(TOKENS.projectionProgress).toResolvedValue((projector: Projector) => projector, [TOKENS.projector]);
+  } else {
+    container
+      .bind<ProjectionProgress>(TOKENS.projectionProgress)
+      .toResolvedValue((readStore: ReadStore) => checkpointProgress(readStore, READ_MODEL_PROJECTOR), [TOKENS.readStore]);
+  }
+
+  container.bind<ResourceRepository>(TOKENS.repository).toResolvedValue((eventStore: EventStore) => new ResourceRepository(eventStore), [TOKENS.eventStore]);
+  container
+    .bind<ChildCounter>(TOKENS.childCounter)
+    .toResolvedValue(
+      (eventStore: EventStore, readStore: ReadStore, progress: ProjectionProgress) =>
+        new ChildCounter(eventStore, readStore, progress, config.minPositionWaitMilliseconds),
+      [TOKENS.eventStore, TOKENS.readStore, TOKENS.projectionProgress],
+    );
+  container
+    .bind<CommandService>(TOKENS.commands)
+    .toResolvedValue(
+      (eventStore: EventStore, repository: ResourceRepository, children: ChildCounter) => new CommandService(eventStore, repository, children),
+      [TOKENS.eventStore, TOKENS.repository, TOKENS.childCounter],
+    );
+  container
+    .bind<QueryService>(TOKENS.queries)
+    .toResolvedValue(
+      (repository: ResourceRepository, readStore: ReadStore, progress: ProjectionProgress) =>
+        new QueryService(repository, readStore, progress, {
+          pageTokenKey: pageTokenKeyOf(config),
+          minPositionWaitMilliseconds: config.minPositionWaitMilliseconds,
+        }),
+      [TOKENS.repository, TOKENS.readStore, TOKENS.projectionProgress],
+    );
+  container
+    .bind<ResourceDispatcher>(TOKENS.dispatcher)
+    .toResolvedValue((commands: CommandService, queries: QueryService) => new ResourceDispatcher(commands, queries), [TOKENS.commands, TOKENS.queries]);
+  container
+    .bind<KeystreamMetrics>(TOKENS.metrics)
+    .toResolvedValue(async () => {
+      if (!runsProjector) return new KeystreamMetrics();
+      const projector = await container.getAsync<Projector>(TOKENS.projector);
+      return new KeystreamMetrics(() => projector.metrics());
+    });
+  return container;
+}

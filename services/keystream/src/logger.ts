@@ -1,0 +1,26 @@
+/**
+ * The process logger (pino, JSON lines on stdout). Fields that can carry secrets are redacted
+ * wherever they appear, so a careless log call cannot leak a key or a token.
+ */
+import { pino, type Logger } from 'pino';
+import type { KeystreamConfig } from './config.js';
+
+/** Paths pino censors in every log line. */
+export const REDACTED_PATHS = [
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  '*.privateKeyData',
+  '*.apiKey',
+  '*.private_key_data',
+  '*.api_key',
+  'pageTokenKey',
+  '*.pageTokenKey',
+];
+
+/** Creates the logger of a keystream process. */
+export function createLogger(config: Pick<KeystreamConfig, 'logLevel'>, destination?: NodeJS.WritableStream): Logger {
+  const options = { level: config.logLevel, base: { service: 'keystream' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  return destination === undefined ? pino(options) : pino(options, destination);
+}

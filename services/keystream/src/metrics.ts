@@ -1,0 +1,67 @@
+/**
+ * Prometheus metrics of a keystream process: HTTP requests by method and status, and the
+ * projector's progress, read from it at scrape time.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The part of the projector's metrics exported as gauges (see @keystream/service-projector). */
+export interface ProjectorGaugeSource {
+  readonly eventsAppliedTotal: number;
+  readonly batchesTotal: number;
+  readonly lag: number | undefined;
+  readonly throughputEventsPerSecond: number;
+  readonly lastEventAgeMs: number | undefined;
+}
+
+export class KeystreamMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'method' | 'status'>;
+  private readonly durations: Histogram<'method'>;
+
+  constructor(projector?: () => Promise<ProjectorGaugeSource>) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'keystream_' });
+    this.requests = new Counter({
+      name: 'keystream_http_requests_total',
+      help: 'HTTP requests answered, by RPC method (or "unrouted") and status',
+      labelNames: ['method', 'status'],
+      registers: [this.registry],
+    });
+    this.durations = new Histogram({
+      name: 'keystream_http_request_duration_seconds',
+      help: 'Time from request to answer, by RPC method',
+      labelNames: ['method'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+    if (projector !== undefined) {
+      const gauge = (name: string, help: string, read: (source: ProjectorGaugeSource) => number | undefined): void => {
+        new Gauge({
+          name,
+          help,
+          registers: [this.registry],
+          async collect() {
+            const value = read(await projector());
+            if (value !== undefined) this.set(value);
+          },
+        });
+      };
+      gauge('keystream_projector_events_applied', 'Events the projector has applied to the read model since it started', (source) => source.eventsAppliedTotal);
+      gauge('keystream_projector_batches', 'Read-model transactions the projector has committed since it started', (source) => source.batchesTotal);
+      gauge('keystream_projector_lag', 'How far the read model is behind the event log (events on the embedded store)', (source) => source.lag);
+      gauge('keystream_projector_throughput_events_per_second', 'Events projected per second, recent window', (source) => source.throughputEventsPerSecond);
+      gauge('keystream_projector_last_event_age_milliseconds', 'Age of the newest projected event when its batch committed', (source) => source.lastEventAgeMs);
+    }
+  }
+
+  /** Records one answered request. */
+  recordRequest(outcome: { readonly method: string | undefined; readonly status: number; readonly seconds: number }): void {
+    const method = outcome.method ?? 'unrouted';
+    this.requests.inc({ method, status: String(outcome.status) });
+    this.durations.observe({ method }, outcome.seconds);
+  }
+
+  /** The exposition text for /metrics. */
+  async render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

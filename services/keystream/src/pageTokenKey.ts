@@ -1,0 +1,26 @@
+/**
+ * The key page tokens are signed with. Configured (KEYSTREAM_PAGE_TOKEN_KEY, shared by every api
+ * replica), or for a single embedded process created once and kept in the data directory, so
+ * tokens stay valid across restarts. The key file is readable by its owner only.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { KeystreamConfig } from './config.js';
+
+const KEY_FILE = 'page-token.key';
+
+/** The page-token key of this deployment. */
+export function pageTokenKeyOf(config: KeystreamConfig): string {
+  if (config.pageTokenKey !== undefined) return config.pageTokenKey;
+  const file = path.join(config.dataDirectory, KEY_FILE);
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  mkdirSync(config.dataDirectory, { recursive: true });
+  const key = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  return key;
+}

@@ -1,0 +1,28 @@
+/**
+ * Opens the event store and the read store where the configuration says: embedded LMDB
+ * directories by default, EventStoreDB and MongoDB when their URLs are given.
+ */
+import { connectEsdbEventStore, openLmdbEventStore, type EventStore } from '@keystream/eventstore';
+import { connectMongoReadStore, openLmdbReadStore, type ReadStore } from '@keystream/readstore';
+import { mkdirSync } from 'node:fs';
+import type { KeystreamConfig } from './config.js';
+
+/** Opens the configured event store. */
+export function openConfiguredEventStore(config: KeystreamConfig): Promise<EventStore> {
+  const location = config.eventStore;
+  if (location.kind === 'server') return Promise.resolve(connectEsdbEventStore({ connectionString: location.url }));
+  mkdirSync(location.directory, { recursive: true });
+  return Promise.resolve(openLmdbEventStore({ path: location.directory }));
+}
+
+/** Opens the configured read store, with the change-log retention of the configuration. */
+export async function openConfiguredReadStore(config: KeystreamConfig): Promise<ReadStore> {
+  const location = config.readStore;
+  const retention = config.changeLog;
+  if (location.kind === 'server') {
+    const database = new URL(location.url).pathname.replace(/^\//, '') || 'keystream';
+    return connectMongoReadStore({ url: location.url, database, retention });
+  }
+  mkdirSync(location.directory, { recursive: true });
+  return openLmdbReadStore({ path: location.directory, retention });
+}
