@@ -1,0 +1,59 @@
+/**
+ * Runs the real `keystream start` command in a child process, the way a user does, for tests that
+ * need to kill it (SIGKILL) or measure it from outside.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = 'services/keystream/src/cli.ts';
+
+/** A `keystream start` child process and the URL it serves. */
+export interface KeystreamChild {
+  readonly url: string;
+  readonly process: ChildProcess;
+  /** Everything the child wrote to stderr so far (for failure messages). */
+  readonly stderr: () => string;
+  /** Resolves with the exit code (or signal) once the child is gone. */
+  readonly exited: Promise<number | NodeJS.Signals>;
+}
+
+/** Starts `keystream start` on a free port with its data in `dataDirectory`; resolves once it serves. */
+export async function startKeystreamChild(dataDirectory: string, environment: Record<string, string> = {}, timeoutMs = 30_000): Promise<KeystreamChild> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=keystream-source', CLI, 'start'], {
+    cwd: repositoryRoot,
+    env: { ...process.env, KEYSTREAM_DATA_DIR: dataDirectory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'warn', ...environment },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  const exited = new Promise<number | NodeJS.Signals>((resolve) => {
+    child.once('exit', (code, signal) => {
+      resolve(signal ?? code ?? -1);
+    });
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`keystream did not start within ${timeoutMs} ms:\n${stderr}`));
+    }, timeoutMs);
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr += chunk;
+      const match = /keystream is serving .* at (http:\/\/\S+)/.exec(stderr);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1] as string);
+      }
+    });
+    void exited.then((status) => {
+      clearTimeout(timer);
+      reject(new Error(`keystream exited (${String(status)}) before serving:\n${stderr}`));
+    });
+  });
+  return { url, process: child, stderr: () => stderr, exited };
+}
+
+/** Stops a child with a signal and waits for it to be gone. */
+export async function stopKeystreamChild(child: KeystreamChild, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | NodeJS.Signals> {
+  if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill(signal);
+  return child.exited;
+}
