@@ -80,6 +80,10 @@ export class Projector {
 
   private state: ProjectorState = 'new';
   private applied: Position = START_POSITION;
+  /** Position of the last batch handed to a commit (committed or in flight). */
+  private dispatched: Position = START_POSITION;
+  /** The commit in flight, if any; the next one starts only after it (see flush). */
+  private inFlight: Promise<void> | undefined;
   private batch: OpenBatch = openBatch(START_POSITION);
   private subscription: AllSubscription | undefined;
   private readonly stopRequest = new AbortController();
@@ -153,6 +157,7 @@ export class Projector {
       return;
     }
     this.applied = checkpoint;
+    this.dispatched = checkpoint;
     this.batch = openBatch(checkpoint);
     this.waiters.advance(checkpoint);
     this.throughput = new ThroughputWindow(this.options.throughputWindowMs ?? DEFAULT_THROUGHPUT_WINDOW_MS, this.clock());
@@ -286,7 +291,7 @@ export class Projector {
     const iterator = subscription[Symbol.asyncIterator]();
     for (;;) {
       if (this.isStopping()) {
-        await this.flush();
+        await this.flushAndSettle();
         return undefined;
       }
       const received = this.receive(iterator);
@@ -305,10 +310,10 @@ export class Projector {
           if (this.batchIsDue()) await this.flush();
           break;
         case 'end':
-          await this.flush();
+          await this.flushAndSettle();
           return undefined;
         case 'error':
-          await this.flush();
+          await this.flushAndSettle();
           return result.error;
       }
     }
@@ -340,7 +345,7 @@ export class Projector {
   }
 
   private hasOpenBatch(): boolean {
-    return comparePositions(this.batch.upTo, this.applied) > 0;
+    return comparePositions(this.batch.upTo, this.dispatched) > 0;
   }
 
   private batchIsDue(): boolean {
@@ -385,11 +390,34 @@ export class Projector {
     }
   }
 
-  /** Commits the open batch (documents, change log, checkpoint) and wakes the waiters it satisfies. */
+  /**
+   * Hands the open batch to {@link commit} once the previous commit has finished, without
+   * waiting for this one: the next batch is read and prepared while this one is written. One
+   * commit at a time keeps them in position order. Rethrows the error of a failed commit.
+   */
   private async flush(): Promise<void> {
     if (!this.hasOpenBatch()) return;
+    await this.inFlight;
     const batch = this.batch;
     this.batch = openBatch(batch.upTo);
+    this.dispatched = batch.upTo;
+    const commit = this.commit(batch);
+    this.inFlight = commit;
+    commit.catch(() => {
+      // The loop may be waiting for events that never come: end the subscription so it looks
+      // at the commit (flushAndSettle rethrows its error) instead of waiting.
+      void this.subscription?.close();
+    });
+  }
+
+  /** Commits what is open and waits until every commit is done. */
+  private async flushAndSettle(): Promise<void> {
+    await this.flush();
+    await this.inFlight;
+  }
+
+  /** Commits one batch (documents, change log, checkpoint) and wakes the waiters it satisfies. */
+  private async commit(batch: OpenBatch): Promise<void> {
     const started = this.clock();
     const result = await this.applyWithRetry({ writes: batch.writes, checkpoint: { projector: this.name, position: batch.upTo } });
     const finished = this.clock();

@@ -1,0 +1,67 @@
+/**
+ * Quick local figures for the projector on the embedded stores: replay (rebuild from zero)
+ * events/s at a few batch sizes, and read-your-writes latency (append → waitForPosition) with a
+ * live projector. Run: `node --import tsx --conditions=keystream-source
+ * services/projector/src/bench/projectorReplay.bench.ts [events]` from the repository root.
+ */
+import { Projector } from '../projector.js';
+import { appendLifecycle, lifecycleEvent, project, uniqueId } from '../testing/resourceEvents.js';
+import { openStoreFixture } from '../testing/storeFixture.js';
+import { streamOf } from '@keystream/domain';
+import { openLmdbReadStore } from '@keystream/readstore';
+import { rm } from 'node:fs/promises';
+
+const total = Number(process.argv[2] ?? '50000');
+const stores = await openStoreFixture();
+try {
+  // The log: each resource created then updated once, appended by 32 concurrent writers.
+  const started = performance.now();
+  const resources = Math.ceil(total / 2);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < resources) {
+        next += 1;
+        const id = uniqueId();
+        const created = await stores.eventStore.append(streamOf('Project', `projects/${id}`), [lifecycleEvent('Project', 'Created', project(id, 'v1'))], 'no_stream');
+        await stores.eventStore.append(streamOf('Project', `projects/${id}`), [lifecycleEvent('Project', 'Updated', project(id, 'v2'))], created.revision);
+      }
+    }),
+  );
+  const events = (await stores.eventStore.readAll('', Number.MAX_SAFE_INTEGER)).length;
+  console.log(`appended ${events} events in ${Math.round(performance.now() - started)} ms`);
+
+  for (const maxBatchEvents of [128, 512, 2048]) {
+    const path = `${stores.readStorePath}-${maxBatchEvents}`;
+    const readStore = openLmdbReadStore({ path });
+    let applyMs = 0;
+    const projector = new Projector({ eventStore: stores.eventStore, readStore, maxBatchEvents, onBatchApplied: (summary) => (applyMs += summary.durationMs) });
+    const replayStarted = performance.now();
+    await projector.start();
+    await projector.waitForPosition(await stores.eventStore.headPosition(), 600_000);
+    const elapsed = performance.now() - replayStarted;
+    const metrics = await projector.metrics();
+    await projector.stop();
+    await readStore.close();
+    await rm(path, { recursive: true, force: true });
+    console.log(`replay, batches of ${maxBatchEvents}: ${Math.round((events * 1000) / elapsed)} events/s (${metrics.batchesTotal} batches, ${Math.round(elapsed)} ms, of which ${Math.round(applyMs)} ms in apply)`);
+  }
+
+  // Read-your-writes: one writer, each append followed by a wait for its position.
+  const projector = new Projector({ eventStore: stores.eventStore, readStore: stores.readStore });
+  await projector.start();
+  await projector.waitForPosition(await stores.eventStore.headPosition(), 600_000);
+  const latencies: number[] = [];
+  for (let index = 0; index < 1_000; index += 1) {
+    const appended = await appendLifecycle(stores.eventStore, 'Project', 'Created', project(uniqueId(), 'ryw'));
+    const waitStarted = performance.now();
+    await projector.waitForPosition(appended.position, 10_000);
+    latencies.push(performance.now() - waitStarted);
+  }
+  await projector.stop();
+  latencies.sort((a, b) => a - b);
+  const at = (quantile: number): string => (latencies[Math.floor(quantile * (latencies.length - 1))] ?? Number.NaN).toFixed(2);
+  console.log(`read-your-writes wait after append (1,000 sequential writes): p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`);
+} finally {
+  await stores.dispose();
+}
