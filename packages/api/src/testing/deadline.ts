@@ -1,5 +1,6 @@
 /**
- * Deadline helpers for contract tests: poll or wait with a bound, never sleep a fixed time.
+ * Deadline helpers for tests: poll or wait with a bound, never sleep a fixed time. Shared by every
+ * package's tests through `@keystream/api/testing`.
  */
 
 /** Resolves `promise`, or rejects with `what` timed out after `ms`; the timer never outlives the race. */

@@ -13,7 +13,7 @@ import { WrongExpectedVersionError } from '../errors/wrongExpectedVersionError.j
 import type { EventStore, NewEvent, RecordedEvent, SubscriptionMessage } from '../eventStore.js';
 import type { Position } from '../position.js';
 import { comparePositions } from '../position.js';
-import { withDeadline } from './deadline.js';
+import { withDeadline } from '@keystream/api/testing';
 
 /** A store opened on a fresh location for one test. */
 export interface EventStoreFixture {

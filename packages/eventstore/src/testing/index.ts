@@ -3,4 +3,5 @@
  */
 export { describeEventStoreContract } from './eventStoreContract.js';
 export type { EventStoreContractFactory, EventStoreFixture } from './eventStoreContract.js';
-export { eventually, withDeadline } from './deadline.js';
+// Re-exported for the packages whose tests already import them from here.
+export { eventually, withDeadline } from '@keystream/api/testing';

@@ -24,6 +24,7 @@ import type {
 import { validateBatch } from '../validateBatch.js';
 import { EqualityIndex, equalityConditions } from './equalityIndex.js';
 import { SortedIndex } from './sortedIndex.js';
+import { openChangeFeed } from '../changeFeed.js';
 
 /** Options of {@link openLmdbReadStore}. */
 export interface LmdbReadStoreOptions {
@@ -243,21 +244,7 @@ export class LmdbReadStore implements ReadStore {
 
   changesSince(position: Position): ChangeFeed {
     this.assertOpen();
-    const abort = new AbortController();
-    this.feeds.add(abort);
-    let iterating = false;
-    return {
-      [Symbol.asyncIterator]: (): AsyncIterator<readonly ChangeLogEntry[]> => {
-        if (iterating) throw new Error('a change feed can be iterated only once');
-        iterating = true;
-        return this.feed(position, abort);
-      },
-      close: (): Promise<void> => {
-        abort.abort();
-        this.feeds.delete(abort);
-        return Promise.resolve();
-      },
-    };
+    return openChangeFeed(this.feeds, (abort) => this.feed(position, abort));
   }
 
   private async *feed(from: Position, abort: AbortController): AsyncGenerator<readonly ChangeLogEntry[]> {

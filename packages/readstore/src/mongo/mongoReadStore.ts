@@ -21,6 +21,7 @@ import type {
   StoredDocument,
 } from '../readStore.js';
 import { validateBatch } from '../validateBatch.js';
+import { openChangeFeed } from '../changeFeed.js';
 
 /** Options of {@link MongoReadStore.connect}. */
 export interface MongoReadStoreOptions {
@@ -282,21 +283,7 @@ export class MongoReadStore implements ReadStore {
   }
 
   changesSince(position: Position): ChangeFeed {
-    const abort = new AbortController();
-    this.feeds.add(abort);
-    let iterating = false;
-    return {
-      [Symbol.asyncIterator]: (): AsyncIterator<readonly ChangeLogEntry[]> => {
-        if (iterating) throw new Error('a change feed can be iterated only once');
-        iterating = true;
-        return this.feed(position, abort);
-      },
-      close: (): Promise<void> => {
-        abort.abort();
-        this.feeds.delete(abort);
-        return Promise.resolve();
-      },
-    };
+    return openChangeFeed(this.feeds, (abort) => this.feed(position, abort));
   }
 
   private async *feed(from: Position, abort: AbortController): AsyncGenerator<readonly ChangeLogEntry[]> {

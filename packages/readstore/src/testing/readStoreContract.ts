@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { ChangeLogExpiredError } from '../errors/changeLogExpiredError.js';
 import type { Position } from '../position.js';
 import type { ApplyBatch, ChangeFeed, ChangeLogEntry, ChangeLogRetention, JsonObject, ReadStore } from '../readStore.js';
-import { withDeadline } from './withDeadline.js';
+import { withDeadline } from '@keystream/api/testing';
 
 /** Options the suite passes when it needs a particular store. */
 export interface ReadStoreFixtureOptions {
