@@ -50,9 +50,11 @@ describe('loadConfig', () => {
     });
   });
 
-  describe('having one role on the embedded read store', () => {
-    it('should refuse, since that store serves one process', () => {
-      expect(problemsOf(() => loadConfig({}, 'api'))[0]).to.match(/--role api needs a MongoDB read store/);
+  describe('having one role on the embedded stores', () => {
+    it('should refuse, since those stores serve one process', () => {
+      const problems = problemsOf(() => loadConfig({}, 'api'));
+      expect(problems[0]).to.match(/--role api needs a MongoDB read store/);
+      expect(problems[1]).to.match(/--role api needs EventStoreDB/);
     });
   });
 });

@@ -93,16 +93,23 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
   const env = parsed.data;
   const dataDirectory = path.resolve(env.KEYSTREAM_DATA_DIR);
   const readStore = location(env.KEYSTREAM_READSTORE, path.join(dataDirectory, 'read'));
-  if (role !== 'all' && readStore.kind === 'lmdb') {
-    throw new ConfigError([
-      `KEYSTREAM_READSTORE (${describeValue(environment, 'KEYSTREAM_READSTORE')}): the embedded read store serves a single process, so --role ${role} needs a MongoDB read store; or run every role together (--role all)`,
-    ]);
-  }
+  const eventStore = location(env.KEYSTREAM_EVENTSTORE, path.join(dataDirectory, 'events'));
+  // The embedded stores wake their readers in-process: a process running one role would never
+  // hear of the other roles' writes, so split roles need the server stores.
+  const splitRoleProblems = [
+    ...(role !== 'all' && readStore.kind === 'lmdb'
+      ? [`KEYSTREAM_READSTORE (${describeValue(environment, 'KEYSTREAM_READSTORE')}): the embedded read store serves a single process, so --role ${role} needs a MongoDB read store; or run every role together (--role all)`]
+      : []),
+    ...(role !== 'all' && eventStore.kind === 'lmdb'
+      ? [`KEYSTREAM_EVENTSTORE (${describeValue(environment, 'KEYSTREAM_EVENTSTORE')}): the embedded event store serves a single process, so --role ${role} needs EventStoreDB; or run every role together (--role all)`]
+      : []),
+  ];
+  if (splitRoleProblems.length > 0) throw new ConfigError(splitRoleProblems);
   return {
     role,
     dataDirectory,
     http: { host: env.KEYSTREAM_HTTP_HOST, port: env.KEYSTREAM_HTTP_PORT, maxBodyBytes: env.KEYSTREAM_MAX_BODY_BYTES },
-    eventStore: location(env.KEYSTREAM_EVENTSTORE, path.join(dataDirectory, 'events')),
+    eventStore,
     readStore,
     kafkaBrokers: env.KEYSTREAM_KAFKA_BROKERS?.split(','),
     pageTokenKey: env.KEYSTREAM_PAGE_TOKEN_KEY,
