@@ -15,4 +15,5 @@ export type { ProjectionProgress } from './core/projectionProgress.js';
 export { QueryService } from './core/queryService.js';
 export type { CollectionPage, CollectionRequest, Projection, QueryServiceOptions } from './core/queryService.js';
 export { MIN_POSITION_HEADER, REQUEST_ID_HEADER, ResourceDispatcher } from './core/resourceDispatcher.js';
+export type { AuthenticatedCall } from './core/resourceDispatcher.js';
 export { ResourceRepository } from './core/resourceRepository.js';

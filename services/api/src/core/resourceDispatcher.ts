@@ -6,7 +6,7 @@
 import { KeystreamError, resourceByKind, type MethodDescriptor, type ResourceDescriptor } from '@keystream/api';
 import type { JsonObject } from '@keystream/domain';
 import { applyResponseMask, type Cas, type ResponseMask } from '@keystream/resource';
-import type { ApiCall, ApiDispatcher, ApiResult } from '../httpServer.js';
+import type { ApiCall, ApiResult } from '../httpServer.js';
 import type { CommandOrigin, CommandResult, CommandService } from './commandService.js';
 import type { CollectionPage, QueryService } from './queryService.js';
 
@@ -20,13 +20,18 @@ const POSITION = /^[0-9a-f]{1,64}$/;
 
 type Request = Record<string, unknown>;
 
-function originOf(call: ApiCall): CommandOrigin {
+/** A call after authentication: `actor` is the authenticated principal (`user:…`, `serviceAccount:…`). */
+export interface AuthenticatedCall extends ApiCall {
+  readonly actor?: string | undefined;
+}
+
+function originOf(call: AuthenticatedCall): CommandOrigin {
   const requestId = call.headers[REQUEST_ID_HEADER];
   if (requestId !== undefined && !REQUEST_ID.test(requestId)) {
     throw KeystreamError.invalidArgument([{ field: REQUEST_ID_HEADER, description: 'expected 1–128 characters of A-Z a-z 0-9 . _ : @ -' }]);
   }
-  // Until authentication exists every caller is anonymous (the server binds to loopback only).
-  return { actor: 'anonymous', requestId };
+  // The authorizing dispatcher in front of this one sets the actor; a call without one is anonymous.
+  return { actor: call.actor ?? 'anonymous', requestId };
 }
 
 function minPositionOf(call: ApiCall): string | undefined {
@@ -62,7 +67,7 @@ export class ResourceDispatcher {
   ) {}
 
   /** The dispatcher function the HTTP edge calls. */
-  readonly dispatch: ApiDispatcher = async (call) => {
+  readonly dispatch: (call: AuthenticatedCall) => Promise<ApiResult> = async (call) => {
     const method = call.method;
     const request = call.request as Request;
     if (method.resource === undefined) throw this.unimplemented(method);
@@ -75,7 +80,7 @@ export class ResourceDispatcher {
     throw this.unimplemented(method);
   };
 
-  private async standard(method: MethodDescriptor, descriptor: ResourceDescriptor, request: Request, call: ApiCall): Promise<ApiResult> {
+  private async standard(method: MethodDescriptor, descriptor: ResourceDescriptor, request: Request, call: AuthenticatedCall): Promise<ApiResult> {
     const kind = descriptor.kind;
     switch (method.standard) {
       case 'get':
