@@ -36,6 +36,28 @@ export interface ApiResult {
 /** The command/query core behind the edge. */
 export type ApiDispatcher = (call: ApiCall) => Promise<ApiResult>;
 
+/** Where a stream method's responses go: one NDJSON line each over HTTP (or a WebSocket frame elsewhere). */
+export interface StreamSink {
+  /** Sends one response message (internal form). Returns false when the client is slow: wait for whenWritable. */
+  send(response: unknown): boolean;
+  /** Resolves when the client can take more. */
+  whenWritable(): Promise<void>;
+}
+
+/** A running stream. */
+export interface StreamHandle {
+  /** Resolves when the stream ends: undefined when closed, or the error that ended it. */
+  readonly done: Promise<KeystreamError | undefined>;
+  /** Ends the stream (the client went away, or the server is closing). */
+  close(): void;
+}
+
+/**
+ * Serves stream methods (`Watch…`). Rejects (INVALID_ARGUMENT, NOT_FOUND…) before sending anything
+ * for a request it cannot serve; the edge answers that as an ordinary error.
+ */
+export type StreamDispatcher = (call: ApiCall, sink: StreamSink) => Promise<StreamHandle>;
+
 /** Where the edge reports failures it could not attribute to the caller. */
 export interface EdgeLogger {
   error(details: Record<string, unknown>, message: string): void;
@@ -50,6 +72,10 @@ export interface HttpServerOptions {
   readonly onRequestFinished?: (outcome: { readonly method: string | undefined; readonly status: number; readonly seconds: number }) => void;
   /** Extra handlers (health, metrics) mounted before the contract's routes, by exact path. */
   readonly extraGetRoutes?: Readonly<Record<string, () => PlainAnswer | Promise<PlainAnswer>>>;
+  /** Serves stream methods as NDJSON over HTTP; without it they answer UNIMPLEMENTED. */
+  readonly streamDispatcher?: StreamDispatcher;
+  /** Mounts more handlers on the same app (e.g. the watch gateway's WebSocket route) before the contract's routes. */
+  readonly configureApp?: (app: TemplatedApp) => void;
 }
 
 /** A non-contract answer (health, metrics). */
@@ -69,6 +95,7 @@ export interface RunningHttpServer {
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+const NDJSON_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8';
 
 function statusLine(status: number): string {
   return `${status} ${STATUS_CODES[status] ?? 'Unknown'}`;
@@ -118,6 +145,7 @@ export async function startHttpServer(host: string, port: number, options: HttpS
   const routes = new RouteTable();
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const inFlight = new Set<Promise<void>>();
+  const streams = new Set<StreamHandle>();
   let accepting = true;
 
   const send = (response: HttpResponse, aborted: { value: boolean }, outgoing: Outgoing, started: bigint, method?: string): void => {
@@ -136,11 +164,80 @@ export async function startHttpServer(host: string, port: number, options: HttpS
     return new KeystreamError('INTERNAL', `internal error; quote incident ${incident} when reporting it`);
   };
 
+  /**
+   * A stream method as NDJSON: the status line and headers go out with the first response, so a
+   * stream that fails before it produces anything is answered as an ordinary error. Slow clients
+   * are handled with uWS's write/onWritable backpressure; a failure after the first line ends the
+   * stream with a last `{"error": …}` line.
+   */
+  const stream = async (
+    response: HttpResponse,
+    aborted: { value: boolean },
+    captured: CapturedRequest,
+    match: RouteMatch,
+    request: unknown,
+    abort: AbortController,
+    started: bigint,
+  ): Promise<Outgoing | undefined> => {
+    const dispatcher = options.streamDispatcher;
+    if (dispatcher === undefined) {
+      throw new KeystreamError('UNIMPLEMENTED', `${match.method.name} streams over the watch gateway; this process does not run one`);
+    }
+    const state = { headersSent: false };
+    let writableWaiters: (() => void)[] = [];
+    const wakeWriters = (): void => {
+      const waiters = writableWaiters;
+      writableWaiters = [];
+      for (const waiter of waiters) waiter();
+    };
+    const write = (line: string): boolean => {
+      if (aborted.value) return true;
+      let ok = true;
+      response.cork(() => {
+        if (!state.headersSent) {
+          state.headersSent = true;
+          response.writeStatus(statusLine(200)).writeHeader('content-type', NDJSON_CONTENT_TYPE);
+        }
+        ok = response.write(line);
+      });
+      return ok;
+    };
+    response.onWritable(() => {
+      wakeWriters();
+      return true;
+    });
+    const handle = await dispatcher(
+      { method: match.method, request, headers: captured.headers, remoteAddress: captured.remoteAddress, signal: abort.signal },
+      {
+        send: (message) => write(`${JSON.stringify(encodeMessage(match.method.responseType as MessageName, message as never))}\n`),
+        whenWritable: () =>
+          aborted.value
+            ? Promise.resolve()
+            : new Promise<void>((resolve) => {
+                writableWaiters.push(resolve);
+              }),
+      },
+    );
+    streams.add(handle);
+    abort.signal.addEventListener('abort', () => {
+      handle.close();
+      wakeWriters();
+    });
+    const failure = await handle.done;
+    streams.delete(handle);
+    wakeWriters();
+    if (!state.headersSent && failure !== undefined) return errorOutgoing(failure);
+    options.onRequestFinished?.({ method: match.method.name, status: 200, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+    if (aborted.value) return undefined;
+    response.cork(() => {
+      if (!state.headersSent) response.writeStatus(statusLine(200)).writeHeader('content-type', NDJSON_CONTENT_TYPE);
+      response.end(failure === undefined ? '' : `${JSON.stringify({ error: failure.toBody().error })}\n`);
+    });
+    return undefined;
+  };
+
   const handle = async (captured: CapturedRequest, match: RouteMatch, body: Buffer, abort: AbortController): Promise<Outgoing> => {
     const request = transcodeRequest(match, { query: captured.query, body, contentType: captured.headers['content-type'] });
-    if (match.method.kind === 'stream') {
-      throw new KeystreamError('UNIMPLEMENTED', `${match.method.name} streams over the watch gateway; its REST transport is not served by this endpoint yet`);
-    }
     const result = await options.dispatcher({
       method: match.method,
       request,
@@ -158,6 +255,7 @@ export async function startHttpServer(host: string, port: number, options: HttpS
   // The native app has close() (closes the listen socket and every open connection); the package's
   // type declarations predate it.
   const app = uws.App() as TemplatedApp & { close(): void };
+  options.configureApp?.(app);
   for (const [path, produce] of Object.entries(options.extraGetRoutes ?? {})) {
     app.get(path, (response) => {
       let aborted = false;
@@ -220,10 +318,17 @@ export async function startHttpServer(host: string, port: number, options: HttpS
       // uWS reuses the chunk's memory once this callback returns, so it is copied.
       chunks.push(Buffer.from(new Uint8Array(chunk).slice()));
       if (!isLast) return;
-      const work = handle(captured, match, Buffer.concat(chunks), abort)
+      const body = Buffer.concat(chunks);
+      const answer: Promise<Outgoing | undefined> =
+        match.method.kind === 'stream'
+          ? Promise.resolve()
+              .then(() => transcodeRequest(match, { query: captured.query, body, contentType: captured.headers['content-type'] }))
+              .then((request) => stream(response, aborted, captured, match, request, abort, started))
+          : handle(captured, match, body, abort);
+      const work = answer
         .catch((error: unknown) => errorOutgoing(isKeystreamError(error) ? error : internalError(error, captured)))
         .then((outgoing) => {
-          send(response, aborted, outgoing, started, match.method.name);
+          if (outgoing !== undefined) send(response, aborted, outgoing, started, match.method.name);
         });
       inFlight.add(work);
       void work.finally(() => inFlight.delete(work));
@@ -243,6 +348,8 @@ export async function startHttpServer(host: string, port: number, options: HttpS
     async close(drainMilliseconds = 10_000): Promise<void> {
       accepting = false;
       uws.us_listen_socket_close(listenSocket);
+      // Streams never finish by themselves: end them so their responses complete.
+      for (const running of streams) running.close();
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, drainMilliseconds).unref());
       await Promise.race([Promise.allSettled([...inFlight]).then(() => undefined), deadline]);
       app.close();

@@ -1,0 +1,65 @@
+/**
+ * The change-log entries delivered to one watch and not processed yet, in position order. The
+ * watch's own loop takes them; the shared tail pushes them synchronously. Bounded by its owner.
+ */
+import type { ChangeLogEntry } from '@keystream/readstore';
+
+export class EntryQueue {
+  private entries: ChangeLogEntry[] = [];
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  /** Entries waiting. */
+  get size(): number {
+    return this.entries.length;
+  }
+
+  push(entries: readonly ChangeLogEntry[]): void {
+    for (const entry of entries) this.entries.push(entry);
+    this.signal();
+  }
+
+  /** Makes the next take() throw (after nothing: queued entries are dropped). */
+  fail(error: Error): void {
+    this.failure ??= error;
+    this.entries = [];
+    this.signal();
+  }
+
+  /** Ends a pending take() with no entries (the watch is closing). */
+  interrupt(): void {
+    this.signal();
+  }
+
+  /** Everything queued; waits while empty. Returns [] when interrupted. */
+  async take(): Promise<ChangeLogEntry[]> {
+    this.throwIfFailed();
+    if (this.entries.length === 0) {
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      this.throwIfFailed();
+    }
+    const taken = this.entries;
+    this.entries = [];
+    return taken;
+  }
+
+  /** Entries queued now whose position satisfies `include`, removed from the queue (order kept). */
+  takeWhile(include: (entry: ChangeLogEntry) => boolean): ChangeLogEntry[] {
+    this.throwIfFailed();
+    let count = 0;
+    while (count < this.entries.length && include(this.entries[count] as ChangeLogEntry)) count += 1;
+    return this.entries.splice(0, count);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private signal(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}

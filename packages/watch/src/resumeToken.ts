@@ -1,0 +1,21 @@
+/**
+ * Resume tokens: the change-log position a stateless watch's client is consistent with. Opaque to
+ * clients; today the position itself (hex), so a token is valid on every gateway of one store.
+ */
+import { KeystreamError } from '@keystream/api';
+import type { Position } from '@keystream/readstore';
+
+const TOKEN = /^[0-9a-f]{1,64}$/;
+
+/** The token a client passes back to resume after `position`. */
+export function encodeResumeToken(position: Position): string {
+  return position;
+}
+
+/** The position a token resumes after; INVALID_ARGUMENT naming `resume_token` when it is not one. */
+export function decodeResumeToken(token: string): Position {
+  if (!TOKEN.test(token)) {
+    throw KeystreamError.invalidArgument([{ field: 'resume_token', description: 'expected a resume_token as returned by this watch (a change-log position); pass it back unchanged' }]);
+  }
+  return token;
+}

@@ -1,0 +1,102 @@
+/**
+ * Opens watches: validates and compiles the request, picks the watch type and starts it on the
+ * gateway's shared tail. Transports (WebSocket, NDJSON) call {@link WatchEngine.open}.
+ */
+import type { MethodDescriptor } from '@keystream/api';
+import type { ReadStore } from '@keystream/readstore';
+import type { PageTokenKey } from '@keystream/resource';
+import type { ChangeHub } from './changeHub.js';
+import { SingleResourceWatch } from './singleResourceWatch.js';
+import { StatefulWatch } from './statefulWatch.js';
+import { StatelessWatch } from './statelessWatch.js';
+import { planWatch, type WatchPlan } from './watchPlan.js';
+import { ANONYMOUS, SEE_EVERYTHING, type CanSee, type WatchPrincipal } from './watchPrincipal.js';
+import type { WatchContext, WatchFaults, WatchRunner } from './watchRunner.js';
+import type { WatchSink } from './watchSink.js';
+
+/** Options of {@link WatchEngine}. */
+export interface WatchEngineOptions {
+  readonly store: ReadStore;
+  readonly hub: ChangeHub;
+  /** The key List signs page tokens with (stateful watches accept and hand out the same tokens). */
+  readonly pageTokenKey: PageTokenKey;
+  /** Authorization hook (issue 7); default: everything visible. */
+  readonly canSee?: CanSee;
+  /** Changes between two unsolicited `snapshot_size` responses (default 1000). */
+  readonly snapshotSizeInterval?: number;
+  /** Entries a watch may have waiting before it is reset (default 10,000). */
+  readonly maxQueuedEntries?: number;
+  readonly faults?: WatchFaults;
+}
+
+/** A running watch. */
+export interface WatchHandle {
+  readonly plan: WatchPlan;
+  /** Stops the watch; it sends nothing more. */
+  close(): void;
+  /** Resolves when the watch has ended. */
+  readonly done: Promise<void>;
+}
+
+export class WatchEngine {
+  private readonly open = new Set<WatchRunner>();
+
+  constructor(private readonly options: WatchEngineOptions) {}
+
+  /** Watches running now. */
+  get size(): number {
+    return this.open.size;
+  }
+
+  /**
+   * Validates `request` (internal form, already decoded against the method's schema) and starts
+   * the watch. Throws INVALID_ARGUMENT naming the field for a bad request, UNIMPLEMENTED for a
+   * stream that is not a resource watch.
+   */
+  start(method: MethodDescriptor, request: Readonly<Record<string, unknown>>, sink: WatchSink, principal: WatchPrincipal = ANONYMOUS): WatchHandle {
+    const plan = planWatch(method, request, this.options.pageTokenKey);
+    const context: WatchContext = {
+      store: this.options.store,
+      hub: this.options.hub,
+      principal,
+      canSee: this.options.canSee ?? SEE_EVERYTHING,
+      pageTokenKey: this.options.pageTokenKey,
+      snapshotSizeInterval: this.options.snapshotSizeInterval ?? 1000,
+      maxQueuedEntries: this.options.maxQueuedEntries ?? 10_000,
+      faults: this.options.faults,
+    };
+    let runner: WatchRunner;
+    switch (plan.type) {
+      case 'single':
+        runner = new SingleResourceWatch(context, plan, sink);
+        break;
+      case 'stateless':
+        runner = new StatelessWatch(context, plan, sink);
+        break;
+      case 'stateful':
+        runner = new StatefulWatch(context, plan, sink);
+        break;
+      default: {
+        const unreachable: never = plan;
+        throw new Error(`unknown watch plan ${JSON.stringify(unreachable)}`);
+      }
+    }
+    this.open.add(runner);
+    runner.start();
+    const done = runner.done.finally(() => this.open.delete(runner));
+    return {
+      plan,
+      close: () => {
+        runner.close();
+      },
+      done,
+    };
+  }
+
+  /** Closes every watch and waits for them to end. */
+  async close(): Promise<void> {
+    const runners = [...this.open];
+    for (const runner of runners) runner.close();
+    await Promise.all(runners.map((runner) => runner.done));
+  }
+}

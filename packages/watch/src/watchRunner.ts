@@ -1,0 +1,174 @@
+/**
+ * What every watch shares: its subscription to the shared tail, its bounded entry queue, sending
+ * with backpressure, chunk series with soft resets, and the reset/failure plumbing.
+ */
+import { isKeystreamError, KeystreamError } from '@keystream/api';
+import { isChangeLogExpiredError, type ChangeLogEntry, type JsonObject, type Position, type ReadStore } from '@keystream/readstore';
+import type { PageTokenKey } from '@keystream/resource';
+import { FeedLostError, type ChangeHub, type HubSubscription } from './changeHub.js';
+import { DocumentMatcher } from './documentMatcher.js';
+import { EntryQueue } from './entryQueue.js';
+import type { WatchPlan } from './watchPlan.js';
+import type { CanSee, WatchPrincipal } from './watchPrincipal.js';
+import { WatchResponses } from './watchResponses.js';
+import type { WatchSink } from './watchSink.js';
+
+/** Fault injection for tests of the reset paths; never set in production. */
+export interface WatchFaults {
+  /** Called before each chunk of a multi-chunk series; throwing simulates an internal error mid-series. */
+  beforeChunk?(chunk: { readonly index: number; readonly count: number }): void;
+}
+
+/** What the engine gives each watch. */
+export interface WatchContext {
+  readonly store: ReadStore;
+  readonly hub: ChangeHub;
+  readonly principal: WatchPrincipal;
+  readonly canSee: CanSee;
+  readonly pageTokenKey: PageTokenKey;
+  /** Changes between two unsolicited `snapshot_size` responses. */
+  readonly snapshotSizeInterval: number;
+  /** Entries a watch may have waiting before it is reset (it cannot keep up, or its client does not read). */
+  readonly maxQueuedEntries: number;
+  readonly faults?: WatchFaults | undefined;
+}
+
+/** The watch could not keep up with the change log (usually: its client stopped reading). */
+export class WatchOverflowError extends KeystreamError {
+  constructor(limit: number) {
+    super('RESOURCE_EXHAUSTED', `the watch fell more than ${limit} changes behind; a fresh snapshot follows`);
+  }
+}
+
+/** The watch was closed; its loop ends quietly. */
+class WatchClosed extends Error {}
+
+/** True for failures a watch answers with a (hard) reset rather than an error. */
+export function isResetCause(error: unknown): boolean {
+  return isChangeLogExpiredError(error) || error instanceof FeedLostError || error instanceof WatchOverflowError;
+}
+
+const MAX_SERIES_ATTEMPTS = 3;
+
+export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
+  protected queue = new EntryQueue();
+  protected subscription: HubSubscription | undefined;
+  protected readonly responses: WatchResponses;
+  protected readonly matcher: DocumentMatcher;
+  private closedFlag = false;
+  private finished: Promise<void> = Promise.resolve();
+
+  constructor(
+    protected readonly context: WatchContext,
+    protected readonly plan: Plan,
+    protected readonly sink: WatchSink,
+  ) {
+    this.responses = new WatchResponses(plan.descriptor, plan.mask);
+    this.matcher = new DocumentMatcher(plan.descriptor.kind, plan.type === 'single' ? {} : plan.selection, context.principal, context.canSee);
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  /** Resolves when the watch has ended (closed, or failed and reported to its sink). */
+  get done(): Promise<void> {
+    return this.finished;
+  }
+
+  start(): void {
+    this.finished = this.run().then(
+      () => {
+        this.end();
+      },
+      (error: unknown) => {
+        this.end();
+        if (this.closedFlag || error instanceof WatchClosed) return;
+        this.closedFlag = true;
+        this.sink.fail(isKeystreamError(error) ? error : new KeystreamError('INTERNAL', 'the watch failed unexpectedly', [], { cause: error }));
+      },
+    );
+  }
+
+  close(): void {
+    this.closedFlag = true;
+    this.end();
+  }
+
+  protected abstract run(): Promise<void>;
+
+  private end(): void {
+    this.subscription?.close();
+    this.subscription = undefined;
+    this.queue.interrupt();
+  }
+
+  /** (Re)subscribes to the kind's entries after `from`, with a fresh queue. */
+  protected subscribe(from: Position): HubSubscription {
+    this.subscription?.close();
+    const queue = new EntryQueue();
+    this.queue = queue;
+    const limit = this.context.maxQueuedEntries;
+    const subscription = this.context.hub.subscribe(this.plan.descriptor.kind, from, {
+      onEntries: (entries) => {
+        queue.push(entries);
+        if (queue.size > limit) {
+          subscription.close();
+          queue.fail(new WatchOverflowError(limit));
+        }
+      },
+      onError: (error) => {
+        queue.fail(error);
+      },
+    });
+    this.subscription = subscription;
+    return subscription;
+  }
+
+  /** Waits for entries; throws the subscription's failure; throws WatchClosed when closed. */
+  protected async take(): Promise<ChangeLogEntry[]> {
+    const entries = await this.queue.take();
+    this.assertOpen();
+    return entries;
+  }
+
+  protected assertOpen(): void {
+    if (this.closedFlag) throw new WatchClosed();
+  }
+
+  /** Sends one response, then waits while the transport is above its buffer limit. */
+  protected async emit(response: JsonObject): Promise<void> {
+    this.assertOpen();
+    if (!this.sink.send(response)) {
+      await this.sink.whenWritable();
+      this.assertOpen();
+    }
+  }
+
+  /**
+   * Sends `changes` as a series of chunks, the last one `is_current` with `flags`. A failure in the
+   * middle of a series is answered with `is_soft_reset` (the client drops the uncommitted chunks)
+   * and the series is sent again.
+   */
+  protected async emitSeries(changes: readonly JsonObject[], chunkSize: number, last: Omit<Parameters<WatchResponses['many']>[1], 'isCurrent'>): Promise<void> {
+    const size = chunkSize <= 0 ? Math.max(changes.length, 1) : chunkSize;
+    const count = Math.max(1, Math.ceil(changes.length / size));
+    for (let attempt = 1; ; attempt += 1) {
+      let sent = 0;
+      try {
+        for (let index = 0; index < count; index += 1) {
+          if (count > 1) this.context.faults?.beforeChunk?.({ index, count });
+          const chunk = changes.slice(index * size, (index + 1) * size);
+          const final = index === count - 1;
+          await this.emit(this.responses.many(chunk, final ? { ...last, isCurrent: true } : {}));
+          sent += 1;
+        }
+        return;
+      } catch (error) {
+        if (error instanceof WatchClosed || this.closedFlag) throw error;
+        if (attempt >= MAX_SERIES_ATTEMPTS) throw error;
+        if (sent > 0) await this.emit(this.responses.softReset());
+      }
+    }
+  }
+}
