@@ -61,8 +61,16 @@ export class EqualityIndex {
   }
 }
 
+function isScalar(value: unknown): value is Scalar {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+function isEqOperator(value: unknown): value is { readonly $eq: unknown } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && '$eq' in value;
+}
+
 /**
- * The plain equality conditions `{path: scalar}` at the top level of a MongoDB filter (or of its
+ * The plain equality conditions `{path: scalar}` or `{path: {$eq: scalar}}` at the top level of a MongoDB filter (or of its
  * top-level `$and`): each one must hold for a document to match, so each can narrow candidates.
  */
 export function equalityConditions(filter: Readonly<Record<string, unknown>> | undefined): [string, Scalar][] {
@@ -71,8 +79,10 @@ export function equalityConditions(filter: Readonly<Record<string, unknown>> | u
     for (const [key, value] of Object.entries(clause)) {
       if (key === '$and' && Array.isArray(value)) {
         for (const member of value) if (typeof member === 'object' && member !== null && !Array.isArray(member)) visit(member as Readonly<Record<string, unknown>>);
-      } else if (!key.startsWith('$') && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) {
-        conditions.push([key, value]);
+      } else if (!key.startsWith('$')) {
+        // `{path: v}` and `{path: {$eq: v}}` (the resource kit's form) mean the same equality.
+        const operand = isEqOperator(value) ? value.$eq : value;
+        if (isScalar(operand)) conditions.push([key, operand]);
       }
     }
   };
