@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, ROLES, type Role } from './config.js';
+import { mintDevToken } from './auth/authServices.js';
 import { startKeystream } from './keystreamProcess.js';
 import { createLogger } from './logger.js';
 import { startBanner } from './servicePlan.js';
@@ -13,6 +14,7 @@ const USAGE = `usage: keystream <command> [options]
 
 commands:
   start [--role all|api|projector]   run keystream (default: every role, embedded storage in ./.keystream)
+  token --user <email> [--ttl <s>]   print a token of the built-in development issuer for that user
   help                               show this text
 
 configuration is read from KEYSTREAM_* environment variables; see docs/operations.md.
@@ -69,11 +71,37 @@ async function start(argv: readonly string[]): Promise<number> {
   });
 }
 
+async function token(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({ args: [...argv], options: { user: { type: 'string' }, ttl: { type: 'string' } }, strict: true });
+  const ttl = values.ttl === undefined ? undefined : Number(values.ttl);
+  if (values.user === undefined || !/^[^\s@]+@[^\s@]+$/.test(values.user) || (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0))) {
+    process.stderr.write('keystream: token needs --user <email> (and --ttl as a positive number of seconds)\n');
+    return EXIT.usage;
+  }
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`keystream: ${error.message}\n`);
+    return EXIT.config;
+  }
+  try {
+    process.stdout.write(`${await mintDevToken(config, values.user, ttl)}\n`);
+  } catch (error) {
+    process.stderr.write(`keystream: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.config;
+  }
+  return 0;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'start':
       return start(rest);
+    case 'token':
+      return token(rest);
     case undefined:
     case 'help':
     case '--help':

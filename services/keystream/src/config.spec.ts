@@ -34,19 +34,47 @@ describe('loadConfig', () => {
   describe('having bad variables', () => {
     it('should name each one with its value and what was expected', () => {
       const problems = problemsOf(() =>
-        loadConfig({ KEYSTREAM_HTTP_PORT: 'eighty', KEYSTREAM_EVENTSTORE: 'postgres://x', KEYSTREAM_HTTP_HOST: '0.0.0.0', KEYSTREAM_LOG_LEVEL: 'loud' }),
+        loadConfig({ KEYSTREAM_HTTP_PORT: 'eighty', KEYSTREAM_EVENTSTORE: 'postgres://x', KEYSTREAM_BOOTSTRAP_ADMIN: 'alice', KEYSTREAM_LOG_LEVEL: 'loud' }),
       );
       expect(problems).to.have.length(4);
       expect(problems).to.include.members([
         'KEYSTREAM_HTTP_PORT ("eighty"): expected a port number (0–65535; 0 picks a free port)',
         'KEYSTREAM_EVENTSTORE ("postgres://x"): expected esdb://host:2113?tls=false or lmdb:<directory>',
-        'KEYSTREAM_HTTP_HOST ("0.0.0.0"): keystream has no authentication yet, so it only listens on loopback (127.0.0.1, ::1 or localhost)',
+        'KEYSTREAM_BOOTSTRAP_ADMIN ("alice"): expected member[,member…] such as user:alice@example.com',
       ]);
     });
 
     it('should never echo a secret', () => {
       const [problem] = problemsOf(() => loadConfig({ KEYSTREAM_PAGE_TOKEN_KEY: 'short-secret' }));
       expect(problem).to.equal('KEYSTREAM_PAGE_TOKEN_KEY (12 characters): expected at least 32 characters of secret (page tokens are signed with it)');
+    });
+  });
+
+  describe('having authentication settings', () => {
+    it('should serve any address, since every route authenticates and authorizes', () => {
+      expect(loadConfig({ KEYSTREAM_HTTP_HOST: '0.0.0.0' }).http.host).to.equal('0.0.0.0');
+    });
+
+    it('should default to the development issuer with its documented administrator', () => {
+      expect(loadConfig({}).auth).to.deep.equal({ audience: 'keystream', oidc: undefined, devIssuer: true, bootstrapAdmins: ['user:admin@keystream.local'] });
+    });
+
+    it('should switch the development issuer off when an OIDC issuer is configured', () => {
+      const auth = loadConfig({
+        KEYSTREAM_OIDC_ISSUER: 'https://login.example.com/',
+        KEYSTREAM_OIDC_AUDIENCE: 'keystream-api',
+        KEYSTREAM_OIDC_JWKS_URL: 'https://login.example.com/.well-known/jwks.json',
+        KEYSTREAM_BOOTSTRAP_ADMIN: 'user:Alice@Example.com',
+      }).auth;
+      expect(auth.devIssuer).to.equal(false);
+      expect(auth.oidc).to.deep.equal({ issuer: 'https://login.example.com/', audience: 'keystream-api', jwks: { url: 'https://login.example.com/.well-known/jwks.json' } });
+      expect(auth.bootstrapAdmins).to.deep.equal(['user:alice@example.com']);
+    });
+
+    it('should refuse an OIDC issuer without JWKS or audience', () => {
+      const problems = problemsOf(() => loadConfig({ KEYSTREAM_OIDC_ISSUER: 'https://login.example.com/' }));
+      expect(problems).to.have.length(2);
+      expect(problems[0]).to.match(/KEYSTREAM_OIDC_JWKS_URL/);
     });
   });
 

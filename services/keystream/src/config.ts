@@ -6,22 +6,16 @@ import path from 'node:path';
 import { z } from 'zod';
 
 /** The roles a process can run. `all` is every role in one process (the embedded default). */
-export const ROLES = ['all', 'api', 'projector'] as const;
+export const ROLES = ['all', 'api', 'projector', 'gateway'] as const;
 export type Role = (typeof ROLES)[number];
-
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 const positiveInteger = (what: string) =>
   z.coerce.number({ error: `expected ${what}` }).int(`expected ${what}`).positive(`expected ${what}`);
 
 const EnvironmentSchema = z.object({
   KEYSTREAM_DATA_DIR: z.string().min(1).default('.keystream'),
-  KEYSTREAM_HTTP_HOST: z
-    .string()
-    .default('127.0.0.1')
-    .refine((host) => LOOPBACK_HOSTS.has(host), {
-      error: 'keystream has no authentication yet, so it only listens on loopback (127.0.0.1, ::1 or localhost)',
-    }),
+  // Every route authenticates and authorizes (docs/security.md), so any address may be served.
+  KEYSTREAM_HTTP_HOST: z.string().min(1, 'expected a host name or IP address to listen on').default('127.0.0.1'),
   KEYSTREAM_HTTP_PORT: z.coerce
     .number({ error: 'expected a port number (0–65535; 0 picks a free port)' })
     .int('expected a port number (0–65535; 0 picks a free port)')
@@ -40,7 +34,31 @@ const EnvironmentSchema = z.object({
   KEYSTREAM_MIN_POSITION_WAIT_MS: positiveInteger('a positive number of milliseconds').default(5000),
   KEYSTREAM_CHANGELOG_MAX_ENTRIES: positiveInteger('a positive number of entries').default(1_000_000),
   KEYSTREAM_CHANGELOG_MAX_AGE_MS: positiveInteger('a positive number of milliseconds').default(7 * 24 * 60 * 60 * 1000),
+  KEYSTREAM_AUTH_AUDIENCE: z.string().min(1).default('keystream'),
+  KEYSTREAM_OIDC_ISSUER: z.url('expected the issuer URL of the OIDC provider').optional(),
+  KEYSTREAM_OIDC_AUDIENCE: z.string().min(1).optional(),
+  KEYSTREAM_OIDC_JWKS_URL: z.url('expected the URL of the issuer\'s JWKS').optional(),
+  KEYSTREAM_OIDC_JWKS_FILE: z.string().min(1).optional(),
+  KEYSTREAM_DEV_ISSUER: z.enum(['true', 'false'], { error: 'expected true or false' }).optional(),
+  KEYSTREAM_BOOTSTRAP_ADMIN: z
+    .string()
+    .regex(/^(user|serviceAccount|group):[^\s,@]+@[^\s,@]+(,(user|serviceAccount|group):[^\s,@]+@[^\s,@]+)*$/, 'expected member[,member…] such as user:alice@example.com')
+    .optional(),
 });
+
+/** Who the built-in development issuer's default administrator is (docs/security.md). */
+export const DEFAULT_DEV_ADMIN = 'admin@keystream.local';
+
+/** How callers authenticate, and who administers a fresh installation. */
+export interface AuthConfig {
+  /** The audience service-account and development tokens must name. */
+  readonly audience: string;
+  readonly oidc: { readonly issuer: string; readonly audience: string; readonly jwks: { readonly url: string } | { readonly file: string } } | undefined;
+  /** Whether the built-in development issuer (key in the data directory) is accepted. */
+  readonly devIssuer: boolean;
+  /** Members bound to the scope-admin role at the system scope at start. */
+  readonly bootstrapAdmins: readonly string[];
+}
 
 /** Where a store lives, as configured. */
 export type StoreLocation = { readonly kind: 'lmdb'; readonly directory: string } | { readonly kind: 'server'; readonly url: string };
@@ -56,6 +74,7 @@ export interface KeystreamConfig {
   readonly logLevel: z.infer<typeof EnvironmentSchema>['KEYSTREAM_LOG_LEVEL'];
   readonly minPositionWaitMilliseconds: number;
   readonly changeLog: { readonly maxEntries: number; readonly maxAgeMs: number };
+  readonly auth: AuthConfig;
 }
 
 /** The configuration is unusable; `problems` has one line per bad variable. */
@@ -105,6 +124,7 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
       : []),
   ];
   if (splitRoleProblems.length > 0) throw new ConfigError(splitRoleProblems);
+  const auth = authConfigOf(env);
   return {
     role,
     dataDirectory,
@@ -116,5 +136,25 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
     logLevel: env.KEYSTREAM_LOG_LEVEL,
     minPositionWaitMilliseconds: env.KEYSTREAM_MIN_POSITION_WAIT_MS,
     changeLog: { maxEntries: env.KEYSTREAM_CHANGELOG_MAX_ENTRIES, maxAgeMs: env.KEYSTREAM_CHANGELOG_MAX_AGE_MS },
+    auth,
   };
+}
+
+function authConfigOf(env: z.infer<typeof EnvironmentSchema>): AuthConfig {
+  const problems: string[] = [];
+  let oidc: AuthConfig['oidc'];
+  if (env.KEYSTREAM_OIDC_ISSUER !== undefined) {
+    const jwks = env.KEYSTREAM_OIDC_JWKS_URL !== undefined ? { url: env.KEYSTREAM_OIDC_JWKS_URL } : env.KEYSTREAM_OIDC_JWKS_FILE !== undefined ? { file: path.resolve(env.KEYSTREAM_OIDC_JWKS_FILE) } : undefined;
+    if (jwks === undefined) problems.push('KEYSTREAM_OIDC_JWKS_URL (unset): an OIDC issuer needs its JWKS, from KEYSTREAM_OIDC_JWKS_URL or KEYSTREAM_OIDC_JWKS_FILE');
+    if (env.KEYSTREAM_OIDC_AUDIENCE === undefined) problems.push('KEYSTREAM_OIDC_AUDIENCE (unset): an OIDC issuer needs the audience its tokens are issued for');
+    if (jwks !== undefined && env.KEYSTREAM_OIDC_AUDIENCE !== undefined) oidc = { issuer: env.KEYSTREAM_OIDC_ISSUER, audience: env.KEYSTREAM_OIDC_AUDIENCE, jwks };
+  } else if (env.KEYSTREAM_OIDC_JWKS_URL !== undefined || env.KEYSTREAM_OIDC_JWKS_FILE !== undefined || env.KEYSTREAM_OIDC_AUDIENCE !== undefined) {
+    problems.push('KEYSTREAM_OIDC_ISSUER (unset): the other KEYSTREAM_OIDC_* variables need the issuer too');
+  }
+  // The development issuer is the embedded default; configuring a real issuer switches it off
+  // unless it is asked for explicitly.
+  const devIssuer = env.KEYSTREAM_DEV_ISSUER === undefined ? oidc === undefined && env.KEYSTREAM_OIDC_ISSUER === undefined : env.KEYSTREAM_DEV_ISSUER === 'true';
+  const bootstrapAdmins = env.KEYSTREAM_BOOTSTRAP_ADMIN?.split(',') ?? (devIssuer ? [`user:${DEFAULT_DEV_ADMIN}`] : []);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { audience: env.KEYSTREAM_AUTH_AUDIENCE, oidc, devIssuer, bootstrapAdmins: bootstrapAdmins.map((member) => member.toLowerCase().replace(/^serviceaccount:/, 'serviceAccount:')) };
 }

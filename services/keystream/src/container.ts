@@ -16,8 +16,12 @@ import {
   type ProjectionProgress,
 } from '@keystream/service-api';
 import { Projector } from '@keystream/service-projector';
+import { WatchGateway } from '@keystream/service-watch-gateway';
+import { ChangeHub, WatchEngine } from '@keystream/watch';
 import { Container } from 'inversify';
 import type { Logger } from 'pino';
+import type { AuthorizingDispatcher } from './auth/authorizingDispatcher.js';
+import { buildAuthorizingDispatcher } from './auth/authServices.js';
 import { checkpointProgress } from './checkpointProgress.js';
 import type { KeystreamConfig } from './config.js';
 import { KeystreamMetrics } from './metrics.js';
@@ -38,7 +42,15 @@ export const TOKENS = {
   queries: Symbol.for('keystream.QueryService'),
   dispatcher: Symbol.for('keystream.ResourceDispatcher'),
   metrics: Symbol.for('keystream.Metrics'),
+  watchRole: Symbol.for('keystream.WatchRole'),
+  authorizingDispatcher: Symbol.for('keystream.AuthorizingDispatcher'),
 } as const;
+
+/** The watch gateway role: its shared change-log tail, engine and transports, closed together. */
+export interface WatchRole {
+  readonly gateway: WatchGateway;
+  close(): Promise<void>;
+}
 
 /** The checkpoint name of the read-model projector. */
 export const READ_MODEL_PROJECTOR = 'read-model';
@@ -102,6 +114,34 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
   container
     .bind<ResourceDispatcher>(TOKENS.dispatcher)
     .toResolvedValue((commands: CommandService, queries: QueryService) => new ResourceDispatcher(commands, queries), [TOKENS.commands, TOKENS.queries]);
+  // Every API call goes through authentication and authorization first (docs/security.md).
+  container
+    .bind<AuthorizingDispatcher>(TOKENS.authorizingDispatcher)
+    .toResolvedValue(
+      (eventStore: EventStore, repository: ResourceRepository, commands: CommandService, dispatcher: ResourceDispatcher) =>
+        buildAuthorizingDispatcher(config, { eventStore, repository, commands, dispatcher }),
+      [TOKENS.eventStore, TOKENS.repository, TOKENS.commands, TOKENS.dispatcher],
+    );
+  container
+    .bind<WatchRole>(TOKENS.watchRole)
+    .toResolvedValue(
+      async (readStore: ReadStore): Promise<WatchRole> => {
+        const gatewayLogger = logger.child({ role: 'gateway' });
+        const hub = new ChangeHub(readStore, { onFeedError: (error) => gatewayLogger.warn({ error }, 'change-log feed failed; watches reset') });
+        await hub.start();
+        const engine = new WatchEngine({ store: readStore, hub, pageTokenKey: pageTokenKeyOf(config) });
+        const gateway = new WatchGateway({ engine, logger: gatewayLogger });
+        return {
+          gateway,
+          async close() {
+            gateway.close();
+            await engine.close();
+            await hub.close();
+          },
+        };
+      },
+      [TOKENS.readStore],
+    );
   container
     .bind<KeystreamMetrics>(TOKENS.metrics)
     .toResolvedValue(async () => {

@@ -9,3 +9,6 @@ export type { RunningKeystream } from './keystreamProcess.js';
 export { createLogger } from './logger.js';
 export { servicePlan, startBanner } from './servicePlan.js';
 export type { ServicePlan } from './servicePlan.js';
+export { mintDevToken } from './auth/authServices.js';
+export { DEFAULT_DEV_ADMIN } from './config.js';
+export type { AuthConfig } from './config.js';

@@ -4,11 +4,13 @@
  * then the HTTP edge; on shutdown the edge drains first, then the projector stores its
  * checkpoint, then the stores close.
  */
-import { startHttpServer, type ResourceDispatcher, type RunningHttpServer } from '@keystream/service-api';
+import { startHttpServer, type CommandService, type ResourceRepository, type RunningHttpServer } from '@keystream/service-api';
 import type { Projector } from '@keystream/service-projector';
 import type { Logger } from 'pino';
+import type { AuthorizingDispatcher } from './auth/authorizingDispatcher.js';
+import { seedBuiltins } from './auth/seedBuiltins.js';
 import type { KeystreamConfig } from './config.js';
-import { buildContainer, TOKENS } from './container.js';
+import { buildContainer, TOKENS, type WatchRole } from './container.js';
 import { healthRoutes } from './healthRoutes.js';
 import type { KeystreamMetrics } from './metrics.js';
 
@@ -27,8 +29,10 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
   const container = buildContainer(config, logger);
   const runsProjector = config.role === 'all' || config.role === 'projector';
   const runsApi = config.role === 'all' || config.role === 'api';
+  const runsGateway = config.role === 'all' || config.role === 'gateway';
   let server: RunningHttpServer | undefined;
   let projector: Projector | undefined;
+  let watches: WatchRole | undefined;
   try {
     const metrics = await container.getAsync<KeystreamMetrics>(TOKENS.metrics);
     let failed: Promise<Error> = new Promise<Error>(() => undefined);
@@ -42,28 +46,41 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       );
     }
     const routes = healthRoutes({ metrics, ...(projector === undefined ? {} : { projector }) });
+    if (runsApi) {
+      await seedBuiltins(
+        await container.getAsync<CommandService>(TOKENS.commands),
+        await container.getAsync<ResourceRepository>(TOKENS.repository),
+        config.auth.bootstrapAdmins,
+      );
+    }
+    // The watch gateway shares the edge's app and port: WebSocket on /v1/watch, NDJSON on the …:watch routes.
+    if (runsGateway) watches = await container.getAsync<WatchRole>(TOKENS.watchRole);
     server = await startHttpServer(config.http.host, config.http.port, {
-      dispatcher: runsApi ? (await container.getAsync<ResourceDispatcher>(TOKENS.dispatcher)).dispatch : routes.notServedHere,
+      dispatcher: runsApi ? (await container.getAsync<AuthorizingDispatcher>(TOKENS.authorizingDispatcher)).dispatch : routes.notServedHere,
       logger,
       maxBodyBytes: config.http.maxBodyBytes,
       onRequestFinished: (outcome) => {
         metrics.recordRequest(outcome);
       },
       extraGetRoutes: routes.routes,
+      ...(watches === undefined ? {} : { configureApp: watches.gateway.configureApp, streamDispatcher: watches.gateway.streamDispatcher }),
     });
     const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${server.port}`;
     const started = server;
+    const gateway = watches;
     return {
       url,
       failed,
       async close() {
         await started.close();
+        await gateway?.close();
         await projector?.stop();
         await container.unbindAllAsync();
       },
     };
   } catch (error) {
     await server?.close(0);
+    await watches?.close().catch(() => undefined);
     await projector?.stop().catch(() => undefined);
     await container.unbindAllAsync().catch(() => undefined);
     throw error;

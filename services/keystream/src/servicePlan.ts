@@ -28,6 +28,17 @@ function describeStore(location: StoreLocation): string {
   return location.kind === 'lmdb' ? `embedded (${location.directory})` : location.url.replace(/\/\/[^@/]*@/, '//…@');
 }
 
+function authLine(config: KeystreamConfig): string {
+  const issuers = [...(config.auth.oidc === undefined ? [] : [`OIDC issuer ${config.auth.oidc.issuer}`]), ...(config.auth.devIssuer ? ['the development issuer'] : [])];
+  const accepted = issuers.length === 0 ? 'service-account keys only' : `tokens of ${issuers.join(' and ')}, service-account keys`;
+  const admin = config.auth.bootstrapAdmins[0];
+  const hint =
+    config.auth.devIssuer && admin?.startsWith('user:') === true
+      ? `\n  an administrator token: KEYSTREAM_DATA_DIR=${config.dataDirectory} keystream token --user ${admin.slice('user:'.length)}`
+      : '';
+  return `accepting ${accepted}${hint}`;
+}
+
 /** The lines printed once the process serves. */
 export function startBanner(config: KeystreamConfig, url: string): string {
   const plan = servicePlan();
@@ -35,7 +46,7 @@ export function startBanner(config: KeystreamConfig, url: string): string {
     `keystream is serving ${plan.service} at ${url} (role: ${config.role})`,
     `  ${plan.resources} resources, ${plan.methods} methods on ${plan.routes} REST routes; see docs/openapi.json`,
     `  event store: ${describeStore(config.eventStore)}; read store: ${describeStore(config.readStore)}`,
-    `  listening on ${config.http.host} only: there is no authentication yet, so keystream refuses to listen beyond loopback`,
+    `  every call is authenticated and authorized; ${authLine(config)}`,
     `  health: ${url}/healthz  readiness: ${url}/readyz  metrics: ${url}/metrics`,
   ].join('\n');
 }

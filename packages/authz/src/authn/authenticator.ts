@@ -1,0 +1,112 @@
+/**
+ * Turns a request's `Authorization` header into a principal.
+ *
+ * - no header: the anonymous principal (matched by `allUsers` only);
+ * - `Bearer <JWT>` with `iss` = the development issuer or the configured OIDC issuer: a user;
+ * - `Bearer <JWT>` whose `kid` names a ServiceAccountKey: a service account, if the key is live,
+ *   inside its validity window and verifies the self-issued token;
+ * - `Bearer ks_…`: an API key, looked up by its hash (one read), same key checks.
+ *
+ * Anything else, or credentials that do not verify, is UNAUTHENTICATED: a caller that sent
+ * credentials never silently falls back to anonymous. Keys are read on every request, so a
+ * deleted or expired key stops working at once.
+ */
+import { serviceAccountEmailOf, type JsonObject } from '@keystream/domain';
+import { ANONYMOUS, type Principal, type UserPrincipal } from '../principal.js';
+import { unauthenticated } from './authenticationError.js';
+import { DEV_ISSUER, type DevIssuer } from './devIssuer.js';
+import type { OidcVerifier } from './oidcVerifier.js';
+import { API_KEY_PREFIX, hashApiKey, peekJwt, verifySelfIssuedToken } from './serviceAccountKeys.js';
+
+/** Where the authenticator reads keys (the write model, so deletions apply at once). */
+export interface CredentialStore {
+  /** The live ServiceAccountKey, or undefined when it does not exist or was deleted. */
+  serviceAccountKey(name: string): Promise<JsonObject | undefined>;
+  /** The live ServiceAccount, or undefined. */
+  serviceAccount(name: string): Promise<JsonObject | undefined>;
+  /** The name of the key an API key hash was registered for. */
+  apiKeyOwner(hash: string): Promise<string | undefined>;
+}
+
+export interface AuthenticatorOptions {
+  readonly credentials: CredentialStore;
+  /** The audience service-account tokens must name. */
+  readonly audience: string;
+  readonly devIssuer?: DevIssuer | undefined;
+  readonly oidc?: OidcVerifier | undefined;
+  readonly clock?: () => number;
+}
+
+const KEY_NAME = /^projects\/[^/]+\/regions\/[^/]+\/serviceAccounts\/[^/]+\/serviceAccountKeys\/[^/]+$/;
+
+/** Checks a key's validity window at `now`; throws UNAUTHENTICATED outside it. */
+export function assertKeyValid(key: JsonObject, now: number): void {
+  const notBefore = typeof key['validNotBefore'] === 'string' ? Date.parse(key['validNotBefore']) : Number.NaN;
+  const notAfter = typeof key['validNotAfter'] === 'string' ? Date.parse(key['validNotAfter']) : Number.NaN;
+  if (!Number.isNaN(notBefore) && now < notBefore) throw unauthenticated('the key is not valid yet');
+  if (!Number.isNaN(notAfter) && now >= notAfter) throw unauthenticated('the key has expired');
+}
+
+export class Authenticator {
+  private readonly clock: () => number;
+
+  constructor(private readonly options: AuthenticatorOptions) {
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** The principal of a request with these (lower-case) headers. */
+  async authenticate(headers: Readonly<Record<string, string>>): Promise<Principal> {
+    const authorization = headers['authorization'];
+    if (authorization === undefined || authorization.trim() === '') return ANONYMOUS;
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match) throw unauthenticated('unsupported Authorization header; expected "Bearer <token>"');
+    return this.principalOfToken(match[1] as string);
+  }
+
+  /** The principal a bearer token stands for. */
+  async principalOfToken(token: string): Promise<Principal> {
+    if (token.startsWith(API_KEY_PREFIX)) return this.apiKeyPrincipal(token);
+    const peeked = peekJwt(token);
+    if (peeked === undefined) throw unauthenticated('the bearer token is neither a JWT nor an API key');
+    const kid = peeked.header['kid'];
+    if (typeof kid === 'string' && KEY_NAME.test(kid)) return this.selfIssuedPrincipal(token, kid);
+    return this.userOfIdToken(token);
+  }
+
+  /** The user an ID token names (RefreshUserFromIdToken uses this too). */
+  async userOfIdToken(token: string): Promise<UserPrincipal> {
+    const issuer = peekJwt(token)?.payload['iss'];
+    if (issuer === DEV_ISSUER && this.options.devIssuer !== undefined) return this.options.devIssuer.verify(token);
+    if (this.options.oidc !== undefined && issuer === this.options.oidc.issuer) return this.options.oidc.verify(token);
+    throw unauthenticated(`tokens of issuer ${JSON.stringify(typeof issuer === 'string' ? issuer.slice(0, 200) : issuer)} are not accepted`);
+  }
+
+  private async liveKey(name: string): Promise<{ key: JsonObject; account: JsonObject }> {
+    const key = await this.options.credentials.serviceAccountKey(name);
+    if (key === undefined) throw unauthenticated('the key does not exist or was deleted');
+    assertKeyValid(key, this.clock());
+    const accountName = name.slice(0, name.lastIndexOf('/serviceAccountKeys/'));
+    const account = await this.options.credentials.serviceAccount(accountName);
+    if (account === undefined) throw unauthenticated('the service account of the key does not exist');
+    return { key, account };
+  }
+
+  private async selfIssuedPrincipal(token: string, keyName: string): Promise<Principal> {
+    const { key, account } = await this.liveKey(keyName);
+    const publicKeyPem = key['publicKeyData'];
+    if (key['algorithm'] === 'API_KEY' || typeof publicKeyPem !== 'string' || publicKeyPem === '') throw unauthenticated('the key has no public key to verify with');
+    const accountName = account['name'] as string;
+    const email = serviceAccountEmailOf(accountName);
+    verifySelfIssuedToken(token, { publicKeyPem, email, audience: this.options.audience, now: this.clock() });
+    return { kind: 'serviceAccount', email, name: accountName, keyName };
+  }
+
+  private async apiKeyPrincipal(secret: string): Promise<Principal> {
+    const keyName = await this.options.credentials.apiKeyOwner(hashApiKey(secret));
+    if (keyName === undefined) throw unauthenticated('unknown API key');
+    const { key, account } = await this.liveKey(keyName);
+    if (key['algorithm'] !== 'API_KEY') throw unauthenticated('unknown API key');
+    const accountName = account['name'] as string;
+    return { kind: 'serviceAccount', email: serviceAccountEmailOf(accountName), name: accountName, keyName };
+  }
+}

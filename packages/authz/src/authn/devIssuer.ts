@@ -1,0 +1,84 @@
+/**
+ * The built-in development issuer: an ES256 key pair kept in the data directory (mode 0600) signs
+ * user tokens for the embedded default, so `keystream token --user alice@example.com` works with no
+ * identity provider. Anyone who can read the data directory can mint tokens; production
+ * deployments configure an OIDC issuer and switch this off (docs/security.md).
+ */
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { jwtVerify, SignJWT } from 'jose';
+import type { UserPrincipal } from '../principal.js';
+import { unauthenticated } from './authenticationError.js';
+
+/** The `iss` of development tokens. */
+export const DEV_ISSUER = 'keystream:dev-issuer';
+/** Name of the key file in the data directory. */
+export const DEV_ISSUER_KEY_FILE = 'dev-issuer-key.pem';
+const DEFAULT_TTL_SECONDS = 12 * 60 * 60;
+
+export interface DevTokenClaims {
+  readonly email: string;
+  readonly name?: string | undefined;
+  /** Lifetime in seconds (default 12 h). */
+  readonly ttlSeconds?: number | undefined;
+}
+
+/** Signs and verifies development tokens. */
+export class DevIssuer {
+  private readonly publicKey: KeyObject;
+
+  constructor(
+    private readonly privateKey: KeyObject,
+    readonly audience: string,
+  ) {
+    this.publicKey = createPublicKey(privateKey);
+  }
+
+  /** Loads the key from `<dataDirectory>/dev-issuer-key.pem`, creating it on first use. */
+  static open(dataDirectory: string, audience: string): DevIssuer {
+    const file = path.join(dataDirectory, DEV_ISSUER_KEY_FILE);
+    if (!fs.existsSync(file)) {
+      fs.mkdirSync(dataDirectory, { recursive: true });
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      try {
+        fs.writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+      } catch (error) {
+        // Another process created it first: use theirs.
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+    }
+    return new DevIssuer(createPrivateKey(fs.readFileSync(file)), audience);
+  }
+
+  /** A signed token for a user. */
+  async mint(claims: DevTokenClaims): Promise<string> {
+    const email = claims.email.toLowerCase();
+    return new SignJWT({ email, email_verified: true, ...(claims.name === undefined ? {} : { name: claims.name }) })
+      .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
+      .setIssuer(DEV_ISSUER)
+      .setSubject(email)
+      .setAudience(this.audience)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + (claims.ttlSeconds ?? DEFAULT_TTL_SECONDS))
+      .sign(this.privateKey);
+  }
+
+  /** Verifies a development token; throws UNAUTHENTICATED when it is not one this issuer signed. */
+  async verify(token: string): Promise<UserPrincipal> {
+    try {
+      const { payload } = await jwtVerify(token, this.publicKey, { issuer: DEV_ISSUER, audience: this.audience, algorithms: ['ES256'], requiredClaims: ['exp', 'sub'] });
+      const email = typeof payload['email'] === 'string' ? payload['email'] : payload.sub;
+      if (typeof email !== 'string' || !email.includes('@')) throw unauthenticated('the token names no email');
+      return { kind: 'user', email: email.toLowerCase(), issuer: DEV_ISSUER, emailVerified: true, fullName: typeof payload['name'] === 'string' ? payload['name'] : undefined };
+    } catch (error) {
+      throw unauthenticated(`invalid development token: ${describeJoseError(error)}`, error);
+    }
+  }
+}
+
+/** A short reason from a jose (or our own) error, without token contents. */
+export function describeJoseError(error: unknown): string {
+  if (error instanceof Error && 'code' in error && typeof error.code === 'string') return `${error.code}: ${error.message}`;
+  return error instanceof Error ? error.message : 'unreadable token';
+}

@@ -1,0 +1,236 @@
+/**
+ * The authorization state, kept in memory and fed with the events of `$all`: roles, role
+ * bindings (indexed by member), group memberships (member → groups), conditions and the ancestry
+ * of organizations and projects. Every event that changes one of them bumps `generation`, which
+ * invalidates every cached decision.
+ */
+import { groupEmailOf, parseStream, type JsonObject } from '@keystream/domain';
+import { scopeOfName, type AncestrySource } from './scopes.js';
+
+/** An event as the index reads it (a recorded event of the event store fits). */
+export interface IndexedEvent {
+  readonly stream: string;
+  readonly type: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** Values of a binding's scope param: fixed values, or filled from the principal at request time. */
+export type ScopeParamValue = { readonly kind: 'values'; readonly values: readonly string[] } | { readonly kind: 'principal'; readonly path: string };
+
+/** An executable condition reference with its params. */
+export interface ConditionReference {
+  readonly condition: string;
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+/** A RoleBinding as the evaluator needs it. */
+export interface BindingEntry {
+  readonly name: string;
+  readonly scope: string;
+  readonly role: string;
+  readonly member: string;
+  /** Owned objects relative to the scope (`-` = the whole scope). */
+  readonly ownedObjects: readonly string[];
+  readonly scopeParams: ReadonlyMap<string, ScopeParamValue>;
+  readonly executableConditions: readonly ConditionReference[];
+  readonly disableForChildScopes: boolean;
+  /** The binding as stored (for CheckMyRoleBindings). */
+  readonly resource: JsonObject;
+}
+
+/** The kinds whose events change authorization decisions. */
+export const AUTHZ_KINDS: ReadonlySet<string> = new Set(['Role', 'RoleBinding', 'GroupMember', 'Condition', 'Organization', 'Project']);
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((entry): entry is string => typeof entry === 'string') : [];
+}
+
+function scopeParamsOf(value: unknown): Map<string, ScopeParamValue> {
+  const params = new Map<string, ScopeParamValue>();
+  if (!Array.isArray(value)) return params;
+  for (const param of value) {
+    if (!isObject(param) || typeof param['name'] !== 'string') continue;
+    const single = isObject(param['string']) ? param['string']['value'] : undefined;
+    const several = isObject(param['strings']) ? param['strings']['values'] : undefined;
+    const from = isObject(param['valueFrom']) ? param['valueFrom'] : undefined;
+    if (typeof single === 'string') params.set(param['name'], { kind: 'values', values: [single] });
+    else if (Array.isArray(several)) params.set(param['name'], { kind: 'values', values: strings(several) });
+    else if (from !== undefined) params.set(param['name'], { kind: 'principal', path: typeof from['path'] === 'string' ? from['path'] : 'email' });
+  }
+  return params;
+}
+
+/** Executable condition references of a binding or a grant. */
+export function conditionReferencesOf(value: unknown): ConditionReference[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(isObject).flatMap((entry) =>
+    typeof entry['condition'] === 'string' ? [{ condition: entry['condition'], params: isObject(entry['params']) ? entry['params'] : {} }] : [],
+  );
+}
+
+function bindingEntryOf(resource: JsonObject): BindingEntry {
+  const name = resource['name'] as string;
+  return {
+    name,
+    scope: scopeOfName(name),
+    role: typeof resource['role'] === 'string' ? resource['role'] : '',
+    member: typeof resource['member'] === 'string' ? resource['member'] : '',
+    ownedObjects: strings(resource['ownedObjects']),
+    scopeParams: scopeParamsOf(resource['scopeParams']),
+    executableConditions: conditionReferencesOf(resource['executableConditions']),
+    disableForChildScopes: resource['disableForChildScopes'] === true,
+    resource,
+  };
+}
+
+/** The in-memory authorization state. */
+export class AuthzIndex implements AncestrySource {
+  private readonly roles = new Map<string, JsonObject>();
+  private readonly bindings = new Map<string, BindingEntry>();
+  private readonly bindingsByMember = new Map<string, Map<string, BindingEntry>>();
+  /** GroupMember name → [member, group member string]. */
+  private readonly groupMembers = new Map<string, readonly [string, string]>();
+  /** member → GroupMember name → `group:<email>` the member belongs to. */
+  private readonly groupsByMember = new Map<string, Map<string, string>>();
+  private readonly conditions = new Map<string, JsonObject>();
+  private readonly ancestries = new Map<string, readonly string[]>();
+  private currentGeneration = 0;
+
+  /** Bumped by every change that can alter a decision. */
+  get generation(): number {
+    return this.currentGeneration;
+  }
+
+  /** Number of live role bindings (for metrics and benchmarks). */
+  get bindingCount(): number {
+    return this.bindings.size;
+  }
+
+  /** Applies one event; returns true when it changed the authorization state. */
+  apply(event: IndexedEvent): boolean {
+    const stream = parseStream(event.stream);
+    if (stream === undefined || !AUTHZ_KINDS.has(stream.kind)) return false;
+    const deleted = event.type === `${stream.kind}Deleted`;
+    const resource = event.data['resource'];
+    if (!deleted && !isObject(resource)) return false;
+    const live = deleted ? undefined : (resource as JsonObject);
+    switch (stream.kind) {
+      case 'Role':
+        if (live === undefined) this.roles.delete(stream.name);
+        else this.roles.set(stream.name, live);
+        break;
+      case 'RoleBinding':
+        this.removeBinding(stream.name);
+        if (live !== undefined) this.addBinding(bindingEntryOf({ ...live, name: stream.name }));
+        break;
+      case 'GroupMember':
+        this.removeGroupMember(stream.name);
+        if (live !== undefined && typeof live['member'] === 'string') this.addGroupMember(stream.name, live['member']);
+        break;
+      case 'Condition':
+        if (live === undefined) this.conditions.delete(stream.name);
+        else this.conditions.set(stream.name, live);
+        break;
+      case 'Organization':
+      case 'Project':
+        if (live === undefined) this.ancestries.delete(stream.name);
+        else this.ancestries.set(stream.name, strings(live['ancestryPath']));
+        break;
+      default:
+        return false;
+    }
+    this.currentGeneration += 1;
+    return true;
+  }
+
+  /** Organizations above an organization or project, root first (undefined when unknown). */
+  ancestryOf(scope: string): readonly string[] | undefined {
+    return this.ancestries.get(scope);
+  }
+
+  /** True when the organization or project exists. */
+  hasScope(scope: string): boolean {
+    return this.ancestries.has(scope);
+  }
+
+  /** Names of the organizations and projects whose ancestry includes `organization`, and itself. */
+  scopesBelow(organization: string): string[] {
+    const below = [organization];
+    for (const [scope, ancestry] of this.ancestries) if (ancestry.includes(organization)) below.push(scope);
+    return below;
+  }
+
+  role(name: string): JsonObject | undefined {
+    return this.roles.get(name);
+  }
+
+  condition(name: string): JsonObject | undefined {
+    return this.conditions.get(name);
+  }
+
+  /** The bindings naming `member`. */
+  bindingsOf(member: string): Iterable<BindingEntry> {
+    return this.bindingsByMember.get(member)?.values() ?? [];
+  }
+
+  /**
+   * Every member string the given members stand for: themselves and the groups they belong to,
+   * transitively. A visited set makes membership cycles terminate.
+   */
+  expandGroups(members: readonly string[]): string[] {
+    const seen = new Set(members);
+    const queue = [...members];
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      for (const group of this.groupsByMember.get(next)?.values() ?? []) {
+        if (seen.has(group)) continue;
+        seen.add(group);
+        queue.push(group);
+      }
+    }
+    return [...seen];
+  }
+
+  private addBinding(entry: BindingEntry): void {
+    this.bindings.set(entry.name, entry);
+    let byName = this.bindingsByMember.get(entry.member);
+    if (byName === undefined) {
+      byName = new Map();
+      this.bindingsByMember.set(entry.member, byName);
+    }
+    byName.set(entry.name, entry);
+  }
+
+  private removeBinding(name: string): void {
+    const existing = this.bindings.get(name);
+    if (existing === undefined) return;
+    this.bindings.delete(name);
+    const byName = this.bindingsByMember.get(existing.member);
+    byName?.delete(name);
+    if (byName?.size === 0) this.bindingsByMember.delete(existing.member);
+  }
+
+  private addGroupMember(name: string, member: string): void {
+    const groupName = name.slice(0, name.lastIndexOf('/groupMembers/'));
+    const group = `group:${groupEmailOf(groupName)}`;
+    this.groupMembers.set(name, [member, group]);
+    let groups = this.groupsByMember.get(member);
+    if (groups === undefined) {
+      groups = new Map();
+      this.groupsByMember.set(member, groups);
+    }
+    groups.set(name, group);
+  }
+
+  private removeGroupMember(name: string): void {
+    const existing = this.groupMembers.get(name);
+    if (existing === undefined) return;
+    this.groupMembers.delete(name);
+    const groups = this.groupsByMember.get(existing[0]);
+    groups?.delete(name);
+    if (groups?.size === 0) this.groupsByMember.delete(existing[0]);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The built-in Permissions, Roles and RoleBindings keystream seeds at first start, derived from the
+ * contract's method table so a new method's permission lands in the right roles by itself.
+ *
+ * - `scope-admin`: every iam permission. Bound in a scope it administers that scope and below.
+ * - `scope-editor`: every permission except administering access (roles, role bindings,
+ *   permissions, conditions writes) and deleting users.
+ * - `scope-viewer`: every read permission (Get, BatchGet, List, Search, Watch, Check…).
+ * - `self-service`: what every signed-in principal may do about itself (ListMy…, SearchMy…,
+ *   CheckMyRoleBindings, Get/SetMySettings, IsUserVerified, invitations addressed to it); bound to
+ *   `allAuthenticatedUsers` at the system scope.
+ * - `public`: RefreshUserFromIdToken (the token in the request is the proof); bound to `allUsers`.
+ */
+import { METHODS } from '@keystream/api';
+
+/** The service whose permissions keystream serves. */
+export const IAM_SERVICE = 'services/iam.edgelq.com';
+/** Names of the built-in roles. */
+export const BUILTIN_ROLES = {
+  admin: `${IAM_SERVICE}/roles/scope-admin`,
+  editor: `${IAM_SERVICE}/roles/scope-editor`,
+  viewer: `${IAM_SERVICE}/roles/scope-viewer`,
+  selfService: `${IAM_SERVICE}/roles/self-service`,
+  public: `${IAM_SERVICE}/roles/public`,
+} as const;
+
+/** A resource to seed, in internal (camelCase) form. */
+export interface SeedResource {
+  readonly kind: 'Permission' | 'Role' | 'RoleBinding';
+  readonly resource: Readonly<Record<string, unknown>>;
+}
+
+/** Every permission the contract names, sorted. */
+export function iamPermissions(): string[] {
+  return [...new Set(METHODS.flatMap((method) => (method.permission === undefined ? [] : [method.permission])))].sort();
+}
+
+const ADMINISTRATIVE = /\/permissions\/(roles|roleBindings|permissions|conditions)\.(create|update|delete)$|\/permissions\/users\.(delete|deleteUsersByCriteria|create)$/;
+const SELF_SERVICE = /\.(listMy|searchMy|checkMy|getMySettings|setMySettings|isUserVerified|accept|decline|listMyServiceProjects)$/;
+
+function readPermissions(): string[] {
+  return iamPermissions().filter((permission) => METHODS.some((method) => method.permission === permission && method.kind !== 'write'));
+}
+
+function role(name: string, displayName: string, permissions: readonly string[]): SeedResource {
+  return { kind: 'Role', resource: { name, displayName, category: 'PUBLIC', grants: [{ permissions: [...permissions] }] } };
+}
+
+/** The roles and permissions to seed. */
+export function builtinSeed(): SeedResource[] {
+  const all = iamPermissions();
+  const permissions: SeedResource[] = all.map((permission) => ({
+    kind: 'Permission',
+    resource: { name: permission, title: permission.slice(permission.lastIndexOf('/') + 1) },
+  }));
+  return [
+    ...permissions,
+    role(BUILTIN_ROLES.admin, 'Scope administrator', all),
+    role(BUILTIN_ROLES.editor, 'Scope editor', all.filter((permission) => !ADMINISTRATIVE.test(permission))),
+    role(BUILTIN_ROLES.viewer, 'Scope viewer', readPermissions()),
+    role(BUILTIN_ROLES.selfService, 'Self service', all.filter((permission) => SELF_SERVICE.test(permission))),
+    role(BUILTIN_ROLES.public, 'Public', [`${IAM_SERVICE}/permissions/users.refreshUserFromIdToken`]),
+    { kind: 'RoleBinding', resource: { name: 'roleBindings/builtin-self-service', role: BUILTIN_ROLES.selfService, member: 'allAuthenticatedUsers' } },
+    { kind: 'RoleBinding', resource: { name: 'roleBindings/builtin-public', role: BUILTIN_ROLES.public, member: 'allUsers' } },
+  ];
+}
+
+/** The system-scope binding that makes `member` an administrator of everything. */
+export function bootstrapAdminBinding(member: string): SeedResource {
+  const id = member.replace(/[^a-zA-Z0-9_.-]/g, '.').slice(0, 100);
+  return { kind: 'RoleBinding', resource: { name: `roleBindings/bootstrap-admin.${id}`, role: BUILTIN_ROLES.admin, member } };
+}

@@ -1,0 +1,300 @@
+/**
+ * The authorizing front of the API: every call is authenticated (headers → principal), brought
+ * level with the event log (so a revocation applies to the very next request), authorized for the
+ * method's permission on each of its targets, and only then handed to the resource dispatcher with
+ * the principal as the command actor.
+ *
+ * Refusals: an anonymous caller is told to authenticate (401); a signed-in caller reading a single
+ * resource it may not read is told the resource does not exist (404, the same answer as for a
+ * missing one, so existence does not leak); any other refusal is 403 naming the permission.
+ *
+ * It also serves the methods that are about credentials and principals themselves:
+ * CreateServiceAccountKey (key material returned once, never stored), RefreshUserFromIdToken,
+ * GetPrincipal and CheckMyRoleBindings.
+ */
+import { randomUUID } from 'node:crypto';
+import { KeystreamError, resourceByKind, type MethodDescriptor } from '@keystream/api';
+import {
+  actorOf,
+  BUILTIN_ROLES,
+  generateApiKey,
+  generateRsaKeyPair,
+  isWildcardScope,
+  readPublicKey,
+  scopeChainOf,
+  scopeOfName,
+  SYSTEM_SCOPE,
+  type Authenticator,
+  type Authorizer,
+  type AuthzFeed,
+  type AuthzIndex,
+  type Principal,
+  type ServiceAccountCredentials,
+} from '@keystream/authz';
+import { API_KEY_HASH_REGISTERED, apiKeyHashRegisteredData, apiKeyHashStreamOf, serviceAccountEmailOf, type JsonObject } from '@keystream/domain';
+import type { EventStore } from '@keystream/eventstore';
+import { applyResponseMask, type ResponseMask } from '@keystream/resource';
+import { MIN_POSITION_HEADER, type ApiCall, type ApiResult, type AuthenticatedCall, type CommandService, type ResourceRepository } from '@keystream/service-api';
+import { authzTargetsOf, type AuthzTarget } from './authzTargets.js';
+import { userNameOf } from './userNames.js';
+
+/** What the authorizing dispatcher works with. */
+export interface AuthorizingDispatcherOptions {
+  readonly inner: (call: AuthenticatedCall) => Promise<ApiResult>;
+  readonly authenticator: Authenticator;
+  readonly authorizer: Authorizer;
+  readonly index: AuthzIndex;
+  readonly feed: AuthzFeed;
+  readonly commands: CommandService;
+  readonly repository: ResourceRepository;
+  readonly eventStore: EventStore;
+}
+
+type Request = Record<string, unknown>;
+
+const RSA_ALGORITHMS = new Set(['RSA_1024', 'RSA_2048', 'RSA_4096']);
+const DEFAULT_CHECK_MY_MASK = ['name', 'role', 'scopeParams', 'executableConditions', 'ownedObjects'];
+
+function camel(path: string): string {
+  return path.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export class AuthorizingDispatcher {
+  constructor(private readonly options: AuthorizingDispatcherOptions) {}
+
+  /** The dispatcher function the HTTP edge calls. */
+  readonly dispatch = async (call: ApiCall): Promise<ApiResult> => {
+    const principal = await this.options.authenticator.authenticate(call.headers);
+    await this.options.feed.catchUp();
+    const method = call.method;
+    const request = (call.request ?? {}) as Request;
+    if (method.permission === undefined) return this.unpermissioned(method, principal, request);
+
+    const targets = authzTargetsOf(method, request);
+    for (const target of targets) await this.authorize(principal, method, target, request, call.remoteAddress);
+
+    const authenticated: AuthenticatedCall = { ...call, actor: actorOf(principal) };
+    switch (method.name) {
+      case 'CreateServiceAccountKey':
+        return this.createServiceAccountKey(principal, request, call);
+      case 'RefreshUserFromIdToken':
+        return this.refreshUser(request);
+      case 'CheckMyRoleBindings':
+        return this.checkMyRoleBindings(principal, request);
+      case 'CreateRoleBinding':
+        this.assertRoleAssignable(request);
+        return this.options.inner(authenticated);
+      case 'CreateProject':
+      case 'CreateOrganization':
+        return this.createScope(principal, method, authenticated);
+      default:
+        return this.options.inner(authenticated);
+    }
+  };
+
+  /** Decides one target; throws the refusal the caller should see. */
+  async authorize(principal: Principal, method: MethodDescriptor, target: AuthzTarget, request: Request, remoteAddress: string): Promise<void> {
+    const permission = method.permission as string;
+    const decision = await this.options.authorizer.check({
+      principal,
+      permission,
+      scope: target.scope,
+      target: target.target,
+      request,
+      remoteAddress,
+      resource: () => this.resourceOf(method, target, request),
+    });
+    if (decision.allowed) return;
+    if (principal.kind === 'anonymous') {
+      throw new KeystreamError('UNAUTHENTICATED', `${method.name} needs an authenticated caller: send "Authorization: Bearer <token>"`, [], {
+        headers: { 'www-authenticate': 'Bearer realm="keystream"' },
+      });
+    }
+    if ((method.standard === 'get' || method.standard === 'watch') && method.resource !== undefined) {
+      // The same words as a missing resource: a caller without access learns nothing of existence.
+      throw new KeystreamError('NOT_FOUND', `${method.resource} ${target.target} does not exist`);
+    }
+    const where = target.scope === SYSTEM_SCOPE ? 'the system scope' : isWildcardScope(target.scope) ? `${target.scope} (a wildcard scope needs a system-wide grant)` : target.scope;
+    throw new KeystreamError('PERMISSION_DENIED', `${actorOf(principal)} lacks ${permission} on ${where}`);
+  }
+
+  /** The resource a grant's resource field conditions look at: the request body, else the stored one. */
+  private async resourceOf(method: MethodDescriptor, target: AuthzTarget, request: Request): Promise<JsonObject | undefined> {
+    if (method.resource === undefined) return undefined;
+    const descriptor = resourceByKind(method.resource);
+    const body = request[descriptor.singular];
+    if (isObject(body)) return body;
+    return target.target === target.scope && method.resource !== 'Project' && method.resource !== 'Organization'
+      ? undefined
+      : this.options.repository.liveResource(method.resource, target.target);
+  }
+
+  /** GetPrincipal (and any other method the contract gives no permission): about the caller or a token. */
+  private async unpermissioned(method: MethodDescriptor, principal: Principal, request: Request): Promise<ApiResult> {
+    if (method.name !== 'GetPrincipal') throw new KeystreamError('UNIMPLEMENTED', `${method.name} is not served by this endpoint`);
+    const token = typeof request['authToken'] === 'string' && request['authToken'] !== '' ? request['authToken'] : undefined;
+    const subject = token === undefined ? principal : await this.options.authenticator.principalOfToken(token);
+    switch (subject.kind) {
+      case 'anonymous':
+        return { response: { anonymous: true, principalKeyType: 'anonymous' } };
+      case 'user':
+        return {
+          response: {
+            principalKeyType: 'user',
+            user: { name: userNameOf(subject.email), email: subject.email, emailVerified: subject.emailVerified === true, ...(subject.fullName === undefined ? {} : { fullName: subject.fullName }) },
+          },
+        };
+      case 'serviceAccount': {
+        const account = (await this.options.repository.liveResource('ServiceAccount', subject.name)) ?? { name: subject.name, email: subject.email };
+        return { response: { principalKeyType: 'serviceAccount', serviceAccount: account } };
+      }
+      default: {
+        const unreachable: never = subject;
+        throw new Error(`unknown principal ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  /** The caller's bindings that apply in a scope (its ancestry included), with their roles' grants. */
+  private checkMyRoleBindings(principal: Principal, request: Request): ApiResult {
+    if (typeof request['filter'] === 'string' && request['filter'].trim() !== '') {
+      throw KeystreamError.invalidArgument([{ field: 'filter', description: 'CheckMyRoleBindings takes no filter in this version of keystream' }]);
+    }
+    const parent = typeof request['parent'] === 'string' ? request['parent'] : SYSTEM_SCOPE;
+    const mask = Array.isArray(request['customFieldMask']) && request['customFieldMask'].length > 0 ? (request['customFieldMask'] as string[]).map(camel) : DEFAULT_CHECK_MY_MASK;
+    const resolvableGrants = this.options.authorizer.bindingsFor(principal, scopeOfName(parent)).map((binding) => {
+      const roleBinding: JsonObject = {};
+      for (const field of mask) {
+        const value = binding.resource[field.split('.')[0] as string];
+        if (value !== undefined) roleBinding[field.split('.')[0] as string] = value;
+      }
+      const role = this.options.index.role(binding.role);
+      return { roleBinding, grants: Array.isArray(role?.['grants']) ? role['grants'] : [] };
+    });
+    return { response: { resolvableGrants } };
+  }
+
+  /** A binding may use a role of its own scope, of a scope above it, or a service's role: never a sibling's. */
+  private assertRoleAssignable(request: Request): void {
+    const binding = isObject(request['roleBinding']) ? request['roleBinding'] : {};
+    const name = typeof binding['name'] === 'string' ? binding['name'] : undefined;
+    const parent = typeof request['parent'] === 'string' ? request['parent'] : name === undefined ? SYSTEM_SCOPE : name.split('/').slice(0, -2).join('/');
+    const role = binding['role'];
+    if (typeof role !== 'string' || role.startsWith('services/')) return;
+    const roleScope = scopeOfName(role);
+    if (!scopeChainOf(scopeOfName(parent), this.options.index).includes(roleScope)) {
+      throw new KeystreamError('PERMISSION_DENIED', `role ${role} belongs to ${roleScope || 'the system scope'}, which is not ${scopeOfName(parent) || 'the system scope'} or above it`);
+    }
+  }
+
+  /** Creates a project or organization and makes its creator the administrator of it. */
+  private async createScope(principal: Principal, method: MethodDescriptor, call: AuthenticatedCall): Promise<ApiResult> {
+    const result = await this.options.inner(call);
+    if (principal.kind === 'anonymous') return result;
+    const position = result.headers?.[MIN_POSITION_HEADER];
+    if (position === undefined) return result; // a replayed or no-op create: the owner binding exists already
+    const descriptor = resourceByKind(method.resource as string);
+    const request = call.request as Request;
+    const created = isObject(result.response) ? result.response : {};
+    const name = typeof created['name'] === 'string' ? created['name'] : (request[descriptor.singular] as Request | undefined)?.['name'];
+    if (typeof name !== 'string') return result;
+    const owner = await this.options.commands.create(
+      { kind: 'RoleBinding', parent: name, resource: { name: `${name}/roleBindings/creator-owner`, role: BUILTIN_ROLES.admin, member: actorOf(principal) } },
+      { actor: 'system', requestId: call.headers['x-request-id'] === undefined ? undefined : `${call.headers['x-request-id']}:owner` },
+    );
+    return { ...result, headers: { ...result.headers, ...(owner.position === '' ? {} : { [MIN_POSITION_HEADER]: owner.position }) } };
+  }
+
+  /**
+   * CreateServiceAccountKey: generates an RSA pair (or takes the supplied public key), or an API
+   * key. The private key and the API key are returned in this response only: the stored key (and
+   * its events) carry the public key, and API keys only as the hash stream.
+   */
+  private async createServiceAccountKey(principal: Principal, request: Request, call: ApiCall): Promise<ApiResult> {
+    const input: JsonObject = isObject(request['serviceAccountKey']) ? { ...request['serviceAccountKey'] } : {};
+    delete input['privateKeyData'];
+    delete input['apiKey'];
+    const requested = typeof input['algorithm'] === 'string' ? input['algorithm'] : 'KEY_ALGORITHM_UNSPECIFIED';
+    let privateKeyPem: string | undefined;
+    let apiKey: { secret: string; hash: string } | undefined;
+    const supplied = typeof input['publicKeyData'] === 'string' && input['publicKeyData'] !== '' ? input['publicKeyData'] : undefined;
+    if (supplied !== undefined) {
+      if (requested === 'API_KEY') throw KeystreamError.invalidArgument([{ field: 'service_account_key.public_key_data', description: 'an API_KEY key has no public key' }]);
+      let read: ReturnType<typeof readPublicKey>;
+      try {
+        read = readPublicKey(supplied);
+      } catch (error) {
+        throw KeystreamError.invalidArgument([{ field: 'service_account_key.public_key_data', description: error instanceof Error ? error.message : String(error) }]);
+      }
+      if (requested !== 'KEY_ALGORITHM_UNSPECIFIED' && requested !== read.algorithm) {
+        throw KeystreamError.invalidArgument([{ field: 'service_account_key.algorithm', description: `${requested} does not match the supplied ${read.algorithm} key` }]);
+      }
+      input['publicKeyData'] = read.publicKeyPem;
+      input['algorithm'] = read.algorithm;
+    } else if (requested === 'API_KEY') {
+      apiKey = generateApiKey();
+      delete input['publicKeyData'];
+    } else {
+      const algorithm = RSA_ALGORITHMS.has(requested) ? (requested as 'RSA_1024' | 'RSA_2048' | 'RSA_4096') : 'RSA_2048';
+      const pair = await generateRsaKeyPair(algorithm);
+      privateKeyPem = pair.privateKeyPem;
+      input['publicKeyData'] = pair.publicKeyPem;
+      input['algorithm'] = algorithm;
+    }
+    const result = await this.options.commands.create(
+      { kind: 'ServiceAccountKey', parent: typeof request['parent'] === 'string' ? request['parent'] : undefined, resource: input },
+      { actor: actorOf(principal), requestId: call.headers['x-request-id'] },
+    );
+    const key = result.resource ?? {};
+    const keyName = key['name'] as string;
+    const headers = result.position === '' ? {} : { [MIN_POSITION_HEADER]: result.position };
+    // A retried request answers with the key it created; the secret was shown once, with the first answer.
+    if (result.replayed) return { response: applyResponseMask(resourceByKind('ServiceAccountKey').message, key, request['responseMask'] as ResponseMask | undefined, []), headers };
+    const secrets: JsonObject = {};
+    if (apiKey !== undefined) {
+      await this.options.eventStore.append(
+        apiKeyHashStreamOf(apiKey.hash),
+        [
+          {
+            id: randomUUID(),
+            type: API_KEY_HASH_REGISTERED,
+            data: apiKeyHashRegisteredData(keyName),
+            metadata: { actor: actorOf(principal), requestId: randomUUID(), correlationId: randomUUID(), causationId: randomUUID(), occurredAt: new Date().toISOString(), schema: 1 },
+          },
+        ],
+        'no_stream',
+      );
+      secrets['apiKey'] = apiKey.secret;
+    }
+    if (privateKeyPem !== undefined) {
+      const accountName = keyName.slice(0, keyName.lastIndexOf('/serviceAccountKeys/'));
+      const credentials: ServiceAccountCredentials = {
+        type: 'service_account',
+        client_email: serviceAccountEmailOf(accountName),
+        private_key_id: keyName,
+        private_key: privateKeyPem,
+      };
+      secrets['privateKeyData'] = JSON.stringify(credentials);
+    }
+    const response = applyResponseMask(resourceByKind('ServiceAccountKey').message, { ...key, ...secrets }, request['responseMask'] as ResponseMask | undefined, []);
+    return { response, headers };
+  }
+
+  /** Creates or refreshes the User a verified ID token names. */
+  private async refreshUser(request: Request): Promise<ApiResult> {
+    const token = request['idToken'];
+    if (typeof token !== 'string' || token === '') throw KeystreamError.invalidArgument([{ field: 'id_token', description: 'required: an ID token of an accepted issuer' }]);
+    const user = await this.options.authenticator.userOfIdToken(token);
+    const resource: JsonObject = { name: userNameOf(user.email), email: user.email, emailVerified: user.emailVerified === true };
+    if (user.fullName !== undefined) resource['fullName'] = user.fullName;
+    const result = await this.options.commands.execute(
+      { type: 'update', kind: 'User', resource, updateMask: Object.keys(resource).filter((field) => field !== 'name'), allowMissing: true },
+      { actor: `user:${user.email}` },
+    );
+    return { response: {}, headers: result.position === '' ? {} : { [MIN_POSITION_HEADER]: result.position } };
+  }
+}

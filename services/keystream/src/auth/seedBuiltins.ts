@@ -1,0 +1,44 @@
+/**
+ * Seeds what a fresh installation needs before anyone can call it: every iam Permission, the
+ * built-in roles, the self-service and public bindings, and the configured bootstrap
+ * administrators. Idempotent (existing resources are left alone; a built-in role whose grants
+ * drifted from this version's permission list is updated), so it runs at every start and from
+ * several replicas at once.
+ */
+import { isKeystreamError } from '@keystream/api';
+import { bootstrapAdminBinding, builtinSeed, type SeedResource } from '@keystream/authz';
+import type { JsonObject } from '@keystream/domain';
+import type { CommandOrigin, CommandService, ResourceRepository } from '@keystream/service-api';
+
+const SYSTEM: CommandOrigin = { actor: 'system' };
+
+/** What seeding did, for the start banner. */
+export interface SeedReport {
+  readonly created: number;
+  readonly updated: number;
+}
+
+/** Seeds the built-ins and bootstrap administrators. */
+export async function seedBuiltins(commands: CommandService, repository: ResourceRepository, bootstrapAdmins: readonly string[]): Promise<SeedReport> {
+  let created = 0;
+  let updated = 0;
+  const seeds: SeedResource[] = [...builtinSeed(), ...bootstrapAdmins.map(bootstrapAdminBinding)];
+  for (const seed of seeds) {
+    const resource = seed.resource as JsonObject;
+    const name = resource['name'] as string;
+    const existing = await repository.liveResource(seed.kind, name);
+    try {
+      if (existing === undefined) {
+        await commands.execute({ type: 'create', kind: seed.kind, resource }, SYSTEM);
+        created += 1;
+      } else if (seed.kind === 'Role' && JSON.stringify(existing['grants']) !== JSON.stringify(resource['grants'])) {
+        await commands.execute({ type: 'update', kind: 'Role', resource: { name, grants: resource['grants'] ?? [] }, updateMask: ['grants'] }, SYSTEM);
+        updated += 1;
+      }
+    } catch (error) {
+      // Another replica seeded it in between.
+      if (!(isKeystreamError(error) && (error.code === 'ALREADY_EXISTS' || error.code === 'ABORTED'))) throw error;
+    }
+  }
+  return { created, updated };
+}
