@@ -1,0 +1,48 @@
+/**
+ * The WebSocket protocol of the watch gateway (docs/watch.md):
+ * client → server `{"id": "w1", "method": "WatchGroups", "request": {…wire JSON…}}` opens a watch,
+ * `{"id": "w1", "cancel": true}` ends it; server → client `{"id", "response": {…wire JSON…}}`,
+ * `{"id", "error": {code, status, message, details}}` (the watch is over, the socket stays open),
+ * `{"id", "cancelled": true}` (acknowledges a cancel).
+ */
+import { KeystreamError } from '@keystream/api';
+
+/** A frame from a client. */
+export type ClientFrame =
+  | { readonly kind: 'open'; readonly id: string; readonly method: string; readonly request: unknown }
+  | { readonly kind: 'cancel'; readonly id: string };
+
+const ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+function invalid(field: string, description: string): KeystreamError {
+  return KeystreamError.invalidArgument([{ field, description }]);
+}
+
+/** Parses a text frame; INVALID_ARGUMENT naming the bad field. `id` is returned when it could be read. */
+export function parseClientFrame(text: string): ClientFrame {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalid('frame', 'expected a JSON object {"id", "method", "request"} or {"id", "cancel": true}');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('frame', 'expected a JSON object');
+  const frame = value as Record<string, unknown>;
+  const id = frame['id'];
+  if (typeof id !== 'string' || !ID.test(id)) throw invalid('id', 'expected 1–128 characters of A-Z a-z 0-9 . _ : @ -');
+  if (frame['cancel'] === true) return { kind: 'cancel', id };
+  const method = frame['method'];
+  if (typeof method !== 'string' || method === '') throw invalid('method', 'expected the name of a Watch method, e.g. "WatchGroups"');
+  return { kind: 'open', id, method, request: frame['request'] ?? {} };
+}
+
+/** The id of a frame that failed to parse, when it has a readable one (so the error can be routed). */
+export function frameIdOf(text: string): string | null {
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)['id'] === 'string') return (value as Record<string, string>)['id'] ?? null;
+  } catch {
+    // not JSON: no id
+  }
+  return null;
+}

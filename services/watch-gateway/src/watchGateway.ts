@@ -1,0 +1,288 @@
+/**
+ * The watch gateway: every Watch method over a multiplexed WebSocket (mounted on the REST edge's
+ * uWS app) and, through the edge's StreamDispatcher, as NDJSON over HTTP. One {@link ChangeHub}
+ * per gateway feeds every watch.
+ *
+ * Backpressure: each socket has a soft limit on uWS's buffered amount. A watch pauses while its
+ * socket is above it; entries then queue in the watch up to its bound, after which the watch drops
+ * them and hard-resets once the socket drains. A socket that stays above the soft limit for
+ * `stallTimeoutMs`, or exceeds the hard limit, is closed (1013): memory stays bounded whatever a
+ * client does, and nothing is ever dropped silently.
+ */
+import { decodeMessage, encodeMessage, isKeystreamError, KeystreamError, METHODS, type MessageName, type MethodDescriptor } from '@keystream/api';
+import type { JsonObject } from '@keystream/readstore';
+import type { ApiCall, HttpServerOptions } from '@keystream/service-api';
+import { ANONYMOUS, type WatchEngine, type WatchHandle, type WatchPrincipal, type WatchSink } from '@keystream/watch';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from '@trufflesuite/uws-js-unofficial';
+import { frameIdOf, parseClientFrame } from './watchFrames.js';
+
+type StreamDispatcher = NonNullable<HttpServerOptions['streamDispatcher']>;
+type StreamHandle = Awaited<ReturnType<StreamDispatcher>>;
+
+/** Resolves the principal of a connection or request from its headers (issue 7 plugs authentication in here). */
+export type PrincipalResolver = (headers: Readonly<Record<string, string>>, remoteAddress: string) => WatchPrincipal | Promise<WatchPrincipal>;
+
+/** Where the gateway reports failures. */
+export interface GatewayLogger {
+  error(details: Record<string, unknown>, message: string): void;
+  warn(details: Record<string, unknown>, message: string): void;
+}
+
+/** Options of {@link WatchGateway}. */
+export interface WatchGatewayOptions {
+  readonly engine: WatchEngine;
+  readonly logger: GatewayLogger;
+  /** Default: every caller is anonymous. */
+  readonly resolvePrincipal?: PrincipalResolver;
+  /** Buffered bytes above which a socket's watches pause (default 1 MiB). */
+  readonly softBufferBytes?: number;
+  /** Buffered bytes above which a socket is closed (default 16 MiB). */
+  readonly hardBufferBytes?: number;
+  /** How long a socket may stay above the soft limit before it is closed (default 30 s). */
+  readonly stallTimeoutMs?: number;
+  /** Seconds without traffic before uWS closes a socket; pings are sent automatically before that (default 60). */
+  readonly idleTimeoutSeconds?: number;
+  /** Largest client frame (default 1 MiB). */
+  readonly maxFrameBytes?: number;
+}
+
+/** Per-socket state. */
+interface Connection {
+  readonly headers: Record<string, string>;
+  readonly remoteAddress: string;
+  readonly watches: Map<string, WatchHandle>;
+  writableWaiters: (() => void)[];
+  closed: boolean;
+  /** When the socket went above the soft limit (0 = it is not). */
+  stalledSince: number;
+}
+
+/** WebSocket close code for a client too slow to drain its buffer ("try again later"). */
+export const CLOSE_TOO_SLOW = 1013;
+/** The path of the WebSocket endpoint on the edge's app. */
+export const WATCH_PATH = '/v1/watch';
+
+const STREAM_METHODS = new Map<string, MethodDescriptor>(METHODS.filter((method) => method.kind === 'stream').map((method) => [method.name, method]));
+
+function asError(error: unknown): KeystreamError {
+  return isKeystreamError(error) ? error : new KeystreamError('INTERNAL', 'the watch failed unexpectedly', [], { cause: error });
+}
+
+export class WatchGateway {
+  private readonly sockets = new Set<WebSocket<Connection>>();
+  private readonly soft: number;
+  private readonly hard: number;
+  private readonly stallTimeout: number;
+  private readonly resolvePrincipal: PrincipalResolver;
+  private stallTimer: NodeJS.Timeout | undefined;
+  /** Sockets closed for being too slow (metrics, tests). */
+  slowClosures = 0;
+
+  constructor(private readonly options: WatchGatewayOptions) {
+    this.soft = options.softBufferBytes ?? 1024 * 1024;
+    this.hard = options.hardBufferBytes ?? 16 * 1024 * 1024;
+    this.stallTimeout = options.stallTimeoutMs ?? 30_000;
+    this.resolvePrincipal = options.resolvePrincipal ?? (() => ANONYMOUS);
+  }
+
+  /** Open sockets. */
+  get connections(): number {
+    return this.sockets.size;
+  }
+
+  /** Mounts the WebSocket endpoint; pass as the edge's `configureApp`. */
+  readonly configureApp = (app: TemplatedApp): void => {
+    app.ws<Connection>(WATCH_PATH, {
+      idleTimeout: this.options.idleTimeoutSeconds ?? 60,
+      sendPingsAutomatically: true,
+      maxPayloadLength: this.options.maxFrameBytes ?? 1024 * 1024,
+      // Above this uWS would drop messages; the gateway closes the socket before it gets there.
+      maxBackpressure: this.hard * 2,
+      closeOnBackpressureLimit: 0,
+      upgrade: (response: HttpResponse, request: HttpRequest, context: us_socket_context_t) => {
+        const headers: Record<string, string> = {};
+        request.forEach((name, value) => {
+          headers[name] = value;
+        });
+        const connection: Connection = {
+          headers,
+          remoteAddress: Buffer.from(response.getRemoteAddressAsText()).toString(),
+          watches: new Map(),
+          writableWaiters: [],
+          closed: false,
+          stalledSince: 0,
+        };
+        response.upgrade(connection, headers['sec-websocket-key'] ?? '', headers['sec-websocket-protocol'] ?? '', headers['sec-websocket-extensions'] ?? '', context);
+      },
+      open: (ws) => {
+        this.sockets.add(ws);
+        this.ensureStallTimer();
+      },
+      message: (ws, message) => {
+        this.onMessage(ws, Buffer.from(message).toString('utf8'));
+      },
+      drain: (ws) => {
+        this.onDrain(ws);
+      },
+      close: (ws) => {
+        const connection = ws.getUserData();
+        connection.closed = true;
+        this.sockets.delete(ws);
+        for (const watch of connection.watches.values()) watch.close();
+        connection.watches.clear();
+        this.wake(connection);
+      },
+    });
+  };
+
+  /** Serves the REST `…:watch` routes as NDJSON; pass as the edge's `streamDispatcher`. */
+  readonly streamDispatcher: StreamDispatcher = async (call: ApiCall, sink): Promise<StreamHandle> => {
+    const principal = await this.resolvePrincipal(call.headers, call.remoteAddress);
+    let settle: (error: KeystreamError | undefined) => void = () => undefined;
+    const done = new Promise<KeystreamError | undefined>((resolve) => {
+      settle = resolve;
+    });
+    const watchSink: WatchSink = {
+      send: (response) => sink.send(response),
+      whenWritable: () => sink.whenWritable(),
+      fail: (error) => {
+        settle(error);
+      },
+    };
+    const watch = this.options.engine.start(call.method, call.request as Record<string, unknown>, watchSink, principal);
+    void watch.done.then(() => {
+      settle(undefined);
+    });
+    // A watch that fails before its first response (NOT_FOUND of a single watch) is answered as an HTTP error.
+    return {
+      done,
+      close: () => {
+        watch.close();
+      },
+    };
+  };
+
+  /** Closes every socket (their watches end). */
+  close(): void {
+    if (this.stallTimer !== undefined) clearInterval(this.stallTimer);
+    this.stallTimer = undefined;
+    for (const ws of [...this.sockets]) ws.end(1001, 'server shutting down');
+  }
+
+  private ensureStallTimer(): void {
+    if (this.stallTimer !== undefined) return;
+    this.stallTimer = setInterval(() => {
+      this.checkStalls();
+    }, Math.max(50, Math.min(1000, this.stallTimeout / 4)));
+    this.stallTimer.unref();
+  }
+
+  private checkStalls(): void {
+    const now = Date.now();
+    for (const ws of this.sockets) {
+      const connection = ws.getUserData();
+      if (connection.stalledSince !== 0 && now - connection.stalledSince > this.stallTimeout) this.closeTooSlow(ws, 'did not drain its buffer in time');
+    }
+    if (this.sockets.size === 0 && this.stallTimer !== undefined) {
+      clearInterval(this.stallTimer);
+      this.stallTimer = undefined;
+    }
+  }
+
+  private closeTooSlow(ws: WebSocket<Connection>, why: string): void {
+    const connection = ws.getUserData();
+    if (connection.closed) return;
+    this.slowClosures += 1;
+    this.options.logger.warn({ remoteAddress: connection.remoteAddress, buffered: ws.getBufferedAmount(), why }, 'closing a watch socket: client too slow');
+    connection.closed = true;
+    ws.end(CLOSE_TOO_SLOW, 'client too slow: reconnect and resume');
+  }
+
+  private onDrain(ws: WebSocket<Connection>): void {
+    const connection = ws.getUserData();
+    if (ws.getBufferedAmount() <= this.soft) {
+      connection.stalledSince = 0;
+      this.wake(connection);
+    }
+  }
+
+  private wake(connection: Connection): void {
+    const waiters = connection.writableWaiters;
+    connection.writableWaiters = [];
+    for (const waiter of waiters) waiter();
+  }
+
+  private sendFrame(ws: WebSocket<Connection>, frame: Record<string, unknown>): boolean {
+    const connection = ws.getUserData();
+    if (connection.closed) return true;
+    if (ws.getBufferedAmount() > this.hard) {
+      this.closeTooSlow(ws, 'buffer above the hard limit');
+      return true;
+    }
+    const result = ws.send(JSON.stringify(frame), false);
+    if (result === 2) {
+      // uWS dropped it: never let a client miss a frame silently.
+      this.closeTooSlow(ws, 'uWS dropped a frame');
+      return true;
+    }
+    if (ws.getBufferedAmount() > this.soft) {
+      if (connection.stalledSince === 0) connection.stalledSince = Date.now();
+      return false;
+    }
+    return true;
+  }
+
+  private onMessage(ws: WebSocket<Connection>, text: string): void {
+    const connection = ws.getUserData();
+    let frame;
+    try {
+      frame = parseClientFrame(text);
+    } catch (error) {
+      this.sendFrame(ws, { id: frameIdOf(text), error: asError(error).toBody().error });
+      return;
+    }
+    if (frame.kind === 'cancel') {
+      const watch = connection.watches.get(frame.id);
+      connection.watches.delete(frame.id);
+      watch?.close();
+      this.sendFrame(ws, { id: frame.id, cancelled: true });
+      return;
+    }
+    const { id } = frame;
+    if (connection.watches.has(id)) {
+      this.sendFrame(ws, { id, error: KeystreamError.invalidArgument([{ field: 'id', description: `watch ${id} is already open on this socket; pick another id or cancel it first` }]).toBody().error });
+      return;
+    }
+    void this.open(ws, connection, id, frame.method, frame.request).catch((error: unknown) => {
+      connection.watches.delete(id);
+      this.sendFrame(ws, { id, error: asError(error).toBody().error });
+    });
+  }
+
+  private async open(ws: WebSocket<Connection>, connection: Connection, id: string, methodName: string, wire: unknown): Promise<void> {
+    const method = STREAM_METHODS.get(methodName);
+    if (method === undefined) throw KeystreamError.invalidArgument([{ field: 'method', description: `${methodName} is not a Watch method of the contract` }]);
+    const request = decodeMessage(method.requestType as MessageName, wire) as Record<string, unknown>;
+    const principal = await this.resolvePrincipal(connection.headers, connection.remoteAddress);
+    if (connection.closed) return;
+    const responseType = method.responseType as MessageName;
+    const sink: WatchSink = {
+      send: (response: JsonObject) => this.sendFrame(ws, { id, response: encodeMessage(responseType, response as never) }),
+      whenWritable: () =>
+        connection.closed || ws.getBufferedAmount() <= this.soft
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+              connection.writableWaiters.push(resolve);
+            }),
+      fail: (error) => {
+        if (connection.watches.get(id) === handle) connection.watches.delete(id);
+        this.sendFrame(ws, { id, error: error.toBody().error });
+      },
+    };
+    const handle: WatchHandle = this.options.engine.start(method, request, sink, principal);
+    connection.watches.set(id, handle);
+    void handle.done.then(() => {
+      if (connection.watches.get(id) === handle) connection.watches.delete(id);
+    });
+  }
+}
