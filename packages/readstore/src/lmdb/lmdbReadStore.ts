@@ -355,21 +355,27 @@ export class LmdbReadStore implements ReadStore {
   }
 
   /**
-   * The smallest candidate set the filter's top-level equality conditions allow, or undefined
-   * when it has none. Equality indexes are built on first use per path and kept up to date.
+   * The documents every top-level equality condition of the filter allows (the intersection of
+   * their index entries), or undefined when it has none. Equality indexes are built on first use
+   * per path and kept up to date.
    */
   private candidatesFor(state: KindState, filter: QueryFilter | undefined): ReadonlySet<string> | undefined {
-    let smallest: ReadonlySet<string> | undefined;
+    const sets: ReadonlySet<string>[] = [];
     for (const [path, value] of equalityConditions(filter)) {
       let index = state.equality.get(path);
       if (index === undefined) {
         index = EqualityIndex.build(path, [...state.documents.values()].flatMap((record) => (record.document === null ? [] : [record.document])));
         state.equality.set(path, index);
       }
-      const candidates = index.candidates(value);
-      if (smallest === undefined || candidates.size < smallest.size) smallest = candidates;
+      sets.push(index.candidates(value));
     }
-    return smallest;
+    if (sets.length <= 1) return sets[0];
+    // Intersect from the smallest set, so the work is bounded by it.
+    sets.sort((left, right) => left.size - right.size);
+    const [smallest, ...others] = sets as [ReadonlySet<string>, ...ReadonlySet<string>[]];
+    const intersection = new Set<string>();
+    for (const name of smallest) if (others.every((set) => set.has(name))) intersection.add(name);
+    return intersection;
   }
 
   private candidateDocuments(state: KindState, names: ReadonlySet<string>): JsonObject[] {
