@@ -37,7 +37,7 @@ export class FeedLostError extends KeystreamError {
 
 /** Options of {@link ChangeHub}. */
 export interface ChangeHubOptions {
-  /** Recent entries kept in memory for subscribers that start a little behind (default 20,000). */
+  /** Recent entries kept in memory for subscribers that start a little behind (default 5,000; up to 1.25× before a trim). */
   readonly ringSize?: number;
   /** Entries a catching-up subscriber may accumulate from the live tail before it is dropped (default 50,000). */
   readonly maxPendingPerCatchUp?: number;
@@ -136,7 +136,7 @@ export class ChangeHub {
     private readonly store: ReadStore,
     private readonly options: ChangeHubOptions = {},
   ) {
-    this.ringSize = options.ringSize ?? 20_000;
+    this.ringSize = options.ringSize ?? 5_000;
     this.maxPending = options.maxPendingPerCatchUp ?? 50_000;
   }
 
@@ -272,7 +272,7 @@ export class ChangeHub {
     if (last === undefined) return;
     this.batches += 1;
     for (const entry of batch) this.ring.push(entry);
-    if (this.ring.length > this.ringSize * 2) {
+    if (this.ring.length > this.ringSize * 1.25) {
       // Trim in bulk, at a position boundary so the floor stays exact.
       let cut = this.ring.length - this.ringSize;
       while (cut < this.ring.length && (this.ring[cut] as ChangeLogEntry).position === (this.ring[cut - 1] as ChangeLogEntry).position) cut += 1;

@@ -131,6 +131,10 @@ export class WatchGateway {
         for (const watch of connection.watches.values()) watch.close();
         connection.watches.clear();
         this.wake(connection);
+        if (this.sockets.size === 0 && this.stallTimer !== undefined) {
+          clearInterval(this.stallTimer);
+          this.stallTimer = undefined;
+        }
       },
     });
   };

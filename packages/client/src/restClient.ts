@@ -1,0 +1,74 @@
+/**
+ * A REST client for every method of the contract, driven by the method table: `call('CreateGroup',
+ * {parent, group})` builds the HTTP request from the method's route and returns the wire JSON
+ * response, or throws {@link RestError} with the server's error body. Stream methods answer NDJSON:
+ * use {@link RestClient.stream}.
+ */
+import { methodByName } from '@keystream/api';
+import { routeRequest, type WireObject } from './restRoute.js';
+
+/** The server's error answer (`{"error": {...}}`). */
+export class RestError extends Error {
+  override readonly name = 'RestError';
+  constructor(
+    readonly status: number,
+    readonly body: { readonly code?: number; readonly status?: string; readonly message?: string; readonly details?: readonly unknown[] },
+  ) {
+    super(`${status} ${body.status ?? ''}: ${body.message ?? ''}`);
+  }
+}
+
+/** Options of {@link RestClient}. */
+export interface RestClientOptions {
+  /** e.g. `http://127.0.0.1:8080` */
+  readonly baseUrl: string;
+  /** Sent with every request (e.g. `authorization`). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export class RestClient {
+  constructor(private readonly options: RestClientOptions) {}
+
+  /** Calls a unary method with a wire-JSON request; resolves to the wire-JSON response. */
+  async call(methodName: string, request: WireObject = {}, headers: Readonly<Record<string, string>> = {}): Promise<WireObject> {
+    const response = await this.fetch(methodName, request, headers);
+    const text = await response.text();
+    const body = text === '' ? {} : (JSON.parse(text) as WireObject);
+    if (!response.ok) throw new RestError(response.status, (body['error'] ?? {}));
+    return body;
+  }
+
+  /** Calls a stream method (`Watch…`) and yields each NDJSON response; an `{"error"}` line throws. */
+  async *stream(methodName: string, request: WireObject = {}, signal?: AbortSignal): AsyncGenerator<WireObject> {
+    const response = await this.fetch(methodName, request, {}, signal);
+    if (!response.ok || response.body === null) {
+      const body = JSON.parse((await response.text()) || '{}') as WireObject;
+      throw new RestError(response.status, (body['error'] ?? {}));
+    }
+    const decoder = new TextDecoder();
+    let buffered = '';
+    for await (const chunk of response.body) {
+      buffered += decoder.decode(chunk as Uint8Array, { stream: true });
+      let newline = buffered.indexOf('\n');
+      while (newline !== -1) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        newline = buffered.indexOf('\n');
+        if (line.trim() === '') continue;
+        const message = JSON.parse(line) as WireObject;
+        if (message['error'] !== undefined) throw new RestError(200, message['error'] as RestError['body']);
+        yield message;
+      }
+    }
+  }
+
+  private fetch(methodName: string, request: WireObject, headers: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<Response> {
+    const built = routeRequest(methodByName(methodName), request);
+    return fetch(`${this.options.baseUrl}${built.path}`, {
+      method: built.httpMethod,
+      headers: { ...(built.body === undefined ? {} : { 'content-type': 'application/json' }), ...this.options.headers, ...headers },
+      ...(built.body === undefined ? {} : { body: JSON.stringify(built.body) }),
+      ...(signal === undefined ? {} : { signal }),
+    });
+  }
+}

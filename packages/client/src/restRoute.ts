@@ -1,0 +1,113 @@
+/**
+ * Request message → HTTP request by a method's route, following the google.api.http transcoding
+ * rules keystream serves (ARCHITECTURE.md §4): path variables from the template, then the body
+ * field or the whole request as the JSON body, every other field as a query parameter (nested
+ * fields dotted, repeated fields repeated). One function for every method of the contract.
+ */
+import type { MethodDescriptor, RouteDescriptor } from '@keystream/api';
+
+/** A request or response message in wire JSON (lowerCamelCase). */
+export type WireObject = Record<string, unknown>;
+
+/** An HTTP request built from a route. */
+export interface RouteRequest {
+  readonly httpMethod: string;
+  /** Path plus query string. */
+  readonly path: string;
+  /** JSON body, when the route takes one. */
+  readonly body?: unknown;
+}
+
+function isObject(value: unknown): value is WireObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function camel(protoName: string): string {
+  return protoName.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
+}
+
+function valueAt(request: WireObject, protoPath: string): unknown {
+  let node: unknown = request;
+  for (const part of protoPath.split('.')) {
+    if (!isObject(node)) return undefined;
+    node = node[camel(part)];
+  }
+  return node;
+}
+
+function withoutPath(request: WireObject, protoPath: string): WireObject {
+  const [head, ...rest] = protoPath.split('.');
+  const key = camel(head as string);
+  if (rest.length === 0) return Object.fromEntries(Object.entries(request).filter(([field]) => field !== key));
+  const copy = { ...request };
+  const child = copy[key];
+  if (isObject(child)) copy[key] = withoutPath(child, rest.join('.'));
+  return copy;
+}
+
+/** The route's path for the request, or undefined when the request does not fill its variables. */
+function pathOf(route: RouteDescriptor, request: WireObject): string | undefined {
+  const segments = route.template.segments.map((segment) => (segment.kind === 'literal' ? encodeURIComponent(segment.value) : undefined));
+  for (const variable of route.template.variables) {
+    const value = valueAt(request, variable.fieldPath);
+    if (typeof value !== 'string' || value === '') return undefined;
+    const parts = value.split('/');
+    const expected = variable.pattern.split('/');
+    if (parts.length !== expected.length || !expected.every((segment, index) => (segment === '*' ? parts[index] !== '' : parts[index] === segment))) return undefined;
+    parts.forEach((part, index) => {
+      segments[variable.start + index] = encodeURIComponent(part);
+    });
+  }
+  if (segments.includes(undefined)) return undefined;
+  return `/${segments.join('/')}${route.template.verb === undefined ? '' : `:${route.template.verb}`}`;
+}
+
+function appendQuery(params: URLSearchParams, prefix: string, value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (Array.isArray(value)) {
+    for (const element of value) appendQuery(params, prefix, element);
+    return;
+  }
+  if (isObject(value)) {
+    for (const [key, nested] of Object.entries(value)) appendQuery(params, `${prefix}.${key}`, nested);
+    return;
+  }
+  params.append(prefix, typeof value === 'string' ? value : JSON.stringify(value));
+}
+
+/**
+ * Builds the HTTP request of `method` for `request` (wire JSON). Uses the primary route when the
+ * request fills its path variables, else the first route that it fills.
+ */
+export function routeRequest(method: MethodDescriptor, request: WireObject): RouteRequest {
+  const routes = [...method.routes].sort((a, b) => Number(b.primary) - Number(a.primary));
+  for (const route of routes) {
+    const path = pathOf(route, request);
+    if (path === undefined) continue;
+    let rest = request;
+    for (const variable of route.template.variables) rest = withoutPath(rest, variable.fieldPath);
+    let body: unknown;
+    let queryFields: WireObject = {};
+    switch (route.body.kind) {
+      case 'whole':
+        body = rest;
+        break;
+      case 'field':
+        body = valueAt(rest, route.body.fieldPath) ?? {};
+        queryFields = withoutPath(rest, route.body.fieldPath);
+        break;
+      case 'none':
+        queryFields = rest;
+        break;
+      default: {
+        const unreachable: never = route.body;
+        throw new Error(`unknown body rule ${JSON.stringify(unreachable)}`);
+      }
+    }
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(queryFields)) appendQuery(params, key, value);
+    const query = params.toString();
+    return { httpMethod: route.httpMethod, path: query === '' ? path : `${path}?${query}`, ...(body === undefined ? {} : { body }) };
+  }
+  throw new Error(`${method.name}: the request does not fill the path variables of any of its routes (${method.routes.map((route) => route.template.text).join(', ')})`);
+}

@@ -1,0 +1,5 @@
+/**
+ * Test helpers of the watch gateway (not part of its runtime API).
+ */
+export { startGatewayHarness } from './gatewayHarness.js';
+export type { GatewayHarness } from './gatewayHarness.js';

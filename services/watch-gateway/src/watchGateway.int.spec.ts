@@ -1,0 +1,318 @@
+import { encodeMessage, type MessageName } from '@keystream/api';
+import { eventually } from '@keystream/api/testing';
+import { CollectionWatcher, PageCache, RestClient, WatchSocket, type WatchListener } from '@keystream/client';
+import type { JsonObject } from '@keystream/readstore';
+import { expect } from 'chai';
+import { startGatewayHarness, type GatewayHarness } from './testing/gatewayHarness.js';
+
+type Frame = Record<string, unknown>;
+
+/** Collects one watch's frames. */
+function collector(): WatchListener & { responses: Frame[]; errors: Frame[] } {
+  const responses: Frame[] = [];
+  const errors: Frame[] = [];
+  return {
+    responses,
+    errors,
+    onResponse: (response) => responses.push(response),
+    onError: (error) => errors.push(error as Frame),
+  };
+}
+
+function wire(kind: string, document: JsonObject): unknown {
+  return encodeMessage(kind as MessageName, document as never);
+}
+
+async function expectCacheEqualsList(harness: GatewayHarness, watcher: CollectionWatcher, kind: string, filter?: string, mask?: readonly string[]): Promise<void> {
+  await eventually(
+    async () => {
+      const listed = await harness.list(kind, filter, mask);
+      if (listed.size !== watcher.resources.size) return false;
+      for (const [name, document] of listed) if (JSON.stringify(watcher.resources.get(name)) !== JSON.stringify(wire(kind, document))) return false;
+      return true;
+    },
+    5_000,
+    `the ${kind} cache to equal List(${filter ?? ''})`,
+  );
+}
+
+describe('WatchGateway', () => {
+  describe('having a gateway over an embedded store', () => {
+    let harness: GatewayHarness;
+    let socket: WatchSocket | undefined;
+
+    beforeEach(async () => {
+      harness = await startGatewayHarness({ retention: { maxEntries: 200 }, engine: { snapshotSizeInterval: 5 } });
+    });
+
+    afterEach(async () => {
+      await socket?.close();
+      socket = undefined;
+      await harness.close();
+    });
+
+    const group = (id: number, fields: JsonObject = {}): { kind: string; name: string; document: JsonObject } => ({
+      kind: 'Group',
+      name: `groups/g${id}`,
+      document: { displayName: `group ${id}`, description: 'd', ...fields },
+    });
+
+    describe('when a stateless watch starts', () => {
+      it('should send the snapshot in chunks, is_current and the resume token on the last, then snapshot_size alone', async () => {
+        for (let id = 0; id < 25; id += 1) await harness.fixture.write([group(id)]);
+        socket = await WatchSocket.connect(harness.wsUrl);
+        const watch = collector();
+        socket.watch('WatchGroups', { type: 'STATELESS', maxChunkSize: 10 }, watch);
+        await eventually(() => watch.responses.length >= 4, 5_000, 'snapshot');
+        const [first, second, third, size] = watch.responses as [Frame, Frame, Frame, Frame];
+        expect((first['groupChanges'] as unknown[]).length).to.equal(10);
+        expect(first['isCurrent']).to.equal(undefined);
+        expect(first['snapshotSize']).to.equal('-1');
+        expect((second['groupChanges'] as unknown[]).length).to.equal(10);
+        expect((third['groupChanges'] as unknown[]).length).to.equal(5);
+        expect(third['isCurrent']).to.equal(true);
+        expect(third['resumeToken']).to.equal(harness.fixture.position);
+        expect(size).to.deep.equal({ snapshotSize: '25' });
+      });
+
+      it('should send Current for changes in the filter, Removed when a document leaves it, and nothing for changes outside', async () => {
+        await harness.fixture.write([group(1, { email: 'a@x.io' }), group(2, { email: 'b@x.io' })]);
+        socket = await WatchSocket.connect(harness.wsUrl);
+        const watch = collector();
+        socket.watch('WatchGroups', { type: 'STATELESS', filter: 'email = "a@x.io"' }, watch);
+        await eventually(() => watch.responses.length === 2, 5_000, 'snapshot');
+        expect(watch.responses[0]?.['groupChanges']).to.deep.equal([{ current: { group: { name: 'groups/g1', displayName: 'group 1', description: 'd', email: 'a@x.io' } } }]);
+        await harness.fixture.write([group(2, { email: 'b@x.io', displayName: 'other' })]);
+        await harness.fixture.write([group(1, { email: 'gone@x.io' })]);
+        await eventually(() => watch.responses.length === 3, 5_000, 'the Removed');
+        expect(watch.responses[2]?.['groupChanges']).to.deep.equal([{ removed: { name: 'groups/g1' } }]);
+        expect(watch.responses[2]?.['resumeToken']).to.equal(harness.fixture.position);
+      });
+
+      it('should not send changes that touch no field of its mask', async () => {
+        await harness.fixture.write([group(1)]);
+        socket = await WatchSocket.connect(harness.wsUrl);
+        const watch = collector();
+        socket.watch('WatchGroups', { type: 'STATELESS', fieldMask: 'displayName' }, watch);
+        await eventually(() => watch.responses.length === 2, 5_000, 'snapshot');
+        await harness.fixture.write([group(1, { description: 'changed, but not shown' })]);
+        await harness.fixture.write([group(1, { description: 'changed, but not shown', displayName: 'renamed' })]);
+        await eventually(() => watch.responses.length === 3, 5_000, 'the visible change');
+        expect(watch.responses[2]?.['groupChanges']).to.deep.equal([{ current: { group: { displayName: 'renamed' } } }]);
+      });
+
+      it('should hard-reset and send a fresh snapshot when the resume token has expired', async () => {
+        await harness.close();
+        // A small ring: the gateway's memory no longer has the entries, so the store's expiry decides.
+        harness = await startGatewayHarness({ retention: { maxEntries: 200 }, ringSize: 10 });
+        await harness.fixture.write([group(1)]);
+        const stale = harness.fixture.position;
+        for (let round = 0; round < 210; round += 1) await harness.fixture.write([group(2 + (round % 3), { description: `r${round}` })]);
+        socket = await WatchSocket.connect(harness.wsUrl);
+        const watch = collector();
+        socket.watch('WatchGroups', { type: 'STATELESS', resumeToken: stale }, watch);
+        await eventually(() => watch.responses.length >= 3, 5_000, 'reset and snapshot');
+        expect(watch.responses[0]).to.deep.equal({ isHardReset: true, snapshotSize: '-1' });
+        expect((watch.responses[1]?.['groupChanges'] as unknown[]).length).to.equal(4);
+        expect(watch.responses[1]?.['isCurrent']).to.equal(true);
+        expect(watch.responses[2]).to.deep.equal({ snapshotSize: '4' });
+      });
+
+      it('should resume after a cut with exactly the changes that followed its token', async () => {
+        for (let id = 0; id < 5; id += 1) await harness.fixture.write([group(id)]);
+        const watcher = new CollectionWatcher({ url: harness.wsUrl, method: 'WatchGroups', singular: 'group', request: { maxChunkSize: 2 } });
+        await watcher.start();
+        await eventually(() => watcher.cache.isSynced, 5_000, 'sync');
+        watcher.cut();
+        await harness.fixture.write([group(1, { displayName: 'while away' })]);
+        await harness.fixture.write([{ kind: 'Group', name: 'groups/g2', document: null }]);
+        await harness.fixture.write([group(9)]);
+        await expectCacheEqualsList(harness, watcher, 'Group');
+        await watcher.stop();
+        expect(watcher.stats.resumes).to.equal(1);
+        expect(watcher.stats.hardResets).to.equal(0);
+        expect(watcher.stats.consistencyErrors).to.equal(0);
+      });
+    });
+
+    describe('when the shared feed is lost', () => {
+      it('should hard-reset every stateless watch and resend a consistent snapshot', async () => {
+        await harness.fixture.write([group(1)]);
+        const watcher = new CollectionWatcher({ url: harness.wsUrl, method: 'WatchGroups', singular: 'group' });
+        await watcher.start();
+        await eventually(() => watcher.cache.isSynced, 5_000, 'sync');
+        await harness.hub.resetFeed('test');
+        await harness.fixture.write([group(2)]);
+        await expectCacheEqualsList(harness, watcher, 'Group');
+        await watcher.stop();
+        expect(watcher.stats.hardResets).to.equal(1);
+      });
+    });
+
+    describe('when a request is bad', () => {
+      it('should answer an error frame naming the field and keep the socket usable', async () => {
+        socket = await WatchSocket.connect(harness.wsUrl);
+        const bad = collector();
+        socket.watch('WatchGroups', { type: 'STATELESS', filter: 'displayName = = "x"' }, bad);
+        const badType = collector();
+        socket.watch('WatchGroups', { type: 'STATELESS', pageSize: 5 }, badType);
+        const unknown = collector();
+        socket.watch('WatchNothing', {}, unknown);
+        const missing = collector();
+        socket.watch('WatchGroup', { name: 'groups/none' }, missing);
+        await eventually(() => bad.errors.length + badType.errors.length + unknown.errors.length + missing.errors.length === 4, 5_000, 'error frames');
+        expect(bad.errors[0]?.['status']).to.equal('INVALID_ARGUMENT');
+        expect(JSON.stringify(bad.errors[0]?.['details'])).to.contain('"field":"filter"');
+        expect(JSON.stringify(badType.errors[0]?.['details'])).to.contain('"field":"page_size"');
+        expect(JSON.stringify(unknown.errors[0]?.['details'])).to.contain('"field":"method"');
+        expect(missing.errors[0]?.['status']).to.equal('NOT_FOUND');
+        const good = collector();
+        socket.watch('WatchGroups', { type: 'STATELESS' }, good);
+        await eventually(() => good.responses.length === 2, 5_000, 'a good watch on the same socket');
+      });
+    });
+
+    describe('when one socket carries several watches', () => {
+      it('should route frames by id and end only the cancelled watch', async () => {
+        await harness.fixture.write([group(1)]);
+        socket = await WatchSocket.connect(harness.wsUrl);
+        const single = collector();
+        const many = collector();
+        const singleId = socket.watch('WatchGroup', { name: 'groups/g1', fieldMask: 'display_name' }, single);
+        socket.watch('WatchGroups', { type: 'STATELESS' }, many);
+        await eventually(() => single.responses.length === 1 && many.responses.length === 2, 5_000, 'both started');
+        expect(single.responses[0]).to.deep.equal({ change: { current: { group: { displayName: 'group 1' } } } });
+        await harness.fixture.write([group(1, { displayName: 'renamed' })]);
+        await eventually(() => single.responses.length === 2, 5_000, 'the single change');
+        await harness.fixture.write([{ kind: 'Group', name: 'groups/g1', document: null }]);
+        await eventually(() => single.responses.length === 3, 5_000, 'Removed');
+        expect(single.responses[2]).to.deep.equal({ change: { removed: { name: 'groups/g1' } } });
+        socket.cancel(singleId);
+        await harness.fixture.write([group(1)]);
+        await eventually(() => many.responses.length === 5, 5_000, 'the other watch goes on');
+        expect(single.responses.length).to.equal(3);
+      });
+    });
+
+    describe('when a stateful watch follows a page', () => {
+      it('should keep the client page equal to the server page after every batch', async function () {
+        this.timeout(30_000);
+        const random = mulberry32(7);
+        for (let id = 0; id < 30; id += 1) await harness.fixture.write([group(id, { displayName: `n${Math.floor(random() * 50)}` })]);
+        socket = await WatchSocket.connect(harness.wsUrl);
+        const page = new PageCache('group');
+        let committed = 0;
+        socket.watch('WatchGroups', { orderBy: 'displayName desc', pageSize: 7, filter: 'description != "hidden"', maxChunkSize: 3 }, {
+          onResponse: (response) => {
+            if (page.apply(response)) committed += 1;
+          },
+          onError: (error) => {
+            throw new Error(JSON.stringify(error));
+          },
+        });
+        await eventually(() => committed === 1, 5_000, 'the first page');
+        const client = new RestClient({ baseUrl: harness.httpUrl });
+        expect(client).to.be.instanceOf(RestClient);
+        let checks = 0;
+        for (let batch = 0; batch < 60; batch += 1) {
+          const id = Math.floor(random() * 40);
+          const roll = random();
+          await harness.fixture.write([
+            roll < 0.15
+              ? { kind: 'Group', name: `groups/g${id}`, document: null }
+              : group(id, { displayName: `n${Math.floor(random() * 50)}`, description: roll < 0.3 ? 'hidden' : 'd' }),
+          ]);
+          const expected = await serverPage(harness, 7);
+          await eventually(() => JSON.stringify(page.page.map((item) => item.name)) === JSON.stringify(expected), 5_000, `page after batch ${batch}`);
+          checks += 1;
+        }
+        expect(checks).to.equal(60);
+      });
+    });
+
+    describe('when a client stops reading', () => {
+      it('should pause its watches, bound what it queues and close the socket', async function () {
+        this.timeout(30_000);
+        await harness.close();
+        harness = await startGatewayHarness({ ringSize: 100, engine: { maxQueuedEntries: 50 }, gateway: { softBufferBytes: 64 * 1024, hardBufferBytes: 256 * 1024, stallTimeoutMs: 1_000 } });
+        socket = await WatchSocket.connect(harness.wsUrl);
+        const watch = collector();
+        socket.watch('WatchGroups', { type: 'STATELESS' }, watch);
+        await eventually(() => watch.responses.length === 2, 5_000, 'snapshot');
+        socket.pause();
+        const closed = new Promise<number>((resolve) => {
+          socket?.onClose(resolve);
+        });
+        const big = 'x'.repeat(16 * 1024);
+        const heapBefore = process.memoryUsage().heapUsed;
+        // 100 batches of 20 × 16 KiB: far more than the kernel's socket buffers absorb.
+        for (let round = 0; round < 100; round += 1) {
+          await harness.fixture.write(Array.from({ length: 20 }, (_unused, index) => group(index, { description: `${round}${big}` })));
+        }
+        await eventually(() => harness.gateway.slowClosures === 1, 10_000, 'the slow socket to be closed');
+        socket.resume();
+        const code = await closed;
+        expect(code).to.equal(1013);
+        expect(harness.gateway.slowClosures).to.equal(1);
+        // 32 MiB went through the store; what the gateway kept for the slow socket is bounded.
+        expect(process.memoryUsage().heapUsed - heapBefore).to.be.below(64 * 1024 * 1024);
+      });
+    });
+
+    describe('when a watch is called over REST', () => {
+      it('should stream the same responses as NDJSON', async () => {
+        await harness.fixture.write([group(1)]);
+        const client = new RestClient({ baseUrl: harness.httpUrl });
+        const abort = new AbortController();
+        const lines: Record<string, unknown>[] = [];
+        const reading = (async () => {
+          try {
+            for await (const line of client.stream('WatchGroups', { type: 'STATELESS' }, abort.signal)) lines.push(line);
+          } catch (error) {
+            if (!abort.signal.aborted) throw error;
+          }
+        })();
+        await eventually(() => lines.length === 2, 5_000, 'the snapshot lines');
+        await harness.fixture.write([group(2)]);
+        await eventually(() => lines.length === 3, 5_000, 'a live line');
+        expect(lines[2]?.['groupChanges']).to.deep.equal([{ current: { group: { name: 'groups/g2', displayName: 'group 2', description: 'd' } } }]);
+        abort.abort();
+        await reading;
+        await eventually(() => harness.engine.size === 0, 5_000, 'the watch to end with the request');
+      });
+
+      it('should answer a bad request with an HTTP error', async () => {
+        const response = await fetch(`${harness.httpUrl}/v1/groups/g1:watch`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', connection: 'close' } });
+        expect(response.status).to.equal(404);
+        const body = (await response.json()) as { error: { status: string } };
+        expect(body.error.status).to.equal('NOT_FOUND');
+      });
+    });
+  });
+});
+
+/** The names of the page the watch shows, computed as List would. */
+async function serverPage(harness: GatewayHarness, size: number): Promise<string[]> {
+  const listed = await harness.list('Group', 'description != "hidden"');
+  return [...listed.values()]
+    .sort((a, b) => {
+      const left = String(a['displayName'] ?? '');
+      const right = String(b['displayName'] ?? '');
+      if (left !== right) return left < right ? 1 : -1;
+      return String(a['name']) < String(b['name']) ? -1 : 1;
+    })
+    .slice(0, size)
+    .map((document) => String(document['name']));
+}
+
+/** A small seeded PRNG, so a failing run can be replayed. */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
