@@ -11,6 +11,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken } from '@keystream/keystream';
 import { startKeystreamChild, stopKeystreamChild, type KeystreamChild } from '../support/keystreamProcess.js';
 
 interface Acknowledged {
@@ -19,13 +20,16 @@ interface Acknowledged {
   readonly position: string;
 }
 
+/** Every request authenticates as the bootstrap administrator (a development-issuer token). */
+let authorization = '';
+
 const CLIENTS = 16;
 const KILL_AFTER = 150;
 
 async function createProject(url: string, requestId: string, index: number): Promise<{ status: number; name?: string; position?: string }> {
   const response = await fetch(`${url}/v1/projects`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-request-id': requestId, connection: 'close' },
+    headers: { 'content-type': 'application/json', 'x-request-id': requestId, connection: 'close', authorization },
     body: JSON.stringify({ title: `burst ${index}` }),
   });
   const body = (await response.json()) as { name?: string };
@@ -39,6 +43,10 @@ describe('keystream under SIGKILL', function () {
 
   before(() => {
     dataDirectory = mkdtempSync(path.join(tmpdir(), 'keystream-crash-'));
+  });
+
+  before(async () => {
+    authorization = `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory }), DEFAULT_DEV_ADMIN)}`;
   });
 
   after(async () => {
@@ -81,7 +89,7 @@ describe('keystream under SIGKILL', function () {
     child = await startKeystreamChild(dataDirectory);
     const second = child;
     for (const write of acknowledged) {
-      const response = await fetch(`${second.url}/v1/${write.name}`, { headers: { connection: 'close' } });
+      const response = await fetch(`${second.url}/v1/${write.name}`, { headers: { connection: 'close', authorization } });
       expect(response.status, `GET ${write.name}`).to.equal(200);
     }
     const highest = acknowledged.map((write) => write.position).sort().at(-1) ?? '';
@@ -89,7 +97,7 @@ describe('keystream under SIGKILL', function () {
     let pageToken = '';
     do {
       const response = await fetch(`${second.url}/v1/projects?page_size=500${pageToken === '' ? '' : `&page_token=${encodeURIComponent(pageToken)}`}`, {
-        headers: { 'x-keystream-min-position': highest, connection: 'close' },
+        headers: { 'x-keystream-min-position': highest, connection: 'close', authorization },
       });
       expect(response.status).to.equal(200);
       const page = (await response.json()) as { projects?: { name: string }[]; nextPageToken?: string };
@@ -110,7 +118,7 @@ describe('keystream under SIGKILL', function () {
       if (original) expect(result.name, `retry of ${requestId}`).to.equal(original.name);
     }
     const after = (await (
-      await fetch(`${second.url}/v1/projects?page_size=1000&include_paging_info=true`, { headers: { 'x-keystream-min-position': latest, connection: 'close' } })
+      await fetch(`${second.url}/v1/projects?page_size=1000&include_paging_info=true`, { headers: { 'x-keystream-min-position': latest, connection: 'close', authorization } })
     ).json()) as {
       totalResultsCount?: number;
     };

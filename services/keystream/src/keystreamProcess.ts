@@ -4,7 +4,7 @@
  * then the HTTP edge; on shutdown the edge drains first, then the projector stores its
  * checkpoint, then the stores close.
  */
-import { startHttpServer, type CommandService, type ResourceRepository, type RunningHttpServer } from '@keystream/service-api';
+import { startHttpServer, type CommandService, type ProjectionProgress, type ResourceRepository, type RunningHttpServer } from '@keystream/service-api';
 import type { Projector } from '@keystream/service-projector';
 import type { Logger } from 'pino';
 import type { AuthorizingDispatcher } from './auth/authorizingDispatcher.js';
@@ -47,11 +47,13 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
     }
     const routes = healthRoutes({ metrics, ...(projector === undefined ? {} : { projector }) });
     if (runsApi) {
-      await seedBuiltins(
+      const seeded = await seedBuiltins(
         await container.getAsync<CommandService>(TOKENS.commands),
         await container.getAsync<ResourceRepository>(TOKENS.repository),
         config.auth.bootstrapAdmins,
       );
+      // Serve once the read model has the built-ins, so the first List sees them.
+      if (seeded.position !== '') await (await container.getAsync<ProjectionProgress>(TOKENS.projectionProgress)).waitForPosition(seeded.position, config.minPositionWaitMilliseconds);
     }
     // The watch gateway shares the edge's app and port: WebSocket on /v1/watch, NDJSON on the …:watch routes.
     if (runsGateway) watches = await container.getAsync<WatchRole>(TOKENS.watchRole);

@@ -13,7 +13,7 @@
  * GetPrincipal and CheckMyRoleBindings.
  */
 import { randomUUID } from 'node:crypto';
-import { KeystreamError, resourceByKind, type MethodDescriptor } from '@keystream/api';
+import { isKeystreamError, KeystreamError, resourceByKind, type MethodDescriptor } from '@keystream/api';
 import {
   actorOf,
   BUILTIN_ROLES,
@@ -195,17 +195,23 @@ export class AuthorizingDispatcher {
   private async createScope(principal: Principal, method: MethodDescriptor, call: AuthenticatedCall): Promise<ApiResult> {
     const result = await this.options.inner(call);
     if (principal.kind === 'anonymous') return result;
-    const position = result.headers?.[MIN_POSITION_HEADER];
-    if (position === undefined) return result; // a replayed or no-op create: the owner binding exists already
     const descriptor = resourceByKind(method.resource as string);
     const request = call.request as Request;
     const created = isObject(result.response) ? result.response : {};
     const name = typeof created['name'] === 'string' ? created['name'] : (request[descriptor.singular] as Request | undefined)?.['name'];
     if (typeof name !== 'string') return result;
-    const owner = await this.options.commands.create(
-      { kind: 'RoleBinding', parent: name, resource: { name: `${name}/roleBindings/creator-owner`, role: BUILTIN_ROLES.admin, member: actorOf(principal) } },
-      { actor: 'system', requestId: call.headers['x-request-id'] === undefined ? undefined : `${call.headers['x-request-id']}:owner` },
-    );
+    let owner: { position: string };
+    try {
+      // A retry (same x-request-id) finds the binding its first attempt made, or makes it if the
+      // first attempt was cut off between the two writes.
+      owner = await this.options.commands.create(
+        { kind: 'RoleBinding', parent: name, resource: { name: `${name}/roleBindings/creator-owner`, role: BUILTIN_ROLES.admin, member: actorOf(principal) } },
+        { actor: 'system', requestId: call.headers['x-request-id'] === undefined ? undefined : `${call.headers['x-request-id']}:owner` },
+      );
+    } catch (error) {
+      if (isKeystreamError(error) && error.code === 'ALREADY_EXISTS') return result;
+      throw error;
+    }
     return { ...result, headers: { ...result.headers, ...(owner.position === '' ? {} : { [MIN_POSITION_HEADER]: owner.position }) } };
   }
 

@@ -16,12 +16,15 @@ const SYSTEM: CommandOrigin = { actor: 'system' };
 export interface SeedReport {
   readonly created: number;
   readonly updated: number;
+  /** Position of the last event seeding appended ('' when it appended none). */
+  readonly position: string;
 }
 
 /** Seeds the built-ins and bootstrap administrators. */
 export async function seedBuiltins(commands: CommandService, repository: ResourceRepository, bootstrapAdmins: readonly string[]): Promise<SeedReport> {
   let created = 0;
   let updated = 0;
+  let position = '';
   const seeds: SeedResource[] = [...builtinSeed(), ...bootstrapAdmins.map(bootstrapAdminBinding)];
   for (const seed of seeds) {
     const resource = seed.resource as JsonObject;
@@ -29,10 +32,10 @@ export async function seedBuiltins(commands: CommandService, repository: Resourc
     const existing = await repository.liveResource(seed.kind, name);
     try {
       if (existing === undefined) {
-        await commands.execute({ type: 'create', kind: seed.kind, resource }, SYSTEM);
+        position = (await commands.execute({ type: 'create', kind: seed.kind, resource }, SYSTEM)).position;
         created += 1;
       } else if (seed.kind === 'Role' && JSON.stringify(existing['grants']) !== JSON.stringify(resource['grants'])) {
-        await commands.execute({ type: 'update', kind: 'Role', resource: { name, grants: resource['grants'] ?? [] }, updateMask: ['grants'] }, SYSTEM);
+        position = (await commands.execute({ type: 'update', kind: 'Role', resource: { name, grants: resource['grants'] ?? [] }, updateMask: ['grants'] }, SYSTEM)).position;
         updated += 1;
       }
     } catch (error) {
@@ -40,5 +43,5 @@ export async function seedBuiltins(commands: CommandService, repository: Resourc
       if (!(isKeystreamError(error) && (error.code === 'ALREADY_EXISTS' || error.code === 'ABORTED'))) throw error;
     }
   }
-  return { created, updated };
+  return { created, updated, position };
 }
