@@ -4,7 +4,7 @@
  */
 import type { ResourceDescriptor } from '@keystream/api';
 import type { JsonObject } from '@keystream/readstore';
-import { applyFieldMask, type FieldMask } from '@keystream/resource';
+import { applyFieldMask, fieldMaskOf, type FieldMask } from '@keystream/resource';
 
 /** Flags of a `Watch<Kinds>Response`. */
 export interface ResponseFlags {
@@ -16,15 +16,18 @@ export interface ResponseFlags {
 /** Response shapes of one watch. */
 export class WatchResponses {
   private readonly changesField: string;
+  private readonly mask: FieldMask | undefined;
 
   constructor(
     private readonly descriptor: ResourceDescriptor,
-    private readonly mask: FieldMask | undefined,
+    mask: FieldMask | undefined,
   ) {
     this.changesField = `${descriptor.singular}Changes`;
+    // A watch always shows `name`: without it a client cannot tell which resource a Current is.
+    this.mask = mask === undefined || mask.paths.includes('name') ? mask : fieldMaskOf([...mask.paths, 'name']);
   }
 
-  /** The document as the watch shows it. */
+  /** The document as the watch shows it (its mask plus `name`). */
   project(document: JsonObject): JsonObject {
     return applyFieldMask(document, this.mask) as JsonObject;
   }

@@ -4,6 +4,7 @@ import { CollectionWatcher, PageCache, RestClient, WatchSocket, type WatchListen
 import type { JsonObject } from '@keystream/readstore';
 import { expect } from 'chai';
 import { startGatewayHarness, type GatewayHarness } from './testing/gatewayHarness.js';
+import { mulberry32 } from './testing/mulberry32.js';
 
 type Frame = Record<string, unknown>;
 
@@ -15,7 +16,7 @@ function collector(): WatchListener & { responses: Frame[]; errors: Frame[] } {
     responses,
     errors,
     onResponse: (response) => responses.push(response),
-    onError: (error) => errors.push(error as Frame),
+    onError: (error) => errors.push(error),
   };
 }
 
@@ -98,7 +99,7 @@ describe('WatchGateway', () => {
         await harness.fixture.write([group(1, { description: 'changed, but not shown' })]);
         await harness.fixture.write([group(1, { description: 'changed, but not shown', displayName: 'renamed' })]);
         await eventually(() => watch.responses.length === 3, 5_000, 'the visible change');
-        expect(watch.responses[2]?.['groupChanges']).to.deep.equal([{ current: { group: { displayName: 'renamed' } } }]);
+        expect(watch.responses[2]?.['groupChanges']).to.deep.equal([{ current: { group: { name: 'groups/g1', displayName: 'renamed' } } }]);
       });
 
       it('should hard-reset and send a fresh snapshot when the resume token has expired', async () => {
@@ -181,7 +182,7 @@ describe('WatchGateway', () => {
         const singleId = socket.watch('WatchGroup', { name: 'groups/g1', fieldMask: 'display_name' }, single);
         socket.watch('WatchGroups', { type: 'STATELESS' }, many);
         await eventually(() => single.responses.length === 1 && many.responses.length === 2, 5_000, 'both started');
-        expect(single.responses[0]).to.deep.equal({ change: { current: { group: { displayName: 'group 1' } } } });
+        expect(single.responses[0]).to.deep.equal({ change: { current: { group: { name: 'groups/g1', displayName: 'group 1' } } } });
         await harness.fixture.write([group(1, { displayName: 'renamed' })]);
         await eventually(() => single.responses.length === 2, 5_000, 'the single change');
         await harness.fixture.write([{ kind: 'Group', name: 'groups/g1', document: null }]);
@@ -294,25 +295,14 @@ describe('WatchGateway', () => {
 /** The names of the page the watch shows, computed as List would. */
 async function serverPage(harness: GatewayHarness, size: number): Promise<string[]> {
   const listed = await harness.list('Group', 'description != "hidden"');
+  const text = (value: unknown): string => (typeof value === 'string' ? value : '');
   return [...listed.values()]
     .sort((a, b) => {
-      const left = String(a['displayName'] ?? '');
-      const right = String(b['displayName'] ?? '');
+      const left = text(a['displayName']);
+      const right = text(b['displayName']);
       if (left !== right) return left < right ? 1 : -1;
-      return String(a['name']) < String(b['name']) ? -1 : 1;
+      return text(a['name']) < text(b['name']) ? -1 : 1;
     })
     .slice(0, size)
-    .map((document) => String(document['name']));
-}
-
-/** A small seeded PRNG, so a failing run can be replayed. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+    .map((document) => text(document['name']));
 }

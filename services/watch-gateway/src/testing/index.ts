@@ -3,3 +3,4 @@
  */
 export { startGatewayHarness } from './gatewayHarness.js';
 export type { GatewayHarness } from './gatewayHarness.js';
+export { mulberry32 } from './mulberry32.js';
