@@ -1,0 +1,62 @@
+import { eventually } from '@keystream/api/testing';
+import { RestClient, WatchSocket } from '@keystream/client';
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { mintDevToken } from './auth/authServices.js';
+import { loadConfig, DEFAULT_DEV_ADMIN } from './config.js';
+import { startKeystream, type RunningKeystream } from './keystreamProcess.js';
+import { createLogger } from './logger.js';
+
+describe('keystream start with the watch gateway', () => {
+  let running: RunningKeystream;
+  let directory: string;
+  let client: RestClient;
+
+  before(async () => {
+    directory = fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-watch-'));
+    const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
+    running = await startKeystream(config, createLogger(config));
+    const token = await mintDevToken(config, DEFAULT_DEV_ADMIN);
+    client = new RestClient({ baseUrl: running.url, headers: { authorization: `Bearer ${token}` } });
+  });
+
+  after(async () => {
+    await running.close();
+    fs.rmSync(directory, { recursive: true, force: true });
+  });
+
+  describe('when a client watches over the WebSocket on the REST port', () => {
+    it('should see the writes made through REST, and the NDJSON route should stream the same', async () => {
+      const socket = await WatchSocket.connect(`${running.url.replace(/^http/, 'ws')}/v1/watch`);
+      const responses: Record<string, unknown>[] = [];
+      try {
+        socket.watch('WatchGroups', { type: 'STATELESS', filter: 'displayName = "watched"' }, {
+          onResponse: (response) => responses.push(response),
+          onError: (error) => {
+            throw new Error(JSON.stringify(error));
+          },
+        });
+        await eventually(() => responses.length === 2, 5_000, 'the empty snapshot');
+        const created = await client.call('CreateGroup', { group: { displayName: 'watched' } });
+        await client.call('CreateGroup', { group: { displayName: 'not watched' } });
+        await eventually(() => responses.length === 3, 5_000, 'the created group');
+        const change = (responses[2]?.['groupChanges'] as { current: { group: { name: string } } }[])[0];
+        expect(change?.current.group.name).to.equal(created['name']);
+
+        const abort = new AbortController();
+        const lines: Record<string, unknown>[] = [];
+        for await (const line of client.stream('WatchGroups', { type: 'STATELESS', filter: 'displayName = "watched"' }, abort.signal)) {
+          lines.push(line);
+          if (lines.length === 2) break;
+        }
+        abort.abort();
+        expect(lines[0]?.['groupChanges']).to.deep.equal(responses[2]?.['groupChanges']);
+        expect(lines[1]).to.deep.equal({ snapshotSize: '1' });
+      } finally {
+        await socket.close();
+      }
+    });
+  });
+});
