@@ -4,7 +4,7 @@
  * (or may not be seen) when the watch opens is NOT_FOUND, like Get.
  */
 import { KeystreamError } from '@keystream/api';
-import type { JsonObject, Position } from '@keystream/readstore';
+import type { ChangeLogEntry, JsonObject, Position } from '@keystream/readstore';
 import { diffPaths } from '@keystream/resource';
 import { comparePositions } from './positions.js';
 import type { SingleResourcePlan } from './watchPlan.js';
@@ -13,6 +13,10 @@ import { isResetCause, WatchRunner } from './watchRunner.js';
 export class SingleResourceWatch extends WatchRunner<SingleResourcePlan> {
   /** What the client holds: the projected document, null after Removed, undefined before anything. */
   private shown: JsonObject | null | undefined;
+
+  protected override isRelevant(entry: ChangeLogEntry): boolean {
+    return entry.name === this.plan.name;
+  }
 
   protected async run(): Promise<void> {
     for (;;) {

@@ -111,7 +111,10 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
     const limit = this.context.maxQueuedEntries;
     const subscription = this.context.hub.subscribe(this.plan.descriptor.kind, from, {
       onEntries: (entries) => {
-        queue.push(entries);
+        // Filtered here, synchronously in the fan-out: a watch wakes only for entries it may show.
+        const relevant = entries.filter((entry) => this.isRelevant(entry));
+        if (relevant.length === 0) return;
+        queue.push(relevant);
         if (queue.size > limit) {
           subscription.close();
           queue.fail(new WatchOverflowError(limit));
@@ -123,6 +126,14 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
     });
     this.subscription = subscription;
     return subscription;
+  }
+
+  /**
+   * Whether an entry can change what the client holds. Default: the document matched the watch
+   * before or after it (a document the client holds always matched before its next change).
+   */
+  protected isRelevant(entry: ChangeLogEntry): boolean {
+    return this.matcher.matches(entry.before) || this.matcher.matches(entry.after);
   }
 
   /** Waits for entries; throws the subscription's failure; throws WatchClosed when closed. */
