@@ -76,11 +76,12 @@ function appendQuery(params: URLSearchParams, prefix: string, value: unknown): v
 }
 
 /**
- * Builds the HTTP request of `method` for `request` (wire JSON). Uses the primary route when the
- * request fills its path variables, else the first route that it fills.
+ * Builds the HTTP request of `method` for `request` (wire JSON), on the route whose path binds the
+ * most of the request (`parent: projects/p1` goes to `/v1/projects/p1/groups`, not
+ * `/v1/groups?parent=…`); the primary route among equals.
  */
 export function routeRequest(method: MethodDescriptor, request: WireObject): RouteRequest {
-  const routes = [...method.routes].sort((a, b) => Number(b.primary) - Number(a.primary));
+  const routes = [...method.routes].sort((a, b) => b.template.variables.length - a.template.variables.length || Number(b.primary) - Number(a.primary));
   for (const route of routes) {
     const path = pathOf(route, request);
     if (path === undefined) continue;
@@ -93,7 +94,7 @@ export function routeRequest(method: MethodDescriptor, request: WireObject): Rou
         body = rest;
         break;
       case 'field':
-        body = valueAt(rest, route.body.fieldPath) ?? {};
+        body = valueAt(rest, route.body.fieldPath);
         queryFields = withoutPath(rest, route.body.fieldPath);
         break;
       case 'none':

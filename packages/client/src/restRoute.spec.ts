@@ -1,0 +1,57 @@
+import { decodeMessage, METHODS, type MessageName } from '@keystream/api';
+import { RouteTable, transcodeRequest } from '@keystream/service-api';
+import { expect } from 'chai';
+import { routeRequest, type WireObject } from './restRoute.js';
+
+const table = new RouteTable();
+
+function camel(protoName: string): string {
+  return protoName.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
+}
+
+/** A wire request filling every path variable of a route (and a query field when the route has room for one). */
+function requestFor(route: (typeof METHODS)[number]['routes'][number]): WireObject {
+  const request: WireObject = {};
+  for (const variable of route.template.variables) {
+    const value = variable.pattern
+      .split('/')
+      .map((segment, index) => (segment === '*' ? `x${index}` : segment))
+      .join('/');
+    const parts = variable.fieldPath.split('.').map(camel);
+    let node = request;
+    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as WireObject;
+    node[parts[parts.length - 1] as string] = value;
+  }
+  return request;
+}
+
+describe('routeRequest', () => {
+  describe('when given a request for any route of any method of the contract', () => {
+    it('should build an HTTP request that the server transcodes back to the same request', () => {
+      let checked = 0;
+      for (const method of METHODS) {
+        for (const route of method.routes) {
+          const request = requestFor(route);
+          const built = routeRequest(method, request);
+          const [path = '', query = ''] = built.path.split('?');
+          const match = table.match(built.httpMethod, path);
+          expect(match.method.name, `${method.name} ${built.path}`).to.equal(method.name);
+          const body = built.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(built.body));
+          const transcoded = transcodeRequest(match, { query, body, contentType: 'application/json' });
+          expect(transcoded, `${method.name} ${built.path}`).to.deep.equal(decodeMessage(method.requestType as MessageName, request));
+          checked += 1;
+        }
+      }
+      expect(checked).to.be.greaterThan(150);
+    });
+
+    it('should send the other fields as query parameters when the route has a body field or none', () => {
+      const built = routeRequest(
+        METHODS.find((method) => method.name === 'ListGroups') as (typeof METHODS)[number],
+        { parent: 'projects/p1', pageSize: 5, fieldMask: 'name,displayName', filter: 'displayName = "a"' },
+      );
+      expect(built.httpMethod).to.equal('GET');
+      expect(built.path).to.equal('/v1/projects/p1/groups?pageSize=5&fieldMask=name%2CdisplayName&filter=displayName+%3D+%22a%22');
+    });
+  });
+});
