@@ -119,7 +119,7 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
     .bind<AuthorizingDispatcher>(TOKENS.authorizingDispatcher)
     .toResolvedValue(
       (eventStore: EventStore, repository: ResourceRepository, commands: CommandService, dispatcher: ResourceDispatcher) =>
-        buildAuthorizingDispatcher(config, { eventStore, repository, commands, dispatcher }),
+        buildAuthorizingDispatcher(config, { eventStore, repository, commands, inner: dispatcher.dispatch }),
       [TOKENS.eventStore, TOKENS.repository, TOKENS.commands, TOKENS.dispatcher],
     );
   container

@@ -5,7 +5,7 @@
  */
 import { Authenticator, Authorizer, AuthzFeed, AuthzIndex, DevIssuer, OidcVerifier } from '@keystream/authz';
 import type { EventStore } from '@keystream/eventstore';
-import type { CommandService, ResourceDispatcher, ResourceRepository } from '@keystream/service-api';
+import type { ApiResult, AuthenticatedCall, CommandService, ResourceRepository } from '@keystream/service-api';
 import type { KeystreamConfig } from '../config.js';
 import { AuthorizingDispatcher } from './authorizingDispatcher.js';
 import { eventStoreCredentials } from './credentialStore.js';
@@ -18,7 +18,7 @@ export function devIssuerOf(config: KeystreamConfig): DevIssuer | undefined {
 /** Everything the authorizing front needs, built once per process. */
 export function buildAuthorizingDispatcher(
   config: KeystreamConfig,
-  parts: { eventStore: EventStore; repository: ResourceRepository; commands: CommandService; dispatcher: ResourceDispatcher },
+  parts: { eventStore: EventStore; repository: ResourceRepository; commands: CommandService; inner: (call: AuthenticatedCall) => Promise<ApiResult> },
 ): AuthorizingDispatcher {
   const oidc = config.auth.oidc === undefined ? undefined : new OidcVerifier(config.auth.oidc);
   const authenticator = new Authenticator({
@@ -29,7 +29,7 @@ export function buildAuthorizingDispatcher(
   });
   const index = new AuthzIndex();
   return new AuthorizingDispatcher({
-    inner: parts.dispatcher.dispatch,
+    inner: parts.inner,
     authenticator,
     authorizer: new Authorizer(index),
     index,
