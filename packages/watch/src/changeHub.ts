@@ -23,6 +23,8 @@ export interface HubListener {
 
 /** One watch's view of the shared tail. */
 export interface HubSubscription {
+  /** Every entry of the kind up to this position has been delivered. */
+  through(): Position;
   /** Resolves once every entry up to `position` has been delivered (or rejects if the subscription fails). */
   reached(position: Position): Promise<void>;
   close(): void;

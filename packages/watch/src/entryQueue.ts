@@ -6,6 +6,7 @@ import type { ChangeLogEntry } from '@keystream/readstore';
 
 export class EntryQueue {
   private entries: ChangeLogEntry[] = [];
+  private progress: string | undefined;
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
 
@@ -17,6 +18,22 @@ export class EntryQueue {
   push(entries: readonly ChangeLogEntry[]): void {
     for (const entry of entries) this.entries.push(entry);
     this.signal();
+  }
+
+  /**
+   * Records that every entry up to `position` has been delivered (and so will have been processed
+   * once the entries queued now are), waking the watch so it can hand out a newer resume token.
+   */
+  markProgress(position: string): void {
+    this.progress = position;
+    this.signal();
+  }
+
+  /** The progress mark set since the last call, if any. */
+  takeProgress(): string | undefined {
+    const progress = this.progress;
+    this.progress = undefined;
+    return progress;
   }
 
   /** Makes the next take() throw (after nothing: queued entries are dropped). */
@@ -31,10 +48,10 @@ export class EntryQueue {
     this.signal();
   }
 
-  /** Everything queued; waits while empty. Returns [] when interrupted. */
+  /** Everything queued; waits while empty. Returns [] when interrupted or on a progress mark. */
   async take(): Promise<ChangeLogEntry[]> {
     this.throwIfFailed();
-    if (this.entries.length === 0) {
+    if (this.entries.length === 0 && this.progress === undefined) {
       await new Promise<void>((resolve) => {
         this.wake = resolve;
       });

@@ -11,7 +11,7 @@
  */
 import type { ChangeLogEntry, JsonObject, Position } from '@keystream/readstore';
 import { diffPaths, maskTouches } from '@keystream/resource';
-import { comparePositions } from './positions.js';
+import { comparePositions, laterPosition } from './positions.js';
 import { encodeResumeToken } from './resumeToken.js';
 import { positionBeforeTime } from './startingPosition.js';
 import type { StatelessPlan } from './watchPlan.js';
@@ -80,6 +80,7 @@ export class StatelessWatch extends WatchRunner<StatelessPlan> {
     const names = [...documents.keys()].sort();
     const changes = names.map((name) => this.responses.current(this.responses.project(documents.get(name) as JsonObject)));
     await this.emitSeries(changes, this.plan.maxChunkSize, { resumeToken: encodeResumeToken(p2) });
+    this.committed = p2;
     this.count = documents.size;
     this.changesSinceSize = 0;
     await this.emit(this.responses.snapshotSize(this.count));
@@ -90,21 +91,33 @@ export class StatelessWatch extends WatchRunner<StatelessPlan> {
     // Fails here (ChangeLogExpiredError → hard reset) when the token is older than retention.
     await subscription.reached(this.context.hub.position);
     this.count = undefined;
+    this.committed = after;
     await this.emit(this.responses.many([], { isCurrent: true, resumeToken: encodeResumeToken(after) }));
   }
 
   private async tail(): Promise<void> {
     for (;;) {
       const entries = await this.take();
+      // Everything delivered up to the mark was taken by now, so the mark is a consistent point.
+      const progress = this.queue.takeProgress();
       const last = entries[entries.length - 1];
-      if (last === undefined) continue;
       const changes: JsonObject[] = [];
       for (const entry of entries) {
         const change = this.changeOf(entry);
         if (change !== undefined) changes.push(change);
       }
-      if (changes.length === 0) continue;
-      await this.emitSeries(changes, this.plan.maxChunkSize, { resumeToken: encodeResumeToken(last.position) });
+      const position = laterPosition(last?.position ?? '', progress ?? '');
+      if (changes.length === 0) {
+        // An idle (or very selective) watch still gets a fresh resume token now and then, so a
+        // reconnect does not replay, or fall behind retention, for nothing.
+        if (progress !== undefined && comparePositions(position, this.committed ?? '') > 0) {
+          this.committed = position;
+          await this.emit(this.responses.many([], { isCurrent: true, resumeToken: encodeResumeToken(position) }));
+        }
+        continue;
+      }
+      this.committed = position;
+      await this.emitSeries(changes, this.plan.maxChunkSize, { resumeToken: encodeResumeToken(position) });
       this.changesSinceSize += changes.length;
       if (this.count !== undefined && this.changesSinceSize >= this.context.snapshotSizeInterval) {
         this.changesSinceSize = 0;

@@ -26,6 +26,8 @@ export interface WatchEngineOptions {
   readonly snapshotSizeInterval?: number;
   /** Entries a watch may have waiting before it is reset (default 10,000). */
   readonly maxQueuedEntries?: number;
+  /** How often idle stateless watches are handed a fresh resume token (default 10 s). */
+  readonly progressIntervalMs?: number;
   readonly faults?: WatchFaults;
 }
 
@@ -40,6 +42,7 @@ export interface WatchHandle {
 
 export class WatchEngine {
   private readonly open = new Set<WatchRunner>();
+  private progressTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: WatchEngineOptions) {}
 
@@ -82,8 +85,12 @@ export class WatchEngine {
       }
     }
     this.open.add(runner);
+    this.ensureProgressTimer();
     runner.start();
-    const done = runner.done.finally(() => this.open.delete(runner));
+    const done = runner.done.finally(() => {
+      this.open.delete(runner);
+      if (this.open.size === 0) this.stopProgressTimer();
+    });
     return {
       plan,
       close: () => {
@@ -93,8 +100,22 @@ export class WatchEngine {
     };
   }
 
+  private ensureProgressTimer(): void {
+    if (this.progressTimer !== undefined) return;
+    this.progressTimer = setInterval(() => {
+      for (const runner of this.open) runner.markProgress();
+    }, this.options.progressIntervalMs ?? 10_000);
+    this.progressTimer.unref();
+  }
+
+  private stopProgressTimer(): void {
+    if (this.progressTimer !== undefined) clearInterval(this.progressTimer);
+    this.progressTimer = undefined;
+  }
+
   /** Closes every watch and waits for them to end. */
   async close(): Promise<void> {
+    this.stopProgressTimer();
     const runners = [...this.open];
     for (const runner of runners) runner.close();
     await Promise.all(runners.map((runner) => runner.done));

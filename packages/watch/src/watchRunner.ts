@@ -7,6 +7,7 @@ import { isChangeLogExpiredError, type ChangeLogEntry, type JsonObject, type Pos
 import type { PageTokenKey } from '@keystream/resource';
 import { FeedLostError, type ChangeHub, type HubSubscription } from './changeHub.js';
 import { DocumentMatcher } from './documentMatcher.js';
+import { comparePositions } from './positions.js';
 import { EntryQueue } from './entryQueue.js';
 import type { WatchPlan } from './watchPlan.js';
 import type { CanSee, WatchPrincipal } from './watchPrincipal.js';
@@ -55,6 +56,8 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
   protected subscription: HubSubscription | undefined;
   protected readonly responses: WatchResponses;
   protected readonly matcher: DocumentMatcher;
+  /** The last resume token handed out, as a position; undefined for watches without tokens. */
+  protected committed: Position | undefined;
   private closedFlag = false;
   private finished: Promise<void> = Promise.resolve();
 
@@ -93,6 +96,14 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
   close(): void {
     this.closedFlag = true;
     this.end();
+  }
+
+  /** Periodic tick from the engine: lets an idle watch that hands out resume tokens advance its token. */
+  markProgress(): void {
+    const subscription = this.subscription;
+    if (subscription === undefined || this.committed === undefined) return;
+    const through = subscription.through();
+    if (comparePositions(through, this.committed) > 0) this.queue.markProgress(through);
   }
 
   protected abstract run(): Promise<void>;

@@ -90,6 +90,19 @@ describe('WatchGateway', () => {
         expect(watch.responses[2]?.['resumeToken']).to.equal(harness.fixture.position);
       });
 
+      it('should hand an idle watch a fresh resume token once the tail has moved on', async () => {
+        await harness.close();
+        harness = await startGatewayHarness({ engine: { progressIntervalMs: 50 } });
+        socket = await WatchSocket.connect(harness.wsUrl);
+        const watch = collector();
+        socket.watch('WatchGroups', { type: 'STATELESS', filter: 'email = "nobody@x.io"' }, watch);
+        await eventually(() => watch.responses.length === 2, 5_000, 'snapshot');
+        for (let id = 0; id < 5; id += 1) await harness.fixture.write([group(id)]);
+        await eventually(() => watch.responses.some((response) => response['resumeToken'] === harness.fixture.position), 5_000, 'a progress token');
+        const progress = watch.responses.find((response) => response['resumeToken'] === harness.fixture.position);
+        expect(progress).to.deep.equal({ groupChanges: [], isCurrent: true, resumeToken: harness.fixture.position, snapshotSize: '-1' });
+      });
+
       it('should not send changes that touch no field of its mask', async () => {
         await harness.fixture.write([group(1)]);
         socket = await WatchSocket.connect(harness.wsUrl);

@@ -51,6 +51,8 @@ interface Connection {
   readonly headers: Record<string, string>;
   readonly remoteAddress: string;
   readonly watches: Map<string, WatchHandle>;
+  /** Ids whose watch is being opened (principal resolution is asynchronous), and whether a cancel came meanwhile. */
+  readonly opening: Map<string, { cancelled: boolean }>;
   writableWaiters: (() => void)[];
   closed: boolean;
   /** When the socket went above the soft limit (0 = it is not). */
@@ -108,6 +110,7 @@ export class WatchGateway {
           headers,
           remoteAddress: Buffer.from(response.getRemoteAddressAsText()).toString(),
           watches: new Map(),
+          opening: new Map(),
           writableWaiters: [],
           closed: false,
           stalledSince: 0,
@@ -246,6 +249,8 @@ export class WatchGateway {
       return;
     }
     if (frame.kind === 'cancel') {
+      const opening = connection.opening.get(frame.id);
+      if (opening !== undefined) opening.cancelled = true;
       const watch = connection.watches.get(frame.id);
       connection.watches.delete(frame.id);
       watch?.close();
@@ -253,22 +258,25 @@ export class WatchGateway {
       return;
     }
     const { id } = frame;
-    if (connection.watches.has(id)) {
+    if (connection.watches.has(id) || connection.opening.has(id)) {
       this.sendFrame(ws, { id, error: KeystreamError.invalidArgument([{ field: 'id', description: `watch ${id} is already open on this socket; pick another id or cancel it first` }]).toBody().error });
       return;
     }
-    void this.open(ws, connection, id, frame.method, frame.request).catch((error: unknown) => {
-      connection.watches.delete(id);
-      this.sendFrame(ws, { id, error: asError(error).toBody().error });
-    });
+    const opening = { cancelled: false };
+    connection.opening.set(id, opening);
+    void this.open(ws, connection, id, frame.method, frame.request, opening)
+      .catch((error: unknown) => {
+        if (!opening.cancelled) this.sendFrame(ws, { id, error: asError(error).toBody().error });
+      })
+      .finally(() => connection.opening.delete(id));
   }
 
-  private async open(ws: WebSocket<Connection>, connection: Connection, id: string, methodName: string, wire: unknown): Promise<void> {
+  private async open(ws: WebSocket<Connection>, connection: Connection, id: string, methodName: string, wire: unknown, opening: { readonly cancelled: boolean }): Promise<void> {
     const method = STREAM_METHODS.get(methodName);
     if (method === undefined) throw KeystreamError.invalidArgument([{ field: 'method', description: `${methodName} is not a Watch method of the contract` }]);
     const request = decodeMessage(method.requestType as MessageName, wire) as Record<string, unknown>;
     const principal = await this.resolvePrincipal(connection.headers, connection.remoteAddress);
-    if (connection.closed) return;
+    if (connection.closed || opening.cancelled) return;
     const responseType = method.responseType as MessageName;
     const sink: WatchSink = {
       send: (response: JsonObject) => this.sendFrame(ws, { id, response: encodeMessage(responseType, response as never) }),
