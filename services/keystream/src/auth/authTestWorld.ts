@@ -24,6 +24,7 @@ export interface AuthTestWorld {
   readonly config: KeystreamConfig;
   readonly commands: CommandService;
   readonly repository: ResourceRepository;
+  readonly eventStore: EventStore;
   /** The real authorizing dispatcher in front of the resource dispatcher. */
   readonly dispatcher: AuthorizingDispatcher;
   /** An authorizing dispatcher whose inner dispatcher only records that it was reached. */
@@ -68,6 +69,7 @@ export async function startAuthTestWorld(): Promise<AuthTestWorld> {
     config,
     commands,
     repository,
+    eventStore,
     dispatcher,
     probe,
     reached: () => reachedCount,

@@ -1,0 +1,268 @@
+/**
+ * Authentication and authorization through the real command and query cores: revocation on the
+ * very next request, inheritance, groups, owned objects, IP conditions, service-account keys,
+ * mass assignment, and the methods about principals themselves.
+ */
+import { expect } from 'chai';
+import { BUILTIN_ROLES, IAM_SERVICE, signSelfIssuedToken } from '@keystream/authz';
+import type { JsonObject } from '@keystream/domain';
+import { outcomeOf, startAuthTestWorld, type AuthTestWorld } from './authTestWorld.js';
+
+const P = `${IAM_SERVICE}/permissions`;
+let unique = 0;
+function id(prefix: string): string {
+  unique += 1;
+  return `${prefix}${unique}x${Date.now().toString(36)}`;
+}
+
+describe('authorization through the API cores', function () {
+  this.timeout(120_000);
+  let world: AuthTestWorld;
+  let admin: string;
+
+  before(async () => {
+    world = await startAuthTestWorld();
+    admin = await world.token('admin@keystream.local');
+  });
+
+  afterEach(async () => {
+    await world.settle();
+  });
+
+  after(async () => {
+    await world.close();
+  });
+
+  async function project(): Promise<string> {
+    const name = `projects/${id('p')}`;
+    await world.call('CreateProject', { project: { name, title: name } }, admin);
+    return name;
+  }
+
+  async function bind(scope: string, role: string, member: string, extra: JsonObject = {}): Promise<string> {
+    const answer = await world.call('CreateRoleBinding', { parent: scope, roleBinding: { role, member, ...extra } }, admin);
+    return (answer.response as JsonObject)['name'] as string;
+  }
+
+  describe('revocation', () => {
+    it('should refuse the very next request after a binding is deleted (0 stale allows in 1,000 tries)', async () => {
+      const scope = await project();
+      const email = `${id('rev')}@example.com`;
+      const token = await world.token(email);
+      let staleAllows = 0;
+      let allowedBefore = 0;
+      for (let attempt = 0; attempt < 1000; attempt += 1) {
+        const binding = await bind(scope, BUILTIN_ROLES.viewer, `user:${email}`);
+        if ((await outcomeOf(world.call('GetProject', { name: scope }, token))) === 'ok') allowedBefore += 1;
+        await world.call('DeleteRoleBinding', { name: binding }, admin);
+        if ((await outcomeOf(world.call('GetProject', { name: scope }, token))) === 'ok') staleAllows += 1;
+      }
+      console.log(`      revocation: ${allowedBefore}/1000 allowed while bound, ${staleAllows} stale allows after deletion`);
+      expect(allowedBefore).to.equal(1000);
+      expect(staleAllows).to.equal(0);
+    });
+
+    it('should refuse a service account the moment its key is deleted', async () => {
+      const scope = await project();
+      const account = `${scope}/regions/eu/serviceAccounts/${id('sa')}`;
+      await world.call('CreateServiceAccount', { parent: `${scope}/regions/eu`, serviceAccount: { name: account } }, admin);
+      const key = (await world.call('CreateServiceAccountKey', { parent: account, serviceAccountKey: { algorithm: 'API_KEY' } }, admin)).response as JsonObject;
+      await bind(scope, BUILTIN_ROLES.viewer, `serviceAccount:${account.split('/').pop() as string}@${scope.split('/')[1] as string}.serviceaccounts.iam.edgelq.com`);
+      expect(await outcomeOf(world.call('GetProject', { name: scope }, key['apiKey'] as string))).to.equal('ok');
+      await world.call('DeleteServiceAccountKey', { name: key['name'] as string }, admin);
+      expect(await outcomeOf(world.call('GetProject', { name: scope }, key['apiKey'] as string))).to.equal('UNAUTHENTICATED');
+    });
+  });
+
+  describe('refusals', () => {
+    it('should answer 401 to the anonymous caller, 404 to a reader without access, 403 to a writer without access', async () => {
+      const scope = await project();
+      const stranger = await world.token(`${id('s')}@example.com`);
+      expect(await outcomeOf(world.call('GetProject', { name: scope }, undefined))).to.equal('UNAUTHENTICATED');
+      expect(await outcomeOf(world.call('GetProject', { name: scope }, stranger))).to.equal('NOT_FOUND');
+      expect(await outcomeOf(world.call('GetProject', { name: 'projects/never-created' }, stranger))).to.equal('NOT_FOUND');
+      expect(await outcomeOf(world.call('UpdateProject', { project: { name: scope, title: 'x' } }, stranger))).to.equal('PERMISSION_DENIED');
+      expect(await outcomeOf(world.call('ListRoleBindings', { parent: 'projects/-' }, stranger))).to.equal('PERMISSION_DENIED');
+    });
+  });
+
+  describe('inheritance and groups', () => {
+    it('should let an organization binding three levels up reach a project, and stop when it is deleted', async () => {
+      const root = `organizations/${id('o')}`;
+      const mid = `organizations/${id('o')}`;
+      const leaf = `organizations/${id('o')}`;
+      await world.call('CreateOrganization', { organization: { name: root, title: 'root' } }, admin);
+      await world.call('CreateOrganization', { organization: { name: mid, title: 'mid', parentOrganization: root } }, admin);
+      await world.call('CreateOrganization', { organization: { name: leaf, title: 'leaf', parentOrganization: mid } }, admin);
+      const scope = `projects/${id('p')}`;
+      await world.call('CreateProject', { project: { name: scope, title: 'deep', parentOrganization: leaf } }, admin);
+      const email = `${id('org')}@example.com`;
+      const token = await world.token(email);
+      expect(await outcomeOf(world.call('ListGroups', { parent: scope }, token))).to.equal('PERMISSION_DENIED');
+      const binding = await bind(root, BUILTIN_ROLES.viewer, `user:${email}`);
+      expect(await outcomeOf(world.call('ListGroups', { parent: scope }, token))).to.equal('ok');
+      await world.call('DeleteRoleBinding', { name: binding }, admin);
+      expect(await outcomeOf(world.call('ListGroups', { parent: scope }, token))).to.equal('PERMISSION_DENIED');
+    });
+
+    it('should follow nested group membership through a cycle', async () => {
+      const scope = await project();
+      const email = `${id('grp')}@example.com`;
+      const token = await world.token(email);
+      const groups = [id('ga'), id('gb'), id('gc')].map((group) => `${scope}/groups/${group}`);
+      for (const group of groups) await world.call('CreateGroup', { parent: scope, group: { name: group, displayName: group } }, admin);
+      const emailOf = (group: string): string => `${group.split('/').pop() as string}@${scope.split('/')[1] as string}.groups.iam.edgelq.com`;
+      const member = async (group: string, who: string): Promise<void> => {
+        await world.call('CreateGroupMember', { parent: group, groupMember: { member: who } }, admin);
+      };
+      await member(groups[0] as string, `user:${email}`);
+      await member(groups[1] as string, `group:${emailOf(groups[0] as string)}`);
+      await member(groups[2] as string, `group:${emailOf(groups[1] as string)}`);
+      await member(groups[0] as string, `group:${emailOf(groups[2] as string)}`);
+      await bind(scope, BUILTIN_ROLES.viewer, `group:${emailOf(groups[2] as string)}`);
+      expect(await outcomeOf(world.call('GetProject', { name: scope }, token))).to.equal('ok');
+    });
+  });
+
+  describe('owned objects and conditions', () => {
+    it('should give an owner of one service account every permission on it and nothing beside it', async () => {
+      const scope = await project();
+      const accounts = [id('own'), id('other')].map((name) => `${scope}/regions/eu/serviceAccounts/${name}`);
+      for (const account of accounts) await world.call('CreateServiceAccount', { parent: `${scope}/regions/eu`, serviceAccount: { name: account } }, admin);
+      const role = `${scope}/roles/${id('owner')}`;
+      await world.call('CreateRole', { parent: scope, role: { name: role, scopeParams: [{ name: 'account', type: 'STRING' }], ownedObjects: ['regions/eu/serviceAccounts/{account}'] } }, admin);
+      const email = `${id('owner')}@example.com`;
+      const token = await world.token(email);
+      const accountId = (accounts[0] as string).split('/').pop() as string;
+      await bind(scope, role, `user:${email}`, { scopeParams: [{ name: 'account', string: { value: accountId } }] });
+      expect(await outcomeOf(world.call('UpdateServiceAccount', { serviceAccount: { name: accounts[0] as string, displayName: 'mine' } }, token))).to.equal('ok');
+      expect(await outcomeOf(world.call('GetServiceAccount', { name: accounts[1] as string }, token))).to.equal('NOT_FOUND');
+      expect(await outcomeOf(world.call('UpdateServiceAccount', { serviceAccount: { name: accounts[1] as string, displayName: 'theirs' } }, token))).to.equal('PERMISSION_DENIED');
+    });
+
+    it('should apply an IP condition to the client address', async () => {
+      const scope = await project();
+      const condition = `${scope}/conditions/${id('office')}`;
+      await world.call('CreateCondition', { parent: scope, condition: { name: condition, ipCondition: { allowedCidrs: ['10.0.0.0/8'] } } }, admin);
+      const email = `${id('ip')}@example.com`;
+      const token = await world.token(email);
+      await bind(scope, BUILTIN_ROLES.viewer, `user:${email}`, { executableConditions: [{ condition }] });
+      expect(await outcomeOf(world.call('GetProject', { name: scope }, token, { remoteAddress: '10.20.30.40' }))).to.equal('ok');
+      expect(await outcomeOf(world.call('GetProject', { name: scope }, token, { remoteAddress: '192.0.2.1' }))).to.equal('NOT_FOUND');
+    });
+  });
+
+  describe('privilege escalation and mass assignment', () => {
+    it('should ignore forged output-only fields: owned objects on a binding grant nothing', async () => {
+      const scope = await project();
+      const email = `${id('forge')}@example.com`;
+      const token = await world.token(email);
+      const role = `${scope}/roles/${id('binder')}`;
+      await world.call('CreateRole', { parent: scope, role: { name: role, grants: [{ permissions: [`${P}/roleBindings.create`] }] } }, admin);
+      await bind(scope, role, `user:${email}`);
+      const forged = await world.call('CreateRoleBinding', { parent: scope, roleBinding: { role, member: `user:${email}`, ownedObjects: ['-'], hasOwnedObjects: true, category: 'OWNER' } }, token);
+      const stored = forged.response as JsonObject;
+      expect(stored['ownedObjects']).to.equal(undefined);
+      expect(await outcomeOf(world.call('DeleteProject', { name: scope }, token))).to.equal('PERMISSION_DENIED');
+    });
+
+    it('should refuse binding a role of another project', async () => {
+      const [mine, theirs] = [await project(), await project()];
+      const foreignRole = `${theirs}/roles/${id('r')}`;
+      await world.call('CreateRole', { parent: theirs, role: { name: foreignRole, grants: [{ permissions: [`${P}/projects.delete`] }] } }, admin);
+      expect(await outcomeOf(world.call('CreateRoleBinding', { parent: mine, roleBinding: { role: foreignRole, member: 'user:x@example.com' } }, admin))).to.equal('PERMISSION_DENIED');
+    });
+
+    it('should ignore forged ancestry and user output-only fields', async () => {
+      const scope = `projects/${id('p')}`;
+      const created = (await world.call('CreateProject', { project: { name: scope, title: 't', ancestryPath: ['organizations/victim'], rootOrganization: 'organizations/victim' } }, admin)).response as JsonObject;
+      expect(created['ancestryPath']).to.equal(undefined);
+      const user = (await world.call('CreateUser', { user: { name: `users/${id('u')}`, email: 'u@example.com', refreshedTime: '2000-01-01T00:00:00Z' } }, admin)).response as JsonObject;
+      expect(user['refreshedTime']).to.equal(undefined);
+    });
+  });
+
+  describe('service-account keys', () => {
+    async function account(): Promise<{ scope: string; name: string; email: string }> {
+      const scope = await project();
+      const name = `${scope}/regions/eu/serviceAccounts/${id('robot')}`;
+      await world.call('CreateServiceAccount', { parent: `${scope}/regions/eu`, serviceAccount: { name } }, admin);
+      const email = `${name.split('/').pop() as string}@${scope.split('/')[1] as string}.serviceaccounts.iam.edgelq.com`;
+      await bind(scope, BUILTIN_ROLES.viewer, `serviceAccount:${email}`);
+      return { scope, name, email };
+    }
+
+    it('should return an RSA private key once, as credentials JSON, never store it, and accept tokens it signs', async () => {
+      const robot = await account();
+      const key = (await world.call('CreateServiceAccountKey', { parent: robot.name, serviceAccountKey: { algorithm: 'RSA_2048' } }, admin)).response as JsonObject;
+      const credentials = JSON.parse(key['privateKeyData'] as string) as Record<string, string>;
+      expect(credentials).to.include({ type: 'service_account', client_email: robot.email, private_key_id: key['name'] as string });
+      expect(credentials['private_key']).to.match(/BEGIN PRIVATE KEY/);
+      const stored = (await world.call('GetServiceAccountKey', { name: key['name'] as string }, admin)).response as JsonObject;
+      expect(stored['privateKeyData']).to.equal(undefined);
+      expect(stored['publicKeyData']).to.match(/BEGIN PUBLIC KEY/);
+      const events = JSON.stringify(await world.eventStore.readStream(`ServiceAccountKey-${key['name'] as string}`));
+      expect(events).to.include('PUBLIC KEY').and.not.include('PRIVATE KEY');
+      const token = signSelfIssuedToken({ privateKeyPem: credentials['private_key'] as string, keyName: key['name'] as string, email: robot.email, audience: world.config.auth.audience });
+      expect(await outcomeOf(world.call('GetProject', { name: robot.scope }, token))).to.equal('ok');
+      const principal = (await world.call('GetPrincipal', {}, token)).response as JsonObject;
+      expect(principal['principalKeyType']).to.equal('serviceAccount');
+    });
+
+    it('should accept a supplied public key and return no private key', async () => {
+      const robot = await account();
+      const { generateRsaKeyPair } = await import('@keystream/authz');
+      const pair = await generateRsaKeyPair('RSA_1024');
+      const key = (await world.call('CreateServiceAccountKey', { parent: robot.name, serviceAccountKey: { publicKeyData: pair.publicKeyPem } }, admin)).response as JsonObject;
+      expect(key['algorithm']).to.equal('RSA_1024');
+      expect(key['privateKeyData']).to.equal(undefined);
+      const token = signSelfIssuedToken({ privateKeyPem: pair.privateKeyPem, keyName: key['name'] as string, email: robot.email, audience: world.config.auth.audience });
+      expect(await outcomeOf(world.call('GetProject', { name: robot.scope }, token))).to.equal('ok');
+      expect(await outcomeOf(world.call('CreateServiceAccountKey', { parent: robot.name, serviceAccountKey: { publicKeyData: 'not a key' } }, admin))).to.equal('INVALID_ARGUMENT');
+    });
+
+    it('should return an API key once and keep only its hash; a retried create returns no secret', async () => {
+      const robot = await account();
+      const requestId = id('req');
+      const first = (await world.call('CreateServiceAccountKey', { parent: robot.name, serviceAccountKey: { algorithm: 'API_KEY' } }, admin, { requestId })).response as JsonObject;
+      const secret = first['apiKey'] as string;
+      expect(secret).to.match(/^ks_/);
+      const retry = (await world.call('CreateServiceAccountKey', { parent: robot.name, serviceAccountKey: { algorithm: 'API_KEY' } }, admin, { requestId })).response as JsonObject;
+      expect(retry['name']).to.equal(first['name']);
+      expect(retry['apiKey']).to.equal(undefined);
+      const keyEvents = JSON.stringify(await world.eventStore.readStream(`ServiceAccountKey-${first['name'] as string}`));
+      expect(keyEvents).to.include(String(first['name'])).and.not.include(secret);
+      const everything = JSON.stringify(await world.eventStore.readAll('', 1_000_000));
+      expect(everything).to.not.include(secret);
+      expect(await outcomeOf(world.call('GetProject', { name: robot.scope }, secret))).to.equal('ok');
+    });
+  });
+
+  describe('principals', () => {
+    it('should make the creator of a project its administrator', async () => {
+      const email = `${id('creator')}@example.com`;
+      const token = await world.token(email);
+      await bind('', BUILTIN_ROLES.editor, `user:${email}`);
+      const scope = `projects/${id('p')}`;
+      expect(await outcomeOf(world.call('CreateProject', { project: { name: scope, title: 'mine' } }, token))).to.equal('ok');
+      const bindings = (await world.call('CheckMyRoleBindings', { parent: scope }, token)).response as { resolvableGrants: { roleBinding: JsonObject }[] };
+      expect(bindings.resolvableGrants.map((grant) => grant.roleBinding['name'])).to.include(`${scope}/roleBindings/creator-owner`);
+    });
+
+    it('should create or refresh the User of a verified ID token', async () => {
+      const email = `${id('fresh')}@example.com`;
+      const idToken = await world.token(email);
+      expect(await outcomeOf(world.call('RefreshUserFromIdToken', { idToken }, undefined))).to.equal('ok');
+      const principal = (await world.call('GetPrincipal', {}, idToken)).response as { user: JsonObject };
+      const user = (await world.call('GetUser', { name: principal.user['name'] as string }, admin)).response as JsonObject;
+      expect(user).to.include({ email, emailVerified: true });
+      expect(await outcomeOf(world.call('RefreshUserFromIdToken', { idToken: 'forged.token.value' }, undefined))).to.equal('UNAUTHENTICATED');
+    });
+
+    it('should record the principal as the actor of its writes', async () => {
+      const scope = await project();
+      const [created] = await world.eventStore.readStream(`Project-${scope}`);
+      expect(created?.metadata.actor).to.equal('user:admin@keystream.local');
+    });
+  });
+});
