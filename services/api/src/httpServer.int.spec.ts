@@ -126,3 +126,79 @@ describe('startHttpServer', () => {
     expect(await call('GET', '/healthz')).to.deep.include({ status: 200, body: 'ok' });
   });
 });
+
+describe('startHttpServer with a stream dispatcher', () => {
+  let server: RunningHttpServer;
+  let mounted = false;
+
+  before(async () => {
+    server = await startHttpServer('127.0.0.1', 0, {
+      logger: { error: () => undefined },
+      dispatcher: () => Promise.resolve({ response: {} }),
+      configureApp: (app) => {
+        mounted = true;
+        app.get('/hooked', (response) => {
+          response.end('hooked');
+        });
+      },
+      streamDispatcher: async (call, sink) => {
+        await Promise.resolve();
+        const name = (call.request as { name?: string }).name;
+        if (name === 'groups/missing') throw new KeystreamError('NOT_FOUND', 'group groups/missing does not exist');
+        let settle: (error: KeystreamError | undefined) => void = () => undefined;
+        const done = new Promise<KeystreamError | undefined>((resolve) => {
+          settle = resolve;
+        });
+        void (async () => {
+          for (let index = 0; index < 3; index += 1) {
+            if (!sink.send({ change: { current: { group: { name, displayName: `v${index}`, metadata: { generation: index } } } } })) await sink.whenWritable();
+          }
+          settle(name === 'groups/failing' ? new KeystreamError('INTERNAL', 'lost') : undefined);
+        })();
+        return {
+          done,
+          close: () => {
+            settle(undefined);
+          },
+        };
+      },
+    });
+  });
+
+  after(async () => {
+    await server.close();
+  });
+
+  async function lines(path: string): Promise<{ status: number; contentType: string | null; lines: unknown[] }> {
+    const response = await fetch(`http://127.0.0.1:${server.port}${path}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', connection: 'close' } });
+    const text = await response.text();
+    return { status: response.status, contentType: response.headers.get('content-type'), lines: text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as unknown) };
+  }
+
+  describe('when a stream method is called', () => {
+    it('should stream each response as one NDJSON line in the wire format', async () => {
+      const answer = await lines('/v1/groups/g1:watch');
+      expect(answer.status).to.equal(200);
+      expect(answer.contentType).to.match(/^application\/x-ndjson/);
+      expect(answer.lines).to.deep.equal([0, 1, 2].map((index) => ({ change: { current: { group: { name: 'groups/g1', displayName: `v${index}`, metadata: { generation: String(index) } } } } })));
+    });
+
+    it('should end with an error line when the stream fails after it started', async () => {
+      const answer = await lines('/v1/groups/failing:watch');
+      expect(answer.lines).to.have.length(4);
+      expect(answer.lines[3]).to.deep.include({ error: { code: 500, status: 'INTERNAL', message: 'lost', details: [] } });
+    });
+
+    it('should answer an ordinary JSON error when the stream is refused before it starts', async () => {
+      const response = await fetch(`http://127.0.0.1:${server.port}/v1/groups/missing:watch`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', connection: 'close' } });
+      expect(response.status).to.equal(404);
+      expect(((await response.json()) as { error: { status: string } }).error.status).to.equal('NOT_FOUND');
+    });
+  });
+
+  it('should let configureApp mount handlers on the same app', async () => {
+    expect(mounted).to.equal(true);
+    const response = await fetch(`http://127.0.0.1:${server.port}/hooked`, { headers: { connection: 'close' } });
+    expect(await response.text()).to.equal('hooked');
+  });
+});
