@@ -149,6 +149,31 @@ describe('WatchGateway', () => {
       });
     });
 
+    describe('when a second gateway serves the same store', () => {
+      it('should resume there with the token the first one handed out', async () => {
+        for (let id = 0; id < 3; id += 1) await harness.fixture.write([group(id)]);
+        const other = await startGatewayHarness({ sharedFixture: harness.fixture });
+        try {
+          socket = await WatchSocket.connect(harness.wsUrl);
+          const first = collector();
+          socket.watch('WatchGroups', { type: 'STATELESS' }, first);
+          await eventually(() => first.responses.length === 2, 5_000, 'snapshot on the first gateway');
+          const token = first.responses[0]?.['resumeToken'] as string;
+          await socket.close();
+          await harness.fixture.write([group(1, { displayName: 'changed' })]);
+          socket = await WatchSocket.connect(other.wsUrl);
+          const second = collector();
+          socket.watch('WatchGroups', { type: 'STATELESS', resumeToken: token }, second);
+          await eventually(() => second.responses.length === 2, 5_000, 'the resumed watch');
+          expect(second.responses[0]).to.deep.include({ isCurrent: true, resumeToken: token });
+          expect(second.responses[1]?.['groupChanges']).to.deep.equal([{ current: { group: { name: 'groups/g1', displayName: 'changed', description: 'd' } } }]);
+          await socket.close();
+        } finally {
+          await other.close();
+        }
+      });
+    });
+
     describe('when the shared feed is lost', () => {
       it('should hard-reset every stateless watch and resend a consistent snapshot', async () => {
         await harness.fixture.write([group(1)]);

@@ -33,9 +33,11 @@ export async function startGatewayHarness(
     readonly engine?: Partial<Omit<WatchEngineOptions, 'store' | 'hub'>>;
     readonly gateway?: Partial<Omit<WatchGatewayOptions, 'engine' | 'logger'>>;
     readonly ringSize?: number;
+    /** Serve this store (another gateway's) instead of a fresh one; closing the harness leaves it open. */
+    readonly sharedFixture?: WatchStoreFixture;
   } = {},
 ): Promise<GatewayHarness> {
-  const fixture = openWatchStoreFixture(options.retention);
+  const fixture = options.sharedFixture ?? openWatchStoreFixture(options.retention);
   const hub = new ChangeHub(fixture.store, options.ringSize === undefined ? {} : { ringSize: options.ringSize });
   await hub.start();
   const engine = new WatchEngine({ store: fixture.store, hub, pageTokenKey: 'test-page-token-key-0123456789abcdef', ...options.engine });
@@ -67,7 +69,7 @@ export async function startGatewayHarness(
       await server.close(1000);
       await engine.close();
       await hub.close();
-      await fixture.close();
+      if (options.sharedFixture === undefined) await fixture.close();
     },
   };
 }
