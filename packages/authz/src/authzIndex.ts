@@ -157,11 +157,9 @@ export class AuthzIndex implements AncestrySource {
     return this.ancestries.has(scope);
   }
 
-  /** Names of the organizations and projects whose ancestry includes `organization`, and itself. */
-  scopesBelow(organization: string): string[] {
-    const below = [organization];
-    for (const [scope, ancestry] of this.ancestries) if (ancestry.includes(organization)) below.push(scope);
-    return below;
+  /** Names of the existing organizations (`organizations/`) or projects (`projects/`). */
+  scopesOfKind(prefix: 'organizations/' | 'projects/'): string[] {
+    return [...this.ancestries.keys()].filter((scope) => scope.startsWith(prefix));
   }
 
   role(name: string): JsonObject | undefined {

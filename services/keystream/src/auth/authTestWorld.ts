@@ -31,6 +31,8 @@ export interface AuthTestWorld {
   readonly probe: AuthorizingDispatcher;
   /** How many calls reached the probe's inner dispatcher. */
   readonly reached: () => number;
+  /** The request the probe's inner dispatcher saw last (after any narrowing). */
+  readonly lastProbeRequest: () => unknown;
   token(email: string): Promise<string>;
   /** Calls `dispatcher` (or `probe`) with a method by name, a request and an optional bearer token. */
   call(method: string | MethodDescriptor, request: JsonObject, bearer?: string, options?: { probe?: boolean; remoteAddress?: string; requestId?: string }): Promise<ApiResult>;
@@ -55,12 +57,14 @@ export async function startAuthTestWorld(): Promise<AuthTestWorld> {
   if (seeded.position !== '') await projector.waitForPosition(seeded.position, 10_000);
   const dispatcher = await container.getAsync<AuthorizingDispatcher>(TOKENS.authorizingDispatcher);
   let reachedCount = 0;
+  let lastRequest: unknown;
   const probe = buildAuthorizingDispatcher(config, {
     eventStore,
     repository,
     commands,
     inner: (call: AuthenticatedCall) => {
       reachedCount += 1;
+      lastRequest = call.request;
       return Promise.resolve({ response: { reachedAs: call.actor } });
     },
   });
@@ -73,6 +77,7 @@ export async function startAuthTestWorld(): Promise<AuthTestWorld> {
     dispatcher,
     probe,
     reached: () => reachedCount,
+    lastProbeRequest: () => lastRequest,
     token: (email) => mintDevToken(config, email),
     call(method, request, bearer, options = {}) {
       const descriptor = typeof method === 'string' ? methodByName(method) : method;

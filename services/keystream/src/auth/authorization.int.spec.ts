@@ -86,6 +86,25 @@ describe('authorization through the API cores', function () {
     });
   });
 
+  describe('collections', () => {
+    it('should narrow a List of projects to those the principal may list, and answer an empty page to one who may list none', async () => {
+      const [mine, theirs] = [await project(), await project()];
+      const email = `${id('lister')}@example.com`;
+      const token = await world.token(email);
+      const listed = async (): Promise<string[]> => {
+        await world.settle();
+        const page = (await world.call('ListProjects', { pageSize: 1000 }, token)).response as { projects: JsonObject[] };
+        return page.projects.map((entry) => entry['name'] as string);
+      };
+      expect(await listed()).to.deep.equal([]);
+      await bind(mine, BUILTIN_ROLES.viewer, `user:${email}`);
+      expect(await listed()).to.deep.equal([mine]);
+      const filtered = (await world.call('ListProjects', { filter: `name = "${theirs}"` }, token)).response as { projects: JsonObject[] };
+      expect(filtered.projects).to.deep.equal([]);
+      expect(await outcomeOf(world.call('ListProjects', {}, undefined))).to.equal('UNAUTHENTICATED');
+    });
+  });
+
   describe('inheritance and groups', () => {
     it('should let an organization binding three levels up reach a project, and stop when it is deleted', async () => {
       const root = `organizations/${id('o')}`;

@@ -53,6 +53,8 @@ export interface AuthorizingDispatcherOptions {
 type Request = Record<string, unknown>;
 
 const RSA_ALGORITHMS = new Set(['RSA_1024', 'RSA_2048', 'RSA_4096']);
+/** Above this many visible projects or organizations a narrowed filter would be unwieldy: list per organization instead. */
+const MAX_NARROWED_NAMES = 500;
 const DEFAULT_CHECK_MY_MASK = ['name', 'role', 'scopeParams', 'executableConditions', 'ownedObjects'];
 
 function camel(path: string): string {
@@ -74,10 +76,13 @@ export class AuthorizingDispatcher {
     const request = (call.request ?? {}) as Request;
     if (method.permission === undefined) return this.unpermissioned(method, principal, request);
 
+    const authenticated: AuthenticatedCall = { ...call, actor: actorOf(principal) };
+    const narrowed = await this.narrowTopLevelCollection(principal, method, request, call);
+    if (narrowed !== undefined) return narrowed.kind === 'empty' ? { response: { [narrowed.plural]: [] } } : this.options.inner({ ...authenticated, request: narrowed.request });
+
     const targets = authzTargetsOf(method, request);
     for (const target of targets) await this.authorize(principal, method, target, request, call.remoteAddress);
 
-    const authenticated: AuthenticatedCall = { ...call, actor: actorOf(principal) };
     switch (method.name) {
       case 'CreateServiceAccountKey':
         return this.createServiceAccountKey(principal, request, call);
@@ -95,6 +100,64 @@ export class AuthorizingDispatcher {
         return this.options.inner(authenticated);
     }
   };
+
+  /**
+   * The principal of a request's headers, with the authorization state brought level with the
+   * event log: the watch gateway's principal resolver.
+   */
+  async principalOf(headers: Readonly<Record<string, string>>): Promise<Principal> {
+    const principal = await this.options.authenticator.authenticate(headers);
+    await this.options.feed.catchUp();
+    return principal;
+  }
+
+  /**
+   * Whether a principal may see one document of a collection it watches or lists: the permission of
+   * the collection method on the document's own name. The watch gateway filters with this and
+   * removes documents the principal loses access to.
+   */
+  async canSee(principal: Principal, method: MethodDescriptor, document: Readonly<Record<string, unknown>>, remoteAddress = ''): Promise<boolean> {
+    const name = document['name'];
+    if (method.permission === undefined || typeof name !== 'string') return false;
+    await this.options.feed.catchUp();
+    const decision = await this.options.authorizer.check({ principal, permission: method.permission, scope: scopeOfName(name), target: name, remoteAddress, resource: () => Promise.resolve(document as JsonObject) });
+    return decision.allowed;
+  }
+
+  /**
+   * Lists and searches of projects and organizations have no parent to authorize on. A principal
+   * allowed system-wide sees everything; any other sees the projects or organizations it holds the
+   * permission on: the request's filter is narrowed to those names (or the answer is empty).
+   */
+  private async narrowTopLevelCollection(
+    principal: Principal,
+    method: MethodDescriptor,
+    request: Request,
+    call: ApiCall,
+  ): Promise<{ kind: 'empty'; plural: string } | { kind: 'narrowed'; request: Request } | undefined> {
+    const kind = method.resource;
+    if (kind !== 'Project' && kind !== 'Organization') return undefined;
+    if (method.standard !== 'list' && method.name !== `Search${kind === 'Project' ? 'Projects' : 'Organizations'}`) return undefined;
+    const permission = method.permission as string;
+    const system = await this.options.authorizer.check({ principal, permission, scope: SYSTEM_SCOPE, request, remoteAddress: call.remoteAddress });
+    if (system.allowed) return undefined;
+    if (principal.kind === 'anonymous') {
+      throw new KeystreamError('UNAUTHENTICATED', `${method.name} needs an authenticated caller: send "Authorization: Bearer <token>"`, [], { headers: { 'www-authenticate': 'Bearer realm="keystream"' } });
+    }
+    const visible: string[] = [];
+    for (const scope of this.options.index.scopesOfKind(kind === 'Project' ? 'projects/' : 'organizations/')) {
+      const decision = await this.options.authorizer.check({ principal, permission, scope, target: scope, request, remoteAddress: call.remoteAddress });
+      if (decision.allowed) visible.push(scope);
+    }
+    const plural = resourceByKind(kind).plural;
+    if (visible.length === 0) return { kind: 'empty', plural };
+    if (visible.length > MAX_NARROWED_NAMES) {
+      throw new KeystreamError('PERMISSION_DENIED', `${actorOf(principal)} may see ${visible.length} ${plural} but lacks ${permission} system-wide; list them through their organizations`);
+    }
+    const names = `name IN [${visible.sort().map((name) => JSON.stringify(name)).join(', ')}]`;
+    const filter = typeof request['filter'] === 'string' && request['filter'].trim() !== '' ? `(${request['filter']}) AND ${names}` : names;
+    return { kind: 'narrowed', request: { ...request, filter } };
+  }
 
   /** Decides one target; throws the refusal the caller should see. */
   async authorize(principal: Principal, method: MethodDescriptor, target: AuthzTarget, request: Request, remoteAddress: string): Promise<void> {
