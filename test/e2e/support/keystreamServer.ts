@@ -2,7 +2,8 @@
  * The real keystream process (HTTP edge, command core, LMDB event store, projector, LMDB read
  * store) started in-process on a free loopback port, with its data in a fresh temporary directory.
  */
-import { createLogger, loadConfig, startKeystream } from '@keystream/keystream';
+import * as keystream from '@keystream/keystream';
+import { createLogger, loadConfig, startKeystream, type KeystreamConfig } from '@keystream/keystream';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,8 +12,27 @@ import path from 'node:path';
 export interface KeystreamTestServer {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
+  /** Headers every request should carry (a development bearer token when the server authenticates). */
+  readonly headers: Readonly<Record<string, string>>;
   /** Shuts the server down gracefully and removes its data directory. */
   close(): Promise<void>;
+}
+
+/** The development issuer's token minting, on builds of keystream that authenticate callers. */
+type MintDevToken = (config: KeystreamConfig, email: string) => Promise<string>;
+
+/**
+ * Credentials for the suite: a development token of the bootstrap administrator when this build of
+ * keystream authenticates callers (it exports `mintDevToken`), none before authentication exists.
+ * Looked up at run time so the suite runs unchanged on both.
+ */
+async function credentialHeaders(config: KeystreamConfig): Promise<Record<string, string>> {
+  const exported = keystream as unknown as Readonly<Record<string, unknown>>;
+  const mint = exported['mintDevToken'];
+  if (typeof mint !== 'function') return {};
+  const admin = exported['DEFAULT_DEV_ADMIN'];
+  const token = await (mint as MintDevToken)(config, typeof admin === 'string' ? admin : 'admin@keystream.local');
+  return { authorization: `Bearer ${token}` };
 }
 
 /**
@@ -24,8 +44,13 @@ export async function startKeystreamServer(environment: Readonly<Record<string, 
   try {
     const config = loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent', ...environment });
     const running = await startKeystream(config, createLogger(config));
+    const headers = await credentialHeaders(config).catch(async (error: unknown) => {
+      await running.close();
+      throw error;
+    });
     return {
       url: running.url,
+      headers,
       async close() {
         try {
           await running.close();

@@ -6,6 +6,7 @@
  */
 import type { MethodDescriptor, RouteDescriptor } from '@keystream/api';
 import { methodByName } from '@keystream/api';
+import http from 'node:http';
 
 /** A JSON object as keystream sends and receives it. */
 export type JsonObject = Record<string, unknown>;
@@ -37,6 +38,30 @@ export interface CallOptions {
 }
 
 let requestCount = 0;
+
+/**
+ * One request on its own connection with node:http (no agent, no pooling): unlike fetch, it leaves
+ * no client-side timers behind once the answer is read, which the root hooks' leak check needs.
+ */
+function exchange(url: URL, method: string, payload: string | undefined, headers: Readonly<Record<string, string>>): Promise<{ status: number; headers: Headers; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method, headers: { ...headers, ...(payload === undefined ? {} : { 'content-length': String(Buffer.byteLength(payload)) }) }, agent: false }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => {
+        const answerHeaders = new Headers();
+        for (const [name, value] of Object.entries(response.headers)) {
+          if (value === undefined) continue;
+          for (const single of Array.isArray(value) ? value : [value]) answerHeaders.append(name, single);
+        }
+        resolve({ status: response.statusCode ?? 0, headers: answerHeaders, text: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
 
 /** How many HTTP requests every RestClient of this process has made. */
 export function restRequestCount(): number {
@@ -160,22 +185,26 @@ export function buildHttpRequest(request: JsonObject, route: RouteDescriptor): H
 
 /** Calls a keystream server over HTTP. */
 export class RestClient {
-  constructor(private readonly baseUrl: string) {}
+  /** `defaultHeaders` go on every request (credentials); a call's own headers override them. */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly defaultHeaders: Readonly<Record<string, string>> = {},
+  ) {}
 
   /** Sends one raw HTTP request; `body` is serialised as JSON unless it is already a string. */
   async send(httpMethod: string, path: string, body?: unknown, headers: Readonly<Record<string, string>> = {}): Promise<RestAnswer> {
     requestCount += 1;
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const response = await fetch(`${this.baseUrl}${path}`, {
-      method: httpMethod,
+    const response = await exchange(new URL(path, this.baseUrl), httpMethod, payload, {
       // One connection per request: nothing stays open between tests (root hooks check for leaks).
-      headers: { connection: 'close', ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      ...(payload === undefined ? {} : { body: payload }),
+      connection: 'close',
+      ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+      ...this.defaultHeaders,
+      ...headers,
     });
-    const text = await response.text();
     let parsed: unknown = {};
-    if (response.headers.get('content-type')?.startsWith('application/json') === true && text !== '') parsed = JSON.parse(text) as unknown;
-    return { status: response.status, headers: response.headers, body: isPlainObject(parsed) ? parsed : {}, text };
+    if (response.headers.get('content-type')?.startsWith('application/json') === true && response.text !== '') parsed = JSON.parse(response.text) as unknown;
+    return { status: response.status, headers: response.headers, body: isPlainObject(parsed) ? parsed : {}, text: response.text };
   }
 
   /** Calls a contract method (by descriptor or name) with a request message. */
