@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { openLmdbEventStore, type NewEvent } from '@keystream/eventstore';
 import { streamOf } from '@keystream/domain';
 import { normalizeTimestamp } from '@keystream/resource';
+import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken } from '@keystream/keystream';
 import { startKeystreamChild, stopKeystreamChild } from '../support/keystreamProcess.js';
 
 const quick = process.argv.includes('--quick');
@@ -32,9 +33,12 @@ interface Answer {
   readonly body: string;
 }
 
+/** Credentials of the bootstrap administrator (a development-issuer token), set once the data directory exists. */
+let credentials: Record<string, string> = {};
+
 function request(agent: http.Agent, url: string, method: string, body?: string, headers: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const outgoing = http.request(url, { method, agent, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } }, (response) => {
+    const outgoing = http.request(url, { method, agent, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...credentials, ...headers } }, (response) => {
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (text += chunk));
@@ -154,6 +158,7 @@ async function main(): Promise<void> {
   show('uWS "hello" ceiling, 64 clients', ceiling);
 
   const dataDirectory = mkdtempSync(path.join(os.tmpdir(), 'keystream-bench-'));
+  credentials = { authorization: `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory }), DEFAULT_DEV_ADMIN)}` };
   try {
     await seedProjects(path.join(dataDirectory, 'events'), seeded);
     const replayStarted = performance.now();

@@ -74,6 +74,13 @@ describe('Authenticator', () => {
       }
     });
 
+    it('should remember a verified token only until it expires', async () => {
+      const token = await devIssuer.mint({ email: 'a@b.c', ttlSeconds: 60 });
+      expect(await authenticator.authenticate({ authorization: `Bearer ${token}` })).to.include({ email: 'a@b.c' });
+      now += 61_000;
+      await rejection(authenticator.authenticate({ authorization: `Bearer ${token}` }));
+    });
+
     it('should reject an expired token and malformed headers, never falling back to anonymous', async () => {
       const expired = await devIssuer.mint({ email: 'a@b.c', ttlSeconds: -120 });
       expect(await rejection(authenticator.authenticate({ authorization: `Bearer ${expired}` }))).to.match(/exp/);

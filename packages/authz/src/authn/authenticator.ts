@@ -47,8 +47,13 @@ export function assertKeyValid(key: JsonObject, now: number): void {
   if (!Number.isNaN(notAfter) && now >= notAfter) throw unauthenticated('the key has expired');
 }
 
+/** How long a verified user token is remembered at most. */
+export const VERIFIED_TOKEN_TTL_MS = 5 * 60 * 1000;
+const MAX_VERIFIED_TOKENS = 10_000;
+
 export class Authenticator {
   private readonly clock: () => number;
+  private readonly verifiedUsers = new Map<string, { readonly principal: UserPrincipal; readonly until: number }>();
 
   constructor(private readonly options: AuthenticatorOptions) {
     this.clock = options.clock ?? Date.now;
@@ -73,12 +78,28 @@ export class Authenticator {
     return this.userOfIdToken(token);
   }
 
-  /** The user an ID token names (RefreshUserFromIdToken uses this too). */
+  /**
+   * The user an ID token names (RefreshUserFromIdToken uses this too). A verified user token is
+   * remembered until it expires (at most {@link VERIFIED_TOKEN_TTL_MS}): a user token is valid until
+   * its `exp` whatever happens meanwhile, so re-verifying its signature on every request buys
+   * nothing. Service-account credentials are never remembered: their keys can be deleted.
+   */
   async userOfIdToken(token: string): Promise<UserPrincipal> {
-    const issuer = peekJwt(token)?.payload['iss'];
-    if (issuer === DEV_ISSUER && this.options.devIssuer !== undefined) return this.options.devIssuer.verify(token);
-    if (this.options.oidc !== undefined && issuer === this.options.oidc.issuer) return this.options.oidc.verify(token);
-    throw unauthenticated(`tokens of issuer ${JSON.stringify(typeof issuer === 'string' ? issuer.slice(0, 200) : issuer)} are not accepted`);
+    const now = this.clock();
+    const remembered = this.verifiedUsers.get(token);
+    if (remembered !== undefined && remembered.until > now) return remembered.principal;
+    const peeked = peekJwt(token);
+    const issuer = peeked?.payload['iss'];
+    let principal: UserPrincipal;
+    if (issuer === DEV_ISSUER && this.options.devIssuer !== undefined) principal = await this.options.devIssuer.verify(token, now);
+    else if (this.options.oidc !== undefined && issuer === this.options.oidc.issuer) principal = await this.options.oidc.verify(token, now);
+    else throw unauthenticated(`tokens of issuer ${JSON.stringify(typeof issuer === 'string' ? issuer.slice(0, 200) : issuer)} are not accepted`);
+    const exp = peeked?.payload['exp'];
+    if (typeof exp === 'number') {
+      if (this.verifiedUsers.size >= MAX_VERIFIED_TOKENS) this.verifiedUsers.clear();
+      this.verifiedUsers.set(token, { principal, until: Math.min(exp * 1000, now + VERIFIED_TOKEN_TTL_MS) });
+    }
+    return principal;
   }
 
   private async liveKey(name: string): Promise<{ key: JsonObject; account: JsonObject }> {

@@ -65,9 +65,15 @@ export class DevIssuer {
   }
 
   /** Verifies a development token; throws UNAUTHENTICATED when it is not one this issuer signed. */
-  async verify(token: string): Promise<UserPrincipal> {
+  async verify(token: string, now: number = Date.now()): Promise<UserPrincipal> {
     try {
-      const { payload } = await jwtVerify(token, this.publicKey, { issuer: DEV_ISSUER, audience: this.audience, algorithms: ['ES256'], requiredClaims: ['exp', 'sub'] });
+      const { payload } = await jwtVerify(token, this.publicKey, {
+        issuer: DEV_ISSUER,
+        audience: this.audience,
+        algorithms: ['ES256'],
+        requiredClaims: ['exp', 'sub'],
+        currentDate: new Date(now),
+      });
       const email = typeof payload['email'] === 'string' ? payload['email'] : payload.sub;
       if (typeof email !== 'string' || !email.includes('@')) throw unauthenticated('the token names no email');
       return { kind: 'user', email: email.toLowerCase(), issuer: DEV_ISSUER, emailVerified: true, fullName: typeof payload['name'] === 'string' ? payload['name'] : undefined };

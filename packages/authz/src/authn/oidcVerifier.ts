@@ -34,13 +34,14 @@ export class OidcVerifier {
   }
 
   /** The user a token names; UNAUTHENTICATED when it does not verify. */
-  async verify(token: string): Promise<UserPrincipal> {
+  async verify(token: string, now: number = Date.now()): Promise<UserPrincipal> {
     try {
       const { payload } = await jwtVerify(token, this.keys, {
         issuer: this.settings.issuer,
         audience: this.settings.audience,
         requiredClaims: ['exp', 'sub'],
         algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'],
+        currentDate: new Date(now),
       });
       const email = payload['email'];
       if (typeof email !== 'string' || !email.includes('@')) throw unauthenticated('the token carries no email claim');

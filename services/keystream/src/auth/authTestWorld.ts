@@ -9,7 +9,7 @@ import path from 'node:path';
 import { KeystreamError, methodByName, type MethodDescriptor } from '@keystream/api';
 import type { JsonObject } from '@keystream/domain';
 import type { EventStore } from '@keystream/eventstore';
-import type { ApiResult, AuthenticatedCall, CommandService, ResourceRepository } from '@keystream/service-api';
+import type { ApiDispatcher, ApiResult, AuthenticatedCall, CommandService, ResourceDispatcher, ResourceRepository } from '@keystream/service-api';
 import type { Projector } from '@keystream/service-projector';
 import type { Container } from 'inversify';
 import { loadConfig, type KeystreamConfig } from '../config.js';
@@ -27,6 +27,8 @@ export interface AuthTestWorld {
   readonly eventStore: EventStore;
   /** The real authorizing dispatcher in front of the resource dispatcher. */
   readonly dispatcher: AuthorizingDispatcher;
+  /** The resource dispatcher alone, without authentication (for overhead benchmarks only). */
+  readonly unauthenticatedDispatch: ApiDispatcher;
   /** An authorizing dispatcher whose inner dispatcher only records that it was reached. */
   readonly probe: AuthorizingDispatcher;
   /** How many calls reached the probe's inner dispatcher. */
@@ -56,6 +58,7 @@ export async function startAuthTestWorld(): Promise<AuthTestWorld> {
   const seeded = await seedBuiltins(commands, repository, config.auth.bootstrapAdmins);
   if (seeded.position !== '') await projector.waitForPosition(seeded.position, 10_000);
   const dispatcher = await container.getAsync<AuthorizingDispatcher>(TOKENS.authorizingDispatcher);
+  const resourceDispatcher = await container.getAsync<ResourceDispatcher>(TOKENS.dispatcher);
   let reachedCount = 0;
   let lastRequest: unknown;
   const probe = buildAuthorizingDispatcher(config, {
@@ -75,6 +78,7 @@ export async function startAuthTestWorld(): Promise<AuthTestWorld> {
     repository,
     eventStore,
     dispatcher,
+    unauthenticatedDispatch: resourceDispatcher.dispatch,
     probe,
     reached: () => reachedCount,
     lastProbeRequest: () => lastRequest,
