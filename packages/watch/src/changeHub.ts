@@ -96,9 +96,10 @@ class Subscriber implements HubSubscription {
 
   fail(error: Error): void {
     if (this.closed) return;
-    this.close();
-    for (const waiter of this.waiters) waiter.reject(error);
+    const waiters = this.waiters;
     this.waiters = [];
+    for (const waiter of waiters) waiter.reject(error);
+    this.close();
     this.listener.onError(error);
   }
 
@@ -115,6 +116,10 @@ class Subscriber implements HubSubscription {
     this.closed = true;
     this.hub.unsubscribe(this);
     void this.feed?.close();
+    // Whoever waits on a closed subscription must not wait forever (a watch closing mid-snapshot).
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter.reject(new FeedLostError('subscription closed'));
   }
 }
 
