@@ -14,7 +14,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { Authorizer, AuthzIndex, type Principal } from '@keystream/authz';
 import { startHttpServer } from '@keystream/service-api';
-import { startAuthTestWorld } from '../../services/keystream/src/auth/authTestWorld.js';
+import { startAuthTestWorld } from '@keystream/keystream/testing';
 
 const quick = process.argv.includes('--quick');
 const P = 'services/iam.edgelq.com/permissions';
@@ -164,7 +164,11 @@ async function httpOverhead(): Promise<void> {
   const token = await world.token('admin@keystream.local');
   await world.call('CreateProject', { project: { name: 'projects/bench', title: 'bench' } }, token);
   await world.settle();
-  const logger = { error: (details: Record<string, unknown>, message: string) => console.error(message, details) };
+  const logger = {
+    error: (details: Record<string, unknown>, message: string) => {
+      console.error(message, details);
+    },
+  };
   const authorized = await startHttpServer('127.0.0.1', 0, { dispatcher: world.dispatcher.dispatch, logger });
   const bare = await startHttpServer('127.0.0.1', 0, { dispatcher: world.unauthenticatedDispatch, logger });
   try {
