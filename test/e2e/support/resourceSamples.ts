@@ -32,6 +32,18 @@ export interface ResourceSample {
   readonly immutableChanges?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * Output-only fields a Create answers once and nothing else ever returns (secrets are never
+ * stored: ARCHITECTURE.md §3), as JSON names per kind.
+ */
+const RETURNED_ONCE: Readonly<Record<string, readonly string[]>> = { ServiceAccountKey: ['privateKeyData', 'apiKey'] };
+
+/** The resource as reads return it: without the fields only its Create answered. */
+export function asStored(kind: string, resource: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const once = new Set(RETURNED_ONCE[kind] ?? []);
+  return Object.fromEntries(Object.entries(resource).filter(([field]) => !once.has(field)));
+}
+
 const NOTHING_REQUIRED = async (): Promise<JsonObject> => Promise.resolve({});
 
 const SAMPLES: Readonly<Record<string, ResourceSample>> = {
