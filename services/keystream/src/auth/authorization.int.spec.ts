@@ -185,6 +185,20 @@ describe('authorization through the API cores', function () {
       expect(await outcomeOf(world.call('DeleteProject', { name: scope }, token))).to.equal('PERMISSION_DENIED');
     });
 
+    it('should refuse moving a project under an organization the caller does not administer (before the move itself is refused as immutable)', async () => {
+      const scope = await project();
+      const elsewhere = `organizations/${id('o')}`;
+      await world.call('CreateOrganization', { organization: { name: elsewhere, title: 'elsewhere' } }, admin);
+      const email = `${id('mover')}@example.com`;
+      const token = await world.token(email);
+      await bind(scope, BUILTIN_ROLES.admin, `user:${email}`);
+      expect(await outcomeOf(world.call('UpdateProject', { project: { name: scope, title: 'renamed' }, updateMask: ['title'] }, token))).to.equal('ok');
+      expect(await outcomeOf(world.call('UpdateProject', { project: { name: scope, parentOrganization: elsewhere }, updateMask: ['parentOrganization'] }, token))).to.equal('PERMISSION_DENIED');
+      await bind(elsewhere, BUILTIN_ROLES.admin, `user:${email}`);
+      // Allowed now; the domain keeps parent_organization immutable.
+      expect(await outcomeOf(world.call('UpdateProject', { project: { name: scope, parentOrganization: elsewhere }, updateMask: ['parentOrganization'] }, token))).to.equal('INVALID_ARGUMENT');
+    });
+
     it('should refuse binding a role of another project', async () => {
       const [mine, theirs] = [await project(), await project()];
       const foreignRole = `${theirs}/roles/${id('r')}`;

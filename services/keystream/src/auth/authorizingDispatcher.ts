@@ -82,6 +82,8 @@ export class AuthorizingDispatcher {
 
     const targets = authzTargetsOf(method, request);
     for (const target of targets) await this.authorize(principal, method, target, request, call.remoteAddress);
+    const destination = await this.movedTo(method, request);
+    if (destination !== undefined) await this.authorize(principal, method, { scope: destination, target: destination }, request, call.remoteAddress);
 
     switch (method.name) {
       case 'CreateServiceAccountKey':
@@ -157,6 +159,25 @@ export class AuthorizingDispatcher {
     const names = `name IN [${visible.sort().map((name) => JSON.stringify(name)).join(', ')}]`;
     const filter = typeof request['filter'] === 'string' && request['filter'].trim() !== '' ? `(${request['filter']}) AND ${names}` : names;
     return { kind: 'narrowed', request: { ...request, filter } };
+  }
+
+  /**
+   * The organization a project or organization update moves it under, when it changes: moving
+   * needs the permission there too, or a project administrator could hand a project to (or take
+   * it from) an organization it does not administer.
+   */
+  private async movedTo(method: MethodDescriptor, request: Request): Promise<string | undefined> {
+    if (method.standard !== 'update' || (method.resource !== 'Project' && method.resource !== 'Organization')) return undefined;
+    const body = request[resourceByKind(method.resource).singular];
+    if (!isObject(body) || typeof body['name'] !== 'string') return undefined;
+    const wanted = typeof body['parentOrganization'] === 'string' ? body['parentOrganization'] : '';
+    const stored = await this.options.repository.liveResource(method.resource, body['name']);
+    const current = typeof stored?.['parentOrganization'] === 'string' ? stored['parentOrganization'] : '';
+    const mask = Array.isArray(request['updateMask']) ? (request['updateMask'] as unknown[]) : undefined;
+    const touchesParent = mask === undefined || mask.length === 0 || mask.some((path) => path === 'parentOrganization' || path === 'parent_organization');
+    if (!touchesParent || wanted === current) return undefined;
+    // Moving to the top level needs the permission system-wide.
+    return wanted === '' ? SYSTEM_SCOPE : wanted;
   }
 
   /** Decides one target; throws the refusal the caller should see. */
