@@ -183,7 +183,9 @@ export async function startHttpServer(host: string, port: number, options: HttpS
     if (dispatcher === undefined) {
       throw new KeystreamError('UNIMPLEMENTED', `${match.method.name} streams over the watch gateway; this process does not run one`);
     }
-    const state = { headersSent: false };
+    // `writable` is false from a write uWS had to buffer until its onWritable: a waiter must not
+    // wait for a drain that already happened.
+    const state = { headersSent: false, writable: true };
     let writableWaiters: (() => void)[] = [];
     const wakeWriters = (): void => {
       const waiters = writableWaiters;
@@ -192,17 +194,19 @@ export async function startHttpServer(host: string, port: number, options: HttpS
     };
     const write = (line: string): boolean => {
       if (aborted.value) return true;
-      let ok = true;
+      const written = { ok: true };
       response.cork(() => {
         if (!state.headersSent) {
           state.headersSent = true;
           response.writeStatus(statusLine(200)).writeHeader('content-type', NDJSON_CONTENT_TYPE);
         }
-        ok = response.write(line);
+        written.ok = response.write(line);
       });
-      return ok;
+      if (!written.ok) state.writable = false;
+      return written.ok;
     };
     response.onWritable(() => {
+      state.writable = true;
       wakeWriters();
       return true;
     });
@@ -211,7 +215,7 @@ export async function startHttpServer(host: string, port: number, options: HttpS
       {
         send: (message) => write(`${JSON.stringify(encodeMessage(match.method.responseType as MessageName, message as never))}\n`),
         whenWritable: () =>
-          aborted.value
+          aborted.value || state.writable
             ? Promise.resolve()
             : new Promise<void>((resolve) => {
                 writableWaiters.push(resolve);

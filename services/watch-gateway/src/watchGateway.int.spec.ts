@@ -3,6 +3,7 @@ import { eventually } from '@keystream/api/testing';
 import { CollectionWatcher, PageCache, RestClient, WatchSocket, type WatchListener } from '@keystream/client';
 import type { JsonObject } from '@keystream/readstore';
 import { expect } from 'chai';
+import http from 'node:http';
 import { startGatewayHarness, type GatewayHarness } from './testing/gatewayHarness.js';
 import { mulberry32 } from './testing/mulberry32.js';
 
@@ -317,6 +318,35 @@ describe('WatchGateway', () => {
         expect(lines[2]?.['groupChanges']).to.deep.equal([{ current: { group: { name: 'groups/g2', displayName: 'group 2', description: 'd' } } }]);
         abort.abort();
         await reading;
+        await eventually(() => harness.engine.size === 0, 5_000, 'the watch to end with the request');
+      });
+
+      it('should apply backpressure to a reader that stops, then hard-reset once it reads again', async function () {
+        this.timeout(30_000);
+        await harness.close();
+        harness = await startGatewayHarness({ ringSize: 100, engine: { maxQueuedEntries: 50 } });
+        const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+          const request = http.request(`${harness.httpUrl}/v1/groups:watch`, { method: 'POST', headers: { 'content-type': 'application/json' } }, resolve);
+          request.on('error', reject);
+          request.end(JSON.stringify({ type: 'STATELESS' }));
+        });
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        await eventually(() => text.includes('snapshotSize'), 5_000, 'the first lines');
+        response.pause();
+        const big = 'x'.repeat(16 * 1024);
+        // Write until the paused watch gives up its queue (it left the shared tail and will start
+        // over); uWS closes an HTTP response that does not drain for 10 s, so this must be quick.
+        for (let round = 0; round < 200 && harness.hub.subscriptions > 0; round += 1) {
+          await harness.fixture.write(Array.from({ length: 20 }, (_unused, index) => group(index, { description: `${round}${big}` })));
+        }
+        expect(harness.hub.subscriptions).to.equal(0);
+        response.resume();
+        await eventually(() => text.includes('"isHardReset":true'), 20_000, 'the hard reset line');
+        response.destroy();
         await eventually(() => harness.engine.size === 0, 5_000, 'the watch to end with the request');
       });
 
