@@ -56,6 +56,14 @@ interface KindState {
 const FEED_PAGE = 512;
 const PRUNED_THROUGH = 'prunedThrough';
 const CHANGE_COUNT = 'changeCount';
+const KEY_FORMAT = 'keyFormat';
+/**
+ * Version of the key layout. Keys join their parts with '/': a control character as separator
+ * breaks lmdb's ordered-binary keys (a key over 64 bytes holding \0 or \x01 is stored as an
+ * array and drops out of string ranges). A store written with another layout is a projection
+ * that can be rebuilt, so it is emptied and the projector replays it from the start.
+ */
+const CURRENT_KEY_FORMAT = 2;
 const APPLIED = 'applied';
 /** Sort the candidates instead of walking the index when they are fewer than 1/16 of the kind. */
 const SMALL_CANDIDATE_RATIO = 16;
@@ -101,14 +109,17 @@ export class LmdbReadStore implements ReadStore {
   /** Opens (creating if needed) the store in `options.path`. */
   static open(options: LmdbReadStoreOptions): LmdbReadStore {
     const root = open({ path: options.path, maxDbs: 8, compression: false });
-    return new LmdbReadStore(
-      root,
-      root.openDB<DocumentRecord, string>({ name: 'documents' }),
-      root.openDB<ChangeLogEntry, string>({ name: 'changes' }),
-      root.openDB<Position, string>({ name: 'checkpoints' }),
-      root.openDB<Position | number, string>({ name: 'meta' }),
-      options,
-    );
+    const documents = root.openDB<DocumentRecord, string>({ name: 'documents' });
+    const changes = root.openDB<ChangeLogEntry, string>({ name: 'changes' });
+    const checkpoints = root.openDB<Position, string>({ name: 'checkpoints' });
+    const meta = root.openDB<Position | number, string>({ name: 'meta' });
+    if (meta.get(KEY_FORMAT) !== CURRENT_KEY_FORMAT) {
+      root.transactionSync(() => {
+        for (const db of [documents, changes, checkpoints, meta]) db.clearSync();
+        meta.putSync(KEY_FORMAT, CURRENT_KEY_FORMAT);
+      });
+    }
+    return new LmdbReadStore(root, documents, changes, checkpoints, meta, options);
   }
 
   get(kind: string, name: string): Promise<StoredDocument | undefined> {
@@ -270,7 +281,8 @@ export class LmdbReadStore implements ReadStore {
   /** Entries after `cursor`: about one page, extended so one position's entries stay together. */
   private readChangesAfter(cursor: Position): ChangeLogEntry[] {
     const result: ChangeLogEntry[] = [];
-    for (const { value } of this.changes.getRange({ start: `${cursor}\u0001` })) {
+    // '0' sorts after the '/' that ends every key of `cursor` and before any later position.
+    for (const { value } of this.changes.getRange({ start: `${cursor}0` })) {
       const last = result[result.length - 1];
       if (result.length >= FEED_PAGE && last !== undefined && last.position !== value.position) break;
       result.push(value);
@@ -328,8 +340,9 @@ export class LmdbReadStore implements ReadStore {
     let state = this.kinds.get(kind);
     if (state === undefined) {
       const documents = new Map<string, DocumentRecord>();
-      const prefix = `${kind}\u0000`;
-      for (const { key, value } of this.documents.getRange({ start: prefix, end: `${kind}\u0001` })) documents.set(key.slice(prefix.length), value);
+      const prefix = `${kind}/`;
+      // '0' is the character after '/': the range holds exactly the keys starting with the prefix.
+      for (const { key, value } of this.documents.getRange({ start: prefix, end: `${kind}0` })) documents.set(key.slice(prefix.length), value);
       state = { documents, indexes: new Map(), equality: new Map() };
       this.kinds.set(kind, state);
     }
@@ -416,11 +429,11 @@ interface ApplyOutcome {
 }
 
 function documentKey(kind: string, name: string): string {
-  return `${kind}\u0000${name}`;
+  return `${kind}/${name}`;
 }
 
 function changeKey(position: Position, kind: string, name: string): string {
-  return `${position}\u0000${kind}\u0000${name}`;
+  return `${position}/${kind}/${name}`;
 }
 
 function compileFilter(filter: QueryFilter | undefined): Query | undefined {
