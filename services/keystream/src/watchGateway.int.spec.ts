@@ -13,13 +13,15 @@ describe('keystream start with the watch gateway', () => {
   let running: RunningKeystream;
   let directory: string;
   let client: RestClient;
+  let authorization: Record<string, string>;
 
   before(async () => {
     directory = fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-watch-'));
     const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
     running = await startKeystream(config, createLogger(config));
     const token = await mintDevToken(config, DEFAULT_DEV_ADMIN);
-    client = new RestClient({ baseUrl: running.url, headers: { authorization: `Bearer ${token}` } });
+    authorization = { authorization: `Bearer ${token}` };
+    client = new RestClient({ baseUrl: running.url, headers: authorization });
   });
 
   after(async () => {
@@ -27,9 +29,26 @@ describe('keystream start with the watch gateway', () => {
     fs.rmSync(directory, { recursive: true, force: true });
   });
 
+  describe('when a client without credentials opens a watch', () => {
+    it('should answer UNAUTHENTICATED over both transports', async () => {
+      const socket = await WatchSocket.connect(`${running.url.replace(/^http/, 'ws')}/v1/watch`);
+      const errors: Record<string, unknown>[] = [];
+      try {
+        socket.watch('WatchGroups', { type: 'STATELESS' }, { onResponse: () => undefined, onError: (error) => errors.push(error) });
+        await eventually(() => errors.length === 1, 5_000, 'the error frame');
+        expect(errors[0]?.['status']).to.equal('UNAUTHENTICATED');
+      } finally {
+        await socket.close();
+      }
+      const response = await fetch(`${running.url}/v1/groups:watch`, { method: 'POST', body: '{"type":"STATELESS"}', headers: { 'content-type': 'application/json', connection: 'close' } });
+      expect(response.status).to.equal(401);
+      await response.body?.cancel();
+    });
+  });
+
   describe('when a client watches over the WebSocket on the REST port', () => {
     it('should see the writes made through REST, and the NDJSON route should stream the same', async () => {
-      const socket = await WatchSocket.connect(`${running.url.replace(/^http/, 'ws')}/v1/watch`);
+      const socket = await WatchSocket.connect(`${running.url.replace(/^http/, 'ws')}/v1/watch`, authorization);
       const responses: Record<string, unknown>[] = [];
       try {
         socket.watch('WatchGroups', { type: 'STATELESS', filter: 'displayName = "watched"' }, {
