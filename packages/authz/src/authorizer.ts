@@ -54,6 +54,8 @@ interface PrincipalCache {
 interface GrantOutcome {
   allowed: boolean;
   cacheable: boolean;
+  /** A grant with resource field conditions could not be decided without the resource. */
+  needsResource?: boolean;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -111,8 +113,22 @@ export class Authorizer {
     return found;
   }
 
-  /** Decides one request. */
+  /** Decides one request (loading the target resource only if a grant's resource conditions need it). */
   async check(request: AuthorizationRequest): Promise<AuthorizationDecision> {
+    const first = this.decide(request, undefined);
+    if (first.allowed || !first.needsResource || request.resource === undefined) return first;
+    return this.decide(request, { document: await request.resource() });
+  }
+
+  /**
+   * Decides synchronously, with the target resource at hand (or none): for per-document checks
+   * such as a watch's, where the document is the resource.
+   */
+  checkNow(request: Omit<AuthorizationRequest, 'resource'>, document?: JsonObject): AuthorizationDecision {
+    return this.decide(request, { document });
+  }
+
+  private decide(request: AuthorizationRequest, resource: { readonly document: JsonObject | undefined } | undefined): AuthorizationDecision & { needsResource?: boolean } {
     const cache = this.cacheOf(request.principal);
     const target = request.target ?? request.scope;
     const key = `${request.permission}\u0000${request.scope}\u0000${target}`;
@@ -120,9 +136,11 @@ export class Authorizer {
     if (cached !== undefined) return cached;
 
     let cacheable = true;
+    let needsResource = false;
     for (const binding of this.bindingsFor(request.principal, request.scope)) {
-      const outcome = await this.bindingAllows(binding, request, target);
+      const outcome = this.bindingAllows(binding, request, target, resource);
       cacheable &&= outcome.cacheable;
+      needsResource ||= outcome.needsResource === true;
       if (outcome.allowed) {
         const decision: AuthorizationDecision = { allowed: true, binding: binding.name };
         if (outcome.cacheable) this.remember(cache, key, decision);
@@ -130,7 +148,7 @@ export class Authorizer {
       }
     }
     if (cacheable) this.remember(cache, key, DENIED);
-    return DENIED;
+    return needsResource ? { allowed: false, needsResource } : DENIED;
   }
 
   private remember(cache: PrincipalCache, key: string, decision: AuthorizationDecision): void {
@@ -152,7 +170,7 @@ export class Authorizer {
     return fresh;
   }
 
-  private async bindingAllows(binding: BindingEntry, request: AuthorizationRequest, target: string): Promise<GrantOutcome> {
+  private bindingAllows(binding: BindingEntry, request: AuthorizationRequest, target: string, resource: { readonly document: JsonObject | undefined } | undefined): GrantOutcome {
     const role = this.index.role(binding.role);
     if (role === undefined) return { allowed: false, cacheable: true };
     const bindingConditions = binding.executableConditions;
@@ -165,6 +183,7 @@ export class Authorizer {
     }
     const grants: Record<string, unknown>[] = Array.isArray(role['grants']) ? (role['grants'] as unknown[]).filter(isObject) : [];
     let cacheable = true;
+    let needsResource = false;
     for (const grant of grants) {
       const permissions = Array.isArray(grant['permissions']) ? grant['permissions'] : [];
       if (!permissions.some((permission) => typeof permission === 'string' && permissionMatches(permission, request.permission))) continue;
@@ -176,13 +195,18 @@ export class Authorizer {
       if (requestConditions.length > 0 || resourceConditions.length > 0 || conditions.length > 0) cacheable = false;
       if (!requestConditions.every((condition) => fieldConditionHolds(condition, request.request, params))) continue;
       if (resourceConditions.length > 0) {
-        const resource = await request.resource?.();
-        if (resource === undefined || !resourceConditions.every((condition) => fieldConditionHolds(condition, resource, params))) continue;
+        // Without the resource yet, say so: check() loads it and decides again.
+        if (resource === undefined) {
+          needsResource = true;
+          continue;
+        }
+        const document = resource.document;
+        if (document === undefined || !resourceConditions.every((condition) => fieldConditionHolds(condition, document, params))) continue;
       }
       if (!this.conditionsPass(conditions, request)) continue;
       return { allowed: true, cacheable };
     }
-    return { allowed: false, cacheable };
+    return { allowed: false, cacheable, needsResource };
   }
 
   /** The binding's scope params, principal-sourced ones filled from the principal. */

@@ -105,6 +105,25 @@ describe('authorization through the API cores', function () {
     });
   });
 
+  describe('watch hooks', () => {
+    it('should let a watch principal see the documents a List would show it, and nothing once revoked', async () => {
+      const [mine, theirs] = [await project(), await project()];
+      const email = `${id('watcher')}@example.com`;
+      const token = await world.token(email);
+      const binding = await bind(mine, BUILTIN_ROLES.viewer, `user:${email}`);
+      const watcher = await world.dispatcher.watchPrincipalOf({ authorization: `Bearer ${token}` }, '127.0.0.1');
+      expect(watcher.subject).to.equal(`user:${email}`);
+      expect(world.dispatcher.canSeeWatched(watcher, { name: `${mine}/groups/g` }, 'Group')).to.equal(true);
+      expect(world.dispatcher.canSeeWatched(watcher, { name: `${theirs}/groups/g` }, 'Group')).to.equal(false);
+      expect(world.dispatcher.canSeeWatched({ subject: `user:${email}` }, { name: `${mine}/groups/g` }, 'Group')).to.equal(false);
+      const generation = world.dispatcher.authorizationGeneration;
+      await world.call('DeleteRoleBinding', { name: binding }, admin);
+      await world.dispatcher.refresh();
+      expect(world.dispatcher.authorizationGeneration).to.be.greaterThan(generation);
+      expect(world.dispatcher.canSeeWatched(watcher, { name: `${mine}/groups/g` }, 'Group')).to.equal(false);
+    });
+  });
+
   describe('inheritance and groups', () => {
     it('should let an organization binding three levels up reach a project, and stop when it is deleted', async () => {
       const root = `organizations/${id('o')}`;

@@ -66,6 +66,8 @@ function isObject(value: unknown): value is JsonObject {
 }
 
 export class AuthorizingDispatcher {
+  private readonly watchPrincipals = new WeakMap<object, { readonly principal: Principal; readonly remoteAddress: string }>();
+
   constructor(private readonly options: AuthorizingDispatcherOptions) {}
 
   /** The dispatcher function the HTTP edge calls. */
@@ -124,6 +126,44 @@ export class AuthorizingDispatcher {
     await this.options.feed.catchUp();
     const decision = await this.options.authorizer.check({ principal, permission: method.permission, scope: scopeOfName(name), target: name, remoteAddress, resource: () => Promise.resolve(document as JsonObject) });
     return decision.allowed;
+  }
+
+  /**
+   * The watch gateway's principal resolver: a `{subject}` for the watch engine, remembered with the
+   * principal and client address it stands for so {@link canSeeWatched} can decide with them.
+   */
+  async watchPrincipalOf(headers: Readonly<Record<string, string>>, remoteAddress: string): Promise<{ readonly subject: string }> {
+    const principal = await this.principalOf(headers);
+    const watchPrincipal = Object.freeze({ subject: actorOf(principal) });
+    this.watchPrincipals.set(watchPrincipal, { principal, remoteAddress });
+    return watchPrincipal;
+  }
+
+  /**
+   * The watch engine's synchronous visibility predicate: may the principal List this document (the
+   * list permission of its kind on its own name, the document being the resource)? Decides on the
+   * index as it is; {@link refresh} brings it level with the event log (call it before a batch).
+   * Unknown watch principals see nothing.
+   */
+  readonly canSeeWatched = (watchPrincipal: { readonly subject: string }, document: Readonly<Record<string, unknown>>, kind: string): boolean => {
+    const known = this.watchPrincipals.get(watchPrincipal);
+    const name = document['name'];
+    const permission = resourceByKind(kind).standardMethods.list?.permission;
+    if (known === undefined || typeof name !== 'string' || permission === undefined) return false;
+    return this.options.authorizer.checkNow(
+      { principal: known.principal, permission, scope: scopeOfName(name), target: name, remoteAddress: known.remoteAddress },
+      document as JsonObject,
+    ).allowed;
+  };
+
+  /** Applies every authorization-relevant event appended so far. */
+  refresh(): Promise<void> {
+    return this.options.feed.catchUp();
+  }
+
+  /** The authorization state's generation: it moves whenever a decision may have changed. */
+  get authorizationGeneration(): number {
+    return this.options.index.generation;
   }
 
   /**
