@@ -98,8 +98,8 @@ describe('errors (e2e)', () => {
       expect(project.resource['rootOrganization']).to.equal(organization.name);
       expect(project.resource['ancestryPath']).to.deep.equal([organization.name]);
       expectError(await suite.client.call('DeleteOrganization', { name: organization.name }), 400, 'FAILED_PRECONDITION', organization.name);
-      expect((await suite.fixtures.deleteAsOwner('Project', project.name)).status).to.equal(200);
-      expect((await suite.fixtures.deleteAsOwner('Organization', organization.name)).status).to.equal(200);
+      expect((await suite.fixtures.delete('Project', project.name)).status).to.equal(200);
+      expect((await suite.fixtures.delete('Organization', organization.name)).status).to.equal(200);
     });
 
     it('should answer 400 for a malformed member', async () => {

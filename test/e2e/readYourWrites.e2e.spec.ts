@@ -47,7 +47,7 @@ describe('read-your-writes with the position header (e2e)', () => {
       expect((await listRun(positionOf(updated))).map((item) => valueAt(item, 'metadata.labels.step'))).to.deep.equal(['updated']);
       const batch = await suite.client.call(batchGet, { names: [created.name] }, { headers: { [MIN_POSITION_HEADER]: positionOf(updated) } });
       expect(itemsOf(batch, descriptor)).to.deep.equal([updated.body]);
-      const deleted = await suite.fixtures.deleteAsOwner(descriptor.kind, created.name);
+      const deleted = await suite.fixtures.delete(descriptor.kind, created.name);
       expectError(await suite.client.call(get, { name: created.name }), 404, 'NOT_FOUND');
       expect(await listRun(positionOf(deleted))).to.deep.equal([]);
     });

@@ -246,7 +246,7 @@ describe('standard methods of every resource (e2e)', () => {
         if (creatable) {
           it('should delete, answering {} and the position; Get and BatchGet then find nothing and a second delete is 404', async () => {
             const created = await suite.fixtures.create(kind);
-            const answer = await suite.fixtures.deleteAsOwner(kind, created.name);
+            const answer = await suite.fixtures.delete(kind, created.name);
             expect(answer.status, answer.text).to.equal(200);
             expect(answer.body).to.deep.equal({});
             const position = positionOf(answer);
@@ -258,7 +258,7 @@ describe('standard methods of every resource (e2e)', () => {
 
           it('should let the name be created again after a delete', async () => {
             const created = await suite.fixtures.create(kind);
-            expect((await suite.fixtures.deleteAsOwner(kind, created.name)).status).to.equal(200);
+            expect((await suite.fixtures.delete(kind, created.name)).status).to.equal(200);
             const again = await suite.fixtures.create(kind, { name: created.name });
             expect(again.resource['name']).to.equal(created.name);
             expect(valueAt(again.resource, 'metadata.uuid')).not.to.equal(valueAt(created.resource, 'metadata.uuid'));
@@ -272,7 +272,7 @@ describe('standard methods of every resource (e2e)', () => {
               const childCreated = await suite.fixtures.create(child.kind, { pattern: child.pattern, name: nameUnder(child.pattern, ids) });
               expectError(await suite.client.call(methods.delete!, { name: created.name }), 400, 'FAILED_PRECONDITION', created.name);
               expect((await suite.client.call(`Delete${child.kind}`, { name: childCreated.name })).status).to.equal(200);
-              expect((await suite.fixtures.deleteAsOwner(kind, created.name)).status).to.equal(200);
+              expect((await suite.fixtures.delete(kind, created.name)).status).to.equal(200);
             });
           }
         }

@@ -50,9 +50,6 @@ export interface ResourceDraft {
 /** Header every write answers with, and List/BatchGet honour. */
 export const MIN_POSITION_HEADER = 'x-keystream-min-position';
 
-/** Id of the RoleBinding keystream gives the creator of a new project or organization. */
-const SYSTEM_OWNER_BINDING = 'creator-owner';
-
 let sequence = 0;
 
 /** A fresh id that every kind's id regex accepts: lower-case, starts with a letter, ≤ 30 characters. */
@@ -163,19 +160,9 @@ export class ResourceFixtures {
     return { name, resource: asStored(kind, answer.body), answered: answer.body, position: positionOf(answer) };
   }
 
-  /**
-   * Deletes a resource the way its owner would: when keystream refuses because of the RoleBinding
-   * it created itself for the creator (`<name>/roleBindings/creator-owner`, see the e2e report),
-   * that binding is deleted first and the delete retried. Other children are left alone, so a
-   * refusal they cause still reaches the caller.
-   */
-  async deleteAsOwner(kind: string, name: string): Promise<RestAnswer> {
-    const method = `Delete${kind}`;
-    const answer = await this.client.call(method, { name });
-    const status = (answer.body['error'] as JsonObject | undefined)?.['status'];
-    if (status !== 'FAILED_PRECONDITION') return answer;
-    const binding = await this.client.call('DeleteRoleBinding', { name: `${name}/roleBindings/${SYSTEM_OWNER_BINDING}` });
-    if (binding.status !== 200) return answer;
-    return this.client.call(method, { name });
+  /** Deletes a resource (its scope's role bindings, like the creator's owner binding, go with it). */
+  async delete(kind: string, name: string): Promise<RestAnswer> {
+    return this.client.call(`Delete${kind}`, { name });
   }
+
 }

@@ -1,8 +1,10 @@
 /**
- * Counts what would be orphaned by deleting a resource: resources named under it (any kind whose
- * name patterns pass through its kind) and, for organizations, the organizations and projects that
- * name it as parent. The read model answers, after it has caught up with the event store's head,
- * so children created before the delete are seen.
+ * What deleting a resource would orphan. Resources named under it (any kind whose name patterns
+ * pass through its kind) and, for organizations, the organizations and projects naming it as
+ * parent, block the delete. The scope's role bindings do not: they are its access policy (a new
+ * project already holds its creator's owner binding) and are removed together with it. The read
+ * model answers, after it has caught up with the event store's head, so children created before
+ * the delete are seen.
  */
 import { RESOURCES } from '@keystream/api';
 import type { EventStore } from '@keystream/eventstore';
@@ -10,9 +12,18 @@ import type { ReadStore } from '@keystream/readstore';
 import { escapeRegex } from '@keystream/resource';
 import type { ProjectionProgress } from './projectionProgress.js';
 
-/** Kinds whose names can sit under a resource of `kind`. */
+/** Kinds removed together with their scope instead of blocking its deletion. */
+const REMOVED_WITH_SCOPE = 'RoleBinding';
+
+/** Kinds whose names can sit under a resource of `kind` and block its deletion. */
 function kindsUnder(kind: string): string[] {
-  return RESOURCES.filter((descriptor) => descriptor.namePatterns.some((pattern) => pattern.parentKinds.includes(kind))).map((descriptor) => descriptor.kind);
+  return RESOURCES.filter(
+    (descriptor) => descriptor.kind !== REMOVED_WITH_SCOPE && descriptor.namePatterns.some((pattern) => pattern.parentKinds.includes(kind)),
+  ).map((descriptor) => descriptor.kind);
+}
+
+function underName(name: string): { name: { $regex: string } } {
+  return { name: { $regex: `^${escapeRegex(`${name}/`)}` } };
 }
 
 /** Kinds that point at an organization as their parent by reference rather than by name. */
@@ -28,12 +39,22 @@ export class ChildCounter {
 
   /** How many resources depend on the named resource of `kind`. */
   async count(kind: string, name: string): Promise<number> {
-    await this.progress.waitForPosition(await this.eventStore.headPosition(), this.waitMilliseconds);
-    const underName = { name: { $regex: `^${escapeRegex(`${name}/`)}` } };
-    const counts = await Promise.all(kindsUnder(kind).map((child) => this.readStore.count(child, underName)));
+    await this.caughtUp();
+    const counts = await Promise.all(kindsUnder(kind).map((child) => this.readStore.count(child, underName(name))));
     if (kind === 'Organization') {
       counts.push(...(await Promise.all(ORGANIZATION_MEMBERS.map((member) => this.readStore.count(member, { parentOrganization: name })))));
     }
     return counts.reduce((total, count) => total + count, 0);
+  }
+
+  /** The role bindings to delete together with the named scope. */
+  async removedWith(name: string): Promise<{ kind: string; name: string }[]> {
+    await this.caughtUp();
+    const bindings = await this.readStore.query(REMOVED_WITH_SCOPE, { filter: underName(name) });
+    return bindings.documents.map((stored) => ({ kind: REMOVED_WITH_SCOPE, name: stored.name }));
+  }
+
+  private async caughtUp(): Promise<void> {
+    await this.progress.waitForPosition(await this.eventStore.headPosition(), this.waitMilliseconds);
   }
 }

@@ -18,7 +18,7 @@ import {
   type JsonObject,
   type ResourceCommand,
 } from '@keystream/domain';
-import { isWrongExpectedVersionError, type EventStore, type NewEvent, type RecordedEvent } from '@keystream/eventstore';
+import { comparePositions, isWrongExpectedVersionError, type EventStore, type NewEvent, type RecordedEvent } from '@keystream/eventstore';
 import { generateId, normalizeTimestamp } from '@keystream/resource';
 import { randomUUID } from 'node:crypto';
 import type { ChildCounter } from './childCounter.js';
@@ -80,7 +80,8 @@ export class CommandService {
     for (let attempt = 1; ; attempt += 1) {
       const { state, lastEvent } = await this.repository.load(command.kind, name);
       const replay = await this.previousAttempt(command.kind, name, stream, origin.requestId, lastEvent);
-      if (replay) return replay;
+      // A retried delete finishes the cascade the first attempt may not have completed.
+      if (replay) return command.type === 'delete' ? this.removeWithScope(name, origin, replay.position, replay) : replay;
 
       const stored = state.status === 'live' ? state.resource : undefined;
       const incoming = command.type === 'delete' ? undefined : command.resource;
@@ -115,7 +116,8 @@ export class CommandService {
       }));
       try {
         const appended = await this.eventStore.append(stream, events, expectedRevisionOf(state));
-        return { resource: decision.resource, updatedPaths: decision.updatedPaths, position: appended.position, replayed: false };
+        const result: CommandResult = { resource: decision.resource, updatedPaths: decision.updatedPaths, position: appended.position, replayed: false };
+        return command.type === 'delete' ? await this.removeWithScope(command.name, origin, ids[0] as string, result) : result;
       } catch (error) {
         if (!isWrongExpectedVersionError(error)) throw error;
         if (attempt >= MAX_ATTEMPTS) {
@@ -123,6 +125,32 @@ export class CommandService {
         }
       }
     }
+  }
+
+  /**
+   * Deletes what goes with a deleted scope (its role bindings), as the system, each with a request
+   * id derived from the delete's, so a retry of the delete neither repeats nor misses a step.
+   */
+  private async removeWithScope(name: string, origin: CommandOrigin, causationId: string, result: CommandResult): Promise<CommandResult> {
+    let position = result.position;
+    for (const dependent of await this.children.removedWith(name)) {
+      try {
+        const removed = await this.execute(
+          { type: 'delete', kind: dependent.kind, name: dependent.name },
+          {
+            actor: 'system',
+            requestId: `${origin.requestId ?? causationId}/with-scope/${dependent.name}`,
+            causationId,
+            correlationId: origin.correlationId ?? origin.requestId ?? causationId,
+          },
+        );
+        if (comparePositions(removed.position, position) > 0) position = removed.position;
+      } catch (error) {
+        // Already gone (deleted concurrently): nothing left to do for it.
+        if (!(error instanceof KeystreamError && error.code === 'NOT_FOUND')) throw error;
+      }
+    }
+    return { ...result, position };
   }
 
   /** When this request already ran, the result it had (rebuilt from the events it appended). */
