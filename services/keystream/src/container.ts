@@ -6,7 +6,7 @@
  * container is unbound.
  */
 import { KeystreamError } from '@keystream/api';
-import { actorOf } from '@keystream/authz';
+import { actorOf, ANONYMOUS } from '@keystream/authz';
 import type { EventStore } from '@keystream/eventstore';
 import type { ReadStore } from '@keystream/readstore';
 import {
@@ -22,6 +22,7 @@ import { WatchGateway } from '@keystream/service-watch-gateway';
 import { ChangeHub, WatchEngine } from '@keystream/watch';
 import { Container } from 'inversify';
 import type { Logger } from 'pino';
+import { authorizationAwareReadStore } from './auth/authorizationAwareReadStore.js';
 import type { AuthorizingDispatcher } from './auth/authorizingDispatcher.js';
 import { buildAuthorizingDispatcher } from './auth/authServices.js';
 import { checkpointProgress } from './checkpointProgress.js';
@@ -129,20 +130,21 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
     .toResolvedValue(
       async (readStore: ReadStore, authorizing: AuthorizingDispatcher): Promise<WatchRole> => {
         const gatewayLogger = logger.child({ role: 'gateway' });
-        const hub = new ChangeHub(readStore, { onFeedError: (error) => { gatewayLogger.warn({ error }, 'change-log feed failed; watches reset'); } });
+        // Changes reach watches only once authorization has caught up with them (see the wrapper).
+        const tail = authorizationAwareReadStore(readStore, () => authorizing.refresh());
+        const hub = new ChangeHub(tail, { onFeedError: (error) => { gatewayLogger.warn({ error }, 'change-log feed failed; watches reset'); } });
         await hub.start();
-        const engine = new WatchEngine({ store: readStore, hub, pageTokenKey: pageTokenKeyOf(config) });
+        // Every watched document passes the principal's List permission on that document.
+        const engine = new WatchEngine({ store: tail, hub, pageTokenKey: pageTokenKeyOf(config), canSee: authorizing.canSeeWatched });
         const gateway = new WatchGateway({
           engine,
           logger: gatewayLogger,
-          // Watches authenticate like every route. Per-document authorization (canSee) is not wired
-          // yet: the engine's hook is synchronous and the authorizer's check is not (docs/watch.md).
-          resolvePrincipal: async (headers) => {
-            const principal = await authorizing.principalOf(headers);
-            if (principal.kind === 'anonymous') {
+          resolvePrincipal: async (headers, remoteAddress) => {
+            const principal = await authorizing.watchPrincipalOf(headers, remoteAddress);
+            if (principal.subject === actorOf(ANONYMOUS)) {
               throw new KeystreamError('UNAUTHENTICATED', 'watches need an authenticated caller: send "Authorization: Bearer <token>"');
             }
-            return { subject: actorOf(principal) };
+            return principal;
           },
         });
         return {

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mintDevToken } from './auth/authServices.js';
+import { BUILTIN_ROLES } from '@keystream/authz';
 import { loadConfig, DEFAULT_DEV_ADMIN } from './config.js';
 import { startKeystream, type RunningKeystream } from './keystreamProcess.js';
 import { createLogger } from './logger.js';
@@ -73,6 +74,42 @@ describe('keystream start with the watch gateway', () => {
         abort.abort();
         expect(lines[0]?.['groupChanges']).to.deep.equal(responses[2]?.['groupChanges']);
         expect(lines[1]).to.deep.equal({ snapshotSize: '1' });
+      } finally {
+        await socket.close();
+      }
+    });
+  });
+
+  describe('when a principal may see only part of a collection', () => {
+    it('should watch only the documents it may list, in the snapshot and live', async () => {
+      const bob = 'bob@example.com';
+      const bobToken = await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: directory }), bob);
+      const [visible, hidden] = [await client.call('CreateProject', { project: { title: 'visible' } }), await client.call('CreateProject', { project: { title: 'hidden' } })];
+      const visibleName = visible['name'] as string;
+      const hiddenName = hidden['name'] as string;
+      await client.call('CreateRoleBinding', {
+        parent: visibleName,
+        roleBinding: { name: `${visibleName}/roleBindings/bob-viewer`, role: BUILTIN_ROLES.viewer, member: `user:${bob}` },
+      });
+      await client.call('CreateGroup', { parent: visibleName, group: { name: `${visibleName}/groups/before`, displayName: 'before' } });
+      await client.call('CreateGroup', { parent: hiddenName, group: { name: `${hiddenName}/groups/before`, displayName: 'before' } });
+
+      const socket = await WatchSocket.connect(`${running.url.replace(/^http/, 'ws')}/v1/watch`, { authorization: `Bearer ${bobToken}` });
+      const seen: string[] = [];
+      const collect = (response: Record<string, unknown>): void => {
+        for (const change of (response['groupChanges'] as { current?: { group: { name: string } } }[] | undefined) ?? []) {
+          if (change.current) seen.push(change.current.group.name);
+        }
+      };
+      try {
+        for (const parent of [visibleName, hiddenName]) {
+          socket.watch('WatchGroups', { type: 'STATELESS', parent }, { onResponse: collect, onError: (error) => { throw new Error(JSON.stringify(error)); } });
+        }
+        await eventually(() => seen.includes(`${visibleName}/groups/before`), 5_000, 'the visible snapshot');
+        await client.call('CreateGroup', { parent: hiddenName, group: { name: `${hiddenName}/groups/after`, displayName: 'after' } });
+        await client.call('CreateGroup', { parent: visibleName, group: { name: `${visibleName}/groups/after`, displayName: 'after' } });
+        await eventually(() => seen.includes(`${visibleName}/groups/after`), 5_000, 'the visible live change');
+        expect(seen.filter((name) => name.startsWith(`${hiddenName}/`)), 'documents of the hidden project').to.deep.equal([]);
       } finally {
         await socket.close();
       }
