@@ -44,7 +44,7 @@ function parseCurl(words: readonly string[]): CurlCall {
     else if (word === '-H') {
       const [name, ...value] = (words[++index] as string).split(':');
       headers[(name as string).trim().toLowerCase()] = value.join(':').trim();
-    } else if (word === '-d') body = words[++index] as string;
+    } else if (word === '-d') body = words[++index];
     else url = word;
   }
   return { method, url, headers, ...(body === undefined ? {} : { body }) };
