@@ -6,6 +6,7 @@ import { connectEsdbEventStore, openLmdbEventStore, type EventStore } from '@key
 import { connectMongoReadStore, openLmdbReadStore, type ReadStore } from '@keystream/readstore';
 import { mkdirSync } from 'node:fs';
 import type { KeystreamConfig } from './config.js';
+import { mongoIndexes } from './mongoIndexes.js';
 
 /** Opens the configured event store. */
 export function openConfiguredEventStore(config: KeystreamConfig): Promise<EventStore> {
@@ -21,7 +22,7 @@ export async function openConfiguredReadStore(config: KeystreamConfig): Promise<
   const retention = config.changeLog;
   if (location.kind === 'server') {
     const database = new URL(location.url).pathname.replace(/^\//, '') || 'keystream';
-    return connectMongoReadStore({ url: location.url, database, retention });
+    return connectMongoReadStore({ url: location.url, database, retention, indexes: mongoIndexes() });
   }
   mkdirSync(location.directory, { recursive: true });
   return openLmdbReadStore({ path: location.directory, retention });

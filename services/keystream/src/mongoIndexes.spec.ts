@@ -1,0 +1,22 @@
+import { resourceByKind } from '@keystream/api';
+import { expect } from 'chai';
+import { mongoIndexes, mongoIndexesOf } from './mongoIndexes.js';
+
+describe('mongoIndexesOf', () => {
+  it('should index a binding by its role and member fields, and every kind by creation time', () => {
+    expect(mongoIndexesOf(resourceByKind('RoleBinding'))).to.deep.include.members([
+      { 'metadata.createTime': -1, name: 1 },
+      { role: 1, name: 1 },
+      { member: 1, name: 1 },
+      { memberType: 1, name: 1 },
+    ]);
+  });
+
+  it('should index a project by its parent organization', () => {
+    expect(mongoIndexesOf(resourceByKind('Project'))).to.deep.include({ parentOrganization: 1, name: 1 });
+  });
+
+  it('should cover all 15 kinds', () => {
+    expect(Object.keys(mongoIndexes())).to.have.length(15);
+  });
+});

@@ -1,0 +1,26 @@
+/**
+ * The MongoDB indexes of each kind's read-model collection, derived from the descriptors: `name`
+ * (parents are name prefixes, which an anchored regex serves from it) is always indexed by the
+ * adapter; here come the fields List filters use most — every reference field and the member
+ * fields of bindings — and the common newest-first sort.
+ */
+import { RESOURCES, type ResourceDescriptor } from '@keystream/api';
+
+type IndexSpecification = Readonly<Record<string, 1 | -1>>;
+
+const MEMBER_FIELDS = new Set(['member', 'memberType', 'category', 'scope']);
+
+/** Index specifications for one kind. */
+export function mongoIndexesOf(descriptor: ResourceDescriptor): IndexSpecification[] {
+  const indexes: IndexSpecification[] = [{ 'metadata.createTime': -1, name: 1 }];
+  for (const field of descriptor.message.fields) {
+    const referenced = field.relation?.kind === 'reference';
+    if ((referenced || MEMBER_FIELDS.has(field.jsonName)) && field.cardinality !== 'map') indexes.push({ [field.jsonName]: 1, name: 1 });
+  }
+  return indexes;
+}
+
+/** Index specifications for every kind, as the MongoDB read store's `indexes` option. */
+export function mongoIndexes(): Record<string, IndexSpecification[]> {
+  return Object.fromEntries(RESOURCES.map((descriptor) => [descriptor.kind, mongoIndexesOf(descriptor)]));
+}
