@@ -146,6 +146,8 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
             }
             return principal;
           },
+          // The Watch permission on the request's parent or name, decided like every other call.
+          authorizeWatch: (principal, method, request) => authorizing.authorizeWatch(principal, method, request),
         });
         return {
           gateway,

@@ -1,5 +1,5 @@
 import { eventually } from '@keystream/api/testing';
-import { RestClient, WatchSocket } from '@keystream/client';
+import { RestClient, RestError, WatchSocket } from '@keystream/client';
 import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -44,6 +44,54 @@ describe('keystream start with the watch gateway', () => {
       const response = await fetch(`${running.url}/v1/groups:watch`, { method: 'POST', body: '{"type":"STATELESS"}', headers: { 'content-type': 'application/json', connection: 'close' } });
       expect(response.status).to.equal(401);
       await response.body?.cancel();
+    });
+  });
+
+  describe('when a signed-in principal without the watch permission opens a watch', () => {
+    /** The error frame a WebSocket watch is answered with. */
+    async function socketRefusal(token: string, method: string, request: Record<string, unknown>): Promise<Record<string, unknown>> {
+      const socket = await WatchSocket.connect(`${running.url.replace(/^http/, 'ws')}/v1/watch`, { authorization: `Bearer ${token}` });
+      const errors: Record<string, unknown>[] = [];
+      const responses: Record<string, unknown>[] = [];
+      try {
+        socket.watch(method, request, { onResponse: (response) => responses.push(response), onError: (error) => errors.push(error) });
+        await eventually(() => errors.length === 1, 5_000, 'the error frame');
+        expect(responses, 'responses before the refusal').to.deep.equal([]);
+        return errors[0] as Record<string, unknown>;
+      } finally {
+        await socket.close();
+      }
+    }
+
+    /** The HTTP status of the NDJSON route, which must refuse before streaming anything. */
+    async function streamRefusal(token: string, method: string, request: Record<string, unknown>): Promise<RestError> {
+      const stranger = new RestClient({ baseUrl: running.url, headers: { authorization: `Bearer ${token}` } });
+      try {
+        for await (const line of stranger.stream(method, request)) throw new Error(`expected a refusal, got ${JSON.stringify(line)}`);
+      } catch (error) {
+        if (error instanceof RestError) return error;
+        throw error;
+      }
+      throw new Error('expected a refusal, got an empty stream');
+    }
+
+    it('should refuse a collection watch with PERMISSION_DENIED and a single watch with NOT_FOUND, over both transports', async () => {
+      const carolToken = await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: directory }), 'carol@example.com');
+      const project = await client.call('CreateProject', { project: { title: 'not carols' } });
+      const projectName = project['name'] as string;
+      const group = await client.call('CreateGroup', { parent: projectName, group: { displayName: 'secret' } });
+
+      const collection = await socketRefusal(carolToken, 'WatchGroups', { type: 'STATELESS', parent: projectName });
+      expect(collection['status']).to.equal('PERMISSION_DENIED');
+      expect(collection['message']).to.contain('groups.watch');
+      const single = await socketRefusal(carolToken, 'WatchGroup', { name: group['name'] });
+      expect(single['status']).to.equal('NOT_FOUND');
+
+      const collectionHttp = await streamRefusal(carolToken, 'WatchGroups', { type: 'STATELESS', parent: projectName });
+      expect(collectionHttp.status).to.equal(403);
+      expect(collectionHttp.body.status).to.equal('PERMISSION_DENIED');
+      const singleHttp = await streamRefusal(carolToken, 'WatchGroup', { name: group['name'] });
+      expect(singleHttp.status).to.equal(404);
     });
   });
 
@@ -92,24 +140,28 @@ describe('keystream start with the watch gateway', () => {
         roleBinding: { name: `${visibleName}/roleBindings/bob-viewer`, role: BUILTIN_ROLES.viewer, member: `user:${bob}` },
       });
       await client.call('CreateGroup', { parent: visibleName, group: { name: `${visibleName}/groups/before`, displayName: 'before' } });
-      await client.call('CreateGroup', { parent: hiddenName, group: { name: `${hiddenName}/groups/before`, displayName: 'before' } });
 
       const socket = await WatchSocket.connect(`${running.url.replace(/^http/, 'ws')}/v1/watch`, { authorization: `Bearer ${bobToken}` });
       const seen: string[] = [];
-      const collect = (response: Record<string, unknown>): void => {
-        for (const change of (response['groupChanges'] as { current?: { group: { name: string } } }[] | undefined) ?? []) {
-          if (change.current) seen.push(change.current.group.name);
+      const collect = (singular: string) => (response: Record<string, unknown>): void => {
+        for (const change of (response[`${singular}Changes`] as { current?: Record<string, { name: string }> }[] | undefined) ?? []) {
+          const resource = change.current?.[singular];
+          if (resource !== undefined) seen.push(resource.name);
         }
       };
+      const fail = (error: Record<string, unknown>): never => {
+        throw new Error(JSON.stringify(error));
+      };
       try {
-        for (const parent of [visibleName, hiddenName]) {
-          socket.watch('WatchGroups', { type: 'STATELESS', parent }, { onResponse: collect, onError: (error) => { throw new Error(JSON.stringify(error)); } });
-        }
-        await eventually(() => seen.includes(`${visibleName}/groups/before`), 5_000, 'the visible snapshot');
-        await client.call('CreateGroup', { parent: hiddenName, group: { name: `${hiddenName}/groups/after`, displayName: 'after' } });
+        // Projects have no parent to authorize on: the watch is narrowed per document, like their List.
+        socket.watch('WatchProjects', { type: 'STATELESS' }, { onResponse: collect('project'), onError: fail });
+        socket.watch('WatchGroups', { type: 'STATELESS', parent: visibleName }, { onResponse: collect('group'), onError: fail });
+        await eventually(() => seen.includes(`${visibleName}/groups/before`) && seen.includes(visibleName), 5_000, 'the visible snapshots');
+        const later = await client.call('CreateProject', { project: { title: 'hidden later' } });
         await client.call('CreateGroup', { parent: visibleName, group: { name: `${visibleName}/groups/after`, displayName: 'after' } });
         await eventually(() => seen.includes(`${visibleName}/groups/after`), 5_000, 'the visible live change');
-        expect(seen.filter((name) => name.startsWith(`${hiddenName}/`)), 'documents of the hidden project').to.deep.equal([]);
+        expect(seen, 'projects bob may not list').to.not.include.members([hiddenName, later['name']]);
+        expect(seen.filter((name) => name.startsWith('projects/') && !name.startsWith(visibleName))).to.deep.equal([]);
       } finally {
         await socket.close();
       }

@@ -1,4 +1,4 @@
-import { encodeMessage, type MessageName } from '@keystream/api';
+import { encodeMessage, KeystreamError, type MessageName } from '@keystream/api';
 import { eventually } from '@keystream/api/testing';
 import { CollectionWatcher, PageCache, RestClient, WatchSocket, type WatchListener } from '@keystream/client';
 import type { JsonObject } from '@keystream/readstore';
@@ -209,6 +209,34 @@ describe('WatchGateway', () => {
         const good = collector();
         socket.watch('WatchGroups', { type: 'STATELESS' }, good);
         await eventually(() => good.responses.length === 2, 5_000, 'a good watch on the same socket');
+      });
+    });
+
+    describe('when the watch authorizer refuses a watch', () => {
+      it('should answer its refusal before starting anything, over both transports', async () => {
+        await harness.close();
+        const seen: string[] = [];
+        harness = await startGatewayHarness({
+          gateway: {
+            authorizeWatch: (_principal, method, request) => {
+              seen.push(`${method.name} ${String(request['parent'])}`);
+              return request['parent'] === 'projects/secret' ? Promise.reject(new KeystreamError('PERMISSION_DENIED', 'no watching projects/secret')) : Promise.resolve();
+            },
+          },
+        });
+        socket = await WatchSocket.connect(harness.wsUrl);
+        const refused = collector();
+        socket.watch('WatchGroups', { type: 'STATELESS', parent: 'projects/secret' }, refused);
+        const allowed = collector();
+        socket.watch('WatchGroups', { type: 'STATELESS', parent: 'projects/open' }, allowed);
+        await eventually(() => refused.errors.length === 1 && allowed.responses.length === 2, 5_000, 'the refusal and the allowed snapshot');
+        expect(refused.errors[0]?.['status']).to.equal('PERMISSION_DENIED');
+        expect(refused.responses).to.deep.equal([]);
+        const response = await fetch(`${harness.httpUrl}/v1/projects/secret/groups:watch`, { method: 'POST', body: '{"type":"STATELESS"}', headers: { 'content-type': 'application/json', connection: 'close' } });
+        expect(response.status).to.equal(403);
+        expect(((await response.json()) as { error: { status: string } }).error.status).to.equal('PERMISSION_DENIED');
+        expect(seen).to.deep.equal(['WatchGroups projects/secret', 'WatchGroups projects/open', 'WatchGroups projects/secret']);
+        expect(harness.engine.size, 'watches running: only the allowed one').to.equal(1);
       });
     });
 

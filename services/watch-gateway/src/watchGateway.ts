@@ -22,6 +22,13 @@ type StreamHandle = Awaited<ReturnType<StreamDispatcher>>;
 /** Resolves the principal of a connection or request from its headers (issue 7 plugs authentication in here). */
 export type PrincipalResolver = (headers: Readonly<Record<string, string>>, remoteAddress: string) => WatchPrincipal | Promise<WatchPrincipal>;
 
+/**
+ * Decides whether `principal` may open a watch of `method` with `request` (internal form); throws
+ * the refusal the client should see (UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND). Runs before
+ * the watch starts, so a refused watch sends nothing but its error.
+ */
+export type WatchAuthorizer = (principal: WatchPrincipal, method: MethodDescriptor, request: Readonly<Record<string, unknown>>) => Promise<void>;
+
 /** Where the gateway reports failures. */
 export interface GatewayLogger {
   error(details: Record<string, unknown>, message: string): void;
@@ -34,6 +41,8 @@ export interface WatchGatewayOptions {
   readonly logger: GatewayLogger;
   /** Default: every caller is anonymous. */
   readonly resolvePrincipal?: PrincipalResolver;
+  /** Authorizes each watch at open (default: every watch may open; its documents still pass `canSee`). */
+  readonly authorizeWatch?: WatchAuthorizer;
   /** Buffered bytes above which a socket's watches pause (default 1 MiB). */
   readonly softBufferBytes?: number;
   /** Buffered bytes above which a socket is closed (default 16 MiB). */
@@ -76,6 +85,7 @@ export class WatchGateway {
   private readonly hard: number;
   private readonly stallTimeout: number;
   private readonly resolvePrincipal: PrincipalResolver;
+  private readonly authorizeWatch: WatchAuthorizer;
   private stallTimer: NodeJS.Timeout | undefined;
   /** Sockets closed for being too slow (metrics, tests). */
   slowClosures = 0;
@@ -85,6 +95,7 @@ export class WatchGateway {
     this.hard = options.hardBufferBytes ?? 16 * 1024 * 1024;
     this.stallTimeout = options.stallTimeoutMs ?? 30_000;
     this.resolvePrincipal = options.resolvePrincipal ?? (() => ANONYMOUS);
+    this.authorizeWatch = options.authorizeWatch ?? (() => Promise.resolve());
   }
 
   /** Open sockets. */
@@ -145,6 +156,8 @@ export class WatchGateway {
   /** Serves the REST `…:watch` routes as NDJSON; pass as the edge's `streamDispatcher`. */
   readonly streamDispatcher: StreamDispatcher = async (call: ApiCall, sink): Promise<StreamHandle> => {
     const principal = await this.resolvePrincipal(call.headers, call.remoteAddress);
+    // Refused here, before anything is streamed: the client gets the refusal as the HTTP status.
+    await this.authorizeWatch(principal, call.method, call.request as Record<string, unknown>);
     let settle: (error: KeystreamError | undefined) => void = () => undefined;
     const done = new Promise<KeystreamError | undefined>((resolve) => {
       settle = resolve;
@@ -276,6 +289,8 @@ export class WatchGateway {
     if (method === undefined) throw KeystreamError.invalidArgument([{ field: 'method', description: `${methodName} is not a Watch method of the contract` }]);
     const request = decodeMessage(method.requestType as MessageName, wire) as Record<string, unknown>;
     const principal = await this.resolvePrincipal(connection.headers, connection.remoteAddress);
+    if (connection.closed || opening.cancelled) return;
+    await this.authorizeWatch(principal, method, request);
     if (connection.closed || opening.cancelled) return;
     const responseType = method.responseType as MessageName;
     const sink: WatchSink = {

@@ -140,6 +140,28 @@ export class AuthorizingDispatcher {
   }
 
   /**
+   * The watch gateway's authorization at open: the watch method's permission on the request's
+   * targets (the parent of a collection watch, the name of a single watch), decided exactly as
+   * {@link dispatch} decides a call, with the same refusals (401; 404 for a single resource, so
+   * existence does not leak; else 403). Watches of projects or organizations without a parent are
+   * narrowed like their Lists: any signed-in principal may open one, and sees only the documents
+   * `canSeeWatched` lets through.
+   */
+  async authorizeWatch(watchPrincipal: { readonly subject: string }, method: MethodDescriptor, request: Readonly<Record<string, unknown>>): Promise<void> {
+    const known = this.watchPrincipals.get(watchPrincipal);
+    // Deny by default: a principal this dispatcher did not resolve has no known rights.
+    if (known === undefined) throw new KeystreamError('PERMISSION_DENIED', `${watchPrincipal.subject} was not authenticated by this server; open the watch with "Authorization: Bearer <token>"`);
+    // Stream methods without a permission are not resource watches; the engine answers UNIMPLEMENTED.
+    if (method.permission === undefined) return;
+    await this.options.feed.catchUp();
+    const { principal, remoteAddress } = known;
+    const topLevel = (method.resource === 'Project' || method.resource === 'Organization') && method.standard === 'watchMany';
+    // Like a narrowed List: the per-document filter decides what it sees.
+    if (topLevel && principal.kind !== 'anonymous') return;
+    for (const target of authzTargetsOf(method, request)) await this.authorize(principal, method, target, { ...request }, remoteAddress);
+  }
+
+  /**
    * The watch engine's synchronous visibility predicate: may the principal List this document (the
    * list permission of its kind on its own name, the document being the resource)? Decides on the
    * index as it is; {@link refresh} brings it level with the event log (call it before a batch).
