@@ -288,10 +288,12 @@ export class WatchGateway {
     const method = STREAM_METHODS.get(methodName);
     if (method === undefined) throw KeystreamError.invalidArgument([{ field: 'method', description: `${methodName} is not a Watch method of the contract` }]);
     const request = decodeMessage(method.requestType as MessageName, wire) as Record<string, unknown>;
+    // Both can change while resolution and authorization are awaited (a cancel frame, a close).
+    const abandoned = (): boolean => connection.closed || opening.cancelled;
     const principal = await this.resolvePrincipal(connection.headers, connection.remoteAddress);
-    if (connection.closed || opening.cancelled) return;
+    if (abandoned()) return;
     await this.authorizeWatch(principal, method, request);
-    if (connection.closed || opening.cancelled) return;
+    if (abandoned()) return;
     const responseType = method.responseType as MessageName;
     const sink: WatchSink = {
       send: (response: JsonObject) => this.sendFrame(ws, { id, response: encodeMessage(responseType, response as never) }),
