@@ -4,7 +4,7 @@
  */
 export { RestClient, RestError } from './restClient.js';
 export type { RestClientOptions } from './restClient.js';
-export { routeRequest } from './restRoute.js';
+export { bestRoute, requestOnRoute, routeRequest } from './restRoute.js';
 export type { RouteRequest, WireObject } from './restRoute.js';
 export { WatchCache, WatchConsistencyError } from './watchCache.js';
 export type { CacheChange, CacheStep, Resource, StatelessResponse } from './watchCache.js';

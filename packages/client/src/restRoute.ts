@@ -76,39 +76,54 @@ function appendQuery(params: URLSearchParams, prefix: string, value: unknown): v
 }
 
 /**
- * Builds the HTTP request of `method` for `request` (wire JSON), on the route whose path binds the
- * most of the request (`parent: projects/p1` goes to `/v1/projects/p1/groups`, not
- * `/v1/groups?parent=…`); the primary route among equals.
+ * Builds the HTTP request for `request` (wire JSON) on one given route, or undefined when the
+ * request does not fill the route's path variables. Fields the path binds leave the body and the
+ * query string; with a body field the rest travel as query parameters (nested fields dotted,
+ * repeated fields repeated); with a whole-request body the query string stays empty.
  */
-export function routeRequest(method: MethodDescriptor, request: WireObject): RouteRequest {
-  const routes = [...method.routes].sort((a, b) => b.template.variables.length - a.template.variables.length || Number(b.primary) - Number(a.primary));
-  for (const route of routes) {
-    const path = pathOf(route, request);
-    if (path === undefined) continue;
-    let rest = request;
-    for (const variable of route.template.variables) rest = withoutPath(rest, variable.fieldPath);
-    let body: unknown;
-    let queryFields: WireObject = {};
-    switch (route.body.kind) {
-      case 'whole':
-        body = rest;
-        break;
-      case 'field':
-        body = valueAt(rest, route.body.fieldPath);
-        queryFields = withoutPath(rest, route.body.fieldPath);
-        break;
-      case 'none':
-        queryFields = rest;
-        break;
-      default: {
-        const unreachable: never = route.body;
-        throw new Error(`unknown body rule ${JSON.stringify(unreachable)}`);
-      }
+export function requestOnRoute(route: RouteDescriptor, request: WireObject): RouteRequest | undefined {
+  const path = pathOf(route, request);
+  if (path === undefined) return undefined;
+  let rest = request;
+  for (const variable of route.template.variables) rest = withoutPath(rest, variable.fieldPath);
+  let body: unknown;
+  let queryFields: WireObject = {};
+  switch (route.body.kind) {
+    case 'whole':
+      body = rest;
+      break;
+    case 'field':
+      body = valueAt(rest, route.body.fieldPath);
+      queryFields = withoutPath(rest, route.body.fieldPath);
+      break;
+    case 'none':
+      queryFields = rest;
+      break;
+    default: {
+      const unreachable: never = route.body;
+      throw new Error(`unknown body rule ${JSON.stringify(unreachable)}`);
     }
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(queryFields)) appendQuery(params, key, value);
-    const query = params.toString();
-    return { httpMethod: route.httpMethod, path: query === '' ? path : `${path}?${query}`, ...(body === undefined ? {} : { body }) };
   }
-  throw new Error(`${method.name}: the request does not fill the path variables of any of its routes (${method.routes.map((route) => route.template.text).join(', ')})`);
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(queryFields)) appendQuery(params, key, value);
+  const query = params.toString();
+  return { httpMethod: route.httpMethod, path: query === '' ? path : `${path}?${query}`, ...(body === undefined ? {} : { body }) };
+}
+
+/**
+ * The route of `method` whose path binds the most of the request (`parent: projects/p1` goes to
+ * `/v1/projects/p1/groups`, not `/v1/groups?parent=…`); the primary route among equals.
+ */
+export function bestRoute(method: MethodDescriptor, request: WireObject): RouteDescriptor {
+  const routes = [...method.routes].sort((a, b) => b.template.variables.length - a.template.variables.length || Number(b.primary) - Number(a.primary));
+  const route = routes.find((candidate) => pathOf(candidate, request) !== undefined);
+  if (route === undefined) {
+    throw new Error(`${method.name}: the request does not fill the path variables of any of its routes (${method.routes.map((candidate) => candidate.template.text).join(', ')})`);
+  }
+  return route;
+}
+
+/** Builds the HTTP request of `method` for `request` (wire JSON), on its {@link bestRoute}. */
+export function routeRequest(method: MethodDescriptor, request: WireObject): RouteRequest {
+  return requestOnRoute(bestRoute(method, request), request) as RouteRequest;
 }

@@ -1,11 +1,11 @@
 /**
- * A thin typed fetch wrapper that speaks keystream's REST wire format: it turns a request message
- * (JSON, lowerCamelCase) into an HTTP request by the method's route template, following the
- * google.api.http transcoding rules (path variables from the template, the body field or the whole
- * request as body, every other field as a query parameter), and counts the requests it makes.
+ * A thin HTTP client for the e2e tests: it turns a request message (JSON, lowerCamelCase) into an
+ * HTTP request with the SDK's transcoding (@keystream/client), on the route a test chooses (the
+ * primary binding, the best-matching one, or a given one), and counts the requests it makes.
  */
 import type { MethodDescriptor, RouteDescriptor } from '@keystream/api';
 import { methodByName } from '@keystream/api';
+import { bestRoute, requestOnRoute } from '@keystream/client';
 import http from 'node:http';
 
 /** A JSON object as keystream sends and receives it. */
@@ -72,115 +72,20 @@ function isPlainObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function camelCase(protoName: string): string {
-  return protoName.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
-}
-
-/** The value at a dotted proto path (`role_binding.name`) of a JSON request. */
-function valueAt(request: JsonObject, protoPath: string): unknown {
-  let node: unknown = request;
-  for (const part of protoPath.split('.')) {
-    if (!isPlainObject(node)) return undefined;
-    node = node[camelCase(part)];
-  }
-  return node;
-}
-
-/** The path segments a template variable stands for, when `value` fits its pattern. */
-function bindVariable(pattern: string, value: unknown): string[] | undefined {
-  if (typeof value !== 'string' || value === '') return undefined;
-  const expected = pattern.split('/');
-  const parts = value.split('/');
-  if (parts.length !== expected.length) return undefined;
-  const fits = expected.every((segment, index) => (segment === '*' ? parts[index] !== '' : parts[index] === segment));
-  return fits ? parts : undefined;
-}
-
-/** The route's path for the request, or undefined when the request cannot fill its variables. */
-function routePath(route: RouteDescriptor, request: JsonObject): string | undefined {
-  const segments: string[] = route.template.segments.map((segment) => (segment.kind === 'literal' ? encodeURIComponent(segment.value) : '*'));
-  for (const variable of route.template.variables) {
-    const parts = bindVariable(variable.pattern, valueAt(request, variable.fieldPath));
-    if (parts === undefined) return undefined;
-    parts.forEach((part, index) => {
-      segments[variable.start + index] = encodeURIComponent(part);
-    });
-  }
-  if (segments.includes('*')) return undefined;
-  const verb = route.template.verb === undefined ? '' : `:${route.template.verb}`;
-  return `/${segments.join('/')}${verb}`;
-}
-
-function scalarText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return value.toString();
-  throw new Error(`${JSON.stringify(value)} cannot travel in a query string`);
-}
-
-function appendQuery(params: URLSearchParams, prefix: string, value: unknown): void {
-  if (value === undefined) return;
-  if (Array.isArray(value)) {
-    for (const element of value) {
-      if (isPlainObject(element) || Array.isArray(element)) throw new Error(`${prefix}: repeated messages cannot travel in a query string`);
-      params.append(prefix, scalarText(element));
-    }
-    return;
-  }
-  if (isPlainObject(value)) {
-    for (const [key, nested] of Object.entries(value)) appendQuery(params, `${prefix}.${key}`, nested);
-    return;
-  }
-  params.append(prefix, scalarText(value));
-}
-
 /** Picks the route a call uses. */
 export function chooseRoute(method: MethodDescriptor, request: JsonObject, choice: RouteChoice = 'matching'): RouteDescriptor {
   if (typeof choice !== 'string') return choice;
+  if (choice === 'matching') return bestRoute(method, request);
   const primary = method.routes.find((route) => route.primary);
   if (primary === undefined) throw new Error(`${method.name} has no routes`);
-  if (choice === 'primary') return primary;
-  // The binding that takes the most of the request into its path: `parent=projects/p1` goes to
-  // `/v1/{parent=projects/*}/groups` rather than to `/v1/groups?parent=…`.
-  let best: RouteDescriptor | undefined;
-  for (const route of method.routes) {
-    if (routePath(route, request) === undefined) continue;
-    if (best === undefined || route.template.variables.length > best.template.variables.length) best = route;
-  }
-  if (best === undefined) throw new Error(`no route of ${method.name} fits ${JSON.stringify(request)}`);
-  return best;
+  return primary;
 }
 
-/**
- * Builds the HTTP request for a request message on a route. Fields the path binds are taken out of
- * the query string; with a body field the rest travel as query parameters (nested fields dotted,
- * repeated fields repeated); with a whole-request body nothing travels in the query string.
- */
+/** Builds the HTTP request for a request message on a route (the SDK's transcoding, @keystream/client). */
 export function buildHttpRequest(request: JsonObject, route: RouteDescriptor): HttpRequest {
-  const path = routePath(route, request);
-  if (path === undefined) throw new Error(`${JSON.stringify(request)} does not fit ${route.httpMethod} ${route.template.text}`);
-  const boundTopLevel = new Set(route.template.variables.filter((variable) => !variable.fieldPath.includes('.')).map((variable) => camelCase(variable.fieldPath)));
-  const params = new URLSearchParams();
-  let body: unknown;
-  switch (route.body.kind) {
-    case 'whole':
-      body = request;
-      break;
-    case 'field': {
-      const bodyField = camelCase(route.body.fieldPath);
-      body = request[bodyField];
-      for (const [key, value] of Object.entries(request)) if (key !== bodyField && !boundTopLevel.has(key)) appendQuery(params, key, value);
-      break;
-    }
-    case 'none':
-      for (const [key, value] of Object.entries(request)) if (!boundTopLevel.has(key)) appendQuery(params, key, value);
-      break;
-    default: {
-      const unreachable: never = route.body;
-      throw new Error(`unknown body rule ${JSON.stringify(unreachable)}`);
-    }
-  }
-  const query = params.toString();
-  return { httpMethod: route.httpMethod, path: query === '' ? path : `${path}?${query}`, ...(body === undefined ? {} : { body }) };
+  const built = requestOnRoute(route, request);
+  if (built === undefined) throw new Error(`${JSON.stringify(request)} does not fit ${route.httpMethod} ${route.template.text}`);
+  return built;
 }
 
 /** Calls a keystream server over HTTP. */
