@@ -130,6 +130,7 @@ export class ChangeHub {
   private ringFloor: Position = '';
   private ring: ChangeLogEntry[] = [];
   private readonly byKind = new Map<string, Set<Subscriber>>();
+  private readonly publishedListeners = new Set<() => void>();
   private readonly ringSize: number;
   private readonly maxPending: number;
   private feed: ChangeFeed | undefined;
@@ -225,6 +226,18 @@ export class ChangeHub {
     return this.closed;
   }
 
+  /**
+   * Calls `listener` after each batch of the shared tail has been handed to the subscribers (of
+   * any kind): the engine re-checks state that moves with the log, such as authorization, there.
+   * Returns the function that removes it.
+   */
+  onPublished(listener: () => void): () => void {
+    this.publishedListeners.add(listener);
+    return () => {
+      this.publishedListeners.delete(listener);
+    };
+  }
+
   private async run(): Promise<void> {
     let delay = 50;
     while (!this.closed) {
@@ -305,6 +318,7 @@ export class ChangeHub {
       }
     }
     for (const set of this.byKind.values()) for (const subscriber of set) subscriber.settleWaiters();
+    for (const listener of [...this.publishedListeners]) listener();
   }
 
   private async catchUp(subscriber: Subscriber, target: Position): Promise<void> {

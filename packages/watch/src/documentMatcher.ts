@@ -37,6 +37,8 @@ export class DocumentMatcher {
     selection: MongoQuery,
     private readonly principal: WatchPrincipal,
     private readonly canSee: CanSee,
+    /** The authorization state's version: part of the memo key, so a decision never outlives it. */
+    private readonly authorizationVersion: () => number = () => 0,
   ) {
     const selectionKey = JSON.stringify(selection);
     this.query = compiledQuery(selectionKey, selection);
@@ -47,14 +49,15 @@ export class DocumentMatcher {
   matches(document: JsonObject | null): boolean {
     if (document === null) return false;
     let results = memo.get(document);
-    const known = results?.get(this.key);
+    const key = `${this.authorizationVersion()}\u0000${this.key}`;
+    const known = results?.get(key);
     if (known !== undefined) return known;
     const result = this.query.test(document) && this.canSee(this.principal, document, this.kind);
     if (results === undefined) {
       results = new Map();
       memo.set(document, results);
     }
-    results.set(this.key, result);
+    results.set(key, result);
     return result;
   }
 }

@@ -9,6 +9,7 @@ export class EntryQueue {
   private progress: string | undefined;
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
+  private woken = false;
 
   /** Entries waiting. */
   get size(): number {
@@ -43,20 +44,30 @@ export class EntryQueue {
     this.signal();
   }
 
+  /**
+   * Makes the pending (or the next) take() return at once, with whatever is queued: the watch has
+   * something else to look at (its authorization may have changed).
+   */
+  nudge(): void {
+    this.woken = true;
+    this.signal();
+  }
+
   /** Ends a pending take() with no entries (the watch is closing). */
   interrupt(): void {
     this.signal();
   }
 
-  /** Everything queued; waits while empty. Returns [] when interrupted or on a progress mark. */
+  /** Everything queued; waits while empty. Returns [] when interrupted, nudged or on a progress mark. */
   async take(): Promise<ChangeLogEntry[]> {
     this.throwIfFailed();
-    if (this.entries.length === 0 && this.progress === undefined) {
+    if (this.entries.length === 0 && this.progress === undefined && !this.woken) {
       await new Promise<void>((resolve) => {
         this.wake = resolve;
       });
       this.throwIfFailed();
     }
+    this.woken = false;
     const taken = this.entries;
     this.entries = [];
     return taken;

@@ -5,8 +5,11 @@
  * (its document is on the page, or matches the selection before or after), and the client's page
  * is diffed into Added/Modified/Removed with view indexes (pageDiff). So after every response the
  * client's page equals the server's page at that moment, resets need no message (the next page is
- * diffed against what the client holds), and bursts coalesce into one query.
+ * diffed against what the client holds), and bursts coalesce into one query. A change of rights
+ * (the authorization version moved) is one more reason to recompute: what the principal lost is
+ * `Removed` with its view index, what it gained is `Added`.
  */
+import type { ChangeLogEntry } from '@keystream/readstore';
 import type { JsonObject } from '@keystream/readstore';
 import { diffPaths, pageQuery, pageResult } from '@keystream/resource';
 import { pageDiff, type PageItem } from './pageDiff.js';
@@ -20,6 +23,8 @@ interface Tokens {
 
 export class StatefulWatch extends WatchRunner<StatefulPlan> {
   private page: PageItem<JsonObject>[] = [];
+  /** The names on the client's page, for the per-entry relevance test in the fan-out. */
+  private pageNames = new Set<string>();
   private tokens: Tokens | undefined;
   private sentInitial = false;
 
@@ -30,9 +35,13 @@ export class StatefulWatch extends WatchRunner<StatefulPlan> {
         this.subscribe(head);
         await this.refresh();
         for (;;) {
+          // Checked before waiting too: a move seen before the wait has no nudge left to wake it.
+          if (this.authorizationMoved()) {
+            await this.refresh();
+            continue;
+          }
           const entries = await this.take();
-          const onPage = new Set(this.page.map((item) => item.name));
-          if (entries.some((entry) => onPage.has(entry.name) || this.matcher.matches(entry.before) || this.matcher.matches(entry.after))) await this.refresh();
+          if (this.authorizationMoved() || entries.some((entry) => this.pageNames.has(entry.name) || this.matcher.matches(entry.before) || this.matcher.matches(entry.after))) await this.refresh();
         }
       } catch (error) {
         if (!isResetCause(error) || this.closed) throw error;
@@ -40,8 +49,14 @@ export class StatefulWatch extends WatchRunner<StatefulPlan> {
     }
   }
 
+  /** A change to a document on the page matters even when the document no longer matches. */
+  protected override isRelevant(entry: ChangeLogEntry): boolean {
+    return this.pageNames.has(entry.name) || super.isRelevant(entry);
+  }
+
   private async refresh(): Promise<void> {
     const { plan } = this;
+    this.markAuthorizationSeen();
     const query = pageQuery({ query: plan.selection, orderBy: plan.orderBy, pageSize: plan.pageSize, token: plan.pageToken });
     const result = await this.context.store.query(plan.descriptor.kind, { filter: query.query, sort: query.sort, limit: query.limit });
     this.assertOpen();
@@ -73,6 +88,7 @@ export class StatefulWatch extends WatchRunner<StatefulPlan> {
     });
     await this.emitSeries(changes, plan.maxChunkSize, tokensChanged ? { pageTokenChange: tokens } : {});
     this.page = next;
+    this.pageNames = new Set(next.map((item) => item.name));
     this.tokens = tokens;
     this.sentInitial = true;
   }

@@ -7,7 +7,13 @@
  * (P1, P2] into the snapshot (skipping entries at or below a document's own position) before
  * sending it: the snapshot is exactly the store at P2, and P2 is its resume token. After P2 a
  * change's `before` is what the client holds, so membership is decided from before/after alone
- * and the watch keeps no per-document state.
+ * and the watch keeps no per-document state beyond the names its client holds.
+ *
+ * Authorization changes (the engine's `authorizationVersion` moved): the watch re-runs its
+ * snapshot query and diffs it against the names the client holds: `Removed` for what is no
+ * longer visible, `Current` for what became visible (or changed meanwhile), one committed series
+ * with a fresh resume token, nothing at all when the change does not touch this watch. A watch
+ * resumed from a token does not know what its client holds: it hard-resets instead.
  */
 import type { ChangeLogEntry, JsonObject, Position } from '@keystream/readstore';
 import { diffPaths, maskTouches } from '@keystream/resource';
@@ -20,8 +26,11 @@ import { isResetCause, WatchRunner } from './watchRunner.js';
 type Start = { readonly kind: 'snapshot' } | { readonly kind: 'resume'; readonly after: Position } | { readonly kind: 'time'; readonly time: number };
 
 export class StatelessWatch extends WatchRunner<StatelessPlan> {
-  /** Documents the client holds, when known (after a snapshot); undefined after a resume. */
-  private count: number | undefined;
+  /**
+   * Names of the documents the client holds, when known (after a snapshot); undefined after a
+   * resume. What the client holds, not what matches now: a change of rights makes them differ.
+   */
+  private held: Set<string> | undefined;
   private changesSinceSize = 0;
 
   protected async run(): Promise<void> {
@@ -56,11 +65,29 @@ export class StatelessWatch extends WatchRunner<StatelessPlan> {
   }
 
   private async snapshot(): Promise<void> {
+    const p1 = await this.context.store.head();
+    this.subscribe(p1);
+    const { documents, p2 } = await this.visibleNow([]);
+    const names = [...documents.keys()].sort();
+    const changes = names.map((name) => this.responses.current(this.responses.project(documents.get(name) as JsonObject)));
+    await this.emitSeries(changes, this.plan.maxChunkSize, { resumeToken: encodeResumeToken(p2) });
+    this.committed = p2;
+    this.held = new Set(names);
+    this.changesSinceSize = 0;
+    await this.emit(this.responses.snapshotSize(this.held.size));
+  }
+
+  /**
+   * The documents the watch shows at a consistent point P2 (query, then the subscription's entries
+   * up to P2 folded in, skipping entries at or below a document's own position), with the names of
+   * the entries folded in (`taken`: entries already taken from the queue, all at or below P2).
+   * Visibility is decided with the authorization state as it is now.
+   */
+  private async visibleNow(taken: readonly ChangeLogEntry[]): Promise<{ documents: Map<string, JsonObject>; p2: Position; touched: Set<string> }> {
     const { store } = this.context;
-    const kind = this.plan.descriptor.kind;
-    const p1 = await store.head();
-    const subscription = this.subscribe(p1);
-    const result = await store.query(kind, { filter: this.plan.selection });
+    const subscription = this.subscription;
+    this.markAuthorizationSeen();
+    const result = await store.query(this.plan.descriptor.kind, { filter: this.plan.selection });
     const p2 = await store.head();
     const documents = new Map<string, JsonObject>();
     const positions = new Map<string, Position>();
@@ -68,36 +95,74 @@ export class StatelessWatch extends WatchRunner<StatelessPlan> {
       positions.set(stored.name, stored.position);
       if (this.matcher.matches(stored.document)) documents.set(stored.name, stored.document);
     }
-    await subscription.reached(p2);
+    await subscription?.reached(p2);
     this.assertOpen();
-    for (const entry of this.queue.takeWhile((candidate) => comparePositions(candidate.position, p2) <= 0)) {
+    const touched = new Set<string>();
+    for (const entry of [...taken, ...this.queue.takeWhile((candidate) => comparePositions(candidate.position, p2) <= 0)]) {
+      touched.add(entry.name);
       const own = positions.get(entry.name);
       if (own !== undefined && comparePositions(entry.position, own) <= 0) continue;
       positions.set(entry.name, entry.position);
       if (this.matcher.matches(entry.after)) documents.set(entry.name, entry.after as JsonObject);
       else documents.delete(entry.name);
     }
-    const names = [...documents.keys()].sort();
-    const changes = names.map((name) => this.responses.current(this.responses.project(documents.get(name) as JsonObject)));
-    await this.emitSeries(changes, this.plan.maxChunkSize, { resumeToken: encodeResumeToken(p2) });
+    return { documents, p2, touched };
+  }
+
+  /**
+   * The authorization state moved: brings the client's set level with what it may see now, with
+   * the entries taken but not processed yet folded in. Sends nothing when nothing differs.
+   */
+  private async reauthorize(taken: readonly ChangeLogEntry[]): Promise<void> {
+    const held = this.held;
+    if (held === undefined) {
+      // Resumed from a token: what the client holds is unknown, so only a fresh snapshot is safe.
+      await this.emit(this.responses.hardReset());
+      await this.snapshot();
+      return;
+    }
+    const { documents, p2, touched } = await this.visibleNow(taken);
+    const changes: JsonObject[] = [];
+    for (const name of [...held].sort()) if (!documents.has(name)) changes.push(this.responses.removed(name));
+    for (const name of [...documents.keys()].sort()) {
+      if (!held.has(name) || touched.has(name)) changes.push(this.responses.current(this.responses.project(documents.get(name) as JsonObject)));
+    }
+    if (changes.length === 0) return;
+    this.held = new Set(documents.keys());
     this.committed = p2;
-    this.count = documents.size;
+    await this.emitSeries(changes, this.plan.maxChunkSize, { resumeToken: encodeResumeToken(p2) });
     this.changesSinceSize = 0;
-    await this.emit(this.responses.snapshotSize(this.count));
+    // The count the client should hold now, so its cache can check the correction.
+    await this.emit(this.responses.snapshotSize(this.held.size));
+  }
+
+  /** Entries of documents the client holds always matter, even when they no longer match. */
+  protected override isRelevant(entry: ChangeLogEntry): boolean {
+    return this.held?.has(entry.name) === true || super.isRelevant(entry);
   }
 
   private async resume(after: Position): Promise<void> {
     const subscription = this.subscribe(after);
+    this.markAuthorizationSeen();
     // Fails here (ChangeLogExpiredError → hard reset) when the token is older than retention.
     await subscription.reached(this.context.hub.position);
-    this.count = undefined;
+    this.held = undefined;
     this.committed = after;
     await this.emit(this.responses.many([], { isCurrent: true, resumeToken: encodeResumeToken(after) }));
   }
 
   private async tail(): Promise<void> {
     for (;;) {
+      // Checked before waiting too: a move seen before the wait has no nudge left to wake it.
+      if (this.authorizationMoved()) {
+        await this.reauthorize([]);
+        continue;
+      }
       const entries = await this.take();
+      if (this.authorizationMoved()) {
+        await this.reauthorize(entries);
+        continue;
+      }
       // Everything delivered up to the mark was taken by now, so the mark is a consistent point.
       const progress = this.queue.takeProgress();
       const last = entries[entries.length - 1];
@@ -119,25 +184,27 @@ export class StatelessWatch extends WatchRunner<StatelessPlan> {
       this.committed = position;
       await this.emitSeries(changes, this.plan.maxChunkSize, { resumeToken: encodeResumeToken(position) });
       this.changesSinceSize += changes.length;
-      if (this.count !== undefined && this.changesSinceSize >= this.context.snapshotSizeInterval) {
+      if (this.held !== undefined && this.changesSinceSize >= this.context.snapshotSizeInterval) {
         this.changesSinceSize = 0;
-        await this.emit(this.responses.snapshotSize(this.count));
+        await this.emit(this.responses.snapshotSize(this.held.size));
       }
     }
   }
 
-  /** The change the client sees for one entry, if any; keeps the count. */
+  /** The change the client sees for one entry, if any; keeps the held set. */
   private changeOf(entry: ChangeLogEntry): JsonObject | undefined {
-    const before = this.matcher.matches(entry.before);
+    // Whether the client holds it: known exactly after a snapshot; after a resume, the document
+    // matched before its change exactly when the client holds it (rights have not moved since).
+    const before = this.held === undefined ? this.matcher.matches(entry.before) : this.held.has(entry.name);
     const after = this.matcher.matches(entry.after);
     if (after) {
       const document = entry.after as JsonObject;
-      if (before && !maskTouches(this.plan.mask, diffPaths(this.plan.descriptor.message, entry.before as JsonObject, document))) return undefined;
-      if (!before && this.count !== undefined) this.count += 1;
+      if (before && entry.before !== null && !maskTouches(this.plan.mask, diffPaths(this.plan.descriptor.message, entry.before, document))) return undefined;
+      this.held?.add(entry.name);
       return this.responses.current(this.responses.project(document));
     }
     if (before) {
-      if (this.count !== undefined) this.count -= 1;
+      this.held?.delete(entry.name);
       return this.responses.removed(entry.name);
     }
     return undefined;

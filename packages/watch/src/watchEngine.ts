@@ -10,7 +10,7 @@ import { SingleResourceWatch } from './singleResourceWatch.js';
 import { StatefulWatch } from './statefulWatch.js';
 import { StatelessWatch } from './statelessWatch.js';
 import { planWatch, type WatchPlan } from './watchPlan.js';
-import { ANONYMOUS, SEE_EVERYTHING, type CanSee, type WatchPrincipal } from './watchPrincipal.js';
+import { ANONYMOUS, SEE_EVERYTHING, type AuthorizationVersion, type CanSee, type WatchPrincipal } from './watchPrincipal.js';
 import type { WatchContext, WatchFaults, WatchRunner } from './watchRunner.js';
 import type { WatchSink } from './watchSink.js';
 
@@ -22,6 +22,12 @@ export interface WatchEngineOptions {
   readonly pageTokenKey: PageTokenKey;
   /** Authorization hook (issue 7); default: everything visible. */
   readonly canSee?: CanSee;
+  /**
+   * The version of the state `canSee` decides on (default: never moves). Checked after every batch
+   * of the shared tail and on the progress tick; when it moves, every open watch re-checks what its
+   * client holds (Removed / Current, a page diff, or a hard reset; docs/watch.md).
+   */
+  readonly authorizationVersion?: AuthorizationVersion;
   /** Changes between two unsolicited `snapshot_size` responses (default 1000). */
   readonly snapshotSizeInterval?: number;
   /** Entries a watch may have waiting before it is reset (default 10,000). */
@@ -43,8 +49,22 @@ export interface WatchHandle {
 export class WatchEngine {
   private readonly open = new Set<WatchRunner>();
   private progressTimer: NodeJS.Timeout | undefined;
+  private readonly authorizationVersion: AuthorizationVersion;
+  private knownAuthorizationVersion: number;
+  private readonly stopListening: () => void;
 
-  constructor(private readonly options: WatchEngineOptions) {}
+  constructor(private readonly options: WatchEngineOptions) {
+    this.authorizationVersion = options.authorizationVersion ?? (() => 0);
+    this.knownAuthorizationVersion = this.authorizationVersion();
+    // A change of rights arrives through the log like any change (a binding, a group), so the end
+    // of each published batch is when it can first be seen.
+    this.stopListening =
+      options.authorizationVersion === undefined
+        ? () => undefined
+        : options.hub.onPublished(() => {
+            this.checkAuthorization();
+          });
+  }
 
   /** Watches running now. */
   get size(): number {
@@ -63,6 +83,7 @@ export class WatchEngine {
       hub: this.options.hub,
       principal,
       canSee: this.options.canSee ?? SEE_EVERYTHING,
+      authorizationVersion: this.authorizationVersion,
       pageTokenKey: this.options.pageTokenKey,
       snapshotSizeInterval: this.options.snapshotSizeInterval ?? 1000,
       maxQueuedEntries: this.options.maxQueuedEntries ?? 10_000,
@@ -103,9 +124,19 @@ export class WatchEngine {
   private ensureProgressTimer(): void {
     if (this.progressTimer !== undefined) return;
     this.progressTimer = setInterval(() => {
+      // Also the fallback for a change of rights no published batch revealed.
+      this.checkAuthorization();
       for (const runner of this.open) runner.markProgress();
     }, this.options.progressIntervalMs ?? 10_000);
     this.progressTimer.unref();
+  }
+
+  /** Cheap when nothing moved: one comparison. When it did, every open watch re-checks. */
+  private checkAuthorization(): void {
+    const version = this.authorizationVersion();
+    if (version === this.knownAuthorizationVersion) return;
+    this.knownAuthorizationVersion = version;
+    for (const runner of this.open) runner.authorizationChanged();
   }
 
   private stopProgressTimer(): void {
@@ -115,6 +146,7 @@ export class WatchEngine {
 
   /** Closes every watch and waits for them to end. */
   async close(): Promise<void> {
+    this.stopListening();
     this.stopProgressTimer();
     const runners = [...this.open];
     for (const runner of runners) runner.close();

@@ -14,6 +14,12 @@ export interface WatchPrincipal {
 /** Whether `principal` may see `document` (of `kind`). Must be pure and fast: it runs per change per watch. */
 export type CanSee = (principal: WatchPrincipal, document: JsonObject, kind: string) => boolean;
 
+/**
+ * The version of the authorization state `canSee` decides on: it moves whenever a decision may
+ * have changed. Open watches re-check what they show when it moves.
+ */
+export type AuthorizationVersion = () => number;
+
 /** The principal of a caller that presented no credentials. */
 export const ANONYMOUS: WatchPrincipal = Object.freeze({ subject: 'anonymous' });
 

@@ -10,7 +10,7 @@ import { DocumentMatcher } from './documentMatcher.js';
 import { comparePositions } from './positions.js';
 import { EntryQueue } from './entryQueue.js';
 import type { WatchPlan } from './watchPlan.js';
-import type { CanSee, WatchPrincipal } from './watchPrincipal.js';
+import type { AuthorizationVersion, CanSee, WatchPrincipal } from './watchPrincipal.js';
 import { WatchResponses } from './watchResponses.js';
 import type { WatchSink } from './watchSink.js';
 
@@ -26,6 +26,8 @@ export interface WatchContext {
   readonly hub: ChangeHub;
   readonly principal: WatchPrincipal;
   readonly canSee: CanSee;
+  /** The version of the state `canSee` decides on; the watch re-checks what it shows when it moves. */
+  readonly authorizationVersion: AuthorizationVersion;
   readonly pageTokenKey: PageTokenKey;
   /** Changes between two unsolicited `snapshot_size` responses. */
   readonly snapshotSizeInterval: number;
@@ -58,6 +60,8 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
   protected readonly matcher: DocumentMatcher;
   /** The last resume token handed out, as a position; undefined for watches without tokens. */
   protected committed: Position | undefined;
+  /** The authorization version the client's view was last computed with. */
+  protected authorizationSeen: number;
   private closedFlag = false;
   private finished: Promise<void> = Promise.resolve();
 
@@ -67,7 +71,8 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
     protected readonly sink: WatchSink,
   ) {
     this.responses = new WatchResponses(plan.descriptor, plan.mask);
-    this.matcher = new DocumentMatcher(plan.descriptor.kind, plan.type === 'single' ? {} : plan.selection, context.principal, context.canSee);
+    this.matcher = new DocumentMatcher(plan.descriptor.kind, plan.type === 'single' ? {} : plan.selection, context.principal, context.canSee, context.authorizationVersion);
+    this.authorizationSeen = context.authorizationVersion();
   }
 
   get closed(): boolean {
@@ -104,6 +109,21 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
     if (subscription === undefined || this.committed === undefined) return;
     const through = subscription.through();
     if (comparePositions(through, this.committed) > 0) this.queue.markProgress(through);
+  }
+
+  /** From the engine: the authorization version moved; wakes the watch so it re-checks what it shows. */
+  authorizationChanged(): void {
+    this.queue.nudge();
+  }
+
+  /** Whether the authorization state moved since the client's view was last computed. */
+  protected authorizationMoved(): boolean {
+    return this.context.authorizationVersion() !== this.authorizationSeen;
+  }
+
+  /** Records that the view is being (re)computed with the current authorization state. */
+  protected markAuthorizationSeen(): void {
+    this.authorizationSeen = this.context.authorizationVersion();
   }
 
   protected abstract run(): Promise<void>;

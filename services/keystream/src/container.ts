@@ -135,7 +135,14 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
         const hub = new ChangeHub(tail, { onFeedError: (error) => { gatewayLogger.warn({ error }, 'change-log feed failed; watches reset'); } });
         await hub.start();
         // Every watched document passes the principal's List permission on that document.
-        const engine = new WatchEngine({ store: tail, hub, pageTokenKey: pageTokenKeyOf(config), canSee: authorizing.canSeeWatched });
+        // When the generation moves, open watches re-check what their clients hold (docs/watch.md).
+        const engine = new WatchEngine({
+          store: tail,
+          hub,
+          pageTokenKey: pageTokenKeyOf(config),
+          canSee: authorizing.canSeeWatched,
+          authorizationVersion: () => authorizing.authorizationGeneration,
+        });
         const gateway = new WatchGateway({
           engine,
           logger: gatewayLogger,

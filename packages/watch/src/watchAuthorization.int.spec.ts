@@ -1,0 +1,186 @@
+import { methodByName } from '@keystream/api';
+import { eventually } from '@keystream/api/testing';
+import type { JsonObject } from '@keystream/readstore';
+import { expect } from 'chai';
+import { ChangeHub } from './changeHub.js';
+import { openWatchStoreFixture, RecordingSink, type WatchStoreFixture } from './testing/index.js';
+import { WatchEngine } from './watchEngine.js';
+import type { CanSee } from './watchPrincipal.js';
+
+/** The changes of every response, flattened. */
+function changesOf(sink: RecordingSink): JsonObject[] {
+  return sink.responses.flatMap((response) => (response['groupChanges'] as JsonObject[] | undefined) ?? (response['change'] === undefined ? [] : [response['change'] as JsonObject]));
+}
+
+describe('WatchEngine authorization changes', () => {
+  let fixture: WatchStoreFixture;
+  let hub: ChangeHub;
+  let engine: WatchEngine;
+  /** Names the principal may see; `version` moves with every change of it, as the authorizer's generation does. */
+  let visible: Set<string>;
+  let version: number;
+  let decisions: number;
+
+  const group = (id: string): { kind: string; name: string; document: JsonObject } => ({ kind: 'Group', name: `groups/${id}`, document: { displayName: id } });
+
+  /** Changes what the principal may see, then publishes an unrelated entry, as a changed binding would. */
+  async function changeRights(change: () => void): Promise<void> {
+    change();
+    version += 1;
+    await fixture.write([{ kind: 'RoleBinding', name: `roleBindings/r${version}`, document: { role: 'r' } }]);
+  }
+
+  beforeEach(async () => {
+    fixture = openWatchStoreFixture();
+    hub = new ChangeHub(fixture.store);
+    await hub.start();
+    visible = new Set();
+    version = 1;
+    decisions = 0;
+    const canSee: CanSee = (_principal, document) => {
+      decisions += 1;
+      return visible.has(document['name'] as string);
+    };
+    engine = new WatchEngine({ store: fixture.store, hub, pageTokenKey: 'k'.repeat(32), canSee, authorizationVersion: () => version });
+  });
+
+  afterEach(async () => {
+    await engine.close();
+    await hub.close();
+    await fixture.close();
+  });
+
+  describe('having a stateless watch after its snapshot', () => {
+    let sink: RecordingSink;
+
+    beforeEach(async () => {
+      await fixture.write([group('a'), group('b'), group('c')]);
+      visible = new Set(['groups/a', 'groups/b']);
+      sink = new RecordingSink();
+      engine.start(methodByName('WatchGroups'), { type: 'STATELESS' }, sink);
+      await eventually(() => sink.responses.length === 2, 5_000, 'the snapshot');
+      expect(sink.responses[1]).to.deep.equal({ snapshotSize: 2 });
+    });
+
+    describe('when the principal loses one document and gains another', () => {
+      it('should send Removed and Current in one committed series, then the new count', async () => {
+        await changeRights(() => {
+          visible = new Set(['groups/b', 'groups/c']);
+        });
+        await eventually(() => sink.responses.length === 4, 5_000, 'the correction');
+        const correction = sink.responses[2] as JsonObject;
+        expect(correction['groupChanges']).to.deep.equal([{ removed: { name: 'groups/a' } }, { current: { group: { name: 'groups/c', displayName: 'c' } } }]);
+        expect(correction['isCurrent']).to.equal(true);
+        expect(correction['resumeToken']).to.be.a('string');
+        expect(sink.responses[3]).to.deep.equal({ snapshotSize: 2 });
+      });
+
+      it('should then treat a change of the lost document as invisible and of the held one as usual', async () => {
+        await changeRights(() => {
+          visible = new Set(['groups/b']);
+        });
+        await eventually(() => sink.responses.length === 4, 5_000, 'the correction');
+        await fixture.write([{ kind: 'Group', name: 'groups/a', document: { displayName: 'a2' } }]);
+        await fixture.write([{ kind: 'Group', name: 'groups/b', document: { displayName: 'b2' } }]);
+        await eventually(() => sink.responses.length === 5, 5_000, 'the change of b');
+        expect(sink.responses[4]?.['groupChanges']).to.deep.equal([{ current: { group: { name: 'groups/b', displayName: 'b2' } } }]);
+      });
+    });
+
+    describe('when the rights move without touching what the watch shows', () => {
+      it('should send nothing', async () => {
+        await changeRights(() => {
+          visible.add('groups/unrelated');
+        });
+        await fixture.write([{ kind: 'Group', name: 'groups/b', document: { displayName: 'b2' } }]);
+        // The next visible change arrives, and nothing came before it.
+        await eventually(() => sink.responses.length === 3, 5_000, 'the change of b');
+        expect(changesOf(sink).slice(2)).to.deep.equal([{ current: { group: { name: 'groups/b', displayName: 'b2' } } }]);
+      });
+    });
+  });
+
+  describe('having a stateless watch resumed from a token', () => {
+    describe('when the rights move', () => {
+      it('should hard-reset and send a fresh snapshot (it does not know what its client holds)', async () => {
+        await fixture.write([group('a')]);
+        visible = new Set(['groups/a']);
+        const token = (await (async () => {
+          const first = new RecordingSink();
+          const handle = engine.start(methodByName('WatchGroups'), { type: 'STATELESS' }, first);
+          await eventually(() => first.responses.length === 2, 5_000, 'the first snapshot');
+          handle.close();
+          return first.responses[0]?.['resumeToken'];
+        })()) as string;
+        const sink = new RecordingSink();
+        engine.start(methodByName('WatchGroups'), { type: 'STATELESS', resumeToken: token }, sink);
+        await eventually(() => sink.responses.length === 1, 5_000, 'the resume');
+        await changeRights(() => {
+          visible = new Set();
+        });
+        await eventually(() => sink.responses.some((response) => response['isHardReset'] === true) && sink.responses[sink.responses.length - 1]?.['snapshotSize'] === 0, 5_000, 'the reset and the empty snapshot');
+      });
+    });
+  });
+
+  describe('having a stateful watch', () => {
+    describe('when the principal loses a document on its page and gains another', () => {
+      it('should diff the page: Removed and Added with view indexes', async () => {
+        await fixture.write([group('a'), group('b'), group('c')]);
+        visible = new Set(['groups/a', 'groups/b']);
+        const sink = new RecordingSink();
+        engine.start(methodByName('WatchGroups'), { type: 'STATEFUL', orderBy: 'name' }, sink);
+        await eventually(() => sink.responses.length === 1, 5_000, 'the page');
+        await changeRights(() => {
+          visible = new Set(['groups/b', 'groups/c']);
+        });
+        await eventually(() => sink.responses.length === 2, 5_000, 'the page diff');
+        expect(sink.responses[1]?.['groupChanges']).to.deep.equal([
+          { removed: { name: 'groups/a', viewIndex: 0 } },
+          { added: { group: { name: 'groups/c', displayName: 'c' }, viewIndex: 1 } },
+        ]);
+      });
+    });
+  });
+
+  describe('having a single-resource watch', () => {
+    describe('when the principal loses the resource, then gains it back', () => {
+      it('should send Removed, then Current', async () => {
+        await fixture.write([group('aa')]);
+        visible = new Set(['groups/aa']);
+        const sink = new RecordingSink();
+        engine.start(methodByName('WatchGroup'), { name: 'groups/aa' }, sink);
+        await eventually(() => sink.responses.length === 1, 5_000, 'the current state');
+        await changeRights(() => {
+          visible = new Set();
+        });
+        await eventually(() => sink.responses.length === 2, 5_000, 'Removed');
+        await changeRights(() => {
+          visible = new Set(['groups/aa']);
+        });
+        await eventually(() => sink.responses.length === 3, 5_000, 'Current again');
+        expect(changesOf(sink)).to.deep.equal([
+          { current: { group: { name: 'groups/aa', displayName: 'aa' } } },
+          { removed: { name: 'groups/aa' } },
+          { current: { group: { name: 'groups/aa', displayName: 'aa' } } },
+        ]);
+        expect(sink.error).to.equal(undefined);
+      });
+    });
+  });
+
+  describe('when the version does not move', () => {
+    it('should not re-decide anything for batches of other kinds', async () => {
+      await fixture.write([group('a')]);
+      visible = new Set(['groups/a']);
+      const sink = new RecordingSink();
+      engine.start(methodByName('WatchGroups'), { type: 'STATELESS' }, sink);
+      await eventually(() => sink.responses.length === 2, 5_000, 'the snapshot');
+      const before = decisions;
+      for (let index = 0; index < 5; index += 1) await fixture.write([{ kind: 'RoleBinding', name: `roleBindings/x${index}`, document: { role: 'r' } }]);
+      await eventually(() => hub.position === fixture.position, 5_000, 'the tail to pass the writes');
+      expect(decisions).to.equal(before);
+      expect(sink.responses).to.have.length(2);
+    });
+  });
+});
