@@ -1,0 +1,195 @@
+/**
+ * The Kafka adapter (kafkajs). One producer per stream, idempotent with `acks: -1` and one request
+ * in flight, so within a partition the broker keeps publish order and drops the producer's own
+ * retried duplicates. Messages are keyed by resource name through the Java-compatible partitioner,
+ * so every resource's events land in one partition in order (and Java consumers agree on where).
+ */
+import { KeystreamError } from '@keystream/api';
+import { Kafka, Partitioners, logLevel, type LogEntry, type Message, type Producer, type logCreator } from 'kafkajs';
+import { messageHeadersOf, messageKeyOf, type EventEnvelope } from '../eventEnvelope.js';
+import type { EventStream } from '../eventStream.js';
+
+/** The topic used when none is configured. */
+export const DEFAULT_KAFKA_TOPIC = 'keystream.events';
+
+/** Where the adapter reports the client's own warnings and errors (a pino logger fits). */
+export interface KafkaLogger {
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+/** Options of {@link connectKafkaEventStream}. */
+export interface KafkaEventStreamOptions {
+  /** Bootstrap brokers, `host:port`. */
+  readonly brokers: readonly string[];
+  /** The topic (default {@link DEFAULT_KAFKA_TOPIC}). */
+  readonly topic?: string;
+  readonly clientId?: string;
+  /**
+   * Create the topic at connect if it is missing (default true). Partitions and replication
+   * default to the broker's settings. Turn off where topics are provisioned by other means.
+   */
+  readonly createTopic?: boolean | { readonly numPartitions?: number; readonly replicationFactor?: number };
+  /** How long to wait for a connection, ms (default 10 000). */
+  readonly connectionTimeoutMs?: number;
+  /** How long the broker may take to acknowledge a produce request, ms (default 30 000). */
+  readonly requestTimeoutMs?: number;
+  /** Receives kafkajs warnings and errors; silent when absent. */
+  readonly logger?: KafkaLogger;
+}
+
+/**
+ * Most messages one produce request carries. Kafka caps a request's record batch per partition
+ * (`message.max.bytes`, 1 MiB by default), so big catch-up batches go out in slices.
+ */
+const MAX_MESSAGES_PER_SEND = 500;
+const MAX_BYTES_PER_SEND = 512 * 1024;
+
+function logCreatorFor(logger: KafkaLogger | undefined): logCreator {
+  return () =>
+    ({ level, label, log }: LogEntry) => {
+      if (logger === undefined) return;
+      const { message, ...fields } = log;
+      const text = `kafkajs ${label}: ${message}`;
+      if (level === logLevel.ERROR) logger.error(fields, text);
+      else logger.warn(fields, text);
+    };
+}
+
+function toMessage(envelope: EventEnvelope): Message {
+  return { key: messageKeyOf(envelope), value: JSON.stringify(envelope), headers: { ...messageHeadersOf(envelope) } };
+}
+
+/** Splits messages into produce requests under both limits, keeping order. */
+function slices(messages: readonly Message[]): Message[][] {
+  const out: Message[][] = [];
+  let current: Message[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = (message.value as string).length + (message.key as string).length;
+    if (current.length > 0 && (current.length >= MAX_MESSAGES_PER_SEND || bytes + size > MAX_BYTES_PER_SEND)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+class KafkaEventStream implements EventStream {
+  readonly description: string;
+  private producer: Producer | undefined;
+  private closed = false;
+  /** Publishes run one after another: per-key order across publishes depends on it. */
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly topic: string,
+    brokers: readonly string[],
+  ) {
+    this.description = `kafka ${brokers.join(',')} topic ${topic}`;
+  }
+
+  /** Connects the first producer, so a wrong broker address fails at start rather than on first publish. */
+  async connect(): Promise<void> {
+    await this.producerOrConnect();
+  }
+
+  publish(events: readonly EventEnvelope[]): Promise<void> {
+    if (this.closed) return Promise.reject(new KeystreamError('FAILED_PRECONDITION', `${this.description} is closed; connect a new event stream to publish`));
+    if (events.length === 0) return Promise.resolve();
+    const run = this.tail.then(() => this.send(events));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.tail;
+    await this.dropProducer();
+  }
+
+  private async send(events: readonly EventEnvelope[]): Promise<void> {
+    const producer = await this.producerOrConnect();
+    try {
+      for (const messages of slices(events.map(toMessage))) {
+        await producer.send({ topic: this.topic, acks: -1, messages });
+      }
+    } catch (error) {
+      // After a failed send the idempotent producer's sequence numbers may disagree with the
+      // broker's; a fresh producer (new producer id) makes the caller's retry start clean.
+      await this.dropProducer();
+      throw new KeystreamError('UNAVAILABLE', `publishing ${events.length} events to ${this.description} failed: ${(error as Error).message}`, [], { cause: error });
+    }
+  }
+
+  private async producerOrConnect(): Promise<Producer> {
+    if (this.producer !== undefined) return this.producer;
+    const producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // Bounded, unlike the idempotent default of retrying forever: a broker outage must surface
+      // to the relay, which backs off and republishes (at-least-once), and a stop must not hang.
+      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5_000 },
+    });
+    try {
+      await producer.connect();
+    } catch (error) {
+      await producer.disconnect().catch(() => undefined);
+      throw new KeystreamError('UNAVAILABLE', `cannot connect to ${this.description}: ${(error as Error).message}`, [], { cause: error });
+    }
+    this.producer = producer;
+    return producer;
+  }
+
+  private async dropProducer(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    await producer?.disconnect().catch(() => undefined);
+  }
+}
+
+async function ensureTopic(kafka: Kafka, topic: string, spec: KafkaEventStreamOptions['createTopic']): Promise<void> {
+  if (spec === false) return;
+  const settings = typeof spec === 'object' ? spec : {};
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    // Resolves false when the topic exists already, which is fine.
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic, numPartitions: settings.numPartitions ?? -1, replicationFactor: settings.replicationFactor ?? -1 }],
+    });
+  } catch (error) {
+    throw new KeystreamError('UNAVAILABLE', `cannot create topic ${topic} on the Kafka cluster: ${(error as Error).message}`, [], { cause: error });
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * Connects a Kafka event stream: creates the topic if asked (default), then connects the producer.
+ * Rejects with UNAVAILABLE when the brokers cannot be reached.
+ */
+export async function connectKafkaEventStream(options: KafkaEventStreamOptions): Promise<EventStream> {
+  const topic = options.topic ?? DEFAULT_KAFKA_TOPIC;
+  const kafka = new Kafka({
+    clientId: options.clientId ?? 'keystream-relay',
+    brokers: [...options.brokers],
+    connectionTimeout: options.connectionTimeoutMs ?? 10_000,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    logLevel: logLevel.WARN,
+    logCreator: logCreatorFor(options.logger),
+    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5_000 },
+  });
+  await ensureTopic(kafka, topic, options.createTopic);
+  const stream = new KafkaEventStream(kafka, topic, options.brokers);
+  await stream.connect();
+  return stream;
+}

@@ -1,0 +1,43 @@
+import { appendFile } from 'node:fs/promises';
+import { expect } from 'chai';
+import { describeEventStreamContract, ndjsonHarness, sampleEnvelope } from '../testing/index.js';
+import { openNdjsonFileEventStream } from './ndjsonFileEventStream.js';
+import { readNdjsonEvents } from './readNdjsonEvents.js';
+
+describeEventStreamContract('NDJSON file', ndjsonHarness);
+
+describe('openNdjsonFileEventStream', () => {
+  describe('having a file with events already', () => {
+    it('should append after them rather than truncate', async () => {
+      const harness = await ndjsonHarness();
+      try {
+        const first = sampleEnvelope('projects/one', 0);
+        await harness.stream.publish([first]);
+        await harness.stream.close();
+        const reopened = await openNdjsonFileEventStream({ path: harness.path, sync: false });
+        const second = sampleEnvelope('projects/one', 1);
+        await reopened.publish([second]);
+        await reopened.close();
+        expect((await readNdjsonEvents(harness.path)).map((event) => event.id)).to.deep.equal([first.id, second.id]);
+      } finally {
+        await harness.dispose();
+      }
+    });
+  });
+});
+
+describe('readNdjsonEvents', () => {
+  describe('having a torn last line (a crash mid-append)', () => {
+    it('should skip the partial line, which was never acknowledged', async () => {
+      const harness = await ndjsonHarness();
+      try {
+        const event = sampleEnvelope('projects/torn', 0);
+        await harness.stream.publish([event]);
+        await appendFile(harness.path, '{"id":"half');
+        expect((await readNdjsonEvents(harness.path)).map((read) => read.id)).to.deep.equal([event.id]);
+      } finally {
+        await harness.dispose();
+      }
+    });
+  });
+});

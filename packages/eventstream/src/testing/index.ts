@@ -1,0 +1,11 @@
+/**
+ * @keystream/eventstream/testing — the EventStream contract suite and the harnesses that run it
+ * against each adapter. Test-only: not part of the package's main entry.
+ */
+export { describeEventStreamContract, sampleEnvelope } from './eventStreamContract.js';
+export { pollReceived } from './eventStreamHarness.js';
+export type { EventStreamHarness, EventStreamHarnessFactory, ReceivedMessage } from './eventStreamHarness.js';
+export { ndjsonHarness } from './ndjsonHarness.js';
+export { KAFKA_SKIP_REASON, kafkaHarness, testKafkaBrokers } from './kafkaHarness.js';
+export { readKafkaTopic } from './kafkaTopicReader.js';
+export type { KafkaTopicReader } from './kafkaTopicReader.js';
