@@ -1,0 +1,163 @@
+/**
+ * The relay against real adapters: embedded LMDB stores, and as destination the NDJSON file (always)
+ * and a real Kafka broker (when KEYSTREAM_TEST_KAFKA_BROKERS is set).
+ */
+import { expect } from 'chai';
+import type { EventEnvelope, EventStream } from '@keystream/eventstream';
+import { KAFKA_SKIP_REASON, kafkaHarness, ndjsonHarness, testKafkaBrokers, type EventStreamHarness, type ReceivedMessage } from '@keystream/eventstream/testing';
+import type { ReadStore } from '@keystream/readstore';
+import { EventStreamRelay } from './eventStreamRelay.js';
+import { appendInterleaved, dedupeById, openRelayFixture, type AppendedHistory, type RelayFixture } from './testing/relayFixture.js';
+
+const FAST_BACKOFF = { initialDelayMs: 5, maxDelayMs: 50 };
+
+/** Per resource name, the event ids in arrival order. */
+function idsByName(messages: readonly ReceivedMessage[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const { key, envelope } of messages) out.set(key, [...(out.get(key) ?? []), envelope.id]);
+  return out;
+}
+
+/** A stream whose publish fails while `failing` says so, passing through otherwise. */
+function flakyStream(inner: EventStream, failing: () => boolean): EventStream & { attempts: number } {
+  const stream = {
+    description: `flaky ${inner.description}`,
+    attempts: 0,
+    publish(events: readonly EventEnvelope[]): Promise<void> {
+      stream.attempts += 1;
+      return failing() ? Promise.reject(new Error('broker unavailable (injected)')) : inner.publish(events);
+    },
+    close: () => inner.close(),
+  };
+  return stream;
+}
+
+function describeRelay(destination: string, openHarness: () => Promise<EventStreamHarness>): void {
+  describe(`EventStreamRelay → ${destination}`, function () {
+    this.timeout(90_000);
+    let stores: RelayFixture;
+    let harness: EventStreamHarness;
+    const relays: EventStreamRelay[] = [];
+    const relay = (options: { stream?: EventStream; readStore?: ReadStore; maxBatchEvents?: number } = {}): EventStreamRelay => {
+      const created = new EventStreamRelay({
+        eventStore: stores.eventStore,
+        readStore: options.readStore ?? stores.readStore,
+        stream: options.stream ?? harness.stream,
+        backoff: FAST_BACKOFF,
+        ...(options.maxBatchEvents === undefined ? {} : { maxBatchEvents: options.maxBatchEvents }),
+      });
+      relays.push(created);
+      return created;
+    };
+    const expectExactlyInOrder = (messages: readonly ReceivedMessage[], history: AppendedHistory): void => {
+      expect(messages.map((message) => message.envelope.id).sort()).to.deep.equal([...history.ids].sort());
+      expect(idsByName(messages)).to.deep.equal(history.byName);
+    };
+
+    beforeEach(async () => {
+      stores = await openRelayFixture();
+      harness = await openHarness();
+    });
+    afterEach(async () => {
+      for (const running of relays.splice(0)) await running.stop();
+      await harness.dispose();
+      await stores.close();
+    });
+
+    describe('having a log with history', () => {
+      it('should publish every event exactly once, in order per resource, then store the checkpoint', async () => {
+        const history = await appendInterleaved(stores.eventStore, 7, 15);
+        const running = relay({ maxBatchEvents: 16 });
+        await running.start();
+        const messages = await harness.received(history.ids.length);
+        expectExactlyInOrder(messages, history);
+        const first = messages[0]?.envelope;
+        expect(first).to.include({ kind: 'Project', type: 'ProjectCreated', revision: 0 });
+        expect(first?.stream).to.equal(`Project-${first?.name ?? ''}`);
+        expect(first?.data).to.have.nested.property('resource.name', first?.name);
+        await running.stop();
+        expect(await stores.readStore.checkpoint(running.name)).to.equal(history.last);
+        const metrics = await running.metrics();
+        expect(metrics).to.include({ eventsPublishedTotal: history.ids.length, caughtUp: true, lag: 0, state: 'stopped' });
+      });
+
+      it('should go on publishing events appended after it caught up', async () => {
+        const running = relay();
+        await running.start();
+        const before = await appendInterleaved(stores.eventStore, 2, 3);
+        await harness.received(before.ids.length);
+        const history = await appendInterleaved(stores.eventStore, 3, 4, before);
+        expectExactlyInOrder(await harness.received(history.ids.length), history);
+      });
+    });
+
+    describe('when restarted', () => {
+      it('should resume after its checkpoint without republishing what was stored', async () => {
+        const first = await appendInterleaved(stores.eventStore, 4, 5);
+        const one = relay();
+        await one.start();
+        await harness.received(first.ids.length);
+        await one.stop();
+        const history = await appendInterleaved(stores.eventStore, 4, 5, first);
+        const two = relay();
+        await two.start();
+        expectExactlyInOrder(await harness.received(history.ids.length), history);
+      });
+
+      it('should republish, not skip, events acknowledged but not checkpointed (killed in between): at-least-once, no gaps', async () => {
+        const history = await appendInterleaved(stores.eventStore, 5, 6);
+        // The first relay's checkpoint writes never land: as if it died right after each acknowledgement.
+        const lost: ReadStore = Object.create(stores.readStore, {
+          apply: { value: () => Promise.reject(new Error('killed before the checkpoint (injected)')) },
+        }) as ReadStore;
+        const one = relay({ readStore: lost, maxBatchEvents: 8 });
+        await one.start();
+        // It publishes its first batch, then keeps retrying that batch's checkpoint: kill it there.
+        await harness.received(8);
+        await one.stop();
+        expect(await stores.readStore.checkpoint(one.name)).to.equal(undefined);
+        const more = await appendInterleaved(stores.eventStore, 2, 3, history);
+        const two = relay();
+        await two.start();
+        const messages = await harness.received(8 + more.ids.length);
+        // Every event arrived at least once; the re-sent ones carry the same id, so a consumer
+        // that keeps the first occurrence of each id sees each resource's history once, in order.
+        expect(messages).to.have.length(8 + more.ids.length);
+        expectExactlyInOrder(dedupeById(messages), more);
+      });
+    });
+
+    describe('having a destination that fails for a while', () => {
+      it('should retry with backoff and lose nothing', async () => {
+        const history = await appendInterleaved(stores.eventStore, 3, 4);
+        let failures = 3;
+        const flaky = flakyStream(harness.stream, () => failures-- > 0);
+        const running = relay({ stream: flaky });
+        await running.start();
+        expectExactlyInOrder(await harness.received(history.ids.length), history);
+        expect((await running.metrics()).publishRetriesTotal).to.equal(3);
+      });
+
+      it('should stop gracefully while retrying, leaving the checkpoint before the unacknowledged batch', async () => {
+        await appendInterleaved(stores.eventStore, 2, 2);
+        const down = flakyStream(harness.stream, () => true);
+        const running = relay({ stream: down });
+        await running.start();
+        const deadline = Date.now() + 10_000;
+        while (down.attempts < 2 && Date.now() < deadline) await new Promise<void>((resolve) => setTimeout(resolve, 5).unref());
+        await running.stop();
+        expect(running.status).to.equal('stopped');
+        expect(await stores.readStore.checkpoint(running.name)).to.equal(undefined);
+      });
+    });
+  });
+}
+
+describeRelay('NDJSON file', ndjsonHarness);
+
+const brokers = testKafkaBrokers();
+if (brokers === undefined) {
+  it.skip(`EventStreamRelay → Kafka ${KAFKA_SKIP_REASON}`);
+} else {
+  describeRelay(`Kafka (${brokers.join(',')})`, () => kafkaHarness(brokers));
+}
