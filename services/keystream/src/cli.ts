@@ -13,9 +13,9 @@ import { startBanner } from './servicePlan.js';
 const USAGE = `usage: keystream <command> [options]
 
 commands:
-  start [--role all|api|projector|gateway]  run keystream (default: every role, embedded storage in ./.keystream)
-  token --user <email> [--ttl <s>]          print a token of the built-in development issuer for that user
-  help                                      show this text
+  start [--role all|api|projector|gateway|relay]  run keystream (default: every role, embedded storage in ./.keystream)
+  token --user <email> [--ttl <s>]                print a token of the built-in development issuer for that user
+  help                                            show this text
 
 configuration is read from KEYSTREAM_* environment variables; see docs/operations.md.
 `;

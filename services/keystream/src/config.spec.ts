@@ -12,6 +12,8 @@ function problemsOf(run: () => unknown): readonly string[] {
   throw new Error('expected a ConfigError');
 }
 
+const SERVER_STORES = { KEYSTREAM_EVENTSTORE: 'esdb://localhost:2113?tls=false', KEYSTREAM_READSTORE: 'mongodb://localhost:27017/keystream' };
+
 describe('loadConfig', () => {
   describe('having an empty environment', () => {
     it('should run every role on embedded stores under ./.keystream, on loopback port 8080', () => {
@@ -83,6 +85,27 @@ describe('loadConfig', () => {
       const problems = problemsOf(() => loadConfig({}, 'api'));
       expect(problems[0]).to.match(/--role api needs a MongoDB read store/);
       expect(problems[1]).to.match(/--role api needs EventStoreDB/);
+    });
+  });
+  describe('having an event stream destination', () => {
+    it('should run no relay without one', () => {
+      expect(loadConfig({}).eventStream).to.equal(undefined);
+    });
+
+    it('should publish to Kafka on the default topic when brokers are set', () => {
+      expect(loadConfig({ KEYSTREAM_KAFKA_BROKERS: 'k1:9092,k2:9092' }).eventStream).to.deep.equal({ kind: 'kafka', brokers: ['k1:9092', 'k2:9092'], topic: 'keystream.events' });
+      expect(loadConfig({ KEYSTREAM_KAFKA_BROKERS: 'k1:9092', KEYSTREAM_KAFKA_TOPIC: 'iam.events' }).eventStream).to.have.property('topic', 'iam.events');
+    });
+
+    it('should append to an NDJSON file when KEYSTREAM_EVENT_STREAM_FILE is set', () => {
+      expect(loadConfig({ KEYSTREAM_EVENT_STREAM_FILE: 'out/events.ndjson' }).eventStream).to.deep.equal({ kind: 'ndjson', path: path.resolve('out/events.ndjson') });
+    });
+
+    it('should refuse both destinations at once, a bad topic, and --role relay without a destination', () => {
+      expect(problemsOf(() => loadConfig({ KEYSTREAM_KAFKA_BROKERS: 'k:9092', KEYSTREAM_EVENT_STREAM_FILE: 'e.ndjson' }))[0]).to.match(/one destination/);
+      expect(problemsOf(() => loadConfig({ KEYSTREAM_KAFKA_BROKERS: 'k:9092', KEYSTREAM_KAFKA_TOPIC: 'bad topic' }))[0]).to.match(/^KEYSTREAM_KAFKA_TOPIC \("bad topic"\): expected a Kafka topic name/);
+      expect(problemsOf(() => loadConfig(SERVER_STORES, 'relay'))[0]).to.match(/--role relay needs a destination/);
+      expect(loadConfig({ ...SERVER_STORES, KEYSTREAM_KAFKA_BROKERS: 'k:9092' }, 'relay').role).to.equal('relay');
     });
   });
 });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 
 /** The roles a process can run. `all` is every role in one process (the embedded default). */
-export const ROLES = ['all', 'api', 'projector', 'gateway'] as const;
+export const ROLES = ['all', 'api', 'projector', 'gateway', 'relay'] as const;
 export type Role = (typeof ROLES)[number];
 
 const positiveInteger = (what: string) =>
@@ -28,6 +28,9 @@ const EnvironmentSchema = z.object({
     .optional(),
   KEYSTREAM_READSTORE: z.string().regex(/^(mongodb(\+srv)?:\/\/|lmdb:).+/, 'expected mongodb://host:27017/<database> or lmdb:<directory>').optional(),
   KEYSTREAM_KAFKA_BROKERS: z.string().regex(/^[^,\s]+(,[^,\s]+)*$/, 'expected host:port[,host:port…]').optional(),
+  // Kafka's own topic rules: up to 249 of [a-zA-Z0-9._-].
+  KEYSTREAM_KAFKA_TOPIC: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'expected a Kafka topic name (1–249 of a-z A-Z 0-9 . _ -)').default('keystream.events'),
+  KEYSTREAM_EVENT_STREAM_FILE: z.string().min(1, 'expected the path of an NDJSON file to append events to').optional(),
   KEYSTREAM_PAGE_TOKEN_KEY: z.string().min(32, 'expected at least 32 characters of secret (page tokens are signed with it)').optional(),
   KEYSTREAM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KEYSTREAM_MAX_BODY_BYTES: positiveInteger('a positive number of bytes').default(1024 * 1024),
@@ -60,6 +63,11 @@ export interface AuthConfig {
   readonly bootstrapAdmins: readonly string[];
 }
 
+/** Where the event stream relay publishes, if anywhere (ARCHITECTURE.md §2: Kafka, or an NDJSON file). */
+export type EventStreamConfig =
+  | { readonly kind: 'kafka'; readonly brokers: readonly string[]; readonly topic: string }
+  | { readonly kind: 'ndjson'; readonly path: string };
+
 /** Where a store lives, as configured. */
 export type StoreLocation = { readonly kind: 'lmdb'; readonly directory: string } | { readonly kind: 'server'; readonly url: string };
 
@@ -70,6 +78,8 @@ export interface KeystreamConfig {
   readonly eventStore: StoreLocation;
   readonly readStore: StoreLocation;
   readonly kafkaBrokers: readonly string[] | undefined;
+  /** The relay's destination; undefined means no relay (`all` then skips the role). */
+  readonly eventStream: EventStreamConfig | undefined;
   readonly pageTokenKey: string | undefined;
   readonly logLevel: z.infer<typeof EnvironmentSchema>['KEYSTREAM_LOG_LEVEL'];
   readonly minPositionWaitMilliseconds: number;
@@ -124,6 +134,7 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
       : []),
   ];
   if (splitRoleProblems.length > 0) throw new ConfigError(splitRoleProblems);
+  const eventStream = eventStreamConfigOf(env, environment, role);
   const auth = authConfigOf(env);
   return {
     role,
@@ -132,12 +143,30 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
     eventStore,
     readStore,
     kafkaBrokers: env.KEYSTREAM_KAFKA_BROKERS?.split(','),
+    eventStream,
     pageTokenKey: env.KEYSTREAM_PAGE_TOKEN_KEY,
     logLevel: env.KEYSTREAM_LOG_LEVEL,
     minPositionWaitMilliseconds: env.KEYSTREAM_MIN_POSITION_WAIT_MS,
     changeLog: { maxEntries: env.KEYSTREAM_CHANGELOG_MAX_ENTRIES, maxAgeMs: env.KEYSTREAM_CHANGELOG_MAX_AGE_MS },
     auth,
   };
+}
+
+function eventStreamConfigOf(env: z.infer<typeof EnvironmentSchema>, environment: Readonly<Record<string, string | undefined>>, role: Role): EventStreamConfig | undefined {
+  const brokers = env.KEYSTREAM_KAFKA_BROKERS?.split(',');
+  const file = env.KEYSTREAM_EVENT_STREAM_FILE;
+  // One destination per relay: its checkpoint says how far that destination got.
+  if (brokers !== undefined && file !== undefined) {
+    throw new ConfigError([
+      `KEYSTREAM_EVENT_STREAM_FILE (${describeValue(environment, 'KEYSTREAM_EVENT_STREAM_FILE')}): the relay publishes to one destination; set either KEYSTREAM_KAFKA_BROKERS or KEYSTREAM_EVENT_STREAM_FILE, not both`,
+    ]);
+  }
+  if (brokers !== undefined) return { kind: 'kafka', brokers, topic: env.KEYSTREAM_KAFKA_TOPIC };
+  if (file !== undefined) return { kind: 'ndjson', path: path.resolve(file) };
+  if (role === 'relay') {
+    throw new ConfigError(['KEYSTREAM_KAFKA_BROKERS (unset): --role relay needs a destination: KEYSTREAM_KAFKA_BROKERS=host:port[,…] or KEYSTREAM_EVENT_STREAM_FILE=<path>']);
+  }
+  return undefined;
 }
 
 function authConfigOf(env: z.infer<typeof EnvironmentSchema>): AuthConfig {

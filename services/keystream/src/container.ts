@@ -8,6 +8,7 @@
 import { KeystreamError } from '@keystream/api';
 import { actorOf, ANONYMOUS } from '@keystream/authz';
 import type { EventStore } from '@keystream/eventstore';
+import { connectKafkaEventStream, openNdjsonFileEventStream, type EventStream } from '@keystream/eventstream';
 import type { ReadStore } from '@keystream/readstore';
 import {
   ChildCounter,
@@ -18,6 +19,7 @@ import {
   type ProjectionProgress,
 } from '@keystream/service-api';
 import { Projector } from '@keystream/service-projector';
+import { EventStreamRelay } from '@keystream/service-relay';
 import { WatchGateway } from '@keystream/service-watch-gateway';
 import { ChangeHub, WatchEngine } from '@keystream/watch';
 import { Container } from 'inversify';
@@ -26,7 +28,7 @@ import { authorizationAwareReadStore } from './auth/authorizationAwareReadStore.
 import type { AuthorizingDispatcher } from './auth/authorizingDispatcher.js';
 import { buildAuthorizingDispatcher } from './auth/authServices.js';
 import { checkpointProgress } from './checkpointProgress.js';
-import type { KeystreamConfig } from './config.js';
+import type { EventStreamConfig, KeystreamConfig } from './config.js';
 import { KeystreamMetrics } from './metrics.js';
 import { pageTokenKeyOf } from './pageTokenKey.js';
 import { openConfiguredEventStore, openConfiguredReadStore } from './stores.js';
@@ -47,6 +49,8 @@ export const TOKENS = {
   metrics: Symbol.for('keystream.Metrics'),
   watchRole: Symbol.for('keystream.WatchRole'),
   authorizingDispatcher: Symbol.for('keystream.AuthorizingDispatcher'),
+  eventStream: Symbol.for('keystream.EventStream'),
+  relay: Symbol.for('keystream.EventStreamRelay'),
 } as const;
 
 /** The watch gateway role: its shared change-log tail, engine and transports, closed together. */
@@ -57,6 +61,22 @@ export interface WatchRole {
 
 /** The checkpoint name of the read-model projector. */
 export const READ_MODEL_PROJECTOR = 'read-model';
+
+/**
+ * The relay's checkpoint name per destination kind: switching from the file to Kafka starts the
+ * Kafka topic from the beginning of the log instead of where the file had got to.
+ */
+export const RELAY_CHECKPOINTS = { kafka: 'kafka-relay', ndjson: 'ndjson-relay' } as const;
+
+/** Opens the configured outbound event stream. */
+function openConfiguredEventStream(destination: EventStreamConfig, logger: Logger): Promise<EventStream> {
+  switch (destination.kind) {
+    case 'kafka':
+      return connectKafkaEventStream({ brokers: destination.brokers, topic: destination.topic, logger: logger.child({ role: 'relay' }) });
+    case 'ndjson':
+      return openNdjsonFileEventStream({ path: destination.path });
+  }
+}
 
 /** Builds the container of a process with this configuration. */
 export function buildContainer(config: KeystreamConfig, logger: Logger): Container {
@@ -81,6 +101,20 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
         new Projector({ eventStore, readStore, name: READ_MODEL_PROJECTOR, logger: logger.child({ role: 'projector' }) }),
       [TOKENS.eventStore, TOKENS.readStore],
     );
+  const destination = config.eventStream;
+  if (destination !== undefined) {
+    container
+      .bind<EventStream>(TOKENS.eventStream)
+      .toResolvedValue(() => openConfiguredEventStream(destination, logger))
+      .onDeactivation((stream) => stream.close());
+    container
+      .bind<EventStreamRelay>(TOKENS.relay)
+      .toResolvedValue(
+        (eventStore: EventStore, readStore: ReadStore, stream: EventStream) =>
+          new EventStreamRelay({ eventStore, readStore, stream, name: RELAY_CHECKPOINTS[destination.kind], logger: logger.child({ role: 'relay' }) }),
+        [TOKENS.eventStore, TOKENS.readStore, TOKENS.eventStream],
+      );
+  }
   // Read-your-writes waits on the local projector when there is one, else on the stored checkpoint.
   if (runsProjector) {
     container.bind<ProjectionProgress>(TOKENS.projectionProgress).toResolvedValue((projector: Projector) => projector, [TOKENS.projector]);

@@ -1,11 +1,13 @@
 /**
  * Starts and stops the roles of one keystream process. The object graph is built by the inversify
  * container (container.ts); this module orders start-up and shutdown: stores, then the projector,
- * then the HTTP edge; on shutdown the edge drains first, then the projector stores its
- * checkpoint, then the stores close.
+ * and the event stream relay, then the HTTP edge; on shutdown the edge drains first, then the
+ * relay and the projector store their checkpoints, then the stream and the stores close.
  */
 import { startHttpServer, type CommandService, type ProjectionProgress, type ResourceRepository, type RunningHttpServer } from '@keystream/service-api';
 import type { Projector } from '@keystream/service-projector';
+import type { EventStreamRelay } from '@keystream/service-relay';
+import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import type { AuthorizingDispatcher } from './auth/authorizingDispatcher.js';
 import { seedBuiltins } from './auth/seedBuiltins.js';
@@ -30,9 +32,12 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
   const runsProjector = config.role === 'all' || config.role === 'projector';
   const runsApi = config.role === 'all' || config.role === 'api';
   const runsGateway = config.role === 'all' || config.role === 'gateway';
+  // `all` relays only when a destination is configured; `relay` without one is refused by loadConfig.
+  const runsRelay = config.eventStream !== undefined && (config.role === 'all' || config.role === 'relay');
   let server: RunningHttpServer | undefined;
   let projector: Projector | undefined;
   let watches: WatchRole | undefined;
+  let relay: EventStreamRelay | undefined;
   try {
     const metrics = await container.getAsync<KeystreamMetrics>(TOKENS.metrics);
     let failed: Promise<Error> = new Promise<Error>(() => undefined);
@@ -44,6 +49,18 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
         () => new Error('the projector stopped'),
         (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
       );
+    }
+    if (runsRelay) {
+      relay = await container.getAsync<EventStreamRelay>(TOKENS.relay);
+      await relay.start();
+      relayGauges(metrics, relay);
+      const running = relay;
+      const relayFailed = running.done().then(
+        () => new Promise<Error>(() => undefined),
+        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+      );
+      // Either failing ends the process; a relay that stops because close() asked is no failure.
+      failed = Promise.race([failed, relayFailed]);
     }
     const routes = healthRoutes({ metrics, ...(projector === undefined ? {} : { projector }) });
     if (runsApi) {
@@ -76,6 +93,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       async close() {
         await started.close();
         await gateway?.close();
+        await relay?.stop();
         await projector?.stop();
         await container.unbindAllAsync();
       },
@@ -83,8 +101,28 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
   } catch (error) {
     await server?.close(0);
     await watches?.close().catch(() => undefined);
+    await relay?.stop().catch(() => undefined);
     await projector?.stop().catch(() => undefined);
     await container.unbindAllAsync().catch(() => undefined);
     throw error;
   }
+}
+
+/** Exports the relay's progress on /metrics, read at scrape time. */
+function relayGauges(metrics: KeystreamMetrics, relay: EventStreamRelay): void {
+  const gauge = (name: string, help: string, read: (source: Awaited<ReturnType<EventStreamRelay['metrics']>>) => number | undefined): void => {
+    new Gauge({
+      name,
+      help,
+      registers: [metrics.registry],
+      async collect() {
+        const value = read(await relay.metrics());
+        if (value !== undefined) this.set(value);
+      },
+    });
+  };
+  gauge('keystream_relay_events_published', 'Events the relay has published (acknowledged by the event stream) since it started', (source) => source.eventsPublishedTotal);
+  gauge('keystream_relay_publish_retries', 'Publishes the relay retried since it started', (source) => source.publishRetriesTotal);
+  gauge('keystream_relay_lag', 'How far the relay is behind the event log (events on the embedded store)', (source) => source.lag);
+  gauge('keystream_relay_last_event_age_milliseconds', 'Age of the newest published event when the stream acknowledged it', (source) => source.lastEventAgeMs);
 }
