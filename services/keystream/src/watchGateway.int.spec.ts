@@ -1,5 +1,5 @@
 import { eventually } from '@keystream/api/testing';
-import { RestClient, RestError, WatchSocket } from '@keystream/client';
+import { CollectionWatcher, RestClient, RestError, WatchSocket } from '@keystream/client';
 import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -164,6 +164,48 @@ describe('keystream start with the watch gateway', () => {
         expect(seen.filter((name) => name.startsWith('projects/') && !name.startsWith(visibleName))).to.deep.equal([]);
       } finally {
         await socket.close();
+      }
+    });
+  });
+  describe('when a principal loses or gains access while it watches', () => {
+    it('should drop what a revoked binding covered from its cache, and add what a new binding covers', async () => {
+      const dave = 'dave@example.com';
+      const daveHeaders = { authorization: `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: directory }), dave)}` };
+      const [kept, revoked, granted] = [
+        await client.call('CreateProject', { project: { title: 'kept' } }),
+        await client.call('CreateProject', { project: { title: 'revoked' } }),
+        await client.call('CreateProject', { project: { title: 'granted' } }),
+      ].map((project) => project['name'] as string) as [string, string, string];
+      const bind = (project: string): Promise<Record<string, unknown>> =>
+        client.call('CreateRoleBinding', { parent: project, roleBinding: { name: `${project}/roleBindings/dave-viewer`, role: BUILTIN_ROLES.viewer, member: `user:${dave}` } });
+      await bind(kept);
+      const revokedBinding = (await bind(revoked))['name'] as string;
+      await client.call('CreateGroup', { parent: revoked, group: { name: `${revoked}/groups/held`, displayName: 'held' } });
+      await client.call('CreateGroup', { parent: kept, group: { name: `${kept}/groups/held`, displayName: 'held' } });
+
+      const url = `${running.url.replace(/^http/, 'ws')}/v1/watch`;
+      const projects = new CollectionWatcher({ url, method: 'WatchProjects', singular: 'project', headers: daveHeaders });
+      const groups = new CollectionWatcher({ url, method: 'WatchGroups', singular: 'group', request: { parent: revoked }, headers: daveHeaders });
+      const errors: unknown[] = [];
+      for (const watcher of [projects, groups]) watcher.on('error', (error: unknown) => errors.push(error));
+      try {
+        await projects.start();
+        await groups.start();
+        await eventually(() => projects.resources.has(revoked) && projects.resources.has(kept) && groups.resources.has(`${revoked}/groups/held`), 5_000, 'the snapshots');
+        expect([...projects.resources.keys()].sort()).to.deep.equal([kept, revoked].sort());
+
+        await client.call('DeleteRoleBinding', { name: revokedBinding });
+        await eventually(() => !projects.resources.has(revoked) && groups.resources.size === 0, 5_000, 'the revoked project and its group to leave the caches');
+        expect([...projects.resources.keys()]).to.deep.equal([kept]);
+
+        await bind(granted);
+        await eventually(() => projects.resources.has(granted), 5_000, 'the granted project to appear');
+        expect([...projects.resources.keys()].sort()).to.deep.equal([granted, kept].sort());
+        expect(errors).to.deep.equal([]);
+        expect(projects.stats.consistencyErrors + groups.stats.consistencyErrors, 'cache consistency errors').to.equal(0);
+      } finally {
+        await projects.stop();
+        await groups.stop();
       }
     });
   });
