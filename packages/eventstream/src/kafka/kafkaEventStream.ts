@@ -50,6 +50,9 @@ function logCreatorFor(logger: KafkaLogger | undefined): logCreator {
     ({ level, label, log }: LogEntry) => {
       if (logger === undefined) return;
       const { message, ...fields } = log;
+      // Bounded retries are deliberate (see producerOrConnect): the relay republishes and
+      // consumers deduplicate, so this warning at every producer start would only be noise.
+      if (message.startsWith('Limiting retries for the idempotent producer')) return;
       const text = `kafkajs ${label}: ${message}`;
       if (level === logLevel.ERROR) logger.error(fields, text);
       else logger.warn(fields, text);
