@@ -156,7 +156,9 @@ describe('keystream start with the watch gateway', () => {
         // Projects have no parent to authorize on: the watch is narrowed per document, like their List.
         socket.watch('WatchProjects', { type: 'STATELESS' }, { onResponse: collect('project'), onError: fail });
         socket.watch('WatchGroups', { type: 'STATELESS', parent: visibleName }, { onResponse: collect('group'), onError: fail });
-        await eventually(() => seen.includes(`${visibleName}/groups/before`) && seen.includes(visibleName), 5_000, 'the visible snapshots');
+        await eventually(() => seen.includes(`${visibleName}/groups/before`) && seen.includes(visibleName), 5_000, 'the visible snapshots').catch((error: unknown) => {
+          throw new Error(`${(error as Error).message}; seen: ${JSON.stringify(seen)}`);
+        });
         const later = await client.call('CreateProject', { project: { title: 'hidden later' } });
         await client.call('CreateGroup', { parent: visibleName, group: { name: `${visibleName}/groups/after`, displayName: 'after' } });
         await eventually(() => seen.includes(`${visibleName}/groups/after`), 5_000, 'the visible live change');

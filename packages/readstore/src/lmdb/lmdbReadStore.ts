@@ -104,7 +104,16 @@ export class LmdbReadStore implements ReadStore {
     this.maxIndexesPerKind = options.maxIndexesPerKind ?? 8;
     this.now = options.now ?? Date.now;
     this.applied.setMaxListeners(0);
+    this.visibleHead = this.headSync();
   }
+
+  /**
+   * The head as of the last apply whose documents are in memory. A commit becomes visible in LMDB
+   * a moment before `apply` resumes and updates the in-memory kinds; a head read from LMDB in that
+   * window would be ahead of what `query` shows, and a watch snapshot taken then (head, then query)
+   * would lose the document. So the head moves only together with the in-memory documents.
+   */
+  private visibleHead: Position;
 
   /** Opens (creating if needed) the store in `options.path`. */
   static open(options: LmdbReadStoreOptions): LmdbReadStore {
@@ -190,7 +199,10 @@ export class LmdbReadStore implements ReadStore {
     // Committed: bring the in-memory kinds up to date, then wake the tails.
     for (const entry of outcome.entries) this.updateKindState(entry.kind, entry.name, entry.position, entry.after);
     for (const tombstone of outcome.silentTombstones) this.updateKindState(tombstone.kind, tombstone.name, tombstone.position, null);
-    if (outcome.entries.length > 0 || outcome.pruned) this.applied.emit(APPLIED);
+    if (outcome.entries.length > 0 || outcome.pruned) {
+      this.visibleHead = this.headSync();
+      this.applied.emit(APPLIED);
+    }
     return { applied: outcome.applied, skipped: outcome.skipped };
   }
 
@@ -250,7 +262,7 @@ export class LmdbReadStore implements ReadStore {
 
   head(): Promise<Position> {
     this.assertOpen();
-    return Promise.resolve(this.headSync());
+    return Promise.resolve(this.visibleHead);
   }
 
   changesSince(position: Position): ChangeFeed {

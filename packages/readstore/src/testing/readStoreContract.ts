@@ -319,6 +319,30 @@ export function describeReadStoreContract(factory: ReadStoreContractFactory): vo
         }
       });
 
+      it('should never show a head the documents have not reached (snapshot = head, then query)', async () => {
+        const store = await open();
+        await store.query(kind); // load the kind, as a live server has
+        const violations: string[] = [];
+        for (let round = 1; round <= 40; round++) {
+          const name = `projects/r${round}`;
+          let done = false;
+          const applying = store
+            .apply({ writes: [{ op: 'put', kind, name, position: position(round), document: project(name) }] })
+            .finally(() => {
+              done = true;
+            });
+          // Poll while the apply is in flight: whenever the head shows the write, a query must too.
+          while (!done) {
+            const head = await store.head();
+            const names = (await store.query(kind)).documents.map((stored) => stored.name);
+            if (head === position(round) && !names.includes(name)) violations.push(`${name} at head ${head}`);
+            await new Promise<void>((resolve) => setImmediate(resolve));
+          }
+          await applying;
+        }
+        expect(violations).to.deep.equal([]);
+      });
+
       it('should never split the entries of one position across batches', async () => {
         const store = await open();
         const writes = Array.from({ length: 600 }, (_, index) => ({ op: 'put' as const, kind, name: `projects/n${index}`, position: position(1), document: project(`projects/n${index}`) }));
