@@ -25,15 +25,12 @@ interface ReferenceFacts {
   readonly messages: Set<string>;
 }
 
+function emptyFacts(): ReferenceFacts {
+  return { rpcs: new Set(), routes: new Set(), permissions: new Set(), fields: new Set(), enumValues: new Set(), messages: new Set() };
+}
+
 function readReference(text: string): ReferenceFacts {
-  const facts: ReferenceFacts = {
-    rpcs: new Set(),
-    routes: new Set(),
-    permissions: new Set(),
-    fields: new Set(),
-    enumValues: new Set(),
-    messages: new Set(),
-  };
+  const facts = emptyFacts();
   let rpc = '';
   let table: 'fields' | 'values' | undefined;
   let owner = '';
@@ -98,14 +95,7 @@ function referenceNotation(field: FieldDescriptor): string {
 }
 
 function contractFacts(): ReferenceFacts {
-  const facts: ReferenceFacts = {
-    rpcs: new Set(),
-    routes: new Set(),
-    permissions: new Set(),
-    fields: new Set(),
-    enumValues: new Set(),
-    messages: new Set(),
-  };
+  const facts = emptyFacts();
   for (const method of METHODS) {
     facts.rpcs.add(`${method.name}(${method.requestType}) → ${method.responseType}`);
     for (const route of method.routes) {

@@ -41,6 +41,8 @@ export type { SortValue } from './ordering/sortValues.js';
 export { decodePageToken, encodePageToken } from './paging/pageToken.js';
 export type { PageToken, PageTokenKey } from './paging/pageToken.js';
 export { queryFingerprint } from './paging/queryFingerprint.js';
+export { andQueries, collectionQuery } from './paging/collectionQuery.js';
+export type { CollectionQuery, CollectionSelection, ExtraCondition } from './paging/collectionQuery.js';
 export type { FingerprintedQuery } from './paging/queryFingerprint.js';
 export { cursorQuery } from './paging/cursorQuery.js';
 export { pageQuery } from './paging/pageQuery.js';

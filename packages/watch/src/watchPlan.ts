@@ -4,14 +4,9 @@
  */
 import { KeystreamError, resourceByKind, type MethodDescriptor, type ResourceDescriptor } from '@keystream/api';
 import {
-  compileFilter,
+  collectionQuery,
   decodePageToken,
-  parseFilter,
   parseName,
-  parseOrderBy,
-  parseParent,
-  parentQuery,
-  queryFingerprint,
   resolvePageSize,
   resolveView,
   type FieldMask,
@@ -81,12 +76,6 @@ function chunkSize(request: Request, fallback: number): number {
   return Math.min(value, MAX_CHUNK_SIZE);
 }
 
-function and(...queries: readonly MongoQuery[]): MongoQuery {
-  const parts = queries.filter((query) => Object.keys(query).length > 0);
-  if (parts.length === 0) return {};
-  return parts.length === 1 ? (parts[0] as MongoQuery) : { $and: parts };
-}
-
 function forbid(request: Request, fields: readonly [string, string][], type: string): void {
   for (const [field, proto] of fields) {
     const value = request[field];
@@ -112,12 +101,12 @@ export function planWatch(method: MethodDescriptor, request: Request, pageTokenK
     parseName(descriptor, name);
     return { type: 'single', method, descriptor, mask, name };
   }
-  const parent = text(request, 'parent');
-  if (parent !== undefined) parseParent(descriptor, parent);
-  const filterText = text(request, 'filter');
-  const filter = filterText === undefined || filterText.trim() === '' ? undefined : parseFilter(descriptor, filterText);
-  const selection = and(parent === undefined ? {} : parentQuery(descriptor, parent), filter === undefined ? {} : compileFilter(filter));
+  // The same compilation as List's, so a stateful watch's page tokens and a List's are interchangeable.
   const type = text(request, 'type') ?? 'STATEFUL';
+  // order_by is checked below for stateless watches (where it is refused), not parsed here.
+  const orderByText = type === 'STATELESS' ? undefined : text(request, 'orderBy');
+  const collection = collectionQuery(descriptor, { parent: text(request, 'parent'), filter: text(request, 'filter'), orderBy: orderByText });
+  const selection = collection.query;
   if (type === 'STATELESS') {
     forbid(request, [['pageSize', 'page_size'], ['pageToken', 'page_token'], ['orderBy', 'order_by']], type);
     const resumeToken = text(request, 'resumeToken');
@@ -141,8 +130,7 @@ export function planWatch(method: MethodDescriptor, request: Request, pageTokenK
     };
   }
   forbid(request, [['resumeToken', 'resume_token'], ['startingTime', 'starting_time']], type);
-  const orderBy = parseOrderBy(descriptor, text(request, 'orderBy') ?? '');
-  const fingerprint = queryFingerprint({ kind: descriptor.kind, parent, filter, orderBy, extra: '' });
+  const { orderBy, fingerprint } = collection;
   const tokenText = text(request, 'pageToken');
   return {
     type: 'stateful',

@@ -7,23 +7,20 @@ import { KeystreamError, resourceByKind, type ResourceDescriptor } from '@keystr
 import type { JsonObject } from '@keystream/domain';
 import type { ReadStore } from '@keystream/readstore';
 import {
+  andQueries,
   applyFieldMask,
-  compileFilter,
+  collectionQuery,
   cursorQuery,
   decodePageToken,
   escapeRegex,
   pageQuery,
   pageResult,
-  parseFilter,
   parseName,
-  parseOrderBy,
-  parseParent,
-  parentQuery,
-  queryFingerprint,
   resolvePageSize,
   resolveView,
   sortValuesOf,
   type MongoQuery,
+  type OrderBy,
   type PageTokenKey,
 } from '@keystream/resource';
 import type { ProjectionProgress } from './projectionProgress.js';
@@ -63,12 +60,6 @@ export interface QueryServiceOptions {
 
 /** Fields a search phrase is matched against, when the resource has them. */
 const PHRASE_FIELDS = ['name', 'title', 'displayName', 'description', 'email', 'member', 'fullName'] as const;
-
-function and(...queries: readonly MongoQuery[]): MongoQuery {
-  const parts = queries.filter((query) => Object.keys(query).length > 0);
-  if (parts.length === 0) return {};
-  return parts.length === 1 ? (parts[0] as MongoQuery) : { $and: parts };
-}
 
 function phraseQuery(descriptor: ResourceDescriptor, phrase: string | undefined): MongoQuery {
   if (phrase === undefined || phrase.trim() === '') return {};
@@ -112,18 +103,10 @@ export class QueryService {
   /** One page of a List or Search. */
   async list(kind: string, request: CollectionRequest): Promise<CollectionPage> {
     const descriptor = resourceByKind(kind);
-    const parent = request.parent === undefined || request.parent === '' ? undefined : request.parent;
-    if (parent !== undefined) parseParent(descriptor, parent);
-    const filter = request.filter === undefined || request.filter.trim() === '' ? undefined : parseFilter(descriptor, request.filter);
-    const orderBy = parseOrderBy(descriptor, request.orderBy ?? '');
+    const phrase = phraseQuery(descriptor, request.phrase);
+    const { query: baseQuery, orderBy, fingerprint } = collectionQuery(descriptor, request, { query: phrase, fingerprint: request.phrase ?? '' });
     const pageSize = resolvePageSize(request.pageSize);
-    const fingerprint = queryFingerprint({ kind, parent, filter, orderBy, extra: request.phrase ?? '' });
     const token = request.pageToken === undefined || request.pageToken === '' ? undefined : decodePageToken(request.pageToken, this.options.pageTokenKey, fingerprint);
-    const baseQuery = and(
-      parent === undefined ? {} : parentQuery(descriptor, parent),
-      filter === undefined ? {} : compileFilter(filter),
-      phraseQuery(descriptor, request.phrase),
-    );
     const plan = pageQuery({ query: baseQuery, orderBy, pageSize, token });
     const result = await this.readStore.query(kind, { filter: plan.query, sort: plan.sort, limit: plan.limit, countTotal: false });
     const page = pageResult(
@@ -143,11 +126,11 @@ export class QueryService {
   private async pagingInfo(
     kind: string,
     baseQuery: MongoQuery,
-    orderBy: ReturnType<typeof parseOrderBy>,
+    orderBy: OrderBy,
     first: JsonObject | undefined,
   ): Promise<{ currentOffset: number; totalResultsCount: number }> {
     const totalResultsCount = await this.readStore.count(kind, baseQuery);
-    const currentOffset = first === undefined ? 0 : await this.readStore.count(kind, and(baseQuery, cursorQuery(orderBy, sortValuesOf(orderBy, first), 'before', false)));
+    const currentOffset = first === undefined ? 0 : await this.readStore.count(kind, andQueries(baseQuery, cursorQuery(orderBy, sortValuesOf(orderBy, first), 'before', false)));
     return { currentOffset, totalResultsCount };
   }
 
