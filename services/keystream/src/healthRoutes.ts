@@ -13,7 +13,7 @@ export interface HealthRoutes {
   readonly notServedHere: ApiDispatcher;
 }
 
-export function healthRoutes(parts: { readonly metrics: KeystreamMetrics; readonly projector?: Projector }): HealthRoutes {
+export function healthRoutes(parts: { readonly metrics: KeystreamMetrics; readonly role: string; readonly projector?: Projector }): HealthRoutes {
   return {
     routes: {
       '/healthz': () => ({ status: 200, contentType: 'text/plain; charset=utf-8', body: 'ok\n' }),
@@ -25,6 +25,6 @@ export function healthRoutes(parts: { readonly metrics: KeystreamMetrics; readon
       '/metrics': async () => ({ status: 200, contentType: parts.metrics.registry.contentType, body: await parts.metrics.render() }),
     },
     notServedHere: (call: { readonly method: MethodDescriptor }) =>
-      Promise.reject(new KeystreamError('UNAVAILABLE', `${call.method.name} is not served by this process (it runs the projector role only)`)),
+      Promise.reject(new KeystreamError('UNAVAILABLE', `${call.method.name} is not served by this process (it runs the ${parts.role} role, not the api)`)),
   };
 }

@@ -62,7 +62,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       // Either failing ends the process; a relay that stops because close() asked is no failure.
       failed = Promise.race([failed, relayFailed]);
     }
-    const routes = healthRoutes({ metrics, ...(projector === undefined ? {} : { projector }) });
+    const routes = healthRoutes({ metrics, role: config.role, ...(projector === undefined ? {} : { projector }) });
     if (runsApi) {
       const seeded = await seedBuiltins(
         await container.getAsync<CommandService>(TOKENS.commands),
