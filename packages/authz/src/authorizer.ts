@@ -34,6 +34,36 @@ export interface AuthorizationRequest {
   readonly resource?: (() => Promise<JsonObject | undefined>) | undefined;
   /** The client's IP address, for IP conditions. */
   readonly remoteAddress?: string | undefined;
+  /**
+   * Attestation domains the request proves with valid attestation tokens of this principal
+   * (verified before authorization; see docs/security.md), for AttestationConditions.
+   */
+  readonly attestedDomains?: ReadonlySet<string> | undefined;
+}
+
+/**
+ * Permissions an AttestationCondition without its own `except_permissions` exempts: the ones a
+ * device needs to obtain an attestation token in the first place (the API reference's default).
+ */
+export const DEFAULT_ATTESTATION_EXCEPTIONS: readonly string[] = [
+  'services/iam.edgelq.com/permissions/attestationDomains.get',
+  'services/iam.edgelq.com/permissions/attestationDomains.verify',
+  'services/iam.edgelq.com/permissions/serviceAccounts.get',
+  'services/iam.edgelq.com/permissions/serviceAccountKeys.get',
+  'services/devices.edgelq.com/permissions/devices.list',
+  'services/devices.edgelq.com/permissions/provisioningPolicies.list',
+  'services/devices.edgelq.com/permissions/provisioningPolicies.provisionDeviceViaPolicy',
+  'services/devices.edgelq.com/permissions/provisioningPolicies.requestProvisioningApproval',
+];
+
+/** Whether an AttestationCondition lets `request` through: an exempt permission, or a token for its domain. */
+export function attestationConditionPasses(attestation: Readonly<Record<string, unknown>>, request: Pick<AuthorizationRequest, 'permission' | 'attestedDomains'>): boolean {
+  const listed = Array.isArray(attestation['exceptPermissions']) ? attestation['exceptPermissions'] : [];
+  const exempt = listed.length > 0 ? listed : DEFAULT_ATTESTATION_EXCEPTIONS;
+  if (exempt.includes(request.permission)) return true;
+  const domain = attestation['domain'];
+  // A condition naming no domain can be satisfied by nothing.
+  return typeof domain === 'string' && domain !== '' && request.attestedDomains?.has(domain) === true;
 }
 
 /** The answer, with the binding that allowed it (for audit logs and tests). */
@@ -228,11 +258,7 @@ export class Authorizer {
       if (condition === undefined) return false;
       const ip = isObject(condition['ipCondition']) ? condition['ipCondition'] : undefined;
       const attestation = isObject(condition['attestationCondition']) ? condition['attestationCondition'] : undefined;
-      if (attestation !== undefined) {
-        // Attestation is not served yet: nothing can satisfy it, except the permissions it exempts.
-        const exempt = Array.isArray(attestation['exceptPermissions']) ? attestation['exceptPermissions'] : [];
-        if (!exempt.includes(request.permission)) return false;
-      }
+      if (attestation !== undefined && !attestationConditionPasses(attestation, request)) return false;
       if (ip !== undefined) {
         const address = request.remoteAddress ?? '';
         const allowed = new IpMatcher(Array.isArray(ip['allowedCidrs']) ? ip['allowedCidrs'].filter((entry): entry is string => typeof entry === 'string') : []);

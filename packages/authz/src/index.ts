@@ -8,7 +8,7 @@ export type { AncestrySource } from './scopes.js';
 export { IpMatcher, normalizeAddress } from './ipMatcher.js';
 export { AUTHZ_KINDS, AuthzIndex } from './authzIndex.js';
 export type { BindingEntry, ConditionReference, IndexedEvent, ScopeParamValue } from './authzIndex.js';
-export { Authorizer, expandTemplate, valuesAtPath } from './authorizer.js';
+export { attestationConditionPasses, Authorizer, DEFAULT_ATTESTATION_EXCEPTIONS, expandTemplate, valuesAtPath } from './authorizer.js';
 export type { AuthorizationDecision, AuthorizationRequest } from './authorizer.js';
 export { AuthzFeed } from './authzFeed.js';
 export type { EventLog, LoggedEvent } from './authzFeed.js';
