@@ -16,12 +16,11 @@
  * that passes wins and a token is issued; otherwise every failure is reported by check.
  */
 import { createHash, createPublicKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
-import type * as pkijs from 'pkijs';
 import { KeystreamError, type schemas } from '@keystream/api';
 import { AttestationInputError } from './attestationInputError.js';
 import { attestationFailed, type FailedCheck } from './attestationFailure.js';
-import { verifyEkCertificateChain } from './ek/ekCertificateChain.js';
-import { parseCertificateDer, parsePemCertificates } from './ek/pemCertificates.js';
+import { EkTrustCache } from './ek/ekTrustCache.js';
+import { parseCertificateDer } from './ek/pemCertificates.js';
 import { parseEventLog, replayEventLog } from './quote/eventLog.js';
 import { decodePcrs, pcrKey, selectionDigest } from './quote/pcrValues.js';
 import { makeCredential } from './tpm/makeCredential.js';
@@ -64,7 +63,7 @@ export interface VerifyCaller {
 interface EkMaterial {
   readonly ekpub: KeyObject;
   readonly ekpubDer: Buffer;
-  readonly ekcert: pkijs.Certificate | undefined;
+  readonly ekcertDer: Buffer | undefined;
 }
 
 const REQUIRED_AK_ATTRIBUTES = TPMA_OBJECT.fixedTPM | TPMA_OBJECT.fixedParent | TPMA_OBJECT.sensitiveDataOrigin | TPMA_OBJECT.restricted | TPMA_OBJECT.sign;
@@ -102,6 +101,7 @@ export class AttestationVerifier {
   private readonly tokenTtlSeconds: number;
   private readonly ledger: UsedTicketLedger;
   private readonly now: () => Date;
+  private readonly trust = new EkTrustCache();
 
   constructor(private readonly options: AttestationVerifierOptions) {
     this.ticketTtlSeconds = options.ticketTtlSeconds ?? 60;
@@ -250,12 +250,12 @@ export class AttestationVerifier {
       throw KeystreamError.invalidArgument([{ field: 'askForChallenge.ekpub', description: 'is not the public key of askForChallenge.ekcert' }]);
     }
     if (ekpub.asymmetricKeyType !== 'rsa') throw KeystreamError.invalidArgument([{ field: 'askForChallenge.ekpub', description: 'only RSA EKs are supported (TPM20_CREDENTIAL has no ECC form here)' }]);
-    return { ekpub, ekpubDer: spkiDer(ekpub), ekcert };
+    return { ekpub, ekpubDer: spkiDer(ekpub), ekcertDer: hasCert ? fromB64(ask.ekcert) : undefined };
   }
 
   private ekMaterialFromTicket(ekpub: string, ekcert: string | undefined): EkMaterial {
     const key = createPublicKey({ key: fromB64(ekpub), format: 'der', type: 'spki' });
-    return { ekpub: key, ekpubDer: spkiDer(key), ekcert: ekcert === undefined ? undefined : parseCertificateDer(fromB64(ekcert), 'the EK certificate') };
+    return { ekpub: key, ekpubDer: spkiDer(key), ekcertDer: ekcert === undefined ? undefined : fromB64(ekcert) };
   }
 
   /** The AK must be a restricted signing key bound to its TPM, and must vouch for itself in a TPM-generated attestation. */
@@ -292,14 +292,8 @@ export class AttestationVerifier {
     const policy = domain.policies?.[index] ?? {};
     const subject = `policies[${index}]`;
     if (domain.insecureSkipManufacturerEkcertVerification !== true) {
-      if (ek.ekcert === undefined) return [{ check: 'ek_certificate_chain', subject, description: 'no EK certificate was sent and the domain requires one' }];
-      let roots: pkijs.Certificate[];
-      try {
-        roots = parsePemCertificates(policy.manufacturerRootCaCertsPem ?? '', 'manufacturerRootCaCertsPem');
-      } catch (error) {
-        return [{ check: 'ek_certificate_chain', subject, description: (error as Error).message }];
-      }
-      const chain = await verifyEkCertificateChain(ek.ekcert, roots, this.now());
+      if (ek.ekcertDer === undefined) return [{ check: 'ek_certificate_chain', subject, description: 'no EK certificate was sent and the domain requires one' }];
+      const chain = await this.trust.verify(ek.ekcertDer, policy.manufacturerRootCaCertsPem ?? '', this.now());
       if (!chain.trusted) return [{ check: 'ek_certificate_chain', subject, description: `the EK certificate does not chain to the policy's manufacturer certificates: ${chain.reason}` }];
     }
     if (policy.requireEnrollment === true && !this.isEnrolled(domain, ek.ekpubDer)) {
