@@ -79,15 +79,17 @@ function fromB64(value: string | undefined): Buffer {
   return Buffer.from(value ?? '', 'base64');
 }
 
-/** Runs `parse`, turning an input error into INVALID_ARGUMENT for `field`. */
+/**
+ * Runs `parse` over caller-supplied bytes: whatever it throws (our structure errors, OpenSSL's
+ * or pkijs' decoding errors) means the bytes are not what the field should hold.
+ */
 function parseField<T>(field: string, parse: () => T): T {
   try {
     return parse();
   } catch (error) {
-    if (error instanceof AttestationInputError || error instanceof TypeError || (error as { code?: unknown }).code === 'ERR_OSSL_UNSUPPORTED') {
-      throw KeystreamError.invalidArgument([{ field, description: (error as Error).message }]);
-    }
-    throw error;
+    if (error instanceof KeystreamError) throw error;
+    const message = error instanceof AttestationInputError ? error.message : `cannot be decoded (${error instanceof Error ? error.message.replace(/^error:[0-9A-F]+:/, '') : String(error)})`;
+    throw KeystreamError.invalidArgument([{ field, description: message }]);
   }
 }
 
