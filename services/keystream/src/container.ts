@@ -14,9 +14,9 @@ import {
   ChildCounter,
   CommandService,
   QueryService,
-  ResourceDispatcher,
   ResourceRepository,
   type ProjectionProgress,
+  type RequestPipeline,
 } from '@keystream/service-api';
 import { Projector } from '@keystream/service-projector';
 import { EventStreamRelay } from '@keystream/service-relay';
@@ -25,8 +25,7 @@ import { ChangeHub, WatchEngine } from '@keystream/watch';
 import { Container } from 'inversify';
 import type { Logger } from 'pino';
 import { authorizationAwareReadStore } from './auth/authorizationAwareReadStore.js';
-import type { AuthorizingDispatcher } from './auth/authorizingDispatcher.js';
-import { buildAuthorizingDispatcher } from './auth/authServices.js';
+import { buildRequestPipeline } from './auth/authServices.js';
 import { checkpointProgress } from './checkpointProgress.js';
 import type { EventStreamConfig, KeystreamConfig } from './config.js';
 import { KeystreamMetrics } from './metrics.js';
@@ -45,10 +44,9 @@ export const TOKENS = {
   childCounter: Symbol.for('keystream.ChildCounter'),
   commands: Symbol.for('keystream.CommandService'),
   queries: Symbol.for('keystream.QueryService'),
-  dispatcher: Symbol.for('keystream.ResourceDispatcher'),
   metrics: Symbol.for('keystream.Metrics'),
   watchRole: Symbol.for('keystream.WatchRole'),
-  authorizingDispatcher: Symbol.for('keystream.AuthorizingDispatcher'),
+  pipeline: Symbol.for('keystream.RequestPipeline'),
   eventStream: Symbol.for('keystream.EventStream'),
   relay: Symbol.for('keystream.EventStreamRelay'),
 } as const;
@@ -148,21 +146,18 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
         }),
       [TOKENS.repository, TOKENS.readStore, TOKENS.projectionProgress],
     );
+  // Every API call and every watch goes through authentication and authorization first (docs/security.md).
   container
-    .bind<ResourceDispatcher>(TOKENS.dispatcher)
-    .toResolvedValue((commands: CommandService, queries: QueryService) => new ResourceDispatcher(commands, queries), [TOKENS.commands, TOKENS.queries]);
-  // Every API call goes through authentication and authorization first (docs/security.md).
-  container
-    .bind<AuthorizingDispatcher>(TOKENS.authorizingDispatcher)
+    .bind<RequestPipeline>(TOKENS.pipeline)
     .toResolvedValue(
-      (eventStore: EventStore, repository: ResourceRepository, commands: CommandService, dispatcher: ResourceDispatcher) =>
-        buildAuthorizingDispatcher(config, { eventStore, repository, commands, inner: dispatcher.dispatch }),
-      [TOKENS.eventStore, TOKENS.repository, TOKENS.commands, TOKENS.dispatcher],
+      (eventStore: EventStore, repository: ResourceRepository, commands: CommandService, queries: QueryService) =>
+        buildRequestPipeline(config, { eventStore, repository, commands, queries }),
+      [TOKENS.eventStore, TOKENS.repository, TOKENS.commands, TOKENS.queries],
     );
   container
     .bind<WatchRole>(TOKENS.watchRole)
     .toResolvedValue(
-      async (readStore: ReadStore, authorizing: AuthorizingDispatcher): Promise<WatchRole> => {
+      async (readStore: ReadStore, authorizing: RequestPipeline): Promise<WatchRole> => {
         const gatewayLogger = logger.child({ role: 'gateway' });
         // Changes reach watches only once authorization has caught up with them (see the wrapper).
         const tail = authorizationAwareReadStore(readStore, () => authorizing.refresh());
@@ -199,7 +194,7 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
           },
         };
       },
-      [TOKENS.readStore, TOKENS.authorizingDispatcher],
+      [TOKENS.readStore, TOKENS.pipeline],
     );
   container
     .bind<KeystreamMetrics>(TOKENS.metrics)

@@ -4,12 +4,11 @@
  * and the event stream relay, then the HTTP edge; on shutdown the edge drains first, then the
  * relay and the projector store their checkpoints, then the stream and the stores close.
  */
-import { startHttpServer, type CommandService, type ProjectionProgress, type ResourceRepository, type RunningHttpServer } from '@keystream/service-api';
+import { startHttpServer, type CommandService, type ProjectionProgress, type RequestPipeline, type ResourceRepository, type RunningHttpServer } from '@keystream/service-api';
 import type { Projector } from '@keystream/service-projector';
 import type { EventStreamRelay } from '@keystream/service-relay';
 import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
-import type { AuthorizingDispatcher } from './auth/authorizingDispatcher.js';
 import { seedBuiltins } from './auth/seedBuiltins.js';
 import type { KeystreamConfig } from './config.js';
 import { buildContainer, TOKENS, type WatchRole } from './container.js';
@@ -75,7 +74,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
     // The watch gateway shares the edge's app and port: WebSocket on /v1/watch, NDJSON on the …:watch routes.
     if (runsGateway) watches = await container.getAsync<WatchRole>(TOKENS.watchRole);
     server = await startHttpServer(config.http.host, config.http.port, {
-      dispatcher: runsApi ? (await container.getAsync<AuthorizingDispatcher>(TOKENS.authorizingDispatcher)).dispatch : routes.notServedHere,
+      dispatcher: runsApi ? (await container.getAsync<RequestPipeline>(TOKENS.pipeline)).dispatch : routes.notServedHere,
       logger,
       maxBodyBytes: config.http.maxBodyBytes,
       onRequestFinished: (outcome) => {
