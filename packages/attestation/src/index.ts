@@ -10,7 +10,7 @@ export { AttestationInputError } from './attestationInputError.js';
 export { deriveAttestationKeys } from './tokens/attestationKeys.js';
 export type { AttestationKeys } from './tokens/attestationKeys.js';
 export { issueAttestationToken, verifyAttestationToken } from './tokens/attestationToken.js';
-export { attestedDomainsOf } from './tokens/attestedDomains.js';
+export { attestedDomainsOf, domainsValidAt } from './tokens/attestedDomains.js';
 export type { AttestationTokenClaims, TokenCheck } from './tokens/attestationToken.js';
 export { MemoryUsedTicketLedger } from './tokens/usedTicketLedger.js';
 export type { UsedTicketLedger } from './tokens/usedTicketLedger.js';

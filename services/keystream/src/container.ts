@@ -21,6 +21,7 @@ import {
 import { Projector } from '@keystream/service-projector';
 import { EventStreamRelay } from '@keystream/service-relay';
 import { WatchGateway } from '@keystream/service-watch-gateway';
+import { ATTESTATION_TICKET_HEADER } from '@keystream/attestation';
 import { ChangeHub, WatchEngine } from '@keystream/watch';
 import { Container } from 'inversify';
 import type { Logger } from 'pino';
@@ -184,6 +185,8 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
           },
           // The Watch permission on the request's parent or name, decided like every other call.
           authorizeWatch: (principal, method, request) => authorizing.authorizeWatch(principal, method, request),
+          // Verify's bidirectional exchange: each message a call through the pipeline, the ticket carried between them.
+          exchanges: { dispatch: authorizing.dispatch, methods: new Map([['Verify', { carriedHeaders: [ATTESTATION_TICKET_HEADER] }]]) },
         });
         return {
           gateway,

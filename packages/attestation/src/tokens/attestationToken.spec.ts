@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { deriveAttestationKeys } from './attestationKeys.js';
 import { issueAttestationToken, verifyAttestationToken } from './attestationToken.js';
-import { attestedDomainsOf } from './attestedDomains.js';
+import { attestedDomainsOf, domainsValidAt } from './attestedDomains.js';
 import { openChallengeTicket, sealChallengeTicket, TicketError } from './challengeTicket.js';
 
 const keys = deriveAttestationKeys('unit test secret of at least thirty-two bytes');
@@ -42,8 +42,11 @@ describe('attestation tokens', () => {
     const theirs = await issueAttestationToken(keys, { ...claims, subject: 'other@example.com', domain: 'projects/p/attestationDomains/x' }, now, 60);
     const forged = await issueAttestationToken(others, { ...claims, domain: 'projects/p/attestationDomains/y' }, now, 60);
     const header = [mine, theirs, forged, 'garbage'].join(', ');
-    expect([...(await attestedDomainsOf(keys, header, 'dev@example.com', now))]).to.deep.equal([claims.domain]);
-    expect([...(await attestedDomainsOf(keys, header, undefined, now))]).to.deep.equal([]);
-    expect([...(await attestedDomainsOf(keys, undefined, 'dev@example.com', now))]).to.deep.equal([]);
+    const proven = await attestedDomainsOf(keys, header, 'dev@example.com', now);
+    expect([...proven.keys()]).to.deep.equal([claims.domain]);
+    expect([...domainsValidAt(proven, now)]).to.deep.equal([claims.domain]);
+    expect([...domainsValidAt(proven, new Date(now.getTime() + 61_000))]).to.deep.equal([]);
+    expect([...(await attestedDomainsOf(keys, header, undefined, now)).keys()]).to.deep.equal([]);
+    expect([...(await attestedDomainsOf(keys, undefined, 'dev@example.com', now)).keys()]).to.deep.equal([]);
   });
 });

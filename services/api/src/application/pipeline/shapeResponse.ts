@@ -15,7 +15,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** The wire-ready result of a handler's answer to `request`. */
 export function shapeResponse(method: MethodDescriptor, request: Readonly<Record<string, unknown>>, result: HandlerResult<unknown>): ApiResult {
-  const headers = positionHeaders(result.position);
+  const headers = { ...result.headers, ...positionHeaders(result.position) };
   const masked = messageDescriptor(method.requestType).field('responseMask') !== undefined && isObject(result.response);
   const response = masked
     ? applyResponseMask(messageDescriptor(method.responseType), result.response, request['responseMask'] as ResponseMask | undefined, result.updatedPaths)
