@@ -74,6 +74,12 @@ interface Exchange {
   readonly method: MethodDescriptor;
   readonly carriedHeaders: readonly string[];
   carried: Record<string, string>;
+  /**
+   * The values of the route's path variables in the first message (Verify's attestation domain):
+   * later messages are sent as the REST route sends them, with the same path, so they are
+   * authorized on the same resource.
+   */
+  routed: readonly { readonly path: readonly string[]; readonly value: unknown }[] | undefined;
   /** A message is being handled: the next must wait for its answer. */
   busy: boolean;
   readonly abort: AbortController;
@@ -102,6 +108,31 @@ const STREAM_METHODS = new Map<string, MethodDescriptor>(METHODS.filter((method)
 
 function asError(error: unknown): KeystreamError {
   return isKeystreamError(error) ? error : new KeystreamError('INTERNAL', 'the watch failed unexpectedly', [], { cause: error });
+}
+
+function camel(part: string): string {
+  return part.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
+}
+
+/** The path variables of the method's first route, with their values in `request`. */
+function routedFieldsOf(method: MethodDescriptor, request: Record<string, unknown>): { path: string[]; value: unknown }[] {
+  return (method.routes[0]?.template.variables ?? []).flatMap((variable) => {
+    const path = variable.fieldPath.split('.').map(camel);
+    let node: unknown = request;
+    for (const part of path) node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined;
+    return node === undefined ? [] : [{ path, value: node }];
+  });
+}
+
+function setIfAbsent(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const part of path.slice(0, -1)) {
+    const child = node[part];
+    if (typeof child !== 'object' || child === null) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  const last = path[path.length - 1];
+  if (last !== undefined && node[last] === undefined) node[last] = value;
 }
 
 export class WatchGateway {
@@ -313,7 +344,7 @@ export class WatchGateway {
     const exchangeMethod = this.options.exchanges?.methods.get(frame.method);
     const method = exchangeMethod === undefined ? undefined : METHODS.find((candidate) => candidate.name === frame.method);
     if (exchangeMethod !== undefined && method !== undefined) {
-      connection.exchanges.set(id, { method, carriedHeaders: exchangeMethod.carriedHeaders, carried: {}, busy: false, abort: new AbortController() });
+      connection.exchanges.set(id, { method, carriedHeaders: exchangeMethod.carriedHeaders, carried: {}, routed: undefined, busy: false, abort: new AbortController() });
       this.continueExchange(ws, connection, id, frame.request);
       return;
     }
@@ -341,7 +372,9 @@ export class WatchGateway {
     exchange.busy = true;
     const ended = (): boolean => connection.closed || connection.exchanges.get(id) !== exchange;
     void (async () => {
-      const request = decodeMessage(exchange.method.requestType as MessageName, wire);
+      const request = decodeMessage(exchange.method.requestType as MessageName, wire) as Record<string, unknown>;
+      if (exchange.routed === undefined) exchange.routed = routedFieldsOf(exchange.method, request);
+      else for (const field of exchange.routed) setIfAbsent(request, field.path, field.value);
       const result = await dispatch({ method: exchange.method, request, headers: { ...connection.headers, ...exchange.carried }, remoteAddress: connection.remoteAddress, signal: exchange.abort.signal });
       if (ended()) return;
       const carried: Record<string, string> = {};
