@@ -8,7 +8,14 @@
  *   the whole exchange, and of the server's share of it (the two verifier calls).
  * - Step 1 alone in process (EK chain, AK checks, credential, sealed ticket), 4 concurrent:
  *   challenges/s and p99; what an api process spends per device before any TPM work.
+ * - Over HTTP: the same exchanges as a device makes them against a keystream process (REST, two
+ *   calls, bearer token, authorization, ticket redemption in the event store): exchanges/s and
+ *   p99 of the two calls, the TPM's work excluded.
  */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { createLogger, loadConfig, mintDevToken, startKeystream } from '@keystream/keystream';
 import os from 'node:os';
 import type { schemas } from '@keystream/api';
 import { AttestationVerifier, deriveAttestationKeys } from '@keystream/attestation';
@@ -75,7 +82,70 @@ if (unavailable !== undefined) {
       }),
     );
     summary('step 1 alone, 4 concurrent (challenge)', steps, performance.now() - t0);
+
+    await overHttp(tpm, ak, ask);
   } finally {
     await tpm.stop();
+  }
+}
+
+/** One JSON request; answers the status, headers and parsed body. */
+function post(url: string, pathname: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const request = http.request(new URL(pathname, url), { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)), ...headers } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown> });
+      });
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
+
+async function overHttp(tpm: SoftwareTpm, ak: Awaited<ReturnType<SoftwareTpm['createAk']>>, ask: schemas.VerifyRequest_AskForChallenge): Promise<void> {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-attestation-bench-'));
+  const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
+  const running = await startKeystream(config, createLogger(config));
+  try {
+    const admin = { authorization: `Bearer ${await mintDevToken(config, 'admin@keystream.local')}` };
+    const email = 'bench-device@example.com';
+    const device = { authorization: `Bearer ${await mintDevToken(config, email)}` };
+    const project = 'projects/bench';
+    const domain = `${project}/attestationDomains/fleet`;
+    const setup = async (pathname: string, body: unknown): Promise<void> => {
+      const answer = await post(running.url, pathname, body, admin);
+      if (answer.status !== 200) throw new Error(`${pathname}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    };
+    await setup('/v1/projects', { name: project, title: 'bench' });
+    await setup(`/v1/${project}/attestationDomains`, { name: domain, policies: [{ manufacturerRootCaCertsPem: await tpm.manufacturerCertificatesPem() }] });
+    await setup(`/v1/${project}/roleBindings`, { roleBinding: { role: 'services/iam.edgelq.com/roles/scope-admin', member: `user:${email}` } });
+    const samples: number[] = [];
+    const started = performance.now();
+    let serverTotal = 0;
+    for (let i = 0; i < exchanges; i++) {
+      const t0 = performance.now();
+      const first = await post(running.url, `/v1/${domain}:verify`, { askForChallenge: { ...ask, subject: email, attestationDomain: domain } }, device);
+      const t1 = performance.now();
+      if (first.status !== 200) throw new Error(`step 1: ${first.status} ${JSON.stringify(first.body)}`);
+      const challenge = first.body['challenge'] as Record<string, string>;
+      const secret = await tpm.activateCredential(ak, Buffer.from(challenge['credEncryptedByEkpub'] ?? '', 'base64'), Buffer.from(challenge['secretEncryptedByCred'] ?? '', 'base64'));
+      const quote = await tpm.quote(ak, Buffer.from(challenge['platformAttestationNonce'] ?? '', 'base64'), [0, 1, 2, 3, 16]);
+      const ticket = String(first.headers['x-keystream-attestation-ticket'] ?? '');
+      const t2 = performance.now();
+      const second = await post(running.url, `/v1/${domain}:verify`, { challengeResponse: { akActivationDecryptedSecret: secret.toString('base64'), quotes: [{ quote: quote.quote.toString('base64'), signature: quote.signature.toString('base64') }], pcrs: quote.pcrs } }, { ...device, 'x-keystream-attestation-ticket': ticket });
+      const t3 = performance.now();
+      if (second.status !== 200) throw new Error(`step 2: ${second.status} ${JSON.stringify(second.body)}`);
+      samples.push(t1 - t0 + (t3 - t2));
+      serverTotal += t1 - t0 + (t3 - t2);
+    }
+    summary('REST exchanges against keystream (the two calls, sequential)', samples, serverTotal);
+    console.log(`  (wall time including the TPM: ${((performance.now() - started) / 1000).toFixed(2)} s for ${exchanges})`);
+  } finally {
+    await running.close();
+    fs.rmSync(directory, { recursive: true, force: true });
   }
 }
