@@ -5,6 +5,7 @@
 export { AttestationVerifier } from './attestationVerifier.js';
 export type { AttestationVerifierOptions, IssuedChallenge, VerifyCaller } from './attestationVerifier.js';
 export { attestationFailed } from './attestationFailure.js';
+export { attestationDomainViolations } from './attestationDomainViolations.js';
 export type { AttestationCheck, FailedCheck } from './attestationFailure.js';
 export { AttestationInputError } from './attestationInputError.js';
 export { deriveAttestationKeys } from './tokens/attestationKeys.js';

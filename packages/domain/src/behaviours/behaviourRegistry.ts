@@ -2,6 +2,7 @@
  * The behaviour of each kind that has one; kinds without special rules use the generic decider alone.
  */
 import type { ResourceKind } from '@keystream/api';
+import { attestationDomainBehaviour } from './attestationDomain.js';
 import { groupBehaviour } from './group.js';
 import { groupMemberBehaviour } from './groupMember.js';
 import { organizationInvitationBehaviour, projectInvitationBehaviour } from './invitation.js';
@@ -12,6 +13,7 @@ import { roleBehaviour } from './role.js';
 import { roleBindingBehaviour } from './roleBinding.js';
 
 const BEHAVIOURS: Readonly<Record<string, ResourceBehaviour>> = {
+  AttestationDomain: attestationDomainBehaviour,
   Group: groupBehaviour,
   GroupMember: groupMemberBehaviour,
   Organization: organizationBehaviour,
