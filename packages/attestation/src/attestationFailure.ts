@@ -23,7 +23,8 @@ export type AttestationCheck =
   | 'pcrs_unquoted'
   | 'expected_pcrs'
   | 'event_log'
-  | 'subject';
+  | 'subject'
+  | 'no_policy';
 
 /** One failed check. */
 export interface FailedCheck {

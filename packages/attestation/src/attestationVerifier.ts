@@ -135,7 +135,7 @@ export class AttestationVerifier {
       if (own.length === 0) anyPolicy = true;
       else policyFailures.push(...own);
     }
-    if (!anyPolicy) throw attestationFailed(domainName, policies.length === 0 ? [{ check: 'ek_enrollment', subject: 'domain', description: 'the domain has no policy, so nothing can be attested under it' }] : policyFailures);
+    if (!anyPolicy) throw attestationFailed(domainName, policies.length === 0 ? [{ check: 'no_policy', subject: 'domain', description: 'the domain has no policy, so nothing can be attested under it' }] : policyFailures);
 
     const secret = randomBytes(SECRET_BYTES);
     const nonce = randomBytes(NONCE_BYTES);
@@ -223,7 +223,7 @@ export class AttestationVerifier {
       }
       policyFailures.push(...own);
     }
-    throw attestationFailed(domainName, policies.length === 0 ? [{ check: 'ek_enrollment', subject: 'domain', description: 'the domain has no policy, so nothing can be attested under it' }] : policyFailures);
+    throw attestationFailed(domainName, policies.length === 0 ? [{ check: 'no_policy', subject: 'domain', description: 'the domain has no policy, so nothing can be attested under it' }] : policyFailures);
   }
 
   private subjectOf(requested: string | undefined, caller: VerifyCaller, domainName: string): string {
