@@ -106,6 +106,14 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
       expect(payload.ek_sha256).to.equal(createHash('sha256').update(ekpub).digest('hex'));
     });
 
+    it('should attest an EK sent without certificate when the domain skips the manufacturer check, and only then', async () => {
+      const bare = { ...ask(), ekcert: undefined };
+      const skipping = domain([{}], { insecureSkipManufacturerEkcertVerification: true });
+      const { challenge, ticket } = await verifier.challenge(skipping, bare, { subject: SUBJECT });
+      expect(await verifier.complete(skipping, ticket, await answer(challenge), { subject: SUBJECT })).to.be.a('string');
+      expect(checksOf(await rejection(verifier.challenge(domain([trusted()]), bare, { subject: SUBJECT })))).to.deep.equal(['ek_certificate_chain']);
+    });
+
     it('should accept an enrolled EK when the policy requires enrollment', async () => {
       const pem = createPublicKey({ key: ekpub, format: 'der', type: 'spki' }).export({ format: 'pem', type: 'spki' }).toString();
       const attested = domain([{ ...trusted(), requireEnrollment: true }], { enrollmentList: [{ pubkeyPem: pem, comment: 'rack 4' }] });

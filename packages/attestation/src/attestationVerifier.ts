@@ -142,7 +142,8 @@ export class AttestationVerifier {
     const credential = makeCredential(ek.ekpub, ak.name, secret);
     const ticket = await sealChallengeTicket(
       this.options.keys,
-      { domain: domainName, subject, nonce: b64(nonce), secret: b64(secret), ekpub: b64(ek.ekpubDer), ekcert: ask.ekcert === undefined || ask.ekcert === '' ? undefined : ask.ekcert, akpub: ask.akpub ?? '' },
+      // With a certificate the key is its key (checked above): the ticket carries one of them, to stay small as a header.
+      { domain: domainName, subject, nonce: b64(nonce), secret: b64(secret), ...(ek.ekcertDer === undefined ? { ekpub: b64(ek.ekpubDer) } : { ekcert: b64(ek.ekcertDer) }), akpub: ask.akpub ?? '' },
       this.now(),
       this.ticketTtlSeconds,
     );
@@ -255,9 +256,14 @@ export class AttestationVerifier {
     return { ekpub, ekpubDer: spkiDer(ekpub), ekcertDer: hasCert ? fromB64(ask.ekcert) : undefined };
   }
 
-  private ekMaterialFromTicket(ekpub: string, ekcert: string | undefined): EkMaterial {
+  private ekMaterialFromTicket(ekpub: string | undefined, ekcert: string | undefined): EkMaterial {
+    if (ekcert !== undefined) {
+      const certificate = parseCertificateDer(fromB64(ekcert), 'the EK certificate');
+      const key = createPublicKey({ key: Buffer.from(certificate.subjectPublicKeyInfo.toSchema().toBER(false)), format: 'der', type: 'spki' });
+      return { ekpub: key, ekpubDer: spkiDer(key), ekcertDer: fromB64(ekcert) };
+    }
     const key = createPublicKey({ key: fromB64(ekpub), format: 'der', type: 'spki' });
-    return { ekpub: key, ekpubDer: spkiDer(key), ekcertDer: ekcert === undefined ? undefined : fromB64(ekcert) };
+    return { ekpub: key, ekpubDer: spkiDer(key), ekcertDer: undefined };
   }
 
   /** The AK must be a restricted signing key bound to its TPM, and must vouch for itself in a TPM-generated attestation. */

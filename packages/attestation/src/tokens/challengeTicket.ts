@@ -17,9 +17,9 @@ export interface ChallengeTicketClaims {
   readonly subject: string;
   readonly nonce: string;
   readonly secret: string;
-  /** EK public key, SPKI DER. */
-  readonly ekpub: string;
-  /** EK certificate DER, when the client sent one. */
+  /** EK public key, SPKI DER (when the client sent no certificate). */
+  readonly ekpub?: string | undefined;
+  /** EK certificate DER, when the client sent one (its key is the EK). */
   readonly ekcert?: string | undefined;
   /** AK TPMT_PUBLIC. */
   readonly akpub: string;
@@ -76,9 +76,11 @@ export async function openChallengeTicket(keys: AttestationKeys, ticket: string,
       return value;
     };
     const ekcert = payload['ekcert'];
-    if (typeof payload.exp !== 'number' || (ekcert !== undefined && typeof ekcert !== 'string')) throw new TicketError('ticket_invalid', 'the challenge ticket lacks claims');
+    const ekpub = payload['ekpub'];
+    const optional = (value: unknown): value is string | undefined => value === undefined || typeof value === 'string';
+    if (typeof payload.exp !== 'number' || !optional(ekcert) || !optional(ekpub) || (ekcert === undefined) === (ekpub === undefined)) throw new TicketError('ticket_invalid', 'the challenge ticket lacks claims');
     return {
-      claims: { domain: claim('domain'), subject: claim('subject'), nonce: claim('nonce'), secret: claim('secret'), ekpub: claim('ekpub'), ekcert, akpub: claim('akpub') },
+      claims: { domain: claim('domain'), subject: claim('subject'), nonce: claim('nonce'), secret: claim('secret'), ekpub, ekcert, akpub: claim('akpub') },
       id: claim('jti'),
       expiresAt: new Date(payload.exp * 1000),
     };
