@@ -16,6 +16,7 @@ import {
   systemEnvelope,
   type AnyMethodHandler,
   type ApiDispatcher,
+  type ChildCounter,
   type ApiResult,
   type CommandService,
   type QueryService,
@@ -35,6 +36,8 @@ export interface AuthTestWorld {
   readonly config: KeystreamConfig;
   readonly commands: CommandService;
   readonly repository: ResourceRepository;
+  /** What the command core asks before a delete (children) and after it (what goes with a scope). */
+  readonly children: ChildCounter;
   readonly eventStore: EventStore;
   /** The real request pipeline in front of the method handlers. */
   readonly dispatcher: RequestPipeline;
@@ -69,6 +72,7 @@ export async function startAuthTestWorld(): Promise<AuthTestWorld> {
   const seeded = await seedBuiltins(commands, repository, config.auth.bootstrapAdmins);
   if (seeded.position !== '') await projector.waitForPosition(seeded.position, 10_000);
   const queries = await container.getAsync<QueryService>(TOKENS.queries);
+  const children = await container.getAsync<ChildCounter>(TOKENS.childCounter);
   const dispatcher = await container.getAsync<RequestPipeline>(TOKENS.pipeline);
   let reachedCount = 0;
   let lastRequest: unknown;
@@ -84,6 +88,7 @@ export async function startAuthTestWorld(): Promise<AuthTestWorld> {
     config,
     commands,
     repository,
+    children,
     eventStore,
     dispatcher,
     unauthenticatedDispatch: (call) => runHandler(handlers, dispatcher.app, call, ANONYMOUS),
