@@ -19,14 +19,11 @@ import {
   type ChildCounter,
   type ApiResult,
   type CommandService,
-  type QueryService,
   type RequestPipeline,
   type ResourceRepository,
 } from '@keystream/service-api';
-import type { Projector } from '@keystream/service-projector';
-import type { Container } from 'inversify';
 import { loadConfig, type KeystreamConfig } from '../config.js';
-import { buildContainer, TOKENS } from '../container.js';
+import { composeKeystream } from '../container.js';
 import { createLogger } from '../logger.js';
 import { buildRequestPipeline, mintDevToken } from './authServices.js';
 import { seedBuiltins } from './seedBuiltins.js';
@@ -63,17 +60,17 @@ export interface AuthTestWorld {
 export async function startAuthTestWorld(): Promise<AuthTestWorld> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-authz-'));
   const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
-  const container: Container = buildContainer(config, createLogger(config));
-  const projector = await container.getAsync<Projector>(TOKENS.projector);
+  const graph = composeKeystream(config, createLogger(config));
+  const projector = await graph.projector();
   await projector.start();
-  const eventStore = await container.getAsync<EventStore>(TOKENS.eventStore);
-  const commands = await container.getAsync<CommandService>(TOKENS.commands);
-  const repository = await container.getAsync<ResourceRepository>(TOKENS.repository);
+  const eventStore = await graph.eventStore();
+  const commands = await graph.commands();
+  const repository = await graph.repository();
   const seeded = await seedBuiltins(commands, repository, config.auth.bootstrapAdmins);
   if (seeded.position !== '') await projector.waitForPosition(seeded.position, 10_000);
-  const queries = await container.getAsync<QueryService>(TOKENS.queries);
-  const children = await container.getAsync<ChildCounter>(TOKENS.childCounter);
-  const dispatcher = await container.getAsync<RequestPipeline>(TOKENS.pipeline);
+  const queries = await graph.queries();
+  const children = await graph.childCounter();
+  const dispatcher = await graph.pipeline();
   let reachedCount = 0;
   let lastRequest: unknown;
   const recorder: AnyMethodHandler = (request, context) => {
@@ -119,7 +116,7 @@ export async function startAuthTestWorld(): Promise<AuthTestWorld> {
     async close() {
       try {
         await projector.stop();
-        await container.unbindAllAsync();
+        await graph.close();
       } finally {
         fs.rmSync(directory, { recursive: true, force: true });
       }
