@@ -11,7 +11,7 @@ import type { ResourceBehaviour } from './resourceBehaviour.js';
 import { roleBehaviour } from './role.js';
 import { roleBindingBehaviour } from './roleBinding.js';
 
-const BEHAVIOURS: Readonly<Record<string, ResourceBehaviour>> = {
+const BEHAVIOURS: Readonly<Partial<Record<ResourceKind, ResourceBehaviour>>> = {
   Group: groupBehaviour,
   GroupMember: groupMemberBehaviour,
   Organization: organizationBehaviour,
