@@ -5,8 +5,6 @@
  * injection list of tokens is not); what opened a resource closes it when the graph closes,
  * newest first. docs/decisions.md says why this replaced the inversify container.
  */
-import { KeystreamError } from '@keystream/api';
-import { actorOf, ANONYMOUS } from '@keystream/authz';
 import type { EventStore } from '@keystream/eventstore';
 import { connectKafkaEventStream, openNdjsonFileEventStream, type EventStream } from '@keystream/eventstream';
 import type { ReadStore } from '@keystream/readstore';
@@ -174,13 +172,7 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger): Keyst
     const gateway = new WatchGateway({
       engine,
       logger: gatewayLogger,
-      resolvePrincipal: async (headers, remoteAddress) => {
-        const principal = await authorizing.watchPrincipalOf(headers, remoteAddress);
-        if (principal.subject === actorOf(ANONYMOUS)) {
-          throw new KeystreamError('UNAUTHENTICATED', 'watches need an authenticated caller: send "Authorization: Bearer <token>"');
-        }
-        return principal;
-      },
+      resolvePrincipal: (headers, remoteAddress) => authorizing.watchPrincipalOf(headers, remoteAddress),
       // The Watch permission on the request's parent or name, decided like every other call.
       authorizeWatch: (principal, method, request) => authorizing.authorizeWatch(principal, method, request),
     });
