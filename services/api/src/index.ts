@@ -12,7 +12,7 @@ export { RouteTable } from './routeTable.js';
 export type { RouteMatch } from './routeTable.js';
 export { ChildCounter } from './core/childCounter.js';
 export { CommandService } from './core/commandService.js';
-export type { CommandResult, CreateRequest } from './core/commandService.js';
+export type { CommandResult, CreateRequest, FollowUpCreate } from './core/commandService.js';
 export type { ProjectionProgress } from './core/projectionProgress.js';
 export { QueryService } from './core/queryService.js';
 export type { CollectionPage, CollectionRequest, Projection, QueryServiceOptions } from './core/queryService.js';
