@@ -2,7 +2,7 @@
  * What the projector reports about itself, as plain values; the composition root turns them
  * into Prometheus gauges and counters (this package does not depend on a metrics library).
  */
-import type { Position } from '@keystream/eventstore';
+import type { Position } from '@keystream/kernel';
 
 /** Lifecycle of a projector instance. */
 export type ProjectorState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';

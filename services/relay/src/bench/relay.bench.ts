@@ -15,7 +15,7 @@ const stores = await openRelayFixture();
 const harness = brokers === undefined ? await ndjsonHarness() : await kafkaHarness(brokers);
 try {
   const history = await appendInterleaved(stores.eventStore, resources, Math.ceil(events / resources));
-  const relay = new EventStreamRelay({ eventStore: stores.eventStore, readStore: stores.readStore, stream: harness.stream });
+  const relay = new EventStreamRelay({ eventStore: stores.eventStore, checkpoints: stores.checkpoints.of('bench-relay'), stream: harness.stream });
   const started = performance.now();
   await relay.start();
   const deadline = Date.now() + 120_000;
