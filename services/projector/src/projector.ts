@@ -5,9 +5,9 @@
  * committed batch. Subscribing, batching, retries, stop and lag come from the runtime.
  */
 import { CheckpointedConsumer, type ConsumerBatch, type ConsumerHandler } from '@keystream/consumer';
-import { SILENT_LOGGER, type Logger, type Position } from '@keystream/kernel';
+import { SILENT_LOGGER, type Logger } from '@keystream/kernel';
 import type { ReadStore } from '@keystream/readstore';
-import type { ProjectorMetrics, ProjectorState } from './projectorMetrics.js';
+import type { ProjectorMetrics } from './projectorMetrics.js';
 import type { ProjectorOptions } from './projectorOptions.js';
 import { writeForEvent } from './writeForEvent.js';
 
@@ -75,26 +75,24 @@ class ReadModelHandler implements ConsumerHandler {
 }
 
 /**
- * Projects the event log into the read store. An instance runs once: {@link start}, then
- * {@link stop} (or a fatal error); start a new instance to resume. It does not own the stores
- * and never closes them.
+ * Projects the event log into the read store: the checkpointed consumer runtime with the
+ * read-model handler. An instance runs once: `start`, then `stop` (or a fatal error); start a new
+ * instance to resume. `waitForPosition` is read-your-writes: it resolves once every event up to a
+ * position is in the read model. It does not own the stores and never closes them.
  */
-export class Projector {
-  /** The checkpoint key. */
-  readonly name: string;
-  private readonly handler: ReadModelHandler;
-  private readonly consumer: CheckpointedConsumer;
+export class Projector extends CheckpointedConsumer {
+  private readonly projection: ReadModelHandler;
 
   constructor(options: ProjectorOptions) {
-    this.name = options.name ?? DEFAULT_PROJECTOR_NAME;
+    const name = options.name ?? DEFAULT_PROJECTOR_NAME;
     const logger = options.logger ?? SILENT_LOGGER;
     const { readStore, onBatchApplied, onError } = options;
-    this.handler = new ReadModelHandler(this.name, readStore, logger);
-    this.consumer = new CheckpointedConsumer({
-      name: `projector ${this.name}`,
+    const handler = new ReadModelHandler(name, readStore, logger);
+    super({
+      name,
       eventStore: options.eventStore,
-      handler: this.handler,
-      checkpoints: { load: () => readStore.checkpoint(this.name), save: (position) => readStore.apply({ writes: [], checkpoint: { projector: this.name, position } }).then(() => undefined) },
+      handler,
+      checkpoints: { load: () => readStore.checkpoint(name), save: (position) => readStore.apply({ writes: [], checkpoint: { projector: name, position } }).then(() => undefined) },
       waitsFor: 'the read model',
       logger,
       ...pick(options, ['maxBatchEvents', 'maxBatchDelayMs', 'checkpointInterval', 'retry', 'throughputWindowMs', 'clock', 'wallClock']),
@@ -102,7 +100,7 @@ export class Projector {
         ? {}
         : {
             onBatch: (report) => {
-              onBatchApplied({ position: report.position, events: report.events, durationMs: report.durationMs, ...this.handler.last });
+              onBatchApplied({ position: report.position, events: report.events, durationMs: report.durationMs, ...handler.last });
             },
           }),
       ...(onError === undefined
@@ -113,74 +111,22 @@ export class Projector {
             },
           }),
     });
+    this.projection = handler;
   }
 
-  /** Where the projector is in its lifecycle. */
-  get status(): ProjectorState {
-    return this.consumer.status;
+  /** The runtime's counters and gauges, with what the projection did to the read model. */
+  override async metrics(): Promise<ProjectorMetrics> {
+    return { ...(await super.metrics()), ...projectionTotals(this.projection.counters) };
   }
+}
 
-  /** The stored checkpoint: everything up to it is in the read store. */
-  get position(): Position {
-    return this.consumer.position;
-  }
-
-  /**
-   * Reads the checkpoint and opens the subscription after it; resolves once running (the
-   * projection itself goes on in the background). Rejects if the checkpoint cannot be read.
-   */
-  start(): Promise<void> {
-    return this.consumer.start();
-  }
-
-  /**
-   * Graceful shutdown: stops pulling events, commits what was received (with the checkpoint),
-   * closes the subscription. Resolves when done, also after a fatal error (which {@link done}
-   * reports). Pending {@link waitForPosition} calls not yet satisfied reject with UNAVAILABLE.
-   */
-  stop(): Promise<void> {
-    return this.consumer.stop();
-  }
-
-  /** Resolves when the projector has stopped, rejects with the error if it failed. */
-  done(): Promise<void> {
-    return this.consumer.done();
-  }
-
-  /**
-   * Read-your-writes: resolves once every event up to `position` is in the read model (applied,
-   * or passed by a stored subscription checkpoint). Rejects with UNAVAILABLE after `timeoutMs`,
-   * or when the projector stops or fails first. `''` resolves at once.
-   */
-  waitForPosition(position: Position, timeoutMs: number): Promise<void> {
-    return this.consumer.waitForPosition(position, timeoutMs);
-  }
-
-  /** Counters and gauges; reads the event store's head to compute the lag. */
-  async metrics(): Promise<ProjectorMetrics> {
-    const metrics = await this.consumer.metrics();
-    const { counters } = this.handler;
-    return {
-      state: metrics.state,
-      eventsAppliedTotal: metrics.eventsHandledTotal,
-      eventsWithoutEffectTotal: counters.eventsWithoutEffect,
-      eventsRejectedTotal: counters.eventsRejected,
-      documentsChangedTotal: counters.documentsChanged,
-      writesSkippedTotal: counters.writesSkipped,
-      batchesTotal: metrics.batchesTotal,
-      applyRetriesTotal: metrics.handleRetriesTotal,
-      resubscriptionsTotal: metrics.resubscriptionsTotal,
-      appliedPosition: metrics.checkpointPosition,
-      headPosition: metrics.headPosition,
-      lag: metrics.lag,
-      caughtUp: metrics.caughtUp,
-      lastEventAgeMs: metrics.lastEventAgeMs,
-      lastBatchEvents: metrics.lastBatchEvents,
-      lastBatchDurationMs: metrics.lastBatchDurationMs,
-      throughputEventsPerSecond: metrics.throughputEventsPerSecond,
-      positionWaiters: metrics.positionWaiters,
-    };
-  }
+function projectionTotals(counters: ProjectionCounters): Pick<ProjectorMetrics, 'eventsWithoutEffectTotal' | 'eventsRejectedTotal' | 'documentsChangedTotal' | 'writesSkippedTotal'> {
+  return {
+    eventsWithoutEffectTotal: counters.eventsWithoutEffect,
+    eventsRejectedTotal: counters.eventsRejected,
+    documentsChangedTotal: counters.documentsChanged,
+    writesSkippedTotal: counters.writesSkipped,
+  };
 }
 
 /** The options among `keys` that are set (exactOptionalPropertyTypes forbids passing undefined on). */
@@ -189,4 +135,3 @@ function pick<T extends object, K extends keyof T>(source: T, keys: readonly K[]
   for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
   return out;
 }
-

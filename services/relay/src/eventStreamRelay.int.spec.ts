@@ -80,7 +80,7 @@ function describeRelay(destination: string, openHarness: () => Promise<EventStre
         await running.stop();
         expect(await stores.checkpoints.of(RELAY).load()).to.equal(history.last);
         const metrics = await running.metrics();
-        expect(metrics).to.include({ eventsPublishedTotal: history.ids.length, caughtUp: true, lag: 0, state: 'stopped' });
+        expect(metrics).to.include({ eventsHandledTotal: history.ids.length, caughtUp: true, lag: 0, state: 'stopped' });
       });
 
       it('should go on publishing events appended after it caught up', async () => {
@@ -138,7 +138,7 @@ function describeRelay(destination: string, openHarness: () => Promise<EventStre
         const running = relay({ stream: flaky });
         await running.start();
         expectExactlyInOrder(await harness.received(history.ids.length), history);
-        expect((await running.metrics()).publishRetriesTotal).to.equal(3);
+        expect((await running.metrics()).handleRetriesTotal).to.equal(3);
       });
 
       it('should stop gracefully while retrying, leaving the checkpoint before the unacknowledged batch', async () => {
