@@ -11,6 +11,8 @@ export { memoryCheckpointStore } from './checkpointStore.js';
 export type { CheckpointStore } from './checkpointStore.js';
 export { LmdbCheckpoints, openLmdbCheckpoints } from './lmdbCheckpointStore.js';
 export type { LmdbCheckpointStoreOptions } from './lmdbCheckpointStore.js';
+export { catchUpOnce } from './catchUpOnce.js';
+export type { LogReader } from './catchUpOnce.js';
 export { isTransientError } from './isTransientError.js';
 export { PositionWaiters, positionTimeoutError } from './positionWaiters.js';
 export { ThroughputWindow } from './throughputWindow.js';
