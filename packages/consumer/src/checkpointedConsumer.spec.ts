@@ -51,6 +51,17 @@ function gate(): { readonly opened: Promise<void>; open(): void } {
   return { opened, open };
 }
 
+/** Polls (once per turn of the event loop) until `condition` holds, failing after the deadline. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  await withDeadline(
+    (async () => {
+      while (!condition()) await new Promise<void>((resolve) => setImmediate(resolve));
+    })(),
+    DEADLINE_MS,
+    what,
+  );
+}
+
 class WarningLog implements Logger {
   readonly warnings: Record<string, unknown>[] = [];
   info(): void {
@@ -102,13 +113,7 @@ describe('CheckpointedConsumer', () => {
       const held = gate();
       const consumer = consumerOf({ eventStore: new ScriptedEventStore(() => scriptedSubscription(events(1, 3))), handler: journalingHandler(journal, () => held.opened), checkpoints: journalingCheckpoints(journal) });
       await consumer.start();
-      await withDeadline(
-        (async () => {
-          while (journal.length === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-        })(),
-        DEADLINE_MS,
-        'the first batch',
-      );
+      await until(() => journal.length > 0, 'the first batch');
       expect(journal).to.deep.equal([`handle start..${positionAt(3)} (3)`]);
       expect(consumer.position).to.equal('');
       held.open();
@@ -210,13 +215,7 @@ describe('CheckpointedConsumer', () => {
       const handler = journalingHandler(journal, (_batch, call) => (call === 1 ? held.opened : Promise.resolve()));
       const consumer = consumerOf({ eventStore: new ScriptedEventStore(() => subscription), handler, checkpoints: journalingCheckpoints(journal), maxBatchEvents: 2, maxBatchDelayMs: 60_000 });
       await consumer.start();
-      await withDeadline(
-        (async () => {
-          while (journal.length === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-        })(),
-        DEADLINE_MS,
-        'the first batch',
-      );
+      await until(() => journal.length > 0, 'the first batch');
       let stopped = false;
       const stopping = consumer.stop().then(() => {
         stopped = true;
@@ -245,13 +244,7 @@ describe('CheckpointedConsumer', () => {
         retry: { maxAttempts: Number.POSITIVE_INFINITY, initialDelayMs: 60_000, maxDelayMs: 60_000 },
       });
       await consumer.start();
-      await withDeadline(
-        (async () => {
-          while (handler.batches.length === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-        })(),
-        DEADLINE_MS,
-        'a first attempt',
-      );
+      await until(() => handler.batches.length > 0, 'a first attempt');
       await withDeadline(consumer.stop(), DEADLINE_MS, 'stop() during a retry backoff');
       expect(consumer.status).to.equal('stopped');
       expect(checkpoints.position).to.equal(undefined);
