@@ -34,6 +34,7 @@ import { checkpointProgress } from './checkpointProgress.js';
 import type { EventStreamConfig, KeystreamConfig } from './config.js';
 import { KeystreamMetrics } from './metrics.js';
 import { pageTokenKeyOf } from './pageTokenKey.js';
+import { relayCheckpoints } from './relayCheckpoints.js';
 import { openConfiguredEventStore, openConfiguredReadStore } from './stores.js';
 
 /** Service identifiers of the container. */
@@ -129,15 +130,15 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
     container
       .bind<EventStreamRelay>(TOKENS.relay)
       .toResolvedValue(
-        (eventStore: EventStore, checkpoints: LmdbCheckpoints, stream: EventStream) =>
+        (eventStore: EventStore, checkpoints: LmdbCheckpoints, readStore: ReadStore, stream: EventStream) =>
           new EventStreamRelay({
             eventStore,
-            checkpoints: checkpoints.of(RELAY_CHECKPOINTS[destination.kind]),
+            checkpoints: relayCheckpoints(checkpoints.of(RELAY_CHECKPOINTS[destination.kind]), readStore, RELAY_CHECKPOINTS[destination.kind]),
             stream,
             name: RELAY_CHECKPOINTS[destination.kind],
             logger: logger.child({ role: 'relay' }),
           }),
-        [TOKENS.eventStore, TOKENS.relayCheckpoints, TOKENS.eventStream],
+        [TOKENS.eventStore, TOKENS.relayCheckpoints, TOKENS.readStore, TOKENS.eventStream],
       );
   }
   // Read-your-writes waits on the local projector when there is one, else on the stored checkpoint.
