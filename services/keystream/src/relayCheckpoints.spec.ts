@@ -10,6 +10,7 @@ describe('relayCheckpoints', () => {
       const own = memoryCheckpointStore();
       const store = relayCheckpoints(own, legacy, 'kafka-relay');
       expect(await store.load()).to.equal('0000000000000010');
+      expect(own.position, 'copied when taken over').to.equal('0000000000000010');
       await store.save('0000000000000012');
       expect(own.position).to.equal('0000000000000012');
     });

@@ -1,8 +1,8 @@
 /**
  * The relay's checkpoint store. It lives in the relay's own LMDB environment; until the relay has
  * stored a checkpoint there, the position it left in the read store (where earlier builds kept
- * it) is taken over, so upgrading does not republish the whole log. The read store is only
- * read, never written: once the relay stores its first checkpoint, the read store no longer matters.
+ * it) is taken over, so upgrading does not republish the whole log; it is copied into the relay's
+ * environment when taken over. The read store is only read, never written.
  */
 import type { CheckpointStore } from '@keystream/consumer';
 import type { ReadStore } from '@keystream/readstore';
@@ -11,7 +11,12 @@ import type { ReadStore } from '@keystream/readstore';
 export function relayCheckpoints(own: CheckpointStore, legacy: Pick<ReadStore, 'checkpoint'>, name: string): CheckpointStore {
   return {
     async load() {
-      return (await own.load()) ?? (await legacy.checkpoint(name));
+      const stored = await own.load();
+      if (stored !== undefined) return stored;
+      const left = await legacy.checkpoint(name);
+      // Copied at once, so a read-model rebuild right after the upgrade cannot lose it.
+      if (left !== undefined) await own.save(left);
+      return left;
     },
     save: (position) => own.save(position),
   };
