@@ -4,7 +4,7 @@
  */
 export type { ApiCall, ApiDispatcher, ApiResult, StreamDispatcher, StreamHandle, StreamSink } from './edgeContract.js';
 export { startHttpServer } from './httpServer.js';
-export type { EdgeLogger, HttpServerOptions, PlainAnswer, RunningHttpServer } from './httpServer.js';
+export type { HttpServerOptions, PlainAnswer, RunningHttpServer } from './httpServer.js';
 export { loadNativeUws } from './nativeUws.js';
 export { transcodeRequest } from './requestTranscoder.js';
 export type { HttpRequestParts } from './requestTranscoder.js';
@@ -28,7 +28,9 @@ export { authzTargetsOf } from './application/pipeline/authzTargets.js';
 export type { AuthzTarget } from './application/pipeline/authzTargets.js';
 export { CallAuthorization } from './application/pipeline/callAuthorization.js';
 export type { Authorized } from './application/pipeline/callAuthorization.js';
-export { MIN_POSITION_HEADER, REQUEST_ID_HEADER, callerRequestIdOf, minPositionOf, positionHeaders } from './application/pipeline/requestHeaders.js';
+export { REQUEST_ID_HEADER, callerRequestIdOf, minPositionOf } from './application/pipeline/requestHeaders.js';
+/** Read-your-writes header: the kernel's, re-exported for the edge's callers. */
+export { MIN_POSITION_HEADER } from '@keystream/kernel';
 export { RequestPipeline, runHandler } from './application/pipeline/requestPipeline.js';
 export type { RequestPipelineOptions, WatchPrincipal } from './application/pipeline/requestPipeline.js';
 export { shapeResponse } from './application/pipeline/shapeResponse.js';

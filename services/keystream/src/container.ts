@@ -5,6 +5,9 @@
  * injection list of tokens is not); what opened a resource closes it when the graph closes,
  * newest first. docs/decisions.md says why this replaced the inversify container.
  */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { openLmdbCheckpoints } from '@keystream/consumer';
 import type { EventStore } from '@keystream/eventstore';
 import { connectKafkaEventStream, openNdjsonFileEventStream, type EventStream } from '@keystream/eventstream';
 import type { ReadStore } from '@keystream/readstore';
@@ -27,6 +30,7 @@ import { checkpointProgress } from './checkpointProgress.js';
 import type { EventStreamConfig, KeystreamConfig } from './config.js';
 import { KeystreamMetrics } from './metrics.js';
 import { pageTokenKeyOf } from './pageTokenKey.js';
+import { relayCheckpoints } from './relayCheckpoints.js';
 import { openConfiguredEventStore, openConfiguredReadStore } from './stores.js';
 
 /** The watch gateway role: its shared change-log tail, engine and transports, closed together. */
@@ -43,6 +47,11 @@ export const READ_MODEL_PROJECTOR = 'read-model';
  * Kafka topic from the beginning of the log instead of where the file had got to.
  */
 export const RELAY_CHECKPOINTS = { kafka: 'kafka-relay', ndjson: 'ndjson-relay' } as const;
+
+/** Where the relay keeps its checkpoints: `<data directory>/relay`, apart from the read model's directory. */
+export function relayCheckpointDirectory(config: KeystreamConfig): string {
+  return path.join(config.dataDirectory, 'relay');
+}
 
 /** Opens the configured outbound event stream. */
 function openConfiguredEventStream(destination: EventStreamConfig, logger: Logger): Promise<EventStream> {
@@ -123,13 +132,23 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger): Keyst
   let relay: Component<EventStreamRelay> | undefined;
   if (destination !== undefined) {
     const eventStream = lifetime.singleton(() => openConfiguredEventStream(destination, logger), (stream) => stream.close());
+    // The relay's checkpoint lives in an LMDB environment of its own under the data directory, not
+    // in the read store: rebuilding the read model must not republish the log (docs/eventstream.md).
+    const checkpoints = lifetime.singleton(
+      () => {
+        mkdirSync(relayCheckpointDirectory(config), { recursive: true });
+        return openLmdbCheckpoints({ path: relayCheckpointDirectory(config) });
+      },
+      (opened) => opened.close(),
+    );
+    const name = RELAY_CHECKPOINTS[destination.kind];
     relay = lifetime.singleton(
       async () =>
         new EventStreamRelay({
           eventStore: await eventStore(),
-          readStore: await readStore(),
+          checkpoints: relayCheckpoints((await checkpoints()).of(name), await readStore(), name),
           stream: await eventStream(),
-          name: RELAY_CHECKPOINTS[destination.kind],
+          name,
           logger: logger.child({ role: 'relay' }),
         }),
     );
