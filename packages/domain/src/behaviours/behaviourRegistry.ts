@@ -12,7 +12,7 @@ import type { ResourceBehaviour } from './resourceBehaviour.js';
 import { roleBehaviour } from './role.js';
 import { roleBindingBehaviour } from './roleBinding.js';
 
-const BEHAVIOURS: Readonly<Record<string, ResourceBehaviour>> = {
+const BEHAVIOURS: Readonly<Partial<Record<ResourceKind, ResourceBehaviour>>> = {
   AttestationDomain: attestationDomainBehaviour,
   Group: groupBehaviour,
   GroupMember: groupMemberBehaviour,

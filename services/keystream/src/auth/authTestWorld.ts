@@ -16,16 +16,14 @@ import {
   systemEnvelope,
   type AnyMethodHandler,
   type ApiDispatcher,
+  type ChildCounter,
   type ApiResult,
   type CommandService,
-  type QueryService,
   type RequestPipeline,
   type ResourceRepository,
 } from '@keystream/service-api';
-import type { Projector } from '@keystream/service-projector';
-import type { Container } from 'inversify';
 import { loadConfig, type KeystreamConfig } from '../config.js';
-import { buildContainer, TOKENS } from '../container.js';
+import { composeKeystream } from '../container.js';
 import { createLogger } from '../logger.js';
 import { buildRequestPipeline, mintDevToken } from './authServices.js';
 import { seedBuiltins } from './seedBuiltins.js';
@@ -35,6 +33,8 @@ export interface AuthTestWorld {
   readonly config: KeystreamConfig;
   readonly commands: CommandService;
   readonly repository: ResourceRepository;
+  /** What the command core asks before a delete (children) and after it (what goes with a scope). */
+  readonly children: ChildCounter;
   readonly eventStore: EventStore;
   /** The real request pipeline in front of the method handlers. */
   readonly dispatcher: RequestPipeline;
@@ -60,16 +60,17 @@ export interface AuthTestWorld {
 export async function startAuthTestWorld(): Promise<AuthTestWorld> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-authz-'));
   const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
-  const container: Container = buildContainer(config, createLogger(config));
-  const projector = await container.getAsync<Projector>(TOKENS.projector);
+  const graph = composeKeystream(config, createLogger(config));
+  const projector = await graph.projector();
   await projector.start();
-  const eventStore = await container.getAsync<EventStore>(TOKENS.eventStore);
-  const commands = await container.getAsync<CommandService>(TOKENS.commands);
-  const repository = await container.getAsync<ResourceRepository>(TOKENS.repository);
+  const eventStore = await graph.eventStore();
+  const commands = await graph.commands();
+  const repository = await graph.repository();
   const seeded = await seedBuiltins(commands, repository, config.auth.bootstrapAdmins);
   if (seeded.position !== '') await projector.waitForPosition(seeded.position, 10_000);
-  const queries = await container.getAsync<QueryService>(TOKENS.queries);
-  const dispatcher = await container.getAsync<RequestPipeline>(TOKENS.pipeline);
+  const queries = await graph.queries();
+  const children = await graph.childCounter();
+  const dispatcher = await graph.pipeline();
   let reachedCount = 0;
   let lastRequest: unknown;
   const recorder: AnyMethodHandler = (request, context) => {
@@ -84,6 +85,7 @@ export async function startAuthTestWorld(): Promise<AuthTestWorld> {
     config,
     commands,
     repository,
+    children,
     eventStore,
     dispatcher,
     unauthenticatedDispatch: (call) => runHandler(handlers, dispatcher.app, call, ANONYMOUS),
@@ -114,7 +116,7 @@ export async function startAuthTestWorld(): Promise<AuthTestWorld> {
     async close() {
       try {
         await projector.stop();
-        await container.unbindAllAsync();
+        await graph.close();
       } finally {
         fs.rmSync(directory, { recursive: true, force: true });
       }
