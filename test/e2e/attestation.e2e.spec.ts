@@ -64,7 +64,7 @@ function ok(answer: RestAnswer): JsonObject {
     const condition = `${project}/conditions/attested`;
     ok(await admin.call('CreateCondition', { parent: project, condition: { name: condition, attestationCondition: { domain } } }));
     const role = `${project}/roles/device`;
-    ok(await admin.call('CreateRole', { parent: project, role: { name: role, grants: [{ permissions: [`${P}/attestationDomains.verify`, `${P}/groups.create`], executableConditions: [{ condition }] }] } }));
+    ok(await admin.call('CreateRole', { parent: project, role: { name: role, grants: [{ permissions: [`${P}/attestationDomains.verify`, `${P}/groups.create`, `${P}/groups.watch`], executableConditions: [{ condition }] }] } }));
     ok(await admin.call('CreateRoleBinding', { parent: project, roleBinding: { role, member: `user:${email}` } }));
     ok(await admin.call('CreateRoleBinding', { parent: project, roleBinding: { role, member: `user:${otherEmail}` } }));
   });
@@ -123,9 +123,10 @@ function ok(answer: RestAnswer): JsonObject {
     expect(impersonation.text).to.include('subject');
   });
 
-  it('should serve Verify as one bidirectional exchange over the WebSocket gateway', async () => {
+  /** A WebSocket to the gateway as the device, with `headers` on the upgrade request. */
+  function deviceSocket(headers: Readonly<Record<string, string>> = {}): { socket: WebSocket; next: () => Promise<JsonObject>; close: () => Promise<void> } {
     const url = running?.url ?? '';
-    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/watch`, { headers: { authorization: `Bearer ${deviceToken}` } });
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/watch`, { headers: { authorization: `Bearer ${deviceToken}`, ...headers } });
     const frames: JsonObject[] = [];
     const waiters: (() => void)[] = [];
     socket.on('message', (data: Buffer) => {
@@ -143,11 +144,54 @@ function ok(answer: RestAnswer): JsonObject {
       }
       return frames.shift() as JsonObject;
     };
+    const close = async (): Promise<void> => {
+      if (socket.readyState === WebSocket.CLOSED) return;
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      socket.close();
+      await closed;
+    };
+    return { socket, next, close };
+  }
+
+  async function opened(socket: WebSocket): Promise<void> {
+    if (socket.readyState === WebSocket.OPEN) return;
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+  }
+
+  async function tokenOverRest(): Promise<string> {
+    const first = await device.call('Verify', { askForChallenge: await ask() });
+    const second = await device.send('POST', `/v1/${domain}:verify`, { challengeResponse: await answer(ok(first)['challenge'] as JsonObject) }, { [TICKET]: first.headers.get(TICKET) ?? '' });
+    return (ok(second)['attestationSuccessful'] as JsonObject)['attestationToken'] as string;
+  }
+
+  it('should open a watch under the conditioned grant only on a socket that carries the token', async () => {
+    const token = await tokenOverRest();
+    const watch = JSON.stringify({ id: 'w1', method: 'WatchGroups', request: { parent: project, type: 'STATELESS' } });
+    const bare = deviceSocket();
     try {
-      await new Promise((resolve, reject) => {
-        socket.once('open', resolve);
-        socket.once('error', reject);
-      });
+      await opened(bare.socket);
+      bare.socket.send(watch);
+      expect(await bare.next()).to.have.nested.property('error.status', 'PERMISSION_DENIED');
+    } finally {
+      await bare.close();
+    }
+    const attested = deviceSocket({ [ATTESTATION]: token });
+    try {
+      await opened(attested.socket);
+      attested.socket.send(watch);
+      expect(await attested.next()).to.have.property('response');
+    } finally {
+      await attested.close();
+    }
+  });
+
+  it('should serve Verify as one bidirectional exchange over the WebSocket gateway', async () => {
+    const { socket, next, close } = deviceSocket();
+    try {
+      await opened(socket);
       socket.send(JSON.stringify({ id: 'v1', method: 'Verify', request: { askForChallenge: await ask() } }));
       const challengeFrame = await next();
       expect(challengeFrame, JSON.stringify(challengeFrame)).to.have.nested.property('response.challenge');
@@ -159,9 +203,7 @@ function ok(answer: RestAnswer): JsonObject {
       expect(await next()).to.deep.equal({ id: 'v1', completed: true });
       expect((await createGroup({ [ATTESTATION]: token })).status).to.equal(200);
     } finally {
-      const closed = new Promise((resolve) => socket.once('close', resolve));
-      socket.close();
-      await closed;
+      await close();
     }
   });
 });
