@@ -109,7 +109,8 @@ function ok(answer: RestAnswer): JsonObject {
     // The same answer again: the ticket is spent.
     const replay = await device.send('POST', `/v1/${domain}:verify`, { challengeResponse: await answer(challenge) }, { [TICKET]: ticket ?? '' });
     expect(replay.status).to.equal(403);
-    expect(replay.text).to.match(/ticket_replayed|activation/);
+    // Spent in the event store: any api process would refuse it the same way.
+    expect(replay.text).to.include('ticket_replayed');
   });
 
   it("should not let another user with the same conditioned grant use the device's token, nor attest as the device", async () => {
