@@ -17,3 +17,16 @@ export { matchPathTemplate, parsePathTemplate, splitRequestPath } from './routes
 export type { PathTemplate, TemplateSegment, TemplateVariable } from './routes/pathTemplate.js';
 export { decodeMessage, encodeMessage, toInternalPath, toProtoPath } from './wire/wireCodec.js';
 export type { JsonValue, MessageName, MessageOf } from './wire/wireCodec.js';
+export {
+  checkStructLimits,
+  keyProblem,
+  MAX_FILTER_STRING_LENGTH,
+  MAX_KEY_LENGTH,
+  MAX_LIST_ITEMS,
+  MAX_LONG_STRING_LENGTH,
+  MAX_MAP_ENTRIES,
+  MAX_NESTING_DEPTH,
+  MAX_STRING_LENGTH,
+  maxStringLengthOf,
+  tooDeepAt,
+} from './wire/limits.js';
