@@ -15,7 +15,7 @@
 import type { JsonObject } from '@keystream/domain';
 import type { AuthzIndex, BindingEntry, ConditionReference, ScopeParamValue } from './authzIndex.js';
 import { conditionReferencesOf } from './authzIndex.js';
-import { IpMatcher } from './ipMatcher.js';
+import { conditionPasses } from './conditionPasses.js';
 import { actorOf, directMembersOf, type Principal } from './principal.js';
 import { isUnderPrefix, scopeChainOf, SYSTEM_SCOPE } from './scopes.js';
 
@@ -225,24 +225,7 @@ export class Authorizer {
   private conditionsPass(references: readonly ConditionReference[], request: AuthorizationRequest): boolean {
     return references.every((reference) => {
       const condition = this.index.condition(reference.condition);
-      if (condition === undefined) return false;
-      const ip = isObject(condition['ipCondition']) ? condition['ipCondition'] : undefined;
-      const attestation = isObject(condition['attestationCondition']) ? condition['attestationCondition'] : undefined;
-      if (attestation !== undefined) {
-        // Attestation is not served yet: nothing can satisfy it, except the permissions it exempts.
-        const exempt = Array.isArray(attestation['exceptPermissions']) ? attestation['exceptPermissions'] : [];
-        if (!exempt.includes(request.permission)) return false;
-      }
-      if (ip !== undefined) {
-        const address = request.remoteAddress ?? '';
-        const allowed = new IpMatcher(Array.isArray(ip['allowedCidrs']) ? ip['allowedCidrs'].filter((entry): entry is string => typeof entry === 'string') : []);
-        const disabled = new IpMatcher(Array.isArray(ip['disabledCidrs']) ? ip['disabledCidrs'].filter((entry): entry is string => typeof entry === 'string') : []);
-        if (!allowed.empty && !allowed.matches(address)) return false;
-        if (disabled.matches(address)) return false;
-      }
-      // An expression keystream cannot evaluate never allows.
-      if (typeof condition['expression'] === 'string' && condition['expression'].trim() !== '' && ip === undefined && attestation === undefined) return false;
-      return true;
+      return condition !== undefined && conditionPasses(condition, request.permission, request.remoteAddress);
     });
   }
 

@@ -1,6 +1,7 @@
 /**
  * The behaviour of each kind that has one; kinds without special rules use the generic decider alone.
  */
+import { conditionBehaviour } from './condition.js';
 import { groupBehaviour } from './group.js';
 import { groupMemberBehaviour } from './groupMember.js';
 import { organizationInvitationBehaviour, projectInvitationBehaviour } from './invitation.js';
@@ -11,6 +12,7 @@ import { roleBehaviour } from './role.js';
 import { roleBindingBehaviour } from './roleBinding.js';
 
 const BEHAVIOURS: Readonly<Record<string, ResourceBehaviour>> = {
+  Condition: conditionBehaviour,
   Group: groupBehaviour,
   GroupMember: groupMemberBehaviour,
   Organization: organizationBehaviour,
