@@ -20,7 +20,7 @@ export const conditionBehaviour: ResourceBehaviour = {
   validate: (resource: JsonObject) => {
     const ip = resource['ipCondition'];
     if (typeof ip !== 'object' || ip === null || Array.isArray(ip)) return [];
-    const condition = ip as JsonObject;
+    const condition = ip;
     return [...cidrViolations(condition['allowedCidrs'], 'condition.ip_condition.allowed_cidrs'), ...cidrViolations(condition['disabledCidrs'], 'condition.ip_condition.disabled_cidrs')];
   },
 };
