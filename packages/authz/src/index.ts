@@ -18,6 +18,8 @@ export { unauthenticated } from './authn/authenticationError.js';
 export { DEV_ISSUER, DEV_ISSUER_KEY_FILE, DevIssuer } from './authn/devIssuer.js';
 export type { DevTokenClaims } from './authn/devIssuer.js';
 export { OidcVerifier } from './authn/oidcVerifier.js';
+export { assertNoCriticalExtensions, assertTokenTimes, MAX_DEV_TOKEN_LIFETIME_SECONDS, TOKEN_CLOCK_SKEW_SECONDS, UNVERIFIED_USER_DOMAIN, userOfClaims } from './authn/tokenChecks.js';
+export { conditionPasses } from './conditionPasses.js';
 export type { JwksSource, OidcSettings } from './authn/oidcVerifier.js';
 export {
   API_KEY_PREFIX,
