@@ -16,7 +16,7 @@ async function raw(port: number, request: string): Promise<string> {
       answer += chunk;
     });
     socket.on('error', reject);
-    socket.on('close', () => resolve(answer));
+    socket.on('close', () => { resolve(answer); });
     socket.end(request);
   });
 }
