@@ -77,12 +77,12 @@ export function keyProblem(key: string): string | undefined {
  * The first place where a JSON value nests deeper than {@link MAX_NESTING_DEPTH}, or undefined.
  * Iterative, so no input can exhaust the stack while it is being measured.
  */
-export function tooDeepAt(json: unknown, prefix = ''): string | undefined {
+export function tooDeepAt(json: unknown, prefix = '', maxDepth = MAX_NESTING_DEPTH): string | undefined {
   const stack: { value: unknown; depth: number; path: string }[] = [{ value: json, depth: 0, path: prefix }];
   while (stack.length > 0) {
     const { value, depth, path } = stack.pop() as { value: unknown; depth: number; path: string };
     if (typeof value !== 'object' || value === null) continue;
-    if (depth >= MAX_NESTING_DEPTH) return path === '' ? '(request)' : path;
+    if (depth >= maxDepth) return path === '' ? '(request)' : path;
     if (Array.isArray(value)) value.forEach((entry, index) => stack.push({ value: entry, depth: depth + 1, path: `${path}[${index}]` }));
     else for (const [key, entry] of Object.entries(value)) stack.push({ value: entry, depth: depth + 1, path: path === '' ? key : `${path}.${key}` });
   }
