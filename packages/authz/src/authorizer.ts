@@ -30,8 +30,11 @@ export interface AuthorizationRequest {
   readonly target?: string | undefined;
   /** The request message (internal form) for request field conditions. */
   readonly request?: Readonly<Record<string, unknown>> | undefined;
-  /** Loads the target resource for resource field conditions (only called when a grant has them). */
-  readonly resource?: (() => Promise<JsonObject | undefined>) | undefined;
+  /**
+   * Loads what resource field conditions must hold on (only called when a grant has them): every
+   * document returned must satisfy them (see conditionSubjects.ts); none means they cannot hold.
+   */
+  readonly resource?: (() => Promise<JsonObject | readonly JsonObject[] | undefined>) | undefined;
   /** The client's IP address, for IP conditions. */
   readonly remoteAddress?: string | undefined;
 }
@@ -117,7 +120,8 @@ export class Authorizer {
   async check(request: AuthorizationRequest): Promise<AuthorizationDecision> {
     const first = this.decide(request, undefined);
     if (first.allowed || !first.needsResource || request.resource === undefined) return first;
-    return this.decide(request, { document: await request.resource() });
+    const loaded = await request.resource();
+    return this.decide(request, { documents: loaded === undefined ? [] : Array.isArray(loaded) ? (loaded as readonly JsonObject[]) : [loaded as JsonObject] });
   }
 
   /**
@@ -125,10 +129,10 @@ export class Authorizer {
    * such as a watch's, where the document is the resource.
    */
   checkNow(request: Omit<AuthorizationRequest, 'resource'>, document?: JsonObject): AuthorizationDecision {
-    return this.decide(request, { document });
+    return this.decide(request, { documents: document === undefined ? [] : [document] });
   }
 
-  private decide(request: AuthorizationRequest, resource: { readonly document: JsonObject | undefined } | undefined): AuthorizationDecision & { needsResource?: boolean } {
+  private decide(request: AuthorizationRequest, resource: { readonly documents: readonly JsonObject[] } | undefined): AuthorizationDecision & { needsResource?: boolean } {
     const cache = this.cacheOf(request.principal);
     const target = request.target ?? request.scope;
     const key = `${request.permission}\u0000${request.scope}\u0000${target}`;
@@ -170,7 +174,7 @@ export class Authorizer {
     return fresh;
   }
 
-  private bindingAllows(binding: BindingEntry, request: AuthorizationRequest, target: string, resource: { readonly document: JsonObject | undefined } | undefined): GrantOutcome {
+  private bindingAllows(binding: BindingEntry, request: AuthorizationRequest, target: string, resource: { readonly documents: readonly JsonObject[] } | undefined): GrantOutcome {
     const role = this.index.role(binding.role);
     if (role === undefined) return { allowed: false, cacheable: true };
     const bindingConditions = binding.executableConditions;
@@ -200,8 +204,9 @@ export class Authorizer {
           needsResource = true;
           continue;
         }
-        const document = resource.document;
-        if (document === undefined || !resourceConditions.every((condition) => fieldConditionHolds(condition, document, params))) continue;
+        // Every subject must satisfy every condition (the stored resource and an update's result alike).
+        const { documents } = resource;
+        if (documents.length === 0 || !documents.every((document) => resourceConditions.every((condition) => fieldConditionHolds(condition, document, params)))) continue;
       }
       if (!this.conditionsPass(conditions, request)) continue;
       return { allowed: true, cacheable };

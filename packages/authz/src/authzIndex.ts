@@ -72,7 +72,8 @@ export function conditionReferencesOf(value: unknown): ConditionReference[] {
   );
 }
 
-function bindingEntryOf(resource: JsonObject): BindingEntry {
+/** A RoleBinding resource as the evaluator reads it (also for bindings not stored yet). */
+export function bindingEntryOf(resource: JsonObject): BindingEntry {
   const name = resource['name'] as string;
   return {
     name,

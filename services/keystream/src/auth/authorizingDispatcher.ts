@@ -17,6 +17,7 @@ import { isKeystreamError, KeystreamError, resourceByKind, type MethodDescriptor
 import {
   actorOf,
   BUILTIN_ROLES,
+  conditionSubjects,
   generateApiKey,
   generateRsaKeyPair,
   isWildcardScope,
@@ -36,6 +37,8 @@ import type { EventStore } from '@keystream/eventstore';
 import { applyResponseMask, type ResponseMask } from '@keystream/resource';
 import { MIN_POSITION_HEADER, type ApiCall, type ApiResult, type AuthenticatedCall, type CommandService, type ResourceRepository } from '@keystream/service-api';
 import { authzTargetsOf, type AuthzTarget } from './authzTargets.js';
+import { guardEscalation } from './escalationGuard.js';
+import { updateResultOf } from './updateResultOf.js';
 import { userNameOf } from './userNames.js';
 
 /** What the authorizing dispatcher works with. */
@@ -86,6 +89,8 @@ export class AuthorizingDispatcher {
     for (const target of targets) await this.authorize(principal, method, target, request, call.remoteAddress);
     const destination = await this.movedTo(method, request);
     if (destination !== undefined) await this.authorize(principal, method, { scope: destination, target: destination }, request, call.remoteAddress);
+    // No one may be given, through this write, a right the caller does not hold (escalationGuard.ts).
+    await guardEscalation(this.options, principal, method, request, call.remoteAddress);
 
     switch (method.name) {
       case 'CreateServiceAccountKey':
@@ -268,15 +273,19 @@ export class AuthorizingDispatcher {
     throw new KeystreamError('PERMISSION_DENIED', `${actorOf(principal)} lacks ${permission} on ${where}`);
   }
 
-  /** The resource a grant's resource field conditions look at: the request body, else the stored one. */
-  private async resourceOf(method: MethodDescriptor, target: AuthzTarget, request: Request): Promise<JsonObject | undefined> {
-    if (method.resource === undefined) return undefined;
-    const descriptor = resourceByKind(method.resource);
-    const body = request[descriptor.singular];
-    if (isObject(body)) return body;
-    return target.target === target.scope && method.resource !== 'Project' && method.resource !== 'Organization'
-      ? undefined
-      : this.options.repository.liveResource(method.resource, target.target);
+  /**
+   * What a grant's resource field conditions must hold on (conditionSubjects in @keystream/authz):
+   * a Create's new resource, an Update's stored resource and result, else the stored resource.
+   */
+  private async resourceOf(method: MethodDescriptor, target: AuthzTarget, request: Request): Promise<JsonObject[]> {
+    if (method.resource === undefined) return [];
+    const kind = method.resource;
+    const body = request[resourceByKind(kind).singular];
+    if (method.standard === 'create') return conditionSubjects({ kind: 'create', body: isObject(body) ? body : undefined });
+    if (target.target === target.scope && kind !== 'Project' && kind !== 'Organization') return conditionSubjects({ kind: 'collection' });
+    const stored = await this.options.repository.liveResource(kind, target.target);
+    if (method.standard === 'update') return conditionSubjects({ kind: 'update', stored, result: isObject(body) ? updateResultOf(kind, stored, body, request['updateMask']) : undefined });
+    return conditionSubjects({ kind: 'existing', stored });
   }
 
   /** GetPrincipal (and any other method the contract gives no permission): about the caller or a token. */
