@@ -170,6 +170,11 @@ export class AuthzIndex implements AncestrySource {
   }
 
   /** The bindings naming `member`. */
+  /** Every live binding (for checks that look across members, such as who a Condition affects). */
+  allBindings(): Iterable<BindingEntry> {
+    return this.bindings.values();
+  }
+
   bindingsOf(member: string): Iterable<BindingEntry> {
     return this.bindingsByMember.get(member)?.values() ?? [];
   }

@@ -14,13 +14,14 @@ import {
   assertNoEscalation,
   rightsGainedByActingAs,
   rightsGainedByBinding,
+  rightsGainedByConditionUpdate,
   rightsGainedByGroupMembership,
   rightsGainedByInvitation,
   rightsGainedByRoleUpdate,
   type GainedRight,
 } from './escalation.js';
 import type { Principal } from './principal.js';
-import { binding, groupMember, role } from './testEvents.js';
+import { binding, created, groupMember, role } from './testEvents.js';
 
 const P = 'services/iam.edgelq.com/permissions';
 const EDITOR_PERMISSIONS = [`${P}/groups.get`, `${P}/groupMembers.create`, `${P}/serviceAccountKeys.create`, `${P}/projectInvitations.create`, `${P}/roles.update`];
@@ -52,6 +53,9 @@ function world(): { index: AuthzIndex; authorizer: Authorizer } {
     groupMember('groups/admins', 'inner', 'group:inner@p1.groups.iam.edgelq.com'),
     // projects/p1/groups/editors holds only the editor role in p1.
     binding('projects/p1', 'editors', 'roles/editor', 'group:editors@p1.groups.iam.edgelq.com'),
+    // A system-wide admin binding gated by an IP condition.
+    created('Condition', { name: 'conditions/office', ipCondition: { allowedCidrs: ['10.0.0.0/8'] } }),
+    binding('', 'gated', 'roles/admin', 'user:gated@example.com', { executableConditions: [{ condition: 'conditions/office' }] }),
     // The service account holds admin at the system scope.
     binding('', 'robot', 'roles/admin', `serviceAccount:${SA_EMAIL}`),
   ]) {
@@ -91,6 +95,8 @@ const paths: readonly Path[] = [
   { label: 'an invitation into the admins group (system-wide rights; escalate is held in p1 only)', gained: (index) => rightsGainedByInvitation('projects/p1', { groups: ['groups/admins'] }, index), expected: ['refused', 'allowed', 'refused', 'refused'] },
   { label: 'an invitation with the editor role', gained: (index) => rightsGainedByInvitation('projects/p1', { bindingRoles: [{ role: 'roles/editor' }] }, index), expected: ['allowed', 'allowed', 'allowed', 'allowed'] },
   { label: 'adding roleBindings.create to a project role', gained: () => rightsGainedByRoleUpdate('projects/p1/roles/r', [`${P}/groups.get`], [`${P}/groups.get`, `${P}/roleBindings.create`]), expected: ['refused', 'allowed', 'allowed', 'refused'] },
+  { label: 'rewriting a condition gating a system-wide admin binding', gained: (index) => rightsGainedByConditionUpdate('conditions/office', index), expected: ['refused', 'allowed', 'refused', 'refused'] },
+  { label: 'rewriting a condition nothing references', gained: (index) => rightsGainedByConditionUpdate('conditions/unused', index), expected: ['allowed', 'allowed', 'allowed', 'allowed'] },
   { label: 'removing permissions from a role', gained: () => rightsGainedByRoleUpdate('projects/p1/roles/r', [`${P}/groups.get`, `${P}/roleBindings.create`], [`${P}/groups.get`]), expected: ['allowed', 'allowed', 'allowed', 'allowed'] },
 ];
 

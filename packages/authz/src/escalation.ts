@@ -110,6 +110,24 @@ export function rightsGainedByInvitation(scope: string, invitation: JsonObject |
   return [...fromRoles, ...groups.flatMap((group) => rightsGainedByGroupMembership(group, index))];
 }
 
+/**
+ * What changing a Condition can give: it gates every binding that references it (directly, or
+ * through its role's grants), so rewriting it — wider CIDRs, fewer exempted permissions — can open
+ * any of those bindings' rights to their members. The caller must hold all of them.
+ */
+export function rightsGainedByConditionUpdate(conditionName: string, index: AuthzIndex): GainedRight[] {
+  const references = (value: unknown): boolean => Array.isArray(value) && value.some((entry) => isObject(entry) && entry['condition'] === conditionName);
+  const rights: GainedRight[] = [];
+  for (const binding of index.allBindings()) {
+    const role = index.role(binding.role);
+    const grants = Array.isArray(role?.['grants']) ? (role['grants'] as unknown[]).filter(isObject) : [];
+    if (binding.executableConditions.some((reference) => reference.condition === conditionName) || grants.some((grant) => references(grant['executableConditions']))) {
+      rights.push(...rightsOfBinding(binding, index));
+    }
+  }
+  return rights;
+}
+
 /** What adding permissions to a stored role gives: the new permissions, wherever it is bound. */
 export function rightsGainedByRoleUpdate(roleName: string, before: readonly string[], after: readonly string[]): GainedRight[] {
   const added = after.filter((permission) => !before.includes(permission));

@@ -14,6 +14,7 @@ export {
   missingRights,
   rightsGainedByActingAs,
   rightsGainedByBinding,
+  rightsGainedByConditionUpdate,
   rightsGainedByGroupMembership,
   rightsGainedByInvitation,
   rightsGainedByRoleUpdate,

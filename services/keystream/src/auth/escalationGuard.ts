@@ -1,6 +1,7 @@
 /**
  * Applies the no-escalation rule of `@keystream/authz` (escalation.ts) to the writes that change
- * effective rights: role bindings, group members, service-account keys, roles and invitations.
+ * effective rights: role bindings, group members, service-account keys, roles, conditions and
+ * invitations.
  * Works out what the write would give (reading the stored resources it changes) and refuses it
  * when the caller does not hold all of that itself.
  */
@@ -10,6 +11,7 @@ import {
   assertNoEscalation,
   rightsGainedByActingAs,
   rightsGainedByBinding,
+  rightsGainedByConditionUpdate,
   rightsGainedByGroupMembership,
   rightsGainedByInvitation,
   rightsGainedByRoleUpdate,
@@ -99,6 +101,12 @@ async function changeOf(dependencies: EscalationGuardDependencies, method: Metho
       const subject = await subjectOf(dependencies, method, request);
       if (subject?.stored === undefined) return undefined;
       return { gained: rightsGainedByRoleUpdate(subject.name, permissionsOfRole(subject.stored), permissionsOfRole(subject.resource)), action: `add permissions to ${subject.name}` };
+    }
+    case 'Condition': {
+      if (method.standard !== 'update') return undefined;
+      const subject = await subjectOf(dependencies, method, request);
+      if (subject?.stored === undefined) return undefined;
+      return { gained: rightsGainedByConditionUpdate(subject.name, index), action: `change ${subject.name}, which gates bindings` };
     }
     case 'ProjectInvitation':
     case 'OrganizationInvitation': {
