@@ -184,6 +184,23 @@ describe('security: authorization classes', function () {
     });
   });
 
+  describe('no escalation through a condition', () => {
+    it('should refuse widening a condition that gates an admin binding to a caller who is not an admin there', async () => {
+      const scope = await project();
+      const condition = `${scope}/conditions/${id('office')}`;
+      await world.call('CreateCondition', { parent: scope, condition: { name: condition, ipCondition: { allowedCidrs: ['10.0.0.0/8'] } } }, admin);
+      const gated = await user();
+      await bind(scope, BUILTIN_ROLES.admin, gated.member, { executableConditions: [{ condition }] });
+      const conditionEditor = await user();
+      const role = `${scope}/roles/${id('conditions')}`;
+      await world.call('CreateRole', { parent: scope, role: { name: role, grants: [{ permissions: [`${P}/conditions.update`, `${P}/conditions.get`] }] } }, admin);
+      await bind(scope, role, conditionEditor.member);
+      const widen = { condition: { name: condition, ipCondition: { allowedCidrs: ['0.0.0.0/0'] } } };
+      expect(await outcomeOf(world.call('UpdateCondition', widen, conditionEditor.token))).to.equal('PERMISSION_DENIED');
+      expect(await outcomeOf(world.call('UpdateCondition', widen, admin))).to.equal('ok');
+    });
+  });
+
   describe('conditions that cannot be evaluated', () => {
     it('should refuse invalid CIDRs when a Condition is created or updated', async () => {
       const scope = await project();
