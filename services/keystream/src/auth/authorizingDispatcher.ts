@@ -17,7 +17,6 @@ import { isKeystreamError, KeystreamError, resourceByKind, type MethodDescriptor
 import {
   actorOf,
   BUILTIN_ROLES,
-  conditionSubjects,
   generateApiKey,
   generateRsaKeyPair,
   isWildcardScope,
@@ -38,7 +37,7 @@ import { applyResponseMask, type ResponseMask } from '@keystream/resource';
 import { type ApiCall, type ApiResult, type AuthenticatedCall, type CommandService, type ResourceRepository } from '@keystream/service-api';
 import { authzTargetsOf, type AuthzTarget } from './authzTargets.js';
 import { guardEscalation } from './escalationGuard.js';
-import { updateResultOf } from './updateResultOf.js';
+import { resourceConditionSubjects } from './resourceConditionSubjects.js';
 import { userNameOf } from './userNames.js';
 import { isObject, snakeToCamel, minPositionHeaders } from '@keystream/kernel';
 
@@ -252,7 +251,8 @@ export class AuthorizingDispatcher {
       target: target.target,
       request,
       remoteAddress,
-      resource: () => this.resourceOf(method, target, request),
+      // Conditions hold on the stored resource (and an update's result), never on the request alone.
+      resource: () => resourceConditionSubjects(this.options.repository, method, target, request),
     });
     if (decision.allowed) return;
     if (principal.kind === 'anonymous') {
@@ -266,21 +266,6 @@ export class AuthorizingDispatcher {
     }
     const where = target.scope === SYSTEM_SCOPE ? 'the system scope' : isWildcardScope(target.scope) ? `${target.scope} (a wildcard scope needs a system-wide grant)` : target.scope;
     throw new KeystreamError('PERMISSION_DENIED', `${actorOf(principal)} lacks ${permission} on ${where}`);
-  }
-
-  /**
-   * What a grant's resource field conditions must hold on (conditionSubjects in @keystream/authz):
-   * a Create's new resource, an Update's stored resource and result, else the stored resource.
-   */
-  private async resourceOf(method: MethodDescriptor, target: AuthzTarget, request: Request): Promise<JsonObject[]> {
-    if (method.resource === undefined) return [];
-    const kind = method.resource;
-    const body = request[resourceByKind(kind).singular];
-    if (method.standard === 'create') return conditionSubjects({ kind: 'create', body: isObject<JsonObject>(body) ? body : undefined });
-    if (target.target === target.scope && kind !== 'Project' && kind !== 'Organization') return conditionSubjects({ kind: 'collection' });
-    const stored = await this.options.repository.liveResource(kind, target.target);
-    if (method.standard === 'update') return conditionSubjects({ kind: 'update', stored, result: isObject<JsonObject>(body) ? updateResultOf(kind, stored, body, request['updateMask']) : undefined });
-    return conditionSubjects({ kind: 'existing', stored });
   }
 
   /** GetPrincipal (and any other method the contract gives no permission): about the caller or a token. */
