@@ -38,6 +38,7 @@ timeout "$limit" "$venv/bin/schemathesis" run docs/openapi.json \
   --checks not_a_server_error,response_schema_conformance \
   --max-examples "$examples" \
   --seed 18 \
+  --generation-database none \
   --workers 2 \
   --phases "${KEYSTREAM_FUZZ_PHASES:-coverage,fuzzing}" \
   --no-color > "$data/fuzz.log" 2>&1
