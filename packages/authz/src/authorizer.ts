@@ -15,7 +15,7 @@
 import type { JsonObject } from '@keystream/domain';
 import type { AuthzIndex, BindingEntry, ConditionReference, ScopeParamValue } from './authzIndex.js';
 import { conditionReferencesOf } from './authzIndex.js';
-import { IpMatcher } from './ipMatcher.js';
+import { conditionPasses } from './conditionPasses.js';
 import { actorOf, directMembersOf, type Principal } from './principal.js';
 import { isUnderPrefix, scopeChainOf, SYSTEM_SCOPE } from './scopes.js';
 import { isObject, snakeToCamel } from '@keystream/kernel';
@@ -31,8 +31,11 @@ export interface AuthorizationRequest {
   readonly target?: string | undefined;
   /** The request message (internal form) for request field conditions. */
   readonly request?: Readonly<Record<string, unknown>> | undefined;
-  /** Loads the target resource for resource field conditions (only called when a grant has them). */
-  readonly resource?: (() => Promise<JsonObject | undefined>) | undefined;
+  /**
+   * Loads what resource field conditions must hold on (only called when a grant has them): every
+   * document returned must satisfy them (see conditionSubjects.ts); none means they cannot hold.
+   */
+  readonly resource?: (() => Promise<JsonObject | readonly JsonObject[] | undefined>) | undefined;
   /** The client's IP address, for IP conditions. */
   readonly remoteAddress?: string | undefined;
   /**
@@ -42,30 +45,6 @@ export interface AuthorizationRequest {
   readonly attestedDomains?: ReadonlySet<string> | undefined;
 }
 
-/**
- * Permissions an AttestationCondition without its own `except_permissions` exempts: the ones a
- * device needs to obtain an attestation token in the first place (the API reference's default).
- */
-export const DEFAULT_ATTESTATION_EXCEPTIONS: readonly string[] = [
-  'services/iam.edgelq.com/permissions/attestationDomains.get',
-  'services/iam.edgelq.com/permissions/attestationDomains.verify',
-  'services/iam.edgelq.com/permissions/serviceAccounts.get',
-  'services/iam.edgelq.com/permissions/serviceAccountKeys.get',
-  'services/devices.edgelq.com/permissions/devices.list',
-  'services/devices.edgelq.com/permissions/provisioningPolicies.list',
-  'services/devices.edgelq.com/permissions/provisioningPolicies.provisionDeviceViaPolicy',
-  'services/devices.edgelq.com/permissions/provisioningPolicies.requestProvisioningApproval',
-];
-
-/** Whether an AttestationCondition lets `request` through: an exempt permission, or a token for its domain. */
-export function attestationConditionPasses(attestation: Readonly<Record<string, unknown>>, request: Pick<AuthorizationRequest, 'permission' | 'attestedDomains'>): boolean {
-  const listed = Array.isArray(attestation['exceptPermissions']) ? attestation['exceptPermissions'] : [];
-  const exempt = listed.length > 0 ? listed : DEFAULT_ATTESTATION_EXCEPTIONS;
-  if (exempt.includes(request.permission)) return true;
-  const domain = attestation['domain'];
-  // A condition naming no domain can be satisfied by nothing.
-  return typeof domain === 'string' && domain !== '' && request.attestedDomains?.has(domain) === true;
-}
 
 /** The answer, with the binding that allowed it (for audit logs and tests). */
 export type AuthorizationDecision = { readonly allowed: true; readonly binding: string } | { readonly allowed: false };
@@ -142,7 +121,8 @@ export class Authorizer {
   async check(request: AuthorizationRequest): Promise<AuthorizationDecision> {
     const first = this.decide(request, undefined);
     if (first.allowed || !first.needsResource || request.resource === undefined) return first;
-    return this.decide(request, { document: await request.resource() });
+    const loaded = await request.resource();
+    return this.decide(request, { documents: loaded === undefined ? [] : Array.isArray(loaded) ? (loaded as readonly JsonObject[]) : [loaded as JsonObject] });
   }
 
   /**
@@ -150,10 +130,10 @@ export class Authorizer {
    * such as a watch's, where the document is the resource.
    */
   checkNow(request: Omit<AuthorizationRequest, 'resource'>, document?: JsonObject): AuthorizationDecision {
-    return this.decide(request, { document });
+    return this.decide(request, { documents: document === undefined ? [] : [document] });
   }
 
-  private decide(request: AuthorizationRequest, resource: { readonly document: JsonObject | undefined } | undefined): AuthorizationDecision & { needsResource?: boolean } {
+  private decide(request: AuthorizationRequest, resource: { readonly documents: readonly JsonObject[] } | undefined): AuthorizationDecision & { needsResource?: boolean } {
     const cache = this.cacheOf(request.principal);
     const target = request.target ?? request.scope;
     const key = `${request.permission}\u0000${request.scope}\u0000${target}`;
@@ -195,7 +175,7 @@ export class Authorizer {
     return fresh;
   }
 
-  private bindingAllows(binding: BindingEntry, request: AuthorizationRequest, target: string, resource: { readonly document: JsonObject | undefined } | undefined): GrantOutcome {
+  private bindingAllows(binding: BindingEntry, request: AuthorizationRequest, target: string, resource: { readonly documents: readonly JsonObject[] } | undefined): GrantOutcome {
     const role = this.index.role(binding.role);
     if (role === undefined) return { allowed: false, cacheable: true };
     const bindingConditions = binding.executableConditions;
@@ -225,8 +205,9 @@ export class Authorizer {
           needsResource = true;
           continue;
         }
-        const document = resource.document;
-        if (document === undefined || !resourceConditions.every((condition) => fieldConditionHolds(condition, document, params))) continue;
+        // Every subject must satisfy every condition (the stored resource and an update's result alike).
+        const { documents } = resource;
+        if (documents.length === 0 || !documents.every((document) => resourceConditions.every((condition) => fieldConditionHolds(condition, document, params)))) continue;
       }
       if (!this.conditionsPass(conditions, request)) continue;
       return { allowed: true, cacheable };
@@ -250,20 +231,7 @@ export class Authorizer {
   private conditionsPass(references: readonly ConditionReference[], request: AuthorizationRequest): boolean {
     return references.every((reference) => {
       const condition = this.index.condition(reference.condition);
-      if (condition === undefined) return false;
-      const ip = isObject(condition['ipCondition']) ? condition['ipCondition'] : undefined;
-      const attestation = isObject(condition['attestationCondition']) ? condition['attestationCondition'] : undefined;
-      if (attestation !== undefined && !attestationConditionPasses(attestation, request)) return false;
-      if (ip !== undefined) {
-        const address = request.remoteAddress ?? '';
-        const allowed = new IpMatcher(Array.isArray(ip['allowedCidrs']) ? ip['allowedCidrs'].filter((entry): entry is string => typeof entry === 'string') : []);
-        const disabled = new IpMatcher(Array.isArray(ip['disabledCidrs']) ? ip['disabledCidrs'].filter((entry): entry is string => typeof entry === 'string') : []);
-        if (!allowed.empty && !allowed.matches(address)) return false;
-        if (disabled.matches(address)) return false;
-      }
-      // An expression keystream cannot evaluate never allows.
-      if (typeof condition['expression'] === 'string' && condition['expression'].trim() !== '' && ip === undefined && attestation === undefined) return false;
-      return true;
+      return condition !== undefined && conditionPasses(condition, request.permission, request.remoteAddress, request.attestedDomains);
     });
   }
 

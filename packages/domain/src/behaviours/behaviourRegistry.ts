@@ -1,6 +1,7 @@
 /**
  * The behaviour of each kind that has one; kinds without special rules use the generic decider alone.
  */
+import { conditionBehaviour } from './condition.js';
 import type { ResourceKind } from '@keystream/api';
 import { attestationDomainBehaviour } from './attestationDomain.js';
 import { groupBehaviour } from './group.js';
@@ -14,6 +15,7 @@ import { roleBindingBehaviour } from './roleBinding.js';
 
 const BEHAVIOURS: Readonly<Partial<Record<ResourceKind, ResourceBehaviour>>> = {
   AttestationDomain: attestationDomainBehaviour,
+  Condition: conditionBehaviour,
   Group: groupBehaviour,
   GroupMember: groupMemberBehaviour,
   Organization: organizationBehaviour,
