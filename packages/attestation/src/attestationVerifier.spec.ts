@@ -43,6 +43,13 @@ describe('AttestationVerifier.challenge', () => {
       expect(error.message).to.match(/^askForChallenge\.ekpub: /);
     });
 
+    it('should refuse an EK too small to be a TPM EK', async () => {
+      const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+      const error = await refusal({ ekpub: small, akpub: truncatedTpmtPublic(300) });
+      expect(error.code).to.equal('INVALID_ARGUMENT');
+      expect(error.message).to.match(/^askForChallenge\.ekpub: .*2048 bits/);
+    });
+
     it('should name askForChallenge.ekcert for bytes that are not a certificate', async () => {
       const error = await refusal({ ekcert: Buffer.from([0x30, 0x03, 0x02, 0x01, 0x01]).toString('base64'), akpub: truncatedTpmtPublic(300) });
       expect(error.code).to.equal('INVALID_ARGUMENT');

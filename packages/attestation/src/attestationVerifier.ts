@@ -253,6 +253,8 @@ export class AttestationVerifier {
       throw KeystreamError.invalidArgument([{ field: 'askForChallenge.ekpub', description: 'is not the public key of askForChallenge.ekcert' }]);
     }
     if (ekpub.asymmetricKeyType !== 'rsa') throw KeystreamError.invalidArgument([{ field: 'askForChallenge.ekpub', description: 'only RSA EKs are supported (TPM20_CREDENTIAL has no ECC form here)' }]);
+    // TPM EKs are RSA 2048 (or larger); a smaller key could not even carry the OAEP-wrapped seed.
+    if ((ekpub.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) throw KeystreamError.invalidArgument([{ field: 'askForChallenge.ekpub', description: 'the EK must be an RSA key of at least 2048 bits' }]);
     return { ekpub, ekpubDer: spkiDer(ekpub), ekcertDer: hasCert ? fromB64(ask.ekcert) : undefined };
   }
 
