@@ -34,7 +34,7 @@ async function loggedEvents(dataDirectory: string): Promise<RecordedEvent[]> {
 
 function countById(messages: readonly ReceivedMessage[]): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const { envelope } of messages) counts.set(envelope.id, (counts.get(envelope.id) ?? 0) + 1);
+  for (const { event } of messages) counts.set(event.id, (counts.get(event.id) ?? 0) + 1);
   return counts;
 }
 
