@@ -148,6 +148,18 @@ function describeRelay(destination: string, openHarness: () => Promise<EventStre
         // that keeps the first occurrence of each id sees each resource's history once, in order.
         expect(messages).to.have.length(8 + more.ids.length);
         expectExactlyInOrder(dedupeById(messages), more);
+        // The 8 re-sent events are the same CloudEvents again: same ce_id, same attributes and data.
+        const first = new Map<string, KeystreamCloudEvent>();
+        let repeats = 0;
+        for (const { event } of messages) {
+          const earlier = first.get(event.id);
+          if (earlier === undefined) first.set(event.id, event);
+          else {
+            repeats += 1;
+            expect(event).to.deep.equal(earlier);
+          }
+        }
+        expect(repeats).to.equal(8);
       });
     });
 
