@@ -64,7 +64,14 @@ describe('event schemas', () => {
       ['an unknown field', withData(roleBinding('Updated'), (data) => ({ ...data, secret: 'x' }))],
       ['an enum value the contract does not define', withData(roleBinding('Updated'), (data) => ({ ...data, metadata: { ...(data['metadata'] as JsonObject), lifecycle: { state: 'GONE' } } }))],
       ['a deletion still ACTIVE', withData(roleBinding('Deleted'), (data) => ({ ...data, metadata: { ...(data['metadata'] as JsonObject), lifecycle: { state: 'ACTIVE' } } }))],
-      ['a creation without its name', withData(roleBinding('Created'), ({ name: _name, ...data }) => data)],
+      [
+        'a creation without its name',
+        withData(roleBinding('Created'), (data) => {
+          const { name, ...rest } = data;
+          expect(name).to.be.a('string');
+          return rest;
+        }),
+      ],
       ['a subject that is not a role binding name', { ...roleBinding('Created'), subject: 'projects/p1/groups/g' }],
       ['a source outside the service', { ...roleBinding('Created'), source: '//example.com/projects/p1' }],
       ['a revision as a string', { ...roleBinding('Created'), keystreamrevision: '4' as unknown as number }],
