@@ -1,11 +1,9 @@
 /** Turns a recorded event into the CloudEvent consumers receive, or into nothing. */
-import { RESOURCES } from '@keystream/api';
+import { isResourceKind } from '@keystream/api';
 import { parseStream } from '@keystream/domain';
 import type { RecordedEvent } from '@keystream/eventstore';
 import { resourceCloudEvent, type KeystreamCloudEvent } from '@keystream/eventstream';
 import { isObject, type JsonObject } from '@keystream/kernel';
-
-const CONTRACT_KINDS = new Set(RESOURCES.map((resource) => resource.kind));
 
 /**
  * The CloudEvent of `event` when it is about a resource of the contract (`<Kind>-<name>` stream,
@@ -16,7 +14,7 @@ const CONTRACT_KINDS = new Set(RESOURCES.map((resource) => resource.kind));
  */
 export function cloudEventOf(event: RecordedEvent): KeystreamCloudEvent | undefined {
   const stream = parseStream(event.stream);
-  if (stream === undefined || !CONTRACT_KINDS.has(stream.kind) || !event.type.startsWith(stream.kind)) return undefined;
+  if (stream === undefined || !isResourceKind(stream.kind) || !event.type.startsWith(stream.kind)) return undefined;
   const resource = event.data['resource'];
   if (!isObject<JsonObject>(resource)) throw new Error(`event ${event.id} (${event.type}) of ${event.stream} carries no resource to publish`);
   return resourceCloudEvent({

@@ -3,7 +3,7 @@
  * event's data is byte for byte what REST Get and watches answer for the same resource state:
  * lowerCamelCase names, int64 as decimal strings, enums by name, FieldMasks as strings.
  */
-import { encodeMessage, resourceByKind, type MessageName } from '@keystream/api';
+import { encodeMessage, isResourceKind, resourceByKind, type MessageName } from '@keystream/api';
 import { isObject, type JsonObject } from '@keystream/kernel';
 import {
   CLOUDEVENTS_SPEC_VERSION,
@@ -48,6 +48,7 @@ function deletedState(resource: JsonObject, time: string): JsonObject {
 
 /** The CloudEvent of a resource event. Throws for a kind the contract does not have. */
 export function resourceCloudEvent(input: ResourceEventInput): KeystreamCloudEvent {
+  if (!isResourceKind(input.kind)) throw new Error(`unknown resource kind ${input.kind}: not a resource of the contract`);
   const descriptor = resourceByKind(input.kind);
   const state = input.verb === 'Deleted' ? deletedState(input.resource, input.time) : input.resource;
   return {
