@@ -17,6 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openLmdbEventStore, type RecordedEvent } from '@keystream/eventstore';
+import { Kafka, logLevel } from 'kafkajs';
 import { RestClient } from '@keystream/client';
 import type { KeystreamCloudEvent } from '@keystream/eventstream';
 import { KAFKA_SKIP_REASON, eventSchemaValidator, readKafkaTopic, testKafkaBrokers, type KafkaTopicReader, type ReceivedMessage } from '@keystream/eventstream/testing';
@@ -125,7 +126,17 @@ if (brokers === undefined) {
     });
 
     it('should publish a mixed workload: every event once, the exact CloudEvent, valid against its schema, in per-key order, data as REST answers', async () => {
-      const running = await start();
+      child = await startKeystreamChild(dataDirectory, { KEYSTREAM_KAFKA_BROKERS: brokers.join(','), KEYSTREAM_KAFKA_TOPIC: topic, KEYSTREAM_KAFKA_PARTITIONS: '4', KEYSTREAM_KAFKA_REPLICATION: '1' });
+      const running = child;
+      const admin = new Kafka({ clientId: 'keystream-test-admin', brokers: [...brokers], logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      try {
+        const [described] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+        expect(described?.partitions, 'the topic as KEYSTREAM_KAFKA_PARTITIONS/REPLICATION ask').to.have.length(4);
+        expect(described?.partitions.every((partition) => partition.replicas.length === 1)).to.equal(true);
+      } finally {
+        await admin.disconnect();
+      }
       const client = new RestClient({ baseUrl: running.url, headers: { authorization, connection: 'close' } });
       const nameOf = (resource: Record<string, unknown>): string => resource['name'] as string;
       const project = nameOf(await client.call('CreateProject', { project: { title: 'mixed workload' } }));
