@@ -20,6 +20,11 @@ export interface EventMetadata {
   readonly occurredAt: string;
   /** Version of the event's data schema, so upcasters know what they read. */
   readonly schema: number;
+  /**
+   * Digest of the command (and its actor) that appended this event under a caller's request id:
+   * a retry with the same id must carry the same request to be answered with this one's result.
+   */
+  readonly requestFingerprint?: string;
 }
 
 /** An event to append. `id` is a UUID chosen by the caller: re-appending it is a no-op. */

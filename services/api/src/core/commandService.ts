@@ -22,7 +22,7 @@ import { comparePositions, isWrongExpectedVersionError, type EventStore, type Ne
 import { generateId, normalizeTimestamp } from '@keystream/resource';
 import { randomUUID } from 'node:crypto';
 import type { ChildCounter } from './childCounter.js';
-import { eventIdsFor, idRandomSource } from './deterministicIds.js';
+import { eventIdsFor, idRandomSource, requestFingerprint } from './deterministicIds.js';
 import type { ResourceRepository } from './resourceRepository.js';
 
 /** Who asks, and the request's identity for idempotency and tracing. */
@@ -77,9 +77,12 @@ export class CommandService {
   async execute(command: ResourceCommand, origin: CommandOrigin): Promise<CommandResult> {
     const name = command.type === 'delete' ? command.name : (command.resource['name'] as string);
     const stream = streamOf(command.kind, name);
+    // The system's own commands (cascades, process managers) are re-derived on every replay and
+    // may legitimately differ in detail; only callers' request ids are held to one request.
+    const fingerprint = origin.requestId === undefined || origin.actor === 'system' ? undefined : requestFingerprint(origin.actor, command);
     for (let attempt = 1; ; attempt += 1) {
       const { state, lastEvent } = await this.repository.load(command.kind, name);
-      const replay = await this.previousAttempt(command.kind, name, stream, origin.requestId, lastEvent);
+      const replay = await this.previousAttempt(command.kind, name, stream, origin.requestId, lastEvent, fingerprint);
       // A retried delete finishes the cascade the first attempt may not have completed.
       if (replay) return command.type === 'delete' ? this.removeWithScope(name, origin, replay.position, replay) : replay;
 
@@ -112,6 +115,7 @@ export class CommandService {
           causationId: origin.causationId ?? requestId,
           occurredAt,
           schema: 1,
+          ...(fingerprint === undefined ? {} : { requestFingerprint: fingerprint }),
         },
       }));
       try {
@@ -160,12 +164,22 @@ export class CommandService {
     stream: string,
     requestId: string | undefined,
     lastEvent: RecordedEvent | undefined,
+    fingerprint: string | undefined,
   ): Promise<CommandResult | undefined> {
     if (requestId === undefined || lastEvent === undefined) return undefined;
     const [firstId] = eventIdsFor(requestId, stream, 1);
     const found = await this.repository.findEvents(kind, name, [firstId as string]);
     const event = found[0];
     if (event === undefined) return undefined;
+    const first = event.metadata.requestFingerprint;
+    if (fingerprint !== undefined && first !== undefined && first !== fingerprint) {
+      throw KeystreamError.invalidArgument([
+        {
+          field: 'x-request-id',
+          description: `request id ${requestId} was already used for a different request (another body, method or caller); a retry must repeat the request unchanged, a new request needs a new id`,
+        },
+      ]);
+    }
     const resource = event.type.endsWith('Deleted') ? undefined : (event.data['resource'] as JsonObject | undefined);
     const updatedPaths = Array.isArray(event.data['updatedPaths']) ? (event.data['updatedPaths'] as string[]) : [];
     return { resource, updatedPaths, position: event.position, replayed: true };
