@@ -32,6 +32,9 @@ const EnvironmentSchema = z.object({
   KEYSTREAM_KAFKA_TOPIC: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'expected a Kafka topic name (1–249 of a-z A-Z 0-9 . _ -)').default('keystream.events'),
   KEYSTREAM_EVENT_STREAM_FILE: z.string().min(1, 'expected the path of an NDJSON file to append events to').optional(),
   KEYSTREAM_PAGE_TOKEN_KEY: z.string().min(32, 'expected at least 32 characters of secret (page tokens are signed with it)').optional(),
+  // flush: an append is acknowledged once its commit is on disk (survives a power loss, as
+  // EventStoreDB does); relaxed: once committed (survives the process being killed, not the machine).
+  KEYSTREAM_DURABILITY: z.enum(['flush', 'relaxed'], { error: 'expected flush or relaxed' }).default('flush'),
   KEYSTREAM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KEYSTREAM_MAX_BODY_BYTES: positiveInteger('a positive number of bytes').default(1024 * 1024),
   KEYSTREAM_MIN_POSITION_WAIT_MS: positiveInteger('a positive number of milliseconds').default(5000),
@@ -81,6 +84,8 @@ export interface KeystreamConfig {
   /** The relay's destination; undefined means no relay (`all` then skips the role). */
   readonly eventStream: EventStreamConfig | undefined;
   readonly pageTokenKey: string | undefined;
+  /** When the embedded event store acknowledges an append: after the flush to disk, or after the commit. */
+  readonly durability: 'flush' | 'relaxed';
   readonly logLevel: z.infer<typeof EnvironmentSchema>['KEYSTREAM_LOG_LEVEL'];
   readonly minPositionWaitMilliseconds: number;
   readonly changeLog: { readonly maxEntries: number; readonly maxAgeMs: number };
@@ -145,6 +150,7 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
     kafkaBrokers: env.KEYSTREAM_KAFKA_BROKERS?.split(','),
     eventStream,
     pageTokenKey: env.KEYSTREAM_PAGE_TOKEN_KEY,
+    durability: env.KEYSTREAM_DURABILITY,
     logLevel: env.KEYSTREAM_LOG_LEVEL,
     minPositionWaitMilliseconds: env.KEYSTREAM_MIN_POSITION_WAIT_MS,
     changeLog: { maxEntries: env.KEYSTREAM_CHANGELOG_MAX_ENTRIES, maxAgeMs: env.KEYSTREAM_CHANGELOG_MAX_AGE_MS },

@@ -7,13 +7,16 @@
 import { startHttpServer, type CommandService, type ProjectionProgress, type ResourceRepository, type RunningHttpServer } from '@keystream/service-api';
 import type { Projector } from '@keystream/service-projector';
 import type { EventStreamRelay } from '@keystream/service-relay';
+import type { EventStore } from '@keystream/eventstore';
 import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import type { AuthorizingDispatcher } from './auth/authorizingDispatcher.js';
 import { seedBuiltins } from './auth/seedBuiltins.js';
 import type { KeystreamConfig } from './config.js';
 import { buildContainer, TOKENS, type WatchRole } from './container.js';
-import { healthRoutes } from './healthRoutes.js';
+import { embeddedDirectories } from './stores.js';
+import { lockDataDirectories, type DataDirectoryLock } from './dataDirectoryLock.js';
+import { healthRoutes, readModelReadiness } from './healthRoutes.js';
 import type { KeystreamMetrics } from './metrics.js';
 
 /** A running keystream process. */
@@ -28,6 +31,9 @@ export interface RunningKeystream {
 
 /** Starts the configured roles. */
 export async function startKeystream(config: KeystreamConfig, logger: Logger): Promise<RunningKeystream> {
+  // Before anything opens the embedded stores: a second process there would corrupt them.
+  const locks: DataDirectoryLock[] = await lockDataDirectories(embeddedDirectories(config));
+  const releaseLocks = (): Promise<void> => Promise.all(locks.map((lock) => lock.release())).then(() => undefined);
   const container = buildContainer(config, logger);
   const runsProjector = config.role === 'all' || config.role === 'projector';
   const runsApi = config.role === 'all' || config.role === 'api';
@@ -62,7 +68,21 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       // Either failing ends the process; a relay that stops because close() asked is no failure.
       failed = Promise.race([failed, relayFailed]);
     }
-    const routes = healthRoutes({ metrics, role: config.role, ...(projector === undefined ? {} : { projector }) });
+    // Ready once the read model holds the log as it stood now: a rebuild must not take traffic
+    // while Lists still miss most documents. The relay alone serves no reads.
+    const readiness =
+      config.role === 'relay'
+        ? undefined
+        : readModelReadiness(
+            await (await container.getAsync<EventStore>(TOKENS.eventStore)).headPosition(),
+            await container.getAsync<ProjectionProgress>(TOKENS.projectionProgress),
+          );
+    const routes = healthRoutes({
+      metrics,
+      role: config.role,
+      ...(projector === undefined ? {} : { projector }),
+      ...(readiness === undefined ? {} : { readiness }),
+    });
     if (runsApi) {
       const seeded = await seedBuiltins(
         await container.getAsync<CommandService>(TOKENS.commands),
@@ -96,6 +116,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
         await relay?.stop();
         await projector?.stop();
         await container.unbindAllAsync();
+        await releaseLocks();
       },
     };
   } catch (error) {
@@ -104,6 +125,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
     await relay?.stop().catch(() => undefined);
     await projector?.stop().catch(() => undefined);
     await container.unbindAllAsync().catch(() => undefined);
+    await releaseLocks();
     throw error;
   }
 }

@@ -26,9 +26,10 @@ export interface LmdbEventStoreOptions {
   /** Directory holding the LMDB environment (created if absent). */
   readonly path: string;
   /**
-   * Also wait for the commit to be flushed to disk before acknowledging an append (power-loss
-   * durability). Default false: an append is acknowledged once committed, which survives the
-   * process being killed (the OS holds the written pages) but not a machine crash.
+   * Wait for the commit to be flushed to disk before acknowledging an append (power-loss
+   * durability, as EventStoreDB acknowledges). Default true. False acknowledges once committed:
+   * that survives the process being killed (the OS holds the written pages) but not a machine
+   * crash or power loss (`KEYSTREAM_DURABILITY=relaxed`).
    */
   readonly waitForFlush?: boolean;
 }
@@ -97,7 +98,7 @@ export class LmdbEventStore implements EventStore {
       root.openDB<number, [string, number]>({ name: 'streams' }),
       root.openDB<number, string>({ name: 'heads' }),
       root.openDB<EventIdEntry, [string, string]>({ name: 'eventIds' }),
-      options.waitForFlush ?? false,
+      options.waitForFlush ?? true,
     );
   }
 
