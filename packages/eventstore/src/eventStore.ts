@@ -111,4 +111,9 @@ export interface EventStore {
   subscribeToAll(fromPosition: Position, options?: SubscribeToAllOptions): AllSubscription;
   /** Closes subscriptions and releases the store. */
   close(): Promise<void>;
+  /**
+   * Why writes currently fail for lack of storage, if they do (embedded store: its disk is full).
+   * Optional: a server store reports its own health.
+   */
+  storageProblem?(): string | undefined;
 }

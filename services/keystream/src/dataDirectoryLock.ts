@@ -88,7 +88,12 @@ async function lockWithAbstractSocket(directory: string): Promise<DataDirectoryL
   });
   // The lock must not keep the process alive by itself.
   server.unref();
-  writePidFile(directory, false);
+  try {
+    writePidFile(directory, false);
+  } catch {
+    // Only says who holds the lock (the socket is the lock); a full disk must not stop a start
+    // that can still serve reads.
+  }
   return {
     directory,
     async release() {

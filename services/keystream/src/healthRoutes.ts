@@ -44,6 +44,8 @@ export function healthRoutes(parts: {
   readonly role: string;
   readonly projector?: Projector;
   readonly readiness?: ReadModelReadiness;
+  /** Stores refusing writes for lack of space: shown by /readyz, which stays 200 (reads go on). */
+  readonly storageProblems?: () => readonly string[];
 }): HealthRoutes {
   return {
     routes: {
@@ -51,7 +53,11 @@ export function healthRoutes(parts: {
       '/readyz': async () => {
         const state = parts.projector === undefined ? 'running' : parts.projector.status;
         const why = state === 'running' ? await parts.readiness?.check() : `projector ${state}`;
-        return { status: why === undefined ? 200 : 503, contentType: 'text/plain; charset=utf-8', body: why === undefined ? 'ready\n' : `not ready: ${why}\n` };
+        if (why !== undefined) return { status: 503, contentType: 'text/plain; charset=utf-8', body: `not ready: ${why}\n` };
+        // A full disk leaves reads, Lists and watches working: the process stays in rotation,
+        // and says what it cannot do.
+        const degraded = parts.storageProblems?.() ?? [];
+        return { status: 200, contentType: 'text/plain; charset=utf-8', body: degraded.length === 0 ? 'ready\n' : `ready, degraded:\n${degraded.map((problem) => `  ${problem}\n`).join('')}` };
       },
       '/metrics': async () => ({ status: 200, contentType: parts.metrics.registry.contentType, body: await parts.metrics.render() }),
     },

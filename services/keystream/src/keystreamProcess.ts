@@ -8,6 +8,7 @@ import { startHttpServer, type CommandService, type ProjectionProgress, type Res
 import type { Projector } from '@keystream/service-projector';
 import type { EventStreamRelay } from '@keystream/service-relay';
 import type { EventStore } from '@keystream/eventstore';
+import type { ReadStore } from '@keystream/readstore';
 import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import type { AuthorizingDispatcher } from './auth/authorizingDispatcher.js';
@@ -77,9 +78,15 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
             await (await container.getAsync<EventStore>(TOKENS.eventStore)).headPosition(),
             await container.getAsync<ProjectionProgress>(TOKENS.projectionProgress),
           );
+    const storage = storageHealth(
+      metrics,
+      await container.getAsync<EventStore>(TOKENS.eventStore),
+      await container.getAsync<ReadStore>(TOKENS.readStore),
+    );
     const routes = healthRoutes({
       metrics,
       role: config.role,
+      storageProblems: storage,
       ...(projector === undefined ? {} : { projector }),
       ...(readiness === undefined ? {} : { readiness }),
     });
@@ -128,6 +135,28 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
     await releaseLocks();
     throw error;
   }
+}
+
+/**
+ * Which stores currently refuse writes for lack of space, for /readyz and for the
+ * `keystream_storage_full{store}` gauge (1 while the store's last write found its disk full).
+ */
+function storageHealth(metrics: KeystreamMetrics, eventStore: EventStore, readStore: ReadStore): () => string[] {
+  const stores = { events: eventStore, read: readStore } as const;
+  new Gauge({
+    name: 'keystream_storage_full',
+    help: 'Whether the store refuses writes because its storage is full (1) or not (0); writes resume by themselves once space is freed',
+    labelNames: ['store'],
+    registers: [metrics.registry],
+    collect() {
+      for (const [store, port] of Object.entries(stores)) this.set({ store }, port.storageProblem?.() === undefined ? 0 : 1);
+    },
+  });
+  return () =>
+    Object.entries(stores).flatMap(([store, port]) => {
+      const problem = port.storageProblem?.();
+      return problem === undefined ? [] : [`the ${store === 'events' ? 'event' : 'read'} store's storage is full, so ${store === 'events' ? 'writes are refused (507)' : 'the read model lags'}: ${problem}`];
+    });
 }
 
 /** Exports the relay's progress on /metrics, read at scrape time. */

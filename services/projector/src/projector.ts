@@ -4,7 +4,7 @@
  * `apply`, which writes the documents, their change-log entries and the checkpoint in one
  * transaction, so a crash at any instant resumes exactly after the last committed batch.
  */
-import { KeystreamError } from '@keystream/api';
+import { isStorageExhausted, KeystreamError } from '@keystream/api';
 import { START_POSITION, comparePositions, type AllSubscription, type EventStore, type Position, type SubscriptionMessage } from '@keystream/eventstore';
 import type { ApplyBatch, ApplyResult, DocumentWrite, ReadStore } from '@keystream/readstore';
 import { PositionWaiters } from './positionWaiters.js';
@@ -462,7 +462,10 @@ export class Projector {
         return await this.readStore.apply(batch);
       } catch (error) {
         if (this.isStopping()) attemptsAfterStop += 1;
-        if (!isTransientError(error) || attempt >= this.retry.maxAttempts || attemptsAfterStop > 1) throw error;
+        // A full disk is the operator's to fix and costs nothing to wait for: retry it for as long
+        // as it lasts (reads go on meanwhile), instead of failing the process after a few seconds.
+        const outOfAttempts = attempt >= this.retry.maxAttempts && !isStorageExhausted(error);
+        if (!isTransientError(error) || outOfAttempts || attemptsAfterStop > 1) throw error;
         this.applyRetries += 1;
         const delay = backoffDelay(this.retry, attempt);
         this.logger.warn({ projector: this.name, err: error, attempt, delayMs: delay, writes: batch.writes.length }, 'read-store apply failed; retrying');

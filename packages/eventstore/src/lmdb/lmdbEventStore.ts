@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { KeystreamError } from '@keystream/api';
+import { KeystreamError, noSpaceCauseOf, storageExhausted } from '@keystream/api';
 import type { Database, RootDatabase } from 'lmdb';
 import { open } from 'lmdb';
 import { DuplicateEventIdError } from '../errors/duplicateEventIdError.js';
@@ -69,6 +69,8 @@ export class LmdbEventStore implements EventStore {
   readonly appended = new EventEmitter();
   private readonly subscriptions = new Set<LmdbAllSubscription>();
   private closed = false;
+  /** Why the last append failed for lack of space; cleared by the next append that commits. */
+  private storageFailure: Error | undefined;
   /** Next sequence to assign. Only advanced inside a write transaction callback, so it is never reused. */
   private nextSequence: number;
   /** Highest sequence known committed; what subscribers may read up to. */
@@ -91,7 +93,10 @@ export class LmdbEventStore implements EventStore {
 
   /** Opens (creating if needed) the store in `options.path`. */
   static open(options: LmdbEventStoreOptions): LmdbEventStore {
-    const root = open({ path: options.path, maxDbs: 8, compression: false });
+    // No event-turn batching: lmdb-js then starts each batch with a commit promise of its own that
+    // nobody can handle, so a failed commit (disk full) became an unhandled rejection that ended
+    // the process. Appends still share commits (concurrent transaction callbacks batch together).
+    const root = open({ path: options.path, maxDbs: 8, compression: false, eventTurnBatching: false });
     return new LmdbEventStore(
       root,
       root.openDB<StoredEvent, number>({ name: 'events' }),
@@ -105,7 +110,18 @@ export class LmdbEventStore implements EventStore {
   async append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     this.assertOpen();
     validateAppend(stream, events, expectedRevision);
-    const outcome = await this.root.transaction((): AppendOutcome => this.appendInTransaction(stream, events, expectedRevision));
+    let outcome: AppendOutcome;
+    try {
+      outcome = await this.root.transaction((): AppendOutcome => this.appendInTransaction(stream, events, expectedRevision));
+    } catch (error) {
+      // A failed commit wrote nothing (LMDB aborts the whole transaction). The sequences its
+      // callbacks took stay unused: a gap in positions, never a reuse.
+      const noSpace = await noSpaceCauseOf(error);
+      if (noSpace === undefined) throw error;
+      this.storageFailure = noSpace;
+      throw storageExhausted('event store', noSpace);
+    }
+    this.storageFailure = undefined;
     if (outcome.kind === 'conflict') throw new WrongExpectedVersionError(stream, expectedRevision, outcome.actualRevision);
     if (outcome.kind === 'partialDuplicate') throw new DuplicateEventIdError(stream, outcome.duplicateIds);
     if (outcome.kind === 'written') {
@@ -181,6 +197,11 @@ export class LmdbEventStore implements EventStore {
       result.push(toRecorded(key, value));
     }
     return result;
+  }
+
+  /** Why appends currently fail for lack of storage (the last append found no space), if they do. */
+  storageProblem(): string | undefined {
+    return this.storageFailure?.message;
   }
 
   /** The committed head sequence (0 when empty). */
