@@ -261,7 +261,10 @@ export async function startHttpServer(host: string, port: number, options: HttpS
       handle.close();
       wakeWriters();
     });
-    const failure = await handle.done;
+    const done = await handle.done;
+    // A stream the server ends because it is shutting down did not end by itself: say so, in the
+    // same last-line form as any failure, so a client knows to reconnect (and resume) elsewhere.
+    const failure = done ?? (accepting ? undefined : new KeystreamError('UNAVAILABLE', 'keystream is shutting down; reconnect (to another instance) and resume'));
     streams.delete(handle);
     wakeWriters();
     if (!state.headersSent && failure !== undefined) return errorOutgoing(failure);

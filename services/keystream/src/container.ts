@@ -162,7 +162,7 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
   container
     .bind<WatchRole>(TOKENS.watchRole)
     .toResolvedValue(
-      async (readStore: ReadStore, authorizing: AuthorizingDispatcher): Promise<WatchRole> => {
+      async (readStore: ReadStore, authorizing: AuthorizingDispatcher, progress: ProjectionProgress): Promise<WatchRole> => {
         const gatewayLogger = logger.child({ role: 'gateway' });
         // Changes reach watches only once authorization has caught up with them (see the wrapper).
         const tail = authorizationAwareReadStore(readStore, () => authorizing.refresh());
@@ -189,6 +189,12 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
           },
           // The Watch permission on the request's parent or name, decided like every other call.
           authorizeWatch: (principal, method, request) => authorizing.authorizeWatch(principal, method, request),
+          // x-keystream-min-position on watches: the read model, then the authorization state
+          // (a creator's owner binding), have the client's last write before the watch opens.
+          awaitPosition: async (position) => {
+            await progress.waitForPosition(position, config.minPositionWaitMilliseconds);
+            await authorizing.refresh();
+          },
         });
         return {
           gateway,
@@ -199,7 +205,7 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
           },
         };
       },
-      [TOKENS.readStore, TOKENS.authorizingDispatcher],
+      [TOKENS.readStore, TOKENS.authorizingDispatcher, TOKENS.projectionProgress],
     );
   container
     .bind<KeystreamMetrics>(TOKENS.metrics)

@@ -118,6 +118,9 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       url,
       failed,
       async close() {
+        // WebSocket clients first get 1001 (going away) while the edge still runs; closing the
+        // edge first would cut their sockets without a close frame (1006).
+        gateway?.gateway.close();
         await started.close();
         await gateway?.close();
         await relay?.stop();

@@ -1,6 +1,7 @@
 /**
  * The WebSocket protocol of the watch gateway (docs/watch.md):
  * client → server `{"id": "w1", "method": "WatchGroups", "request": {…wire JSON…}}` opens a watch,
+ * with an optional `"minPosition"` (read-your-writes, like the `x-keystream-min-position` header),
  * `{"id": "w1", "cancel": true}` ends it; server → client `{"id", "response": {…wire JSON…}}`,
  * `{"id", "error": {code, status, message, details}}` (the watch is over, the socket stays open),
  * `{"id", "cancelled": true}` (acknowledges a cancel).
@@ -9,10 +10,30 @@ import { KeystreamError } from '@keystream/api';
 
 /** A frame from a client. */
 export type ClientFrame =
-  | { readonly kind: 'open'; readonly id: string; readonly method: string; readonly request: unknown }
+  | {
+      readonly kind: 'open';
+      readonly id: string;
+      readonly method: string;
+      readonly request: unknown;
+      /** `minPosition`: the watch starts from a read model that has this write (read-your-writes). */
+      readonly minPosition?: string | undefined;
+    }
   | { readonly kind: 'cancel'; readonly id: string };
 
 const ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+/** A position as writes answer it in `x-keystream-min-position`. */
+const POSITION = /^[0-9a-f]{1,64}$/;
+
+/**
+ * The minimum position a watch must start from, as sent (the `x-keystream-min-position` header, or
+ * the open frame's `minPosition`); INVALID_ARGUMENT naming `field` when it is not a position.
+ */
+export function parseMinPosition(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' || !POSITION.test(value)) throw invalid(field, 'expected a position as returned by a write (its x-keystream-min-position header)');
+  return value;
+}
 
 function invalid(field: string, description: string): KeystreamError {
   return KeystreamError.invalidArgument([{ field, description }]);
@@ -33,7 +54,7 @@ export function parseClientFrame(text: string): ClientFrame {
   if (frame['cancel'] === true) return { kind: 'cancel', id };
   const method = frame['method'];
   if (typeof method !== 'string' || method === '') throw invalid('method', 'expected the name of a Watch method, e.g. "WatchGroups"');
-  return { kind: 'open', id, method, request: frame['request'] ?? {} };
+  return { kind: 'open', id, method, request: frame['request'] ?? {}, minPosition: parseMinPosition(frame['minPosition'], 'minPosition') };
 }
 
 /** The id of a frame that failed to parse, when it has a readable one (so the error can be routed). */
