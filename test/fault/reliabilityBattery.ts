@@ -11,6 +11,8 @@
  * - Watch cut and resumed at `--cuts` random points while a writer changes documents: each
  *   document carries a counter bumped by every write, so a change delivered twice (after a resume,
  *   with no reset) is a duplicate, and the cache differing from the store at the end is a gap.
+ * - 50 read-modify-write clients × 10 increments of one counter, with metadata.resource_version:
+ *   updates lost.
  * - `--starts` instances started at once on one fresh data directory: instances that started
  *   beyond the first.
  * Disk full × 5 is `test/fault/diskFull.spec.ts` (it needs a tmpfs mount), which prints its figures.
@@ -199,6 +201,47 @@ async function cutAndResume(): Promise<Record<string, number>> {
   return figures;
 }
 
+/**
+ * 50 clients each add 10 to a counter label by read-modify-write, sending the resource_version
+ * they read; a refused write (ABORTED) is read again and retried. Every increment must land.
+ */
+async function readModifyWrite(): Promise<Record<string, number>> {
+  const directory = mkdtempSync(path.join(tmpdir(), 'keystream-battery-rmw-'));
+  const child = await startKeystreamChild(directory);
+  const authorization = `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: directory }), DEFAULT_DEV_ADMIN)}`;
+  const headers = { authorization, 'content-type': 'application/json' };
+  const figures = { clients: 50, incrementsEach: 10, aborted: 0, lostUpdates: 0 };
+  try {
+    const created = (await (await fetch(`${child.url}/v1/projects`, { method: 'POST', headers, body: JSON.stringify({ title: 'counter', metadata: { labels: { n: '0' } } }) })).json()) as { name: string };
+    const increment = async (): Promise<void> => {
+      for (;;) {
+        const current = (await (await fetch(`${child.url}/v1/${created.name}`, { headers })).json()) as { metadata: { labels: Record<string, string>; resourceVersion: string } };
+        const next = String(Number(current.metadata.labels['n']) + 1);
+        const answer = await fetch(`${child.url}/v1/${created.name}?updateMask=metadata.labels`, {
+          method: 'PUT',
+          headers,
+          body: JSON.stringify({ name: created.name, metadata: { labels: { n: next }, resourceVersion: current.metadata.resourceVersion } }),
+        });
+        await answer.arrayBuffer();
+        if (answer.status === 200) return;
+        if (answer.status !== 409) throw new Error(`update answered ${answer.status}`);
+        figures.aborted += 1;
+      }
+    };
+    await Promise.all(
+      Array.from({ length: figures.clients }, async () => {
+        for (let index = 0; index < figures.incrementsEach; index += 1) await increment();
+      }),
+    );
+    const final = (await (await fetch(`${child.url}/v1/${created.name}`, { headers })).json()) as { metadata: { labels: Record<string, string> } };
+    figures.lostUpdates = figures.clients * figures.incrementsEach - Number(final.metadata.labels['n']);
+  } finally {
+    await stopKeystreamChild(child, 'SIGKILL');
+    rmSync(directory, { recursive: true, force: true });
+  }
+  return figures;
+}
+
 async function concurrentStarts(): Promise<Record<string, number>> {
   const directory = mkdtempSync(path.join(tmpdir(), 'keystream-battery-lock-'));
   let started = 0;
@@ -233,8 +276,10 @@ const kill = await killDuringBursts();
 console.log(`SIGKILL during a write burst × ${kill['rounds']}, watcher attached: ${JSON.stringify(kill)}`);
 const cut = await cutAndResume();
 console.log(`watch cut and resumed × ${cut['cuts']}: ${JSON.stringify(cut)}`);
+const rmw = await readModifyWrite();
+console.log(`read-modify-write with resource_version: ${JSON.stringify(rmw)}`);
 const starts = await concurrentStarts();
 console.log(`instances on one data directory: ${JSON.stringify(starts)}`);
-const bad = (kill['acknowledgedLost'] ?? 0) + (kill['duplicated'] ?? 0) + (kill['missingFromWatcher'] ?? 0) + (kill['watcherConsistencyErrors'] ?? 0) + (cut['duplicates'] ?? 0) + (cut['gaps'] ?? 0) + (cut['consistencyErrors'] ?? 0) + (starts['instancesBeyondTheFirst'] ?? 0);
+const bad = (kill['acknowledgedLost'] ?? 0) + (kill['duplicated'] ?? 0) + (kill['missingFromWatcher'] ?? 0) + (kill['watcherConsistencyErrors'] ?? 0) + (cut['duplicates'] ?? 0) + (cut['gaps'] ?? 0) + (cut['consistencyErrors'] ?? 0) + (starts['instancesBeyondTheFirst'] ?? 0) + (rmw['lostUpdates'] ?? 0);
 console.log(bad === 0 ? 'all figures 0' : `${bad} failures`);
 process.exit(bad === 0 ? 0 : 1);
