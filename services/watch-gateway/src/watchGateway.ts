@@ -18,6 +18,7 @@ import { frameIdOf, parseClientFrame, parseMinPosition } from './watchFrames.js'
 
 /** The header writes answer and reads (and watches) accept, for read-your-writes. */
 const MIN_POSITION_HEADER = 'x-keystream-min-position';
+import type { Logger } from '@keystream/kernel';
 
 type StreamDispatcher = NonNullable<HttpServerOptions['streamDispatcher']>;
 type StreamHandle = Awaited<ReturnType<StreamDispatcher>>;
@@ -32,16 +33,12 @@ export type PrincipalResolver = (headers: Readonly<Record<string, string>>, remo
  */
 export type WatchAuthorizer = (principal: WatchPrincipal, method: MethodDescriptor, request: Readonly<Record<string, unknown>>) => Promise<void>;
 
-/** Where the gateway reports failures. */
-export interface GatewayLogger {
-  error(details: Record<string, unknown>, message: string): void;
-  warn(details: Record<string, unknown>, message: string): void;
-}
 
 /** Options of {@link WatchGateway}. */
 export interface WatchGatewayOptions {
   readonly engine: WatchEngine;
-  readonly logger: GatewayLogger;
+  /** Where the gateway reports failures. */
+  readonly logger: Pick<Logger, 'warn' | 'error'>;
   /** Default: every caller is anonymous. */
   readonly resolvePrincipal?: PrincipalResolver;
   /** Authorizes each watch at open (default: every watch may open; its documents still pass `canSee`). */
