@@ -230,3 +230,58 @@ describe('keystream with a full read-store disk', function () {
     expect(await storageFullGauge(url, 'read')).to.equal(0);
   });
 });
+
+describe('keystream relaying to an event-stream file on a full disk', function () {
+  this.timeout(300_000);
+  let disk: SmallDisk | undefined;
+  let child: KeystreamChild | undefined;
+  let dataDirectory: string | undefined;
+
+  before(function () {
+    const mounted = mountSmallDisk(4);
+    if ('skipReason' in mounted) {
+      console.log(`      skipped: ${mounted.skipReason}`);
+      this.skip();
+    }
+    disk = mounted;
+    dataDirectory = mkdtempSync(path.join(tmpdir(), 'keystream-full-stream-'));
+  });
+
+  after(async () => {
+    if (child) await stopKeystreamChild(child, 'SIGKILL');
+    disk?.unmount();
+    if (dataDirectory !== undefined) rmSync(dataDirectory, { recursive: true, force: true });
+  });
+
+  it('should keep the relay waiting (not failing the process) and publish everything once space is freed', async () => {
+    if (disk === undefined || dataDirectory === undefined) throw new Error('no disk');
+    const file = path.join(disk.mountPoint, 'events.ndjson');
+    child = await startKeystreamChild(dataDirectory, { KEYSTREAM_EVENT_STREAM_FILE: file });
+    const url = child.url;
+    const authorization = `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory }), DEFAULT_DEV_ADMIN)}`;
+    disk.fill();
+    const names: string[] = [];
+    for (let index = 0; index < 20; index += 1) {
+      const answer = await call(url, authorization, 'POST', '/v1/projects', { title: `stream-full ${index}`, metadata: { labels: { pad: 'z'.repeat(4000) } } });
+      expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
+      names.push(answer.body['name'] as string);
+    }
+    // Longer than the relay's ordinary retry budget: it must still be waiting, not dead.
+    await new Promise((resolve) => setTimeout(resolve, 15_000));
+    expect(child.process.exitCode, child.stderr()).to.equal(null);
+    disk.free();
+    const { readFileSync } = await import('node:fs');
+    const deadline = Date.now() + 60_000;
+    const published = (): string => {
+      try {
+        return readFileSync(file, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    while (!names.every((name) => published().includes(name))) {
+      expect(Date.now(), 'every event published once space was freed').to.be.below(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  });
+});

@@ -61,7 +61,12 @@ export function storageExhausted(store: string, cause: Error): KeystreamError {
   return error;
 }
 
-/** Whether `error` is a write refused for lack of storage. */
-export function isStorageExhausted(error: unknown): error is KeystreamError {
-  return isKeystreamError(error) && (error as unknown as Record<symbol, unknown>)[STORAGE_EXHAUSTED] === true;
+/**
+ * Whether `error` is a write refused for lack of storage: one built by {@link storageExhausted},
+ * or a file system error saying so (ENOSPC, EDQUOT), e.g. of an event-stream file.
+ */
+export function isStorageExhausted(error: unknown): boolean {
+  if (isKeystreamError(error)) return (error as unknown as Record<symbol, unknown>)[STORAGE_EXHAUSTED] === true;
+  const code = codeOf(error);
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
