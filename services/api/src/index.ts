@@ -14,7 +14,7 @@ export type { CommandOrigin, CommandResult, CreateRequest } from './core/command
 export type { ProjectionProgress } from './core/projectionProgress.js';
 export { QueryService } from './core/queryService.js';
 export type { CollectionPage, CollectionRequest, Projection, QueryServiceOptions } from './core/queryService.js';
-export { REQUEST_ID_HEADER, ResourceDispatcher } from './core/resourceDispatcher.js';
+export { REQUEST_ID_HEADER, ResourceDispatcher, callRequestOf } from './core/resourceDispatcher.js';
 /** Read-your-writes header: the kernel's, re-exported for the edge's callers. */
 export { MIN_POSITION_HEADER } from '@keystream/kernel';
 export type { AuthenticatedCall } from './core/resourceDispatcher.js';

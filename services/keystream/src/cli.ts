@@ -57,10 +57,9 @@ async function start(argv: readonly string[]): Promise<number> {
     process.stderr.write(`keystream: ${error.message}\n`);
     return EXIT.inUse;
   }
-  process.stderr.write(`${startBanner(config, running.url)}\n`);
   const started = running;
 
-  return new Promise<number>((resolve) => {
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (reason: string, code: number): void => {
       if (stopping) return;
@@ -102,6 +101,10 @@ async function start(argv: readonly string[]): Promise<number> {
     process.on('uncaughtException', crash('uncaught exception'));
     process.on('unhandledRejection', crash('unhandled promise rejection'));
   });
+  // Only now, with the signal handlers in place: a supervisor that signals as soon as it reads
+  // the banner must get a graceful stop, not the default action of an unhandled SIGTERM.
+  process.stderr.write(`${startBanner(config, running.url)}\n`);
+  return stopped;
 }
 
 async function token(argv: readonly string[]): Promise<number> {

@@ -34,6 +34,12 @@ export interface CommandOrigin {
   /** The request or event that caused this command (process managers pass the event id). */
   readonly causationId?: string | undefined;
   readonly correlationId?: string | undefined;
+  /**
+   * The request as the caller sent it (method and decoded message). With a request id, a retry
+   * must repeat it: the same id with another request is refused. What the server derives from it
+   * (generated ids, keys) is left out, since a retry derives it anew.
+   */
+  readonly request?: unknown;
 }
 
 /** What a command did. */
@@ -77,9 +83,9 @@ export class CommandService {
   async execute(command: ResourceCommand, origin: CommandOrigin): Promise<CommandResult> {
     const name = command.type === 'delete' ? command.name : (command.resource['name'] as string);
     const stream = streamOf(command.kind, name);
-    // The system's own commands (cascades, process managers) are re-derived on every replay and
-    // may legitimately differ in detail; only callers' request ids are held to one request.
-    const fingerprint = origin.requestId === undefined || origin.actor === 'system' ? undefined : requestFingerprint(origin.actor, command);
+    // Only a caller's request is held to its id; the system's own commands (cascades, process
+    // managers) carry none and are re-derived on every replay.
+    const fingerprint = origin.requestId === undefined || origin.request === undefined ? undefined : requestFingerprint(origin.actor, origin.request);
     for (let attempt = 1; ; attempt += 1) {
       const { state, lastEvent } = await this.repository.load(command.kind, name);
       const replay = await this.previousAttempt(command.kind, name, stream, origin.requestId, lastEvent, fingerprint);

@@ -51,9 +51,9 @@ function canonicalJson(value: unknown): string {
 }
 
 /**
- * What makes two requests under one request id "the same request": the actor and the command,
- * compared as a digest (kept in the events' metadata, so it costs no extra read).
+ * What makes two requests under one request id "the same request": the actor and the request as
+ * sent, compared as a digest (kept in the events' metadata, so it costs no extra read).
  */
-export function requestFingerprint(actor: string, command: unknown): string {
-  return createHash('sha256').update(canonicalJson({ actor, command })).digest('base64url');
+export function requestFingerprint(actor: string, request: unknown): string {
+  return createHash('sha256').update(canonicalJson({ actor, request })).digest('base64url');
 }

@@ -29,7 +29,12 @@ function originOf(call: AuthenticatedCall): CommandOrigin {
     throw KeystreamError.invalidArgument([{ field: REQUEST_ID_HEADER, description: 'expected 1–128 characters of A-Z a-z 0-9 . _ : @ -' }]);
   }
   // The authorizing dispatcher in front of this one sets the actor; a call without one is anonymous.
-  return { actor: call.actor ?? 'anonymous', requestId };
+  return { actor: call.actor ?? 'anonymous', requestId, request: callRequestOf(call) };
+}
+
+/** The caller's request as the command core compares retries by (see CommandOrigin.request). */
+export function callRequestOf(call: ApiCall): unknown {
+  return { method: call.method.name, message: call.request };
 }
 
 function minPositionOf(call: ApiCall): string | undefined {

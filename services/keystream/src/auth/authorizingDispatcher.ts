@@ -34,7 +34,7 @@ import {
 import { API_KEY_HASH_REGISTERED, apiKeyHashRegisteredData, apiKeyHashStreamOf, serviceAccountEmailOf, type JsonObject } from '@keystream/domain';
 import type { EventStore } from '@keystream/eventstore';
 import { applyResponseMask, type ResponseMask } from '@keystream/resource';
-import { type ApiCall, type ApiResult, type AuthenticatedCall, type CommandService, type ResourceRepository } from '@keystream/service-api';
+import { callRequestOf, type ApiCall, type ApiResult, type AuthenticatedCall, type CommandService, type ResourceRepository } from '@keystream/service-api';
 import { authzTargetsOf, type AuthzTarget } from './authzTargets.js';
 import { userNameOf } from './userNames.js';
 import { isObject, snakeToCamel, minPositionHeaders } from '@keystream/kernel';
@@ -394,7 +394,8 @@ export class AuthorizingDispatcher {
     }
     const result = await this.options.commands.create(
       { kind: 'ServiceAccountKey', parent: typeof request['parent'] === 'string' ? request['parent'] : undefined, resource: input },
-      { actor: actorOf(principal), requestId: call.headers['x-request-id'] },
+      // A retry is compared by the request as sent, not by the key generated for it.
+      { actor: actorOf(principal), requestId: call.headers['x-request-id'], request: callRequestOf(call) },
     );
     const key = result.resource ?? {};
     const keyName = key['name'] as string;
