@@ -1,23 +1,22 @@
 /**
- * Starts and stops the roles of one keystream process. The object graph is built by the inversify
- * container (container.ts); this module orders start-up and shutdown: stores, then the projector,
+ * Starts and stops the roles of one keystream process. The object graph is composed by
+ * composeKeystream (container.ts); this module orders start-up and shutdown: stores, then the projector,
  * and the event stream relay, then the HTTP edge; on shutdown the edge drains first, then the
  * relay and the projector store their checkpoints, then the stream and the stores close.
  */
-import { startHttpServer, type CommandService, type ProjectionProgress, type ResourceRepository, type RunningHttpServer } from '@keystream/service-api';
+import { startHttpServer, type RunningHttpServer } from '@keystream/service-api';
 import type { Projector } from '@keystream/service-projector';
 import type { EventStreamRelay } from '@keystream/service-relay';
 import type { EventStore } from '@keystream/eventstore';
 import type { ReadStore } from '@keystream/readstore';
 import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
-import type { AuthorizingDispatcher } from './auth/authorizingDispatcher.js';
 import { seedBuiltins } from './auth/seedBuiltins.js';
 import type { KeystreamConfig } from './config.js';
-import { buildContainer, TOKENS, type WatchRole } from './container.js';
-import { embeddedDirectories } from './stores.js';
+import { composeKeystream, type WatchRole } from './container.js';
 import { lockDataDirectories, type DataDirectoryLock } from './dataDirectoryLock.js';
 import { healthRoutes, readModelReadiness } from './healthRoutes.js';
+import { embeddedDirectories } from './stores.js';
 import type { KeystreamMetrics } from './metrics.js';
 
 /** A running keystream process. */
@@ -35,7 +34,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
   // Before anything opens the embedded stores: a second process there would corrupt them.
   const locks: DataDirectoryLock[] = await lockDataDirectories(embeddedDirectories(config));
   const releaseLocks = (): Promise<void> => Promise.all(locks.map((lock) => lock.release())).then(() => undefined);
-  const container = buildContainer(config, logger);
+  const graph = composeKeystream(config, logger);
   const runsProjector = config.role === 'all' || config.role === 'projector';
   const runsApi = config.role === 'all' || config.role === 'api';
   const runsGateway = config.role === 'all' || config.role === 'gateway';
@@ -46,10 +45,10 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
   let watches: WatchRole | undefined;
   let relay: EventStreamRelay | undefined;
   try {
-    const metrics = await container.getAsync<KeystreamMetrics>(TOKENS.metrics);
+    const metrics = await graph.metrics();
     let failed: Promise<Error> = new Promise<Error>(() => undefined);
     if (runsProjector) {
-      projector = await container.getAsync<Projector>(TOKENS.projector);
+      projector = await graph.projector();
       await projector.start();
       const running = projector;
       failed = running.done().then(
@@ -57,8 +56,8 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
         (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
       );
     }
-    if (runsRelay) {
-      relay = await container.getAsync<EventStreamRelay>(TOKENS.relay);
+    if (runsRelay && graph.relay !== undefined) {
+      relay = await graph.relay();
       await relay.start();
       relayGauges(metrics, relay);
       const running = relay;
@@ -75,13 +74,13 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       config.role === 'relay'
         ? undefined
         : readModelReadiness(
-            await (await container.getAsync<EventStore>(TOKENS.eventStore)).headPosition(),
-            await container.getAsync<ProjectionProgress>(TOKENS.projectionProgress),
+            await (await graph.eventStore()).headPosition(),
+            await graph.projectionProgress(),
           );
     const storage = storageHealth(
       metrics,
-      await container.getAsync<EventStore>(TOKENS.eventStore),
-      await container.getAsync<ReadStore>(TOKENS.readStore),
+      await graph.eventStore(),
+      await graph.readStore(),
     );
     const routes = healthRoutes({
       metrics,
@@ -92,17 +91,17 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
     });
     if (runsApi) {
       const seeded = await seedBuiltins(
-        await container.getAsync<CommandService>(TOKENS.commands),
-        await container.getAsync<ResourceRepository>(TOKENS.repository),
+        await graph.commands(),
+        await graph.repository(),
         config.auth.bootstrapAdmins,
       );
       // Serve once the read model has the built-ins, so the first List sees them.
-      if (seeded.position !== '') await (await container.getAsync<ProjectionProgress>(TOKENS.projectionProgress)).waitForPosition(seeded.position, config.minPositionWaitMilliseconds);
+      if (seeded.position !== '') await (await graph.projectionProgress()).waitForPosition(seeded.position, config.minPositionWaitMilliseconds);
     }
     // The watch gateway shares the edge's app and port: WebSocket on /v1/watch, NDJSON on the …:watch routes.
-    if (runsGateway) watches = await container.getAsync<WatchRole>(TOKENS.watchRole);
+    if (runsGateway) watches = await graph.watchRole();
     server = await startHttpServer(config.http.host, config.http.port, {
-      dispatcher: runsApi ? (await container.getAsync<AuthorizingDispatcher>(TOKENS.authorizingDispatcher)).dispatch : routes.notServedHere,
+      dispatcher: runsApi ? (await graph.pipeline()).dispatch : routes.notServedHere,
       logger,
       maxBodyBytes: config.http.maxBodyBytes,
       onRequestFinished: (outcome) => {
@@ -125,7 +124,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
         await gateway?.close();
         await relay?.stop();
         await projector?.stop();
-        await container.unbindAllAsync();
+        await graph.close();
         await releaseLocks();
       },
     };
@@ -134,7 +133,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
     await watches?.close().catch(() => undefined);
     await relay?.stop().catch(() => undefined);
     await projector?.stop().catch(() => undefined);
-    await container.unbindAllAsync().catch(() => undefined);
+    await graph.close().catch(() => undefined);
     await releaseLocks();
     throw error;
   }
