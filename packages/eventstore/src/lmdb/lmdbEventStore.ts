@@ -113,18 +113,7 @@ export class LmdbEventStore implements EventStore {
   async append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     this.assertOpen();
     validateAppend(stream, events, expectedRevision);
-    let outcome: AppendOutcome;
-    try {
-      outcome = await this.root.transaction((): AppendOutcome => this.appendInTransaction(stream, events, expectedRevision));
-    } catch (error) {
-      // A failed commit wrote nothing (LMDB aborts the whole transaction). The sequences its
-      // callbacks took stay unused: a gap in positions, never a reuse.
-      const noSpace = await noSpaceCauseOf(error);
-      if (noSpace === undefined) throw error;
-      this.storageFailure = noSpace;
-      throw storageExhausted('event store', noSpace);
-    }
-    this.storageFailure = undefined;
+    const outcome = await this.commit((): AppendOutcome => this.appendInTransaction(stream, events, expectedRevision));
     if (outcome.kind === 'conflict') throw new WrongExpectedVersionError(stream, expectedRevision, outcome.actualRevision);
     if (outcome.kind === 'partialDuplicate') throw new DuplicateEventIdError(stream, outcome.duplicateIds);
     return this.settle(outcome);
@@ -142,7 +131,7 @@ export class LmdbEventStore implements EventStore {
       if (streams.has(stream)) throw new KeystreamError('INVALID_ARGUMENT', `stream "${stream}" appears twice in one multi-stream append`);
       streams.add(stream);
     }
-    const outcome = await this.root.transaction((): { readonly failed: number; readonly outcome: AppendOutcome } | { readonly outcomes: AppendOutcome[] } => {
+    const outcome = await this.commit((): { readonly failed: number; readonly outcome: AppendOutcome } | { readonly outcomes: AppendOutcome[] } => {
       const checks = appends.map(({ stream, events, expectedRevision }) => this.checkAppend(stream, events, expectedRevision));
       const failed = checks.findIndex((check) => check.kind === 'conflict' || check.kind === 'partialDuplicate');
       if (failed >= 0) return { failed, outcome: checks[failed] as AppendOutcome };
@@ -155,6 +144,26 @@ export class LmdbEventStore implements EventStore {
       throw new KeystreamError('INTERNAL', `multi-stream append to "${stream}" failed without a reason`);
     }
     return Promise.all(outcome.outcomes.map((result) => this.settle(result)));
+  }
+
+  /**
+   * Runs `write` in one LMDB write transaction. A commit that finds no space is refused with
+   * RESOURCE_EXHAUSTED (and remembered for {@link storageProblem} until a commit succeeds). A
+   * failed commit wrote nothing (LMDB aborts the whole transaction); the sequences its callbacks
+   * took stay unused: a gap in positions, never a reuse.
+   */
+  private async commit<T>(write: () => T): Promise<T> {
+    let result: T;
+    try {
+      result = await this.root.transaction(write);
+    } catch (error) {
+      const noSpace = await noSpaceCauseOf(error);
+      if (noSpace === undefined) throw error;
+      this.storageFailure = noSpace;
+      throw storageExhausted('event store', noSpace);
+    }
+    this.storageFailure = undefined;
+    return result;
   }
 
   /** Makes a written append visible to subscribers; the result the caller sees. */
