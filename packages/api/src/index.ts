@@ -8,6 +8,7 @@ export * as schemas from './generated/schemas.js';
 export { MESSAGE_SCHEMAS, ENUM_SCHEMAS } from './generated/schemas.js';
 export type { SpecEnum, SpecField, SpecMessage, SpecMethod, SpecModel, SpecResource, SpecRoute } from './codegen/specParser.js';
 export { HTTP_STATUS_BY_CODE, KeystreamError, STATUS_CODES, isKeystreamError } from './errors/keystreamError.js';
+export { INSUFFICIENT_STORAGE, isStorageExhausted, noSpaceCauseOf, storageExhausted } from './errors/storageExhausted.js';
 export type { ErrorBody, ErrorDetail, FieldViolation, KeystreamErrorOptions, StatusCode } from './errors/keystreamError.js';
 export { METHODS, methodByName } from './methods/methodTable.js';
 export type { BodyRule, MethodDescriptor, MethodKind, RouteDescriptor, StandardVerb } from './methods/methodTable.js';

@@ -23,6 +23,12 @@ describe('loadConfig', () => {
       expect(config.eventStore).to.deep.equal({ kind: 'lmdb', directory: path.resolve('.keystream/events') });
       expect(config.readStore).to.deep.equal({ kind: 'lmdb', directory: path.resolve('.keystream/read') });
     });
+
+    it('should acknowledge writes only once flushed to disk, unless KEYSTREAM_DURABILITY=relaxed', () => {
+      expect(loadConfig({}).durability).to.equal('flush');
+      expect(loadConfig({ KEYSTREAM_DURABILITY: 'relaxed' }).durability).to.equal('relaxed');
+      expect(problemsOf(() => loadConfig({ KEYSTREAM_DURABILITY: 'sometimes' }))[0]).to.match(/KEYSTREAM_DURABILITY \("sometimes"\): expected flush or relaxed/);
+    });
   });
 
   describe('having server stores', () => {

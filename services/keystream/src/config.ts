@@ -37,6 +37,9 @@ const EnvironmentSchema = z.object({
   KEYSTREAM_EVENT_STREAM_FILE: z.string().min(1, 'expected the path of an NDJSON file to append events to').optional(),
   KEYSTREAM_PAGE_TOKEN_KEY: z.string().min(32, 'expected at least 32 characters of secret (page tokens are signed with it)').optional(),
   KEYSTREAM_ATTESTATION_KEY: z.string().min(32, 'expected at least 32 characters of secret (attestation tickets and tokens are derived from it)').optional(),
+  // flush: an append is acknowledged once its commit is on disk (survives a power loss, as
+  // EventStoreDB does); relaxed: once committed (survives the process being killed, not the machine).
+  KEYSTREAM_DURABILITY: z.enum(['flush', 'relaxed'], { error: 'expected flush or relaxed' }).default('flush'),
   KEYSTREAM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KEYSTREAM_MAX_BODY_BYTES: positiveInteger('a positive number of bytes').default(1024 * 1024),
   KEYSTREAM_MIN_POSITION_WAIT_MS: positiveInteger('a positive number of milliseconds').default(5000),
@@ -97,6 +100,8 @@ export interface KeystreamConfig {
   readonly pageTokenKey: string | undefined;
   /** Secret attestation challenge tickets and tokens are keyed with (shared by every api replica). */
   readonly attestationKey: string | undefined;
+  /** When the embedded event store acknowledges an append: after the flush to disk, or after the commit. */
+  readonly durability: 'flush' | 'relaxed';
   readonly logLevel: z.infer<typeof EnvironmentSchema>['KEYSTREAM_LOG_LEVEL'];
   readonly minPositionWaitMilliseconds: number;
   readonly changeLog: { readonly maxEntries: number; readonly maxAgeMs: number };
@@ -162,6 +167,7 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
     eventStream,
     pageTokenKey: env.KEYSTREAM_PAGE_TOKEN_KEY,
     attestationKey: env.KEYSTREAM_ATTESTATION_KEY,
+    durability: env.KEYSTREAM_DURABILITY,
     logLevel: env.KEYSTREAM_LOG_LEVEL,
     minPositionWaitMilliseconds: env.KEYSTREAM_MIN_POSITION_WAIT_MS,
     changeLog: { maxEntries: env.KEYSTREAM_CHANGELOG_MAX_ENTRIES, maxAgeMs: env.KEYSTREAM_CHANGELOG_MAX_AGE_MS },

@@ -184,6 +184,7 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger): Keyst
   );
   const watchRole = lifetime.singleton(async (): Promise<WatchRole> => {
     const authorizing = await pipeline();
+    const progress = await projectionProgress();
     const gatewayLogger = logger.child({ role: 'gateway' });
     // Changes reach watches only once authorization has caught up with them (see the wrapper).
     const tail = authorizationAwareReadStore(await readStore(), () => authorizing.refresh());
@@ -206,6 +207,12 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger): Keyst
       authorizeWatch: (principal, method, request) => authorizing.authorizeWatch(principal, method, request),
       // Verify's bidirectional exchange: each message a call through the pipeline, the ticket carried between them.
       exchanges: { dispatch: authorizing.dispatch, methods: new Map([['Verify', { carriedHeaders: [ATTESTATION_TICKET_HEADER] }]]) },
+      // x-keystream-min-position on watches: the read model, then the authorization state
+      // (a creator's owner binding), have the client's last write before the watch opens.
+      awaitPosition: async (position) => {
+        await progress.waitForPosition(position, config.minPositionWaitMilliseconds);
+        await authorizing.refresh();
+      },
     });
     return {
       gateway,

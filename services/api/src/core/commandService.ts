@@ -68,6 +68,7 @@ function eventsOf(decision: Decision, ids: readonly string[], envelope: CommandE
       causationId: envelope.causationId,
       occurredAt: envelope.occurredAt,
       schema: 1,
+      ...(envelope.requestFingerprint === undefined ? {} : { requestFingerprint: envelope.requestFingerprint }),
     },
   }));
 }
@@ -107,7 +108,7 @@ export class CommandService {
     const stream = streamOf(request.kind, name);
     for (let attempt = 1; ; attempt += 1) {
       const { state, lastEvent } = await this.repository.load(request.kind, name);
-      const replay = await this.previousAttempt(request.kind, name, stream, envelope.idempotencyKey, lastEvent);
+      const replay = await this.previousAttempt(request.kind, name, stream, envelope, lastEvent);
       if (replay) return this.completeFollowUps(replay, followUps(replay.resource ?? {}, replay.eventId ?? envelope.causationId));
       const references = await this.repository.loadReferences(referencesOf(request.kind, command.resource));
       const decision = decideResource(command, state, { now: envelope.occurredAt, uuid: randomUUID(), actor: envelope.actor, references });
@@ -160,7 +161,7 @@ export class CommandService {
     const stream = streamOf(command.kind, name);
     for (let attempt = 1; ; attempt += 1) {
       const { state, lastEvent } = await this.repository.load(command.kind, name);
-      const replay = await this.previousAttempt(command.kind, name, stream, envelope.idempotencyKey, lastEvent);
+      const replay = await this.previousAttempt(command.kind, name, stream, envelope, lastEvent);
       // A retried delete finishes the cascade the first attempt may not have completed.
       if (replay) return command.type === 'delete' ? this.removeWithScope(name, envelope, replay) : replay;
 
@@ -218,14 +219,26 @@ export class CommandService {
     kind: ResourceKind,
     name: string,
     stream: string,
-    requestId: string | undefined,
+    envelope: CommandEnvelope,
     lastEvent: RecordedEvent | undefined,
   ): Promise<CommandResult | undefined> {
+    const requestId = envelope.idempotencyKey;
     if (requestId === undefined || lastEvent === undefined) return undefined;
     const [firstId] = eventIdsFor(requestId, stream, 1);
     const found = await this.repository.findEvents(kind, name, [firstId as string]);
     const event = found[0];
     if (event === undefined) return undefined;
+    // The same id with another request is not a retry: answering it with the first result would
+    // tell the caller its (different) request was carried out.
+    const first = event.metadata.requestFingerprint;
+    if (envelope.requestFingerprint !== undefined && first !== undefined && first !== envelope.requestFingerprint) {
+      throw KeystreamError.invalidArgument([
+        {
+          field: 'x-request-id',
+          description: `request id ${requestId} was already used for a different request (another body, method or caller); a retry must repeat the request unchanged, a new request needs a new id`,
+        },
+      ]);
+    }
     const resource = event.type.endsWith('Deleted') ? undefined : (event.data['resource'] as JsonObject | undefined);
     const updatedPaths = Array.isArray(event.data['updatedPaths']) ? (event.data['updatedPaths'] as string[]) : [];
     return { resource, updatedPaths, position: event.position, replayed: true, eventId: event.id };
