@@ -4,6 +4,7 @@
 import { groupBehaviour } from './group.js';
 import { groupMemberBehaviour } from './groupMember.js';
 import { organizationInvitationBehaviour, projectInvitationBehaviour } from './invitation.js';
+import { memberAssignmentBehaviour } from './memberAssignment.js';
 import { organizationBehaviour, projectBehaviour } from './organizationTree.js';
 import { serviceAccountBehaviour, userBehaviour } from './principals.js';
 import type { ResourceBehaviour } from './resourceBehaviour.js';
@@ -13,6 +14,7 @@ import { roleBindingBehaviour } from './roleBinding.js';
 const BEHAVIOURS: Readonly<Record<string, ResourceBehaviour>> = {
   Group: groupBehaviour,
   GroupMember: groupMemberBehaviour,
+  MemberAssignment: memberAssignmentBehaviour,
   Organization: organizationBehaviour,
   OrganizationInvitation: organizationInvitationBehaviour,
   Project: projectBehaviour,
