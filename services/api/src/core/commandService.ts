@@ -17,6 +17,7 @@ import {
   type Decision,
   type JsonObject,
   type ResourceCommand,
+  type ResourceState,
 } from '@keystream/domain';
 import { comparePositions, isWrongExpectedVersionError, type EventStore, type NewEvent, type RecordedEvent } from '@keystream/eventstore';
 import { generateId, normalizeTimestamp } from '@keystream/resource';
@@ -122,6 +123,48 @@ export class CommandService {
         if (!isWrongExpectedVersionError(error)) throw error;
         if (attempt >= MAX_ATTEMPTS) {
           throw new KeystreamError('ABORTED', `${command.kind} ${name} is being changed concurrently; retry the request`, [], { cause: error });
+        }
+      }
+    }
+  }
+
+  /**
+   * Decides a command of a resource's own life cycle (accept, decline, expire, …) with a custom
+   * pure decider, and appends its events expecting the revision it read; on a concurrent write the
+   * decision is made again on the fresh state, so exactly one of many racing commands can move a
+   * state machine out of a state. A retry with the same request id answers with its first result.
+   */
+  async decideAndAppend(
+    kind: string,
+    name: string,
+    decide: (state: ResourceState, context: { readonly now: string }) => Decision,
+    origin: CommandOrigin,
+  ): Promise<CommandResult & { readonly eventIds: readonly string[] }> {
+    const stream = streamOf(kind, name);
+    for (let attempt = 1; ; attempt += 1) {
+      const { state, lastEvent } = await this.repository.load(kind, name);
+      const replay = await this.previousAttempt(kind, name, stream, origin.requestId, lastEvent);
+      if (replay) return { ...replay, eventIds: eventIdsFor(origin.requestId, stream, 1) };
+      const decision = decide(state, { now: normalizeTimestamp(this.clock().toISOString()) });
+      if (decision.events.length === 0) {
+        return { resource: decision.resource, updatedPaths: [], position: lastEvent?.position ?? '', replayed: false, eventIds: [] };
+      }
+      const requestId = origin.requestId ?? randomUUID();
+      const ids = eventIdsFor(origin.requestId, stream, decision.events.length);
+      const occurredAt = normalizeTimestamp(this.clock().toISOString());
+      const events: NewEvent[] = decision.events.map((event, index) => ({
+        id: ids[index] as string,
+        type: event.type,
+        data: event.data,
+        metadata: { actor: origin.actor, requestId, correlationId: origin.correlationId ?? requestId, causationId: origin.causationId ?? requestId, occurredAt, schema: 1 },
+      }));
+      try {
+        const appended = await this.eventStore.append(stream, events, expectedRevisionOf(state));
+        return { resource: decision.resource, updatedPaths: decision.updatedPaths, position: appended.position, replayed: false, eventIds: ids };
+      } catch (error) {
+        if (!isWrongExpectedVersionError(error)) throw error;
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new KeystreamError('ABORTED', `${kind} ${name} is being changed concurrently; retry the request`, [], { cause: error });
         }
       }
     }
