@@ -9,6 +9,7 @@ import { KeystreamError } from '@keystream/api';
 import { actorOf, ANONYMOUS } from '@keystream/authz';
 import type { EventStore } from '@keystream/eventstore';
 import { connectKafkaEventStream, openNdjsonFileEventStream, type EventStream } from '@keystream/eventstream';
+import { OutboxNotifier, SmtpNotifier, type Notifier } from '@keystream/notify';
 import type { ReadStore } from '@keystream/readstore';
 import {
   ChildCounter,
@@ -28,7 +29,8 @@ import { authorizationAwareReadStore } from './auth/authorizationAwareReadStore.
 import type { AuthorizingDispatcher } from './auth/authorizingDispatcher.js';
 import { buildAuthorizingDispatcher } from './auth/authServices.js';
 import { checkpointProgress } from './checkpointProgress.js';
-import type { EventStreamConfig, KeystreamConfig } from './config.js';
+import type { EventStreamConfig, KeystreamConfig, NotifierConfig } from './config.js';
+import { invitationHandlers } from './invitations/invitationHandlers.js';
 import { KeystreamMetrics } from './metrics.js';
 import { pageTokenKeyOf } from './pageTokenKey.js';
 import { openConfiguredEventStore, openConfiguredReadStore } from './stores.js';
@@ -51,6 +53,7 @@ export const TOKENS = {
   authorizingDispatcher: Symbol.for('keystream.AuthorizingDispatcher'),
   eventStream: Symbol.for('keystream.EventStream'),
   relay: Symbol.for('keystream.EventStreamRelay'),
+  notifier: Symbol.for('keystream.Notifier'),
 } as const;
 
 /** The watch gateway role: its shared change-log tail, engine and transports, closed together. */
@@ -75,6 +78,16 @@ function openConfiguredEventStream(destination: EventStreamConfig, logger: Logge
       return connectKafkaEventStream({ brokers: destination.brokers, topic: destination.topic, logger: logger.child({ role: 'relay' }) });
     case 'ndjson':
       return openNdjsonFileEventStream({ path: destination.path });
+  }
+}
+
+/** Opens the configured notifier. */
+function notifierOf(notifier: NotifierConfig): Notifier {
+  switch (notifier.kind) {
+    case 'outbox':
+      return new OutboxNotifier(notifier.file);
+    case 'smtp':
+      return new SmtpNotifier({ host: notifier.host, port: notifier.port, secure: notifier.secure, user: notifier.user, password: notifier.password, from: notifier.from });
   }
 }
 
@@ -148,6 +161,11 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
         }),
       [TOKENS.repository, TOKENS.readStore, TOKENS.projectionProgress],
     );
+  // Mail to people (invitations): the outbox file by default, SMTP when configured.
+  container
+    .bind<Notifier>(TOKENS.notifier)
+    .toResolvedValue(() => notifierOf(config.notifier))
+    .onDeactivation((notifier) => notifier.close());
   container
     .bind<ResourceDispatcher>(TOKENS.dispatcher)
     .toResolvedValue((commands: CommandService, queries: QueryService) => new ResourceDispatcher(commands, queries), [TOKENS.commands, TOKENS.queries]);
@@ -155,9 +173,16 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
   container
     .bind<AuthorizingDispatcher>(TOKENS.authorizingDispatcher)
     .toResolvedValue(
-      (eventStore: EventStore, repository: ResourceRepository, commands: CommandService, dispatcher: ResourceDispatcher) =>
-        buildAuthorizingDispatcher(config, { eventStore, repository, commands, inner: dispatcher.dispatch }),
-      [TOKENS.eventStore, TOKENS.repository, TOKENS.commands, TOKENS.dispatcher],
+      (eventStore: EventStore, repository: ResourceRepository, commands: CommandService, dispatcher: ResourceDispatcher, queries: QueryService, notifier: Notifier) =>
+        buildAuthorizingDispatcher(config, {
+          eventStore,
+          repository,
+          commands,
+          inner: dispatcher.dispatch,
+          handlers: ({ authorizer, feed }) =>
+            invitationHandlers({ commands, queries, repository, eventStore, authorizer, feed, notifier, clock: () => new Date(), validityDays: config.invitationValidityDays }),
+        }),
+      [TOKENS.eventStore, TOKENS.repository, TOKENS.commands, TOKENS.dispatcher, TOKENS.queries, TOKENS.notifier],
     );
   container
     .bind<WatchRole>(TOKENS.watchRole)

@@ -68,10 +68,18 @@ export class CommandService {
 
   /** Creates a resource, generating its id when the request names none. */
   async create(request: CreateRequest, origin: CommandOrigin): Promise<CommandResult> {
+    const name = this.nameFor(request, origin);
+    return this.execute({ type: 'create', kind: request.kind, resource: { ...request.resource, name } }, origin);
+  }
+
+  /**
+   * The name a create will give its resource: the one the request names, else an id generated
+   * from the request id (so a retry names the same resource) or at random.
+   */
+  nameFor(request: CreateRequest, origin: CommandOrigin): string {
     const descriptor = resourceByKind(request.kind);
     const random = idRandomSource(origin.requestId, request.kind, request.parent ?? '');
-    const name = resolveNewName(request.kind, request.parent, request.resource, () => generateId(descriptor, random));
-    return this.execute({ type: 'create', kind: request.kind, resource: { ...request.resource, name } }, origin);
+    return resolveNewName(request.kind, request.parent, request.resource, () => generateId(descriptor, random));
   }
 
   /** Decides and appends a lifecycle command, retrying on concurrent writes. */

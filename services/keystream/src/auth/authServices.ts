@@ -7,6 +7,7 @@ import { Authenticator, Authorizer, AuthzFeed, AuthzIndex, DevIssuer, OidcVerifi
 import type { EventStore } from '@keystream/eventstore';
 import type { ApiResult, AuthenticatedCall, CommandService, ResourceRepository } from '@keystream/service-api';
 import type { KeystreamConfig } from '../config.js';
+import type { MethodHandler } from '../methods/methodHandler.js';
 import { AuthorizingDispatcher } from './authorizingDispatcher.js';
 import { eventStoreCredentials } from './credentialStore.js';
 
@@ -18,7 +19,14 @@ export function devIssuerOf(config: KeystreamConfig): DevIssuer | undefined {
 /** Everything the authorizing front needs, built once per process. */
 export function buildAuthorizingDispatcher(
   config: KeystreamConfig,
-  parts: { eventStore: EventStore; repository: ResourceRepository; commands: CommandService; inner: (call: AuthenticatedCall) => Promise<ApiResult> },
+  parts: {
+    eventStore: EventStore;
+    repository: ResourceRepository;
+    commands: CommandService;
+    inner: (call: AuthenticatedCall) => Promise<ApiResult>;
+    /** Custom method handlers, built with the authorization state they may need (the invitation escalation check). */
+    handlers?: (authorization: { authorizer: Authorizer; feed: AuthzFeed; index: AuthzIndex }) => ReadonlyMap<string, MethodHandler>;
+  },
 ): AuthorizingDispatcher {
   const oidc = config.auth.oidc === undefined ? undefined : new OidcVerifier(config.auth.oidc);
   const authenticator = new Authenticator({
@@ -28,15 +36,19 @@ export function buildAuthorizingDispatcher(
     oidc,
   });
   const index = new AuthzIndex();
+  const authorizer = new Authorizer(index);
+  const feed = new AuthzFeed(parts.eventStore, index);
+  const handlers = parts.handlers?.({ authorizer, feed, index });
   return new AuthorizingDispatcher({
     inner: parts.inner,
     authenticator,
-    authorizer: new Authorizer(index),
+    authorizer,
     index,
-    feed: new AuthzFeed(parts.eventStore, index),
+    feed,
     commands: parts.commands,
     repository: parts.repository,
     eventStore: parts.eventStore,
+    ...(handlers === undefined ? {} : { handlers }),
   });
 }
 

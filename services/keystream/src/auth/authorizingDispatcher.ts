@@ -35,6 +35,7 @@ import { API_KEY_HASH_REGISTERED, apiKeyHashRegisteredData, apiKeyHashStreamOf, 
 import type { EventStore } from '@keystream/eventstore';
 import { applyResponseMask, type ResponseMask } from '@keystream/resource';
 import { MIN_POSITION_HEADER, type ApiCall, type ApiResult, type AuthenticatedCall, type CommandService, type ResourceRepository } from '@keystream/service-api';
+import { originOfCall, type MethodHandler } from '../methods/methodHandler.js';
 import { authzTargetsOf, type AuthzTarget } from './authzTargets.js';
 import { userNameOf } from './userNames.js';
 
@@ -48,6 +49,8 @@ export interface AuthorizingDispatcherOptions {
   readonly commands: CommandService;
   readonly repository: ResourceRepository;
   readonly eventStore: EventStore;
+  /** Custom methods served by their own handler (invitations, memberships, …), by method name. */
+  readonly handlers?: ReadonlyMap<string, MethodHandler>;
 }
 
 type Request = Record<string, unknown>;
@@ -87,6 +90,10 @@ export class AuthorizingDispatcher {
     const destination = await this.movedTo(method, request);
     if (destination !== undefined) await this.authorize(principal, method, { scope: destination, target: destination }, request, call.remoteAddress);
 
+    const handler = this.options.handlers?.get(method.name);
+    if (handler !== undefined) {
+      return handler({ method, request, principal, headers: call.headers, remoteAddress: call.remoteAddress, origin: originOfCall(principal, call.headers) });
+    }
     switch (method.name) {
       case 'CreateServiceAccountKey':
         return this.createServiceAccountKey(principal, request, call);
