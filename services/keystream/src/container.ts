@@ -31,6 +31,9 @@ import { buildAuthorizingDispatcher } from './auth/authServices.js';
 import { checkpointProgress } from './checkpointProgress.js';
 import type { EventStreamConfig, KeystreamConfig, NotifierConfig } from './config.js';
 import { invitationHandlers } from './invitations/invitationHandlers.js';
+import { membershipHandlers } from './memberships/membershipHandlers.js';
+import { MembershipManager } from './memberships/membershipManager.js';
+import { ProcessManagerRunner } from './processManagers/processManagerRunner.js';
 import { KeystreamMetrics } from './metrics.js';
 import { pageTokenKeyOf } from './pageTokenKey.js';
 import { openConfiguredEventStore, openConfiguredReadStore } from './stores.js';
@@ -54,6 +57,7 @@ export const TOKENS = {
   eventStream: Symbol.for('keystream.EventStream'),
   relay: Symbol.for('keystream.EventStreamRelay'),
   notifier: Symbol.for('keystream.Notifier'),
+  processManagers: Symbol.for('keystream.ProcessManagerRunner'),
 } as const;
 
 /** The watch gateway role: its shared change-log tail, engine and transports, closed together. */
@@ -166,6 +170,18 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
     .bind<Notifier>(TOKENS.notifier)
     .toResolvedValue(() => notifierOf(config.notifier))
     .onDeactivation((notifier) => notifier.close());
+  // Process managers (MemberAssignments from RoleBindings, invitation expiry and grants) run
+  // beside the API: their commands go through the same command core.
+  container
+    .bind<ProcessManagerRunner>(TOKENS.processManagers)
+    .toResolvedValue(
+      (eventStore: EventStore, commands: CommandService) => {
+        const writes = { noteWrite: (position: string) => runner.noteWrite(position) };
+        const runner: ProcessManagerRunner = new ProcessManagerRunner(eventStore, [new MembershipManager(commands, writes)], logger.child({ role: 'process-managers' }));
+        return runner;
+      },
+      [TOKENS.eventStore, TOKENS.commands],
+    );
   container
     .bind<ResourceDispatcher>(TOKENS.dispatcher)
     .toResolvedValue((commands: CommandService, queries: QueryService) => new ResourceDispatcher(commands, queries), [TOKENS.commands, TOKENS.queries]);
@@ -173,16 +189,28 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
   container
     .bind<AuthorizingDispatcher>(TOKENS.authorizingDispatcher)
     .toResolvedValue(
-      (eventStore: EventStore, repository: ResourceRepository, commands: CommandService, dispatcher: ResourceDispatcher, queries: QueryService, notifier: Notifier) =>
+      (
+        eventStore: EventStore,
+        repository: ResourceRepository,
+        commands: CommandService,
+        dispatcher: ResourceDispatcher,
+        queries: QueryService,
+        notifier: Notifier,
+        readStore: ReadStore,
+        runner: ProcessManagerRunner,
+      ) =>
         buildAuthorizingDispatcher(config, {
           eventStore,
           repository,
           commands,
           inner: dispatcher.dispatch,
           handlers: ({ authorizer, feed }) =>
-            invitationHandlers({ commands, queries, repository, eventStore, authorizer, feed, notifier, clock: () => new Date(), validityDays: config.invitationValidityDays }),
+            new Map([
+              ...invitationHandlers({ commands, queries, repository, eventStore, authorizer, feed, notifier, clock: () => new Date(), validityDays: config.invitationValidityDays }),
+              ...membershipHandlers({ queries, readStore, repository, authorizer, feed, runner, waitMilliseconds: config.minPositionWaitMilliseconds }),
+            ]),
         }),
-      [TOKENS.eventStore, TOKENS.repository, TOKENS.commands, TOKENS.dispatcher, TOKENS.queries, TOKENS.notifier],
+      [TOKENS.eventStore, TOKENS.repository, TOKENS.commands, TOKENS.dispatcher, TOKENS.queries, TOKENS.notifier, TOKENS.readStore, TOKENS.processManagers],
     );
   container
     .bind<WatchRole>(TOKENS.watchRole)

@@ -14,6 +14,7 @@ import { seedBuiltins } from './auth/seedBuiltins.js';
 import type { KeystreamConfig } from './config.js';
 import { buildContainer, TOKENS, type WatchRole } from './container.js';
 import { healthRoutes } from './healthRoutes.js';
+import type { ProcessManagerRunner } from './processManagers/processManagerRunner.js';
 import type { KeystreamMetrics } from './metrics.js';
 
 /** A running keystream process. */
@@ -38,6 +39,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
   let projector: Projector | undefined;
   let watches: WatchRole | undefined;
   let relay: EventStreamRelay | undefined;
+  let processManagers: ProcessManagerRunner | undefined;
   try {
     const metrics = await container.getAsync<KeystreamMetrics>(TOKENS.metrics);
     let failed: Promise<Error> = new Promise<Error>(() => undefined);
@@ -71,6 +73,8 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       );
       // Serve once the read model has the built-ins, so the first List sees them.
       if (seeded.position !== '') await (await container.getAsync<ProjectionProgress>(TOKENS.projectionProgress)).waitForPosition(seeded.position, config.minPositionWaitMilliseconds);
+      processManagers = await container.getAsync<ProcessManagerRunner>(TOKENS.processManagers);
+      processManagers.start();
     }
     // The watch gateway shares the edge's app and port: WebSocket on /v1/watch, NDJSON on the …:watch routes.
     if (runsGateway) watches = await container.getAsync<WatchRole>(TOKENS.watchRole);
@@ -87,12 +91,14 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
     const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${server.port}`;
     const started = server;
     const gateway = watches;
+    const managers = processManagers;
     return {
       url,
       failed,
       async close() {
         await started.close();
         await gateway?.close();
+        await managers?.stop();
         await relay?.stop();
         await projector?.stop();
         await container.unbindAllAsync();
@@ -101,6 +107,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
   } catch (error) {
     await server?.close(0);
     await watches?.close().catch(() => undefined);
+    await processManagers?.stop().catch(() => undefined);
     await relay?.stop().catch(() => undefined);
     await projector?.stop().catch(() => undefined);
     await container.unbindAllAsync().catch(() => undefined);

@@ -17,6 +17,7 @@ import { buildContainer, TOKENS } from '../container.js';
 import { createLogger } from '../logger.js';
 import { buildAuthorizingDispatcher, mintDevToken } from './authServices.js';
 import type { AuthorizingDispatcher } from './authorizingDispatcher.js';
+import type { ProcessManagerRunner } from '../processManagers/processManagerRunner.js';
 import { seedBuiltins } from './seedBuiltins.js';
 
 /** A running core. */
@@ -37,11 +38,13 @@ export interface AuthTestWorld {
   readonly lastProbeRequest: () => unknown;
   token(email: string): Promise<string>;
   /** Calls `dispatcher` (or `probe`) with a method by name, a request and an optional bearer token. */
-  call(method: string | MethodDescriptor, request: JsonObject, bearer?: string, options?: { probe?: boolean; remoteAddress?: string; requestId?: string }): Promise<ApiResult>;
+  call(method: string | MethodDescriptor, request: JsonObject, bearer?: string, options?: { probe?: boolean; remoteAddress?: string; requestId?: string; headers?: Readonly<Record<string, string>> }): Promise<ApiResult>;
   /** Creates a resource as the system. */
   create(kind: string, resource: JsonObject): Promise<JsonObject>;
   /** Waits until the projector has applied every event appended so far (no background work left). */
   settle(): Promise<void>;
+  /** The process managers (MemberAssignments, invitation expiry and grants). */
+  readonly processManagers: ProcessManagerRunner;
   close(): Promise<void>;
 }
 
@@ -58,6 +61,8 @@ export async function startAuthTestWorld(): Promise<AuthTestWorld> {
   const seeded = await seedBuiltins(commands, repository, config.auth.bootstrapAdmins);
   if (seeded.position !== '') await projector.waitForPosition(seeded.position, 10_000);
   const dispatcher = await container.getAsync<AuthorizingDispatcher>(TOKENS.authorizingDispatcher);
+  const processManagers = await container.getAsync<ProcessManagerRunner>(TOKENS.processManagers);
+  processManagers.start();
   const resourceDispatcher = await container.getAsync<ResourceDispatcher>(TOKENS.dispatcher);
   let reachedCount = 0;
   let lastRequest: unknown;
@@ -78,6 +83,7 @@ export async function startAuthTestWorld(): Promise<AuthTestWorld> {
     repository,
     eventStore,
     dispatcher,
+    processManagers,
     unauthenticatedDispatch: resourceDispatcher.dispatch,
     probe,
     reached: () => reachedCount,
@@ -89,7 +95,7 @@ export async function startAuthTestWorld(): Promise<AuthTestWorld> {
       return target.dispatch({
         method: descriptor,
         request,
-        headers: { ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }), ...(options.requestId === undefined ? {} : { 'x-request-id': options.requestId }) },
+        headers: { ...options.headers, ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }), ...(options.requestId === undefined ? {} : { 'x-request-id': options.requestId }) },
         remoteAddress: options.remoteAddress ?? '127.0.0.1',
         signal: abort.signal,
       });
@@ -100,11 +106,14 @@ export async function startAuthTestWorld(): Promise<AuthTestWorld> {
       return result.resource;
     },
     async settle() {
+      // The process managers react to what is in the log, and the projector shows what they wrote.
+      await processManagers.waitFor(await eventStore.headPosition(), 30_000);
       const head = await eventStore.headPosition();
       if (head !== '') await projector.waitForPosition(head, 30_000);
     },
     async close() {
       try {
+        await processManagers.stop();
         await projector.stop();
         await container.unbindAllAsync();
       } finally {

@@ -67,8 +67,11 @@ describe('invitations (authorizing dispatcher, real core)', function () {
     const mallory = await world.token(`${id('mallory')}@example.com`);
     expect((await failure(world.call('AcceptProjectInvitation', { name: invitation['name'] as string }, mallory))).message).to.match(/addressed to another email/);
 
-    await world.call('AcceptProjectInvitation', { name: invitation['name'] as string }, bobToken);
+    const acceptedAnswer = await world.call('AcceptProjectInvitation', { name: invitation['name'] as string }, bobToken);
     expect(await outcomeOf(world.call('GetProject', { name: scope }, bobToken))).to.equal('ok');
+    // Read-your-writes: the position the accept answered brings the membership with it.
+    const mine = await world.call('ListMyProjects', {}, bobToken, { headers: acceptedAnswer.headers ?? {} });
+    expect(((mine.response as { projects: JsonObject[] }).projects).map((found) => found['name'])).to.deep.equal([scope]);
     const accepted = (await world.call('GetProjectInvitation', { name: invitation['name'] as string }, admin)).response as JsonObject;
     expect((accepted['invitation'] as JsonObject)['state']).to.equal('ACCEPTED');
     expect((accepted['metadata'] as JsonObject)['annotations']).to.deep.include({ 'iam.keystream.io/accepted-by': `user:${bob}` });
