@@ -176,7 +176,7 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
     .bind<ProcessManagerRunner>(TOKENS.processManagers)
     .toResolvedValue(
       (eventStore: EventStore, commands: CommandService) => {
-        const writes = { noteWrite: (position: string) => runner.noteWrite(position) };
+        const writes = { noteWrite: (position: string) => { runner.noteWrite(position); } };
         const runner: ProcessManagerRunner = new ProcessManagerRunner(eventStore, [new MembershipManager(commands, writes)], logger.child({ role: 'process-managers' }));
         return runner;
       },
