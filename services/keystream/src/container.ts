@@ -30,6 +30,8 @@ import type { AuthorizingDispatcher } from './auth/authorizingDispatcher.js';
 import { buildAuthorizingDispatcher } from './auth/authServices.js';
 import { checkpointProgress } from './checkpointProgress.js';
 import type { EventStreamConfig, KeystreamConfig, NotifierConfig } from './config.js';
+import { InvitationExpiryManager } from './invitations/invitationExpiryManager.js';
+import { InvitationGrantsManager } from './invitations/invitationGrantsManager.js';
 import { invitationHandlers } from './invitations/invitationHandlers.js';
 import { membershipHandlers } from './memberships/membershipHandlers.js';
 import { MembershipManager } from './memberships/membershipManager.js';
@@ -177,7 +179,12 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
     .toResolvedValue(
       (eventStore: EventStore, commands: CommandService) => {
         const writes = { noteWrite: (position: string) => { runner.noteWrite(position); } };
-        const runner: ProcessManagerRunner = new ProcessManagerRunner(eventStore, [new MembershipManager(commands, writes)], logger.child({ role: 'process-managers' }));
+        const managerLogger = logger.child({ role: 'process-managers' });
+        const runner: ProcessManagerRunner = new ProcessManagerRunner(
+          eventStore,
+          [new MembershipManager(commands, writes), new InvitationExpiryManager(commands, managerLogger), new InvitationGrantsManager(commands, managerLogger)],
+          managerLogger,
+        );
         return runner;
       },
       [TOKENS.eventStore, TOKENS.commands],

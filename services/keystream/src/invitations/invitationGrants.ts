@@ -34,7 +34,7 @@ export function grantsOf(invitation: JsonObject, acceptor: string): { kind: 'Rol
 }
 
 /** Creates the grants of an accepted invitation; returns the position of the last write. */
-export async function grantInvitation(deps: InvitationDeps, invitation: JsonObject, acceptor: string, acceptedEventId: string): Promise<string> {
+export async function grantInvitation(deps: Pick<InvitationDeps, 'commands'>, invitation: JsonObject, acceptor: string, acceptedEventId: string): Promise<string> {
   let position = '';
   for (const [index, grant] of grantsOf(invitation, acceptor).entries()) {
     try {
