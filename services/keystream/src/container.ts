@@ -97,8 +97,8 @@ function notifierOf(notifier: NotifierConfig): Notifier {
   }
 }
 
-/** Builds the container of a process with this configuration. */
-export function buildContainer(config: KeystreamConfig, logger: Logger): Container {
+/** Builds the container of a process with this configuration (`clock` lets tests move time; the default is the system clock). */
+export function buildContainer(config: KeystreamConfig, logger: Logger, clock: () => Date = () => new Date()): Container {
   const container = new Container({ defaultScope: 'Singleton' });
   const runsProjector = config.role === 'all' || config.role === 'projector';
 
@@ -154,7 +154,7 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
   container
     .bind<CommandService>(TOKENS.commands)
     .toResolvedValue(
-      (eventStore: EventStore, repository: ResourceRepository, children: ChildCounter) => new CommandService(eventStore, repository, children),
+      (eventStore: EventStore, repository: ResourceRepository, children: ChildCounter) => new CommandService(eventStore, repository, children, clock),
       [TOKENS.eventStore, TOKENS.repository, TOKENS.childCounter],
     );
   container
@@ -182,7 +182,7 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
         const managerLogger = logger.child({ role: 'process-managers' });
         const runner: ProcessManagerRunner = new ProcessManagerRunner(
           eventStore,
-          [new MembershipManager(commands, writes), new InvitationExpiryManager(commands, managerLogger), new InvitationGrantsManager(commands, managerLogger)],
+          [new MembershipManager(commands, writes), new InvitationExpiryManager(commands, managerLogger, clock), new InvitationGrantsManager(commands, managerLogger)],
           managerLogger,
         );
         return runner;
@@ -213,7 +213,7 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
           inner: dispatcher.dispatch,
           handlers: ({ authorizer, feed }) =>
             new Map([
-              ...invitationHandlers({ commands, queries, repository, eventStore, authorizer, feed, notifier, clock: () => new Date(), validityDays: config.invitationValidityDays }),
+              ...invitationHandlers({ commands, queries, repository, eventStore, authorizer, feed, notifier, clock, validityDays: config.invitationValidityDays }),
               ...membershipHandlers({ queries, readStore, repository, authorizer, feed, runner, waitMilliseconds: config.minPositionWaitMilliseconds }),
             ]),
         }),

@@ -48,11 +48,11 @@ export interface AuthTestWorld {
   close(): Promise<void>;
 }
 
-/** Starts a core in a fresh temporary directory. */
-export async function startAuthTestWorld(): Promise<AuthTestWorld> {
+/** Starts a core in a fresh temporary directory (with `clock`, a test can move time). */
+export async function startAuthTestWorld(options: { clock?: () => Date } = {}): Promise<AuthTestWorld> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-authz-'));
   const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
-  const container: Container = buildContainer(config, createLogger(config));
+  const container: Container = buildContainer(config, createLogger(config), options.clock);
   const projector = await container.getAsync<Projector>(TOKENS.projector);
   await projector.start();
   const eventStore = await container.getAsync<EventStore>(TOKENS.eventStore);
