@@ -1,8 +1,9 @@
 /**
  * CreateProjectInvitation / CreateOrganizationInvitation: validated by the decider (email, roles
- * bindable in the scope with their params, groups in scope, expiry); the email's PENDING slot in
- * the scope is claimed first (a second PENDING invitation of the same email is ALREADY_EXISTS
- * naming the first); then the invitation is stored, its first code issued (hash only) and mailed.
+ * bindable in the scope with their params, groups in scope, expiry) and stored; then the email's
+ * PENDING slot in the scope is claimed (a second PENDING invitation of the same email is
+ * ALREADY_EXISTS naming the first, and the second is withdrawn); only then is its first code
+ * issued (hash only) and mailed.
  * A retry with the same request id answers the stored invitation and sends nothing again.
  */
 import { KeystreamError, resourceByKind, type MethodDescriptor } from '@keystream/api';
@@ -46,9 +47,20 @@ export async function createInvitation(deps: InvitationDeps, kind: InvitationKin
   const name = deps.commands.nameFor({ kind, parent, resource: body }, origin);
   const email = isObject(body['invitation']) && typeof body['invitation']['inviteeEmail'] === 'string' ? body['invitation']['inviteeEmail'].toLowerCase() : undefined;
   const bearer = isObject(body['metadata']) && isObject(body['metadata']['annotations']) && body['metadata']['annotations'][INVITATION_ANNOTATIONS.bearerCode] === 'true';
-  if (email !== undefined && !bearer) await claimPendingInvitation(deps, kind, parent, email, name, origin.actor);
   const result = await deps.commands.execute({ type: 'create', kind, resource: { ...body, name } }, origin);
   const invitation = result.resource as JsonObject;
+  if (email !== undefined && !bearer) {
+    // Claimed only once stored (so a claim always names a real invitation); the loser of a race
+    // withdraws its own before anything is mailed.
+    try {
+      await claimPendingInvitation(deps, kind, parent, email, name, origin.actor);
+    } catch (error) {
+      if (!result.replayed) {
+        await deps.commands.execute({ type: 'delete', kind, name }, { actor: 'system', requestId: origin.requestId === undefined ? undefined : `${origin.requestId}:withdrawn`, causationId: origin.requestId });
+      }
+      throw error;
+    }
+  }
   if (result.replayed) return { invitation, position: result.position, replayed: true };
   const code = await issueInvitationCode(deps, { kind, invitation: name, issue: 1 }, origin.actor, origin.requestId ?? name);
   if (bearer) return { invitation, position: result.position, replayed: false, code };
