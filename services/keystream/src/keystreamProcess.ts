@@ -74,7 +74,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       // Serve once the read model has the built-ins, so the first List sees them.
       if (seeded.position !== '') await (await container.getAsync<ProjectionProgress>(TOKENS.projectionProgress)).waitForPosition(seeded.position, config.minPositionWaitMilliseconds);
       processManagers = await container.getAsync<ProcessManagerRunner>(TOKENS.processManagers);
-      processManagers.start();
+      await processManagers.start();
     }
     // The watch gateway shares the edge's app and port: WebSocket on /v1/watch, NDJSON on the …:watch routes.
     if (runsGateway) watches = await container.getAsync<WatchRole>(TOKENS.watchRole);

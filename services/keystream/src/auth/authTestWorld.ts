@@ -62,7 +62,7 @@ export async function startAuthTestWorld(options: { clock?: () => Date } = {}): 
   if (seeded.position !== '') await projector.waitForPosition(seeded.position, 10_000);
   const dispatcher = await container.getAsync<AuthorizingDispatcher>(TOKENS.authorizingDispatcher);
   const processManagers = await container.getAsync<ProcessManagerRunner>(TOKENS.processManagers);
-  processManagers.start();
+  await processManagers.start();
   const resourceDispatcher = await container.getAsync<ResourceDispatcher>(TOKENS.dispatcher);
   let reachedCount = 0;
   let lastRequest: unknown;

@@ -81,15 +81,18 @@ export class MembershipManager implements ProcessManager {
     const before = this.bindings.get(bindingName) ?? [];
     const added = wanted.filter((name) => !before.includes(name));
     const removed = before.filter((name) => !wanted.includes(name));
+    const othersHolding = (name: string): number => [...(this.holders.get(name) ?? [])].filter((holder) => holder !== bindingName).length;
+    // Commands first, state after: a failed command leaves the state as it was, so the runtime's
+    // retry of this event plans (and issues, idempotently) the same commands again.
+    for (const name of added) if (othersHolding(name) === 0) await this.upsert(name, event);
+    for (const name of removed) if (othersHolding(name) === 0) await this.remove(name, event);
     if (wanted.length === 0) this.bindings.delete(bindingName);
     else this.bindings.set(bindingName, wanted);
     for (const name of added) {
       const holders = this.holders.get(name) ?? new Set<string>();
-      const first = holders.size === 0;
       holders.add(bindingName);
       this.holders.set(name, holders);
       this.indexScope(name, true);
-      if (first) await this.upsert(name, event);
     }
     for (const name of removed) {
       const holders = this.holders.get(name);
@@ -97,7 +100,6 @@ export class MembershipManager implements ProcessManager {
       if (holders !== undefined && holders.size > 0) continue;
       this.holders.delete(name);
       this.indexScope(name, false);
-      await this.remove(name, event);
     }
   }
 

@@ -1,46 +1,54 @@
 /**
- * Runs process managers on one catch-up subscription of `$all` from the start of the log (their
- * state is in memory and rebuilt at every start; their commands are replay-safe through
- * deterministic request ids). Events are handed to each manager in order; a failing handler is
- * retried with backoff, so an outage of a store delays the work instead of losing it. Callers can
- * wait until the managers have handled the log up to a position (read-your-writes for ListMy…).
+ * Runs the process managers as one handler on the checkpointed consumer runtime
+ * (`@keystream/consumer`, docs/consumers.md). Their state is in memory, so the checkpoint is too
+ * (`memoryCheckpointStore`): each start reads the log from its beginning, rebuilding the state,
+ * and the commands they issue carry request ids derived from the events they react to, so a
+ * replay appends nothing new. Events are handed to each manager in log order; a transient failure
+ * is retried by the runtime (the managers are idempotent per event), while a permanent refusal of
+ * one command is logged and skipped so one bad event never stops every process manager. Callers
+ * can wait until the managers have handled the log up to a position (read-your-writes for ListMy…).
  */
-import { KeystreamError } from '@keystream/api';
-import { comparePositions, START_POSITION, type AllSubscription, type EventStore, type Position } from '@keystream/eventstore';
+import { isKeystreamError } from '@keystream/api';
+import { CheckpointedConsumer, isTransientError, memoryCheckpointStore } from '@keystream/consumer';
+import { comparePositions, START_POSITION, type EventStore, type Position, type RecordedEvent, type SubscribeToAllOptions } from '@keystream/eventstore';
+import type { Logger } from '@keystream/kernel';
 import type { ProcessManager } from './processManager.js';
 
-/** Where problems are reported. */
-export interface ProcessManagerLogger {
-  warn(object: object, message: string): void;
-}
-
-const MAX_BACKOFF_MS = 5_000;
-
 export class ProcessManagerRunner {
-  private subscription: AllSubscription | undefined;
-  private loop: Promise<void> | undefined;
-  private stopped = false;
-  private handled: Position = START_POSITION;
-  private waiters: { position: Position; resolve: () => void }[] = [];
+  private readonly consumer: CheckpointedConsumer;
   private lastWrite: Position = START_POSITION;
 
   constructor(
-    private readonly eventStore: EventStore,
+    eventStore: EventStore,
     private readonly managers: readonly ProcessManager[],
-    private readonly logger: ProcessManagerLogger,
-  ) {}
-
-  /** Starts handling the log from its beginning. */
-  start(): void {
-    const prefixes = [...new Set(this.managers.flatMap((manager) => manager.eventTypePrefixes))];
-    // A checkpoint after every skipped event: a reader waiting for any position is released promptly.
-    this.subscription = this.eventStore.subscribeToAll(START_POSITION, { eventTypePrefix: prefixes, checkpointInterval: 1 });
-    this.loop = this.run(this.subscription);
+    private readonly logger: Logger,
+  ) {
+    const prefixes = [...new Set(managers.flatMap((manager) => manager.eventTypePrefixes))];
+    this.consumer = new CheckpointedConsumer({
+      name: 'process-managers',
+      // Only the event types some manager reacts to.
+      eventStore: {
+        subscribeToAll: (from: Position, options?: SubscribeToAllOptions) => eventStore.subscribeToAll(from, { ...options, eventTypePrefix: prefixes }),
+        headPosition: () => eventStore.headPosition(),
+      },
+      handler: { handle: async ({ events }) => this.handleAll(events) },
+      checkpoints: memoryCheckpointStore(),
+      // A checkpoint through every filtered stretch, so a reader waiting for any position is released promptly.
+      checkpointInterval: 1,
+      waitsFor: 'the process managers (memberships, invitations)',
+      logger,
+    });
   }
 
-  /** The position up to which every manager has handled the log. */
-  get position(): Position {
-    return this.handled;
+  /** Starts handling the log from its beginning. */
+  start(): Promise<void> {
+    return this.consumer.start();
+  }
+
+  /** Stops after the batch in hand and releases the managers' timers. */
+  async stop(): Promise<void> {
+    await this.consumer.stop();
+    for (const manager of this.managers) manager.close?.();
   }
 
   /** Records a write a manager made, so readers can wait for the read model to show it. */
@@ -55,62 +63,21 @@ export class ProcessManagerRunner {
 
   /** Resolves once the managers have handled the log up to `position`; UNAVAILABLE after `timeoutMs`. */
   async waitFor(position: Position | undefined, timeoutMs: number): Promise<void> {
-    if (position === undefined || position === '' || comparePositions(this.handled, position) >= 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        new Promise<void>((resolve) => {
-          this.waiters.push({ position, resolve });
-        }),
-        new Promise<never>((_resolve, reject) => {
-          timer = setTimeout(() => {
-            reject(new KeystreamError('UNAVAILABLE', `memberships have not caught up with position ${position} within ${timeoutMs} ms (at ${this.handled || 'the start'}); retry`));
-          }, timeoutMs);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-      this.waiters = this.waiters.filter((waiter) => comparePositions(this.handled, waiter.position) < 0);
-    }
+    if (position === undefined || position === '') return;
+    await this.consumer.waitForPosition(position, timeoutMs);
   }
 
-  /** Stops after the event in hand. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.subscription?.close();
-    await this.loop?.catch(() => undefined);
-    for (const manager of this.managers) manager.close?.();
-  }
-
-  private advance(position: Position): void {
-    if (comparePositions(position, this.handled) <= 0) return;
-    this.handled = position;
-    const ready = this.waiters.filter((waiter) => comparePositions(position, waiter.position) >= 0);
-    this.waiters = this.waiters.filter((waiter) => comparePositions(position, waiter.position) < 0);
-    for (const waiter of ready) waiter.resolve();
-  }
-
-  private async run(subscription: AllSubscription): Promise<void> {
-    for await (const message of subscription) {
-      if (this.stopped) return;
-      if (message.kind === 'checkpoint') {
-        this.advance(message.position);
-        continue;
-      }
-      const event = message.event;
+  private async handleAll(events: readonly RecordedEvent[]): Promise<void> {
+    for (const event of events) {
       for (const manager of this.managers) {
         if (!manager.eventTypePrefixes.some((prefix) => event.type.startsWith(prefix))) continue;
-        for (let attempt = 1; !this.stopped; attempt += 1) {
-          try {
-            await manager.handle(event);
-            break;
-          } catch (error) {
-            this.logger.warn({ error, manager: manager.name, event: event.id, type: event.type, attempt }, 'process manager failed to handle an event; retrying');
-            await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_BACKOFF_MS, 50 * 2 ** Math.min(attempt, 7))));
-          }
+        try {
+          await manager.handle(event);
+        } catch (error) {
+          if (isTransientError(error) || !isKeystreamError(error)) throw error;
+          this.logger.warn({ error: error.message, manager: manager.name, event: event.id, type: event.type }, 'a process manager command was refused; the event is skipped');
         }
       }
-      this.advance(event.position);
     }
   }
 }
