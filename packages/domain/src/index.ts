@@ -11,6 +11,7 @@ export type { DecideContext } from './decider/decideContext.js';
 export { resolveNewName } from './decider/resolveNewName.js';
 export type { Reference } from './behaviours/resourceBehaviour.js';
 export { groupEmailOf } from './behaviours/group.js';
+export { GROUP_MEMBER_ANCESTRY_ANNOTATION } from './behaviours/groupMember.js';
 export { serviceAccountEmailOf } from './behaviours/principals.js';
 export { DEFAULT_INVITATION_VALIDITY_DAYS, MAX_INVITATION_VALIDITY_DAYS, invitationOf, invitationScopeOf, timestampAfterDays } from './behaviours/invitation.js';
 export { userNameOf } from './behaviours/userNames.js';

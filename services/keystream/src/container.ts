@@ -38,6 +38,7 @@ import { InvitationGrantsManager } from './invitations/invitationGrantsManager.j
 import { invitationHandlers } from './invitations/invitationHandlers.js';
 import { membershipHandlers } from './memberships/membershipHandlers.js';
 import { MembershipManager } from './memberships/membershipManager.js';
+import { NestedGroupsManager } from './memberships/nestedGroupsManager.js';
 import { ProcessManagerRunner } from './processManagers/processManagerRunner.js';
 import { KeystreamMetrics } from './metrics.js';
 import { pageTokenKeyOf } from './pageTokenKey.js';
@@ -208,7 +209,12 @@ export function buildContainer(config: KeystreamConfig, logger: Logger, clock: (
         const managerLogger = logger.child({ role: 'process-managers' });
         const runner: ProcessManagerRunner = new ProcessManagerRunner(
           eventStore,
-          [new MembershipManager(commands, writes), new InvitationExpiryManager(commands, managerLogger, clock), new InvitationGrantsManager(commands, managerLogger)],
+          [
+            new MembershipManager(commands, writes),
+            new NestedGroupsManager(commands),
+            new InvitationExpiryManager(commands, managerLogger, clock),
+            new InvitationGrantsManager(commands, managerLogger),
+          ],
           managerLogger,
         );
         return runner;

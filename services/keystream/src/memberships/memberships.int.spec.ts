@@ -80,4 +80,41 @@ describe('memberships (real core)', function () {
     expect(members.matchingMembers).to.have.length(1);
     expect((members.matchingMembers[0]?.['users'] as JsonObject[])[0]).to.deep.include({ email: gina, fullName: 'Gina G' });
   });
+
+  it('copies the members of nested groups with their ancestry, breaks cycles, and removes copies with the membership', async () => {
+    const project = `projects/${id('p')}`;
+    await world.call('CreateProject', { project: { name: project, title: 'Nested' } }, admin);
+    const [a, b, c] = ['a', 'b', 'c'].map((letter) => `${project}/groups/${letter}${id('g').slice(2)}`) as [string, string, string];
+    const emails: Record<string, string> = {};
+    for (const group of [a, b, c]) {
+      await world.call('CreateGroup', { parent: project, group: { name: group } }, admin);
+      emails[group] = ((await world.call('GetGroup', { name: group }, admin)).response as JsonObject)['email'] as string;
+    }
+    const harry = `user:${id('harry')}@example.com`;
+    const member = async (group: string, who: string): Promise<string> => ((await world.call('CreateGroupMember', { parent: group, groupMember: { member: who } }, admin)).response as JsonObject)['name'] as string;
+    await member(c, harry);
+    const cInB = await member(b, `group:${emails[c]}`);
+    await member(a, `group:${emails[b]}`);
+    // A cycle: a is a member of c.
+    await member(c, `group:${emails[a]}`);
+    await world.settle();
+    const membersOf = async (group: string): Promise<JsonObject[]> => ((await world.call('ListGroupMembers', { parent: group, pageSize: 100 }, admin)).response as { groupMembers?: JsonObject[] }).groupMembers ?? [];
+    const inA = await membersOf(a);
+    const harryInA = inA.find((found) => found['member'] === harry);
+    expect(harryInA?.['minAncestryMembers']).to.deep.equal([`group:${emails[c]}`, `group:${emails[b]}`]);
+    expect(inA.find((found) => found['member'] === `group:${emails[c]}`)?.['minAncestryMembers']).to.deep.equal([`group:${emails[b]}`]);
+    // The cycle ends: a is not copied into itself.
+    expect(inA.filter((found) => found['member'] === `group:${emails[a]}`)).to.deep.equal([]);
+    expect((await membersOf(b)).find((found) => found['member'] === harry)?.['minAncestryMembers']).to.deep.equal([`group:${emails[c]}`]);
+    // Harry is in a through the copies and the expansion alike: a binding of a reaches him.
+    await world.call('CreateRoleBinding', { parent: project, roleBinding: { role: VIEWER, member: `group:${emails[a]}` } }, admin);
+    const harryToken = await world.token(harry.slice('user:'.length));
+    await world.settle();
+    expect(((await world.call('ListMyProjects', {}, harryToken)).response as { projects: JsonObject[] }).projects.map((found) => found['name'])).to.deep.equal([project]);
+
+    await world.call('DeleteGroupMember', { name: cInB }, admin);
+    await world.settle();
+    expect((await membersOf(a)).filter((found) => found['member'] === harry)).to.deep.equal([]);
+    expect((await membersOf(b)).filter((found) => Array.isArray(found['minAncestryMembers']))).to.deep.equal([]);
+  });
 });
