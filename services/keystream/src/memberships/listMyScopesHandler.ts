@@ -49,14 +49,16 @@ export function listMyScopesHandler(deps: MembershipDeps, kind: MyScopesKind): M
     await deps.feed.catchUp();
     const members = deps.authorizer.membersOf(call.principal);
     const scopes = await assignedScopes(deps, members);
-    const underOrganizations: MongoQuery = { ancestryPath: { $in: scopes.organizations } };
-    const restriction: MongoQuery =
-      kind === 'organizations'
-        ? { $or: [{ name: { $in: scopes.organizations } }, underOrganizations] }
-        : { $or: [{ name: { $in: scopes.projects } }, underOrganizations] };
+    const kindOfList = kind === 'organizations' ? 'Organization' : 'Project';
+    // One name restriction (a Set lookup on the embedded store, an indexed $in on MongoDB): the
+    // scopes assigned directly, and everything under an organization assigned.
+    const direct = kind === 'organizations' ? scopes.organizations : scopes.projects;
+    const under = scopes.organizations.length === 0 ? [] : (await deps.readStore.query(kindOfList, { filter: { ancestryPath: { $in: scopes.organizations } } })).documents.map((stored) => stored.name);
+    const names = [...new Set([...direct, ...under])].sort();
+    const restriction: MongoQuery = { name: { $in: names } };
     const narrowed: MongoQuery = kind === 'serviceProjects' ? { $and: [restriction, { 'enabledServices.0': { $exists: true } }] } : restriction;
     const request = call.request as CollectionRequest & { readonly fieldMask?: readonly string[] };
-    const page = await deps.queries.list(kind === 'organizations' ? 'Organization' : 'Project', request, {
+    const page = await deps.queries.list(kindOfList, request, {
       query: narrowed,
       fingerprint: `my:${kind}:${members.join(',')}`,
     });
