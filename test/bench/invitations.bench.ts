@@ -12,6 +12,7 @@
  *   page with paging info, p50/p99 over repeated calls.
  */
 import { startAuthTestWorld } from '@keystream/keystream/testing';
+import { systemEnvelope } from '@keystream/service-api';
 
 const quick = process.argv.includes('--quick');
 const ROWS = quick ? 200 : 1000;
@@ -48,8 +49,8 @@ async function main(): Promise<void> {
         await Promise.all(
           Array.from({ length: Math.min(batch, ASSIGNMENTS - start) }, async (_unused, offset) => {
             const name = `projects/bench-${String(start + offset).padStart(5, '0')}`;
-            await world.commands.execute({ type: 'create', kind: 'Project', resource: { name, title: `Project ${start + offset}` } }, { actor: 'system' });
-            await world.commands.execute({ type: 'create', kind: 'RoleBinding', resource: { name: `${name}/roleBindings/busy`, role: VIEWER, member } }, { actor: 'system' });
+            await world.commands.execute({ type: 'create', kind: 'Project', resource: { name, title: `Project ${start + offset}` } }, systemEnvelope());
+            await world.commands.execute({ type: 'create', kind: 'RoleBinding', resource: { name: `${name}/roleBindings/busy`, role: VIEWER, member } }, systemEnvelope());
           }),
         );
       }

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { EXTENSION_METHODS } from '../codegen/extensionModel.js';
 import type { SpecMethod, SpecRoute } from '../codegen/specParser.js';
 import { MESSAGE_SCHEMAS } from '../generated/schemas.js';
-import { SPEC_MODEL } from '../generated/specModel.js';
+import { SPEC_MODEL, type MethodName, type ResourceKind } from '../generated/specModel.js';
 import { parsePathTemplate, type PathTemplate } from '../routes/pathTemplate.js';
 
 /** Reads change nothing, writes append events, streams keep the response open. */
@@ -35,9 +35,9 @@ export interface RouteDescriptor {
 }
 
 export interface MethodDescriptor {
-  readonly name: string;
+  readonly name: MethodName;
   /** The resource kind whose section defines the method, or undefined for the shared methods. */
-  readonly resource?: string;
+  readonly resource?: ResourceKind;
   readonly requestType: string;
   readonly responseType: string;
   readonly requestSchema: z.ZodType;
@@ -103,11 +103,11 @@ function schemaOf(messageName: string): z.ZodType {
 }
 
 function describeMethod(method: SpecMethod): MethodDescriptor {
-  const resource = method.section === 'shared' ? undefined : method.section;
+  const resource = method.section === 'shared' ? undefined : (method.section as ResourceKind);
   const standard = standardVerb(method.name, resource);
   const permission = method.permissions[0];
   return {
-    name: method.name,
+    name: method.name as MethodName,
     ...(resource === undefined ? {} : { resource }),
     requestType: method.requestType,
     responseType: method.responseType,
@@ -135,7 +135,7 @@ export const EXTENSION_METHOD_DESCRIPTORS: readonly MethodDescriptor[] = EXTENSI
 /** Every method keystream serves: the reference's and the extensions; the route table and the OpenAPI document hold these. */
 export const ALL_METHODS: readonly MethodDescriptor[] = [...METHODS, ...EXTENSION_METHOD_DESCRIPTORS];
 
-const methodsByName = new Map(ALL_METHODS.map((method) => [method.name, method]));
+const methodsByName = new Map<string, MethodDescriptor>(ALL_METHODS.map((method) => [method.name, method]));
 
 /** The method named so (reference or extension); throws for a name keystream does not have. */
 export function methodByName(name: string): MethodDescriptor {

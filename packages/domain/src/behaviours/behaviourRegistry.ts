@@ -1,6 +1,7 @@
 /**
  * The behaviour of each kind that has one; kinds without special rules use the generic decider alone.
  */
+import type { ResourceKind } from '@keystream/api';
 import { groupBehaviour } from './group.js';
 import { groupMemberBehaviour } from './groupMember.js';
 import { organizationInvitationBehaviour, projectInvitationBehaviour } from './invitation.js';
@@ -11,7 +12,7 @@ import type { ResourceBehaviour } from './resourceBehaviour.js';
 import { roleBehaviour } from './role.js';
 import { roleBindingBehaviour } from './roleBinding.js';
 
-const BEHAVIOURS: Readonly<Record<string, ResourceBehaviour>> = {
+const BEHAVIOURS: Readonly<Partial<Record<ResourceKind, ResourceBehaviour>>> = {
   Group: groupBehaviour,
   GroupMember: groupMemberBehaviour,
   MemberAssignment: memberAssignmentBehaviour,
@@ -28,6 +29,6 @@ const BEHAVIOURS: Readonly<Record<string, ResourceBehaviour>> = {
 const NONE: ResourceBehaviour = {};
 
 /** The behaviour of a kind (empty for kinds without special rules). */
-export function behaviourOf(kind: string): ResourceBehaviour {
+export function behaviourOf(kind: ResourceKind): ResourceBehaviour {
   return BEHAVIOURS[kind] ?? NONE;
 }

@@ -51,9 +51,9 @@ function groupsOf(resource: JsonObject): string[] {
 function invitationReferences(resource: JsonObject): Reference[] {
   return [
     ...bindingRolesOf(resource).flatMap((bindingRole, index) =>
-      typeof bindingRole['role'] === 'string' ? [{ kind: 'Role', name: bindingRole['role'], field: `invitation.binding_roles[${index}].role` }] : [],
+      typeof bindingRole['role'] === 'string' ? [{ kind: 'Role' as const, name: bindingRole['role'], field: `invitation.binding_roles[${index}].role` }] : [],
     ),
-    ...groupsOf(resource).map((group, index) => ({ kind: 'Group', name: group, field: `invitation.groups[${index}]` })),
+    ...groupsOf(resource).map((group, index) => ({ kind: 'Group' as const, name: group, field: `invitation.groups[${index}]` })),
   ];
 }
 

@@ -6,7 +6,7 @@
  * model answers, after it has caught up with the event store's head, so children created before
  * the delete are seen.
  */
-import { RESOURCES } from '@keystream/api';
+import { RESOURCES, type ResourceKind } from '@keystream/api';
 import type { EventStore } from '@keystream/eventstore';
 import type { ReadStore } from '@keystream/readstore';
 import { escapeRegex } from '@keystream/resource';
@@ -16,10 +16,10 @@ import type { ProjectionProgress } from './projectionProgress.js';
  * Kinds removed together with their scope instead of blocking its deletion: its access policy
  * (role bindings) and its invitations (revoked: an invitation into a deleted scope grants nothing).
  */
-const REMOVED_WITH_SCOPE: readonly string[] = ['RoleBinding', 'ProjectInvitation', 'OrganizationInvitation'];
+const REMOVED_WITH_SCOPE: readonly ResourceKind[] = ['RoleBinding', 'ProjectInvitation', 'OrganizationInvitation'];
 
 /** Kinds whose names can sit under a resource of `kind` and block its deletion. */
-function kindsUnder(kind: string): string[] {
+function kindsUnder(kind: ResourceKind): ResourceKind[] {
   return RESOURCES.filter(
     (descriptor) => !REMOVED_WITH_SCOPE.includes(descriptor.kind) && descriptor.namePatterns.some((pattern) => pattern.parentKinds.includes(kind)),
   ).map((descriptor) => descriptor.kind);
@@ -41,7 +41,7 @@ export class ChildCounter {
   ) {}
 
   /** How many resources depend on the named resource of `kind`. */
-  async count(kind: string, name: string): Promise<number> {
+  async count(kind: ResourceKind, name: string): Promise<number> {
     await this.caughtUp();
     const counts = await Promise.all(kindsUnder(kind).map((child) => this.readStore.count(child, underName(name))));
     if (kind === 'Organization') {
@@ -51,7 +51,7 @@ export class ChildCounter {
   }
 
   /** The role bindings and invitations to delete together with the named scope. */
-  async removedWith(name: string): Promise<{ kind: string; name: string }[]> {
+  async removedWith(name: string): Promise<{ kind: ResourceKind; name: string }[]> {
     await this.caughtUp();
     const found = await Promise.all(
       REMOVED_WITH_SCOPE.map(async (kind) => (await this.readStore.query(kind, { filter: underName(name) })).documents.map((stored) => ({ kind, name: stored.name }))),

@@ -1,14 +1,14 @@
 /**
  * Builds the authentication and authorization components of a process from its configuration:
  * the development issuer (key in the data directory), the OIDC verifier, the authenticator on the
- * write model, the authorization index fed from the event log, and the authorizing dispatcher.
+ * write model, the authorization index fed from the event log, and the request pipeline in front
+ * of the method handlers.
  */
 import { Authenticator, Authorizer, AuthzFeed, AuthzIndex, DevIssuer, OidcVerifier } from '@keystream/authz';
 import type { EventStore } from '@keystream/eventstore';
-import type { ApiResult, AuthenticatedCall, CommandService, ResourceRepository } from '@keystream/service-api';
+import { buildHandlerRegistry, RequestPipeline, type AnyMethodHandler, type ApplicationServices, type CommandService, type QueryService, type ResourceRepository } from '@keystream/service-api';
+import type { MethodName } from '@keystream/api';
 import type { KeystreamConfig } from '../config.js';
-import type { MethodHandler } from '../methods/methodHandler.js';
-import { AuthorizingDispatcher } from './authorizingDispatcher.js';
 import { eventStoreCredentials } from './credentialStore.js';
 
 /** The development issuer of a configuration, when it is enabled. */
@@ -16,18 +16,26 @@ export function devIssuerOf(config: KeystreamConfig): DevIssuer | undefined {
   return config.auth.devIssuer ? DevIssuer.open(config.dataDirectory, config.auth.audience) : undefined;
 }
 
-/** Everything the authorizing front needs, built once per process. */
-export function buildAuthorizingDispatcher(
-  config: KeystreamConfig,
-  parts: {
-    eventStore: EventStore;
-    repository: ResourceRepository;
-    commands: CommandService;
-    inner: (call: AuthenticatedCall) => Promise<ApiResult>;
-    /** Custom method handlers, built with the authorization state they may need (the invitation escalation check). */
-    handlers?: (authorization: { authorizer: Authorizer; feed: AuthzFeed; index: AuthzIndex }) => ReadonlyMap<string, MethodHandler>;
-  },
-): AuthorizingDispatcher {
+/** What the pipeline is built on. */
+export interface PipelineParts {
+  readonly eventStore: EventStore;
+  readonly repository: ResourceRepository;
+  readonly commands: CommandService;
+  readonly queries: QueryService;
+  /** Replaces the handler registry (tests that only observe what gets past authorization). */
+  readonly handlers?: ReadonlyMap<MethodName, AnyMethodHandler>;
+  /**
+   * Handlers composed here rather than in the registry because they need services of this process
+   * (the notifier, the process managers): invitations and memberships. They take the
+   * application services the pipeline is built with, and override the registry's entries.
+   */
+  readonly extraHandlers?: (app: ApplicationServices) => ReadonlyMap<MethodName, AnyMethodHandler>;
+  /** The clock of the application (tests move it). */
+  readonly clock?: () => Date;
+}
+
+/** The request pipeline of a process: authentication and authorization in front of every handler. */
+export function buildRequestPipeline(config: KeystreamConfig, parts: PipelineParts): RequestPipeline {
   const oidc = config.auth.oidc === undefined ? undefined : new OidcVerifier(config.auth.oidc);
   const authenticator = new Authenticator({
     credentials: eventStoreCredentials(parts.eventStore, parts.repository),
@@ -36,18 +44,20 @@ export function buildAuthorizingDispatcher(
     oidc,
   });
   const index = new AuthzIndex();
-  const authorizer = new Authorizer(index);
-  const feed = new AuthzFeed(parts.eventStore, index);
-  const handlers = parts.handlers?.({ authorizer, feed, index });
-  return new AuthorizingDispatcher({
-    inner: parts.inner,
-    authenticator,
-    authorizer,
-    index,
-    feed,
+  const app: ApplicationServices = {
     commands: parts.commands,
+    queries: parts.queries,
     repository: parts.repository,
     eventStore: parts.eventStore,
+    authenticator,
+    authorizer: new Authorizer(index),
+    index,
+    clock: parts.clock ?? (() => new Date()),
+  };
+  const handlers = parts.handlers ?? (parts.extraHandlers === undefined ? undefined : new Map([...buildHandlerRegistry(), ...parts.extraHandlers(app)]));
+  return new RequestPipeline({
+    app,
+    feed: new AuthzFeed(parts.eventStore, index),
     ...(handlers === undefined ? {} : { handlers }),
   });
 }

@@ -9,8 +9,7 @@
 import { KeystreamError } from '@keystream/api';
 import { decideInvitation, invitationScopeOf, type AcceptProof, type InvitationKind, type JsonObject } from '@keystream/domain';
 import { comparePositions } from '@keystream/eventstore';
-import { normalizeTimestamp } from '@keystream/resource';
-import type { CommandOrigin } from '@keystream/service-api';
+import type { CommandEnvelope } from '@keystream/service-api';
 import { grantInvitation } from './invitationGrants.js';
 import type { InvitationDeps } from './invitationDeps.js';
 import { inviterCannotGrant } from './inviterMayGrant.js';
@@ -23,24 +22,23 @@ export interface AcceptOutcome {
 }
 
 /** Accepts `name` for `acceptor` with `proof`; throws the refusal the caller should see. */
-export async function acceptInvitation(deps: InvitationDeps, kind: InvitationKind, name: string, acceptor: string, proof: AcceptProof, origin: CommandOrigin): Promise<AcceptOutcome> {
+export async function acceptInvitation(deps: InvitationDeps, kind: InvitationKind, name: string, acceptor: string, proof: AcceptProof, envelope: CommandEnvelope): Promise<AcceptOutcome> {
   const command = { type: 'accept', kind, name, acceptor, proof } as const;
   const { state } = await deps.repository.load(kind, name);
   // The decider's refusals first (deleted, accepted, declined, expired, not the invitee): they say the most.
-  decideInvitation(command, state, { now: normalizeTimestamp(deps.clock().toISOString()) });
+  decideInvitation(command, state, { now: envelope.occurredAt });
   const invitation = (state as { resource: JsonObject }).resource;
   const scope = invitationScopeOf(name);
   if ((await deps.repository.liveResource(kind === 'ProjectInvitation' ? 'Project' : 'Organization', scope)) === undefined) {
     throw new KeystreamError('FAILED_PRECONDITION', `${scope} of ${kind} ${name} no longer exists`);
   }
-  await deps.feed.catchUp();
+  // The pipeline brought the authorization state level with the log before this call.
   const refusal = await inviterCannotGrant(deps.authorizer, invitation, acceptor);
   if (refusal !== undefined) throw new KeystreamError('PERMISSION_DENIED', `${kind} ${name} cannot be accepted: ${refusal}`);
 
-  const result = await deps.commands.decideAndAppend(kind, name, (current, context) => decideInvitation(command, current, context), origin);
+  const result = await deps.commands.decideAndAppend(kind, name, (current, context) => decideInvitation(command, current, context), envelope);
   const accepted = result.resource as JsonObject;
-  const eventId = result.eventIds[0] as string;
-  const granted = await grantInvitation(deps, accepted, acceptor, eventId);
+  const granted = await grantInvitation(deps, accepted, acceptor, { id: result.eventId ?? envelope.causationId, metadata: { correlationId: envelope.correlationId } });
   const position = granted !== '' && comparePositions(granted, result.position) > 0 ? granted : result.position;
   return { invitation: accepted, position };
 }

@@ -7,7 +7,7 @@
  */
 import { decideInvitation, invitationOf, parseStream, type InvitationKind } from '@keystream/domain';
 import type { RecordedEvent } from '@keystream/eventstore';
-import type { CommandService } from '@keystream/service-api';
+import { reactionEnvelope, type CommandService } from '@keystream/service-api';
 import type { ProcessManager } from '../processManagers/processManager.js';
 
 /** Longest single timer (Node's limit is ~24.8 days; re-arming is cheap). */
@@ -67,9 +67,9 @@ export class InvitationExpiryManager implements ProcessManager {
           entry.kind,
           name,
           (state, context) => decideInvitation({ type: 'expire', kind: entry.kind, name }, state, context),
-          { actor: 'system', requestId: `expire:${name}:${entry.date}` },
+          reactionEnvelope({ id: `expire:${name}:${entry.date}`, metadata: { correlationId: `expire:${name}` } }, '', this.clock()),
         );
-        if (result.eventIds.length > 0 || result.replayed) expired += 1;
+        if (result.eventId !== undefined || result.replayed) expired += 1;
         const after = result.resource;
         if (after === undefined || invitationOf(after)['state'] !== 'PENDING') this.pending.delete(name);
       } catch (error) {

@@ -8,6 +8,7 @@ import { isKeystreamError } from '@keystream/api';
 import { invitationOf, invitationScopeOf, type JsonObject } from '@keystream/domain';
 import { comparePositions } from '@keystream/eventstore';
 import { createHash } from 'node:crypto';
+import { reactionEnvelope, type CausingEvent } from '@keystream/service-api';
 import type { InvitationDeps } from './invitationDeps.js';
 
 function shortHash(...parts: string[]): string {
@@ -34,13 +35,13 @@ export function grantsOf(invitation: JsonObject, acceptor: string): { kind: 'Rol
 }
 
 /** Creates the grants of an accepted invitation; returns the position of the last write. */
-export async function grantInvitation(deps: Pick<InvitationDeps, 'commands'>, invitation: JsonObject, acceptor: string, acceptedEventId: string): Promise<string> {
+export async function grantInvitation(deps: Pick<InvitationDeps, 'commands' | 'clock'>, invitation: JsonObject, acceptor: string, accepted: CausingEvent): Promise<string> {
   let position = '';
   for (const [index, grant] of grantsOf(invitation, acceptor).entries()) {
     try {
       const result = await deps.commands.execute(
         { type: 'create', kind: grant.kind, resource: grant.resource },
-        { actor: 'system', requestId: `${acceptedEventId}:grant:${index}`, causationId: acceptedEventId, correlationId: acceptedEventId },
+        reactionEnvelope(accepted, `:grant:${index}`, deps.clock()),
       );
       if (position === '' || comparePositions(result.position, position) > 0) position = result.position;
     } catch (error) {

@@ -20,6 +20,7 @@ export class InvitationGrantsManager implements ProcessManager {
   constructor(
     private readonly commands: CommandService,
     private readonly logger: ExpiryLogger,
+    private readonly clock: () => Date = () => new Date(),
   ) {}
 
   async handle(event: RecordedEvent): Promise<void> {
@@ -28,7 +29,7 @@ export class InvitationGrantsManager implements ProcessManager {
     const acceptor = event.data['acceptedBy'];
     if (stream === undefined || typeof acceptor !== 'string' || typeof resource !== 'object' || resource === null || Array.isArray(resource)) return;
     try {
-      await grantInvitation({ commands: this.commands }, resource, acceptor, event.id);
+      await grantInvitation({ commands: this.commands, clock: this.clock }, resource, acceptor, event);
     } catch (error) {
       // Permanent refusals (scope or group gone, role changed) are not retried forever.
       if (isKeystreamError(error) && ['NOT_FOUND', 'INVALID_ARGUMENT', 'FAILED_PRECONDITION', 'PERMISSION_DENIED'].includes(error.code)) {

@@ -1,5 +1,7 @@
 /** The invitation methods and their handlers, by method name. */
-import type { MethodHandler } from '../methods/methodHandler.js';
+import type { MethodName } from '@keystream/api';
+import type { AnyMethodHandler } from '@keystream/service-api';
+import { asRegistryHandler } from '../methods/methodHandler.js';
 import { acceptInvitationCodeHandler } from './handlers/acceptInvitationCodeHandler.js';
 import { acceptInvitationHandler } from './handlers/acceptInvitationHandler.js';
 import { batchCreateInvitationsHandler } from './handlers/batchCreateInvitationsHandler.js';
@@ -11,17 +13,17 @@ import { resendInvitationHandler } from './handlers/resendInvitationHandler.js';
 import type { InvitationDeps } from './invitationDeps.js';
 
 /** Every invitation method keystream serves beyond the generic lifecycle. */
-export function invitationHandlers(deps: InvitationDeps): Map<string, MethodHandler> {
-  const handlers = new Map<string, MethodHandler>();
+export function invitationHandlers(deps: InvitationDeps): Map<MethodName, AnyMethodHandler> {
+  const handlers = new Map<MethodName, AnyMethodHandler>();
   for (const scope of ['Project', 'Organization'] as const) {
-    handlers.set(`Create${scope}Invitation`, createInvitationHandler(deps));
-    handlers.set(`Accept${scope}Invitation`, acceptInvitationHandler(deps));
-    handlers.set(`Decline${scope}Invitation`, declineInvitationHandler(deps));
-    handlers.set(`Resend${scope}Invitation`, resendInvitationHandler(deps));
-    handlers.set(`ListMy${scope}Invitations`, listMyInvitationsHandler(deps));
-    handlers.set(`BatchCreate${scope}Invitations`, batchCreateInvitationsHandler(deps));
-    handlers.set(`Create${scope}InvitationCodes`, createInvitationCodesHandler(deps));
+    handlers.set(`Create${scope}Invitation`, asRegistryHandler(createInvitationHandler(deps)));
+    handlers.set(`Accept${scope}Invitation`, asRegistryHandler(acceptInvitationHandler(deps)));
+    handlers.set(`Decline${scope}Invitation`, asRegistryHandler(declineInvitationHandler(deps)));
+    handlers.set(`Resend${scope}Invitation`, asRegistryHandler(resendInvitationHandler(deps)));
+    handlers.set(`ListMy${scope}Invitations`, asRegistryHandler(listMyInvitationsHandler(deps)));
+    handlers.set(`BatchCreate${scope}Invitations`, asRegistryHandler(batchCreateInvitationsHandler(deps)));
+    handlers.set(`Create${scope}InvitationCodes`, asRegistryHandler(createInvitationCodesHandler(deps)));
   }
-  handlers.set('AcceptInvitationCode', acceptInvitationCodeHandler(deps));
+  handlers.set('AcceptInvitationCode', asRegistryHandler(acceptInvitationCodeHandler(deps)));
   return handlers;
 }

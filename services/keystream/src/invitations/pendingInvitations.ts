@@ -7,7 +7,7 @@
  * free. Nothing here is projected (the events carry no resource).
  */
 import { KeystreamError } from '@keystream/api';
-import { invitationOf, isPastExpiry } from '@keystream/domain';
+import { invitationOf, isPastExpiry, type InvitationKind } from '@keystream/domain';
 import { isWrongExpectedVersionError } from '@keystream/eventstore';
 import { randomUUID } from 'node:crypto';
 import type { InvitationDeps } from './invitationDeps.js';
@@ -19,7 +19,7 @@ function streamOf(scope: string, email: string): string {
 }
 
 /** The PENDING invitation of `email` in `scope`, if there is one. */
-export async function pendingInvitationOf(deps: InvitationDeps, kind: string, scope: string, email: string): Promise<{ name: string; revision: number | 'no_stream' } | { name: undefined; revision: number | 'no_stream' }> {
+export async function pendingInvitationOf(deps: InvitationDeps, kind: InvitationKind, scope: string, email: string): Promise<{ name: string; revision: number | 'no_stream' } | { name: undefined; revision: number | 'no_stream' }> {
   const [last] = await deps.eventStore.readStream(streamOf(scope, email), { direction: 'backwards', limit: 1 });
   if (last === undefined) return { name: undefined, revision: 'no_stream' };
   const holder = last.data['invitation'];
@@ -33,7 +33,7 @@ export async function pendingInvitationOf(deps: InvitationDeps, kind: string, sc
  * Claims (scope, email) for `name`; throws ALREADY_EXISTS naming the PENDING invitation that holds
  * it. Claiming again for the same name is a no-op (a retried request).
  */
-export async function claimPendingInvitation(deps: InvitationDeps, kind: string, scope: string, email: string, name: string, actor: string): Promise<void> {
+export async function claimPendingInvitation(deps: InvitationDeps, kind: InvitationKind, scope: string, email: string, name: string, actor: string): Promise<void> {
   for (let attempt = 0; attempt < 8; attempt += 1) {
     const current = await pendingInvitationOf(deps, kind, scope, email);
     if (current.name === name) return;

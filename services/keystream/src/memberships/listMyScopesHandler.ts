@@ -11,7 +11,7 @@
  */
 import { KeystreamError } from '@keystream/api';
 import type { MongoQuery } from '@keystream/resource';
-import type { ApiResult, CollectionRequest } from '@keystream/service-api';
+import type { CollectionRequest, HandlerResult } from '@keystream/service-api';
 import type { HandlerCall, MethodHandler } from '../methods/methodHandler.js';
 import type { MembershipDeps } from './memberships.js';
 
@@ -36,17 +36,16 @@ export async function assignedScopes(deps: MembershipDeps, members: readonly str
 
 /** The handler of one ListMy…/SearchMy… method. */
 export function listMyScopesHandler(deps: MembershipDeps, kind: MyScopesKind): MethodHandler {
-  return async (call: HandlerCall): Promise<ApiResult> => {
+  return async (call: HandlerCall): Promise<HandlerResult<unknown>> => {
     if (call.principal.kind === 'anonymous') {
       throw new KeystreamError('UNAUTHENTICATED', `${call.method.name} needs a signed-in caller: send "Authorization: Bearer <token>"`, [], { headers: { 'www-authenticate': 'Bearer realm="keystream"' } });
     }
-    const minPosition = call.headers['x-keystream-min-position'];
+    const minPosition = call.minPosition;
     if (minPosition !== undefined && minPosition !== '' && deps.runner !== undefined) {
       await deps.runner.waitFor(minPosition, deps.waitMilliseconds);
       await deps.queries.awaitPosition(deps.runner.lastWritePosition);
     }
     await deps.queries.awaitPosition(minPosition);
-    await deps.feed.catchUp();
     const members = deps.authorizer.membersOf(call.principal);
     const scopes = await assignedScopes(deps, members);
     const kindOfList = kind === 'organizations' ? 'Organization' : 'Project';

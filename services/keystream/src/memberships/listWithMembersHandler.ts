@@ -8,7 +8,7 @@
 import { resourceByKind } from '@keystream/api';
 import type { JsonObject } from '@keystream/domain';
 import { applyFieldMask, resolveView } from '@keystream/resource';
-import type { ApiResult, CollectionRequest } from '@keystream/service-api';
+import type { CollectionRequest, HandlerResult } from '@keystream/service-api';
 import type { HandlerCall, MethodHandler } from '../methods/methodHandler.js';
 import type { MembershipDeps } from './memberships.js';
 
@@ -64,9 +64,9 @@ export async function membersInfoOf(deps: MembershipDeps, members: readonly stri
 
 /** The handler of List{RoleBindings,GroupMembers}WithMembers. */
 export function listWithMembersHandler(deps: MembershipDeps, kind: 'RoleBinding' | 'GroupMember'): MethodHandler {
-  return async (call: HandlerCall): Promise<ApiResult> => {
+  return async (call: HandlerCall): Promise<HandlerResult<unknown>> => {
     const descriptor = resourceByKind(kind);
-    await deps.queries.awaitPosition(call.headers['x-keystream-min-position']);
+    await deps.queries.awaitPosition(call.minPosition);
     const request = call.request as CollectionRequest;
     // The members must be read from the stored items whatever the field mask keeps.
     const page = await deps.queries.list(kind, { ...request, view: 'FULL', fieldMask: undefined });

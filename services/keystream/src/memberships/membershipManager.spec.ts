@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { JsonObject, ResourceCommand } from '@keystream/domain';
 import type { RecordedEvent } from '@keystream/eventstore';
-import type { CommandOrigin, CommandService } from '@keystream/service-api';
+import type { CommandEnvelope as CommandOrigin, CommandService } from '@keystream/service-api';
 import { MembershipManager } from './membershipManager.js';
 
 /** Records the commands the manager issues (the command core itself is covered by its own specs). */
@@ -66,8 +66,8 @@ describe('MembershipManager', () => {
     const refreshes = issued.slice(2);
     expect(refreshes).to.have.length(2);
     expect(refreshes.map(({ origin }) => origin.requestId)).to.deep.equal([
-      `ma:${updated.id}:regions/global/memberAssignments/p.p2.user:a@example.com`,
-      `ma:${updated.id}:regions/global/memberAssignments/p.p2.group:g@groups.iam.edgelq.com`,
+      `${updated.id}:ma:regions/global/memberAssignments/p.p2.user:a@example.com`,
+      `${updated.id}:ma:regions/global/memberAssignments/p.p2.group:g@groups.iam.edgelq.com`,
     ]);
   });
 
@@ -76,7 +76,7 @@ describe('MembershipManager', () => {
     let fail = true;
     const commands = {
       execute(_command: ResourceCommand, origin: CommandOrigin) {
-        issued.push(origin.requestId ?? '');
+        issued.push(origin.requestId);
         if (fail) {
           fail = false;
           return Promise.reject(new Error('store unavailable'));

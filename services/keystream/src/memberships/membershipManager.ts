@@ -12,7 +12,7 @@
 import { isKeystreamError } from '@keystream/api';
 import { isAssignableScope, memberAssignmentNameOf, parseMemberAssignmentName, parseStream, type JsonObject } from '@keystream/domain';
 import type { RecordedEvent } from '@keystream/eventstore';
-import type { CommandService } from '@keystream/service-api';
+import { reactionEnvelope, type CommandService } from '@keystream/service-api';
 import type { ProcessManager } from '../processManagers/processManager.js';
 
 /** Core EdgeLQ services get no service assignments (the reference: third-party services only). */
@@ -60,6 +60,7 @@ export class MembershipManager implements ProcessManager {
   constructor(
     private readonly commands: CommandService,
     private readonly writes: MembershipWrites,
+    private readonly clock: () => Date = () => new Date(),
   ) {}
 
   /** How many assignments the index holds (for metrics and tests). */
@@ -122,7 +123,7 @@ export class MembershipManager implements ProcessManager {
     try {
       const result = await this.commands.execute(
         { type: 'update', kind: 'MemberAssignment', resource: { name }, allowMissing: true },
-        { actor: 'system', requestId: `ma:${cause.id}:${name}`, causationId: cause.id, correlationId: cause.metadata.correlationId },
+        reactionEnvelope(cause, `:ma:${name}`, this.clock()),
       );
       this.writes.noteWrite(result.position);
     } catch (error) {
@@ -136,7 +137,7 @@ export class MembershipManager implements ProcessManager {
     try {
       const result = await this.commands.execute(
         { type: 'delete', kind: 'MemberAssignment', name },
-        { actor: 'system', requestId: `ma:${cause.id}:${name}`, causationId: cause.id, correlationId: cause.metadata.correlationId },
+        reactionEnvelope(cause, `:ma:${name}`, this.clock()),
       );
       this.writes.noteWrite(result.position);
     } catch (error) {

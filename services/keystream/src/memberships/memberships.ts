@@ -1,5 +1,5 @@
 /** What the membership handlers work with. */
-import type { Authorizer, AuthzFeed } from '@keystream/authz';
+import type { Authorizer } from '@keystream/authz';
 import type { ReadStore } from '@keystream/readstore';
 import type { QueryService, ResourceRepository } from '@keystream/service-api';
 import type { ProcessManagerRunner } from '../processManagers/processManagerRunner.js';
@@ -9,8 +9,8 @@ export interface MembershipDeps {
   readonly queries: QueryService;
   readonly readStore: ReadStore;
   readonly repository: ResourceRepository;
+  /** The authorization state, already level with the log for the request being served. */
   readonly authorizer: Authorizer;
-  readonly feed: AuthzFeed;
   /** The process managers (MemberAssignments): ListMy… waits for them like a query waits for the projector. */
   readonly runner: ProcessManagerRunner | undefined;
   readonly waitMilliseconds: number;

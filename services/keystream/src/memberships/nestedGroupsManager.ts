@@ -15,7 +15,7 @@
 import { isKeystreamError } from '@keystream/api';
 import { GROUP_MEMBER_ANCESTRY_ANNOTATION, groupEmailOf, parseStream, type JsonObject } from '@keystream/domain';
 import type { RecordedEvent } from '@keystream/eventstore';
-import type { CommandService } from '@keystream/service-api';
+import { reactionEnvelope, type CommandService } from '@keystream/service-api';
 import { createHash } from 'node:crypto';
 import type { ProcessManager } from '../processManagers/processManager.js';
 
@@ -51,7 +51,10 @@ export class NestedGroupsManager implements ProcessManager {
   /** Group email → group name, for the groups that have direct members. */
   private readonly groupsByEmail = new Map<string, string>();
 
-  constructor(private readonly commands: CommandService) {}
+  constructor(
+    private readonly commands: CommandService,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
 
   async handle(event: RecordedEvent): Promise<void> {
     const stream = parseStream(event.stream);
@@ -128,14 +131,14 @@ export class NestedGroupsManager implements ProcessManager {
         const name = copyNameOf(group, member);
         await this.run(
           { type: 'update', kind: 'GroupMember', resource: { name, member, metadata: { annotations: { [GROUP_MEMBER_ANCESTRY_ANNOTATION]: text } } }, allowMissing: true },
-          `nested:${cause.id}:${name}`,
+          `:nested:${name}`,
           cause,
         );
         next.set(member, { name, ancestry: text });
       }
       for (const [member, copy] of made) {
         if (wanted.has(member)) continue;
-        await this.run({ type: 'delete', kind: 'GroupMember', name: copy.name }, `nested:${cause.id}:${copy.name}`, cause);
+        await this.run({ type: 'delete', kind: 'GroupMember', name: copy.name }, `:nested:${copy.name}`, cause);
         next.delete(member);
       }
       if (next.size === 0) this.copies.delete(group);
@@ -143,9 +146,9 @@ export class NestedGroupsManager implements ProcessManager {
     }
   }
 
-  private async run(command: Parameters<CommandService['execute']>[0], requestId: string, cause: RecordedEvent): Promise<void> {
+  private async run(command: Parameters<CommandService['execute']>[0], step: string, cause: RecordedEvent): Promise<void> {
     try {
-      await this.commands.execute(command, { actor: 'system', requestId, causationId: cause.id, correlationId: cause.metadata.correlationId });
+      await this.commands.execute(command, reactionEnvelope(cause, step, this.clock()));
     } catch (error) {
       // The group is gone (deleted since): nothing to copy into or out of.
       if (isKeystreamError(error) && (error.code === 'NOT_FOUND' || error.code === 'INVALID_ARGUMENT')) return;

@@ -1,34 +1,29 @@
 /**
- * A handler of one custom method, called by the authorizing dispatcher after authentication,
- * authorization catch-up and the permission check, with the principal and the command origin
- * (actor, request id) already worked out.
+ * The invitation and membership handlers in one shape: a call with the principal, the command
+ * envelope and the read position, answering a response and the position of its last write. They
+ * are composed by the keystream process (they need its notifier and process managers) and join the
+ * application's handler registry through {@link asRegistryHandler}.
  */
-import { KeystreamError, type MethodDescriptor } from '@keystream/api';
-import { actorOf, type Principal } from '@keystream/authz';
-import type { ApiResult, CommandOrigin } from '@keystream/service-api';
+import type { MethodDescriptor } from '@keystream/api';
+import type { Principal } from '@keystream/authz';
+import type { AnyMethodHandler, CommandEnvelope, HandlerResult } from '@keystream/service-api';
 
-/** A call as a custom method's handler sees it. */
+/** A call as these handlers see it. */
 export interface HandlerCall {
   readonly method: MethodDescriptor;
   /** The decoded request (internal form). */
   readonly request: Readonly<Record<string, unknown>>;
   readonly principal: Principal;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly remoteAddress: string;
-  /** Who acts and the request id that makes a retry append nothing new. */
-  readonly origin: CommandOrigin;
+  /** Actor and ids of this request: every command the handler issues carries it (or one derived from it). */
+  readonly envelope: CommandEnvelope;
+  /** The position the caller has already seen (`x-keystream-min-position`, reads only). */
+  readonly minPosition: string | undefined;
 }
 
 /** Serves one method. */
-export type MethodHandler = (call: HandlerCall) => Promise<ApiResult>;
+export type MethodHandler = (call: HandlerCall) => Promise<HandlerResult<unknown>>;
 
-const REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
-
-/** The command origin of a call: the principal as actor, the validated `x-request-id`. */
-export function originOfCall(principal: Principal, headers: Readonly<Record<string, string>>): CommandOrigin {
-  const requestId = headers['x-request-id'];
-  if (requestId !== undefined && !REQUEST_ID.test(requestId)) {
-    throw KeystreamError.invalidArgument([{ field: 'x-request-id', description: 'expected 1–128 characters of A-Z a-z 0-9 . _ : @ -' }]);
-  }
-  return { actor: actorOf(principal), requestId };
+/** The registry's form of a handler. */
+export function asRegistryHandler(handler: MethodHandler): AnyMethodHandler {
+  return (request, context) => handler({ method: context.method, request, principal: context.principal, envelope: context.envelope, minPosition: context.minPosition });
 }

@@ -6,7 +6,7 @@
  */
 import { KeystreamError } from '@keystream/api';
 import { actorOf } from '@keystream/authz';
-import { MIN_POSITION_HEADER, type ApiResult } from '@keystream/service-api';
+import type { HandlerResult } from '@keystream/service-api';
 import type { HandlerCall, MethodHandler } from '../../methods/methodHandler.js';
 import { acceptInvitation } from '../acceptInvitation.js';
 import { registrationOfCode } from '../invitationCodes.js';
@@ -15,14 +15,14 @@ import { emailProofOf } from './acceptInvitationHandler.js';
 
 /** The handler of AcceptInvitationCode. */
 export function acceptInvitationCodeHandler(deps: InvitationDeps): MethodHandler {
-  return async (call: HandlerCall): Promise<ApiResult> => {
+  return async (call: HandlerCall): Promise<HandlerResult<unknown>> => {
     const code = call.request['code'];
     if (typeof code !== 'string' || code === '') throw KeystreamError.invalidArgument([{ field: 'code', description: 'required: the invitation code' }]);
     // Only a signed-in principal may redeem (anonymous is told to authenticate).
     emailProofOf(call.principal);
     const registration = await registrationOfCode(deps, code);
     if (registration === undefined) throw new KeystreamError('PERMISSION_DENIED', 'this invitation code is not valid');
-    const outcome = await acceptInvitation(deps, registration.kind, registration.invitation, actorOf(call.principal), { by: 'code', issue: registration.issue }, call.origin);
-    return { response: { name: registration.invitation }, headers: outcome.position === '' ? {} : { [MIN_POSITION_HEADER]: outcome.position } };
+    const outcome = await acceptInvitation(deps, registration.kind, registration.invitation, actorOf(call.principal), { by: 'code', issue: registration.issue }, call.envelope);
+    return { response: { name: registration.invitation }, position: outcome.position };
   };
 }

@@ -5,7 +5,7 @@
 import { KeystreamError } from '@keystream/api';
 import { actorOf, type Principal } from '@keystream/authz';
 import type { AcceptProof, InvitationKind } from '@keystream/domain';
-import { MIN_POSITION_HEADER, type ApiResult } from '@keystream/service-api';
+import type { HandlerResult } from '@keystream/service-api';
 import type { HandlerCall, MethodHandler } from '../../methods/methodHandler.js';
 import { acceptInvitation } from '../acceptInvitation.js';
 import type { InvitationDeps } from '../invitationDeps.js';
@@ -29,11 +29,11 @@ export function emailProofOf(principal: Principal): AcceptProof {
 
 /** The handler of Accept…Invitation. */
 export function acceptInvitationHandler(deps: InvitationDeps): MethodHandler {
-  return async (call: HandlerCall): Promise<ApiResult> => {
+  return async (call: HandlerCall): Promise<HandlerResult<unknown>> => {
     const name = call.request['name'];
     if (typeof name !== 'string' || name === '') throw KeystreamError.invalidArgument([{ field: 'name', description: 'required: the invitation to accept' }]);
     const proof = emailProofOf(call.principal);
-    const outcome = await acceptInvitation(deps, call.method.resource as InvitationKind, name, actorOf(call.principal), proof, call.origin);
-    return { response: {}, headers: outcome.position === '' ? {} : { [MIN_POSITION_HEADER]: outcome.position } };
+    const outcome = await acceptInvitation(deps, call.method.resource as InvitationKind, name, actorOf(call.principal), proof, call.envelope);
+    return { response: {}, position: outcome.position };
   };
 }

@@ -9,7 +9,7 @@
 import { isKeystreamError, KeystreamError, resourceByKind } from '@keystream/api';
 import { INVITATION_ANNOTATIONS, type InvitationKind, type JsonObject } from '@keystream/domain';
 import { comparePositions } from '@keystream/eventstore';
-import { MIN_POSITION_HEADER, type ApiResult } from '@keystream/service-api';
+import type { CommandEnvelope, HandlerResult } from '@keystream/service-api';
 import { createHash } from 'node:crypto';
 import type { HandlerCall, MethodHandler } from '../../methods/methodHandler.js';
 import type { InvitationDeps } from '../invitationDeps.js';
@@ -31,9 +31,19 @@ export function rowRequestId(key: string, parent: string, row: number): string {
   return `batch.${createHash('sha256').update(`${key}\n${parent}`).digest('hex').slice(0, 32)}.${row}`;
 }
 
+/**
+ * The envelope of one row: its own idempotency key, derived from the batch's key (or the caller's
+ * request id) and the row, so rows never share event ids and a retried batch finds each row.
+ */
+export function rowEnvelope(batch: CommandEnvelope, key: string | undefined, parent: string, row: number): CommandEnvelope {
+  const base = key ?? batch.idempotencyKey;
+  const rowKey = base === undefined ? undefined : rowRequestId(base, parent, row);
+  return { ...batch, requestId: rowKey ?? `${batch.requestId}.${row}`, idempotencyKey: rowKey };
+}
+
 /** The handler of BatchCreate…Invitations. */
 export function batchCreateInvitationsHandler(deps: InvitationDeps): MethodHandler {
-  return async (call: HandlerCall): Promise<ApiResult> => {
+  return async (call: HandlerCall): Promise<HandlerResult<unknown>> => {
     const kind = call.method.resource as InvitationKind;
     const descriptor = resourceByKind(kind);
     const parent = call.request['parent'];
@@ -50,11 +60,11 @@ export function batchCreateInvitationsHandler(deps: InvitationDeps): MethodHandl
     const worker = async (): Promise<void> => {
       for (let row = next++; row < rows.length; row = next++) {
         const body = rows[row];
-        const requestId = typeof key === 'string' ? rowRequestId(key, parent, row) : undefined;
+        const envelope = rowEnvelope(call.envelope, typeof key === 'string' ? key : undefined, parent, row);
         try {
           if (!isObject(body)) throw KeystreamError.invalidArgument([{ field: `${listField}[${row}]`, description: 'expected an invitation object' }]);
           const input = invitationInput(deps, body, typeof key === 'string' ? { [INVITATION_ANNOTATIONS.batch]: key } : {});
-          const created = await createInvitation(deps, kind, parent, input, { actor: call.origin.actor, requestId });
+          const created = await createInvitation(deps, kind, parent, input, envelope);
           results[row] = { row, status: 'CREATED', name: created.invitation['name'] as string };
           if (position === '' || comparePositions(created.position, position) > 0) position = created.position;
         } catch (error) {
@@ -68,6 +78,6 @@ export function batchCreateInvitationsHandler(deps: InvitationDeps): MethodHandl
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, rows.length) }, worker));
-    return { response: { results }, headers: position === '' ? {} : { [MIN_POSITION_HEADER]: position } };
+    return { response: { results }, position };
   };
 }

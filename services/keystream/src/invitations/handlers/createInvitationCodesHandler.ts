@@ -8,10 +8,10 @@
 import { KeystreamError, resourceByKind } from '@keystream/api';
 import { INVITATION_ANNOTATIONS, type InvitationKind, type JsonObject } from '@keystream/domain';
 import { comparePositions } from '@keystream/eventstore';
-import { MIN_POSITION_HEADER, type ApiResult } from '@keystream/service-api';
+import type { HandlerResult } from '@keystream/service-api';
 import type { HandlerCall, MethodHandler } from '../../methods/methodHandler.js';
 import type { InvitationDeps } from '../invitationDeps.js';
-import { rowRequestId } from './batchCreateInvitationsHandler.js';
+import { rowEnvelope } from './batchCreateInvitationsHandler.js';
 import { createInvitation, invitationInput } from './createInvitationHandler.js';
 
 /** The most codes one call may make. */
@@ -23,7 +23,7 @@ function isObject(value: unknown): value is JsonObject {
 
 /** The handler of Create…InvitationCodes. */
 export function createInvitationCodesHandler(deps: InvitationDeps): MethodHandler {
-  return async (call: HandlerCall): Promise<ApiResult> => {
+  return async (call: HandlerCall): Promise<HandlerResult<unknown>> => {
     const kind = call.method.resource as InvitationKind;
     const descriptor = resourceByKind(kind);
     const parent = call.request['parent'];
@@ -43,10 +43,10 @@ export function createInvitationCodesHandler(deps: InvitationDeps): MethodHandle
     for (let index = 0; index < count; index += 1) {
       const body = invitationInput(deps, { ...template, invitation: templateInvitation }, { [INVITATION_ANNOTATIONS.bearerCode]: 'true', ...(key === undefined ? {} : { [INVITATION_ANNOTATIONS.batch]: key }) });
       // The template is validated once by the first code; a bad template fails the whole call.
-      const created = await createInvitation(deps, kind, parent, body, { actor: call.origin.actor, requestId: key === undefined ? undefined : rowRequestId(`codes:${key}`, parent, index) });
+      const created = await createInvitation(deps, kind, parent, body, rowEnvelope(call.envelope, key === undefined ? undefined : `codes:${key}`, parent, index));
       codes.push({ name: created.invitation['name'] as string, ...(created.code === undefined ? {} : { code: created.code }) });
       if (position === '' || comparePositions(created.position, position) > 0) position = created.position;
     }
-    return { response: { codes }, headers: position === '' ? {} : { [MIN_POSITION_HEADER]: position } };
+    return { response: { codes }, position };
   };
 }

@@ -8,8 +8,8 @@
  */
 import { KeystreamError, resourceByKind, type MethodDescriptor } from '@keystream/api';
 import { INVITATION_ANNOTATIONS, isReservedInvitationAnnotation, timestampAfterDays, type InvitationKind, type JsonObject } from '@keystream/domain';
-import { applyResponseMask, normalizeTimestamp, type ResponseMask } from '@keystream/resource';
-import { MIN_POSITION_HEADER, type ApiResult, type CommandOrigin } from '@keystream/service-api';
+import { normalizeTimestamp } from '@keystream/resource';
+import { followUpEnvelope, type CommandEnvelope, type HandlerResult } from '@keystream/service-api';
 import type { HandlerCall, MethodHandler } from '../../methods/methodHandler.js';
 import { issueInvitationCode } from '../invitationCodes.js';
 import type { InvitationDeps } from '../invitationDeps.js';
@@ -38,12 +38,13 @@ export interface CreatedInvitation {
   readonly invitation: JsonObject;
   readonly position: string;
   readonly replayed: boolean;
+  readonly updatedPaths: readonly string[];
   /** The code, when this call issued one and the invitation has no named invitee (shown once). */
   readonly code?: string;
 }
 
 /** Creates one invitation: claim the email, store, issue the first code, mail it (or return it for a bearer code). */
-export async function createInvitation(deps: InvitationDeps, kind: InvitationKind, parent: string, body: JsonObject, origin: CommandOrigin): Promise<CreatedInvitation> {
+export async function createInvitation(deps: InvitationDeps, kind: InvitationKind, parent: string, body: JsonObject, origin: CommandEnvelope): Promise<CreatedInvitation> {
   const name = deps.commands.nameFor({ kind, parent, resource: body }, origin);
   const email = isObject(body['invitation']) && typeof body['invitation']['inviteeEmail'] === 'string' ? body['invitation']['inviteeEmail'].toLowerCase() : undefined;
   const bearer = isObject(body['metadata']) && isObject(body['metadata']['annotations']) && body['metadata']['annotations'][INVITATION_ANNOTATIONS.bearerCode] === 'true';
@@ -56,29 +57,29 @@ export async function createInvitation(deps: InvitationDeps, kind: InvitationKin
       await claimPendingInvitation(deps, kind, parent, email, name, origin.actor);
     } catch (error) {
       if (!result.replayed) {
-        await deps.commands.execute({ type: 'delete', kind, name }, { actor: 'system', requestId: origin.requestId === undefined ? undefined : `${origin.requestId}:withdrawn`, causationId: origin.requestId });
+        await deps.commands.execute({ type: 'delete', kind, name }, followUpEnvelope(origin, result.eventId ?? origin.causationId, ':withdrawn'));
       }
       throw error;
     }
   }
-  if (result.replayed) return { invitation, position: result.position, replayed: true };
-  const code = await issueInvitationCode(deps, { kind, invitation: name, issue: 1 }, origin.actor, origin.requestId ?? name);
-  if (bearer) return { invitation, position: result.position, replayed: false, code };
+  if (result.replayed) return { invitation, position: result.position, replayed: true, updatedPaths: result.updatedPaths };
+  const code = await issueInvitationCode(deps, { kind, invitation: name, issue: 1 }, origin.actor, result.eventId ?? origin.causationId);
+  if (bearer) return { invitation, position: result.position, replayed: false, updatedPaths: result.updatedPaths, code };
   await notifyInvitee(deps, kind, invitation, code, 1);
-  return { invitation, position: result.position, replayed: false };
+  return { invitation, position: result.position, replayed: false, updatedPaths: result.updatedPaths };
 }
 
 /** The handler of a Create…Invitation method. */
 export function createInvitationHandler(deps: InvitationDeps): MethodHandler {
-  return async (call: HandlerCall): Promise<ApiResult> => {
+  return async (call: HandlerCall): Promise<HandlerResult<unknown>> => {
     const method: MethodDescriptor = call.method;
     const kind = method.resource as InvitationKind;
     const descriptor = resourceByKind(kind);
     const parent = call.request['parent'];
     if (typeof parent !== 'string' || parent === '') throw KeystreamError.invalidArgument([{ field: 'parent', description: `required: the ${kind === 'ProjectInvitation' ? 'project' : 'organization'} to invite into` }]);
     const body = isObject(call.request[descriptor.singular]) ? (call.request[descriptor.singular] as JsonObject) : {};
-    const created = await createInvitation(deps, kind, parent, invitationInput(deps, body), call.origin);
-    const response = applyResponseMask(descriptor.message, created.invitation, call.request['responseMask'] as ResponseMask | undefined, []);
-    return { response, headers: created.position === '' ? {} : { [MIN_POSITION_HEADER]: created.position } };
+    const created = await createInvitation(deps, kind, parent, invitationInput(deps, body), call.envelope);
+    // The pipeline applies the request's response_mask.
+    return { response: created.invitation, position: created.position, updatedPaths: created.updatedPaths };
   };
 }
