@@ -44,7 +44,8 @@ describe('invitations (e2e over HTTP)', function () {
       url: `${running.url.replace(/^http/, 'ws')}/v1/watch`,
       method: 'WatchProjectInvitations',
       singular: 'projectInvitation',
-      request: { parent: project },
+      // Filtered like a dashboard of one inviter's invitations (filters work in watches as in List).
+      request: { parent: project, filter: `invitation.inviter_email = "${DEFAULT_DEV_ADMIN}" AND invitation.invitee_email != "nobody@example.com"` },
       headers: { authorization: `Bearer ${await mintDevToken(config, DEFAULT_DEV_ADMIN)}` },
     });
     const stateOf = (name: string): unknown => (dashboard.resources.get(name)?.['invitation'] as Record<string, unknown> | undefined)?.['state'];
