@@ -31,4 +31,6 @@ export {
 } from './invitations/invitationCodes.js';
 export type { InvitationCodeRegistration } from './invitations/invitationCodes.js';
 export { MEMBER_ASSIGNMENT_REGION, isAssignableScope, memberAssignmentNameOf, parseMemberAssignmentName } from './memberships/memberAssignmentName.js';
+export { parseCidr } from './behaviours/cidr.js';
+export type { Cidr } from './behaviours/cidr.js';
 export { API_KEY_HASH_KIND, API_KEY_HASH_REGISTERED, apiKeyHashRegisteredData, apiKeyHashStreamOf, keyNameOfRegistration } from './credentials/apiKeyHash.js';

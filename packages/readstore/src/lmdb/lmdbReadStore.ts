@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { KeystreamError } from '@keystream/api';
 import type { Database, RootDatabase } from 'lmdb';
 import { open } from 'lmdb';
-import { Query } from 'mingo';
+import { filterQuery } from '@keystream/resource';
+import type { Query } from 'mingo';
 import { ChangeLogExpiredError } from '../errors/changeLogExpiredError.js';
 import { normalizeSort } from '../normalizeSort.js';
 import type { Position } from '../position.js';
@@ -455,7 +456,7 @@ function compileFilter(filter: QueryFilter | undefined): { test(document: unknow
   const { sets, rest } = splitSetConditions(filter);
   let query: Query | undefined;
   try {
-    query = rest === undefined ? undefined : new Query(rest);
+    query = rest === undefined ? undefined : filterQuery(rest);
   } catch (error) {
     throw new KeystreamError('INVALID_ARGUMENT', `filter ${JSON.stringify(filter)} is not a valid MongoDB query: ${error instanceof Error ? error.message : String(error)}`, [], { cause: error });
   }

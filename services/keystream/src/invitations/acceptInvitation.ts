@@ -7,12 +7,13 @@
  * process stops in between).
  */
 import { KeystreamError } from '@keystream/api';
-import { decideInvitation, invitationScopeOf, type AcceptProof, type InvitationKind, type JsonObject } from '@keystream/domain';
+import { decideInvitation, invitationOf, invitationScopeOf, type AcceptProof, type InvitationKind, type JsonObject } from '@keystream/domain';
 import { comparePositions } from '@keystream/eventstore';
 import type { CommandEnvelope } from '@keystream/service-api';
 import { grantInvitation } from './invitationGrants.js';
 import type { InvitationDeps } from './invitationDeps.js';
-import { inviterCannotGrant } from './inviterMayGrant.js';
+import { inviterCannotGrant, inviterPrincipalOf } from './inviterMayGrant.js';
+import { assertNoEscalation, rightsGainedByInvitation } from '@keystream/authz';
 
 /** What an accept did. */
 export interface AcceptOutcome {
@@ -35,6 +36,12 @@ export async function acceptInvitation(deps: InvitationDeps, kind: InvitationKin
   // The pipeline brought the authorization state level with the log before this call.
   const refusal = await inviterCannotGrant(deps.authorizer, invitation, acceptor);
   if (refusal !== undefined) throw new KeystreamError('PERMISSION_DENIED', `${kind} ${name} cannot be accepted: ${refusal}`);
+  // And the general no-escalation rule, with the inviter as it is now: the invitee gains nothing
+  // the inviter does not hold itself.
+  const inviter = inviterPrincipalOf(invitation);
+  if (inviter !== undefined) {
+    await assertNoEscalation(deps.authorizer, inviter, rightsGainedByInvitation(scope, invitationOf(invitation), deps.index), { action: `have ${kind} ${name} accepted on its authority` });
+  }
 
   const result = await deps.commands.decideAndAppend(kind, name, (current, context) => decideInvitation(command, current, context), envelope);
   const accepted = result.resource as JsonObject;

@@ -194,4 +194,20 @@ describe('invitation abuse battery', function () {
     const bindings = (await world.call('ListRoleBindings', { parent: scope }, admin)).response as { roleBindings?: JsonObject[] };
     expect((bindings.roleBindings ?? []).map((found) => found['member'])).to.not.include(`user:${dave}`);
   });
+
+  it('escalation at invite time: an editor cannot hand out the admin role by batch rows or bulk codes', async () => {
+    const scope = await project();
+    const erin = `${id('erin')}@example.com`;
+    await world.call('CreateRoleBinding', { parent: scope, roleBinding: { role: 'services/iam.edgelq.com/roles/scope-editor', member: `user:${erin}` } }, admin);
+    const editor = await world.token(erin);
+    const rows = Array.from({ length: 5 }, () => ({ invitation: { inviteeEmail: `${id('x')}@example.com`, bindingRoles: [{ role: ADMIN_ROLE }] } }));
+    const outcomes = [
+      ...Array.from({ length: 5 }, (_unused, index) => () => world.call('CreateProjectInvitation', { parent: scope, projectInvitation: rows[index] as JsonObject }, editor)),
+      () => world.call('CreateProjectInvitationCodes', { parent: scope, count: 3, projectInvitation: { invitation: { bindingRoles: [{ role: ADMIN_ROLE }] } } }, editor),
+    ];
+    expect(await attempt('editor invites as admin (create, codes)', outcomes)).to.equal(0);
+    const batch = (await world.call('BatchCreateProjectInvitations', { parent: scope, projectInvitations: rows }, editor)).response as { results: JsonObject[] };
+    expect(batch.results.map((result) => result['status'])).to.deep.equal(rows.map(() => 'INVALID'));
+    table.push({ case: 'editor invites as admin (batch rows)', attempts: rows.length, successes: batch.results.filter((result) => result['status'] === 'CREATED').length, refusedWith: 'INVALID row (PERMISSION_DENIED)' });
+  });
 });

@@ -64,7 +64,7 @@ export function batchCreateInvitationsHandler(deps: InvitationDeps): MethodHandl
         try {
           if (!isObject(body)) throw KeystreamError.invalidArgument([{ field: `${listField}[${row}]`, description: 'expected an invitation object' }]);
           const input = invitationInput(deps, body, typeof key === 'string' ? { [INVITATION_ANNOTATIONS.batch]: key } : {});
-          const created = await createInvitation(deps, kind, parent, input, envelope);
+          const created = await createInvitation(deps, kind, parent, input, envelope, call.principal);
           results[row] = { row, status: 'CREATED', name: created.invitation['name'] as string };
           if (position === '' || comparePositions(created.position, position) > 0) position = created.position;
         } catch (error) {

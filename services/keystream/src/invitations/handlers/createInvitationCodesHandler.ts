@@ -43,7 +43,7 @@ export function createInvitationCodesHandler(deps: InvitationDeps): MethodHandle
     for (let index = 0; index < count; index += 1) {
       const body = invitationInput(deps, { ...template, invitation: templateInvitation }, { [INVITATION_ANNOTATIONS.bearerCode]: 'true', ...(key === undefined ? {} : { [INVITATION_ANNOTATIONS.batch]: key }) });
       // The template is validated once by the first code; a bad template fails the whole call.
-      const created = await createInvitation(deps, kind, parent, body, rowEnvelope(call.envelope, key === undefined ? undefined : `codes:${key}`, parent, index));
+      const created = await createInvitation(deps, kind, parent, body, rowEnvelope(call.envelope, key === undefined ? undefined : `codes:${key}`, parent, index), call.principal);
       codes.push({ name: created.invitation['name'] as string, ...(created.code === undefined ? {} : { code: created.code }) });
       if (position === '' || comparePositions(created.position, position) > 0) position = created.position;
     }

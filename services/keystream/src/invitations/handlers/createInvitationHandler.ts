@@ -10,6 +10,7 @@ import { KeystreamError, resourceByKind, type MethodDescriptor } from '@keystrea
 import { INVITATION_ANNOTATIONS, isReservedInvitationAnnotation, timestampAfterDays, type InvitationKind, type JsonObject } from '@keystream/domain';
 import { normalizeTimestamp } from '@keystream/resource';
 import { followUpEnvelope, type CommandEnvelope, type HandlerResult } from '@keystream/service-api';
+import { assertNoEscalation, rightsGainedByInvitation, type Principal } from '@keystream/authz';
 import type { HandlerCall, MethodHandler } from '../../methods/methodHandler.js';
 import { issueInvitationCode } from '../invitationCodes.js';
 import type { InvitationDeps } from '../invitationDeps.js';
@@ -44,7 +45,12 @@ export interface CreatedInvitation {
 }
 
 /** Creates one invitation: claim the email, store, issue the first code, mail it (or return it for a bearer code). */
-export async function createInvitation(deps: InvitationDeps, kind: InvitationKind, parent: string, body: JsonObject, origin: CommandEnvelope): Promise<CreatedInvitation> {
+export async function createInvitation(deps: InvitationDeps, kind: InvitationKind, parent: string, body: JsonObject, origin: CommandEnvelope, inviter: Principal): Promise<CreatedInvitation> {
+  // No escalation (docs/security.md): the invitee may gain nothing the inviter does not hold. The
+  // pipeline checks single creates; batch rows and bulk codes are checked here, each.
+  await assertNoEscalation(deps.authorizer, inviter, rightsGainedByInvitation(parent, isObject(body['invitation']) ? body['invitation'] : undefined, deps.index), {
+    action: `invite someone into ${parent} with these roles and groups`,
+  });
   const name = deps.commands.nameFor({ kind, parent, resource: body }, origin);
   const email = isObject(body['invitation']) && typeof body['invitation']['inviteeEmail'] === 'string' ? body['invitation']['inviteeEmail'].toLowerCase() : undefined;
   const bearer = isObject(body['metadata']) && isObject(body['metadata']['annotations']) && body['metadata']['annotations'][INVITATION_ANNOTATIONS.bearerCode] === 'true';
@@ -78,7 +84,7 @@ export function createInvitationHandler(deps: InvitationDeps): MethodHandler {
     const parent = call.request['parent'];
     if (typeof parent !== 'string' || parent === '') throw KeystreamError.invalidArgument([{ field: 'parent', description: `required: the ${kind === 'ProjectInvitation' ? 'project' : 'organization'} to invite into` }]);
     const body = isObject(call.request[descriptor.singular]) ? (call.request[descriptor.singular] as JsonObject) : {};
-    const created = await createInvitation(deps, kind, parent, invitationInput(deps, body), call.envelope);
+    const created = await createInvitation(deps, kind, parent, invitationInput(deps, body), call.envelope, call.principal);
     // The pipeline applies the request's response_mask.
     return { response: created.invitation, position: created.position, updatedPaths: created.updatedPaths };
   };
