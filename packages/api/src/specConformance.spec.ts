@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { renderSchemas, renderSpecModel } from './codegen/renderContract.js';
 import { parseSpec } from './codegen/specParser.js';
 import { findSpec, SPEC_FILE_NAME } from './codegen/specLocation.js';
+import { EXTENSION_SECTION } from './codegen/extensionModel.js';
 import { WELL_KNOWN_SECTION } from './codegen/wellKnownModel.js';
 import { METHODS } from './methods/methodTable.js';
 import { allEnumDescriptors, allMessageDescriptors, type FieldDescriptor } from './registry/messageRegistry.js';
@@ -104,12 +105,12 @@ function contractFacts(): ReferenceFacts {
     if (method.permission !== undefined) facts.permissions.add(`${method.name} ${method.permission}`);
   }
   for (const message of allMessageDescriptors()) {
-    if (message.section === WELL_KNOWN_SECTION) continue;
+    if (message.section === WELL_KNOWN_SECTION || message.section === EXTENSION_SECTION) continue;
     facts.messages.add(message.name);
     for (const field of message.fields) facts.fields.add(`${message.name}.${field.protoName}: ${referenceNotation(field)}`);
   }
   for (const specEnum of allEnumDescriptors()) {
-    if (specEnum.section === WELL_KNOWN_SECTION) continue;
+    if (specEnum.section === WELL_KNOWN_SECTION || specEnum.section === EXTENSION_SECTION) continue;
     for (const value of specEnum.values) facts.enumValues.add(`${specEnum.name}.${value}`);
   }
   return facts;

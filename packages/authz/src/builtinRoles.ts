@@ -11,7 +11,7 @@
  *   `allAuthenticatedUsers` at the system scope.
  * - `public`: RefreshUserFromIdToken (the token in the request is the proof); bound to `allUsers`.
  */
-import { METHODS } from '@keystream/api';
+import { ALL_METHODS as METHODS } from '@keystream/api';
 
 /** The service whose permissions keystream serves. */
 export const IAM_SERVICE = 'services/iam.edgelq.com';
@@ -40,7 +40,7 @@ export interface SeedResource {
   readonly resource: Readonly<Record<string, unknown>>;
 }
 
-/** Every permission the contract names, sorted. */
+/** Every permission the contract and keystream's extension methods name, sorted. */
 export function iamPermissions(): string[] {
   return [...new Set(METHODS.flatMap((method) => (method.permission === undefined ? [] : [method.permission])))].sort();
 }

@@ -55,6 +55,14 @@ const EnvironmentSchema = z.object({
     .string()
     .regex(/^(user|serviceAccount|group):[^\s,@]+@[^\s,@]+(,(user|serviceAccount|group):[^\s,@]+@[^\s,@]+)*$/, 'expected member[,member…] such as user:alice@example.com')
     .optional(),
+  KEYSTREAM_INVITATION_VALIDITY_DAYS: z.coerce
+    .number({ error: 'expected a number of days from 1 to 30' })
+    .int('expected a number of days from 1 to 30')
+    .min(1, 'expected a number of days from 1 to 30')
+    .max(30, 'expected a number of days from 1 to 30')
+    .default(7),
+  KEYSTREAM_SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, 'expected smtp://[user:password@]host[:port] or smtps://…').optional(),
+  KEYSTREAM_SMTP_FROM: z.string().min(3, 'expected the sender address, e.g. "keystream <no-reply@example.com>"').optional(),
 });
 
 /** Who the built-in development issuer's default administrator is (docs/security.md). */
@@ -88,6 +96,14 @@ export type EventStreamConfig =
 /** Where a store lives, as configured. */
 export type StoreLocation = { readonly kind: 'lmdb'; readonly directory: string } | { readonly kind: 'server'; readonly url: string };
 
+/**
+ * How people are notified (invitations, verification mails): the outbox file in the data
+ * directory (embedded default; `keystream outbox` prints it) or an SMTP server.
+ */
+export type NotifierConfig =
+  | { readonly kind: 'outbox'; readonly file: string }
+  | { readonly kind: 'smtp'; readonly host: string; readonly port: number; readonly secure: boolean; readonly user: string | undefined; readonly password: string | undefined; readonly from: string };
+
 export interface KeystreamConfig {
   readonly role: Role;
   readonly dataDirectory: string;
@@ -106,6 +122,9 @@ export interface KeystreamConfig {
   readonly minPositionWaitMilliseconds: number;
   readonly changeLog: { readonly maxEntries: number; readonly maxAgeMs: number };
   readonly auth: AuthConfig;
+  readonly notifier: NotifierConfig;
+  /** Days an invitation stays valid by default (and a resend extends it by), 1–30. */
+  readonly invitationValidityDays: number;
 }
 
 /** The configuration is unusable; `problems` has one line per bad variable. */
@@ -126,7 +145,8 @@ function describeValue(environment: Readonly<Record<string, string | undefined>>
   const value = environment[variable];
   if (value === undefined) return 'unset';
   // Secrets are never echoed back.
-  return variable === 'KEYSTREAM_PAGE_TOKEN_KEY' || variable === 'KEYSTREAM_ATTESTATION_KEY' ? `${value.length} characters` : JSON.stringify(value);
+  if (variable === 'KEYSTREAM_PAGE_TOKEN_KEY' || variable === 'KEYSTREAM_ATTESTATION_KEY') return `${value.length} characters`;
+  return variable === 'KEYSTREAM_SMTP_URL' ? JSON.stringify(value.replace(/\/\/[^@/]*@/, '//***@')) : JSON.stringify(value);
 }
 
 /** Reads the configuration of a process running `role`; throws ConfigError listing every problem. */
@@ -172,6 +192,27 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
     minPositionWaitMilliseconds: env.KEYSTREAM_MIN_POSITION_WAIT_MS,
     changeLog: { maxEntries: env.KEYSTREAM_CHANGELOG_MAX_ENTRIES, maxAgeMs: env.KEYSTREAM_CHANGELOG_MAX_AGE_MS },
     auth,
+    notifier: notifierConfigOf(env, dataDirectory),
+    invitationValidityDays: env.KEYSTREAM_INVITATION_VALIDITY_DAYS,
+  };
+}
+
+function notifierConfigOf(env: z.infer<typeof EnvironmentSchema>, dataDirectory: string): NotifierConfig {
+  if (env.KEYSTREAM_SMTP_URL === undefined) {
+    if (env.KEYSTREAM_SMTP_FROM !== undefined) throw new ConfigError(['KEYSTREAM_SMTP_URL (unset): KEYSTREAM_SMTP_FROM needs the SMTP server too']);
+    return { kind: 'outbox', file: path.join(dataDirectory, 'outbox.ndjson') };
+  }
+  const url = new URL(env.KEYSTREAM_SMTP_URL);
+  const secure = url.protocol === 'smtps:';
+  if (env.KEYSTREAM_SMTP_FROM === undefined) throw new ConfigError(['KEYSTREAM_SMTP_FROM (unset): mail over SMTP needs a sender address, e.g. "keystream <no-reply@example.com>"']);
+  return {
+    kind: 'smtp',
+    host: url.hostname,
+    port: url.port === '' ? (secure ? 465 : 587) : Number(url.port),
+    secure,
+    user: url.username === '' ? undefined : decodeURIComponent(url.username),
+    password: url.password === '' ? undefined : decodeURIComponent(url.password),
+    from: env.KEYSTREAM_SMTP_FROM,
   };
 }
 

@@ -11,6 +11,7 @@ import { ATTESTATION_TICKET_HEADER } from '@keystream/attestation';
 import { openLmdbCheckpoints } from '@keystream/consumer';
 import type { EventStore } from '@keystream/eventstore';
 import { connectKafkaEventStream, openNdjsonFileEventStream, type EventStream } from '@keystream/eventstream';
+import { OutboxNotifier, SmtpNotifier, type Notifier } from '@keystream/notify';
 import type { ReadStore } from '@keystream/readstore';
 import {
   ChildCounter,
@@ -27,8 +28,15 @@ import { ChangeHub, WatchEngine } from '@keystream/watch';
 import type { Logger } from 'pino';
 import { authorizationAwareReadStore } from './auth/authorizationAwareReadStore.js';
 import { buildRequestPipeline } from './auth/authServices.js';
+import { InvitationExpiryManager } from './invitations/invitationExpiryManager.js';
+import { InvitationGrantsManager } from './invitations/invitationGrantsManager.js';
+import { invitationHandlers } from './invitations/invitationHandlers.js';
+import { membershipHandlers } from './memberships/membershipHandlers.js';
+import { MembershipManager } from './memberships/membershipManager.js';
+import { NestedGroupsManager } from './memberships/nestedGroupsManager.js';
+import { ProcessManagerRunner } from './processManagers/processManagerRunner.js';
 import { checkpointProgress } from './checkpointProgress.js';
-import type { EventStreamConfig, KeystreamConfig } from './config.js';
+import type { EventStreamConfig, KeystreamConfig, NotifierConfig } from './config.js';
 import { KeystreamMetrics } from './metrics.js';
 import { pageTokenKeyOf } from './pageTokenKey.js';
 import { relayCheckpoints } from './relayCheckpoints.js';
@@ -122,14 +130,31 @@ export interface KeystreamGraph {
   readonly queries: Component<QueryService>;
   /** Every API call and every watch goes through it first (docs/security.md). */
   readonly pipeline: Component<RequestPipeline>;
+  /** Mail to people: the outbox file by default, SMTP when configured (docs/invitations.md). */
+  readonly notifier: Component<Notifier>;
+  /** MemberAssignments, nested groups, invitation expiry and grants (docs/invitations.md). */
+  readonly processManagers: Component<ProcessManagerRunner>;
   readonly watchRole: Component<WatchRole>;
   readonly metrics: Component<KeystreamMetrics>;
   /** Closes the stores and streams the graph opened, newest first. */
   close(): Promise<void>;
 }
 
-/** Composes the components of a process with this configuration; nothing is made until asked for. */
-export function composeKeystream(config: KeystreamConfig, logger: Logger): KeystreamGraph {
+/** Opens the configured notifier. */
+function notifierOf(notifier: NotifierConfig): Notifier {
+  switch (notifier.kind) {
+    case 'outbox':
+      return new OutboxNotifier(notifier.file);
+    case 'smtp':
+      return new SmtpNotifier({ host: notifier.host, port: notifier.port, secure: notifier.secure, user: notifier.user, password: notifier.password, from: notifier.from });
+  }
+}
+
+/**
+ * Composes the components of a process with this configuration; nothing is made until asked for.
+ * `clock` lets tests move time (invitation expiry); the default is the system clock.
+ */
+export function composeKeystream(config: KeystreamConfig, logger: Logger, clock: () => Date = () => new Date()): KeystreamGraph {
   const lifetime = new Lifetime();
   const runsProjector = config.role === 'all' || config.role === 'projector';
 
@@ -179,9 +204,33 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger): Keyst
         minPositionWaitMilliseconds: config.minPositionWaitMilliseconds,
       }),
   );
-  const pipeline = lifetime.singleton(async () =>
-    buildRequestPipeline(config, { eventStore: await eventStore(), repository: await repository(), commands: await commands(), queries: await queries() }),
-  );
+  const notifier = lifetime.singleton(() => notifierOf(config.notifier), (opened) => opened.close());
+  const processManagers = lifetime.singleton(async () => {
+    const managerLogger = logger.child({ role: 'process-managers' });
+    const writes = { noteWrite: (position: string) => { runner.noteWrite(position); } };
+    const issuing = await commands();
+    const runner: ProcessManagerRunner = new ProcessManagerRunner(
+      await eventStore(),
+      [new MembershipManager(issuing, writes, clock), new NestedGroupsManager(issuing, clock), new InvitationExpiryManager(issuing, managerLogger, clock), new InvitationGrantsManager(issuing, managerLogger, clock)],
+      managerLogger,
+    );
+    return runner;
+  });
+  const pipeline = lifetime.singleton(async () => {
+    const [store, mail, runner, reads] = [await eventStore(), await notifier(), await processManagers(), await readStore()];
+    return buildRequestPipeline(config, {
+      eventStore: store,
+      repository: await repository(),
+      commands: await commands(),
+      queries: await queries(),
+      clock,
+      extraHandlers: (app) =>
+        new Map([
+          ...invitationHandlers({ ...app, notifier: mail, validityDays: config.invitationValidityDays }),
+          ...membershipHandlers({ queries: app.queries, readStore: reads, repository: app.repository, authorizer: app.authorizer, runner, waitMilliseconds: config.minPositionWaitMilliseconds }),
+        ]),
+    });
+  });
   const watchRole = lifetime.singleton(async (): Promise<WatchRole> => {
     const authorizing = await pipeline();
     const progress = await projectionProgress();
@@ -240,6 +289,8 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger): Keyst
     commands,
     queries,
     pipeline,
+    notifier,
+    processManagers,
     watchRole,
     metrics,
     close: () => lifetime.close(),

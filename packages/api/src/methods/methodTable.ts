@@ -4,7 +4,8 @@
  * typed per method.
  */
 import type { z } from 'zod';
-import type { SpecRoute } from '../codegen/specParser.js';
+import { EXTENSION_METHODS } from '../codegen/extensionModel.js';
+import type { SpecMethod, SpecRoute } from '../codegen/specParser.js';
 import { MESSAGE_SCHEMAS } from '../generated/schemas.js';
 import { SPEC_MODEL, type MethodName, type ResourceKind } from '../generated/specModel.js';
 import { parsePathTemplate, type PathTemplate } from '../routes/pathTemplate.js';
@@ -49,6 +50,8 @@ export interface MethodDescriptor {
   readonly routes: readonly RouteDescriptor[];
   readonly kind: MethodKind;
   readonly standard?: StandardVerb;
+  /** True for a method keystream serves beyond the reference (codegen/extensionModel.ts). */
+  readonly extension?: boolean;
 }
 
 const READ_PREFIXES = ['Get', 'BatchGet', 'List', 'Search', 'Check', 'Is'] as const;
@@ -99,8 +102,7 @@ function schemaOf(messageName: string): z.ZodType {
   return schema;
 }
 
-/** Every method of the contract, in the reference's order. */
-export const METHODS: readonly MethodDescriptor[] = SPEC_MODEL.methods.map((method) => {
+function describeMethod(method: SpecMethod): MethodDescriptor {
   const resource = method.section === 'shared' ? undefined : (method.section as ResourceKind);
   const standard = standardVerb(method.name, resource);
   const permission = method.permissions[0];
@@ -122,11 +124,20 @@ export const METHODS: readonly MethodDescriptor[] = SPEC_MODEL.methods.map((meth
     kind: methodKind(method.name),
     ...(standard === undefined ? {} : { standard }),
   };
-});
+}
 
-const methodsByName = new Map<string, MethodDescriptor>(METHODS.map((method) => [method.name, method]));
+/** Every method of the reference, in the reference's order. */
+export const METHODS: readonly MethodDescriptor[] = SPEC_MODEL.methods.map(describeMethod);
 
-/** The method named so; throws for a name the contract does not have. */
+/** The methods keystream serves beyond the reference (batch invitations, codes, resend). */
+export const EXTENSION_METHOD_DESCRIPTORS: readonly MethodDescriptor[] = EXTENSION_METHODS.map((method) => ({ ...describeMethod(method), extension: true }));
+
+/** Every method keystream serves: the reference's and the extensions; the route table and the OpenAPI document hold these. */
+export const ALL_METHODS: readonly MethodDescriptor[] = [...METHODS, ...EXTENSION_METHOD_DESCRIPTORS];
+
+const methodsByName = new Map<string, MethodDescriptor>(ALL_METHODS.map((method) => [method.name, method]));
+
+/** The method named so (reference or extension); throws for a name keystream does not have. */
 export function methodByName(name: string): MethodDescriptor {
   const method = methodsByName.get(name);
   if (!method) throw new Error(`unknown method ${name}`);
