@@ -29,7 +29,12 @@ import type { AuthorizingDispatcher } from './auth/authorizingDispatcher.js';
 import { buildAuthorizingDispatcher } from './auth/authServices.js';
 import { checkpointProgress } from './checkpointProgress.js';
 import type { EventStreamConfig, KeystreamConfig } from './config.js';
+import type { IdentityProvider } from './identity/identityProvider.js';
 import { KeystreamMetrics } from './metrics.js';
+import type { CustomMethodDeps } from './methods/customMethod.js';
+import { customMethodDispatcher } from './methods/customMethods.js';
+import { startPrincipalUpdatesWatch } from './methods/principals/principalUpdatesWatch.js';
+import { buildCustomMethodDeps, buildIdentityProvider } from './methods/customMethodServices.js';
 import { pageTokenKeyOf } from './pageTokenKey.js';
 import { openConfiguredEventStore, openConfiguredReadStore } from './stores.js';
 
@@ -51,6 +56,8 @@ export const TOKENS = {
   authorizingDispatcher: Symbol.for('keystream.AuthorizingDispatcher'),
   eventStream: Symbol.for('keystream.EventStream'),
   relay: Symbol.for('keystream.EventStreamRelay'),
+  identity: Symbol.for('keystream.IdentityProvider'),
+  customMethods: Symbol.for('keystream.CustomMethodDeps'),
 } as const;
 
 /** The watch gateway role: its shared change-log tail, engine and transports, closed together. */
@@ -151,18 +158,26 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
   container
     .bind<ResourceDispatcher>(TOKENS.dispatcher)
     .toResolvedValue((commands: CommandService, queries: QueryService) => new ResourceDispatcher(commands, queries), [TOKENS.commands, TOKENS.queries]);
+  container.bind<IdentityProvider>(TOKENS.identity).toResolvedValue((commands: CommandService) => buildIdentityProvider(config, commands), [TOKENS.commands]);
+  container
+    .bind<CustomMethodDeps>(TOKENS.customMethods)
+    .toResolvedValue(
+      (commands: CommandService, queries: QueryService, repository: ResourceRepository, readStore: ReadStore, eventStore: EventStore, identity: IdentityProvider) =>
+        buildCustomMethodDeps(config, { commands, queries, repository, readStore, eventStore, identity }),
+      [TOKENS.commands, TOKENS.queries, TOKENS.repository, TOKENS.readStore, TOKENS.eventStore, TOKENS.identity],
+    );
   // Every API call goes through authentication and authorization first (docs/security.md).
   container
     .bind<AuthorizingDispatcher>(TOKENS.authorizingDispatcher)
     .toResolvedValue(
-      (eventStore: EventStore, repository: ResourceRepository, commands: CommandService, dispatcher: ResourceDispatcher) =>
-        buildAuthorizingDispatcher(config, { eventStore, repository, commands, inner: dispatcher.dispatch }),
-      [TOKENS.eventStore, TOKENS.repository, TOKENS.commands, TOKENS.dispatcher],
+      (eventStore: EventStore, repository: ResourceRepository, commands: CommandService, dispatcher: ResourceDispatcher, custom: CustomMethodDeps) =>
+        buildAuthorizingDispatcher(config, { eventStore, repository, commands, inner: customMethodDispatcher(custom, dispatcher.dispatch) }),
+      [TOKENS.eventStore, TOKENS.repository, TOKENS.commands, TOKENS.dispatcher, TOKENS.customMethods],
     );
   container
     .bind<WatchRole>(TOKENS.watchRole)
     .toResolvedValue(
-      async (readStore: ReadStore, authorizing: AuthorizingDispatcher): Promise<WatchRole> => {
+      async (readStore: ReadStore, authorizing: AuthorizingDispatcher, repository: ResourceRepository): Promise<WatchRole> => {
         const gatewayLogger = logger.child({ role: 'gateway' });
         // Changes reach watches only once authorization has caught up with them (see the wrapper).
         const tail = authorizationAwareReadStore(readStore, () => authorizing.refresh());
@@ -170,12 +185,16 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
         await hub.start();
         // Every watched document passes the principal's List permission on that document.
         // When the generation moves, open watches re-check what their clients hold (docs/watch.md).
+        // WatchPrincipalUpdates is authorized for principals as a whole at open (authorizeWatch),
+        // then reads them through watches that see every document.
+        const principalEngine = new WatchEngine({ store: tail, hub, pageTokenKey: pageTokenKeyOf(config) });
         const engine = new WatchEngine({
           store: tail,
           hub,
           pageTokenKey: pageTokenKeyOf(config),
           canSee: authorizing.canSeeWatched,
           authorizationVersion: () => authorizing.authorizationGeneration,
+          streams: { WatchPrincipalUpdates: (request, sink) => startPrincipalUpdatesWatch({ engine: principalEngine, repository, readStore }, request, sink) },
         });
         const gateway = new WatchGateway({
           engine,
@@ -195,11 +214,12 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
           async close() {
             gateway.close();
             await engine.close();
+            await principalEngine.close();
             await hub.close();
           },
         };
       },
-      [TOKENS.readStore, TOKENS.authorizingDispatcher],
+      [TOKENS.readStore, TOKENS.authorizingDispatcher, TOKENS.repository],
     );
   container
     .bind<KeystreamMetrics>(TOKENS.metrics)

@@ -14,6 +14,8 @@ import { seedBuiltins } from './auth/seedBuiltins.js';
 import type { KeystreamConfig } from './config.js';
 import { buildContainer, TOKENS, type WatchRole } from './container.js';
 import { healthRoutes } from './healthRoutes.js';
+import { emailVerificationRoute } from './identity/emailVerificationRoute.js';
+import type { IdentityProvider } from './identity/identityProvider.js';
 import type { KeystreamMetrics } from './metrics.js';
 
 /** A running keystream process. */
@@ -81,7 +83,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       onRequestFinished: (outcome) => {
         metrics.recordRequest(outcome);
       },
-      extraGetRoutes: routes.routes,
+      extraGetRoutes: { ...routes.routes, ...(runsApi ? emailVerificationRoute(await container.getAsync<IdentityProvider>(TOKENS.identity)) : {}) },
       ...(watches === undefined ? {} : { configureApp: watches.gateway.configureApp, streamDispatcher: watches.gateway.streamDispatcher }),
     });
     const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${server.port}`;

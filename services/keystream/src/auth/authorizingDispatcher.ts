@@ -12,15 +12,12 @@
  * CreateServiceAccountKey (key material returned once, never stored), RefreshUserFromIdToken,
  * GetPrincipal and CheckMyRoleBindings.
  */
-import { randomUUID } from 'node:crypto';
 import { isKeystreamError, KeystreamError, resourceByKind, type MethodDescriptor } from '@keystream/api';
 import {
   actorOf,
   BUILTIN_ROLES,
-  generateApiKey,
-  generateRsaKeyPair,
+  IAM_SERVICE,
   isWildcardScope,
-  readPublicKey,
   scopeChainOf,
   scopeOfName,
   SYSTEM_SCOPE,
@@ -29,12 +26,13 @@ import {
   type AuthzFeed,
   type AuthzIndex,
   type Principal,
-  type ServiceAccountCredentials,
 } from '@keystream/authz';
-import { API_KEY_HASH_REGISTERED, apiKeyHashRegisteredData, apiKeyHashStreamOf, serviceAccountEmailOf, type JsonObject } from '@keystream/domain';
+import type { JsonObject } from '@keystream/domain';
 import type { EventStore } from '@keystream/eventstore';
 import { applyResponseMask, type ResponseMask } from '@keystream/resource';
 import { MIN_POSITION_HEADER, type ApiCall, type ApiResult, type AuthenticatedCall, type CommandService, type ResourceRepository } from '@keystream/service-api';
+import { mintServiceAccountKey } from '../credentials/mintServiceAccountKey.js';
+import { principalOfKeyId } from '../methods/principals/principalOf.js';
 import { authzTargetsOf, type AuthzTarget } from './authzTargets.js';
 import { userNameOf } from './userNames.js';
 
@@ -52,7 +50,6 @@ export interface AuthorizingDispatcherOptions {
 
 type Request = Record<string, unknown>;
 
-const RSA_ALGORITHMS = new Set(['RSA_1024', 'RSA_2048', 'RSA_4096']);
 /** Above this many visible projects or organizations a narrowed filter would be unwieldy: list per organization instead. */
 const MAX_NARROWED_NAMES = 500;
 const DEFAULT_CHECK_MY_MASK = ['name', 'role', 'scopeParams', 'executableConditions', 'ownedObjects'];
@@ -76,7 +73,7 @@ export class AuthorizingDispatcher {
     await this.options.feed.catchUp();
     const method = call.method;
     const request = (call.request ?? {}) as Request;
-    if (method.permission === undefined) return this.unpermissioned(method, principal, request);
+    if (method.permission === undefined) return this.unpermissioned(method, principal, request, call.remoteAddress);
 
     const authenticated: AuthenticatedCall = { ...call, actor: actorOf(principal) };
     const narrowed = await this.narrowTopLevelCollection(principal, method, request, call);
@@ -151,10 +148,15 @@ export class AuthorizingDispatcher {
     const known = this.watchPrincipals.get(watchPrincipal);
     // Deny by default: a principal this dispatcher did not resolve has no known rights.
     if (known === undefined) throw new KeystreamError('PERMISSION_DENIED', `${watchPrincipal.subject} was not authenticated by this server; open the watch with "Authorization: Bearer <token>"`);
+    const { principal, remoteAddress } = known;
+    if (method.name === 'WatchPrincipalUpdates') {
+      await this.options.feed.catchUp();
+      await this.authorizePrincipalReader(principal, 'watch', request, remoteAddress);
+      return;
+    }
     // Stream methods without a permission are not resource watches; the engine answers UNIMPLEMENTED.
     if (method.permission === undefined) return;
     await this.options.feed.catchUp();
-    const { principal, remoteAddress } = known;
     const topLevel = (method.resource === 'Project' || method.resource === 'Organization') && method.standard === 'watchMany';
     // Like a narrowed List: the per-document filter decides what it sees.
     if (topLevel && principal.kind !== 'anonymous') return;
@@ -279,9 +281,36 @@ export class AuthorizingDispatcher {
       : this.options.repository.liveResource(method.resource, target.target);
   }
 
-  /** GetPrincipal (and any other method the contract gives no permission): about the caller or a token. */
-  private async unpermissioned(method: MethodDescriptor, principal: Principal, request: Request): Promise<ApiResult> {
+  /**
+   * Reading other principals (GetPrincipal by key id, WatchPrincipalUpdates) is for the services
+   * that verify callers: the contract names no permission, so keystream asks for the users' and
+   * service-account keys' own `get` (or `watch`) permissions in the requesting service's scope,
+   * or system-wide when no service is named (docs/security.md).
+   */
+  private async authorizePrincipalReader(principal: Principal, verb: 'get' | 'watch', request: Readonly<Record<string, unknown>>, remoteAddress: string): Promise<void> {
+    const service = typeof request['requestingService'] === 'string' && request['requestingService'] !== '' ? request['requestingService'] : undefined;
+    if (service !== undefined && !/^services\/[a-z][a-z0-9.-]*$/.test(service)) {
+      throw KeystreamError.invalidArgument([{ field: 'requesting_service', description: `expected services/<domain>, got ${JSON.stringify(service)}` }]);
+    }
+    const scope = service ?? SYSTEM_SCOPE;
+    for (const permission of [`${IAM_SERVICE}/permissions/users.${verb}`, `${IAM_SERVICE}/permissions/serviceAccountKeys.${verb}`]) {
+      const decision = await this.options.authorizer.check({ principal, permission, scope, target: scope, remoteAddress });
+      if (decision.allowed) continue;
+      if (principal.kind === 'anonymous') {
+        throw new KeystreamError('UNAUTHENTICATED', 'reading principals needs an authenticated caller: send "Authorization: Bearer <token>"', [], { headers: { 'www-authenticate': 'Bearer realm="keystream"' } });
+      }
+      throw new KeystreamError('PERMISSION_DENIED', `${actorOf(principal)} lacks ${permission} on ${scope === SYSTEM_SCOPE ? 'the system scope' : scope}`);
+    }
+  }
+
+  /** GetPrincipal (and any other method the contract gives no permission): about the caller, a token, or a key id. */
+  private async unpermissioned(method: MethodDescriptor, principal: Principal, request: Request, remoteAddress: string): Promise<ApiResult> {
     if (method.name !== 'GetPrincipal') throw new KeystreamError('UNIMPLEMENTED', `${method.name} is not served by this endpoint`);
+    const keyId = typeof request['principalKeyId'] === 'string' && request['principalKeyId'] !== '' ? request['principalKeyId'] : undefined;
+    if (keyId !== undefined) {
+      await this.authorizePrincipalReader(principal, 'get', request, remoteAddress);
+      return { response: await principalOfKeyId(this.options.repository, keyId) };
+    }
     const token = typeof request['authToken'] === 'string' && request['authToken'] !== '' ? request['authToken'] : undefined;
     const subject = token === undefined ? principal : await this.options.authenticator.principalOfToken(token);
     switch (subject.kind) {
@@ -368,71 +397,18 @@ export class AuthorizingDispatcher {
    */
   private async createServiceAccountKey(principal: Principal, request: Request, call: ApiCall): Promise<ApiResult> {
     const input: JsonObject = isObject(request['serviceAccountKey']) ? { ...request['serviceAccountKey'] } : {};
-    delete input['privateKeyData'];
-    delete input['apiKey'];
-    const requested = typeof input['algorithm'] === 'string' ? input['algorithm'] : 'KEY_ALGORITHM_UNSPECIFIED';
-    let privateKeyPem: string | undefined;
-    let apiKey: { secret: string; hash: string } | undefined;
-    const supplied = typeof input['publicKeyData'] === 'string' && input['publicKeyData'] !== '' ? input['publicKeyData'] : undefined;
-    if (supplied !== undefined) {
-      if (requested === 'API_KEY') throw KeystreamError.invalidArgument([{ field: 'service_account_key.public_key_data', description: 'an API_KEY key has no public key' }]);
-      let read: ReturnType<typeof readPublicKey>;
-      try {
-        read = readPublicKey(supplied);
-      } catch (error) {
-        throw KeystreamError.invalidArgument([{ field: 'service_account_key.public_key_data', description: error instanceof Error ? error.message : String(error) }]);
-      }
-      if (requested !== 'KEY_ALGORITHM_UNSPECIFIED' && requested !== read.algorithm) {
-        throw KeystreamError.invalidArgument([{ field: 'service_account_key.algorithm', description: `${requested} does not match the supplied ${read.algorithm} key` }]);
-      }
-      input['publicKeyData'] = read.publicKeyPem;
-      input['algorithm'] = read.algorithm;
-    } else if (requested === 'API_KEY') {
-      apiKey = generateApiKey();
-      delete input['publicKeyData'];
-    } else {
-      const algorithm = RSA_ALGORITHMS.has(requested) ? (requested as 'RSA_1024' | 'RSA_2048' | 'RSA_4096') : 'RSA_2048';
-      const pair = await generateRsaKeyPair(algorithm);
-      privateKeyPem = pair.privateKeyPem;
-      input['publicKeyData'] = pair.publicKeyPem;
-      input['algorithm'] = algorithm;
-    }
-    const result = await this.options.commands.create(
-      { kind: 'ServiceAccountKey', parent: typeof request['parent'] === 'string' ? request['parent'] : undefined, resource: input },
+    const minted = await mintServiceAccountKey(
+      this.options,
+      typeof request['parent'] === 'string' ? request['parent'] : undefined,
+      input,
       { actor: actorOf(principal), requestId: call.headers['x-request-id'] },
     );
-    const key = result.resource ?? {};
-    const keyName = key['name'] as string;
-    const headers = result.position === '' ? {} : { [MIN_POSITION_HEADER]: result.position };
+    const headers = minted.position === '' ? {} : { [MIN_POSITION_HEADER]: minted.position };
     // A retried request answers with the key it created; the secret was shown once, with the first answer.
-    if (result.replayed) return { response: applyResponseMask(resourceByKind('ServiceAccountKey').message, key, request['responseMask'] as ResponseMask | undefined, []), headers };
     const secrets: JsonObject = {};
-    if (apiKey !== undefined) {
-      await this.options.eventStore.append(
-        apiKeyHashStreamOf(apiKey.hash),
-        [
-          {
-            id: randomUUID(),
-            type: API_KEY_HASH_REGISTERED,
-            data: apiKeyHashRegisteredData(keyName),
-            metadata: { actor: actorOf(principal), requestId: randomUUID(), correlationId: randomUUID(), causationId: randomUUID(), occurredAt: new Date().toISOString(), schema: 1 },
-          },
-        ],
-        'no_stream',
-      );
-      secrets['apiKey'] = apiKey.secret;
-    }
-    if (privateKeyPem !== undefined) {
-      const accountName = keyName.slice(0, keyName.lastIndexOf('/serviceAccountKeys/'));
-      const credentials: ServiceAccountCredentials = {
-        type: 'service_account',
-        client_email: serviceAccountEmailOf(accountName),
-        private_key_id: keyName,
-        private_key: privateKeyPem,
-      };
-      secrets['privateKeyData'] = JSON.stringify(credentials);
-    }
-    const response = applyResponseMask(resourceByKind('ServiceAccountKey').message, { ...key, ...secrets }, request['responseMask'] as ResponseMask | undefined, []);
+    if (minted.apiKey !== undefined) secrets['apiKey'] = minted.apiKey;
+    if (minted.credentials !== undefined) secrets['privateKeyData'] = JSON.stringify(minted.credentials);
+    const response = applyResponseMask(resourceByKind('ServiceAccountKey').message, { ...minted.key, ...secrets }, request['responseMask'] as ResponseMask | undefined, []);
     return { response, headers };
   }
 
