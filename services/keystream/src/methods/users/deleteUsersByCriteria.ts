@@ -11,9 +11,9 @@ import { isKeystreamError, KeystreamError, type MessageOf } from '@keystream/api
 import type { JsonObject } from '@keystream/domain';
 import { MIN_POSITION_HEADER } from '@keystream/service-api';
 import { originOf, positionHeaders } from '../callContext.js';
-import { DRY_RUN_HEADER, type CustomMethod, type CustomMethodDeps } from '../customMethod.js';
+import { DRY_RUN_HEADER, type CustomMethod } from '../customMethod.js';
 import { criteriaOf, matchesCriteria, type UserCriteria } from './userCriteria.js';
-import { identityUserOf, usersByEmail } from './userDirectory.js';
+import { identityUserOf, usersByEmail, type UserLookupDeps } from './userDirectory.js';
 
 function dryRunOf(headers: Readonly<Record<string, string>>): boolean {
   const value = headers[DRY_RUN_HEADER];
@@ -23,7 +23,7 @@ function dryRunOf(headers: Readonly<Record<string, string>>): boolean {
 }
 
 /** The live users the criteria select, by name. */
-export async function selectUsers(deps: Pick<CustomMethodDeps, 'readStore' | 'repository'>, criteria: UserCriteria): Promise<JsonObject[]> {
+export async function selectUsers(deps: UserLookupDeps, criteria: UserCriteria): Promise<JsonObject[]> {
   const candidates: JsonObject[] = [];
   if (criteria.by === 'email') {
     for (const holders of (await usersByEmail(deps, criteria.values)).values()) candidates.push(...holders);

@@ -44,15 +44,11 @@ export const setMySettings: CustomMethod = {
       const resource: JsonObject = user === undefined ? { name, email, settings: after } : { name, settings: after };
       try {
         const result = await deps.commands.execute(
-          {
-            type: 'update',
-            kind: 'User',
-            resource,
-            updateMask: ['settings'],
-            // First settings of a user who never refreshed from a token: the User is created.
-            allowMissing: user === undefined,
-            ...(user?.['settings'] === undefined ? {} : { cas: { conditionalState: { settings: before }, fieldMask: ['settings'] } }),
-          },
+          // First settings of a user who never refreshed from a token: the User is created (a
+          // concurrent first call finds it created and retries as an update).
+          user === undefined
+            ? { type: 'create', kind: 'User', resource }
+            : { type: 'update', kind: 'User', resource, updateMask: ['settings'], cas: { conditionalState: { settings: before }, fieldMask: ['settings'] } },
           originOf(call, `:settings:${attempt}`),
         );
         return { response: {}, headers: positionHeaders(result.position) };

@@ -1,7 +1,9 @@
 /**
  * Finding users by address. Addresses are stored lower-cased (the User behaviour derives it), so
  * a case-insensitive lookup is an exact lookup of the lower-cased address; the read model answers
- * which names hold it and the write model answers what they hold now.
+ * which names hold it — once it has applied every event appended before the lookup, so a user
+ * created or re-addressed a moment ago is found (and one deleted is not) — and the write model
+ * answers what they hold now.
  */
 import { KeystreamError, resourceByKind } from '@keystream/api';
 import type { JsonObject } from '@keystream/domain';
@@ -10,14 +12,18 @@ import { userNameOf } from '../../auth/userNames.js';
 import type { IdentityUser } from '../../identity/identityProvider.js';
 import type { CustomMethodDeps } from '../customMethod.js';
 
+/** What a lookup reads. */
+export type UserLookupDeps = Pick<CustomMethodDeps, 'readStore' | 'repository' | 'queries' | 'eventStore'>;
+
 /** Most addresses one BatchGetUsersByEmail may ask for. */
 export const MAX_EMAILS = 1000;
 
 /** Live users per lower-cased address; the canonical user of an address (`users/u<hash>`) first. */
-export async function usersByEmail(deps: Pick<CustomMethodDeps, 'readStore' | 'repository'>, emails: readonly string[]): Promise<Map<string, JsonObject[]>> {
+export async function usersByEmail(deps: UserLookupDeps, emails: readonly string[]): Promise<Map<string, JsonObject[]>> {
   const lowered = [...new Set(emails.map((email) => email.toLowerCase()))];
   const found = new Map<string, JsonObject[]>();
   if (lowered.length === 0) return found;
+  await deps.queries.awaitPosition(await deps.eventStore.headPosition());
   const result = await deps.readStore.query('User', { filter: { email: { $in: lowered } } });
   // The canonical name may exist in the write model before the projector got to it.
   const names = new Set([...result.documents.map((stored) => stored.document['name'] as string), ...lowered.map(userNameOf)]);
@@ -34,12 +40,12 @@ export async function usersByEmail(deps: Pick<CustomMethodDeps, 'readStore' | 'r
 }
 
 /** The calling user's User resource, if one exists. */
-export async function callingUser(deps: Pick<CustomMethodDeps, 'readStore' | 'repository'>, email: string): Promise<JsonObject | undefined> {
+export async function callingUser(deps: UserLookupDeps, email: string): Promise<JsonObject | undefined> {
   return (await usersByEmail(deps, [email])).get(email.toLowerCase())?.[0];
 }
 
 /** The calling user's User resource; FAILED_PRECONDITION when the caller never signed in through RefreshUserFromIdToken. */
-export async function requireCallingUser(deps: Pick<CustomMethodDeps, 'readStore' | 'repository'>, email: string): Promise<JsonObject> {
+export async function requireCallingUser(deps: UserLookupDeps, email: string): Promise<JsonObject> {
   const user = await callingUser(deps, email);
   if (user === undefined) {
     throw new KeystreamError('FAILED_PRECONDITION', `no User resource holds ${email} yet: call RefreshUserFromIdToken with your ID token first`);
