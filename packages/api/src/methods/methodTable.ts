@@ -104,7 +104,7 @@ function schemaOf(messageName: string): z.ZodType {
  * the two shared methods of the authorization service. No body clause: fields come from the body
  * or the query, as for every bodiless POST binding.
  */
-const UPSTREAM_ONLY_ROUTES: Readonly<Record<string, readonly SpecRoute[]>> = {
+export const UPSTREAM_ONLY_ROUTES: Readonly<Record<string, readonly SpecRoute[]>> = {
   GetPrincipal: [{ verb: 'POST', path: '/v1:getPrincipal' }],
   WatchPrincipalUpdates: [{ verb: 'POST', path: '/v1:watchPrincipalUpdates' }],
 };
