@@ -66,6 +66,8 @@ export async function startAuth0TestServer(): Promise<Auth0TestServer> {
   let audience = '';
 
   const server = http.createServer((request, response) => {
+    // One request per connection, so no idle keep-alive socket outlives a test.
+    response.setHeader('connection', 'close');
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
