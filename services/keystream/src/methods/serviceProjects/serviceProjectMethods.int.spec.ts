@@ -24,7 +24,7 @@ describe('service accounts, shards and service projects over HTTP', function () 
       KEYSTREAM_AGENT_SHARDS: '4',
       KEYSTREAM_SHARD_ENDPOINTS: '0=https://shard0.example;2=https://shard2a.example,https://shard2b.example',
       KEYSTREAM_EVENT_STREAM_FILE: eventFile,
-    });
+    }, { captureLogs: true });
     alice = await ks.as('alice@example.com');
     await ks.admin.call('CreateProject', { project: { name: 'projects/fleet', title: 'Fleet' } });
   });
@@ -85,6 +85,8 @@ describe('service accounts, shards and service projects over HTTP', function () 
       const body = privateKey.split('\n')[1] as string;
       await eventually(() => fs.existsSync(eventFile) && fs.readFileSync(eventFile, 'utf8').includes(keyName), 10_000, 'the key event relayed');
       expect(fs.readFileSync(eventFile, 'utf8')).not.to.include(body);
+      expect(ks.logs(), 'the process logged').to.include('"level"');
+      expect(ks.logs()).not.to.include(body);
       expect(await ks.admin.call('ListServiceReservations', { name: 'projects/shop-svc' })).to.deep.equal({ reservations: [{ service: 'services/shop.example.com', adminAccount: account }] });
     });
 

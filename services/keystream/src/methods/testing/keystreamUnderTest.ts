@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { RestClient, RestError } from '@keystream/client';
 import { mintDevToken } from '../../auth/authServices.js';
 import { DEFAULT_DEV_ADMIN, loadConfig, type KeystreamConfig } from '../../config.js';
@@ -22,13 +23,22 @@ export interface KeystreamUnderTest {
   as(email: string): Promise<RestClient>;
   /** A client presenting a raw bearer credential (an API key). */
   withBearer(credential: string): RestClient;
+  /** Everything the process logged (at `trace` when the spec asked for logs, else nothing). */
+  logs(): string;
   close(): Promise<void>;
 }
 
-export async function startKeystreamUnderTest(environment: Readonly<Record<string, string>> = {}): Promise<KeystreamUnderTest> {
+export async function startKeystreamUnderTest(environment: Readonly<Record<string, string>> = {}, options: { readonly captureLogs?: boolean } = {}): Promise<KeystreamUnderTest> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-methods-'));
-  const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent', ...environment });
-  const running = await startKeystream(config, createLogger(config));
+  const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: options.captureLogs === true ? 'trace' : 'silent', ...environment });
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      lines.push(chunk.toString('utf8'));
+      callback();
+    },
+  });
+  const running = await startKeystream(config, createLogger(config, sink));
   const as = async (email: string): Promise<RestClient> => new RestClient({ baseUrl: running.url, headers: { authorization: `Bearer ${await mintDevToken(config, email)}` } });
   return {
     running,
@@ -38,6 +48,7 @@ export async function startKeystreamUnderTest(environment: Readonly<Record<strin
     anonymous: new RestClient({ baseUrl: running.url }),
     as,
     withBearer: (credential) => new RestClient({ baseUrl: running.url, headers: { authorization: `Bearer ${credential}` } }),
+    logs: () => lines.join(''),
     async close() {
       try {
         await running.close();
