@@ -4,9 +4,8 @@
  * principals sees a key revoked and a binding changed, resumes from its token, and callers without
  * the right to read principals are refused.
  */
-import { withDeadline } from '@keystream/api/testing';
-import type { RestClient} from '@keystream/client';
-import { RestError } from '@keystream/client';
+import { eventually, withDeadline } from '@keystream/api/testing';
+import { RestError, WatchSocket, type RestClient } from '@keystream/client';
 import { expect } from 'chai';
 import { refusalOf, startKeystreamUnderTest, type KeystreamUnderTest } from '../testing/keystreamUnderTest.js';
 
@@ -157,6 +156,20 @@ describe('GetPrincipal and WatchPrincipalUpdates over HTTP', function () {
       expect(refused.failure).to.be.instanceOf(RestError);
       expect((refused.failure as RestError).status).to.equal(403);
       await refused.close();
+    });
+
+    it('should stream over the WebSocket gateway too', async () => {
+      const socket = await WatchSocket.connect(`${ks.running.url.replace(/^http/, 'ws')}/v1/watch`, { authorization: ks.adminAuthorization });
+      const responses: Wire[] = [];
+      const errors: Wire[] = [];
+      try {
+        socket.watch('WatchPrincipalUpdates', {}, { onResponse: (response) => responses.push(response), onError: (error) => errors.push(error) });
+        await eventually(() => responses.some((response) => response['isCurrent'] === true) || errors.length > 0, 15_000, 'the snapshot over WebSocket');
+        expect(errors).to.deep.equal([]);
+        expect(responses.flatMap(currentIds).some((id) => id.startsWith('projects/acme/regions/eu/serviceAccounts/robot/serviceAccountKeys/'))).to.equal(true);
+      } finally {
+        await socket.close();
+      }
     });
 
     it('should refuse a user without the right to read principals and an anonymous caller', async () => {

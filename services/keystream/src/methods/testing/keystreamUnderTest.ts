@@ -18,6 +18,8 @@ export interface KeystreamUnderTest {
   readonly directory: string;
   /** The bootstrap administrator. */
   readonly admin: RestClient;
+  /** The bootstrap administrator's `authorization` header value. */
+  readonly adminAuthorization: string;
   readonly anonymous: RestClient;
   /** A client signed in as `email` (development issuer). */
   as(email: string): Promise<RestClient>;
@@ -40,11 +42,13 @@ export async function startKeystreamUnderTest(environment: Readonly<Record<strin
   });
   const running = await startKeystream(config, createLogger(config, sink));
   const as = async (email: string): Promise<RestClient> => new RestClient({ baseUrl: running.url, headers: { authorization: `Bearer ${await mintDevToken(config, email)}` } });
+  const adminAuthorization = `Bearer ${await mintDevToken(config, DEFAULT_DEV_ADMIN)}`;
   return {
     running,
     config,
     directory,
-    admin: await as(DEFAULT_DEV_ADMIN),
+    admin: new RestClient({ baseUrl: running.url, headers: { authorization: adminAuthorization } }),
+    adminAuthorization,
     anonymous: new RestClient({ baseUrl: running.url }),
     as,
     withBearer: (credential) => new RestClient({ baseUrl: running.url, headers: { authorization: `Bearer ${credential}` } }),
