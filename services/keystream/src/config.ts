@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { parseShardEndpoints } from './methods/serviceAccounts/shardPlan.js';
+import { parseShardEndpoints } from '@keystream/service-api';
 
 /** The roles a process can run. `all` is every role in one process (the embedded default). */
 export const ROLES = ['all', 'api', 'projector', 'gateway', 'relay'] as const;

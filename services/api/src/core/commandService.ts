@@ -7,7 +7,7 @@
  * re-evaluated, never skipped). A request id makes retries safe: ids derived from it let a retry
  * find the events its first attempt appended and answer with that result.
  */
-import { KeystreamError, resourceByKind } from '@keystream/api';
+import { KeystreamError, resourceByKind, type ResourceKind } from '@keystream/api';
 import {
   decideResource,
   expectedRevisionOf,
@@ -19,22 +19,12 @@ import {
   type ResourceCommand,
 } from '@keystream/domain';
 import { comparePositions, isWrongExpectedVersionError, type EventStore, type NewEvent, type RecordedEvent } from '@keystream/eventstore';
-import { generateId, normalizeTimestamp } from '@keystream/resource';
+import { generateId } from '@keystream/resource';
 import { randomUUID } from 'node:crypto';
+import { followUpEnvelope, type CommandEnvelope } from '../application/commandEnvelope.js';
 import type { ChildCounter } from './childCounter.js';
 import { eventIdsFor, idRandomSource } from './deterministicIds.js';
 import type { ResourceRepository } from './resourceRepository.js';
-
-/** Who asks, and the request's identity for idempotency and tracing. */
-export interface CommandOrigin {
-  /** `user:alice@example.com`, `serviceAccount:…`, `anonymous`, `system`. */
-  readonly actor: string;
-  /** The caller's request id (`x-request-id`): a retry with the same id appends nothing new. */
-  readonly requestId?: string | undefined;
-  /** The request or event that caused this command (process managers pass the event id). */
-  readonly causationId?: string | undefined;
-  readonly correlationId?: string | undefined;
-}
 
 /** What a command did. */
 export interface CommandResult {
@@ -45,11 +35,13 @@ export interface CommandResult {
   readonly position: string;
   /** True when this answers a retry of a request that had already been carried out. */
   readonly replayed: boolean;
+  /** The id of the command's first event (what a follow-up write names as its cause), if it appended any. */
+  readonly eventId?: string | undefined;
 }
 
 /** A create as the API receives it: the name may still have to be generated. */
 export interface CreateRequest {
-  readonly kind: string;
+  readonly kind: ResourceKind;
   readonly parent?: string | undefined;
   readonly resource: JsonObject;
 }
@@ -62,35 +54,34 @@ export class CommandService {
     private readonly eventStore: EventStore,
     private readonly repository: ResourceRepository,
     private readonly children: ChildCounter,
-    private readonly clock: () => Date = () => new Date(),
   ) {}
 
   /** Creates a resource, generating its id when the request names none. */
-  async create(request: CreateRequest, origin: CommandOrigin): Promise<CommandResult> {
+  async create(request: CreateRequest, envelope: CommandEnvelope): Promise<CommandResult> {
     const descriptor = resourceByKind(request.kind);
-    const random = idRandomSource(origin.requestId, request.kind, request.parent ?? '');
+    const random = idRandomSource(envelope.idempotencyKey, request.kind, request.parent ?? '');
     const name = resolveNewName(request.kind, request.parent, request.resource, () => generateId(descriptor, random));
-    return this.execute({ type: 'create', kind: request.kind, resource: { ...request.resource, name } }, origin);
+    return this.execute({ type: 'create', kind: request.kind, resource: { ...request.resource, name } }, envelope);
   }
 
   /** Decides and appends a lifecycle command, retrying on concurrent writes. */
-  async execute(command: ResourceCommand, origin: CommandOrigin): Promise<CommandResult> {
+  async execute(command: ResourceCommand, envelope: CommandEnvelope): Promise<CommandResult> {
     const name = command.type === 'delete' ? command.name : (command.resource['name'] as string);
     const stream = streamOf(command.kind, name);
     for (let attempt = 1; ; attempt += 1) {
       const { state, lastEvent } = await this.repository.load(command.kind, name);
-      const replay = await this.previousAttempt(command.kind, name, stream, origin.requestId, lastEvent);
+      const replay = await this.previousAttempt(command.kind, name, stream, envelope.idempotencyKey, lastEvent);
       // A retried delete finishes the cascade the first attempt may not have completed.
-      if (replay) return command.type === 'delete' ? this.removeWithScope(name, origin, replay.position, replay) : replay;
+      if (replay) return command.type === 'delete' ? this.removeWithScope(name, envelope, replay) : replay;
 
       const stored = state.status === 'live' ? state.resource : undefined;
       const incoming = command.type === 'delete' ? undefined : command.resource;
       const references = await this.repository.loadReferences(referencesOf(command.kind, incoming, stored));
       const childCount = command.type === 'delete' && state.status === 'live' ? await this.children.count(command.kind, name) : undefined;
       const decision: Decision = decideResource(command, state, {
-        now: normalizeTimestamp(this.clock().toISOString()),
+        now: envelope.occurredAt,
         uuid: randomUUID(),
-        actor: origin.actor,
+        actor: envelope.actor,
         references,
         ...(childCount === undefined ? {} : { childCount }),
       });
@@ -98,26 +89,24 @@ export class CommandService {
         return { resource: decision.resource, updatedPaths: [], position: lastEvent?.position ?? '', replayed: false };
       }
 
-      const requestId = origin.requestId ?? randomUUID();
-      const ids = eventIdsFor(origin.requestId, stream, decision.events.length);
-      const occurredAt = normalizeTimestamp(this.clock().toISOString());
+      const ids = eventIdsFor(envelope.idempotencyKey, stream, decision.events.length);
       const events: NewEvent[] = decision.events.map((event, index) => ({
         id: ids[index] as string,
         type: event.type,
         data: event.data,
         metadata: {
-          actor: origin.actor,
-          requestId,
-          correlationId: origin.correlationId ?? requestId,
-          causationId: origin.causationId ?? requestId,
-          occurredAt,
+          actor: envelope.actor,
+          requestId: envelope.requestId,
+          correlationId: envelope.correlationId,
+          causationId: envelope.causationId,
+          occurredAt: envelope.occurredAt,
           schema: 1,
         },
       }));
       try {
         const appended = await this.eventStore.append(stream, events, expectedRevisionOf(state));
-        const result: CommandResult = { resource: decision.resource, updatedPaths: decision.updatedPaths, position: appended.position, replayed: false };
-        return command.type === 'delete' ? await this.removeWithScope(command.name, origin, ids[0] as string, result) : result;
+        const result: CommandResult = { resource: decision.resource, updatedPaths: decision.updatedPaths, position: appended.position, replayed: false, eventId: ids[0] };
+        return command.type === 'delete' ? await this.removeWithScope(command.name, envelope, result) : result;
       } catch (error) {
         if (!isWrongExpectedVersionError(error)) throw error;
         if (attempt >= MAX_ATTEMPTS) {
@@ -131,19 +120,12 @@ export class CommandService {
    * Deletes what goes with a deleted scope (its role bindings), as the system, each with a request
    * id derived from the delete's, so a retry of the delete neither repeats nor misses a step.
    */
-  private async removeWithScope(name: string, origin: CommandOrigin, causationId: string, result: CommandResult): Promise<CommandResult> {
+  private async removeWithScope(name: string, envelope: CommandEnvelope, result: CommandResult): Promise<CommandResult> {
     let position = result.position;
+    const causationId = result.eventId ?? envelope.causationId;
     for (const dependent of await this.children.removedWith(name)) {
       try {
-        const removed = await this.execute(
-          { type: 'delete', kind: dependent.kind, name: dependent.name },
-          {
-            actor: 'system',
-            requestId: `${origin.requestId ?? causationId}/with-scope/${dependent.name}`,
-            causationId,
-            correlationId: origin.correlationId ?? origin.requestId ?? causationId,
-          },
-        );
+        const removed = await this.execute({ type: 'delete', kind: dependent.kind, name: dependent.name }, followUpEnvelope(envelope, causationId, `/with-scope/${dependent.name}`));
         if (comparePositions(removed.position, position) > 0) position = removed.position;
       } catch (error) {
         // Already gone (deleted concurrently): nothing left to do for it.
@@ -155,7 +137,7 @@ export class CommandService {
 
   /** When this request already ran, the result it had (rebuilt from the events it appended). */
   private async previousAttempt(
-    kind: string,
+    kind: ResourceKind,
     name: string,
     stream: string,
     requestId: string | undefined,
@@ -168,6 +150,6 @@ export class CommandService {
     if (event === undefined) return undefined;
     const resource = event.type.endsWith('Deleted') ? undefined : (event.data['resource'] as JsonObject | undefined);
     const updatedPaths = Array.isArray(event.data['updatedPaths']) ? (event.data['updatedPaths'] as string[]) : [];
-    return { resource, updatedPaths, position: event.position, replayed: true };
+    return { resource, updatedPaths, position: event.position, replayed: true, eventId: event.id };
   }
 }

@@ -13,7 +13,7 @@
  */
 import { KeystreamError } from '@keystream/api';
 import type { Auth0ManagementClient } from './auth0ManagementClient.js';
-import type { IdentityProvider, IdentityUser, MfaResetOutcome } from './identityProvider.js';
+import type { IdentityProvider, IdentityUser, MfaResetOutcome } from '@keystream/service-api';
 
 /** Log event types of Auth0's Guardian (MFA) that tell whether a recovery key was used since enrolling. */
 const RECOVERY_SUCCEEDED = 'gd_recovery_succeed';

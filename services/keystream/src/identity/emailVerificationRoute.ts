@@ -5,7 +5,7 @@
 import { isKeystreamError } from '@keystream/api';
 import type { PlainAnswer } from '@keystream/service-api';
 import { EMAIL_VERIFICATION_PATH, EmbeddedIdentityProvider } from './embeddedIdentityProvider.js';
-import type { IdentityProvider } from './identityProvider.js';
+import type { IdentityProvider } from '@keystream/service-api';
 
 const TEXT = 'text/plain; charset=utf-8';
 

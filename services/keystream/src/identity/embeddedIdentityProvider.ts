@@ -6,7 +6,8 @@
  * nothing to reset, and the display name is the User's `full_name` itself.
  */
 import { KeystreamError } from '@keystream/api';
-import type { IdentityProvider, IdentityUser, MailSender, MfaResetOutcome } from './identityProvider.js';
+import type { IdentityProvider, IdentityUser, MfaResetOutcome } from '@keystream/service-api';
+import type { MailSender } from './mailSender.js';
 import type { VerificationTokens, VerifiedAddress } from './verificationTokens.js';
 
 /** The path of the link a verification mail carries. */

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { MailSender, OutgoingMail } from './identityProvider.js';
+import type { MailSender, OutgoingMail } from './mailSender.js';
 
 export class MailOutbox implements MailSender {
   constructor(

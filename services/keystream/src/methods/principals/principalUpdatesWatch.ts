@@ -16,9 +16,8 @@ import { KeystreamError, methodByName } from '@keystream/api';
 import type { JsonObject } from '@keystream/domain';
 import type { ReadStore } from '@keystream/readstore';
 import { escapeRegex } from '@keystream/resource';
-import type { ResourceRepository } from '@keystream/service-api';
+import { keyPrincipal, userPrincipal, type PrincipalMessage, type ResourceRepository } from '@keystream/service-api';
 import { comparePositions, decodeResumeToken, type WatchEngine, type WatchHandle, type WatchSink } from '@keystream/watch';
-import { keyPrincipal, userPrincipal, type PrincipalMessage } from './principalOf.js';
 
 /** What the watch reads. */
 export interface PrincipalUpdatesDeps {

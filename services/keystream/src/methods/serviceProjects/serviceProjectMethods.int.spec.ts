@@ -8,7 +8,7 @@ import path from 'node:path';
 import { eventually } from '@keystream/api/testing';
 import type { RestClient } from '@keystream/client';
 import { expect } from 'chai';
-import { shardOf } from '../serviceAccounts/shardPlan.js';
+import { shardOf } from '@keystream/service-api';
 import { refusalOf, startKeystreamUnderTest, type KeystreamUnderTest } from '../testing/keystreamUnderTest.js';
 
 describe('service accounts, shards and service projects over HTTP', function () {

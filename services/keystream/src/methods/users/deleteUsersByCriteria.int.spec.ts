@@ -7,7 +7,7 @@
 import type { RestClient } from '@keystream/client';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { DRY_RUN_HEADER } from '../customMethod.js';
+import { DRY_RUN_HEADER } from '@keystream/service-api';
 import { refusalOf, startKeystreamUnderTest, type KeystreamUnderTest } from '../testing/keystreamUnderTest.js';
 
 interface DirectoryUser {

@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import type { RestClient } from '@keystream/client';
 import { expect } from 'chai';
-import { mailOutboxFileOf } from '../customMethodServices.js';
-import { DRY_RUN_HEADER } from '../customMethod.js';
+import { DRY_RUN_HEADER } from '@keystream/service-api';
+import { mailOutboxFileOf } from '../../identity/identityServices.js';
 import { refusalOf, startKeystreamUnderTest, type KeystreamUnderTest } from '../testing/keystreamUnderTest.js';
 
 describe('user custom methods over HTTP (embedded identity provider)', function () {
