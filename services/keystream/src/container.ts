@@ -9,6 +9,7 @@ import { KeystreamError } from '@keystream/api';
 import { actorOf, ANONYMOUS } from '@keystream/authz';
 import type { EventStore } from '@keystream/eventstore';
 import { connectKafkaEventStream, openNdjsonFileEventStream, type EventStream } from '@keystream/eventstream';
+import { OutboxNotifier, outboxPathOf, type Notifier } from '@keystream/notify';
 import type { ReadStore } from '@keystream/readstore';
 import {
   ChildCounter,
@@ -157,7 +158,9 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger): Keyst
         minPositionWaitMilliseconds: config.minPositionWaitMilliseconds,
       }),
   );
-  const identity = lifetime.singleton(async () => buildIdentityProvider(config, await commands()));
+  // Mail to people: the outbox file in the data directory (docs/identity.md).
+  const notifier = lifetime.singleton<Notifier>(() => new OutboxNotifier(outboxPathOf(config.dataDirectory)), (made) => made.close());
+  const identity = lifetime.singleton(async () => buildIdentityProvider(config, await commands(), await notifier()));
   const pipeline = lifetime.singleton(async () =>
     buildRequestPipeline(config, {
       eventStore: await eventStore(),

@@ -1,20 +1,22 @@
 /**
  * keystream's own user directory as the identity provider (the default): the User resources are
- * the directory. Verification mails carry a signed link to `GET /email-verification?token=…`;
- * following it marks the User's address verified. The directory has no passwords and no second
+ * the directory. Verification mails (the notifier's `email-verification` template) carry a signed
+ * link to `GET /email-verification?token=…`; following it marks the User's address verified. The directory has no passwords and no second
  * factors (users sign in through the configured token issuer), so resetting second factors finds
  * nothing to reset, and the display name is the User's `full_name` itself.
  */
+import { createHash } from 'node:crypto';
 import { KeystreamError } from '@keystream/api';
+import type { Notifier } from '@keystream/notify';
 import type { IdentityProvider, IdentityUser, MfaResetOutcome } from '@keystream/service-api';
-import type { MailSender } from './mailSender.js';
 import type { VerificationTokens, VerifiedAddress } from './verificationTokens.js';
 
 /** The path of the link a verification mail carries. */
 export const EMAIL_VERIFICATION_PATH = '/email-verification';
 
 export interface EmbeddedIdentityProviderOptions {
-  readonly mail: MailSender;
+  /** Where verification mails go (the outbox by default, SMTP when configured). */
+  readonly notifier: Notifier;
   readonly tokens: VerificationTokens;
   /** Base URL the links in mails point to (`KEYSTREAM_PUBLIC_URL`). */
   readonly publicUrl: string;
@@ -30,10 +32,12 @@ export class EmbeddedIdentityProvider implements IdentityProvider {
   async sendVerificationEmail(user: IdentityUser): Promise<void> {
     const token = this.options.tokens.issue({ userName: user.name, email: user.email });
     const link = `${this.options.publicUrl.replace(/\/+$/, '')}${EMAIL_VERIFICATION_PATH}?token=${encodeURIComponent(token)}`;
-    await this.options.mail.send({
+    await this.options.notifier.send({
+      // One id per link: a reader of the outbox drops a duplicate of the same mail.
+      id: `email-verification:${createHash('sha256').update(token).digest('hex').slice(0, 32)}`,
+      template: 'email-verification',
       to: user.email,
-      subject: 'Confirm your email address',
-      text: `${user.fullName === undefined || user.fullName === '' ? 'Hello' : `Hello ${user.fullName}`},\n\nconfirm that ${user.email} is your address by opening\n\n${link}\n\nThe link is valid for 24 hours. If you did not ask for it, ignore this mail.\n`,
+      values: { link },
     });
   }
 

@@ -1,32 +1,25 @@
 /**
- * Builds the configured identity provider: the embedded directory (verification mails to the
- * outbox, links signed with the data directory's key) or Auth0's Management API.
+ * Builds the configured identity provider: the embedded directory (verification mails through
+ * the notifier, links signed with the data directory's key) or Auth0's Management API.
  */
-import path from 'node:path';
 import { isKeystreamError, KeystreamError } from '@keystream/api';
+import type { Notifier } from '@keystream/notify';
 import { systemEnvelope, type CommandService, type IdentityProvider } from '@keystream/service-api';
 import type { KeystreamConfig } from '../config.js';
 import { Auth0IdentityProvider } from './auth0IdentityProvider.js';
 import { Auth0ManagementClient } from './auth0ManagementClient.js';
 import { EmbeddedIdentityProvider } from './embeddedIdentityProvider.js';
-import { MailOutbox } from './mailOutbox.js';
-import type { MailSender } from './mailSender.js';
 import { VerificationTokens } from './verificationTokens.js';
 
-/** The file verification mails are queued in by default. */
-export function mailOutboxFileOf(config: Pick<KeystreamConfig, 'dataDirectory'>): string {
-  return path.join(config.dataDirectory, 'outbox', 'mail.ndjson');
-}
-
-/** The configured identity provider. */
-export function buildIdentityProvider(config: KeystreamConfig, commands: CommandService, mail: MailSender = new MailOutbox(mailOutboxFileOf(config))): IdentityProvider {
+/** The configured identity provider; the embedded directory mails through `notifier`. */
+export function buildIdentityProvider(config: KeystreamConfig, commands: CommandService, notifier: Notifier): IdentityProvider {
   const identity = config.identity;
   switch (identity.kind) {
     case 'auth0':
       return new Auth0IdentityProvider(new Auth0ManagementClient({ baseUrl: identity.baseUrl, clientId: identity.clientId, clientSecret: identity.clientSecret, audience: identity.audience }));
     case 'embedded':
       return new EmbeddedIdentityProvider({
-        mail,
+        notifier,
         tokens: VerificationTokens.open(config.dataDirectory),
         publicUrl: config.publicUrl,
         markVerified: async ({ userName, email }) => {

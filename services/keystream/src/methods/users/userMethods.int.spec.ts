@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import type { RestClient } from '@keystream/client';
 import { expect } from 'chai';
 import { DRY_RUN_HEADER } from '@keystream/service-api';
-import { mailOutboxFileOf } from '../../identity/identityServices.js';
+import { outboxPathOf, readOutbox } from '@keystream/notify';
 import { refusalOf, startKeystreamUnderTest, type KeystreamUnderTest } from '../testing/keystreamUnderTest.js';
 
 describe('user custom methods over HTTP (embedded identity provider)', function () {
@@ -83,11 +83,11 @@ describe('user custom methods over HTTP (embedded identity provider)', function 
       const veraClient = await ks.as('vera@example.com');
       expect(await refusalOf(veraClient.call('IsUserVerified', {}))).to.include({ status: 400, code: 'FAILED_PRECONDITION' });
       await veraClient.call('ResendVerificationEmail', { clientId: 'web' });
-      const mails = fs.readFileSync(mailOutboxFileOf(ks.config), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { to: string; text: string });
-      const mail = mails.find((candidate) => candidate.to === 'vera@example.com');
+      const mails = await readOutbox(outboxPathOf(ks.config.dataDirectory));
+      const mail = mails.find((candidate) => candidate.to === 'vera@example.com' && candidate.template === 'email-verification');
       expect(mail, 'a mail to vera').not.to.equal(undefined);
       // The links inside let their holder verify the address: the outbox is its owner's only.
-      expect(fs.statSync(mailOutboxFileOf(ks.config)).mode & 0o777).to.equal(0o600);
+      expect(fs.statSync(outboxPathOf(ks.config.dataDirectory)).mode & 0o777).to.equal(0o600);
       const link = /(http\S+email-verification\?token=\S+)/.exec(mail?.text ?? '')?.[1] as string;
       const tampered = await fetch(`${ks.running.url}/email-verification?token=${encodeURIComponent(`${decodeURIComponent(link.split('token=')[1] as string)}x`)}`);
       expect(tampered.status).to.equal(400);
