@@ -134,6 +134,13 @@ describe('service accounts, shards and service projects over HTTP', function () 
       expect((bindings['roleBindings'] as { member: string }[]).map((binding) => binding.member)).to.include('serviceAccount:shop-us-admin@shop-svc.serviceaccounts.iam.edgelq.com');
       // Existing account, no admin_key: nothing new, no secret.
       expect(await ks.admin.call('AddRegionalAdminAccountForServices', { parent, services: ['services/shop.example.com'], adminAccount: account })).to.deep.equal({});
+      // A retried request (same x-request-id) creates nothing more and shows no secret again.
+      const retried = { parent, services: ['services/shop.example.com'], adminAccount: `${parent}/serviceAccounts/shop-us-second` };
+      const firstAnswer = await ks.admin.call('AddRegionalAdminAccountForServices', retried, { 'x-request-id': 'regional-admin-1' });
+      expect((firstAnswer['nttAdminCredentials'] as Record<string, string>)['private_key']).to.match(/BEGIN PRIVATE KEY/);
+      expect(await ks.admin.call('AddRegionalAdminAccountForServices', retried, { 'x-request-id': 'regional-admin-1' })).to.deep.equal({});
+      const keys = await ks.admin.call('ListServiceAccountKeys', { parent: `${parent}/serviceAccounts/shop-us-second` });
+      expect(keys['serviceAccountKeys']).to.have.length(1);
     });
 
     it('should refuse services of another project, and callers without the permission', async () => {
