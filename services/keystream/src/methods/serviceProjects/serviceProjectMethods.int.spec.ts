@@ -139,8 +139,9 @@ describe('service accounts, shards and service projects over HTTP', function () 
       const firstAnswer = await ks.admin.call('AddRegionalAdminAccountForServices', retried, { 'x-request-id': 'regional-admin-1' });
       expect((firstAnswer['nttAdminCredentials'] as Record<string, string>)['private_key']).to.match(/BEGIN PRIVATE KEY/);
       expect(await ks.admin.call('AddRegionalAdminAccountForServices', retried, { 'x-request-id': 'regional-admin-1' })).to.deep.equal({});
-      const keys = await ks.admin.call('ListServiceAccountKeys', { parent: `${parent}/serviceAccounts/shop-us-second` });
-      expect(keys['serviceAccountKeys']).to.have.length(1);
+      const keysOf = async (): Promise<unknown[]> => ((await ks.admin.call('ListServiceAccountKeys', { parent: `${parent}/serviceAccounts/shop-us-second` }))['serviceAccountKeys'] as unknown[] | undefined) ?? [];
+      await eventually(async () => (await keysOf()).length > 0, 10_000, 'the key in the read model');
+      expect(await keysOf()).to.have.length(1);
     });
 
     it('should refuse services of another project, and callers without the permission', async () => {
