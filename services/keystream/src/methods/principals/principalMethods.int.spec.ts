@@ -182,4 +182,5 @@ describe('GetPrincipal and WatchPrincipalUpdates over HTTP', function () {
       }
     });
   });
+
 });

@@ -22,7 +22,7 @@ import { comparePositions, decodeResumeToken, type WatchEngine, type WatchHandle
 /** What the watch reads. */
 export interface PrincipalUpdatesDeps {
   /** An engine whose watches see every document (the caller was authorized for principals as a whole). */
-  readonly engine: WatchEngine;
+  readonly engine: Pick<WatchEngine, 'start'>;
   readonly repository: ResourceRepository;
   readonly readStore: ReadStore;
 }
@@ -61,8 +61,9 @@ export function startPrincipalUpdatesWatch(deps: PrincipalUpdatesDeps, request: 
   let queue: Promise<void> = Promise.resolve();
   let pending = 0;
 
-  const send = (response: JsonObject): void => {
-    if (!closed) sink.send(response);
+  // A slow client holds the queue, and with it the three watches (their sends report full).
+  const send = async (response: JsonObject): Promise<void> => {
+    if (!closed && !sink.send(response)) await sink.whenWritable();
   };
 
   const fail = (error: unknown): void => {
@@ -112,7 +113,7 @@ export function startPrincipalUpdatesWatch(deps: PrincipalUpdatesDeps, request: 
     const state = parts.get(part);
     if (closed || mine !== generation || state === undefined) return;
     if (response['isHardReset'] === true) {
-      restart(true);
+      await restart(true);
       return;
     }
     if (response['isSoftReset'] === true) {
@@ -153,7 +154,7 @@ export function startPrincipalUpdatesWatch(deps: PrincipalUpdatesDeps, request: 
     allCommitted = nowAll;
     if (currentPrincipals.length === 0 && removedPrincipals.length === 0 && !first && (token === undefined || token === lastToken)) return;
     if (token !== undefined) lastToken = token;
-    send({
+    await send({
       currentPrincipals,
       removedPrincipals,
       ...(nowAll ? { isCurrent: true } : {}),
@@ -194,12 +195,12 @@ export function startPrincipalUpdatesWatch(deps: PrincipalUpdatesDeps, request: 
     }
   };
 
-  const restart = (announce: boolean): void => {
+  const restart = async (announce: boolean): Promise<void> => {
     for (const state of parts.values()) state.handle?.close();
     resumeAfter = undefined;
     lastToken = undefined;
-    if (announce) send({ isReset: true });
-    open();
+    if (announce) await send({ isReset: true });
+    if (!closed) open();
   };
 
   try {
