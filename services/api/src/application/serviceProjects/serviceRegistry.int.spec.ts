@@ -45,8 +45,9 @@ describe('ServiceRegistry (on the embedded event store)', () => {
     it('should let only the reserving admin account claim the name, once', async () => {
       expect(await codeOf(registry.register({ name: 'services/shop.example.com' }, 'user:owner@example.com'))).to.equal('PERMISSION_DENIED');
       expect(await codeOf(registry.register({ name: 'services/shop.example.com' }, 'serviceAccount:other@shop.serviceaccounts.iam.edgelq.com'))).to.equal('PERMISSION_DENIED');
-      const service = await registry.register({ name: 'services/shop.example.com', displayName: 'Shop', allVersions: ['v1'], globalDomain: 'shop.example.com', automaticVersionSwitch: true }, adminActor);
-      expect(service).to.include({ name: 'services/shop.example.com', displayName: 'Shop', globalDomain: 'shop.example.com' });
+      expect(await codeOf(registry.register({ name: 'services/shop.example.com', bogus: 1 }, adminActor))).to.equal('INVALID_ARGUMENT');
+      const service = await registry.register({ name: 'services/shop.example.com', displayName: 'Shop', allVersions: ['v1'] }, adminActor);
+      expect(service).to.include({ name: 'services/shop.example.com', displayName: 'Shop' });
       expect(await codeOf(registry.register({ name: 'services/shop.example.com' }, adminActor))).to.equal('ALREADY_EXISTS');
       const state = await new ServiceRegistry(store).state();
       expect(state.reservations.size).to.equal(0);

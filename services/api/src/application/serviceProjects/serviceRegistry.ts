@@ -9,7 +9,7 @@
  * read. Its events carry no `resource`, so they project to no document; the relay publishes them.
  */
 import { randomUUID } from 'node:crypto';
-import { KeystreamError } from '@keystream/api';
+import { KeystreamError, MESSAGE_SCHEMAS } from '@keystream/api';
 import { serviceAccountEmailOf, type JsonObject } from '@keystream/domain';
 import { isWrongExpectedVersionError, type EventStore, type RecordedEvent } from '@keystream/eventstore';
 
@@ -132,6 +132,11 @@ export class ServiceRegistry {
    */
   async register(service: JsonObject, actor: string): Promise<JsonObject> {
     const name = requireServiceName(typeof service['name'] === 'string' ? service['name'] : undefined, 'service.name');
+    // The fields of goten.meta.v1.Service and nothing else, with their types.
+    const checked = MESSAGE_SCHEMAS.Service.safeParse(service);
+    if (!checked.success) {
+      throw KeystreamError.invalidArgument(checked.error.issues.map((issue) => ({ field: ['service', ...issue.path.map(String)].join('.'), description: issue.message })));
+    }
     let registered: JsonObject = {};
     await this.change(actor, (state) => {
       if (state.services.has(name)) throw new KeystreamError('ALREADY_EXISTS', `service ${name} exists already`);
