@@ -15,15 +15,12 @@ import type { ApiDispatcher, StreamDispatcher, StreamHandle } from './edgeContra
 import { loadNativeUws } from './nativeUws.js';
 import { transcodeRequest } from './requestTranscoder.js';
 import { RouteTable, type RouteMatch } from './routeTable.js';
-
-/** Where the edge reports failures it could not attribute to the caller. */
-export interface EdgeLogger {
-  error(details: Record<string, unknown>, message: string): void;
-}
+import type { Logger } from '@keystream/kernel';
 
 export interface HttpServerOptions {
   readonly dispatcher: ApiDispatcher;
-  readonly logger: EdgeLogger;
+  /** Where the edge reports failures it could not attribute to the caller. */
+  readonly logger: Pick<Logger, 'error'>;
   /** Largest request body accepted, in bytes (default 1 MiB). */
   readonly maxBodyBytes?: number;
   /** Called once per answered request, for metrics. `method` is the RPC name, or undefined when no route matched. */

@@ -20,6 +20,7 @@ import {
   type RouteDescriptor,
 } from '@keystream/api';
 import type { RouteMatch } from './routeTable.js';
+import { isObject } from '@keystream/kernel';
 
 type JsonObject = Record<string, unknown>;
 
@@ -32,9 +33,6 @@ export interface HttpRequestParts {
   readonly contentType: string | undefined;
 }
 
-function isPlainObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Finds the field a dotted path names (proto or JSON names), with the message chain leading to it. */
 function resolveFieldPath(root: MessageDescriptor, path: string): FieldDescriptor[] | undefined {
@@ -54,7 +52,7 @@ function setAtPath(target: JsonObject, fields: readonly FieldDescriptor[], value
   let node = target;
   for (const field of fields.slice(0, -1)) {
     const next = node[field.jsonName];
-    const child: JsonObject = isPlainObject(next) ? next : {};
+    const child: JsonObject = isObject<JsonObject>(next) ? next : {};
     node[field.jsonName] = child;
     node = child;
   }
@@ -64,7 +62,7 @@ function setAtPath(target: JsonObject, fields: readonly FieldDescriptor[], value
 function getAtPath(target: JsonObject, fields: readonly FieldDescriptor[]): unknown {
   let node: unknown = target;
   for (const field of fields) {
-    if (!isPlainObject(node)) return undefined;
+    if (!isObject<JsonObject>(node)) return undefined;
     node = node[field.jsonName];
   }
   return node;
@@ -180,7 +178,7 @@ export function transcodeRequest(match: RouteMatch, parts: HttpRequestParts): un
       if (body !== undefined) throw new KeystreamError('INVALID_ARGUMENT', `${route.httpMethod} ${route.template.text} takes no request body`);
       break;
     case 'whole':
-      if (body !== undefined && !isPlainObject(body)) throw KeystreamError.invalidArgument([{ field: '(body)', description: 'expected a JSON object' }]);
+      if (body !== undefined && !isObject<JsonObject>(body)) throw KeystreamError.invalidArgument([{ field: '(body)', description: 'expected a JSON object' }]);
       assembled = body ?? {};
       break;
     case 'field': {

@@ -7,9 +7,9 @@
 import { expect } from 'chai';
 import { KeystreamError } from '@keystream/api';
 import { BUILTIN_ROLES } from '@keystream/authz';
-import { streamOf } from '@keystream/domain';
+import { streamOf, type JsonObject } from '@keystream/domain';
 import type { EventStore } from '@keystream/eventstore';
-import { CommandService, ResourceRepository, systemEnvelope } from '@keystream/service-api';
+import { CommandService, followUpEnvelope, ResourceRepository, systemEnvelope, type CommandEnvelope, type FollowUpCreate } from '@keystream/service-api';
 import { startAuthTestWorld, type AuthTestWorld } from './auth/authTestWorld.js';
 
 let unique = 0;
@@ -127,6 +127,67 @@ describe('command core', function () {
       expect(again).to.deep.include({ replayed: true, position: first.position });
       expect(again.resource).to.deep.equal(first.resource);
       expect(first.replayed).to.equal(false);
+    });
+  });
+
+  describe('when a create has follow-up writes (a new scope\'s owner binding)', () => {
+    const ownerOf = (scope: JsonObject, eventId: string, envelope: CommandEnvelope): FollowUpCreate[] => [
+      {
+        command: { type: 'create', kind: 'RoleBinding', resource: { name: `${scope['name'] as string}/roleBindings/creator-owner`, role: BUILTIN_ROLES.admin, member: 'user:owner@example.com' } },
+        envelope: followUpEnvelope(envelope, eventId, ':owner'),
+      },
+    ];
+
+    it('should append the scope and the binding in one multi-stream append', async () => {
+      const calls: string[][] = [];
+      const store = new Proxy(world.eventStore, {
+        get(target, property, receiver) {
+          if (property === 'append') return () => Promise.reject(new Error('a single-stream append was made'));
+          if (property !== 'appendToStreams') return Reflect.get(target, property, receiver) as unknown;
+          return (appends: Parameters<EventStore['appendToStreams']>[0]) => {
+            calls.push(appends.map((append) => append.stream));
+            return target.appendToStreams(appends);
+          };
+        },
+      });
+      const commands = new CommandService(store, new ResourceRepository(store), world.children);
+      const name = `projects/${id('p')}`;
+      const envelope = systemEnvelope(new Date(), id('req'));
+      const result = await commands.createWithFollowUps({ kind: 'Project', resource: { name, title: name } }, envelope, (scope, eventId) => ownerOf(scope, eventId, envelope));
+      expect(calls).to.deep.equal([[streamOf('Project', name), streamOf('RoleBinding', `${name}/roleBindings/creator-owner`)]]);
+      expect(world.eventStore.atomicMultiStream).to.equal(true);
+      expect(result.position).to.equal(await world.eventStore.headPosition());
+    });
+
+    it('should write, on a retry of the request, the binding a store without multi-stream transactions left unwritten', async () => {
+      // A store that appends stream by stream and loses the connection after the first.
+      const store = new Proxy(world.eventStore, {
+        get(target, property, receiver) {
+          if (property === 'atomicMultiStream') return false;
+          if (property !== 'appendToStreams') return Reflect.get(target, property, receiver) as unknown;
+          return async (appends: Parameters<EventStore['appendToStreams']>[0]) => {
+            const [first] = appends;
+            if (first !== undefined) await target.append(first.stream, first.events, first.expectedRevision);
+            throw new Error('connection lost after the first stream');
+          };
+        },
+      });
+      const name = `projects/${id('p')}`;
+      const key = id('req');
+      const request = { kind: 'Project', resource: { name, title: name } } as const;
+      const cut = new CommandService(store, new ResourceRepository(store), world.children);
+      const first = systemEnvelope(new Date(), key);
+      const outcome = await cut.createWithFollowUps(request, first, (scope, eventId) => ownerOf(scope, eventId, first)).then(
+        () => 'ok',
+        () => 'failed',
+      );
+      expect(outcome).to.equal('failed');
+      expect(await world.repository.liveResource('Project', name)).to.not.equal(undefined);
+      expect(await world.repository.liveResource('RoleBinding', `${name}/roleBindings/creator-owner`)).to.equal(undefined);
+      const retry = systemEnvelope(new Date(), key);
+      const answer = await world.commands.createWithFollowUps(request, retry, (scope, eventId) => ownerOf(scope, eventId, retry));
+      expect(answer.replayed).to.equal(true);
+      expect(await world.repository.liveResource('RoleBinding', `${name}/roleBindings/creator-owner`)).to.include({ member: 'user:owner@example.com' });
     });
   });
 

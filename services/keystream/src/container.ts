@@ -5,8 +5,9 @@
  * injection list of tokens is not); what opened a resource closes it when the graph closes,
  * newest first. docs/decisions.md says why this replaced the inversify container.
  */
-import { KeystreamError } from '@keystream/api';
-import { actorOf, ANONYMOUS } from '@keystream/authz';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { openLmdbCheckpoints } from '@keystream/consumer';
 import type { EventStore } from '@keystream/eventstore';
 import { connectKafkaEventStream, openNdjsonFileEventStream, type EventStream } from '@keystream/eventstream';
 import { OutboxNotifier, outboxPathOf, type Notifier } from '@keystream/notify';
@@ -33,6 +34,7 @@ import { buildIdentityProvider } from './identity/identityServices.js';
 import { KeystreamMetrics } from './metrics.js';
 import { startPrincipalUpdatesWatch } from './methods/principals/principalUpdatesWatch.js';
 import { pageTokenKeyOf } from './pageTokenKey.js';
+import { relayCheckpoints } from './relayCheckpoints.js';
 import { openConfiguredEventStore, openConfiguredReadStore } from './stores.js';
 
 /** The watch gateway role: its shared change-log tail, engine and transports, closed together. */
@@ -49,6 +51,11 @@ export const READ_MODEL_PROJECTOR = 'read-model';
  * Kafka topic from the beginning of the log instead of where the file had got to.
  */
 export const RELAY_CHECKPOINTS = { kafka: 'kafka-relay', ndjson: 'ndjson-relay' } as const;
+
+/** Where the relay keeps its checkpoints: `<data directory>/relay`, apart from the read model's directory. */
+export function relayCheckpointDirectory(config: KeystreamConfig): string {
+  return path.join(config.dataDirectory, 'relay');
+}
 
 /** Opens the configured outbound event stream. */
 function openConfiguredEventStream(destination: EventStreamConfig, logger: Logger): Promise<EventStream> {
@@ -131,13 +138,23 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger): Keyst
   let relay: Component<EventStreamRelay> | undefined;
   if (destination !== undefined) {
     const eventStream = lifetime.singleton(() => openConfiguredEventStream(destination, logger), (stream) => stream.close());
+    // The relay's checkpoint lives in an LMDB environment of its own under the data directory, not
+    // in the read store: rebuilding the read model must not republish the log (docs/eventstream.md).
+    const checkpoints = lifetime.singleton(
+      () => {
+        mkdirSync(relayCheckpointDirectory(config), { recursive: true });
+        return openLmdbCheckpoints({ path: relayCheckpointDirectory(config) });
+      },
+      (opened) => opened.close(),
+    );
+    const name = RELAY_CHECKPOINTS[destination.kind];
     relay = lifetime.singleton(
       async () =>
         new EventStreamRelay({
           eventStore: await eventStore(),
-          readStore: await readStore(),
+          checkpoints: relayCheckpoints((await checkpoints()).of(name), await readStore(), name),
           stream: await eventStream(),
-          name: RELAY_CHECKPOINTS[destination.kind],
+          name,
           logger: logger.child({ role: 'relay' }),
         }),
     );
@@ -195,13 +212,7 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger): Keyst
     const gateway = new WatchGateway({
       engine,
       logger: gatewayLogger,
-      resolvePrincipal: async (headers, remoteAddress) => {
-        const principal = await authorizing.watchPrincipalOf(headers, remoteAddress);
-        if (principal.subject === actorOf(ANONYMOUS)) {
-          throw new KeystreamError('UNAUTHENTICATED', 'watches need an authenticated caller: send "Authorization: Bearer <token>"');
-        }
-        return principal;
-      },
+      resolvePrincipal: (headers, remoteAddress) => authorizing.watchPrincipalOf(headers, remoteAddress),
       // The Watch permission on the request's parent or name, decided like every other call.
       authorizeWatch: (principal, method, request) => authorizing.authorizeWatch(principal, method, request),
     });

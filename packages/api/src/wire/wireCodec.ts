@@ -18,6 +18,7 @@ import {
   type FieldValueType,
   type MessageDescriptor,
 } from '../registry/messageRegistry.js';
+import { isObject, type JsonObject, type JsonValue, snakeToCamel, camelToSnake } from '@keystream/kernel';
 
 /** Name of a message of the contract. */
 export type MessageName = keyof typeof MESSAGE_SCHEMAS;
@@ -25,24 +26,9 @@ export type MessageName = keyof typeof MESSAGE_SCHEMAS;
 /** Internal form of a message of the contract. */
 export type MessageOf<Name extends MessageName> = z.infer<(typeof MESSAGE_SCHEMAS)[Name]>;
 
-/** A JSON value as parsed by JSON.parse. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
-type JsonObject = { [key: string]: JsonValue };
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
-/** snake_case path segment → lowerCamelCase. */
-function camelSegment(segment: string): string {
-  return segment.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
-}
-
-/** lowerCamelCase path segment → snake_case. */
-function snakeSegment(segment: string): string {
-  return segment.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
-}
 
 /** Renders a field path the way errors show it: `roleBinding.scopeParams[0].name`. */
 function joinPath(parent: string, child: string | number): string {
@@ -59,7 +45,7 @@ class Decoder {
   }
 
   message(descriptor: MessageDescriptor, input: unknown, path: string): Record<string, unknown> | undefined {
-    if (!isPlainObject(input)) {
+    if (!isObject(input)) {
       this.fail(path, `expected a JSON object for ${descriptor.name}, got ${describe(input)}`);
       return undefined;
     }
@@ -95,7 +81,7 @@ class Decoder {
       return value.map((element, index) => this.value(field.value, element, joinPath(path, index)));
     }
     if (field.cardinality === 'map') {
-      if (!isPlainObject(value)) {
+      if (!isObject(value)) {
         this.fail(path, `expected a JSON object (map), got ${describe(value)}`);
         return undefined;
       }
@@ -135,7 +121,7 @@ class Decoder {
             // protobuf JSON accepts URL-safe base64 too; keep the standard alphabet internally.
             return typeof value === 'string' ? value.replace(/-/g, '+').replace(/_/g, '/') : value;
           case 'struct':
-            if (!isPlainObject(value) || !Object.hasOwn(value, '__proto__')) return value;
+            if (!isObject(value) || !Object.hasOwn(value, '__proto__')) return value;
             this.fail(joinPath(path, '__proto__'), 'the key "__proto__" is reserved');
             return undefined;
           case 'string':
@@ -250,10 +236,10 @@ export function encodeMessage<Name extends MessageName>(messageName: Name, value
 
 /** A field path as accepted on the wire (either case) → the internal lowerCamelCase path. */
 export function toInternalPath(path: string): string {
-  return path.split('.').map(camelSegment).join('.');
+  return snakeToCamel(path);
 }
 
 /** An internal lowerCamelCase path → the proto snake_case path. */
 export function toProtoPath(path: string): string {
-  return path.split('.').map(snakeSegment).join('.');
+  return camelToSnake(path);
 }

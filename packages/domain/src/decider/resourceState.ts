@@ -7,6 +7,7 @@
  */
 import type { ResourceKind } from '@keystream/api';
 import { eventTypeOf, type JsonObject } from '../events/resourceEvents.js';
+import { isObject } from '@keystream/kernel';
 
 export type ResourceState =
   /** No event was ever appended to the stream. */
@@ -25,14 +26,11 @@ export interface FoldableEvent {
   readonly data: JsonObject;
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Applies one event of `kind`'s stream to a state. Events without a resource leave it as it was. */
 export function evolveResource(kind: ResourceKind, state: ResourceState, event: FoldableEvent): ResourceState {
   const resource = event.data['resource'];
-  if (!isObject(resource)) return state;
+  if (!isObject<JsonObject>(resource)) return state;
   if (event.type === eventTypeOf(kind, 'Deleted')) return { status: 'deleted', revision: event.revision, resource };
   return { status: 'live', revision: event.revision, resource };
 }

@@ -18,6 +18,7 @@ import {
   jsonEvent,
 } from '@eventstore/db-client';
 import { KeystreamError } from '@keystream/api';
+import { backoffDelay, sleep } from '@keystream/kernel';
 import { AsyncQueue } from '../asyncQueue.js';
 import { DuplicateEventIdError } from '../errors/duplicateEventIdError.js';
 import { WrongExpectedVersionError } from '../errors/wrongExpectedVersionError.js';
@@ -31,6 +32,7 @@ import type {
   NewEvent,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   SubscribeToAllOptions,
   SubscriptionMessage,
 } from '../eventStore.js';
@@ -64,6 +66,12 @@ const SEARCH_WINDOW = 32;
  * returns its original result instead of failing.
  */
 export class EsdbEventStore implements EventStore {
+  /**
+   * EventStoreDB has no transaction across streams: {@link appendToStreams} appends one stream
+   * after the other. A caller that retries the same appends with the same event ids completes them
+   * (each append is idempotent by its ids), which is how the command core uses it.
+   */
+  readonly atomicMultiStream = false;
   private readonly subscriptions = new Set<AllSubscription>();
   private readonly appendAttempts: number;
   private readonly idempotencyWindow: number;
@@ -79,6 +87,18 @@ export class EsdbEventStore implements EventStore {
   /** Creates a client for the connection string (connects lazily on first call). */
   static connect(options: EsdbEventStoreOptions): EsdbEventStore {
     return new EsdbEventStore(EventStoreDBClient.connectionString(options.connectionString), options);
+  }
+
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    const streams = new Set<string>();
+    for (const { stream, events, expectedRevision } of appends) {
+      validateAppend(stream, events, expectedRevision);
+      if (streams.has(stream)) throw new KeystreamError('INVALID_ARGUMENT', `stream "${stream}" appears twice in one multi-stream append`);
+      streams.add(stream);
+    }
+    const results: AppendResult[] = [];
+    for (const { stream, events, expectedRevision } of appends) results.push(await this.append(stream, events, expectedRevision));
+    return results;
   }
 
   async append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
@@ -100,7 +120,7 @@ export class EsdbEventStore implements EventStore {
           throw new WrongExpectedVersionError(stream, expectedRevision, fromEsdbCurrent(error.actualVersion), { cause: error });
         }
         if (isTransient(error) && attempt < this.appendAttempts) {
-          await backoff(attempt);
+          await sleep(backoffDelay(APPEND_BACKOFF, attempt));
           continue;
         }
         throw asKeystreamError(error, `append to "${stream}"`);
@@ -275,10 +295,8 @@ function asKeystreamError(error: unknown, what: string): KeystreamError {
   return new KeystreamError(code, `EventStoreDB ${what} failed: ${message}`, [], { cause: error });
 }
 
-async function backoff(attempt: number): Promise<void> {
-  const delay = Math.min(2_000, 50 * 2 ** (attempt - 1));
-  await new Promise<void>((resolve) => setTimeout(resolve, delay));
-}
+/** Delays between append attempts: short, since the caller's request waits on them. */
+const APPEND_BACKOFF = { maxAttempts: Number.POSITIVE_INFINITY, initialDelayMs: 50, maxDelayMs: 2_000 };
 
 /** Connects to EventStoreDB with a connection string. */
 export function connectEsdbEventStore(options: EsdbEventStoreOptions): EsdbEventStore {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { followUpEnvelope, requestEnvelope, systemEnvelope } from './commandEnvelope.js';
+import { followUpEnvelope, reactionEnvelope, requestEnvelope, systemEnvelope } from './commandEnvelope.js';
 
 describe('command envelope', () => {
   const now = new Date('2026-03-04T05:06:07.890Z');
@@ -41,6 +41,14 @@ describe('command envelope', () => {
       const cause = requestEnvelope('user:alice@example.com', undefined, now);
       expect(followUpEnvelope(cause, 'event-2', ':owner').idempotencyKey).to.equal('event-2:owner');
       expect(followUpEnvelope(cause, 'event-2', ':owner').correlationId).to.equal(cause.requestId);
+    });
+  });
+
+  describe('of a process manager\'s reaction to an event', () => {
+    it('should keep the event\'s correlation, name the event as cause and key idempotency on event and step', () => {
+      const envelope = reactionEnvelope({ id: 'event-9', metadata: { correlationId: 'req-3' } }, ':accept', now);
+      expect(envelope).to.deep.equal({ actor: 'system', requestId: 'event-9:accept', idempotencyKey: 'event-9:accept', correlationId: 'req-3', causationId: 'event-9', occurredAt: '2026-03-04T05:06:07.890000000Z' });
+      expect(reactionEnvelope({ id: 'event-9', metadata: { correlationId: 'req-3' } }, ':notify', now).idempotencyKey).to.not.equal(envelope.idempotencyKey);
     });
   });
 

@@ -55,3 +55,20 @@ export function followUpEnvelope(cause: CommandEnvelope, causationId: string, st
 export function stepEnvelope(envelope: CommandEnvelope, step: string): CommandEnvelope {
   return { ...envelope, idempotencyKey: envelope.idempotencyKey === undefined ? undefined : `${envelope.idempotencyKey}${step}` };
 }
+
+/** What {@link reactionEnvelope} reads of the event reacted to. */
+export interface CausingEvent {
+  readonly id: string;
+  readonly metadata: { readonly correlationId: string };
+}
+
+/**
+ * The envelope of a command a process manager issues in reaction to `event` (read from `$all`,
+ * after the request that wrote it has been answered): the system's, correlated with the request the
+ * event belongs to, caused by the event, and idempotent per event and step, so handing the same
+ * event over again after a crash appends nothing new.
+ */
+export function reactionEnvelope(event: CausingEvent, step: string, now: Date): CommandEnvelope {
+  const key = `${event.id}${step}`;
+  return { actor: 'system', requestId: key, idempotencyKey: key, correlationId: event.metadata.correlationId, causationId: event.id, occurredAt: normalizeTimestamp(now.toISOString()) };
+}

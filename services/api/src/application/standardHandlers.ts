@@ -4,6 +4,7 @@
  */
 import { KeystreamError, methodByName, resourceByKind, type MethodDescriptor, type MethodName, type ResourceDescriptor } from '@keystream/api';
 import type { JsonObject } from '@keystream/domain';
+import { isObject } from '@keystream/kernel';
 import type { Cas } from '@keystream/resource';
 import type { CommandResult } from '../core/commandService.js';
 import type { CollectionPage } from '../core/queryService.js';
@@ -18,7 +19,7 @@ function text(request: Request, field: string): string | undefined {
 
 function objectField(request: Request, field: string): JsonObject | undefined {
   const value = request[field];
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : undefined;
+  return isObject<JsonObject>(value) ? value : undefined;
 }
 
 function strings(request: Request, field: string): string[] | undefined {

@@ -18,7 +18,7 @@ import {
   type JsonObject,
   type ResourceCommand,
 } from '@keystream/domain';
-import { comparePositions, isWrongExpectedVersionError, type EventStore, type NewEvent, type RecordedEvent } from '@keystream/eventstore';
+import { comparePositions, isWrongExpectedVersionError, type EventStore, type NewEvent, type RecordedEvent, type StreamAppend } from '@keystream/eventstore';
 import { generateId } from '@keystream/resource';
 import { randomUUID } from 'node:crypto';
 import { followUpEnvelope, type CommandEnvelope } from '../application/commandEnvelope.js';
@@ -46,8 +46,35 @@ export interface CreateRequest {
   readonly resource: JsonObject;
 }
 
+/** A create another write goes with: appended in the same multi-stream append (see createWithFollowUps). */
+export interface FollowUpCreate {
+  readonly command: Extract<ResourceCommand, { type: 'create' }>;
+  readonly envelope: CommandEnvelope;
+}
+
 /** Concurrent writers to one resource are rare; this bounds the re-decisions one command makes. */
 const MAX_ATTEMPTS = 8;
+
+/** The events of a decision, with their ids and the envelope's metadata. */
+function eventsOf(decision: Decision, ids: readonly string[], envelope: CommandEnvelope): NewEvent[] {
+  return decision.events.map((event, index) => ({
+    id: ids[index] as string,
+    type: event.type,
+    data: event.data,
+    metadata: {
+      actor: envelope.actor,
+      requestId: envelope.requestId,
+      correlationId: envelope.correlationId,
+      causationId: envelope.causationId,
+      occurredAt: envelope.occurredAt,
+      schema: 1,
+    },
+  }));
+}
+
+function isNotFoundOrExists(error: unknown): boolean {
+  return error instanceof KeystreamError && (error.code === 'ALREADY_EXISTS' || error.code === 'NOT_FOUND');
+}
 
 export class CommandService {
   constructor(
@@ -62,6 +89,69 @@ export class CommandService {
     const random = idRandomSource(envelope.idempotencyKey, request.kind, request.parent ?? '');
     const name = resolveNewName(request.kind, request.parent, request.resource, () => generateId(descriptor, random));
     return this.execute({ type: 'create', kind: request.kind, resource: { ...request.resource, name } }, envelope);
+  }
+
+  /**
+   * Creates a resource together with the creates `followUps` derives from it (the creator's owner
+   * binding of a new scope), in one multi-stream append: on the embedded store one transaction, so
+   * both or neither exist; on a store without multi-stream transactions the appends are made in
+   * order with deterministic ids, and a retry of the request writes whatever is missing. A
+   * follow-up whose resource exists already is left alone. Answers the primary resource, at the
+   * position of the last event appended.
+   */
+  async createWithFollowUps(request: CreateRequest, envelope: CommandEnvelope, followUps: (created: JsonObject, eventId: string) => readonly FollowUpCreate[]): Promise<CommandResult> {
+    const descriptor = resourceByKind(request.kind);
+    const random = idRandomSource(envelope.idempotencyKey, request.kind, request.parent ?? '');
+    const name = resolveNewName(request.kind, request.parent, request.resource, () => generateId(descriptor, random));
+    const command: ResourceCommand = { type: 'create', kind: request.kind, resource: { ...request.resource, name } };
+    const stream = streamOf(request.kind, name);
+    for (let attempt = 1; ; attempt += 1) {
+      const { state, lastEvent } = await this.repository.load(request.kind, name);
+      const replay = await this.previousAttempt(request.kind, name, stream, envelope.idempotencyKey, lastEvent);
+      if (replay) return this.completeFollowUps(replay, followUps(replay.resource ?? {}, replay.eventId ?? envelope.causationId));
+      const references = await this.repository.loadReferences(referencesOf(request.kind, command.resource));
+      const decision = decideResource(command, state, { now: envelope.occurredAt, uuid: randomUUID(), actor: envelope.actor, references });
+      const ids = eventIdsFor(envelope.idempotencyKey, stream, decision.events.length);
+      const appends: StreamAppend[] = [{ stream, events: eventsOf(decision, ids, envelope), expectedRevision: expectedRevisionOf(state) }];
+      for (const followUp of followUps(decision.resource ?? {}, ids[0] as string)) {
+        const followUpName = followUp.command.resource['name'] as string;
+        const loaded = await this.repository.load(followUp.command.kind, followUpName);
+        if (loaded.state.status === 'live') continue;
+        const followUpReferences = await this.repository.loadReferences(referencesOf(followUp.command.kind, followUp.command.resource));
+        // What the follow-up refers to is being created in the same append.
+        followUpReferences.set(name, decision.resource);
+        const followUpDecision = decideResource(followUp.command, loaded.state, { now: followUp.envelope.occurredAt, uuid: randomUUID(), actor: followUp.envelope.actor, references: followUpReferences });
+        const followUpStream = streamOf(followUp.command.kind, followUpName);
+        const followUpIds = eventIdsFor(followUp.envelope.idempotencyKey, followUpStream, followUpDecision.events.length);
+        appends.push({ stream: followUpStream, events: eventsOf(followUpDecision, followUpIds, followUp.envelope), expectedRevision: expectedRevisionOf(loaded.state) });
+      }
+      try {
+        const appended = await this.eventStore.appendToStreams(appends);
+        // Appended in order: the last append's position is the newest.
+        const position = appended[appended.length - 1]?.position ?? '';
+        return { resource: decision.resource, updatedPaths: decision.updatedPaths, position, replayed: false, eventId: ids[0] };
+      } catch (error) {
+        if (!isWrongExpectedVersionError(error)) throw error;
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new KeystreamError('ABORTED', `${request.kind} ${name} is being changed concurrently; retry the request`, [], { cause: error });
+        }
+      }
+    }
+  }
+
+  /** A retried request's answer, once the follow-ups its first attempt may have left unwritten are written. */
+  private async completeFollowUps(replay: CommandResult, followUps: readonly FollowUpCreate[]): Promise<CommandResult> {
+    let position = replay.position;
+    for (const followUp of followUps) {
+      try {
+        const done = await this.execute(followUp.command, followUp.envelope);
+        if (comparePositions(done.position, position) > 0) position = done.position;
+      } catch (error) {
+        // Made by someone else meanwhile, or its subject is gone again: nothing left to write.
+        if (!isNotFoundOrExists(error)) throw error;
+      }
+    }
+    return { ...replay, position };
   }
 
   /** Decides and appends a lifecycle command, retrying on concurrent writes. */
@@ -90,19 +180,7 @@ export class CommandService {
       }
 
       const ids = eventIdsFor(envelope.idempotencyKey, stream, decision.events.length);
-      const events: NewEvent[] = decision.events.map((event, index) => ({
-        id: ids[index] as string,
-        type: event.type,
-        data: event.data,
-        metadata: {
-          actor: envelope.actor,
-          requestId: envelope.requestId,
-          correlationId: envelope.correlationId,
-          causationId: envelope.causationId,
-          occurredAt: envelope.occurredAt,
-          schema: 1,
-        },
-      }));
+      const events = eventsOf(decision, ids, envelope);
       try {
         const appended = await this.eventStore.append(stream, events, expectedRevisionOf(state));
         const result: CommandResult = { resource: decision.resource, updatedPaths: decision.updatedPaths, position: appended.position, replayed: false, eventId: ids[0] };

@@ -5,20 +5,17 @@
 import { KeystreamError } from '@keystream/api';
 import { scopeOfName, SYSTEM_SCOPE } from '@keystream/authz';
 import type { JsonObject } from '@keystream/domain';
+import { snakeToCamel } from '@keystream/kernel';
 import type { MethodHandler } from '../methodHandler.js';
 
 const DEFAULT_MASK = ['name', 'role', 'scopeParams', 'executableConditions', 'ownedObjects'];
-
-function camel(path: string): string {
-  return path.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
-}
 
 export const checkMyRoleBindings: MethodHandler<'CheckMyRoleBindings'> = (request, { principal, app }) => {
   if (request.filter !== undefined && request.filter.trim() !== '') {
     throw KeystreamError.invalidArgument([{ field: 'filter', description: 'CheckMyRoleBindings takes no filter in this version of keystream' }]);
   }
   const parent = request.parent ?? SYSTEM_SCOPE;
-  const mask = request.customFieldMask !== undefined && request.customFieldMask.length > 0 ? request.customFieldMask.map(camel) : DEFAULT_MASK;
+  const mask = request.customFieldMask !== undefined && request.customFieldMask.length > 0 ? request.customFieldMask.map(snakeToCamel) : DEFAULT_MASK;
   const resolvableGrants = app.authorizer.bindingsFor(principal, scopeOfName(parent)).map((binding) => {
     const roleBinding: JsonObject = {};
     for (const field of mask) {

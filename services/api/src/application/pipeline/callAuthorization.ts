@@ -10,6 +10,7 @@
 import { KeystreamError, resourceByKind, type MethodDescriptor } from '@keystream/api';
 import { actorOf, IAM_SERVICE, isWildcardScope, scopeOfName, SYSTEM_SCOPE, type Authorizer, type AuthzIndex, type Principal } from '@keystream/authz';
 import type { JsonObject } from '@keystream/domain';
+import { isObject } from '@keystream/kernel';
 import type { ResourceRepository } from '../../core/resourceRepository.js';
 import { authzTargetsOf, type AuthzTarget } from './authzTargets.js';
 
@@ -17,10 +18,6 @@ type Request = Readonly<Record<string, unknown>>;
 
 /** Above this many visible projects or organizations a narrowed filter would be unwieldy: list per organization instead. */
 const MAX_NARROWED_NAMES = 500;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function authenticationNeeded(method: MethodDescriptor): KeystreamError {
   return new KeystreamError('UNAUTHENTICATED', `${method.name} needs an authenticated caller: send "Authorization: Bearer <token>"`, [], {
@@ -173,7 +170,7 @@ export class CallAuthorization {
   private async movedTo(method: MethodDescriptor, request: Request): Promise<string | undefined> {
     if (method.standard !== 'update' || (method.resource !== 'Project' && method.resource !== 'Organization')) return undefined;
     const body = request[resourceByKind(method.resource).singular];
-    if (!isObject(body) || typeof body['name'] !== 'string') return undefined;
+    if (!isObject<JsonObject>(body) || typeof body['name'] !== 'string') return undefined;
     const wanted = typeof body['parentOrganization'] === 'string' ? body['parentOrganization'] : '';
     const stored = await this.repository.liveResource(method.resource, body['name']);
     const current = typeof stored?.['parentOrganization'] === 'string' ? stored['parentOrganization'] : '';
@@ -188,7 +185,7 @@ export class CallAuthorization {
   private async resourceOf(method: MethodDescriptor, target: AuthzTarget, request: Request): Promise<JsonObject | undefined> {
     if (method.resource === undefined) return undefined;
     const body = request[resourceByKind(method.resource).singular];
-    if (isObject(body)) return body;
+    if (isObject<JsonObject>(body)) return body;
     return target.target === target.scope && method.resource !== 'Project' && method.resource !== 'Organization'
       ? undefined
       : this.repository.liveResource(method.resource, target.target);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { KeystreamError } from '@keystream/api';
-import { callerRequestIdOf, minPositionOf, positionHeaders } from './requestHeaders.js';
+import { callerRequestIdOf, minPositionOf } from './requestHeaders.js';
 
 function codeAndField(run: () => unknown): string {
   try {
@@ -29,11 +29,5 @@ describe('request headers', () => {
     expect(minPositionOf({ 'x-keystream-min-position': '00ff' })).to.equal('00ff');
     expect(minPositionOf({ 'x-keystream-min-position': '' })).to.equal(undefined);
     expect(codeAndField(() => minPositionOf({ 'x-keystream-min-position': 'not-hex' }))).to.match(/^INVALID_ARGUMENT .*x-keystream-min-position/);
-  });
-
-  it('should answer a write\'s position as a header, and nothing when nothing was written', () => {
-    expect(positionHeaders('0a')).to.deep.equal({ 'x-keystream-min-position': '0a' });
-    expect(positionHeaders('')).to.deep.equal({});
-    expect(positionHeaders(undefined)).to.deep.equal({});
   });
 });

@@ -3,14 +3,12 @@
  * position it has already seen (read-your-writes), each validated where it is used.
  */
 import { KeystreamError } from '@keystream/api';
+import { isPositionText, MIN_POSITION_HEADER } from '@keystream/kernel';
 
-/** Header carrying a position: answered by writes, honoured by queries (read-your-writes). */
-export const MIN_POSITION_HEADER = 'x-keystream-min-position';
 /** Header carrying the caller's request id, which makes a retried write append nothing new. */
 export const REQUEST_ID_HEADER = 'x-request-id';
 
 const REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
-const POSITION = /^[0-9a-f]{1,64}$/;
 
 type Headers = Readonly<Record<string, string>>;
 
@@ -27,13 +25,8 @@ export function callerRequestIdOf(headers: Headers): string | undefined {
 export function minPositionOf(headers: Headers): string | undefined {
   const position = headers[MIN_POSITION_HEADER];
   if (position === undefined || position === '') return undefined;
-  if (!POSITION.test(position)) {
+  if (!isPositionText(position)) {
     throw KeystreamError.invalidArgument([{ field: MIN_POSITION_HEADER, description: 'expected a position as returned by a write' }]);
   }
   return position;
-}
-
-/** The response headers of a result at `position` (none when nothing was written). */
-export function positionHeaders(position: string | undefined): Record<string, string> {
-  return position === undefined || position === '' ? {} : { [MIN_POSITION_HEADER]: position };
 }

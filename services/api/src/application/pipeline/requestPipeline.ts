@@ -82,10 +82,14 @@ export class RequestPipeline {
 
   /**
    * The watch transports' principal resolver: a `{subject}` for the watch engine, remembered with
-   * the principal and client address it stands for so the later checks decide with them.
+   * the principal and client address it stands for so the later checks decide with them. Watches
+   * need an authenticated caller.
    */
   async watchPrincipalOf(headers: Readonly<Record<string, string>>, remoteAddress: string): Promise<WatchPrincipal> {
     const principal = await this.principalOf(headers);
+    if (principal.kind === 'anonymous') {
+      throw new KeystreamError('UNAUTHENTICATED', 'watches need an authenticated caller: send "Authorization: Bearer <token>"');
+    }
     const watchPrincipal = Object.freeze({ subject: actorOf(principal) });
     this.watchPrincipals.set(watchPrincipal, { principal, remoteAddress });
     return watchPrincipal;

@@ -4,18 +4,14 @@
  * position becomes the `x-keystream-min-position` header.
  */
 import { messageDescriptor, type MethodDescriptor } from '@keystream/api';
+import { isObject, minPositionHeaders } from '@keystream/kernel';
 import { applyResponseMask, type ResponseMask } from '@keystream/resource';
 import type { ApiResult } from '../../edgeContract.js';
 import type { HandlerResult } from '../methodHandler.js';
-import { positionHeaders } from './requestHeaders.js';
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The wire-ready result of a handler's answer to `request`. */
 export function shapeResponse(method: MethodDescriptor, request: Readonly<Record<string, unknown>>, result: HandlerResult<unknown>): ApiResult {
-  const headers = positionHeaders(result.position);
+  const headers = minPositionHeaders(result.position ?? '');
   const masked = messageDescriptor(method.requestType).field('responseMask') !== undefined && isObject(result.response);
   const response = masked
     ? applyResponseMask(messageDescriptor(method.responseType), result.response, request['responseMask'] as ResponseMask | undefined, result.updatedPaths)
