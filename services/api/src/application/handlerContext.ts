@@ -3,6 +3,7 @@
  * of the application. Transports never build one; the request pipeline does, once per call.
  */
 import type { MethodDescriptor } from '@keystream/api';
+import type { AttestationKeys, AttestationVerifier } from '@keystream/attestation';
 import type { Authenticator, Authorizer, AuthzIndex, Principal } from '@keystream/authz';
 import type { EventStore } from '@keystream/eventstore';
 import type { ReadStore } from '@keystream/readstore';
@@ -38,6 +39,14 @@ export interface ApplicationServices {
   readonly shards: ShardPlan;
   /** Service projects, reserved service names and registered services. */
   readonly services: ServiceRegistry;
+  /** TPM attestation: the Verify exchange and the keys attestation tokens are checked with. */
+  readonly attestation: AttestationServices;
+}
+
+/** What Verify and AttestationConditions work with. */
+export interface AttestationServices {
+  readonly verifier: AttestationVerifier;
+  readonly keys: AttestationKeys;
 }
 
 /** One call as its handler sees it. */
@@ -49,7 +58,7 @@ export interface HandlerContext {
   readonly envelope: CommandEnvelope;
   /** The position the caller has already seen (`x-keystream-min-position`): reads wait for it. */
   readonly minPosition: string | undefined;
-  /** The request's headers, lower-case names (for the few options a header carries, such as a dry run). */
+  /** The request's headers, lower-case names (for the few options a header carries: a dry run, Verify's ticket). */
   readonly headers: Readonly<Record<string, string>>;
   readonly app: ApplicationServices;
 }

@@ -31,6 +31,7 @@ import { resetMfaIfRecoveryKeyUsed } from './handlers/resetMfaIfRecoveryKeyUsed.
 import { setMySettings } from './handlers/setMySettings.js';
 import { setupServiceProject } from './handlers/setupServiceProject.js';
 import { setUsersNameInAuth0 } from './handlers/setUsersNameInAuth0.js';
+import { verify } from './handlers/verify.js';
 import type { AnyMethodHandler, HandlerTable } from './methodHandler.js';
 import { standardHandlerOf } from './standardHandlers.js';
 
@@ -60,6 +61,7 @@ export const CUSTOM_HANDLERS: HandlerTable = {
   SetMySettings: setMySettings,
   SetupServiceProject: setupServiceProject,
   SetUsersNameInAuth0: setUsersNameInAuth0,
+  Verify: verify,
 };
 
 /** The answer of a method of the contract that this version does not serve yet. */
