@@ -7,7 +7,8 @@
  *   permissions, conditions writes) and deleting users.
  * - `scope-viewer`: every read permission (Get, BatchGet, List, Search, Watch, Check…).
  * - `self-service`: what every signed-in principal may do about itself (ListMy…, SearchMy…,
- *   CheckMyRoleBindings, Get/SetMySettings, IsUserVerified, invitations addressed to it); bound to
+ *   CheckMyRoleBindings, Get/SetMySettings, IsUserVerified, ResendVerificationEmail,
+ *   ResetMFAIfRecoveryKeyUsed, SetUsersNameInAuth0, invitations addressed to it); bound to
  *   `allAuthenticatedUsers` at the system scope.
  * - `public`: RefreshUserFromIdToken (the token in the request is the proof); bound to `allUsers`.
  */
@@ -46,7 +47,7 @@ export function iamPermissions(): string[] {
 }
 
 const ADMINISTRATIVE = /\/permissions\/(roles|roleBindings|permissions|conditions)\.(create|update|delete)$|\/permissions\/users\.(delete|deleteUsersByCriteria|create)$/;
-const SELF_SERVICE = /\.(listMy|searchMy|checkMy|getMySettings|setMySettings|isUserVerified|accept|decline|listMyServiceProjects)$/;
+const SELF_SERVICE = /\.(listMy|searchMy|checkMy|getMySettings|setMySettings|isUserVerified|resendVerificationEmail|resetMFAIfRecoveryKeyUsed|setUsersNameInAuth0|accept|decline|listMyServiceProjects)$/;
 
 function readPermissions(): string[] {
   return iamPermissions().filter((permission) => METHODS.some((method) => method.permission === permission && method.kind !== 'write'));

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { parseShardEndpoints } from '@keystream/service-api';
 
 /** The roles a process can run. `all` is every role in one process (the embedded default). */
 export const ROLES = ['all', 'api', 'projector', 'gateway', 'relay'] as const;
@@ -63,6 +64,14 @@ const EnvironmentSchema = z.object({
     .default(7),
   KEYSTREAM_SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, 'expected smtp://[user:password@]host[:port] or smtps://…').optional(),
   KEYSTREAM_SMTP_FROM: z.string().min(3, 'expected the sender address, e.g. "keystream <no-reply@example.com>"').optional(),
+  KEYSTREAM_PUBLIC_URL: z.url('expected the URL users reach keystream at (links in mails point there)').optional(),
+  KEYSTREAM_IDENTITY_PROVIDER: z.enum(['embedded', 'auth0'], { error: 'expected embedded or auth0' }).default('embedded'),
+  KEYSTREAM_AUTH0_DOMAIN: z.string().min(1).optional(),
+  KEYSTREAM_AUTH0_CLIENT_ID: z.string().min(1).optional(),
+  KEYSTREAM_AUTH0_CLIENT_SECRET: z.string().min(1).optional(),
+  KEYSTREAM_AUTH0_AUDIENCE: z.string().min(1).optional(),
+  KEYSTREAM_AGENT_SHARDS: positiveInteger('a positive number of shards').optional(),
+  KEYSTREAM_SHARD_ENDPOINTS: z.string().optional(),
 });
 
 /** Who the built-in development issuer's default administrator is (docs/security.md). */
@@ -77,6 +86,17 @@ export interface AuthConfig {
   readonly devIssuer: boolean;
   /** Members bound to the scope-admin role at the system scope at start. */
   readonly bootstrapAdmins: readonly string[];
+}
+
+/** Where users' login identities live (docs/identity.md). */
+export type IdentityConfig =
+  | { readonly kind: 'embedded' }
+  | { readonly kind: 'auth0'; readonly baseUrl: string; readonly clientId: string; readonly clientSecret: string; readonly audience: string | undefined };
+
+/** Agent shards: how many, and each one's endpoints. */
+export interface ShardsConfig {
+  readonly count: number;
+  readonly endpoints: ReadonlyMap<number, readonly string[]>;
 }
 
 /** Where the event stream relay publishes, if anywhere (ARCHITECTURE.md §2: Kafka, or an NDJSON file). */
@@ -125,6 +145,10 @@ export interface KeystreamConfig {
   readonly notifier: NotifierConfig;
   /** Days an invitation stays valid by default (and a resend extends it by), 1–30. */
   readonly invitationValidityDays: number;
+  /** The base URL users reach keystream at (default: the HTTP listener's). */
+  readonly publicUrl: string;
+  readonly identity: IdentityConfig;
+  readonly shards: ShardsConfig;
 }
 
 /** The configuration is unusable; `problems` has one line per bad variable. */
@@ -145,7 +169,7 @@ function describeValue(environment: Readonly<Record<string, string | undefined>>
   const value = environment[variable];
   if (value === undefined) return 'unset';
   // Secrets are never echoed back.
-  if (variable === 'KEYSTREAM_PAGE_TOKEN_KEY' || variable === 'KEYSTREAM_ATTESTATION_KEY') return `${value.length} characters`;
+  if (variable === 'KEYSTREAM_PAGE_TOKEN_KEY' || variable === 'KEYSTREAM_ATTESTATION_KEY' || variable === 'KEYSTREAM_AUTH0_CLIENT_SECRET') return `${value.length} characters`;
   return variable === 'KEYSTREAM_SMTP_URL' ? JSON.stringify(value.replace(/\/\/[^@/]*@/, '//***@')) : JSON.stringify(value);
 }
 
@@ -177,6 +201,8 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
   if (splitRoleProblems.length > 0) throw new ConfigError(splitRoleProblems);
   const eventStream = eventStreamConfigOf(env, environment, role);
   const auth = authConfigOf(env);
+  const identity = identityConfigOf(env);
+  const shards = shardsConfigOf(env, environment);
   return {
     role,
     dataDirectory,
@@ -192,6 +218,9 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
     minPositionWaitMilliseconds: env.KEYSTREAM_MIN_POSITION_WAIT_MS,
     changeLog: { maxEntries: env.KEYSTREAM_CHANGELOG_MAX_ENTRIES, maxAgeMs: env.KEYSTREAM_CHANGELOG_MAX_AGE_MS },
     auth,
+    publicUrl: env.KEYSTREAM_PUBLIC_URL ?? `http://${env.KEYSTREAM_HTTP_HOST.includes(':') ? `[${env.KEYSTREAM_HTTP_HOST}]` : env.KEYSTREAM_HTTP_HOST}:${env.KEYSTREAM_HTTP_PORT}`,
+    identity,
+    shards,
     notifier: notifierConfigOf(env, dataDirectory),
     invitationValidityDays: env.KEYSTREAM_INVITATION_VALIDITY_DAYS,
   };
@@ -214,6 +243,32 @@ function notifierConfigOf(env: z.infer<typeof EnvironmentSchema>, dataDirectory:
     password: url.password === '' ? undefined : decodeURIComponent(url.password),
     from: env.KEYSTREAM_SMTP_FROM,
   };
+}
+
+function identityConfigOf(env: z.infer<typeof EnvironmentSchema>): IdentityConfig {
+  if (env.KEYSTREAM_IDENTITY_PROVIDER === 'embedded') return { kind: 'embedded' };
+  const missing = (['KEYSTREAM_AUTH0_DOMAIN', 'KEYSTREAM_AUTH0_CLIENT_ID', 'KEYSTREAM_AUTH0_CLIENT_SECRET'] as const).filter((variable) => env[variable] === undefined);
+  if (missing.length > 0) throw new ConfigError(missing.map((variable) => `${variable} (unset): KEYSTREAM_IDENTITY_PROVIDER=auth0 needs it (a Machine-to-Machine application of the tenant)`));
+  const domain = env.KEYSTREAM_AUTH0_DOMAIN as string;
+  // A bare tenant domain means HTTPS; a full URL (a test server, a custom domain) is taken as is.
+  const baseUrl = /^https?:\/\//.test(domain) ? domain.replace(/\/+$/, '') : `https://${domain}`;
+  if (!URL.canParse(baseUrl)) throw new ConfigError([`KEYSTREAM_AUTH0_DOMAIN (${JSON.stringify(domain)}): expected the tenant domain such as example.eu.auth0.com`]);
+  return { kind: 'auth0', baseUrl, clientId: env.KEYSTREAM_AUTH0_CLIENT_ID as string, clientSecret: env.KEYSTREAM_AUTH0_CLIENT_SECRET as string, audience: env.KEYSTREAM_AUTH0_AUDIENCE };
+}
+
+function shardsConfigOf(env: z.infer<typeof EnvironmentSchema>, environment: Readonly<Record<string, string | undefined>>): ShardsConfig {
+  let endpoints: Map<number, string[]>;
+  try {
+    endpoints = parseShardEndpoints(env.KEYSTREAM_SHARD_ENDPOINTS);
+  } catch (error) {
+    throw new ConfigError([`KEYSTREAM_SHARD_ENDPOINTS (${describeValue(environment, 'KEYSTREAM_SHARD_ENDPOINTS')}): ${error instanceof Error ? error.message : String(error)}`]);
+  }
+  const highest = Math.max(-1, ...endpoints.keys());
+  const count = env.KEYSTREAM_AGENT_SHARDS ?? Math.max(1, highest + 1);
+  if (highest >= count) {
+    throw new ConfigError([`KEYSTREAM_SHARD_ENDPOINTS (${describeValue(environment, 'KEYSTREAM_SHARD_ENDPOINTS')}): names shard ${highest}, but KEYSTREAM_AGENT_SHARDS is ${count} (shards 0–${count - 1})`]);
+  }
+  return { count, endpoints };
 }
 
 function eventStreamConfigOf(env: z.infer<typeof EnvironmentSchema>, environment: Readonly<Record<string, string | undefined>>, role: Role): EventStreamConfig | undefined {

@@ -18,6 +18,7 @@ import {
   CommandService,
   QueryService,
   ResourceRepository,
+  type IdentityProvider,
   type ProjectionProgress,
   type RequestPipeline,
 } from '@keystream/service-api';
@@ -37,7 +38,9 @@ import { NestedGroupsManager } from './memberships/nestedGroupsManager.js';
 import { ProcessManagerRunner } from './processManagers/processManagerRunner.js';
 import { checkpointProgress } from './checkpointProgress.js';
 import type { EventStreamConfig, KeystreamConfig, NotifierConfig } from './config.js';
+import { buildIdentityProvider } from './identity/identityServices.js';
 import { KeystreamMetrics } from './metrics.js';
+import { startPrincipalUpdatesWatch } from './methods/principals/principalUpdatesWatch.js';
 import { pageTokenKeyOf } from './pageTokenKey.js';
 import { relayCheckpoints } from './relayCheckpoints.js';
 import { openConfiguredEventStore, openConfiguredReadStore } from './stores.js';
@@ -128,6 +131,8 @@ export interface KeystreamGraph {
   readonly childCounter: Component<ChildCounter>;
   readonly commands: Component<CommandService>;
   readonly queries: Component<QueryService>;
+  /** Where users' login identities live (docs/identity.md). */
+  readonly identity: Component<IdentityProvider>;
   /** Every API call and every watch goes through it first (docs/security.md). */
   readonly pipeline: Component<RequestPipeline>;
   /** Mail to people: the outbox file by default, SMTP when configured (docs/invitations.md). */
@@ -216,10 +221,13 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger, clock:
     );
     return runner;
   });
+  const identity = lifetime.singleton(async () => buildIdentityProvider(config, await commands(), await notifier()));
   const pipeline = lifetime.singleton(async () => {
     const [store, mail, runner, reads] = [await eventStore(), await notifier(), await processManagers(), await readStore()];
     return buildRequestPipeline(config, {
       eventStore: store,
+      readStore: reads,
+      identity: await identity(),
       repository: await repository(),
       commands: await commands(),
       queries: await queries(),
@@ -241,12 +249,17 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger, clock:
     await hub.start();
     // Every watched document passes the principal's List permission on that document.
     // When the generation moves, open watches re-check what their clients hold (docs/watch.md).
+    // WatchPrincipalUpdates is authorized for principals as a whole at open (authorizeWatch),
+    // then reads them through watches that see every document.
+    const principalEngine = new WatchEngine({ store: tail, hub, pageTokenKey: pageTokenKeyOf(config) });
+    const principalDeps = { engine: principalEngine, repository: await repository(), readStore: await readStore() };
     const engine = new WatchEngine({
       store: tail,
       hub,
       pageTokenKey: pageTokenKeyOf(config),
       canSee: authorizing.canSeeWatched,
       authorizationVersion: () => authorizing.authorizationGeneration,
+      streams: { WatchPrincipalUpdates: (request, sink) => startPrincipalUpdatesWatch(principalDeps, request, sink) },
     });
     const gateway = new WatchGateway({
       engine,
@@ -268,6 +281,7 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger, clock:
       async close() {
         gateway.close();
         await engine.close();
+        await principalEngine.close();
         await hub.close();
       },
     };
@@ -288,6 +302,7 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger, clock:
     childCounter,
     commands,
     queries,
+    identity,
     pipeline,
     notifier,
     processManagers,

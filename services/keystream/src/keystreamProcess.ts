@@ -18,6 +18,7 @@ import { lockDataDirectories, type DataDirectoryLock } from './dataDirectoryLock
 import { healthRoutes, readModelReadiness } from './healthRoutes.js';
 import { embeddedDirectories } from './stores.js';
 import type { ProcessManagerRunner } from './processManagers/processManagerRunner.js';
+import { emailVerificationRoute } from './identity/emailVerificationRoute.js';
 import type { KeystreamMetrics } from './metrics.js';
 
 /** A running keystream process. */
@@ -112,7 +113,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       onRequestFinished: (outcome) => {
         metrics.recordRequest(outcome);
       },
-      extraGetRoutes: routes.routes,
+      extraGetRoutes: { ...routes.routes, ...(runsApi ? emailVerificationRoute(await graph.identity()) : {}) },
       ...(watches === undefined ? {} : { configureApp: watches.gateway.configureApp, streamDispatcher: watches.gateway.streamDispatcher }),
     });
     const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${server.port}`;

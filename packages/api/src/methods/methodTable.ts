@@ -102,10 +102,21 @@ function schemaOf(messageName: string): z.ZodType {
   return schema;
 }
 
+/**
+ * Bindings the reference leaves out and the EdgeLQ protos declare (`../shared/spec/upstream/rpcs.tsv`):
+ * the two shared methods of the authorization service. No body clause: fields come from the body
+ * or the query, as for every bodiless POST binding.
+ */
+export const UPSTREAM_ONLY_ROUTES: Readonly<Record<string, readonly SpecRoute[]>> = {
+  GetPrincipal: [{ verb: 'POST', path: '/v1:getPrincipal' }],
+  WatchPrincipalUpdates: [{ verb: 'POST', path: '/v1:watchPrincipalUpdates' }],
+};
+
 function describeMethod(method: SpecMethod): MethodDescriptor {
   const resource = method.section === 'shared' ? undefined : (method.section as ResourceKind);
   const standard = standardVerb(method.name, resource);
   const permission = method.permissions[0];
+  const routes = method.routes.length > 0 ? method.routes : (UPSTREAM_ONLY_ROUTES[method.name] ?? []);
   return {
     name: method.name as MethodName,
     ...(resource === undefined ? {} : { resource }),
@@ -114,7 +125,7 @@ function describeMethod(method: SpecMethod): MethodDescriptor {
     requestSchema: schemaOf(method.requestType),
     responseSchema: schemaOf(method.responseType),
     ...(permission === undefined ? {} : { permission }),
-    routes: method.routes.map((route, index) => ({
+    routes: routes.map((route, index) => ({
       httpMethod: route.verb,
       template: parsePathTemplate(route.path),
       body: bodyRule(route),

@@ -7,7 +7,8 @@
 import { AttestationVerifier, deriveAttestationKeys } from '@keystream/attestation';
 import { Authenticator, Authorizer, AuthzFeed, AuthzIndex, DevIssuer, OidcVerifier } from '@keystream/authz';
 import type { EventStore } from '@keystream/eventstore';
-import { buildHandlerRegistry, EventStoreTicketLedger, RequestPipeline, type AnyMethodHandler, type ApplicationServices, type CommandService, type QueryService, type ResourceRepository } from '@keystream/service-api';
+import type { ReadStore } from '@keystream/readstore';
+import { buildHandlerRegistry, EventStoreTicketLedger, RequestPipeline, ServiceRegistry, type AnyMethodHandler, type ApplicationServices, type CommandService, type IdentityProvider, type QueryService, type ResourceRepository } from '@keystream/service-api';
 import type { MethodName } from '@keystream/api';
 import type { KeystreamConfig } from '../config.js';
 import { attestationKeyOf } from '../pageTokenKey.js';
@@ -24,6 +25,9 @@ export interface PipelineParts {
   readonly repository: ResourceRepository;
   readonly commands: CommandService;
   readonly queries: QueryService;
+  readonly readStore: ReadStore;
+  /** Where users' login identities live. */
+  readonly identity: IdentityProvider;
   /** Replaces the handler registry (tests that only observe what gets past authorization). */
   readonly handlers?: ReadonlyMap<MethodName, AnyMethodHandler>;
   /**
@@ -60,6 +64,10 @@ export function buildRequestPipeline(config: KeystreamConfig, parts: PipelinePar
     index,
     clock,
     attestation: { verifier, keys: attestationKeys },
+    readStore: parts.readStore,
+    identity: parts.identity,
+    shards: config.shards,
+    services: new ServiceRegistry(parts.eventStore),
   };
   const handlers = parts.handlers ?? (parts.extraHandlers === undefined ? undefined : new Map([...buildHandlerRegistry(), ...parts.extraHandlers(app)]));
   return new RequestPipeline({

@@ -83,7 +83,7 @@ export async function startAuthTestWorld(options: { clock?: () => Date } = {}): 
     lastRequest = request;
     return Promise.resolve({ response: { reachedAs: context.envelope.actor } });
   };
-  const probe = buildRequestPipeline(config, { eventStore, repository, commands, queries, handlers: new Map([...buildHandlerRegistry().keys()].map((name) => [name, recorder])) });
+  const probe = buildRequestPipeline(config, { eventStore, repository, commands, queries, readStore: await graph.readStore(), identity: await graph.identity(), handlers: new Map([...buildHandlerRegistry().keys()].map((name) => [name, recorder])) });
   const handlers = buildHandlerRegistry();
   const abort = new AbortController();
   return {
