@@ -3,3 +3,4 @@
  */
 export { messageArbitrary } from './arbitraryMessage.js';
 export { eventually, withDeadline } from './deadline.js';
+export { minimalMessage, SAMPLE_PEM } from './minimalMessage.js';

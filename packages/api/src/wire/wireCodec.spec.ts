@@ -38,6 +38,7 @@ describe('decodeMessage and encodeMessage', () => {
       parent: 'projects/p1',
       roleBinding: {
         role: 'projects/p1/roles/viewer',
+        member: 'user:alice@example.com',
         metadata: { generation: 9007199254740991, labels: { team_name: 'core' } },
         category: 'USER' as const,
       },
@@ -50,6 +51,7 @@ describe('decodeMessage and encodeMessage', () => {
         roleBinding: {
           metadata: { labels: { team_name: 'core' }, generation: '9007199254740991' },
           role: 'projects/p1/roles/viewer',
+          member: 'user:alice@example.com',
           category: 'USER',
         },
         responseMask: { bodyMask: 'display_name,metadata.labels.team_name' },
@@ -59,7 +61,7 @@ describe('decodeMessage and encodeMessage', () => {
     it('should accept snake_case field names, int64 as numbers and enums by number', () => {
       const decoded = decodeMessage('CreateRoleBindingRequest', {
         parent: 'projects/p1',
-        role_binding: { role: 'projects/p1/roles/viewer', metadata: { generation: 9007199254740991, labels: { team_name: 'core' } }, category: 6 },
+        role_binding: { role: 'projects/p1/roles/viewer', member: 'user:alice@example.com', metadata: { generation: 9007199254740991, labels: { team_name: 'core' } }, category: 6 },
         response_mask: { body_mask: 'display_name,metadata.labels.team_name' },
       });
       expect(decoded).to.deep.equal(internal);

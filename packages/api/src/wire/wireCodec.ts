@@ -50,8 +50,29 @@ function joinPath(parent: string, child: string | number): string {
   return parent === '' ? child : `${parent}.${child}`;
 }
 
+/** What to do with a JSON member no field of its message has. */
+export type UnknownFieldPolicy = 'reject' | 'ignore';
+
+/** Options of {@link decodeMessage}. */
+export interface DecodeOptions {
+  /** Names where the value sits in the request, for messages nested in a body. */
+  readonly pathPrefix?: string;
+  /**
+   * `reject` (default): an unknown member is INVALID_ARGUMENT naming it. `ignore`: it is dropped,
+   * as grpc-gateway's JSON parser does, and its path is added to `ignoredFields`.
+   */
+  readonly unknownFields?: UnknownFieldPolicy;
+  /** Receives the paths of the members `ignore` dropped. */
+  readonly ignoredFields?: string[];
+}
+
 class Decoder {
   readonly violations: FieldViolation[] = [];
+
+  constructor(
+    private readonly unknownFields: UnknownFieldPolicy = 'reject',
+    private readonly ignored: string[] = [],
+  ) {}
 
   fail(field: string, description: string): undefined {
     this.violations.push({ field: field === '' ? '(request)' : field, description });
@@ -69,6 +90,10 @@ class Decoder {
       const field = descriptor.field(key);
       const fieldPath = joinPath(path, field?.jsonName ?? key);
       if (!field) {
+        if (this.unknownFields === 'ignore') {
+          this.ignored.push(fieldPath);
+          continue;
+        }
         const known = descriptor.fields.map((candidate) => candidate.jsonName).join(', ');
         this.fail(fieldPath, `unknown field "${key}" in ${descriptor.name}${known === '' ? ' (it has no fields)' : ` (fields: ${known})`}`);
         continue;
@@ -198,11 +223,12 @@ function zodViolations(error: z.ZodError, prefix: string): FieldViolation[] {
 
 /**
  * Decodes a JSON value received on the wire into the internal form of `messageName` and validates
- * it with the contract's schema. Throws INVALID_ARGUMENT naming every offending field.
- * `pathPrefix` names where the value sits in the request, for messages nested in a body.
+ * it with the contract's schema (field types, the SDK's rules, oneofs). Throws INVALID_ARGUMENT
+ * naming every offending field.
  */
-export function decodeMessage<Name extends MessageName>(messageName: Name, json: unknown, pathPrefix = ''): MessageOf<Name> {
-  const decoder = new Decoder();
+export function decodeMessage<Name extends MessageName>(messageName: Name, json: unknown, options: DecodeOptions | string = {}): MessageOf<Name> {
+  const { pathPrefix = '', unknownFields, ignoredFields } = typeof options === 'string' ? { pathPrefix: options } : options;
+  const decoder = new Decoder(unknownFields, ignoredFields);
   const internal = decoder.message(messageDescriptor(messageName), json, pathPrefix);
   if (internal === undefined) throw KeystreamError.invalidArgument(decoder.violations);
   // The schema also runs when decoding already failed, so one answer lists every bad field.
@@ -216,6 +242,17 @@ export function decodeMessage<Name extends MessageName>(messageName: Name, json:
   return result.data as MessageOf<Name>;
 }
 
+/**
+ * The internal form of one field's wire value, without schema checks, or undefined when it does
+ * not decode: lets the REST edge tell whether two spellings of a field (query string and body)
+ * mean the same value (`"5"` and `5` for an int64, `1` and `"NAME"` for an enum).
+ */
+export function normalizeFieldValue(field: FieldDescriptor, value: unknown): unknown {
+  const decoder = new Decoder('ignore');
+  const decoded = decoder.field(field, value, field.jsonName);
+  return decoder.violations.length === 0 ? decoded : undefined;
+}
+
 function encodeValue(type: FieldValueType, value: unknown): JsonValue {
   if (type.kind === 'message') return encodeWith(messageDescriptor(type.messageName), value as Record<string, unknown>);
   if (type.kind === 'scalar') {
@@ -225,11 +262,29 @@ function encodeValue(type: FieldValueType, value: unknown): JsonValue {
   return value as JsonValue;
 }
 
+/**
+ * The oneof members an encoding leaves out: when stored data holds two members of a group (written
+ * before groups were enforced), only the one with the highest field number is kept — the one a
+ * protobuf parser reading the fields in number order would keep — so no response carries two.
+ */
+function shadowedOneofMembers(descriptor: MessageDescriptor, value: Record<string, unknown>): Set<string> | undefined {
+  let shadowed: Set<string> | undefined;
+  for (const oneof of descriptor.oneofs) {
+    const set = oneof.fields.filter((field) => value[field.jsonName] !== undefined && value[field.jsonName] !== null);
+    if (set.length < 2) continue;
+    const kept = set.reduce((best, field) => (field.number > best.number ? field : best));
+    shadowed ??= new Set();
+    for (const field of set) if (field !== kept) shadowed.add(field.jsonName);
+  }
+  return shadowed;
+}
+
 function encodeWith(descriptor: MessageDescriptor, value: Record<string, unknown>): JsonObject {
   const output: JsonObject = {};
+  const shadowed = descriptor.oneofs.length === 0 ? undefined : shadowedOneofMembers(descriptor, value);
   for (const field of descriptor.fields) {
     const fieldValue = value[field.jsonName];
-    if (fieldValue === undefined) continue;
+    if (fieldValue === undefined || fieldValue === null || shadowed?.has(field.jsonName) === true) continue;
     if (field.cardinality === 'repeated') {
       output[field.jsonName] = (fieldValue as unknown[]).map((element) => encodeValue(field.value, element));
     } else if (field.cardinality === 'map') {
