@@ -146,11 +146,9 @@ function renderMessage(message: SpecMessage, wire: WireModel): string {
   for (const field of facts?.fields ?? []) {
     if (field.oneof !== undefined) oneofs[field.oneof] = [...(oneofs[field.oneof] ?? []), names.get(field.name) as string];
   }
-  const required = rules.filter((rule) => rule.rule.kind === 'required').map((rule) => names.get(rule.field) as string);
-  const checks = {
-    ...(Object.keys(oneofs).length === 0 ? {} : { oneofs }),
-    ...(required.length === 0 ? {} : { required }),
-  };
+  // `required` rules are checked where requests are decoded (wireCodec), not here: the schema also
+  // checks stored resources, which the SDK's request rules do not govern.
+  const checks = Object.keys(oneofs).length === 0 ? {} : { oneofs };
   const refinement = Object.keys(checks).length === 0 ? '' : `.superRefine(messageChecks(${JSON.stringify(checks)}))`;
   return [
     `/** Message ${message.name}. */`,

@@ -203,7 +203,7 @@ export type AttestationDomain_Policy = z.infer<typeof AttestationDomain_PolicySc
 export const AttestationDomain_EnrolledKeySchema = z.strictObject({
   pubkeyPem: pem().optional(),
   comment: z.string().optional(),
-}).superRefine(messageChecks({"required":["pubkeyPem"]}));
+});
 export type AttestationDomain_EnrolledKey = z.infer<typeof AttestationDomain_EnrolledKeySchema>;
 
 /** Message AttestationDomain. */
@@ -297,7 +297,7 @@ export type Condition_AttestationCondition = z.infer<typeof Condition_Attestatio
 export const Condition_ParameterDeclarationSchema = z.strictObject({
   key: z.string().optional(),
   type: Condition_ParameterTypeSchema.optional(),
-}).superRefine(messageChecks({"required":["key"]}));
+});
 export type Condition_ParameterDeclaration = z.infer<typeof Condition_ParameterDeclarationSchema>;
 
 /** Message Condition. */
@@ -335,7 +335,7 @@ export const GroupMemberSchema = z.strictObject({
   member: z.string().optional(),
   parentMember: z.string().optional(),
   minAncestryMembers: z.array(z.string()).optional(),
-}).superRefine(messageChecks({"required":["member"]}));
+});
 export type GroupMember = z.infer<typeof GroupMemberSchema>;
 
 /** Message BatchGetGroupMembersResponse. */
@@ -481,7 +481,7 @@ export const OrganizationInvitationSchema = z.strictObject({
   name: z.string().optional(),
   metadata: MetaSchema.optional(),
   invitation: InvitationSchema.optional(),
-}).superRefine(messageChecks({"required":["invitation"]}));
+});
 export type OrganizationInvitation = z.infer<typeof OrganizationInvitationSchema>;
 
 /** Message BatchGetOrganizationInvitationsResponse. */
@@ -550,7 +550,7 @@ export const OrganizationSchema = z.strictObject({
   ancestryPath: z.array(z.string()).optional(),
   serviceErrors: z.record(z.string(), ServiceErrorsSchema).optional(),
   servicesGeneration: int64().optional(),
-}).superRefine(messageChecks({"required":["multiRegionPolicy"]}));
+});
 export type Organization = z.infer<typeof OrganizationSchema>;
 
 /** Message BatchGetOrganizationsResponse. */
@@ -598,7 +598,7 @@ export const ProjectInvitationSchema = z.strictObject({
   metadata: MetaSchema.optional(),
   projectDisplayName: z.string().optional(),
   invitation: InvitationSchema.optional(),
-}).superRefine(messageChecks({"required":["invitation"]}));
+});
 export type ProjectInvitation = z.infer<typeof ProjectInvitationSchema>;
 
 /** Message BatchGetProjectInvitationsResponse. */
@@ -631,7 +631,7 @@ export const ProjectSchema = z.strictObject({
   ancestryPath: z.array(z.string()).optional(),
   serviceErrors: z.record(z.string(), ServiceErrorsSchema).optional(),
   servicesGeneration: int64().optional(),
-}).superRefine(messageChecks({"required":["multiRegionPolicy"]}));
+});
 export type Project = z.infer<typeof ProjectSchema>;
 
 /** Message BatchGetProjectsResponse. */
@@ -653,7 +653,7 @@ export type BatchGetRoleBindingsRequest = z.infer<typeof BatchGetRoleBindingsReq
 export const RoleBinding_ParentSchema = z.strictObject({
   parent: z.string().optional(),
   member: z.string().max(256, 'at most 256 characters').optional(),
-}).superRefine(messageChecks({"required":["member"]}));
+});
 export type RoleBinding_Parent = z.infer<typeof RoleBinding_ParentSchema>;
 
 /** Message RoleBinding. */
@@ -672,7 +672,7 @@ export const RoleBindingSchema = z.strictObject({
   specGeneration: int64().optional(),
   hasOwnedObjects: z.boolean().optional(),
   disableForChildScopes: z.boolean().optional(),
-}).superRefine(messageChecks({"required":["member"]}));
+});
 export type RoleBinding = z.infer<typeof RoleBindingSchema>;
 
 /** Message BatchGetRoleBindingsResponse. */
@@ -694,14 +694,14 @@ export type BatchGetRolesRequest = z.infer<typeof BatchGetRolesRequestSchema>;
 export const Role_ScopeParamTypeSchema = z.strictObject({
   name: z.string().max(128, 'at most 128 characters').optional(),
   type: Role_ScopeParamType_TypeSchema.optional(),
-}).superRefine(messageChecks({"required":["name"]}));
+});
 export type Role_ScopeParamType = z.infer<typeof Role_ScopeParamTypeSchema>;
 
 /** Message Role.Grant.FieldCondition. */
 export const Role_Grant_FieldConditionSchema = z.strictObject({
   path: z.string().max(512, 'at most 512 characters').optional(),
   value: z.string().max(512, 'at most 512 characters').optional(),
-}).superRefine(messageChecks({"required":["path","value"]}));
+});
 export type Role_Grant_FieldCondition = z.infer<typeof Role_Grant_FieldConditionSchema>;
 
 /** Message Role.Grant. */
@@ -907,7 +907,7 @@ export const CreateAttestationDomainRequestSchema = z.strictObject({
   parent: z.string().optional(),
   attestationDomain: AttestationDomainSchema.optional(),
   responseMask: CreateAttestationDomainRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["attestationDomain"]}));
+});
 export type CreateAttestationDomainRequest = z.infer<typeof CreateAttestationDomainRequestSchema>;
 
 /** Message CreateConditionRequest.ResponseMask. */
@@ -922,7 +922,7 @@ export const CreateConditionRequestSchema = z.strictObject({
   parent: z.string().optional(),
   condition: ConditionSchema.optional(),
   responseMask: CreateConditionRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["condition"]}));
+});
 export type CreateConditionRequest = z.infer<typeof CreateConditionRequestSchema>;
 
 /** Message CreateGroupMemberRequest.ResponseMask. */
@@ -937,7 +937,7 @@ export const CreateGroupMemberRequestSchema = z.strictObject({
   parent: z.string().optional(),
   groupMember: GroupMemberSchema.optional(),
   responseMask: CreateGroupMemberRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["groupMember"]}));
+});
 export type CreateGroupMemberRequest = z.infer<typeof CreateGroupMemberRequestSchema>;
 
 /** Message CreateGroupRequest.ResponseMask. */
@@ -952,7 +952,7 @@ export const CreateGroupRequestSchema = z.strictObject({
   parent: z.string().optional(),
   group: GroupSchema.optional(),
   responseMask: CreateGroupRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["group"]}));
+});
 export type CreateGroupRequest = z.infer<typeof CreateGroupRequestSchema>;
 
 /** Message CreateOrganizationInvitationRequest.ResponseMask. */
@@ -967,7 +967,7 @@ export const CreateOrganizationInvitationRequestSchema = z.strictObject({
   parent: z.string().optional(),
   organizationInvitation: OrganizationInvitationSchema.optional(),
   responseMask: CreateOrganizationInvitationRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["organizationInvitation"]}));
+});
 export type CreateOrganizationInvitationRequest = z.infer<typeof CreateOrganizationInvitationRequestSchema>;
 
 /** Message CreateOrganizationRequest.ResponseMask. */
@@ -981,7 +981,7 @@ export type CreateOrganizationRequest_ResponseMask = z.infer<typeof CreateOrgani
 export const CreateOrganizationRequestSchema = z.strictObject({
   organization: OrganizationSchema.optional(),
   responseMask: CreateOrganizationRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["organization"]}));
+});
 export type CreateOrganizationRequest = z.infer<typeof CreateOrganizationRequestSchema>;
 
 /** Message CreatePermissionRequest.ResponseMask. */
@@ -996,7 +996,7 @@ export const CreatePermissionRequestSchema = z.strictObject({
   parent: z.string().optional(),
   permission: PermissionSchema.optional(),
   responseMask: CreatePermissionRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["permission"]}));
+});
 export type CreatePermissionRequest = z.infer<typeof CreatePermissionRequestSchema>;
 
 /** Message CreateProjectInvitationRequest.ResponseMask. */
@@ -1011,7 +1011,7 @@ export const CreateProjectInvitationRequestSchema = z.strictObject({
   parent: z.string().optional(),
   projectInvitation: ProjectInvitationSchema.optional(),
   responseMask: CreateProjectInvitationRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["projectInvitation"]}));
+});
 export type CreateProjectInvitationRequest = z.infer<typeof CreateProjectInvitationRequestSchema>;
 
 /** Message CreateProjectRequest.ResponseMask. */
@@ -1025,7 +1025,7 @@ export type CreateProjectRequest_ResponseMask = z.infer<typeof CreateProjectRequ
 export const CreateProjectRequestSchema = z.strictObject({
   project: ProjectSchema.optional(),
   responseMask: CreateProjectRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["project"]}));
+});
 export type CreateProjectRequest = z.infer<typeof CreateProjectRequestSchema>;
 
 /** Message CreateRoleBindingRequest.ResponseMask. */
@@ -1040,7 +1040,7 @@ export const CreateRoleBindingRequestSchema = z.strictObject({
   parent: z.string().optional(),
   roleBinding: RoleBindingSchema.optional(),
   responseMask: CreateRoleBindingRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["roleBinding"]}));
+});
 export type CreateRoleBindingRequest = z.infer<typeof CreateRoleBindingRequestSchema>;
 
 /** Message CreateRoleRequest.ResponseMask. */
@@ -1055,7 +1055,7 @@ export const CreateRoleRequestSchema = z.strictObject({
   parent: z.string().optional(),
   role: RoleSchema.optional(),
   responseMask: CreateRoleRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["role"]}));
+});
 export type CreateRoleRequest = z.infer<typeof CreateRoleRequestSchema>;
 
 /** Message CreateServiceAccountKeyRequest.ResponseMask. */
@@ -1070,7 +1070,7 @@ export const CreateServiceAccountKeyRequestSchema = z.strictObject({
   parent: z.string().optional(),
   serviceAccountKey: ServiceAccountKeySchema.optional(),
   responseMask: CreateServiceAccountKeyRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["serviceAccountKey"]}));
+});
 export type CreateServiceAccountKeyRequest = z.infer<typeof CreateServiceAccountKeyRequestSchema>;
 
 /** Message CreateServiceAccountRequest.ResponseMask. */
@@ -1085,7 +1085,7 @@ export const CreateServiceAccountRequestSchema = z.strictObject({
   parent: z.string().optional(),
   serviceAccount: ServiceAccountSchema.optional(),
   responseMask: CreateServiceAccountRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["serviceAccount"]}));
+});
 export type CreateServiceAccountRequest = z.infer<typeof CreateServiceAccountRequestSchema>;
 
 /** Message CreateUserRequest.ResponseMask. */
@@ -1099,7 +1099,7 @@ export type CreateUserRequest_ResponseMask = z.infer<typeof CreateUserRequest_Re
 export const CreateUserRequestSchema = z.strictObject({
   user: UserSchema.optional(),
   responseMask: CreateUserRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["user"]}));
+});
 export type CreateUserRequest = z.infer<typeof CreateUserRequestSchema>;
 
 /** Message DeclineOrganizationInvitationRequest. */
@@ -2644,7 +2644,7 @@ export const SetupServiceProjectRequestSchema = z.strictObject({
   defaultBusinessTier: BusinessTierSchema.optional(),
   coreEdgelqServiceOptOuts: z.array(z.string()).optional(),
   description: z.string().max(256, 'at most 256 characters').optional(),
-}).superRefine(messageChecks({"required":["multiRegionPolicy","title"]}));
+});
 export type SetupServiceProjectRequest = z.infer<typeof SetupServiceProjectRequestSchema>;
 
 /** Message SetUsersNameInAuth0Request. */
@@ -2673,7 +2673,7 @@ export const UpdateAttestationDomainRequestSchema = z.strictObject({
   cas: UpdateAttestationDomainRequest_CASSchema.optional(),
   allowMissing: z.boolean().optional(),
   responseMask: UpdateAttestationDomainRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["attestationDomain"]}));
+});
 export type UpdateAttestationDomainRequest = z.infer<typeof UpdateAttestationDomainRequestSchema>;
 
 /** Message UpdateConditionRequest.CAS. */
@@ -2698,7 +2698,7 @@ export const UpdateConditionRequestSchema = z.strictObject({
   cas: UpdateConditionRequest_CASSchema.optional(),
   allowMissing: z.boolean().optional(),
   responseMask: UpdateConditionRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["condition"]}));
+});
 export type UpdateConditionRequest = z.infer<typeof UpdateConditionRequestSchema>;
 
 /** Message UpdateGroupMemberRequest.CAS. */
@@ -2723,7 +2723,7 @@ export const UpdateGroupMemberRequestSchema = z.strictObject({
   cas: UpdateGroupMemberRequest_CASSchema.optional(),
   allowMissing: z.boolean().optional(),
   responseMask: UpdateGroupMemberRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["groupMember"]}));
+});
 export type UpdateGroupMemberRequest = z.infer<typeof UpdateGroupMemberRequestSchema>;
 
 /** Message UpdateGroupRequest.CAS. */
@@ -2748,7 +2748,7 @@ export const UpdateGroupRequestSchema = z.strictObject({
   cas: UpdateGroupRequest_CASSchema.optional(),
   allowMissing: z.boolean().optional(),
   responseMask: UpdateGroupRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["group"]}));
+});
 export type UpdateGroupRequest = z.infer<typeof UpdateGroupRequestSchema>;
 
 /** Message UpdateMemberAssignmentRequest.CAS. */
@@ -2772,7 +2772,7 @@ export const UpdateMemberAssignmentRequestSchema = z.strictObject({
   updateMask: fieldMask().optional(),
   cas: UpdateMemberAssignmentRequest_CASSchema.optional(),
   responseMask: UpdateMemberAssignmentRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["memberAssignment"]}));
+});
 export type UpdateMemberAssignmentRequest = z.infer<typeof UpdateMemberAssignmentRequestSchema>;
 
 /** Message UpdateOrganizationInvitationRequest.CAS. */
@@ -2797,7 +2797,7 @@ export const UpdateOrganizationInvitationRequestSchema = z.strictObject({
   cas: UpdateOrganizationInvitationRequest_CASSchema.optional(),
   allowMissing: z.boolean().optional(),
   responseMask: UpdateOrganizationInvitationRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["organizationInvitation"]}));
+});
 export type UpdateOrganizationInvitationRequest = z.infer<typeof UpdateOrganizationInvitationRequestSchema>;
 
 /** Message UpdateOrganizationRequest.CAS. */
@@ -2822,7 +2822,7 @@ export const UpdateOrganizationRequestSchema = z.strictObject({
   cas: UpdateOrganizationRequest_CASSchema.optional(),
   allowMissing: z.boolean().optional(),
   responseMask: UpdateOrganizationRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["organization"]}));
+});
 export type UpdateOrganizationRequest = z.infer<typeof UpdateOrganizationRequestSchema>;
 
 /** Message UpdatePermissionRequest.CAS. */
@@ -2847,7 +2847,7 @@ export const UpdatePermissionRequestSchema = z.strictObject({
   cas: UpdatePermissionRequest_CASSchema.optional(),
   allowMissing: z.boolean().optional(),
   responseMask: UpdatePermissionRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["permission"]}));
+});
 export type UpdatePermissionRequest = z.infer<typeof UpdatePermissionRequestSchema>;
 
 /** Message UpdateProjectInvitationRequest.CAS. */
@@ -2872,7 +2872,7 @@ export const UpdateProjectInvitationRequestSchema = z.strictObject({
   cas: UpdateProjectInvitationRequest_CASSchema.optional(),
   allowMissing: z.boolean().optional(),
   responseMask: UpdateProjectInvitationRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["projectInvitation"]}));
+});
 export type UpdateProjectInvitationRequest = z.infer<typeof UpdateProjectInvitationRequestSchema>;
 
 /** Message UpdateProjectRequest.CAS. */
@@ -2897,7 +2897,7 @@ export const UpdateProjectRequestSchema = z.strictObject({
   cas: UpdateProjectRequest_CASSchema.optional(),
   allowMissing: z.boolean().optional(),
   responseMask: UpdateProjectRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["project"]}));
+});
 export type UpdateProjectRequest = z.infer<typeof UpdateProjectRequestSchema>;
 
 /** Message UpdateRoleBindingRequest.CAS. */
@@ -2922,7 +2922,7 @@ export const UpdateRoleBindingRequestSchema = z.strictObject({
   cas: UpdateRoleBindingRequest_CASSchema.optional(),
   allowMissing: z.boolean().optional(),
   responseMask: UpdateRoleBindingRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["roleBinding"]}));
+});
 export type UpdateRoleBindingRequest = z.infer<typeof UpdateRoleBindingRequestSchema>;
 
 /** Message UpdateRoleRequest.CAS. */
@@ -2947,7 +2947,7 @@ export const UpdateRoleRequestSchema = z.strictObject({
   cas: UpdateRoleRequest_CASSchema.optional(),
   allowMissing: z.boolean().optional(),
   responseMask: UpdateRoleRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["role"]}));
+});
 export type UpdateRoleRequest = z.infer<typeof UpdateRoleRequestSchema>;
 
 /** Message UpdateServiceAccountKeyRequest.CAS. */
@@ -2972,7 +2972,7 @@ export const UpdateServiceAccountKeyRequestSchema = z.strictObject({
   cas: UpdateServiceAccountKeyRequest_CASSchema.optional(),
   allowMissing: z.boolean().optional(),
   responseMask: UpdateServiceAccountKeyRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["serviceAccountKey"]}));
+});
 export type UpdateServiceAccountKeyRequest = z.infer<typeof UpdateServiceAccountKeyRequestSchema>;
 
 /** Message UpdateServiceAccountRequest.CAS. */
@@ -2997,7 +2997,7 @@ export const UpdateServiceAccountRequestSchema = z.strictObject({
   cas: UpdateServiceAccountRequest_CASSchema.optional(),
   allowMissing: z.boolean().optional(),
   responseMask: UpdateServiceAccountRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["serviceAccount"]}));
+});
 export type UpdateServiceAccountRequest = z.infer<typeof UpdateServiceAccountRequestSchema>;
 
 /** Message UpdateUserRequest.CAS. */
@@ -3022,7 +3022,7 @@ export const UpdateUserRequestSchema = z.strictObject({
   cas: UpdateUserRequest_CASSchema.optional(),
   allowMissing: z.boolean().optional(),
   responseMask: UpdateUserRequest_ResponseMaskSchema.optional(),
-}).superRefine(messageChecks({"required":["user"]}));
+});
 export type UpdateUserRequest = z.infer<typeof UpdateUserRequestSchema>;
 
 /** Message UserChange.Added. */

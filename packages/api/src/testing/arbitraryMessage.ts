@@ -41,7 +41,8 @@ const timestampArbitrary = fc
   .map((date) => date.toISOString());
 
 const fieldPathArbitrary = fc
-  .array(fc.stringMatching(/^[a-z][a-zA-Z0-9_]{0,8}$/), { minLength: 1, maxLength: 3 })
+  // proto field names (snake_case words): what a FieldMask path can hold in the JSON mapping.
+  .array(fc.stringMatching(/^[a-z][a-z0-9]{0,4}(?:_[a-z][a-z0-9]{0,3}){0,2}$/), { minLength: 1, maxLength: 3 })
   .map((segments) => segments.join('.'));
 
 const jsonLeafArbitrary = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null));

@@ -4,3 +4,5 @@
 export { messageArbitrary } from './arbitraryMessage.js';
 export { eventually, withDeadline } from './deadline.js';
 export { minimalMessage, SAMPLE_PEM } from './minimalMessage.js';
+export { findUpstreamDirectory, readUpstreamTables, upstreamDirectory } from '../codegen/upstreamTables.js';
+export type { EnumValueRow, RpcRouteRow, RuleRow, UpstreamTables, WireFieldRow } from '../codegen/upstreamTables.js';

@@ -45,7 +45,7 @@ describe('decodeMessage and encodeMessage', () => {
       responseMask: { bodyMask: ['display_name', 'metadata.labels.team_name'] },
     };
 
-    it('should encode int64 as a string, a FieldMask as one comma-separated string and keep map keys verbatim', () => {
+    it('should encode int64 as a string, a FieldMask as one comma-separated string of lowerCamelCase paths (the JSON mapping), map keys verbatim', () => {
       expect(encodeMessage('CreateRoleBindingRequest', internal)).to.deep.equal({
         parent: 'projects/p1',
         roleBinding: {
@@ -54,7 +54,7 @@ describe('decodeMessage and encodeMessage', () => {
           member: 'user:alice@example.com',
           category: 'USER',
         },
-        responseMask: { bodyMask: 'display_name,metadata.labels.team_name' },
+        responseMask: { bodyMask: 'displayName,metadata.labels.teamName' },
       });
     });
 
@@ -110,7 +110,7 @@ describe('decodeMessage and encodeMessage', () => {
       const violations = violationsOf(() =>
         decodeMessage('CreateRoleBindingRequest', { parent: 5, roleBinding: { scopeParams: [{ name: 3 }], category: 'NOPE' } }),
       );
-      expect(violations.map((violation) => violation.field).sort()).to.deep.equal(['parent', 'roleBinding.category', 'roleBinding.scopeParams[0].name']);
+      expect(violations.map((violation) => violation.field).sort()).to.deep.equal(['parent', 'roleBinding.category', 'roleBinding.member', 'roleBinding.scopeParams[0].name']);
     });
 
     it('should refuse a field given in both cases', () => {

@@ -238,8 +238,39 @@ export function decodeMessage<Name extends MessageName>(messageName: Name, json:
     const reported = new Set(violations.map((violation) => violation.field));
     violations.push(...zodViolations(result.error, pathPrefix).filter((violation) => !reported.has(violation.field)));
   }
+  const reported = new Set(violations.map((violation) => violation.field));
+  violations.push(...requiredViolations(messageDescriptor(messageName), internal, pathPrefix).filter((violation) => !reported.has(violation.field)));
   if (violations.length > 0 || !result.success) throw KeystreamError.invalidArgument(violations);
   return result.data as MessageOf<Name>;
+}
+
+/**
+ * The SDK's `required` rules (rules.tsv) over a decoded request, at every depth: a required
+ * message must be present, a required string non-empty. They govern what a request carries, so
+ * they are checked here rather than in the schemas, which also check stored resources.
+ */
+function requiredViolations(descriptor: MessageDescriptor, value: Record<string, unknown>, path: string): FieldViolation[] {
+  const violations: FieldViolation[] = [];
+  for (const field of descriptor.fields) {
+    const fieldValue = value[field.jsonName];
+    const fieldPath = joinPath(path, field.jsonName);
+    if (field.rules.some((rule) => rule.kind === 'required') && (fieldValue === undefined || fieldValue === null || fieldValue === '')) {
+      violations.push({ field: fieldPath, description: 'required' });
+      continue;
+    }
+    if (field.value.kind !== 'message' || !isPlainObject(fieldValue) && !Array.isArray(fieldValue)) continue;
+    const nested = messageDescriptor(field.value.messageName);
+    if (field.cardinality === 'repeated' && Array.isArray(fieldValue)) {
+      fieldValue.forEach((element, index) => {
+        if (isPlainObject(element)) violations.push(...requiredViolations(nested, element, joinPath(fieldPath, index)));
+      });
+    } else if (field.cardinality === 'map' && isPlainObject(fieldValue)) {
+      for (const [key, element] of Object.entries(fieldValue)) if (isPlainObject(element)) violations.push(...requiredViolations(nested, element, joinPath(fieldPath, key)));
+    } else if (isPlainObject(fieldValue)) {
+      violations.push(...requiredViolations(nested, fieldValue, fieldPath));
+    }
+  }
+  return violations;
 }
 
 /**
@@ -257,7 +288,8 @@ function encodeValue(type: FieldValueType, value: unknown): JsonValue {
   if (type.kind === 'message') return encodeWith(messageDescriptor(type.messageName), value as Record<string, unknown>);
   if (type.kind === 'scalar') {
     if (type.scalar === 'int64') return String(value);
-    if (type.scalar === 'fieldMask') return (value as string[]).join(',');
+    // The protobuf JSON mapping writes FieldMask paths in lowerCamelCase (what strict parsers require).
+    if (type.scalar === 'fieldMask') return (value as string[]).map((path) => path.split('.').map(camelSegment).join('.')).join(',');
   }
   return value as JsonValue;
 }
