@@ -42,7 +42,7 @@ describe('responses, parsed by a strict protobuf JSON parser built from wire.tsv
       const encoded = encodeMessage('Condition', stored);
       expect(encoded).to.deep.equal({ name: 'projects/p1/conditions/c1', attestationCondition: { domain: 'projects/p1/attestationDomains/d1' } });
       parseStrictly(registry!, 'ntt.iam.v1.Condition', encoded);
-      expect(() => parseStrictly(registry!, 'ntt.iam.v1.Condition', { ...encoded, ipCondition: {} })).to.throw(/oneof set multiple times/);
+      expect(() => { parseStrictly(registry!, 'ntt.iam.v1.Condition', { ...encoded, ipCondition: {} }); }).to.throw(/oneof set multiple times/);
     });
   });
 

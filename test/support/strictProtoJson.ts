@@ -118,7 +118,7 @@ export function strictRegistry(tables: UpstreamTables = readUpstreamTables()): F
         ...(oneofIndex === undefined ? {} : { oneofIndex }),
       } as DescriptorProto['field'][number]);
     }
-    for (const oneof of oneofs) message.oneofDecl.push({ $typeName: 'google.protobuf.OneofDescriptorProto', name: oneof } as DescriptorProto['oneofDecl'][number]);
+    for (const oneof of oneofs) message.oneofDecl.push({ $typeName: 'google.protobuf.OneofDescriptorProto', name: oneof });
     const parent = nodes.get(parentName);
     if (parent !== undefined) parent.message.nestedType.push(message);
     else file.messageType.push(message);
