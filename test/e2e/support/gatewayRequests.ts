@@ -6,7 +6,7 @@
  * repeated fields repeated, map entries as `field[key]=value`.
  */
 import type { RpcRouteRow } from '@keystream/api/testing';
-import { messageDescriptor, type MessageDescriptor } from '@keystream/api';
+import { messageDescriptor, type FieldDescriptor, type MessageDescriptor } from '@keystream/api';
 
 /** A wire-JSON request (lowerCamelCase). */
 export type WireRequest = Record<string, unknown>;
@@ -36,7 +36,7 @@ function jsonChain(message: MessageDescriptor, protoPath: string): string[] {
   const chain: string[] = [];
   let current: MessageDescriptor | undefined = message;
   for (const part of protoPath.split('.')) {
-    const field = current?.field(part);
+    const field: FieldDescriptor | undefined = current?.field(part);
     if (field === undefined) throw new Error(`${message.name} has no field path ${protoPath}`);
     chain.push(field.jsonName);
     current = field.value.kind === 'message' ? messageDescriptor(field.value.messageName) : undefined;
