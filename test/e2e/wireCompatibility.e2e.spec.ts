@@ -9,11 +9,21 @@
  * The tests are generated from the tables, read from ../shared/spec/upstream beside the repository.
  */
 import { decodeMessage, messageDescriptor, methodByName, type MessageDescriptor, type MessageName, type ValidationRule } from '@keystream/api';
-import { findUpstreamDirectory, minimalMessage, readUpstreamTables, type RpcRouteRow, type UpstreamTables } from '@keystream/api/testing';
+import {
+  findUpstreamDirectory,
+  gatewayRequest,
+  minimalMessage,
+  readUpstreamTables,
+  setPath,
+  templateVariables,
+  type GatewayRequest,
+  type RpcRouteRow,
+  type UpstreamTables,
+  type WireRequest,
+} from '@keystream/api/testing';
 import { expect } from 'chai';
 import http from 'node:http';
 import { parseStrictly, strictRegistry } from '../support/strictProtoJson.js';
-import { gatewayRequest, setPath, templateVariables, type GatewayRequest, type WireRequest } from './support/gatewayRequests.js';
 import { useKeystream } from './support/useKeystream.js';
 
 interface Answer {

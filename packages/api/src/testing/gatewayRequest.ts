@@ -5,8 +5,8 @@
  * string; no body → every non-path field in the query string, proto names, nested fields dotted,
  * repeated fields repeated, map entries as `field[key]=value`.
  */
-import type { RpcRouteRow } from '@keystream/api/testing';
-import { messageDescriptor, type FieldDescriptor, type MessageDescriptor } from '@keystream/api';
+import type { RpcRouteRow } from '../codegen/upstreamTables.js';
+import { messageDescriptor, type FieldDescriptor, type MessageDescriptor } from '../registry/messageRegistry.js';
 
 /** A wire-JSON request (lowerCamelCase). */
 export type WireRequest = Record<string, unknown>;
