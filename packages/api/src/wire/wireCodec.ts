@@ -247,18 +247,24 @@ export function decodeMessage<Name extends MessageName>(messageName: Name, json:
 /**
  * The SDK's `required` rules (rules.tsv) over a decoded request, at every depth: a required
  * message must be present, a required string non-empty. They govern what a request carries, so
- * they are checked here rather than in the schemas, which also check stored resources.
+ * they are checked here rather than in the schemas, which also check stored resources. Two places
+ * carry partial resources on purpose and are checked only as far as they go: a CAS's conditional
+ * state (compared under its own mask), and the resource of an update with an `update_mask`, whose
+ * unmasked fields keep their stored values (a required field is checked when the mask covers it).
  */
 function requiredViolations(descriptor: MessageDescriptor, value: Record<string, unknown>, path: string): FieldViolation[] {
+  const mask = value['updateMask'];
+  const masked = Array.isArray(mask) && mask.length > 0 ? mask.map((entry) => toInternalPath(String(entry))) : undefined;
   const violations: FieldViolation[] = [];
   for (const field of descriptor.fields) {
+    if (field.jsonName === 'cas' && field.value.kind === 'message') continue;
     const fieldValue = value[field.jsonName];
     const fieldPath = joinPath(path, field.jsonName);
     if (field.rules.some((rule) => rule.kind === 'required') && (fieldValue === undefined || fieldValue === null || fieldValue === '')) {
       violations.push({ field: fieldPath, description: 'required' });
       continue;
     }
-    if (field.value.kind !== 'message' || !isPlainObject(fieldValue) && !Array.isArray(fieldValue)) continue;
+    if (field.value.kind !== 'message' || (!isPlainObject(fieldValue) && !Array.isArray(fieldValue))) continue;
     const nested = messageDescriptor(field.value.messageName);
     if (field.cardinality === 'repeated' && Array.isArray(fieldValue)) {
       fieldValue.forEach((element, index) => {
@@ -267,10 +273,21 @@ function requiredViolations(descriptor: MessageDescriptor, value: Record<string,
     } else if (field.cardinality === 'map' && isPlainObject(fieldValue)) {
       for (const [key, element] of Object.entries(fieldValue)) if (isPlainObject(element)) violations.push(...requiredViolations(nested, element, joinPath(fieldPath, key)));
     } else if (isPlainObject(fieldValue)) {
-      violations.push(...requiredViolations(nested, fieldValue, fieldPath));
+      violations.push(...(masked === undefined || field.jsonName === 'responseMask' ? requiredViolations(nested, fieldValue, fieldPath) : maskedViolations(nested, fieldValue, fieldPath, masked)));
     }
   }
   return violations;
+}
+
+/** {@link requiredViolations} of a resource under an update mask: only the fields the mask covers. */
+function maskedViolations(descriptor: MessageDescriptor, value: Record<string, unknown>, path: string, masked: readonly string[]): FieldViolation[] {
+  const covered = (field: FieldDescriptor): boolean =>
+    masked.some((entry) => entry === field.jsonName || entry.startsWith(`${field.jsonName}.`));
+  const partial: Record<string, unknown> = {};
+  const checked = descriptor.fields.filter(covered);
+  for (const field of checked) if (value[field.jsonName] !== undefined) partial[field.jsonName] = value[field.jsonName];
+  const restricted: MessageDescriptor = { ...descriptor, fields: checked };
+  return requiredViolations(restricted, partial, path);
 }
 
 /**
