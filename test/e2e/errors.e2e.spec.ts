@@ -97,7 +97,7 @@ describe('errors (e2e)', () => {
     });
 
     it('should answer 400 for a parent_organization that does not exist, and refuse to delete an organization a project names', async () => {
-      expectError(await suite.client.call('CreateProject', { project: { parentOrganization: `organizations/${newId()}` } }), 400, 'INVALID_ARGUMENT', 'parent_organization');
+      expectError(await suite.client.call('CreateProject', { project: { parentOrganization: `organizations/${newId()}`, multiRegionPolicy: {} } }), 400, 'INVALID_ARGUMENT', 'parent_organization');
       const organization = await suite.fixtures.create('Organization');
       const project = await suite.fixtures.create('Project', { fields: { parentOrganization: organization.name } });
       expect(project.resource['rootOrganization']).to.equal(organization.name);

@@ -259,12 +259,12 @@ export async function startHttpServer(host: string, port: number, options: HttpS
   const handle = async (captured: CapturedRequest, match: RouteMatch, body: Buffer, abort: AbortController): Promise<Outgoing> => {
     const ignoredFields: string[] = [];
     const request = transcodeRequest(match, { query: captured.query, body, contentType: captured.headers['content-type'] }, ignoredFields);
-    const result = await options.dispatcher({
-      method: match.method,
-      request,
-      headers: captured.headers,
-      remoteAddress: captured.remoteAddress,
-      signal: abort.signal,
+    const call = { method: match.method, request, headers: captured.headers, remoteAddress: captured.remoteAddress, signal: abort.signal };
+    const result = await options.dispatcher(call).catch((error: unknown) => {
+      // A refusal may well be due to a field that was ignored (a 404 where allow_missing was meant):
+      // the error answer names the ignored fields too.
+      if (!isKeystreamError(error) || ignoredFields.length === 0) throw error;
+      throw new KeystreamError(error.code, error.message, error.details, { cause: error, httpStatus: error.httpStatus, headers: { ...error.headers, ...ignoredFieldsHeader(ignoredFields) } });
     });
     return {
       status: 200,

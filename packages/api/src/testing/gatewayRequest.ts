@@ -66,6 +66,7 @@ function takePath(request: WireRequest, chain: readonly string[]): unknown {
 /** Query parameters of a message value as grpc-gateway reads them; throws for what a query string cannot carry. */
 function appendQuery(params: URLSearchParams, message: MessageDescriptor, value: WireRequest, prefix: string): void {
   for (const [key, fieldValue] of Object.entries(value)) {
+    if (fieldValue === undefined || fieldValue === null) continue;
     const field = message.field(key);
     if (field === undefined) throw new Error(`${message.name} has no field ${key}`);
     const name = `${prefix}${field.protoName}`;
