@@ -178,7 +178,12 @@ function queryParameters(message: MessageDescriptor, exclude: ReadonlySet<string
       }
       continue;
     }
-    if (field.cardinality === 'map') continue;
+    if (field.cardinality === 'map') {
+      // grpc-gateway's map syntax, `labels[key]=value`, is OpenAPI's deepObject style.
+      if (field.value.kind !== 'scalar' || field.value.scalar === 'struct') continue;
+      parameters.push({ name: protoPath, in: 'query', required: false, style: 'deepObject', explode: true, schema: fieldSchema(field) });
+      continue;
+    }
     const schema = fieldSchema(field);
     parameters.push({
       name: protoPath,
@@ -226,7 +231,23 @@ function operation(method: MethodDescriptor, route: RouteDescriptor, index: numb
   const body = requestBody(method, route);
   const responseContent =
     method.kind === 'stream'
-      ? { 'application/x-ndjson': { schema: reference(method.responseType) } }
+      ? {
+          'application/x-ndjson': {
+            schema: {
+              type: 'object',
+              description: 'One line of the stream',
+              properties: {
+                result: reference(method.responseType),
+                error: {
+                  type: 'object',
+                  description: 'google.rpc.Status',
+                  properties: { code: { type: 'integer', description: 'gRPC code' }, message: { type: 'string' }, details: { type: 'array', items: { type: 'object' } } },
+                },
+              },
+              additionalProperties: false,
+            },
+          },
+        }
       : { 'application/json': { schema: reference(method.responseType) } };
   return {
     path,
@@ -239,7 +260,11 @@ function operation(method: MethodDescriptor, route: RouteDescriptor, index: numb
       ...(body === undefined ? {} : { requestBody: body }),
       responses: {
         '200': {
-          description: method.kind === 'stream' ? 'A stream of responses, one JSON object per line' : 'Success',
+          description:
+            method.kind === 'stream'
+              ? 'A stream of responses, one line each framed as grpc-gateway frames them: {"result": <response>}; an error that ends the stream is a last line {"error": <google.rpc.Status>}'
+              : 'Success',
+          headers: IGNORED_FIELDS_HEADER,
           content: responseContent,
         },
         default: { description: 'Error', content: { 'application/json': { schema: reference('keystream.Error') } } },
@@ -247,6 +272,14 @@ function operation(method: MethodDescriptor, route: RouteDescriptor, index: numb
     },
   };
 }
+
+/** The header naming request fields the contract does not have, which keystream ignored. */
+const IGNORED_FIELDS_HEADER: OpenApiObject = {
+  'x-keystream-ignored-fields': {
+    description: 'Query parameters and JSON members of the request that no field has, ignored (as grpc-gateway ignores them), comma-separated',
+    schema: { type: 'string' },
+  },
+};
 
 const ERROR_SCHEMA: OpenApiObject = {
   type: 'object',
