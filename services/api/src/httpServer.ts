@@ -100,10 +100,17 @@ const NDJSON_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8';
 /** Response header naming the request fields keystream ignored because the contract has no such field. */
 export const IGNORED_FIELDS_HEADER = 'x-keystream-ignored-fields';
 
+/** At most this many ignored names are echoed, each cut to a bounded length (the header stays small). */
+const MAX_IGNORED_NAMES = 32;
+const MAX_IGNORED_NAME_LENGTH = 128;
+
 function ignoredFieldsHeader(ignoredFields: readonly string[]): Record<string, string> {
   // Names come from the caller: only header-safe characters are echoed.
-  const names = [...new Set(ignoredFields.map((name) => name.replace(/[^\x21-\x7e]/g, '?')))];
-  return names.length === 0 ? {} : { [IGNORED_FIELDS_HEADER]: names.join(', ') };
+  const names = [...new Set(ignoredFields.map((name) => name.slice(0, MAX_IGNORED_NAME_LENGTH).replace(/[^\x21-\x7e]/g, '?')))];
+  if (names.length === 0) return {};
+  const shown = names.slice(0, MAX_IGNORED_NAMES);
+  const more = names.length - shown.length;
+  return { [IGNORED_FIELDS_HEADER]: more > 0 ? `${shown.join(', ')}, ... (${more} more)` : shown.join(', ') };
 }
 
 function statusLine(status: number): string {
