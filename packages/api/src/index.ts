@@ -19,4 +19,6 @@ export type { DefinedView, IdGeneration, NamePattern, NamePatternSegment, Resour
 export { matchPathTemplate, parsePathTemplate, splitRequestPath } from './routes/pathTemplate.js';
 export type { PathTemplate, TemplateSegment, TemplateVariable } from './routes/pathTemplate.js';
 export { decodeMessage, encodeMessage, normalizeFieldValue, toInternalPath, toProtoPath } from './wire/wireCodec.js';
-export type { DecodeOptions, JsonValue, MessageName, MessageOf, UnknownFieldPolicy } from './wire/wireCodec.js';
+export type { DecodeOptions, MessageName, MessageOf, UnknownFieldPolicy } from './wire/wireCodec.js';
+/** JSON values: the kernel's, re-exported because the contract's messages are made of them. */
+export type { JsonValue } from '@keystream/kernel';

@@ -18,6 +18,7 @@ import { conditionReferencesOf } from './authzIndex.js';
 import { IpMatcher } from './ipMatcher.js';
 import { actorOf, directMembersOf, type Principal } from './principal.js';
 import { isUnderPrefix, scopeChainOf, SYSTEM_SCOPE } from './scopes.js';
+import { isObject, snakeToCamel } from '@keystream/kernel';
 
 /** What is asked. */
 export interface AuthorizationRequest {
@@ -58,18 +59,12 @@ interface GrantOutcome {
   needsResource?: boolean;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
-function camel(path: string): string {
-  return path.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
-}
 
 /** The values at a dotted path (snake or camel case) of an object, arrays flattened. */
 export function valuesAtPath(value: unknown, path: string): unknown[] {
   let current: unknown[] = [value];
-  for (const part of path.split('.').map(camel)) {
+  for (const part of path.split('.').map(snakeToCamel)) {
     current = current.flatMap((node) => {
       if (!isObject(node)) return [];
       const next: unknown = node[part];

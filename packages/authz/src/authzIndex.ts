@@ -6,6 +6,7 @@
  */
 import { groupEmailOf, parseStream, type JsonObject } from '@keystream/domain';
 import { scopeOfName, type AncestrySource } from './scopes.js';
+import { isObject } from '@keystream/kernel';
 
 /** An event as the index reads it (a recorded event of the event store fits). */
 export interface IndexedEvent {
@@ -41,9 +42,6 @@ export interface BindingEntry {
 /** The kinds whose events change authorization decisions. */
 export const AUTHZ_KINDS: ReadonlySet<string> = new Set(['Role', 'RoleBinding', 'GroupMember', 'Condition', 'Organization', 'Project']);
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((entry): entry is string => typeof entry === 'string') : [];
@@ -53,10 +51,10 @@ function scopeParamsOf(value: unknown): Map<string, ScopeParamValue> {
   const params = new Map<string, ScopeParamValue>();
   if (!Array.isArray(value)) return params;
   for (const param of value) {
-    if (!isObject(param) || typeof param['name'] !== 'string') continue;
-    const single = isObject(param['string']) ? param['string']['value'] : undefined;
-    const several = isObject(param['strings']) ? param['strings']['values'] : undefined;
-    const from = isObject(param['valueFrom']) ? param['valueFrom'] : undefined;
+    if (!isObject<JsonObject>(param) || typeof param['name'] !== 'string') continue;
+    const single = isObject<JsonObject>(param['string']) ? param['string']['value'] : undefined;
+    const several = isObject<JsonObject>(param['strings']) ? param['strings']['values'] : undefined;
+    const from = isObject<JsonObject>(param['valueFrom']) ? param['valueFrom'] : undefined;
     if (typeof single === 'string') params.set(param['name'], { kind: 'values', values: [single] });
     else if (Array.isArray(several)) params.set(param['name'], { kind: 'values', values: strings(several) });
     else if (from !== undefined) params.set(param['name'], { kind: 'principal', path: typeof from['path'] === 'string' ? from['path'] : 'email' });
@@ -68,7 +66,7 @@ function scopeParamsOf(value: unknown): Map<string, ScopeParamValue> {
 export function conditionReferencesOf(value: unknown): ConditionReference[] {
   if (!Array.isArray(value)) return [];
   return value.filter(isObject).flatMap((entry) =>
-    typeof entry['condition'] === 'string' ? [{ condition: entry['condition'], params: isObject(entry['params']) ? entry['params'] : {} }] : [],
+    typeof entry['condition'] === 'string' ? [{ condition: entry['condition'], params: isObject<JsonObject>(entry['params']) ? entry['params'] : {} }] : [],
   );
 }
 
@@ -116,7 +114,7 @@ export class AuthzIndex implements AncestrySource {
     if (stream === undefined || !AUTHZ_KINDS.has(stream.kind)) return false;
     const deleted = event.type === `${stream.kind}Deleted`;
     const resource = event.data['resource'];
-    if (!deleted && !isObject(resource)) return false;
+    if (!deleted && !isObject<JsonObject>(resource)) return false;
     const live = deleted ? undefined : (resource as JsonObject);
     switch (stream.kind) {
       case 'Role':

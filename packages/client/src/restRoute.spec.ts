@@ -3,12 +3,10 @@ import { minimalMessage } from '@keystream/api/testing';
 import { RouteTable, transcodeRequest } from '@keystream/service-api';
 import { expect } from 'chai';
 import { routeRequest, type WireObject } from './restRoute.js';
+import { snakeToCamel } from '@keystream/kernel';
 
 const table = new RouteTable();
 
-function camel(protoName: string): string {
-  return protoName.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
-}
 
 /** A wire request filling every path variable of a route (and a query field when the route has room for one). */
 function requestFor(method: (typeof METHODS)[number], route: (typeof METHODS)[number]['routes'][number]): WireObject {
@@ -18,7 +16,7 @@ function requestFor(method: (typeof METHODS)[number], route: (typeof METHODS)[nu
       .split('/')
       .map((segment, index) => (segment === '*' ? `x${index}` : segment))
       .join('/');
-    const parts = variable.fieldPath.split('.').map(camel);
+    const parts = variable.fieldPath.split('.').map(snakeToCamel);
     let node = request;
     for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as WireObject;
     node[parts[parts.length - 1] as string] = value;

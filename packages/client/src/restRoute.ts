@@ -5,6 +5,7 @@
  * fields dotted, repeated fields repeated). One function for every method of the contract.
  */
 import type { MethodDescriptor, RouteDescriptor } from '@keystream/api';
+import { isObject, snakeToCamel } from '@keystream/kernel';
 
 /** A request or response message in wire JSON (lowerCamelCase). */
 export type WireObject = Record<string, unknown>;
@@ -18,30 +19,24 @@ export interface RouteRequest {
   readonly body?: unknown;
 }
 
-function isObject(value: unknown): value is WireObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
-function camel(protoName: string): string {
-  return protoName.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
-}
 
 function valueAt(request: WireObject, protoPath: string): unknown {
   let node: unknown = request;
   for (const part of protoPath.split('.')) {
-    if (!isObject(node)) return undefined;
-    node = node[camel(part)];
+    if (!isObject<WireObject>(node)) return undefined;
+    node = node[snakeToCamel(part)];
   }
   return node;
 }
 
 function withoutPath(request: WireObject, protoPath: string): WireObject {
   const [head, ...rest] = protoPath.split('.');
-  const key = camel(head as string);
+  const key = snakeToCamel(head as string);
   if (rest.length === 0) return Object.fromEntries(Object.entries(request).filter(([field]) => field !== key));
   const copy = { ...request };
   const child = copy[key];
-  if (isObject(child)) copy[key] = withoutPath(child, rest.join('.'));
+  if (isObject<WireObject>(child)) copy[key] = withoutPath(child, rest.join('.'));
   return copy;
 }
 
@@ -68,7 +63,7 @@ function appendQuery(params: URLSearchParams, prefix: string, value: unknown): v
     for (const element of value) appendQuery(params, prefix, element);
     return;
   }
-  if (isObject(value)) {
+  if (isObject<WireObject>(value)) {
     for (const [key, nested] of Object.entries(value)) appendQuery(params, `${prefix}.${key}`, nested);
     return;
   }

@@ -2,11 +2,10 @@
  * The EventStore port: append-only streams with optimistic concurrency and one global, ordered
  * log (`$all`). Adapters: {@link LmdbEventStore} (embedded default) and {@link EsdbEventStore}.
  */
-import type { JsonValue } from '@keystream/api';
+import type { JsonObject } from '@keystream/kernel';
 import type { Position } from './position.js';
 
-/** A JSON object: the shape of event data. */
-export type JsonObject = { [key: string]: JsonValue };
+export type { JsonObject } from '@keystream/kernel';
 
 /** Who and what caused an event; stored with it unchanged. */
 export interface EventMetadata {

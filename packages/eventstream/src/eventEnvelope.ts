@@ -3,9 +3,10 @@
  * it sits (stream, revision, global position) and the resource it is about (kind, name), so a
  * consumer needs nothing else to apply it, order it or deduplicate it.
  */
+import type { JsonObject } from '@keystream/kernel';
 
-/** A JSON object as it appears in an envelope. */
-export type JsonObject = { readonly [key: string]: unknown };
+/** The event's metadata as stored (actor, request, correlation and causation ids, occurredAt, schema). */
+export type EnvelopeMetadata = { readonly [key: string]: unknown };
 
 /** One domain event as published. Consumers deduplicate by {@link EventEnvelope.id}. */
 export interface EventEnvelope {
@@ -24,7 +25,7 @@ export interface EventEnvelope {
   /** The revision of the event in its stream (0-based). */
   readonly revision: number;
   readonly data: JsonObject;
-  readonly metadata: JsonObject;
+  readonly metadata: EnvelopeMetadata;
 }
 
 /** Message header naming the event id (the deduplication key), as a UTF-8 string. */

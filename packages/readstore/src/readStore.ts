@@ -3,11 +3,11 @@
  * change log the watch gateway tails. Adapters: {@link LmdbReadStore} (embedded default) and
  * {@link MongoReadStore}.
  */
-import type { JsonValue } from '@keystream/api';
+import type { JsonObject } from '@keystream/kernel';
 import type { Position } from './position.js';
 
-/** A JSON object: the shape of a read-model document (a resource in its internal camelCase form). */
-export type JsonObject = { [key: string]: JsonValue };
+/** A read-model document is a resource in its internal camelCase form: a kernel JSON object. */
+export type { JsonObject } from '@keystream/kernel';
 
 /** A document with the position of the last event applied to it. */
 export interface StoredDocument {

@@ -12,7 +12,7 @@
  */
 import { KeystreamError } from '@keystream/api';
 import { isChangeLogExpiredError, type ChangeFeed, type ChangeLogEntry, type Position, type ReadStore } from '@keystream/readstore';
-import { comparePositions, laterPosition } from './positions.js';
+import { comparePositions, laterPosition } from '@keystream/kernel';
 
 /** Receives a subscription's entries (already restricted to its kind and to positions after its start). */
 export interface HubListener {

@@ -7,7 +7,7 @@ export type { ChangeHubOptions, HubListener, HubSubscription } from './changeHub
 export { DocumentMatcher } from './documentMatcher.js';
 export { applyPageOperations, pageDiff } from './pageDiff.js';
 export type { PageItem, PageOperation } from './pageDiff.js';
-export { comparePositions, laterPosition } from './positions.js';
+export { comparePositions, laterPosition } from '@keystream/kernel';
 export { decodeResumeToken, encodeResumeToken } from './resumeToken.js';
 export { positionBeforeTime } from './startingPosition.js';
 export { WatchEngine } from './watchEngine.js';

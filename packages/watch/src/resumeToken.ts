@@ -3,9 +3,8 @@
  * clients; today the position itself (hex), so a token is valid on every gateway of one store.
  */
 import { KeystreamError } from '@keystream/api';
-import type { Position } from '@keystream/readstore';
+import { isPositionText, type Position } from '@keystream/kernel';
 
-const TOKEN = /^[0-9a-f]{1,64}$/;
 
 /** The token a client passes back to resume after `position`. */
 export function encodeResumeToken(position: Position): string {
@@ -14,7 +13,7 @@ export function encodeResumeToken(position: Position): string {
 
 /** The position a token resumes after; INVALID_ARGUMENT naming `resume_token` when it is not one. */
 export function decodeResumeToken(token: string): Position {
-  if (!TOKEN.test(token)) {
+  if (!isPositionText(token)) {
     throw KeystreamError.invalidArgument([{ field: 'resume_token', description: 'expected a resume_token as returned by this watch (a change-log position); pass it back unchanged' }]);
   }
   return token;

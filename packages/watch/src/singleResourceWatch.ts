@@ -7,7 +7,7 @@
 import { KeystreamError } from '@keystream/api';
 import type { ChangeLogEntry, JsonObject, Position } from '@keystream/readstore';
 import { diffPaths } from '@keystream/resource';
-import { comparePositions, laterPosition } from './positions.js';
+import { comparePositions, laterPosition } from '@keystream/kernel';
 import type { SingleResourcePlan } from './watchPlan.js';
 import { isResetCause, WatchRunner } from './watchRunner.js';
 

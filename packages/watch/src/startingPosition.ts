@@ -6,7 +6,7 @@
  * store method backed by the `{recordedAt: 1}` index the MongoDB adapter already has.
  */
 import { isChangeLogExpiredError, type Position, type ReadStore } from '@keystream/readstore';
-import { comparePositions } from './positions.js';
+import { comparePositions } from '@keystream/kernel';
 
 /** The position after which replay starts, or null when `time` is older than retention. */
 export async function positionBeforeTime(store: ReadStore, time: number): Promise<Position | null> {

@@ -17,7 +17,7 @@
  */
 import type { ChangeLogEntry, JsonObject, Position } from '@keystream/readstore';
 import { diffPaths, maskTouches } from '@keystream/resource';
-import { comparePositions, laterPosition } from './positions.js';
+import { comparePositions, laterPosition } from '@keystream/kernel';
 import { encodeResumeToken } from './resumeToken.js';
 import { positionBeforeTime } from './startingPosition.js';
 import type { StatelessPlan } from './watchPlan.js';

@@ -7,7 +7,7 @@ import { isChangeLogExpiredError, type ChangeLogEntry, type JsonObject, type Pos
 import type { PageTokenKey } from '@keystream/resource';
 import { FeedLostError, type ChangeHub, type HubSubscription } from './changeHub.js';
 import { DocumentMatcher } from './documentMatcher.js';
-import { comparePositions } from './positions.js';
+import { comparePositions } from '@keystream/kernel';
 import { EntryQueue } from './entryQueue.js';
 import type { WatchPlan } from './watchPlan.js';
 import type { AuthorizationVersion, CanSee, WatchPrincipal } from './watchPrincipal.js';

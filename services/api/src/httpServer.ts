@@ -14,6 +14,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '
 import { loadNativeUws } from './nativeUws.js';
 import { transcodeRequest } from './requestTranscoder.js';
 import { RouteTable, type RouteMatch } from './routeTable.js';
+import type { Logger } from '@keystream/kernel';
 
 /** One decoded call, as the command/query core receives it. */
 export interface ApiCall {
@@ -58,14 +59,11 @@ export interface StreamHandle {
  */
 export type StreamDispatcher = (call: ApiCall, sink: StreamSink) => Promise<StreamHandle>;
 
-/** Where the edge reports failures it could not attribute to the caller. */
-export interface EdgeLogger {
-  error(details: Record<string, unknown>, message: string): void;
-}
 
 export interface HttpServerOptions {
   readonly dispatcher: ApiDispatcher;
-  readonly logger: EdgeLogger;
+  /** Where the edge reports failures it could not attribute to the caller. */
+  readonly logger: Pick<Logger, 'error'>;
   /** Largest request body accepted, in bytes (default 1 MiB). */
   readonly maxBodyBytes?: number;
   /** Called once per answered request, for metrics. `method` is the RPC name, or undefined when no route matched. */

@@ -2,7 +2,7 @@
  * @keystream/service-api — the HTTP edge of keystream.
  */
 export { startHttpServer } from './httpServer.js';
-export type { ApiCall, ApiDispatcher, ApiResult, EdgeLogger, HttpServerOptions, PlainAnswer, RunningHttpServer } from './httpServer.js';
+export type { ApiCall, ApiDispatcher, ApiResult, HttpServerOptions, PlainAnswer, RunningHttpServer } from './httpServer.js';
 export { loadNativeUws } from './nativeUws.js';
 export { transcodeRequest } from './requestTranscoder.js';
 export type { HttpRequestParts } from './requestTranscoder.js';
@@ -14,6 +14,8 @@ export type { CommandOrigin, CommandResult, CreateRequest } from './core/command
 export type { ProjectionProgress } from './core/projectionProgress.js';
 export { QueryService } from './core/queryService.js';
 export type { CollectionPage, CollectionRequest, Projection, QueryServiceOptions } from './core/queryService.js';
-export { MIN_POSITION_HEADER, REQUEST_ID_HEADER, ResourceDispatcher } from './core/resourceDispatcher.js';
+export { REQUEST_ID_HEADER, ResourceDispatcher } from './core/resourceDispatcher.js';
+/** Read-your-writes header: the kernel's, re-exported for the edge's callers. */
+export { MIN_POSITION_HEADER } from '@keystream/kernel';
 export type { AuthenticatedCall } from './core/resourceDispatcher.js';
 export { ResourceRepository } from './core/resourceRepository.js';

@@ -29,6 +29,7 @@ import {
   type MessageName,
   type RouteDescriptor,
 } from '@keystream/api';
+import { isObject } from '@keystream/kernel';
 import type { RouteMatch } from './routeTable.js';
 
 type JsonObject = Record<string, unknown>;
@@ -40,10 +41,6 @@ export interface HttpRequestParts {
   /** The body as received (may be empty). */
   readonly body: Buffer;
   readonly contentType: string | undefined;
-}
-
-function isPlainObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Finds the field a dotted path names (proto or JSON names), with the message chain leading to it. */
@@ -70,7 +67,7 @@ function setAtPath(target: JsonObject, fields: readonly FieldDescriptor[], value
   for (const field of fields.slice(0, -1)) {
     const key = keyOf(node, field);
     const next = node[key];
-    const child: JsonObject = isPlainObject(next) ? next : {};
+    const child: JsonObject = isObject<JsonObject>(next) ? next : {};
     node[key] = child;
     node = child;
   }
@@ -82,7 +79,7 @@ function setAtPath(target: JsonObject, fields: readonly FieldDescriptor[], value
 function getAtPath(target: JsonObject, fields: readonly FieldDescriptor[]): unknown {
   let node: unknown = target;
   for (const field of fields) {
-    if (!isPlainObject(node)) return undefined;
+    if (!isObject<JsonObject>(node)) return undefined;
     node = node[keyOf(node, field)];
   }
   return node;
@@ -243,7 +240,7 @@ export function transcodeRequest(match: RouteMatch, parts: HttpRequestParts, ign
       break;
     case 'whole':
     case 'query':
-      if (body !== undefined && !isPlainObject(body)) throw KeystreamError.invalidArgument([{ field: '(body)', description: `expected a JSON object holding the whole ${request.name}` }]);
+      if (body !== undefined && !isObject<JsonObject>(body)) throw KeystreamError.invalidArgument([{ field: '(body)', description: `expected a JSON object holding the whole ${request.name}` }]);
       assembled = body ?? {};
       break;
     case 'field': {
@@ -278,7 +275,7 @@ export function transcodeRequest(match: RouteMatch, parts: HttpRequestParts, ign
     }
     const existing = getAtPath(assembled, parameter.fields);
     if (parameter.mapKey !== undefined) {
-      const map = isPlainObject(existing) ? existing : {};
+      const map = isObject<JsonObject>(existing) ? existing : {};
       const entry = map[parameter.mapKey];
       if (entry !== undefined && !sameValue({ ...field, cardinality: 'single' }, entry, parameter.value)) {
         violations.push({ field: parameter.name, description: `given in the query string and, with another value, in the body` });

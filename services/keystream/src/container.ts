@@ -5,7 +5,10 @@
  * resolved with `getAsync`, and stores are closed by their deactivation handlers when the
  * container is unbound.
  */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { KeystreamError } from '@keystream/api';
+import { openLmdbCheckpoints, type LmdbCheckpoints } from '@keystream/consumer';
 import { actorOf, ANONYMOUS } from '@keystream/authz';
 import type { EventStore } from '@keystream/eventstore';
 import { connectKafkaEventStream, openNdjsonFileEventStream, type EventStream } from '@keystream/eventstream';
@@ -31,6 +34,7 @@ import { checkpointProgress } from './checkpointProgress.js';
 import type { EventStreamConfig, KeystreamConfig } from './config.js';
 import { KeystreamMetrics } from './metrics.js';
 import { pageTokenKeyOf } from './pageTokenKey.js';
+import { relayCheckpoints } from './relayCheckpoints.js';
 import { openConfiguredEventStore, openConfiguredReadStore } from './stores.js';
 
 /** Service identifiers of the container. */
@@ -51,6 +55,7 @@ export const TOKENS = {
   authorizingDispatcher: Symbol.for('keystream.AuthorizingDispatcher'),
   eventStream: Symbol.for('keystream.EventStream'),
   relay: Symbol.for('keystream.EventStreamRelay'),
+  relayCheckpoints: Symbol.for('keystream.RelayCheckpoints'),
 } as const;
 
 /** The watch gateway role: its shared change-log tail, engine and transports, closed together. */
@@ -67,6 +72,11 @@ export const READ_MODEL_PROJECTOR = 'read-model';
  * Kafka topic from the beginning of the log instead of where the file had got to.
  */
 export const RELAY_CHECKPOINTS = { kafka: 'kafka-relay', ndjson: 'ndjson-relay' } as const;
+
+/** Where the relay keeps its checkpoints: `<data directory>/relay`, apart from the read model's directory. */
+export function relayCheckpointDirectory(config: KeystreamConfig): string {
+  return path.join(config.dataDirectory, 'relay');
+}
 
 /** Opens the configured outbound event stream. */
 function openConfiguredEventStream(destination: EventStreamConfig, logger: Logger): Promise<EventStream> {
@@ -107,12 +117,28 @@ export function buildContainer(config: KeystreamConfig, logger: Logger): Contain
       .bind<EventStream>(TOKENS.eventStream)
       .toResolvedValue(() => openConfiguredEventStream(destination, logger))
       .onDeactivation((stream) => stream.close());
+    // The relay's checkpoint lives beside its destination's configuration, in an LMDB environment
+    // of its own under the data directory, not in the read store: rebuilding the read model must
+    // not republish the log (docs/eventstream.md).
+    container
+      .bind<LmdbCheckpoints>(TOKENS.relayCheckpoints)
+      .toResolvedValue(() => {
+        mkdirSync(relayCheckpointDirectory(config), { recursive: true });
+        return openLmdbCheckpoints({ path: relayCheckpointDirectory(config) });
+      })
+      .onDeactivation((checkpoints) => checkpoints.close());
     container
       .bind<EventStreamRelay>(TOKENS.relay)
       .toResolvedValue(
-        (eventStore: EventStore, readStore: ReadStore, stream: EventStream) =>
-          new EventStreamRelay({ eventStore, readStore, stream, name: RELAY_CHECKPOINTS[destination.kind], logger: logger.child({ role: 'relay' }) }),
-        [TOKENS.eventStore, TOKENS.readStore, TOKENS.eventStream],
+        (eventStore: EventStore, checkpoints: LmdbCheckpoints, readStore: ReadStore, stream: EventStream) =>
+          new EventStreamRelay({
+            eventStore,
+            checkpoints: relayCheckpoints(checkpoints.of(RELAY_CHECKPOINTS[destination.kind]), readStore, RELAY_CHECKPOINTS[destination.kind]),
+            stream,
+            name: RELAY_CHECKPOINTS[destination.kind],
+            logger: logger.child({ role: 'relay' }),
+          }),
+        [TOKENS.eventStore, TOKENS.relayCheckpoints, TOKENS.readStore, TOKENS.eventStream],
       );
   }
   // Read-your-writes waits on the local projector when there is one, else on the stored checkpoint.

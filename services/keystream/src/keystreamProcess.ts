@@ -121,8 +121,8 @@ function relayGauges(metrics: KeystreamMetrics, relay: EventStreamRelay): void {
       },
     });
   };
-  gauge('keystream_relay_events_published', 'Events the relay has published (acknowledged by the event stream) since it started', (source) => source.eventsPublishedTotal);
-  gauge('keystream_relay_publish_retries', 'Publishes the relay retried since it started', (source) => source.publishRetriesTotal);
+  gauge('keystream_relay_events_published', 'Events the relay has published (acknowledged by the event stream) since it started', (source) => source.eventsHandledTotal);
+  gauge('keystream_relay_publish_retries', 'Publishes the relay retried since it started', (source) => source.handleRetriesTotal);
   gauge('keystream_relay_lag', 'How far the relay is behind the event log (events on the embedded store)', (source) => source.lag);
   gauge('keystream_relay_last_event_age_milliseconds', 'Age of the newest published event when the stream acknowledged it', (source) => source.lastEventAgeMs);
 }

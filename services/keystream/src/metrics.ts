@@ -6,7 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 /** The part of the projector's metrics exported as gauges (see @keystream/service-projector). */
 export interface ProjectorGaugeSource {
-  readonly eventsAppliedTotal: number;
+  readonly eventsHandledTotal: number;
   readonly batchesTotal: number;
   readonly lag: number | undefined;
   readonly throughputEventsPerSecond: number;
@@ -45,7 +45,7 @@ export class KeystreamMetrics {
           },
         });
       };
-      gauge('keystream_projector_events_applied', 'Events the projector has applied to the read model since it started', (source) => source.eventsAppliedTotal);
+      gauge('keystream_projector_events_applied', 'Events the projector has applied to the read model since it started', (source) => source.eventsHandledTotal);
       gauge('keystream_projector_batches', 'Read-model transactions the projector has committed since it started', (source) => source.batchesTotal);
       gauge('keystream_projector_lag', 'How far the read model is behind the event log (events on the embedded store)', (source) => source.lag);
       gauge('keystream_projector_throughput_events_per_second', 'Events projected per second, recent window', (source) => source.throughputEventsPerSecond);

@@ -106,7 +106,7 @@ describe('Projector (embedded LMDB stores)', () => {
       expect(await stores.readStore.checkpoint(target.name)).to.equal(last.position);
       expect(await readChangeLog(stores.readStore)).to.deep.equal([]);
       const metrics = await target.metrics();
-      expect(metrics).to.include({ eventsAppliedTotal: 2, eventsWithoutEffectTotal: 2, documentsChangedTotal: 0 });
+      expect(metrics).to.include({ eventsHandledTotal: 2, eventsWithoutEffectTotal: 2, documentsChangedTotal: 0 });
     });
 
     it('should skip events of unknown kinds and mismatched names with one warning per kind, and go on', async () => {
@@ -121,7 +121,7 @@ describe('Projector (embedded LMDB stores)', () => {
       await caughtUp(target);
       expect((await stores.readStore.get('Project', `projects/${id}`))?.document['title']).to.equal('good');
       const metrics = await target.metrics();
-      expect(metrics).to.include({ eventsAppliedTotal: 5, eventsRejectedTotal: 4, documentsChangedTotal: 1 });
+      expect(metrics).to.include({ eventsHandledTotal: 5, eventsRejectedTotal: 4, documentsChangedTotal: 1 });
       expect(logger.at('warn').map((line) => line.fields['reason'])).to.deep.equal(['unknown_kind', 'name_mismatch', 'invalid_document']);
     });
   });
@@ -142,7 +142,7 @@ describe('Projector (embedded LMDB stores)', () => {
         await stores.reopen();
         const second = await startedProjector({ maxBatchEvents: 4 });
         const secondHead = await caughtUp(second);
-        expect(await second.metrics()).to.include({ eventsAppliedTotal: 11, documentsChangedTotal: 11, writesSkippedTotal: 0 });
+        expect(await second.metrics()).to.include({ eventsHandledTotal: 11, documentsChangedTotal: 11, writesSkippedTotal: 0 });
         expect(await stores.readStore.checkpoint(second.name)).to.equal(secondHead);
 
         const log = await readChangeLog(stores.readStore);
@@ -245,23 +245,23 @@ describe('Projector (embedded LMDB stores)', () => {
       for (let index = 0; index < count; index += 1) await appendLifecycle(stores.eventStore, 'Project', 'Created', project(uniqueId(), `n${index}`));
       const target = projector({ maxBatchEvents: 50 });
       const before = await target.metrics();
-      expect(before).to.include({ lag: count, caughtUp: false, eventsAppliedTotal: 0, throughputEventsPerSecond: 0, state: 'new' });
+      expect(before).to.include({ lag: count, caughtUp: false, eventsHandledTotal: 0, throughputEventsPerSecond: 0, state: 'new' });
 
       await target.start();
       await caughtUp(target);
       const after = await target.metrics();
-      expect(after).to.include({ lag: 0, caughtUp: true, eventsAppliedTotal: count, documentsChangedTotal: count, state: 'running' });
+      expect(after).to.include({ lag: 0, caughtUp: true, eventsHandledTotal: count, documentsChangedTotal: count, state: 'running' });
       expect(after.batchesTotal).to.be.within(count / 50, count / 50 + 1);
       expect(after.throughputEventsPerSecond).to.be.above(0);
       expect(after.lastBatchDurationMs).to.be.at.least(0);
       expect(after.lastEventAgeMs).to.be.a('number');
-      expect(after.appliedPosition).to.equal(after.headPosition);
+      expect(after.checkpointPosition).to.equal(after.headPosition);
 
       for (let index = 0; index < 10; index += 1) await appendLifecycle(stores.eventStore, 'Project', 'Created', project(uniqueId(), `m${index}`));
       await target.stop();
       const stopped = await target.metrics();
       expect(stopped.state).to.equal('stopped');
-      expect(stopped.eventsAppliedTotal + (stopped.lag ?? Number.NaN)).to.equal(count + 10);
+      expect(stopped.eventsHandledTotal + (stopped.lag ?? Number.NaN)).to.equal(count + 10);
     });
   });
 
@@ -286,7 +286,7 @@ describe('Projector (embedded LMDB stores)', () => {
       const target = await startedProjector({ retry: fastRetry, logger });
       await target.waitForPosition(created.position, DEADLINE_MS);
       expect(await stores.readStore.get('Project', `projects/${id}`)).to.not.equal(undefined);
-      expect((await target.metrics()).applyRetriesTotal).to.equal(2);
+      expect((await target.metrics()).handleRetriesTotal).to.equal(2);
       expect(logger.at('warn')).to.have.length(2);
     });
 
@@ -326,7 +326,7 @@ describe('Projector (embedded LMDB stores)', () => {
       } catch (error) {
         expect((error as Error).message).to.equal('flaky 2');
       }
-      expect((await target.metrics()).applyRetriesTotal).to.equal(2);
+      expect((await target.metrics()).handleRetriesTotal).to.equal(2);
     });
 
     it('should stop promptly while waiting to retry', async () => {
@@ -335,7 +335,7 @@ describe('Projector (embedded LMDB stores)', () => {
       const target = await startedProjector({ retry: { maxAttempts: Number.POSITIVE_INFINITY, initialDelayMs: 60_000, maxDelayMs: 60_000 } });
       await withDeadline(
         (async () => {
-          while ((await target.metrics()).applyRetriesTotal === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+          while ((await target.metrics()).handleRetriesTotal === 0) await new Promise<void>((resolve) => setImmediate(resolve));
         })(),
         DEADLINE_MS,
         'a first retry',

@@ -91,7 +91,7 @@ describe('Projector', () => {
       await projector.waitForPosition(positionAt(5), DEADLINE_MS);
       expect(eventStore.subscribedFrom).to.deep.equal(['', positionAt(3)]);
       expect(readStore.writeCounts.reduce((sum, count) => sum + count, 0)).to.equal(5);
-      expect(await projector.metrics()).to.include({ resubscriptionsTotal: 1, eventsAppliedTotal: 5 });
+      expect(await projector.metrics()).to.include({ resubscriptionsTotal: 1, eventsHandledTotal: 5 });
     });
 
     it('should fail when subscribing fails with a permanent error', async () => {

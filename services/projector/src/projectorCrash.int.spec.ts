@@ -142,7 +142,7 @@ describe('Projector killed with SIGKILL', () => {
       await projector.start();
       await projector.waitForPosition(head, DEADLINE_MS);
       // Resumed exactly after the checkpoint: nothing re-read, so nothing skipped as a duplicate.
-      expect(await projector.metrics()).to.include({ eventsAppliedTotal: remaining, documentsChangedTotal: remaining, writesSkippedTotal: 0 });
+      expect(await projector.metrics()).to.include({ eventsHandledTotal: remaining, documentsChangedTotal: remaining, writesSkippedTotal: 0 });
     } finally {
       await projector.stop();
     }

@@ -4,17 +4,8 @@
  */
 import type { EventStore } from '@keystream/eventstore';
 import type { ReadStore } from '@keystream/readstore';
+import type { Logger, RetryPolicy } from '@keystream/kernel';
 import type { BatchSummary } from './projectorMetrics.js';
-import type { RetryPolicy } from './retryPolicy.js';
-
-/**
- * Structured logging, shaped so a pino logger fits as is (`logger.info(fields, message)`).
- */
-export interface ProjectorLogger {
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-  error(fields: Record<string, unknown>, message: string): void;
-}
 
 /** Options of {@link Projector}. */
 export interface ProjectorOptions {
@@ -32,11 +23,11 @@ export interface ProjectorOptions {
   readonly maxBatchDelayMs?: number;
   /** Passed to `subscribeToAll`: how often a checkpoint comes through filtered stretches. Default 256. */
   readonly checkpointInterval?: number;
-  /** Retries of failed applies and dropped subscriptions. Default {@link DEFAULT_RETRY_POLICY}. */
+  /** Retries of failed applies and dropped subscriptions. Default the kernel's `DEFAULT_RETRY_POLICY` (transient failures retried for ever). */
   readonly retry?: Partial<RetryPolicy>;
   /** Window of the throughput gauge. Default 10 s. */
   readonly throughputWindowMs?: number;
-  readonly logger?: ProjectorLogger;
+  readonly logger?: Logger;
   /**
    * Told once when the projector stops on an error it cannot recover from (the same error
    * {@link Projector.done} rejects with), so the process can exit or report unready.

@@ -5,11 +5,12 @@
 import { expect } from 'chai';
 import type { EventEnvelope, EventStream } from '@keystream/eventstream';
 import { KAFKA_SKIP_REASON, kafkaHarness, ndjsonHarness, testKafkaBrokers, type EventStreamHarness, type ReceivedMessage } from '@keystream/eventstream/testing';
-import type { ReadStore } from '@keystream/readstore';
+import type { CheckpointStore } from '@keystream/consumer';
 import { EventStreamRelay } from './eventStreamRelay.js';
 import { appendInterleaved, dedupeById, openRelayFixture, type AppendedHistory, type RelayFixture } from './testing/relayFixture.js';
 
 const FAST_BACKOFF = { initialDelayMs: 5, maxDelayMs: 50 };
+const RELAY = 'test-relay';
 
 /** Per resource name, the event ids in arrival order. */
 function idsByName(messages: readonly ReceivedMessage[]): Map<string, string[]> {
@@ -38,12 +39,13 @@ function describeRelay(destination: string, openHarness: () => Promise<EventStre
     let stores: RelayFixture;
     let harness: EventStreamHarness;
     const relays: EventStreamRelay[] = [];
-    const relay = (options: { stream?: EventStream; readStore?: ReadStore; maxBatchEvents?: number } = {}): EventStreamRelay => {
+    const relay = (options: { stream?: EventStream; checkpoints?: CheckpointStore; maxBatchEvents?: number } = {}): EventStreamRelay => {
       const created = new EventStreamRelay({
         eventStore: stores.eventStore,
-        readStore: options.readStore ?? stores.readStore,
+        checkpoints: options.checkpoints ?? stores.checkpoints.of(RELAY),
+        name: RELAY,
         stream: options.stream ?? harness.stream,
-        backoff: FAST_BACKOFF,
+        retry: FAST_BACKOFF,
         ...(options.maxBatchEvents === undefined ? {} : { maxBatchEvents: options.maxBatchEvents }),
       });
       relays.push(created);
@@ -76,9 +78,9 @@ function describeRelay(destination: string, openHarness: () => Promise<EventStre
         expect(first?.stream).to.equal(`Project-${first?.name ?? ''}`);
         expect(first?.data).to.have.nested.property('resource.name', first?.name);
         await running.stop();
-        expect(await stores.readStore.checkpoint(running.name)).to.equal(history.last);
+        expect(await stores.checkpoints.of(RELAY).load()).to.equal(history.last);
         const metrics = await running.metrics();
-        expect(metrics).to.include({ eventsPublishedTotal: history.ids.length, caughtUp: true, lag: 0, state: 'stopped' });
+        expect(metrics).to.include({ eventsHandledTotal: history.ids.length, caughtUp: true, lag: 0, state: 'stopped' });
       });
 
       it('should go on publishing events appended after it caught up', async () => {
@@ -107,15 +109,16 @@ function describeRelay(destination: string, openHarness: () => Promise<EventStre
       it('should republish, not skip, events acknowledged but not checkpointed (killed in between): at-least-once, no gaps', async () => {
         const history = await appendInterleaved(stores.eventStore, 5, 6);
         // The first relay's checkpoint writes never land: as if it died right after each acknowledgement.
-        const lost: ReadStore = Object.create(stores.readStore, {
-          apply: { value: () => Promise.reject(new Error('killed before the checkpoint (injected)')) },
-        }) as ReadStore;
-        const one = relay({ readStore: lost, maxBatchEvents: 8 });
+        const lost: CheckpointStore = {
+          load: () => stores.checkpoints.of(RELAY).load(),
+          save: () => Promise.reject(new Error('killed before the checkpoint (injected)')),
+        };
+        const one = relay({ checkpoints: lost, maxBatchEvents: 8 });
         await one.start();
         // It publishes its first batch, then keeps retrying that batch's checkpoint: kill it there.
         await harness.received(8);
         await one.stop();
-        expect(await stores.readStore.checkpoint(one.name)).to.equal(undefined);
+        expect(await stores.checkpoints.of(RELAY).load()).to.equal(undefined);
         const more = await appendInterleaved(stores.eventStore, 2, 3, history);
         const two = relay();
         await two.start();
@@ -135,7 +138,7 @@ function describeRelay(destination: string, openHarness: () => Promise<EventStre
         const running = relay({ stream: flaky });
         await running.start();
         expectExactlyInOrder(await harness.received(history.ids.length), history);
-        expect((await running.metrics()).publishRetriesTotal).to.equal(3);
+        expect((await running.metrics()).handleRetriesTotal).to.equal(3);
       });
 
       it('should stop gracefully while retrying, leaving the checkpoint before the unacknowledged batch', async () => {
@@ -147,7 +150,7 @@ function describeRelay(destination: string, openHarness: () => Promise<EventStre
         while (down.attempts < 2 && Date.now() < deadline) await new Promise<void>((resolve) => setTimeout(resolve, 5).unref());
         await running.stop();
         expect(running.status).to.equal('stopped');
-        expect(await stores.readStore.checkpoint(running.name)).to.equal(undefined);
+        expect(await stores.checkpoints.of(RELAY).load()).to.equal(undefined);
       });
     });
   });

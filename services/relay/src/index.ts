@@ -1,9 +1,7 @@
 /**
- * @keystream/service-relay — the event stream relay: `$all` from its own checkpoint to an
- * EventStream (Kafka or NDJSON), at-least-once, per-resource order.
+ * @keystream/service-relay — the event stream relay: `$all` from its own checkpoint (kept beside
+ * its destination) to an EventStream (Kafka or NDJSON), at-least-once, per-resource order.
  */
 export { DEFAULT_RELAY_NAME, EventStreamRelay } from './eventStreamRelay.js';
-export type { EventStreamRelayOptions, RelayLogger, RelayMetrics, RelayState } from './eventStreamRelay.js';
-export { DEFAULT_BACKOFF, backoffDelay } from './backoff.js';
-export type { BackoffPolicy } from './backoff.js';
+export type { EventStreamRelayOptions, RelayMetrics, RelayState } from './eventStreamRelay.js';
 export { envelopeOf } from './envelopeOf.js';

@@ -3,6 +3,6 @@
  * Watch method over one shared change-log tail.
  */
 export { CLOSE_TOO_SLOW, WATCH_PATH, WatchGateway } from './watchGateway.js';
-export type { GatewayLogger, PrincipalResolver, WatchAuthorizer, WatchGatewayOptions } from './watchGateway.js';
+export type { PrincipalResolver, WatchAuthorizer, WatchGatewayOptions } from './watchGateway.js';
 export { parseClientFrame } from './watchFrames.js';
 export type { ClientFrame } from './watchFrames.js';

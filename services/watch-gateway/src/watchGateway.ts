@@ -15,6 +15,7 @@ import type { ApiCall, HttpServerOptions } from '@keystream/service-api';
 import { ANONYMOUS, type WatchEngine, type WatchHandle, type WatchPrincipal, type WatchSink } from '@keystream/watch';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { frameIdOf, parseClientFrame } from './watchFrames.js';
+import type { Logger } from '@keystream/kernel';
 
 type StreamDispatcher = NonNullable<HttpServerOptions['streamDispatcher']>;
 type StreamHandle = Awaited<ReturnType<StreamDispatcher>>;
@@ -29,16 +30,12 @@ export type PrincipalResolver = (headers: Readonly<Record<string, string>>, remo
  */
 export type WatchAuthorizer = (principal: WatchPrincipal, method: MethodDescriptor, request: Readonly<Record<string, unknown>>) => Promise<void>;
 
-/** Where the gateway reports failures. */
-export interface GatewayLogger {
-  error(details: Record<string, unknown>, message: string): void;
-  warn(details: Record<string, unknown>, message: string): void;
-}
 
 /** Options of {@link WatchGateway}. */
 export interface WatchGatewayOptions {
   readonly engine: WatchEngine;
-  readonly logger: GatewayLogger;
+  /** Where the gateway reports failures. */
+  readonly logger: Pick<Logger, 'warn' | 'error'>;
   /** Default: every caller is anonymous. */
   readonly resolvePrincipal?: PrincipalResolver;
   /** Authorizes each watch at open (default: every watch may open; its documents still pass `canSee`). */

@@ -1,14 +1,12 @@
 /**
  * Proto field paths (`invitation.language_code`) applied to JSON resources (`invitation.languageCode`).
  */
+import { snakeToCamel } from '@keystream/kernel';
 import type { JsonObject } from './restClient.js';
 
 /** `display_name` → `displayName`, segment by segment. */
 export function jsonPath(protoPath: string): string {
-  return protoPath
-    .split('.')
-    .map((part) => part.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase()))
-    .join('.');
+  return snakeToCamel(protoPath);
 }
 
 /** The value at a proto path of a JSON object. */

@@ -7,6 +7,7 @@ import type { MethodDescriptor, RouteDescriptor } from '@keystream/api';
 import { methodByName } from '@keystream/api';
 import { bestRoute, requestOnRoute } from '@keystream/client';
 import http from 'node:http';
+import { isObject } from '@keystream/kernel';
 
 /** A JSON object as keystream sends and receives it. */
 export type JsonObject = Record<string, unknown>;
@@ -68,9 +69,6 @@ export function restRequestCount(): number {
   return requestCount;
 }
 
-function isPlainObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Picks the route a call uses. */
 export function chooseRoute(method: MethodDescriptor, request: JsonObject, choice: RouteChoice = 'matching'): RouteDescriptor {
@@ -109,7 +107,7 @@ export class RestClient {
     });
     let parsed: unknown = {};
     if (response.headers.get('content-type')?.startsWith('application/json') === true && response.text !== '') parsed = JSON.parse(response.text) as unknown;
-    return { status: response.status, headers: response.headers, body: isPlainObject(parsed) ? parsed : {}, text: response.text };
+    return { status: response.status, headers: response.headers, body: isObject<JsonObject>(parsed) ? parsed : {}, text: response.text };
   }
 
   /** Calls a contract method (by descriptor or name) with a request message. */

@@ -18,6 +18,7 @@ import {
   type FieldValueType,
   type MessageDescriptor,
 } from '../registry/messageRegistry.js';
+import { isObject, type JsonObject, type JsonValue, snakeToCamel, camelToSnake } from '@keystream/kernel';
 
 /** Name of a message of the contract. */
 export type MessageName = keyof typeof MESSAGE_SCHEMAS;
@@ -25,24 +26,9 @@ export type MessageName = keyof typeof MESSAGE_SCHEMAS;
 /** Internal form of a message of the contract. */
 export type MessageOf<Name extends MessageName> = z.infer<(typeof MESSAGE_SCHEMAS)[Name]>;
 
-/** A JSON value as parsed by JSON.parse. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
-type JsonObject = { [key: string]: JsonValue };
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
-/** snake_case path segment → lowerCamelCase. */
-function camelSegment(segment: string): string {
-  return segment.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
-}
-
-/** lowerCamelCase path segment → snake_case. */
-function snakeSegment(segment: string): string {
-  return segment.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
-}
 
 /** Renders a field path the way errors show it: `roleBinding.scopeParams[0].name`. */
 function joinPath(parent: string, child: string | number): string {
@@ -80,7 +66,7 @@ class Decoder {
   }
 
   message(descriptor: MessageDescriptor, input: unknown, path: string): Record<string, unknown> | undefined {
-    if (!isPlainObject(input)) {
+    if (!isObject(input)) {
       this.fail(path, `expected a JSON object for ${descriptor.name}, got ${describe(input)}`);
       return undefined;
     }
@@ -120,7 +106,7 @@ class Decoder {
       return value.map((element, index) => this.value(field.value, element, joinPath(path, index)));
     }
     if (field.cardinality === 'map') {
-      if (!isPlainObject(value)) {
+      if (!isObject(value)) {
         this.fail(path, `expected a JSON object (map), got ${describe(value)}`);
         return undefined;
       }
@@ -160,7 +146,7 @@ class Decoder {
             // protobuf JSON accepts URL-safe base64 too; keep the standard alphabet internally.
             return typeof value === 'string' ? value.replace(/-/g, '+').replace(/_/g, '/') : value;
           case 'struct':
-            if (!isPlainObject(value) || !Object.hasOwn(value, '__proto__')) return value;
+            if (!isObject(value) || !Object.hasOwn(value, '__proto__')) return value;
             this.fail(joinPath(path, '__proto__'), 'the key "__proto__" is reserved');
             return undefined;
           case 'string':
@@ -264,15 +250,15 @@ function requiredViolations(descriptor: MessageDescriptor, value: Record<string,
       violations.push({ field: fieldPath, description: 'required' });
       continue;
     }
-    if (field.value.kind !== 'message' || (!isPlainObject(fieldValue) && !Array.isArray(fieldValue))) continue;
+    if (field.value.kind !== 'message' || (!isObject(fieldValue) && !Array.isArray(fieldValue))) continue;
     const nested = messageDescriptor(field.value.messageName);
     if (field.cardinality === 'repeated' && Array.isArray(fieldValue)) {
       fieldValue.forEach((element, index) => {
-        if (isPlainObject(element)) violations.push(...requiredViolations(nested, element, joinPath(fieldPath, index)));
+        if (isObject(element)) violations.push(...requiredViolations(nested, element, joinPath(fieldPath, index)));
       });
-    } else if (field.cardinality === 'map' && isPlainObject(fieldValue)) {
-      for (const [key, element] of Object.entries(fieldValue)) if (isPlainObject(element)) violations.push(...requiredViolations(nested, element, joinPath(fieldPath, key)));
-    } else if (isPlainObject(fieldValue)) {
+    } else if (field.cardinality === 'map' && isObject(fieldValue)) {
+      for (const [key, element] of Object.entries(fieldValue)) if (isObject(element)) violations.push(...requiredViolations(nested, element, joinPath(fieldPath, key)));
+    } else if (isObject(fieldValue)) {
       violations.push(...(masked === undefined || field.jsonName === 'responseMask' ? requiredViolations(nested, fieldValue, fieldPath) : maskedViolations(nested, fieldValue, fieldPath, masked)));
     }
   }
@@ -306,7 +292,7 @@ function encodeValue(type: FieldValueType, value: unknown): JsonValue {
   if (type.kind === 'scalar') {
     if (type.scalar === 'int64') return String(value);
     // The protobuf JSON mapping writes FieldMask paths in lowerCamelCase (what strict parsers require).
-    if (type.scalar === 'fieldMask') return (value as string[]).map((path) => path.split('.').map(camelSegment).join('.')).join(',');
+    if (type.scalar === 'fieldMask') return (value as string[]).map((path) => path.split('.').map(snakeToCamel).join('.')).join(',');
   }
   return value as JsonValue;
 }
@@ -354,10 +340,10 @@ export function encodeMessage<Name extends MessageName>(messageName: Name, value
 
 /** A field path as accepted on the wire (either case) → the internal lowerCamelCase path. */
 export function toInternalPath(path: string): string {
-  return path.split('.').map(camelSegment).join('.');
+  return snakeToCamel(path);
 }
 
 /** An internal lowerCamelCase path → the proto snake_case path. */
 export function toProtoPath(path: string): string {
-  return path.split('.').map(snakeSegment).join('.');
+  return camelToSnake(path);
 }

@@ -2,16 +2,14 @@
  * Reading and writing values at canonical (dotted, camelCase) paths of plain JSON objects.
  */
 import type { JsonObject } from '../events/resourceEvents.js';
+import { isObject, snakeToCamel } from '@keystream/kernel';
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The value at a dotted path, or undefined. */
 export function getAt(document: JsonObject, path: string): unknown {
   let node: unknown = document;
   for (const part of path.split('.')) {
-    if (!isObject(node)) return undefined;
+    if (!isObject<JsonObject>(node)) return undefined;
     node = node[part];
   }
   return node;
@@ -27,7 +25,7 @@ export function withValueAt(document: JsonObject, path: string, value: unknown):
   const [head, ...rest] = path.split('.') as [string, ...string[]];
   if (rest.length === 0) return value === undefined ? without(document, head) : { ...document, [head]: value as JsonObject[string] };
   const current = document[head];
-  const child = isObject(current) ? current : {};
+  const child = isObject<JsonObject>(current) ? current : {};
   const updated = withValueAt(child, rest.join('.'), value);
   if (Object.keys(updated).length === 0 && value === undefined) return without(document, head);
   return { ...document, [head]: updated };
@@ -35,5 +33,5 @@ export function withValueAt(document: JsonObject, path: string, value: unknown):
 
 /** lower_snake proto path → canonical camelCase path. */
 export function canonicalPath(protoPath: string): string {
-  return protoPath.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
+  return snakeToCamel(protoPath);
 }

@@ -6,6 +6,7 @@
  * resource's `metadata.resource_version`.
  */
 import { eventTypeOf, type JsonObject } from '../events/resourceEvents.js';
+import { isObject } from '@keystream/kernel';
 
 export type ResourceState =
   /** No event was ever appended to the stream. */
@@ -24,14 +25,11 @@ export interface FoldableEvent {
   readonly data: JsonObject;
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Applies one event of `kind`'s stream to a state. Events without a resource leave it as it was. */
 export function evolveResource(kind: string, state: ResourceState, event: FoldableEvent): ResourceState {
   const resource = event.data['resource'];
-  if (!isObject(resource)) return state;
+  if (!isObject<JsonObject>(resource)) return state;
   if (event.type === eventTypeOf(kind, 'Deleted')) return { status: 'deleted', revision: event.revision, resource };
   return { status: 'live', revision: event.revision, resource };
 }

@@ -7,10 +7,10 @@
  * event is enough to rebuild state, serve Get, project a document or feed Kafka consumers; a
  * deletion carries the name and the last state.
  */
-import type { JsonValue } from '@keystream/api';
+import { isObject, type JsonObject } from '@keystream/kernel';
 
-/** A JSON object (event data, resources in their internal form). */
-export type JsonObject = { [key: string]: JsonValue };
+/** Event data and resources in their internal form are kernel JSON objects. */
+export type { JsonObject } from '@keystream/kernel';
 
 /** Verbs of the standard lifecycle. Custom methods add their own (e.g. `Accepted`). */
 export type LifecycleVerb = 'Created' | 'Updated' | 'Deleted';
@@ -55,9 +55,6 @@ export type DocumentEffect =
   | { readonly op: 'put'; readonly kind: string; readonly name: string; readonly document: JsonObject }
   | { readonly op: 'delete'; readonly kind: string; readonly name: string };
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * How a recorded event changes the read model: a deletion (`…Deleted`) removes the document, any
@@ -70,6 +67,6 @@ export function documentEffectOf(event: { readonly stream: string; readonly type
   if (!stream) return undefined;
   if (event.type === eventTypeOf(stream.kind, 'Deleted')) return { op: 'delete', kind: stream.kind, name: stream.name };
   const resource = event.data['resource'];
-  if (!isObject(resource)) return undefined;
+  if (!isObject<JsonObject>(resource)) return undefined;
   return { op: 'put', kind: stream.kind, name: stream.name, document: resource };
 }

@@ -18,6 +18,7 @@ import {
   jsonEvent,
 } from '@eventstore/db-client';
 import { KeystreamError } from '@keystream/api';
+import { backoffDelay, sleep } from '@keystream/kernel';
 import { AsyncQueue } from '../asyncQueue.js';
 import { DuplicateEventIdError } from '../errors/duplicateEventIdError.js';
 import { WrongExpectedVersionError } from '../errors/wrongExpectedVersionError.js';
@@ -100,7 +101,7 @@ export class EsdbEventStore implements EventStore {
           throw new WrongExpectedVersionError(stream, expectedRevision, fromEsdbCurrent(error.actualVersion), { cause: error });
         }
         if (isTransient(error) && attempt < this.appendAttempts) {
-          await backoff(attempt);
+          await sleep(backoffDelay(APPEND_BACKOFF, attempt));
           continue;
         }
         throw asKeystreamError(error, `append to "${stream}"`);
@@ -275,10 +276,8 @@ function asKeystreamError(error: unknown, what: string): KeystreamError {
   return new KeystreamError(code, `EventStoreDB ${what} failed: ${message}`, [], { cause: error });
 }
 
-async function backoff(attempt: number): Promise<void> {
-  const delay = Math.min(2_000, 50 * 2 ** (attempt - 1));
-  await new Promise<void>((resolve) => setTimeout(resolve, delay));
-}
+/** Delays between append attempts: short, since the caller's request waits on them. */
+const APPEND_BACKOFF = { maxAttempts: Number.POSITIVE_INFINITY, initialDelayMs: 50, maxDelayMs: 2_000 };
 
 /** Connects to EventStoreDB with a connection string. */
 export function connectEsdbEventStore(options: EsdbEventStoreOptions): EsdbEventStore {

@@ -8,15 +8,11 @@ import { KeystreamError } from '@keystream/api';
 import { Kafka, Partitioners, logLevel, type LogEntry, type Message, type Producer, type logCreator } from 'kafkajs';
 import { messageHeadersOf, messageKeyOf, type EventEnvelope } from '../eventEnvelope.js';
 import type { EventStream } from '../eventStream.js';
+import type { Logger } from '@keystream/kernel';
 
 /** The topic used when none is configured. */
 export const DEFAULT_KAFKA_TOPIC = 'keystream.events';
 
-/** Where the adapter reports the client's own warnings and errors (a pino logger fits). */
-export interface KafkaLogger {
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-}
 
 /** Options of {@link connectKafkaEventStream}. */
 export interface KafkaEventStreamOptions {
@@ -35,7 +31,8 @@ export interface KafkaEventStreamOptions {
   /** How long the broker may take to acknowledge a produce request, ms (default 30 000). */
   readonly requestTimeoutMs?: number;
   /** Receives kafkajs warnings and errors; silent when absent. */
-  readonly logger?: KafkaLogger;
+  /** Where the adapter reports the client's own warnings and errors (a pino logger fits). */
+  readonly logger?: Pick<Logger, 'warn' | 'error'>;
 }
 
 /**
@@ -45,7 +42,7 @@ export interface KafkaEventStreamOptions {
 const MAX_MESSAGES_PER_SEND = 500;
 const MAX_BYTES_PER_SEND = 512 * 1024;
 
-function logCreatorFor(logger: KafkaLogger | undefined): logCreator {
+function logCreatorFor(logger: Pick<Logger, 'warn' | 'error'> | undefined): logCreator {
   return () =>
     ({ level, label, log }: LogEntry) => {
       if (logger === undefined) return;

@@ -1,7 +1,7 @@
 /**
  * Reading and comparing the sort keys of stored documents.
  */
-import { isRecord } from '../paths/jsonValues.js';
+import { isObject } from '@keystream/kernel';
 import type { OrderBy } from './orderBy.js';
 
 /** A sort-key value of a stored document; absent is null. */
@@ -11,7 +11,7 @@ export type SortValue = null | boolean | number | string;
 export function valueAtPath(document: unknown, path: string): SortValue {
   let current: unknown = document;
   for (const segment of path.split('.')) {
-    if (!isRecord(current)) return null;
+    if (!isObject(current)) return null;
     current = current[segment];
   }
   return typeof current === 'string' || typeof current === 'number' || typeof current === 'boolean' ? current : null;

@@ -2,7 +2,8 @@
  * Projection of a resource onto a field mask (what Get/List return for a field_mask or view).
  */
 import type { FieldMask } from './fieldMask.js';
-import { cloneJson, isRecord } from './jsonValues.js';
+import { isObject } from '@keystream/kernel';
+import { cloneJson } from './jsonValues.js';
 
 /** A mask as a tree of path segments; `whole` marks a segment whose entire value is kept. */
 interface MaskTree {
@@ -32,14 +33,14 @@ function project(value: unknown, tree: MaskTree): unknown {
   if (tree.whole) return cloneJson(value);
   // A path through a repeated message keeps, in every element, the fields below it.
   if (Array.isArray(value)) return value.map((element) => project(element, tree));
-  if (!isRecord(value)) return undefined;
+  if (!isObject(value)) return undefined;
   const output: Record<string, unknown> = {};
   for (const [segment, child] of tree.children) {
     if (value[segment] === undefined) continue;
     const projected = project(value[segment], child);
     if (projected === undefined) continue;
     // A nested message left with nothing in it is dropped rather than returned as {}.
-    if (!child.whole && isRecord(projected) && Object.keys(projected).length === 0) continue;
+    if (!child.whole && isObject(projected) && Object.keys(projected).length === 0) continue;
     output[segment] = projected;
   }
   return output;

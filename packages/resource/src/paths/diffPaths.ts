@@ -3,7 +3,8 @@
  * `updated_fields_only`, CAS error messages).
  */
 import { messageDescriptor, type FieldDescriptor, type MessageDescriptor } from '@keystream/api';
-import { deepEqual, isRecord } from './jsonValues.js';
+import { isObject } from '@keystream/kernel';
+import { deepEqual } from './jsonValues.js';
 
 function diffMessage(message: MessageDescriptor, before: Record<string, unknown>, after: Record<string, unknown>, prefix: string, out: string[]): void {
   const known = new Set<string>();
@@ -19,7 +20,7 @@ function diffMessage(message: MessageDescriptor, before: Record<string, unknown>
 
 function diffField(field: FieldDescriptor, before: unknown, after: unknown, path: string, out: string[]): void {
   if (deepEqual(before, after)) return;
-  if (field.cardinality === 'map' && (isRecord(before) || before === undefined) && (isRecord(after) || after === undefined)) {
+  if (field.cardinality === 'map' && (isObject(before) || before === undefined) && (isObject(after) || after === undefined)) {
     const left = before ?? {};
     const right = after ?? {};
     const keys = [...new Set([...Object.keys(left), ...Object.keys(right)])];
@@ -31,13 +32,13 @@ function diffField(field: FieldDescriptor, before: unknown, after: unknown, path
       const entryPath = `${path}.${key}`;
       const leftEntry = left[key];
       const rightEntry = right[key];
-      if (field.value.kind === 'message' && isRecord(leftEntry) && isRecord(rightEntry)) {
+      if (field.value.kind === 'message' && isObject(leftEntry) && isObject(rightEntry)) {
         diffMessage(messageDescriptor(field.value.messageName), leftEntry, rightEntry, `${entryPath}.`, out);
       } else if (!deepEqual(leftEntry, rightEntry)) out.push(entryPath);
     }
     return;
   }
-  if (field.cardinality === 'single' && field.value.kind === 'message' && isRecord(before) && isRecord(after)) {
+  if (field.cardinality === 'single' && field.value.kind === 'message' && isObject(before) && isObject(after)) {
     diffMessage(messageDescriptor(field.value.messageName), before, after, `${path}.`, out);
     return;
   }

@@ -1,11 +1,8 @@
 /**
  * Small helpers over the internal JSON-shaped values (plain objects, arrays, scalars).
  */
+import { isObject } from '@keystream/kernel';
 
-/** True for a plain object (not an array, not null). */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Structural equality; object key order does not matter (protobuf messages have no key order). */
 export function deepEqual(left: unknown, right: unknown): boolean {
@@ -13,7 +10,7 @@ export function deepEqual(left: unknown, right: unknown): boolean {
   if (Array.isArray(left)) {
     return Array.isArray(right) && left.length === right.length && left.every((element, index) => deepEqual(element, right[index]));
   }
-  if (isRecord(left) && isRecord(right)) {
+  if (isObject(left) && isObject(right)) {
     const leftKeys = Object.keys(left).filter((key) => left[key] !== undefined);
     const rightKeys = Object.keys(right).filter((key) => right[key] !== undefined);
     return leftKeys.length === rightKeys.length && leftKeys.every((key) => deepEqual(left[key], right[key]));
@@ -32,13 +29,13 @@ export function cloneJson<T>(value: T): T {
  */
 export function withoutDefaults(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutDefaults);
-  if (!isRecord(value)) return value;
+  if (!isObject(value)) return value;
   const output: Record<string, unknown> = {};
   for (const [key, element] of Object.entries(value)) {
     const pruned = withoutDefaults(element);
     if (pruned === undefined || pruned === null || pruned === '' || pruned === 0 || pruned === false) continue;
     if (Array.isArray(pruned) && pruned.length === 0) continue;
-    if (isRecord(pruned) && Object.keys(pruned).length === 0) continue;
+    if (isObject(pruned) && Object.keys(pruned).length === 0) continue;
     output[key] = pruned;
   }
   return output;

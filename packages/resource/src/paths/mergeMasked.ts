@@ -4,13 +4,14 @@
  */
 import type { MessageDescriptor } from '@keystream/api';
 import type { FieldMask } from './fieldMask.js';
-import { cloneJson, isRecord } from './jsonValues.js';
+import { isObject } from '@keystream/kernel';
+import { cloneJson } from './jsonValues.js';
 import { resolveFieldPath } from './resolveFieldPath.js';
 
 function readPath(value: unknown, segments: readonly string[]): unknown {
   let current = value;
   for (const segment of segments) {
-    if (!isRecord(current)) return undefined;
+    if (!isObject(current)) return undefined;
     current = current[segment];
   }
   return current;
@@ -20,7 +21,7 @@ function writePath(root: Record<string, unknown>, segments: readonly string[], v
   let current = root;
   for (const segment of segments.slice(0, -1)) {
     const next = current[segment];
-    if (isRecord(next)) current = next;
+    if (isObject(next)) current = next;
     else {
       if (value === undefined) return; // nothing to delete below an absent message
       const created: Record<string, unknown> = {};

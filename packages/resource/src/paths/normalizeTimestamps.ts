@@ -5,14 +5,12 @@
  */
 import { messageDescriptor, type FieldDescriptor, type MessageDescriptor } from '@keystream/api';
 import { normalizeTimestamp } from './normalizeTimestamp.js';
+import { isObject } from '@keystream/kernel';
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function normalizeValue(field: FieldDescriptor, value: unknown): unknown {
   if (field.value.kind === 'scalar' && field.value.scalar === 'timestamp') return typeof value === 'string' ? normalizeTimestamp(value, field.jsonName) : value;
-  if (field.value.kind === 'message' && isRecord(value)) return normalizeTimestamps(messageDescriptor(field.value.messageName), value);
+  if (field.value.kind === 'message' && isObject(value)) return normalizeTimestamps(messageDescriptor(field.value.messageName), value);
   return value;
 }
 
@@ -23,7 +21,7 @@ export function normalizeTimestamps<T extends Record<string, unknown>>(message: 
     const value = output[field.jsonName];
     if (value === undefined) continue;
     if (field.cardinality === 'repeated' && Array.isArray(value)) output[field.jsonName] = value.map((element) => normalizeValue(field, element));
-    else if (field.cardinality === 'map' && isRecord(value)) {
+    else if (field.cardinality === 'map' && isObject(value)) {
       output[field.jsonName] = Object.fromEntries(Object.entries(value).map(([key, element]) => [key, normalizeValue(field, element)]));
     } else output[field.jsonName] = normalizeValue(field, value);
   }

@@ -5,18 +5,16 @@
  */
 import { KeystreamError, resourceByKind, type MethodDescriptor, type ResourceDescriptor } from '@keystream/api';
 import type { JsonObject } from '@keystream/domain';
+import { MIN_POSITION_HEADER, isPositionText, minPositionHeaders } from '@keystream/kernel';
 import { applyResponseMask, type Cas, type ResponseMask } from '@keystream/resource';
 import type { ApiCall, ApiResult } from '../httpServer.js';
 import type { CommandOrigin, CommandResult, CommandService } from './commandService.js';
 import type { CollectionPage, QueryService } from './queryService.js';
 
-/** Header carrying a position: answered by writes, honoured by queries (read-your-writes). */
-export const MIN_POSITION_HEADER = 'x-keystream-min-position';
 /** Header carrying the caller's request id, which makes a retried write append nothing new. */
 export const REQUEST_ID_HEADER = 'x-request-id';
 
 const REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
-const POSITION = /^[0-9a-f]{1,64}$/;
 
 type Request = Record<string, unknown>;
 
@@ -37,14 +35,14 @@ function originOf(call: AuthenticatedCall): CommandOrigin {
 function minPositionOf(call: ApiCall): string | undefined {
   const position = call.headers[MIN_POSITION_HEADER];
   if (position === undefined || position === '') return undefined;
-  if (!POSITION.test(position)) {
+  if (!isPositionText(position)) {
     throw KeystreamError.invalidArgument([{ field: MIN_POSITION_HEADER, description: 'expected a position as returned by a write' }]);
   }
   return position;
 }
 
 function writeAnswer(descriptor: ResourceDescriptor, result: CommandResult, responseMask: unknown): ApiResult {
-  const headers = result.position === '' ? {} : { [MIN_POSITION_HEADER]: result.position };
+  const headers = minPositionHeaders(result.position);
   if (result.resource === undefined) return { response: {}, headers };
   const response = applyResponseMask(descriptor.message, result.resource, responseMask as ResponseMask | undefined, result.updatedPaths);
   return { response, headers };

@@ -34,9 +34,10 @@ import {
 import { API_KEY_HASH_REGISTERED, apiKeyHashRegisteredData, apiKeyHashStreamOf, serviceAccountEmailOf, type JsonObject } from '@keystream/domain';
 import type { EventStore } from '@keystream/eventstore';
 import { applyResponseMask, type ResponseMask } from '@keystream/resource';
-import { MIN_POSITION_HEADER, type ApiCall, type ApiResult, type AuthenticatedCall, type CommandService, type ResourceRepository } from '@keystream/service-api';
+import { type ApiCall, type ApiResult, type AuthenticatedCall, type CommandService, type ResourceRepository } from '@keystream/service-api';
 import { authzTargetsOf, type AuthzTarget } from './authzTargets.js';
 import { userNameOf } from './userNames.js';
+import { isObject, snakeToCamel, minPositionHeaders } from '@keystream/kernel';
 
 /** What the authorizing dispatcher works with. */
 export interface AuthorizingDispatcherOptions {
@@ -57,13 +58,7 @@ const RSA_ALGORITHMS = new Set(['RSA_1024', 'RSA_2048', 'RSA_4096']);
 const MAX_NARROWED_NAMES = 500;
 const DEFAULT_CHECK_MY_MASK = ['name', 'role', 'scopeParams', 'executableConditions', 'ownedObjects'];
 
-function camel(path: string): string {
-  return path.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
-}
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export class AuthorizingDispatcher {
   private readonly watchPrincipals = new WeakMap<object, { readonly principal: Principal; readonly remoteAddress: string }>();
@@ -231,7 +226,7 @@ export class AuthorizingDispatcher {
   private async movedTo(method: MethodDescriptor, request: Request): Promise<string | undefined> {
     if (method.standard !== 'update' || (method.resource !== 'Project' && method.resource !== 'Organization')) return undefined;
     const body = request[resourceByKind(method.resource).singular];
-    if (!isObject(body) || typeof body['name'] !== 'string') return undefined;
+    if (!isObject<JsonObject>(body) || typeof body['name'] !== 'string') return undefined;
     const wanted = typeof body['parentOrganization'] === 'string' ? body['parentOrganization'] : '';
     const stored = await this.options.repository.liveResource(method.resource, body['name']);
     const current = typeof stored?.['parentOrganization'] === 'string' ? stored['parentOrganization'] : '';
@@ -273,7 +268,7 @@ export class AuthorizingDispatcher {
     if (method.resource === undefined) return undefined;
     const descriptor = resourceByKind(method.resource);
     const body = request[descriptor.singular];
-    if (isObject(body)) return body;
+    if (isObject<JsonObject>(body)) return body;
     return target.target === target.scope && method.resource !== 'Project' && method.resource !== 'Organization'
       ? undefined
       : this.options.repository.liveResource(method.resource, target.target);
@@ -311,7 +306,7 @@ export class AuthorizingDispatcher {
       throw KeystreamError.invalidArgument([{ field: 'filter', description: 'CheckMyRoleBindings takes no filter in this version of keystream' }]);
     }
     const parent = typeof request['parent'] === 'string' ? request['parent'] : SYSTEM_SCOPE;
-    const mask = Array.isArray(request['customFieldMask']) && request['customFieldMask'].length > 0 ? (request['customFieldMask'] as string[]).map(camel) : DEFAULT_CHECK_MY_MASK;
+    const mask = Array.isArray(request['customFieldMask']) && request['customFieldMask'].length > 0 ? (request['customFieldMask'] as string[]).map(snakeToCamel) : DEFAULT_CHECK_MY_MASK;
     const resolvableGrants = this.options.authorizer.bindingsFor(principal, scopeOfName(parent)).map((binding) => {
       const roleBinding: JsonObject = {};
       for (const field of mask) {
@@ -326,7 +321,7 @@ export class AuthorizingDispatcher {
 
   /** A binding may use a role of its own scope, of a scope above it, or a service's role: never a sibling's. */
   private assertRoleAssignable(request: Request): void {
-    const binding = isObject(request['roleBinding']) ? request['roleBinding'] : {};
+    const binding = isObject<JsonObject>(request['roleBinding']) ? request['roleBinding'] : {};
     const name = typeof binding['name'] === 'string' ? binding['name'] : undefined;
     const parent = typeof request['parent'] === 'string' ? request['parent'] : name === undefined ? SYSTEM_SCOPE : name.split('/').slice(0, -2).join('/');
     const role = binding['role'];
@@ -343,7 +338,7 @@ export class AuthorizingDispatcher {
     if (principal.kind === 'anonymous') return result;
     const descriptor = resourceByKind(method.resource as string);
     const request = call.request as Request;
-    const created = isObject(result.response) ? result.response : {};
+    const created = isObject<JsonObject>(result.response) ? result.response : {};
     const name = typeof created['name'] === 'string' ? created['name'] : (request[descriptor.singular] as Request | undefined)?.['name'];
     if (typeof name !== 'string') return result;
     let owner: { position: string };
@@ -358,7 +353,7 @@ export class AuthorizingDispatcher {
       if (isKeystreamError(error) && error.code === 'ALREADY_EXISTS') return result;
       throw error;
     }
-    return { ...result, headers: { ...result.headers, ...(owner.position === '' ? {} : { [MIN_POSITION_HEADER]: owner.position }) } };
+    return { ...result, headers: { ...result.headers, ...minPositionHeaders(owner.position) } };
   }
 
   /**
@@ -367,7 +362,7 @@ export class AuthorizingDispatcher {
    * its events) carry the public key, and API keys only as the hash stream.
    */
   private async createServiceAccountKey(principal: Principal, request: Request, call: ApiCall): Promise<ApiResult> {
-    const input: JsonObject = isObject(request['serviceAccountKey']) ? { ...request['serviceAccountKey'] } : {};
+    const input: JsonObject = isObject<JsonObject>(request['serviceAccountKey']) ? { ...request['serviceAccountKey'] } : {};
     delete input['privateKeyData'];
     delete input['apiKey'];
     const requested = typeof input['algorithm'] === 'string' ? input['algorithm'] : 'KEY_ALGORITHM_UNSPECIFIED';
@@ -403,7 +398,7 @@ export class AuthorizingDispatcher {
     );
     const key = result.resource ?? {};
     const keyName = key['name'] as string;
-    const headers = result.position === '' ? {} : { [MIN_POSITION_HEADER]: result.position };
+    const headers = minPositionHeaders(result.position);
     // A retried request answers with the key it created; the secret was shown once, with the first answer.
     if (result.replayed) return { response: applyResponseMask(resourceByKind('ServiceAccountKey').message, key, request['responseMask'] as ResponseMask | undefined, []), headers };
     const secrets: JsonObject = {};
@@ -447,6 +442,6 @@ export class AuthorizingDispatcher {
       { type: 'update', kind: 'User', resource, updateMask: Object.keys(resource).filter((field) => field !== 'name'), allowMissing: true },
       { actor: `user:${user.email}` },
     );
-    return { response: {}, headers: result.position === '' ? {} : { [MIN_POSITION_HEADER]: result.position } };
+    return { response: {}, headers: minPositionHeaders(result.position) };
   }
 }

@@ -3,14 +3,13 @@
  * scripted `$all` subscription and a read store that records the batches it is given.
  */
 import { KeystreamError } from '@keystream/api';
-import type { AllSubscription, EventStore, Position, RecordedEvent, SubscriptionMessage } from '@keystream/eventstore';
+import { positionAt } from '@keystream/consumer/testing';
+import type { Position, RecordedEvent } from '@keystream/eventstore';
 import type { ApplyBatch, ApplyResult, ChangeFeed, ReadStore } from '@keystream/readstore';
 import { lifecycleEvent, project } from './resourceEvents.js';
 
-/** The embedded store's position form: a sequence number as 16 hex digits. */
-export function positionAt(sequence: number): Position {
-  return sequence.toString(16).padStart(16, '0');
-}
+export { ScriptedEventStore, positionAt, scriptedSubscription } from '@keystream/consumer/testing';
+export type { ScriptEnd } from '@keystream/consumer/testing';
 
 /** A recorded `ProjectCreated` at sequence `sequence`. */
 export function recordedProject(sequence: number, id = `p${sequence}`): RecordedEvent {
@@ -18,74 +17,8 @@ export function recordedProject(sequence: number, id = `p${sequence}`): Recorded
   return { ...event, stream: `Project-projects/${id}`, revision: 0, position: positionAt(sequence) };
 }
 
-/** How a scripted subscription ends once its messages are out. */
-export type ScriptEnd = 'hang' | 'end' | Error;
-
-/** A subscription that yields `messages`, then hangs until closed, ends, or throws. */
-export function scriptedSubscription(messages: readonly SubscriptionMessage[], end: ScriptEnd = 'hang'): AllSubscription & { readonly closed: boolean } {
-  let closed = false;
-  let wake: (() => void) | undefined;
-  const closedSignal = new Promise<void>((resolve) => {
-    wake = resolve;
-  });
-  async function* generate(): AsyncGenerator<SubscriptionMessage> {
-    for (const message of messages) {
-      if (closed) return;
-      yield message;
-    }
-    if (end === 'end') return;
-    if (end instanceof Error) throw end;
-    await closedSignal;
-  }
-  return {
-    get closed() {
-      return closed;
-    },
-    [Symbol.asyncIterator]: generate,
-    close(): Promise<void> {
-      closed = true;
-      wake?.();
-      return Promise.resolve();
-    },
-  };
-}
-
 function unused(what: string): never {
   throw new Error(`${what} is not used by the projector`);
-}
-
-/** An event store whose `subscribeToAll` calls are answered by `subscribe` (call index from 0). */
-export class ScriptedEventStore implements EventStore {
-  /** The `fromPosition` of every subscribeToAll call. */
-  readonly subscribedFrom: Position[] = [];
-  head: Position = '';
-
-  constructor(private readonly subscribe: (call: number, from: Position) => AllSubscription) {}
-
-  subscribeToAll(fromPosition: Position): AllSubscription {
-    this.subscribedFrom.push(fromPosition);
-    return this.subscribe(this.subscribedFrom.length - 1, fromPosition);
-  }
-
-  headPosition(): Promise<Position> {
-    return Promise.resolve(this.head);
-  }
-
-  append(): never {
-    return unused('append');
-  }
-
-  readStream(): never {
-    return unused('readStream');
-  }
-
-  readAll(): never {
-    return unused('readAll');
-  }
-
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
 }
 
 /** A read store that keeps the batches it is given and the checkpoints they carry. */

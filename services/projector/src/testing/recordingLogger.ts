@@ -1,7 +1,7 @@
 /**
  * A logger that keeps what it is told, so tests can assert on warnings.
  */
-import type { ProjectorLogger } from '../projectorOptions.js';
+import type { Logger } from '@keystream/kernel';
 
 /** One logged line. */
 export interface LogLine {
@@ -10,8 +10,8 @@ export interface LogLine {
   readonly message: string;
 }
 
-/** A {@link ProjectorLogger} that records every line in `lines`. */
-export class RecordingLogger implements ProjectorLogger {
+/** A {@link Logger} that records every line in `lines`. */
+export class RecordingLogger implements Logger {
   readonly lines: LogLine[] = [];
 
   info(fields: Record<string, unknown>, message: string): void {

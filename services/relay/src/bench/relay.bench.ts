@@ -15,16 +15,16 @@ const stores = await openRelayFixture();
 const harness = brokers === undefined ? await ndjsonHarness() : await kafkaHarness(brokers);
 try {
   const history = await appendInterleaved(stores.eventStore, resources, Math.ceil(events / resources));
-  const relay = new EventStreamRelay({ eventStore: stores.eventStore, readStore: stores.readStore, stream: harness.stream });
+  const relay = new EventStreamRelay({ eventStore: stores.eventStore, checkpoints: stores.checkpoints.of('bench-relay'), stream: harness.stream });
   const started = performance.now();
   await relay.start();
   const deadline = Date.now() + 120_000;
-  while ((await relay.metrics()).publishedPosition !== history.last && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  while ((await relay.metrics()).handledPosition !== history.last && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
   const seconds = (performance.now() - started) / 1000;
   const metrics = await relay.metrics();
   await relay.stop();
   console.log(
-    `relay → ${harness.stream.description}: ${metrics.eventsPublishedTotal} events in ${seconds.toFixed(2)} s = ${Math.round(metrics.eventsPublishedTotal / seconds)} events/s (${metrics.batchesTotal} batches, acks=all, checkpoint per batch)`,
+    `relay → ${harness.stream.description}: ${metrics.eventsHandledTotal} events in ${seconds.toFixed(2)} s = ${Math.round(metrics.eventsHandledTotal / seconds)} events/s (${metrics.batchesTotal} batches, acks=all, checkpoint per batch)`,
   );
 } finally {
   await harness.dispose();

@@ -4,24 +4,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openLmdbEventStore, type EventStore, type NewEvent, type Position } from '@keystream/eventstore';
-import { openLmdbReadStore, type ReadStore } from '@keystream/readstore';
+import { openLmdbCheckpoints, type LmdbCheckpoints } from '@keystream/consumer';
 
-/** The stores of one test; close removes them. */
+/** The event store and the relay's checkpoint environment of one test; close removes them. */
 export interface RelayFixture {
   readonly eventStore: EventStore;
-  readonly readStore: ReadStore;
+  readonly checkpoints: LmdbCheckpoints;
   close(): Promise<void>;
 }
 
 export async function openRelayFixture(): Promise<RelayFixture> {
   const directory = await mkdtemp(path.join(os.tmpdir(), 'keystream-relay-'));
   const eventStore = openLmdbEventStore({ path: path.join(directory, 'events') });
-  const readStore = openLmdbReadStore({ path: path.join(directory, 'read') });
+  const checkpoints = openLmdbCheckpoints({ path: path.join(directory, 'relay') });
   return {
     eventStore,
-    readStore,
+    checkpoints,
     async close() {
-      await readStore.close();
+      await checkpoints.close();
       await eventStore.close();
       await rm(directory, { recursive: true, force: true });
     },

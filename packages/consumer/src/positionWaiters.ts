@@ -1,10 +1,10 @@
 /**
  * Callers waiting for the read model to reach a position (read-your-writes). They are woken by
- * the projector when a batch commits, never by polling; each has exactly one timeout timer, which
+ * the consumer when a batch is checkpointed, never by polling; each has exactly one timeout timer, which
  * is cleared when it settles, so no timer outlives its wait.
  */
 import { KeystreamError } from '@keystream/api';
-import { START_POSITION, comparePositions, type Position } from '@keystream/eventstore';
+import { START_POSITION, comparePositions, type Position } from '@keystream/kernel';
 
 interface Waiter {
   readonly position: Position;
@@ -17,11 +17,11 @@ interface Waiter {
  * The error a timed-out wait rejects with: UNAVAILABLE (the client may retry), with a
  * `retry-after` header so the HTTP edge can pass the hint on.
  */
-export function positionTimeoutError(wanted: Position, reached: Position | undefined, timeoutMs: number): KeystreamError {
+export function positionTimeoutError(wanted: Position, reached: Position | undefined, timeoutMs: number, what = 'the read model'): KeystreamError {
   const at = reached === undefined ? 'has not started' : `is at position ${JSON.stringify(reached)}`;
   return new KeystreamError(
     'UNAVAILABLE',
-    `the read model did not reach position ${JSON.stringify(wanted)} within ${timeoutMs} ms (it ${at}); retry the request`,
+    `${what} did not reach position ${JSON.stringify(wanted)} within ${timeoutMs} ms (it ${at}); retry the request`,
     [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '1s' }],
     { headers: { 'retry-after': '1' } },
   );
@@ -32,6 +32,9 @@ export class PositionWaiters {
   private waiters: Waiter[] = [];
   private reachedPosition: Position | undefined;
   private closedWith: KeystreamError | undefined;
+
+  /** @param what names what is waited for in timeout messages (`the read model`, `authorization`). */
+  constructor(private readonly what = 'the read model') {}
 
   /** The highest position announced with {@link advance}; undefined before the first. */
   get reached(): Position | undefined {
@@ -50,7 +53,7 @@ export class PositionWaiters {
   waitFor(position: Position, timeoutMs: number): Promise<void> {
     if (this.isReached(position)) return Promise.resolve();
     if (this.closedWith !== undefined) return Promise.reject(this.closedWith);
-    if (timeoutMs <= 0) return Promise.reject(positionTimeoutError(position, this.reachedPosition, timeoutMs));
+    if (timeoutMs <= 0) return Promise.reject(positionTimeoutError(position, this.reachedPosition, timeoutMs, this.what));
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         position,
@@ -58,7 +61,7 @@ export class PositionWaiters {
         reject,
         timer: setTimeout(() => {
           this.remove(waiter);
-          reject(positionTimeoutError(position, this.reachedPosition, timeoutMs));
+          reject(positionTimeoutError(position, this.reachedPosition, timeoutMs, this.what));
         }, timeoutMs),
       };
       this.waiters.push(waiter);

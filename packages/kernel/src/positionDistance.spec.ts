@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import { positionDistance } from './positionDistance.js';
-import { positionAt } from './testing/fakeStores.js';
+
+/** An embedded-store position: the sequence number as 16 hex digits. */
+function positionAt(sequence: number): string {
+  return sequence.toString(16).padStart(16, '0');
+}
 
 describe('positionDistance', () => {
   describe('having embedded-store positions', () => {

@@ -17,7 +17,7 @@ export class ThroughputWindow {
   /**
    * @param windowMs length of the window.
    * @param startedAt when counting began: until a whole window has passed, the rate is taken over
-   *   the time since then, so a fresh projector does not under-report.
+   *   the time since then, so a fresh consumer does not under-report.
    */
   constructor(
     private readonly windowMs: number,

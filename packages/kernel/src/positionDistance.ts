@@ -1,11 +1,11 @@
 /**
- * An estimate of how far apart two positions are, for the lag gauge. Positions are opaque to
- * the projector, but both adapters write them as fixed-width lowercase hex whose leading 16
- * digits are a 64-bit counter that grows along the log: the embedded store's sequence number
- * (so the distance counts events) and EventStoreDB's commit position (so it counts bytes of the
- * transaction log). Anything else is reported as not computable rather than guessed.
+ * An estimate of how far apart two positions are, for lag gauges. Positions are opaque, but both
+ * event-store adapters write fixed-width lowercase hex whose leading 16 digits are a 64-bit
+ * counter that grows along the log: the embedded store's sequence number (so the distance counts
+ * events) and EventStoreDB's commit position (so it counts bytes of the transaction log).
+ * Anything else is reported as not computable rather than guessed.
  */
-import { START_POSITION, type Position } from '@keystream/eventstore';
+import { START_POSITION, type Position } from './position.js';
 
 const HEX = /^[0-9a-f]{16}(?:[0-9a-f]{16})?$/;
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { KeystreamError } from '@keystream/api';
 import { PositionWaiters, positionTimeoutError } from './positionWaiters.js';
-import { positionAt } from './testing/fakeStores.js';
+import { positionAt } from './testing/scriptedEventStore.js';
 
 async function outcome(promise: Promise<void>): Promise<'resolved' | KeystreamError> {
   try {
