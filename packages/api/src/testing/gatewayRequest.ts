@@ -24,9 +24,10 @@ function isObject(value: unknown): value is WireRequest {
 }
 
 /** `{name=projects/*}` variables of a template with the values a request needs to fill them. */
-export function templateVariables(path: string): { fieldPath: string; value: string }[] {
+export function templateVariables(path: string): { fieldPath: string; pattern: string; value: string }[] {
   return [...path.matchAll(/\{([^}=]+)(?:=([^}]*))?\}/g)].map((match) => ({
     fieldPath: match[1] as string,
+    pattern: match[2] ?? '*',
     value: (match[2] ?? '*').split('/').map((segment, index) => (segment === '*' ? `x${index}` : segment)).join('/'),
   }));
 }
