@@ -29,6 +29,21 @@ const typescriptResolver = {
   },
 };
 
+const PACKAGE_BOUNDARIES = [
+  {
+    regex: '^@keystream/[^/]+/(?!testing$)',
+    message: 'Import another package through its public entry point (@keystream/<name>, or @keystream/<name>/testing for its published test helpers), never its files.',
+  },
+  {
+    regex: '^(\\.\\./)+(packages|services)/',
+    message: 'Import another package by its name, not by a relative path into its sources.',
+  },
+  {
+    regex: '^(\\.\\./){2,}[a-z-]+/src/',
+    message: 'Import another package by its name, not by a relative path into its sources.',
+  },
+];
+
 export default tseslint.config(
   {
     ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'docs/**', 'tmp/**', 'test/lint-fixtures/**', '**/*.js', '**/*.cjs', '**/*.mjs'],
@@ -59,18 +74,24 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          patterns: PACKAGE_BOUNDARIES,
+        },
+      ],
+    },
+  },
+  {
+    // The application (handlers, pipeline, command and query cores) imports no transport: the edge
+    // contract (edgeContract.ts) is where they meet.
+    files: ['services/api/src/core/**/*.ts', 'services/api/src/application/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
           patterns: [
+            ...PACKAGE_BOUNDARIES,
             {
-              regex: '^@keystream/[^/]+/(?!testing$)',
-              message: 'Import another package through its public entry point (@keystream/<name>, or @keystream/<name>/testing for its published test helpers), never its files.',
-            },
-            {
-              regex: '^(\\.\\./)+(packages|services)/',
-              message: 'Import another package by its name, not by a relative path into its sources.',
-            },
-            {
-              regex: '^(\\.\\./){2,}[a-z-]+/src/',
-              message: 'Import another package by its name, not by a relative path into its sources.',
+              regex: '/(httpServer|nativeUws|routeTable|requestTranscoder)\\.js$|uws-js',
+              message: 'The application imports no transport; share types through services/api/src/edgeContract.ts.',
             },
           ],
         },

@@ -2,7 +2,7 @@
  * Create, Get, BatchGet, Delete and the single-resource Watch route of every resource, over HTTP on the primary
  * routes, generated from the resource descriptors: one describe block per kind.
  */
-import { RESOURCES, messageDescriptor, type FieldDescriptor, type NamePattern, type ResourceDescriptor } from '@keystream/api';
+import { RESOURCES, messageDescriptor, type FieldDescriptor, type NamePattern, type ResourceDescriptor, type ResourceKind } from '@keystream/api';
 import { expect } from 'chai';
 import { expectError } from './support/expectError.js';
 import { jsonPath, valueAt, withValueAt } from './support/jsonPaths.js';
@@ -43,7 +43,7 @@ function topLevelOf(paths: readonly string[]): Set<string> {
 }
 
 /** A kind whose names can sit directly under the pattern's names, with the child pattern. */
-function childPatternOf(pattern: NamePattern): { kind: string; pattern: NamePattern } | undefined {
+function childPatternOf(pattern: NamePattern): { kind: ResourceKind; pattern: NamePattern } | undefined {
   for (const descriptor of RESOURCES) {
     if (!isCreatable(descriptor.kind)) continue;
     const child = descriptor.namePatterns.find(

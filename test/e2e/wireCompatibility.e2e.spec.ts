@@ -17,6 +17,7 @@ import {
   type MessageDescriptor,
   type MessageName,
   type NamePattern,
+  type ResourceKind,
   type ValidationRule,
 } from '@keystream/api';
 import {
@@ -91,7 +92,7 @@ function fillEmptyMessages(message: MessageDescriptor, value: WireRequest): void
 }
 
 /** The kind and name pattern a path variable's pattern (`projects/*\/groups/*`) names, if keystream holds the kind. */
-function patternOf(variablePattern: string): { kind: string; pattern: NamePattern } | undefined {
+function patternOf(variablePattern: string): { kind: ResourceKind; pattern: NamePattern } | undefined {
   const parts = variablePattern.split('/');
   const collections = parts.filter((_part, index) => index % 2 === 0);
   if (parts.some((part, index) => index % 2 === 1 && part !== '*')) return undefined;

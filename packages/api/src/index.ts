@@ -1,7 +1,9 @@
 /**
  * @keystream/api — the iam.edgelq.com v1 contract as data.
  */
-export { SPEC_MODEL } from './generated/specModel.js';
+export { METHOD_NAMES, RESOURCE_KINDS, SPEC_MODEL } from './generated/specModel.js';
+export type { MethodMessages, MethodName, ResourceKind } from './generated/specModel.js';
+export type { RequestOf, ResponseOf } from './methods/methodMessages.js';
 export * as schemas from './generated/schemas.js';
 export { MESSAGE_SCHEMAS, ENUM_SCHEMAS } from './generated/schemas.js';
 export type { SpecEnum, SpecField, SpecMessage, SpecMethod, SpecModel, SpecResource, SpecRoute } from './codegen/specParser.js';
@@ -14,7 +16,7 @@ export type { EnumDescriptor, FieldDescriptor, FieldValueType, MessageDescriptor
 export type { ValidationRule } from './codegen/upstreamTables.js';
 export type { WireModel, WireFieldFacts, WireMessageFacts, WireRule } from './codegen/wireModel.js';
 export { WIRE_MODEL } from './generated/wireModel.js';
-export { RESOURCES, resourceByKind } from './resources/resourceRegistry.js';
+export { isResourceKind, RESOURCES, resourceByKind } from './resources/resourceRegistry.js';
 export type { DefinedView, IdGeneration, NamePattern, NamePatternSegment, ResourceDescriptor } from './resources/resourceDescriptor.js';
 export { matchPathTemplate, parsePathTemplate, splitRequestPath } from './routes/pathTemplate.js';
 export type { PathTemplate, TemplateSegment, TemplateVariable } from './routes/pathTemplate.js';

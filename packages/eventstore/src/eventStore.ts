@@ -49,6 +49,13 @@ export interface AppendResult {
   readonly position: Position;
 }
 
+/** One stream's part of {@link EventStore.appendToStreams}. */
+export interface StreamAppend {
+  readonly stream: string;
+  readonly events: readonly NewEvent[];
+  readonly expectedRevision: ExpectedRevision;
+}
+
 /** Options of {@link EventStore.readStream}. */
 export interface ReadStreamOptions {
   /** Default `forwards`. */
@@ -95,6 +102,17 @@ export interface EventStore {
    * writes nothing. Fails with {@link WrongExpectedVersionError} on a revision conflict.
    */
   append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
+  /**
+   * Appends to several streams (each at most once) in the given order, with the checks and the
+   * idempotency of {@link append} for each; the results are in the same order. Where
+   * {@link atomicMultiStream} is true all appends are written or none is. Where it is false (a
+   * store without multi-stream transactions) they are written one after another and a failure
+   * leaves the earlier ones written; since re-appending an event id is a no-op, retrying the same
+   * call with the same event ids writes exactly what is missing.
+   */
+  appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
+  /** Whether {@link appendToStreams} is all-or-nothing. */
+  readonly atomicMultiStream: boolean;
   /** Events of one stream in revision order (or reverse); an absent stream reads as empty. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Up to `limit` events of `$all` strictly after `fromPosition`, in position order. */

@@ -8,6 +8,7 @@ export type {
   EventMetadata,
   EventStore,
   ExpectedRevision,
+  StreamAppend,
   JsonObject,
   NewEvent,
   ReadStreamOptions,

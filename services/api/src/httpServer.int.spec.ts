@@ -1,6 +1,7 @@
 import { KeystreamError } from '@keystream/api';
 import { expect } from 'chai';
-import { startHttpServer, type ApiCall, type RunningHttpServer } from './httpServer.js';
+import type { ApiCall } from './edgeContract.js';
+import { startHttpServer, type RunningHttpServer } from './httpServer.js';
 
 interface Answer {
   readonly status: number;

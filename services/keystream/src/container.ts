@@ -1,15 +1,13 @@
 /**
- * The composition root: every component of a keystream process and what it depends on, bound in
- * one inversify container. Bindings are factories with explicit injection lists (no decorators,
- * so nothing depends on emitted design metadata); singletons with asynchronous construction are
- * resolved with `getAsync`, and stores are closed by their deactivation handlers when the
- * container is unbound.
+ * The composition root: every component of a keystream process and what it depends on, as one
+ * typed composition function. Each component is a lazy singleton made on first use from the
+ * components it names by property, so a wrong or swapped dependency is a compile error (an
+ * injection list of tokens is not); what opened a resource closes it when the graph closes,
+ * newest first. docs/decisions.md says why this replaced the inversify container.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { KeystreamError } from '@keystream/api';
-import { openLmdbCheckpoints, type LmdbCheckpoints } from '@keystream/consumer';
-import { actorOf, ANONYMOUS } from '@keystream/authz';
+import { openLmdbCheckpoints } from '@keystream/consumer';
 import type { EventStore } from '@keystream/eventstore';
 import { connectKafkaEventStream, openNdjsonFileEventStream, type EventStream } from '@keystream/eventstream';
 import type { ReadStore } from '@keystream/readstore';
@@ -17,46 +15,23 @@ import {
   ChildCounter,
   CommandService,
   QueryService,
-  ResourceDispatcher,
   ResourceRepository,
   type ProjectionProgress,
+  type RequestPipeline,
 } from '@keystream/service-api';
 import { Projector } from '@keystream/service-projector';
 import { EventStreamRelay } from '@keystream/service-relay';
 import { WatchGateway } from '@keystream/service-watch-gateway';
 import { ChangeHub, WatchEngine } from '@keystream/watch';
-import { Container } from 'inversify';
 import type { Logger } from 'pino';
 import { authorizationAwareReadStore } from './auth/authorizationAwareReadStore.js';
-import type { AuthorizingDispatcher } from './auth/authorizingDispatcher.js';
-import { buildAuthorizingDispatcher } from './auth/authServices.js';
+import { buildRequestPipeline } from './auth/authServices.js';
 import { checkpointProgress } from './checkpointProgress.js';
 import type { EventStreamConfig, KeystreamConfig } from './config.js';
 import { KeystreamMetrics } from './metrics.js';
 import { pageTokenKeyOf } from './pageTokenKey.js';
 import { relayCheckpoints } from './relayCheckpoints.js';
 import { openConfiguredEventStore, openConfiguredReadStore } from './stores.js';
-
-/** Service identifiers of the container. */
-export const TOKENS = {
-  config: Symbol.for('keystream.Config'),
-  logger: Symbol.for('keystream.Logger'),
-  eventStore: Symbol.for('keystream.EventStore'),
-  readStore: Symbol.for('keystream.ReadStore'),
-  projector: Symbol.for('keystream.Projector'),
-  projectionProgress: Symbol.for('keystream.ProjectionProgress'),
-  repository: Symbol.for('keystream.ResourceRepository'),
-  childCounter: Symbol.for('keystream.ChildCounter'),
-  commands: Symbol.for('keystream.CommandService'),
-  queries: Symbol.for('keystream.QueryService'),
-  dispatcher: Symbol.for('keystream.ResourceDispatcher'),
-  metrics: Symbol.for('keystream.Metrics'),
-  watchRole: Symbol.for('keystream.WatchRole'),
-  authorizingDispatcher: Symbol.for('keystream.AuthorizingDispatcher'),
-  eventStream: Symbol.for('keystream.EventStream'),
-  relay: Symbol.for('keystream.EventStreamRelay'),
-  relayCheckpoints: Symbol.for('keystream.RelayCheckpoints'),
-} as const;
 
 /** The watch gateway role: its shared change-log tail, engine and transports, closed together. */
 export interface WatchRole {
@@ -88,151 +63,166 @@ function openConfiguredEventStream(destination: EventStreamConfig, logger: Logge
   }
 }
 
-/** Builds the container of a process with this configuration. */
-export function buildContainer(config: KeystreamConfig, logger: Logger): Container {
-  const container = new Container({ defaultScope: 'Singleton' });
+
+/** A component of the graph: made on first call, the same one after. */
+export type Component<T> = () => Promise<T>;
+
+/** Lazy singletons and the closing of what they opened. */
+class Lifetime {
+  private readonly closers: (() => Promise<void>)[] = [];
+
+  /** A singleton made by `make` on first use; `close` runs when the graph closes. */
+  singleton<T>(make: () => Promise<T> | T, close?: (made: T) => Promise<void> | void): Component<T> {
+    let made: Promise<T> | undefined;
+    return () => {
+      made ??= Promise.resolve(make()).then((value) => {
+        if (close !== undefined) this.closers.push(async () => close(value));
+        return value;
+      });
+      return made;
+    };
+  }
+
+  /** Closes everything opened, newest first; every closer runs even if one fails, then the first failure is thrown. */
+  async close(): Promise<void> {
+    let failure: Error | undefined;
+    for (let closer = this.closers.pop(); closer !== undefined; closer = this.closers.pop()) {
+      try {
+        await closer();
+      } catch (error) {
+        failure ??= error instanceof Error ? error : new Error(String(error));
+      }
+    }
+    if (failure !== undefined) throw failure;
+  }
+}
+
+/** Every component of a keystream process. */
+export interface KeystreamGraph {
+  readonly config: KeystreamConfig;
+  readonly eventStore: Component<EventStore>;
+  readonly readStore: Component<ReadStore>;
+  readonly projector: Component<Projector>;
+  /** Present when an outbound event stream is configured. */
+  readonly relay: Component<EventStreamRelay> | undefined;
+  readonly projectionProgress: Component<ProjectionProgress>;
+  readonly repository: Component<ResourceRepository>;
+  readonly childCounter: Component<ChildCounter>;
+  readonly commands: Component<CommandService>;
+  readonly queries: Component<QueryService>;
+  /** Every API call and every watch goes through it first (docs/security.md). */
+  readonly pipeline: Component<RequestPipeline>;
+  readonly watchRole: Component<WatchRole>;
+  readonly metrics: Component<KeystreamMetrics>;
+  /** Closes the stores and streams the graph opened, newest first. */
+  close(): Promise<void>;
+}
+
+/** Composes the components of a process with this configuration; nothing is made until asked for. */
+export function composeKeystream(config: KeystreamConfig, logger: Logger): KeystreamGraph {
+  const lifetime = new Lifetime();
   const runsProjector = config.role === 'all' || config.role === 'projector';
 
-  container.bind<KeystreamConfig>(TOKENS.config).toConstantValue(config);
-  container.bind<Logger>(TOKENS.logger).toConstantValue(logger);
-  container
-    .bind<EventStore>(TOKENS.eventStore)
-    .toResolvedValue(() => openConfiguredEventStore(config))
-    .onDeactivation((store) => store.close());
-  container
-    .bind<ReadStore>(TOKENS.readStore)
-    .toResolvedValue(() => openConfiguredReadStore(config))
-    .onDeactivation((store) => store.close());
-
-  container
-    .bind<Projector>(TOKENS.projector)
-    .toResolvedValue(
-      (eventStore: EventStore, readStore: ReadStore) =>
-        new Projector({ eventStore, readStore, name: READ_MODEL_PROJECTOR, logger: logger.child({ role: 'projector' }) }),
-      [TOKENS.eventStore, TOKENS.readStore],
-    );
+  const eventStore = lifetime.singleton(() => openConfiguredEventStore(config), (store) => store.close());
+  const readStore = lifetime.singleton(() => openConfiguredReadStore(config), (store) => store.close());
+  const projector = lifetime.singleton(
+    async () => new Projector({ eventStore: await eventStore(), readStore: await readStore(), name: READ_MODEL_PROJECTOR, logger: logger.child({ role: 'projector' }) }),
+  );
   const destination = config.eventStream;
+  let relay: Component<EventStreamRelay> | undefined;
   if (destination !== undefined) {
-    container
-      .bind<EventStream>(TOKENS.eventStream)
-      .toResolvedValue(() => openConfiguredEventStream(destination, logger))
-      .onDeactivation((stream) => stream.close());
-    // The relay's checkpoint lives beside its destination's configuration, in an LMDB environment
-    // of its own under the data directory, not in the read store: rebuilding the read model must
-    // not republish the log (docs/eventstream.md).
-    container
-      .bind<LmdbCheckpoints>(TOKENS.relayCheckpoints)
-      .toResolvedValue(() => {
+    const eventStream = lifetime.singleton(() => openConfiguredEventStream(destination, logger), (stream) => stream.close());
+    // The relay's checkpoint lives in an LMDB environment of its own under the data directory, not
+    // in the read store: rebuilding the read model must not republish the log (docs/eventstream.md).
+    const checkpoints = lifetime.singleton(
+      () => {
         mkdirSync(relayCheckpointDirectory(config), { recursive: true });
         return openLmdbCheckpoints({ path: relayCheckpointDirectory(config) });
-      })
-      .onDeactivation((checkpoints) => checkpoints.close());
-    container
-      .bind<EventStreamRelay>(TOKENS.relay)
-      .toResolvedValue(
-        (eventStore: EventStore, checkpoints: LmdbCheckpoints, readStore: ReadStore, stream: EventStream) =>
-          new EventStreamRelay({
-            eventStore,
-            checkpoints: relayCheckpoints(checkpoints.of(RELAY_CHECKPOINTS[destination.kind]), readStore, RELAY_CHECKPOINTS[destination.kind]),
-            stream,
-            name: RELAY_CHECKPOINTS[destination.kind],
-            logger: logger.child({ role: 'relay' }),
-          }),
-        [TOKENS.eventStore, TOKENS.relayCheckpoints, TOKENS.readStore, TOKENS.eventStream],
-      );
+      },
+      (opened) => opened.close(),
+    );
+    const name = RELAY_CHECKPOINTS[destination.kind];
+    relay = lifetime.singleton(
+      async () =>
+        new EventStreamRelay({
+          eventStore: await eventStore(),
+          checkpoints: relayCheckpoints((await checkpoints()).of(name), await readStore(), name),
+          stream: await eventStream(),
+          name,
+          logger: logger.child({ role: 'relay' }),
+        }),
+    );
   }
   // Read-your-writes waits on the local projector when there is one, else on the stored checkpoint.
-  if (runsProjector) {
-    container.bind<ProjectionProgress>(TOKENS.projectionProgress).toResolvedValue((projector: Projector) => projector, [TOKENS.projector]);
-  } else {
-    container
-      .bind<ProjectionProgress>(TOKENS.projectionProgress)
-      .toResolvedValue((readStore: ReadStore) => checkpointProgress(readStore, READ_MODEL_PROJECTOR), [TOKENS.readStore]);
-  }
-
-  container.bind<ResourceRepository>(TOKENS.repository).toResolvedValue((eventStore: EventStore) => new ResourceRepository(eventStore), [TOKENS.eventStore]);
-  container
-    .bind<ChildCounter>(TOKENS.childCounter)
-    .toResolvedValue(
-      (eventStore: EventStore, readStore: ReadStore, progress: ProjectionProgress) =>
-        new ChildCounter(eventStore, readStore, progress, config.minPositionWaitMilliseconds),
-      [TOKENS.eventStore, TOKENS.readStore, TOKENS.projectionProgress],
-    );
-  container
-    .bind<CommandService>(TOKENS.commands)
-    .toResolvedValue(
-      (eventStore: EventStore, repository: ResourceRepository, children: ChildCounter) => new CommandService(eventStore, repository, children),
-      [TOKENS.eventStore, TOKENS.repository, TOKENS.childCounter],
-    );
-  container
-    .bind<QueryService>(TOKENS.queries)
-    .toResolvedValue(
-      (repository: ResourceRepository, readStore: ReadStore, progress: ProjectionProgress) =>
-        new QueryService(repository, readStore, progress, {
-          pageTokenKey: pageTokenKeyOf(config),
-          minPositionWaitMilliseconds: config.minPositionWaitMilliseconds,
-        }),
-      [TOKENS.repository, TOKENS.readStore, TOKENS.projectionProgress],
-    );
-  container
-    .bind<ResourceDispatcher>(TOKENS.dispatcher)
-    .toResolvedValue((commands: CommandService, queries: QueryService) => new ResourceDispatcher(commands, queries), [TOKENS.commands, TOKENS.queries]);
-  // Every API call goes through authentication and authorization first (docs/security.md).
-  container
-    .bind<AuthorizingDispatcher>(TOKENS.authorizingDispatcher)
-    .toResolvedValue(
-      (eventStore: EventStore, repository: ResourceRepository, commands: CommandService, dispatcher: ResourceDispatcher) =>
-        buildAuthorizingDispatcher(config, { eventStore, repository, commands, inner: dispatcher.dispatch }),
-      [TOKENS.eventStore, TOKENS.repository, TOKENS.commands, TOKENS.dispatcher],
-    );
-  container
-    .bind<WatchRole>(TOKENS.watchRole)
-    .toResolvedValue(
-      async (readStore: ReadStore, authorizing: AuthorizingDispatcher): Promise<WatchRole> => {
-        const gatewayLogger = logger.child({ role: 'gateway' });
-        // Changes reach watches only once authorization has caught up with them (see the wrapper).
-        const tail = authorizationAwareReadStore(readStore, () => authorizing.refresh());
-        const hub = new ChangeHub(tail, { onFeedError: (error) => { gatewayLogger.warn({ error }, 'change-log feed failed; watches reset'); } });
-        await hub.start();
-        // Every watched document passes the principal's List permission on that document.
-        // When the generation moves, open watches re-check what their clients hold (docs/watch.md).
-        const engine = new WatchEngine({
-          store: tail,
-          hub,
-          pageTokenKey: pageTokenKeyOf(config),
-          canSee: authorizing.canSeeWatched,
-          authorizationVersion: () => authorizing.authorizationGeneration,
-        });
-        const gateway = new WatchGateway({
-          engine,
-          logger: gatewayLogger,
-          resolvePrincipal: async (headers, remoteAddress) => {
-            const principal = await authorizing.watchPrincipalOf(headers, remoteAddress);
-            if (principal.subject === actorOf(ANONYMOUS)) {
-              throw new KeystreamError('UNAUTHENTICATED', 'watches need an authenticated caller: send "Authorization: Bearer <token>"');
-            }
-            return principal;
-          },
-          // The Watch permission on the request's parent or name, decided like every other call.
-          authorizeWatch: (principal, method, request) => authorizing.authorizeWatch(principal, method, request),
-        });
-        return {
-          gateway,
-          async close() {
-            gateway.close();
-            await engine.close();
-            await hub.close();
-          },
-        };
-      },
-      [TOKENS.readStore, TOKENS.authorizingDispatcher],
-    );
-  container
-    .bind<KeystreamMetrics>(TOKENS.metrics)
-    .toResolvedValue(async () => {
-      if (!runsProjector) return new KeystreamMetrics();
-      const projector = await container.getAsync<Projector>(TOKENS.projector);
-      return new KeystreamMetrics(() => projector.metrics());
+  const projectionProgress = lifetime.singleton<ProjectionProgress>(async () =>
+    runsProjector ? projector() : checkpointProgress(await readStore(), READ_MODEL_PROJECTOR),
+  );
+  const repository = lifetime.singleton(async () => new ResourceRepository(await eventStore()));
+  const childCounter = lifetime.singleton(
+    async () => new ChildCounter(await eventStore(), await readStore(), await projectionProgress(), config.minPositionWaitMilliseconds),
+  );
+  const commands = lifetime.singleton(async () => new CommandService(await eventStore(), await repository(), await childCounter()));
+  const queries = lifetime.singleton(
+    async () =>
+      new QueryService(await repository(), await readStore(), await projectionProgress(), {
+        pageTokenKey: pageTokenKeyOf(config),
+        minPositionWaitMilliseconds: config.minPositionWaitMilliseconds,
+      }),
+  );
+  const pipeline = lifetime.singleton(async () =>
+    buildRequestPipeline(config, { eventStore: await eventStore(), repository: await repository(), commands: await commands(), queries: await queries() }),
+  );
+  const watchRole = lifetime.singleton(async (): Promise<WatchRole> => {
+    const authorizing = await pipeline();
+    const gatewayLogger = logger.child({ role: 'gateway' });
+    // Changes reach watches only once authorization has caught up with them (see the wrapper).
+    const tail = authorizationAwareReadStore(await readStore(), () => authorizing.refresh());
+    const hub = new ChangeHub(tail, { onFeedError: (error) => { gatewayLogger.warn({ error }, 'change-log feed failed; watches reset'); } });
+    await hub.start();
+    // Every watched document passes the principal's List permission on that document.
+    // When the generation moves, open watches re-check what their clients hold (docs/watch.md).
+    const engine = new WatchEngine({
+      store: tail,
+      hub,
+      pageTokenKey: pageTokenKeyOf(config),
+      canSee: authorizing.canSeeWatched,
+      authorizationVersion: () => authorizing.authorizationGeneration,
     });
-  return container;
+    const gateway = new WatchGateway({
+      engine,
+      logger: gatewayLogger,
+      resolvePrincipal: (headers, remoteAddress) => authorizing.watchPrincipalOf(headers, remoteAddress),
+      // The Watch permission on the request's parent or name, decided like every other call.
+      authorizeWatch: (principal, method, request) => authorizing.authorizeWatch(principal, method, request),
+    });
+    return {
+      gateway,
+      async close() {
+        gateway.close();
+        await engine.close();
+        await hub.close();
+      },
+    };
+  });
+  const metrics = lifetime.singleton(async () => {
+    if (!runsProjector) return new KeystreamMetrics();
+    const running = await projector();
+    return new KeystreamMetrics(() => running.metrics());
+  });
+  return {
+    config,
+    eventStore,
+    readStore,
+    projector,
+    relay,
+    projectionProgress,
+    repository,
+    childCounter,
+    commands,
+    queries,
+    pipeline,
+    watchRole,
+    metrics,
+    close: () => lifetime.close(),
+  };
 }

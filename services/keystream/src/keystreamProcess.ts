@@ -1,18 +1,17 @@
 /**
- * Starts and stops the roles of one keystream process. The object graph is built by the inversify
- * container (container.ts); this module orders start-up and shutdown: stores, then the projector,
+ * Starts and stops the roles of one keystream process. The object graph is composed by
+ * composeKeystream (container.ts); this module orders start-up and shutdown: stores, then the projector,
  * and the event stream relay, then the HTTP edge; on shutdown the edge drains first, then the
  * relay and the projector store their checkpoints, then the stream and the stores close.
  */
-import { startHttpServer, type CommandService, type ProjectionProgress, type ResourceRepository, type RunningHttpServer } from '@keystream/service-api';
+import { startHttpServer, type RunningHttpServer } from '@keystream/service-api';
 import type { Projector } from '@keystream/service-projector';
 import type { EventStreamRelay } from '@keystream/service-relay';
 import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
-import type { AuthorizingDispatcher } from './auth/authorizingDispatcher.js';
 import { seedBuiltins } from './auth/seedBuiltins.js';
 import type { KeystreamConfig } from './config.js';
-import { buildContainer, TOKENS, type WatchRole } from './container.js';
+import { composeKeystream, type WatchRole } from './container.js';
 import { healthRoutes } from './healthRoutes.js';
 import type { KeystreamMetrics } from './metrics.js';
 
@@ -28,7 +27,7 @@ export interface RunningKeystream {
 
 /** Starts the configured roles. */
 export async function startKeystream(config: KeystreamConfig, logger: Logger): Promise<RunningKeystream> {
-  const container = buildContainer(config, logger);
+  const graph = composeKeystream(config, logger);
   const runsProjector = config.role === 'all' || config.role === 'projector';
   const runsApi = config.role === 'all' || config.role === 'api';
   const runsGateway = config.role === 'all' || config.role === 'gateway';
@@ -39,10 +38,10 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
   let watches: WatchRole | undefined;
   let relay: EventStreamRelay | undefined;
   try {
-    const metrics = await container.getAsync<KeystreamMetrics>(TOKENS.metrics);
+    const metrics = await graph.metrics();
     let failed: Promise<Error> = new Promise<Error>(() => undefined);
     if (runsProjector) {
-      projector = await container.getAsync<Projector>(TOKENS.projector);
+      projector = await graph.projector();
       await projector.start();
       const running = projector;
       failed = running.done().then(
@@ -50,8 +49,8 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
         (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
       );
     }
-    if (runsRelay) {
-      relay = await container.getAsync<EventStreamRelay>(TOKENS.relay);
+    if (runsRelay && graph.relay !== undefined) {
+      relay = await graph.relay();
       await relay.start();
       relayGauges(metrics, relay);
       const running = relay;
@@ -65,17 +64,17 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
     const routes = healthRoutes({ metrics, role: config.role, ...(projector === undefined ? {} : { projector }) });
     if (runsApi) {
       const seeded = await seedBuiltins(
-        await container.getAsync<CommandService>(TOKENS.commands),
-        await container.getAsync<ResourceRepository>(TOKENS.repository),
+        await graph.commands(),
+        await graph.repository(),
         config.auth.bootstrapAdmins,
       );
       // Serve once the read model has the built-ins, so the first List sees them.
-      if (seeded.position !== '') await (await container.getAsync<ProjectionProgress>(TOKENS.projectionProgress)).waitForPosition(seeded.position, config.minPositionWaitMilliseconds);
+      if (seeded.position !== '') await (await graph.projectionProgress()).waitForPosition(seeded.position, config.minPositionWaitMilliseconds);
     }
     // The watch gateway shares the edge's app and port: WebSocket on /v1/watch, NDJSON on the …:watch routes.
-    if (runsGateway) watches = await container.getAsync<WatchRole>(TOKENS.watchRole);
+    if (runsGateway) watches = await graph.watchRole();
     server = await startHttpServer(config.http.host, config.http.port, {
-      dispatcher: runsApi ? (await container.getAsync<AuthorizingDispatcher>(TOKENS.authorizingDispatcher)).dispatch : routes.notServedHere,
+      dispatcher: runsApi ? (await graph.pipeline()).dispatch : routes.notServedHere,
       logger,
       maxBodyBytes: config.http.maxBodyBytes,
       onRequestFinished: (outcome) => {
@@ -95,7 +94,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
         await gateway?.close();
         await relay?.stop();
         await projector?.stop();
-        await container.unbindAllAsync();
+        await graph.close();
       },
     };
   } catch (error) {
@@ -103,7 +102,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
     await watches?.close().catch(() => undefined);
     await relay?.stop().catch(() => undefined);
     await projector?.stop().catch(() => undefined);
-    await container.unbindAllAsync().catch(() => undefined);
+    await graph.close().catch(() => undefined);
     throw error;
   }
 }

@@ -3,7 +3,7 @@
  * domain (`documentEffectOf`); this module only turns that effect into the read store's write
  * shape, in the stored form (fixed-width timestamps, see docs/resource-kit.md).
  */
-import { resourceByKind, type ResourceDescriptor } from '@keystream/api';
+import { isResourceKind, resourceByKind, type ResourceDescriptor } from '@keystream/api';
 import { documentEffectOf } from '@keystream/domain';
 import type { RecordedEvent } from '@keystream/eventstore';
 import type { DocumentWrite } from '@keystream/readstore';
@@ -23,7 +23,7 @@ export type EventProjection =
 /** Looks a kind up without throwing; the projector caches nothing itself because the registry is a Map. */
 function descriptorOf(kind: string): ResourceDescriptor | undefined {
   try {
-    return resourceByKind(kind);
+    return isResourceKind(kind) ? resourceByKind(kind) : undefined;
   } catch {
     return undefined;
   }

@@ -1,4 +1,4 @@
-import { encodeMessage, KeystreamError, type MessageName } from '@keystream/api';
+import { encodeMessage, KeystreamError, type MessageName, type ResourceKind } from '@keystream/api';
 import { eventually } from '@keystream/api/testing';
 import { CollectionWatcher, PageCache, RestClient, WatchSocket, type WatchListener } from '@keystream/client';
 import type { JsonObject } from '@keystream/readstore';
@@ -25,7 +25,7 @@ function wire(kind: string, document: JsonObject): unknown {
   return encodeMessage(kind as MessageName, document as never);
 }
 
-async function expectCacheEqualsList(harness: GatewayHarness, watcher: CollectionWatcher, kind: string, filter?: string, mask?: readonly string[]): Promise<void> {
+async function expectCacheEqualsList(harness: GatewayHarness, watcher: CollectionWatcher, kind: ResourceKind, filter?: string, mask?: readonly string[]): Promise<void> {
   await eventually(
     async () => {
       const listed = await harness.list(kind, filter, mask);

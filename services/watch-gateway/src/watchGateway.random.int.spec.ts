@@ -1,4 +1,4 @@
-import { encodeMessage, type MessageName } from '@keystream/api';
+import { encodeMessage, type MessageName, type ResourceKind } from '@keystream/api';
 import { eventually } from '@keystream/api/testing';
 import { CollectionWatcher, type CacheChange } from '@keystream/client';
 import type { JsonObject } from '@keystream/readstore';
@@ -8,7 +8,7 @@ import { startGatewayHarness, type GatewayHarness } from './testing/gatewayHarne
 import { mulberry32 } from './testing/mulberry32.js';
 
 interface KindModel {
-  readonly kind: string;
+  readonly kind: ResourceKind;
   readonly method: string;
   readonly singular: string;
   readonly name: (id: number) => string;

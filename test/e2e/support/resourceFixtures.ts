@@ -4,7 +4,7 @@
  * created; other services' kinds such as Service and Region are not checked by keystream), and
  * valid bodies with the few required fields the samples supply.
  */
-import { RESOURCES, resourceByKind, type NamePattern, type ResourceDescriptor } from '@keystream/api';
+import { isResourceKind, RESOURCES, resourceByKind, type NamePattern, type ResourceDescriptor, type ResourceKind } from '@keystream/api';
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { asStored, sampleOf } from './resourceSamples.js';
@@ -82,7 +82,7 @@ export function parentOf(name: string): string {
 }
 
 /** The name pattern of `kind` whose collections are exactly these. */
-function patternWithCollections(kind: string, collections: readonly string[]): NamePattern | undefined {
+function patternWithCollections(kind: ResourceKind, collections: readonly string[]): NamePattern | undefined {
   return resourceByKind(kind).namePatterns.find(
     (pattern) => pattern.segments.length === collections.length && pattern.segments.every((segment, index) => segment.collection === collections[index]),
   );
@@ -113,7 +113,7 @@ export class ResourceFixtures {
     const parts = name.split('/');
     for (let index = 0; index < pattern.segments.length - 1; index += 1) {
       const segment = pattern.segments[index];
-      if (segment === undefined || !isCreatable(segment.kind)) continue;
+      if (segment === undefined || !isResourceKind(segment.kind) || !isCreatable(segment.kind)) continue;
       const ancestorName = parts.slice(0, (index + 1) * 2).join('/');
       if (this.existing.has(ancestorName)) continue;
       const ancestorPattern = patternWithCollections(
@@ -126,7 +126,7 @@ export class ResourceFixtures {
   }
 
   /** A valid new resource of `kind`, its ancestors created unless asked not to. */
-  async draft(kind: string, options: NewResourceOptions = {}): Promise<ResourceDraft> {
+  async draft(kind: ResourceKind, options: NewResourceOptions = {}): Promise<ResourceDraft> {
     const descriptor = resourceByKind(kind);
     const pattern = options.pattern ?? primaryPattern(descriptor);
     const name = options.name ?? nameUnder(pattern);
@@ -151,7 +151,7 @@ export class ResourceFixtures {
   }
 
   /** Creates a resource of `kind`, failing the test unless the server answers 200. */
-  async create(kind: string, options: NewResourceOptions = {}): Promise<CreatedResource> {
+  async create(kind: ResourceKind, options: NewResourceOptions = {}): Promise<CreatedResource> {
     const draft = await this.draft(kind, options);
     const answer = await this.sendCreate(draft);
     expect(answer.status, `Create${kind} ${draft.name}: ${answer.text}`).to.equal(200);
@@ -161,7 +161,7 @@ export class ResourceFixtures {
   }
 
   /** Deletes a resource (its scope's role bindings, like the creator's owner binding, go with it). */
-  async delete(kind: string, name: string): Promise<RestAnswer> {
+  async delete(kind: ResourceKind, name: string): Promise<RestAnswer> {
     return this.client.call(`Delete${kind}`, { name });
   }
 

@@ -3,7 +3,7 @@
  * create (and what they refer to), a writable spec field to change, and a different value for each
  * immutable field. Everything else the e2e suite derives from the resource descriptors.
  */
-import { resourceByKind, type ResourceDescriptor } from '@keystream/api';
+import { resourceByKind, type ResourceDescriptor, type ResourceKind } from '@keystream/api';
 import type { JsonObject } from './restClient.js';
 
 /** What a sample may ask of the fixtures: fresh ids, and referenced resources that exist. */
@@ -39,7 +39,7 @@ export interface ResourceSample {
 const RETURNED_ONCE: Readonly<Record<string, readonly string[]>> = { ServiceAccountKey: ['privateKeyData', 'apiKey'] };
 
 /** The resource as reads return it: without the fields only its Create answered. */
-export function asStored(kind: string, resource: Readonly<Record<string, unknown>>): Record<string, unknown> {
+export function asStored(kind: ResourceKind, resource: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const once = new Set(RETURNED_ONCE[kind] ?? []);
   return Object.fromEntries(Object.entries(resource).filter(([field]) => !once.has(field)));
 }
@@ -77,7 +77,7 @@ const SAMPLES: Readonly<Record<string, ResourceSample>> = {
 };
 
 /** The sample of a kind (kinds not listed need nothing special). */
-export function sampleOf(kind: string): ResourceSample {
+export function sampleOf(kind: ResourceKind): ResourceSample {
   return SAMPLES[kind] ?? { required: NOTHING_REQUIRED };
 }
 
@@ -104,7 +104,7 @@ export function specChangeOf(descriptor: ResourceDescriptor): SpecChange | undef
 }
 
 /** Checks, at load time, that the samples give a value for every immutable path of every kind. */
-export function assertSamplesCover(kinds: readonly string[]): void {
+export function assertSamplesCover(kinds: readonly ResourceKind[]): void {
   for (const kind of kinds) {
     const descriptor = resourceByKind(kind);
     const changes = sampleOf(kind).immutableChanges ?? {};

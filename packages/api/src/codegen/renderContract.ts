@@ -2,7 +2,7 @@
  * Renders the generated part of the contract from the parsed reference.
  *
  * Two files come out: `specModel.ts`, the structure of the API as plain data (used at runtime by
- * the message registry, the method table and the wire codec), and `schemas.ts`, one zod schema and
+ * the message registry, the method table and the wire codec, with the `ResourceKind` and `MethodName` unions), and `schemas.ts`, one zod schema and
  * one TypeScript type per message and enum (used to validate requests and to type the domain).
  * Both are deterministic functions of the spec text, so a test can regenerate them in memory and
  * fail when the committed copies are stale.
@@ -214,6 +214,11 @@ function compactJson(model: SpecModel): string {
   ].join('\n');
 }
 
+/** A sorted `[...] as const` literal, one entry per line. */
+function literalTuple(names: readonly string[]): string {
+  return `[\n${[...new Set(names)].sort().map((name) => `  '${name}',`).join('\n')}\n] as const`;
+}
+
 /** Renders `specModel.ts`: the parsed structure as data, without the reference's prose. */
 export function renderSpecModel(model: SpecModel): string {
   return [
@@ -222,6 +227,25 @@ export function renderSpecModel(model: SpecModel): string {
     '',
     `/** The structure of the iam.edgelq.com v1 API as the reference states it. */`,
     `export const SPEC_MODEL: SpecModel = ${compactJson(model)};`,
+    '',
+    `/** Every resource kind of the contract. */`,
+    `export const RESOURCE_KINDS = ${literalTuple(model.resources.map((resource) => resource.name))};`,
+    '',
+    `/** A resource kind of the contract (\`Group\`, \`RoleBinding\`…): what \`kind\` fields hold instead of any string. */`,
+    `export type ResourceKind = (typeof RESOURCE_KINDS)[number];`,
+    '',
+    `/** Every method name of the contract. */`,
+    `export const METHOD_NAMES = ${literalTuple(model.methods.map((method) => method.name))};`,
+    '',
+    `/** A method name of the contract: the key of the handler registry. */`,
+    `export type MethodName = (typeof METHOD_NAMES)[number];`,
+    '',
+    `/** The request and response message of every method, by method name: types a method's handler. */`,
+    `export interface MethodMessages {`,
+    ...[...model.methods]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((method) => `  readonly ${method.name}: { readonly request: '${method.requestType}'; readonly response: '${method.responseType}' };`),
+    `}`,
     '',
   ].join('\n');
 }

@@ -2606,3 +2606,352 @@ export const SPEC_MODEL: SpecModel = {
     {"name":"VerifyRequest.AskForChallenge.ChallengeFormat","section":"shared","values":["TPM20_CREDENTIAL","TPM12_EKBLOB","TSPI_EKBLOB"]},
   ]
 };
+
+/** Every resource kind of the contract. */
+export const RESOURCE_KINDS = [
+  'AttestationDomain',
+  'Condition',
+  'Group',
+  'GroupMember',
+  'MemberAssignment',
+  'Organization',
+  'OrganizationInvitation',
+  'Permission',
+  'Project',
+  'ProjectInvitation',
+  'Role',
+  'RoleBinding',
+  'ServiceAccount',
+  'ServiceAccountKey',
+  'User',
+] as const;
+
+/** A resource kind of the contract (`Group`, `RoleBinding`…): what `kind` fields hold instead of any string. */
+export type ResourceKind = (typeof RESOURCE_KINDS)[number];
+
+/** Every method name of the contract. */
+export const METHOD_NAMES = [
+  'AcceptOrganizationInvitation',
+  'AcceptProjectInvitation',
+  'AddRegionalAdminAccountForServices',
+  'BatchGetAttestationDomains',
+  'BatchGetConditions',
+  'BatchGetGroupMembers',
+  'BatchGetGroups',
+  'BatchGetMemberAssignments',
+  'BatchGetOrganizationInvitations',
+  'BatchGetOrganizations',
+  'BatchGetPermissions',
+  'BatchGetProjectInvitations',
+  'BatchGetProjects',
+  'BatchGetRoleBindings',
+  'BatchGetRoles',
+  'BatchGetServiceAccountKeys',
+  'BatchGetServiceAccounts',
+  'BatchGetUsers',
+  'BatchGetUsersByEmail',
+  'CheckMyRoleBindings',
+  'CreateAttestationDomain',
+  'CreateCondition',
+  'CreateGroup',
+  'CreateGroupMember',
+  'CreateOrganization',
+  'CreateOrganizationInvitation',
+  'CreatePermission',
+  'CreateProject',
+  'CreateProjectInvitation',
+  'CreateRole',
+  'CreateRoleBinding',
+  'CreateServiceAccount',
+  'CreateServiceAccountKey',
+  'CreateUser',
+  'DeclineOrganizationInvitation',
+  'DeclineProjectInvitation',
+  'DeleteAttestationDomain',
+  'DeleteCondition',
+  'DeleteGroup',
+  'DeleteGroupMember',
+  'DeleteMemberAssignment',
+  'DeleteOrganization',
+  'DeleteOrganizationInvitation',
+  'DeletePermission',
+  'DeleteProject',
+  'DeleteProjectInvitation',
+  'DeleteRole',
+  'DeleteRoleBinding',
+  'DeleteServiceAccount',
+  'DeleteServiceAccountKey',
+  'DeleteServiceReservation',
+  'DeleteUser',
+  'DeleteUsersByCriteria',
+  'GetAttestationDomain',
+  'GetCondition',
+  'GetGroup',
+  'GetGroupMember',
+  'GetMemberAssignment',
+  'GetMyAgentShard',
+  'GetMySettings',
+  'GetOrganization',
+  'GetOrganizationInvitation',
+  'GetPermission',
+  'GetPrincipal',
+  'GetProject',
+  'GetProjectInvitation',
+  'GetRole',
+  'GetRoleBinding',
+  'GetServiceAccount',
+  'GetServiceAccountKey',
+  'GetShardEndpoints',
+  'GetUser',
+  'GetUserByEmail',
+  'IsUserVerified',
+  'ListAttestationDomains',
+  'ListConditions',
+  'ListGroupMembers',
+  'ListGroupMembersWithMembers',
+  'ListGroups',
+  'ListMemberAssignments',
+  'ListMyOrganizationInvitations',
+  'ListMyOrganizations',
+  'ListMyProjectInvitations',
+  'ListMyProjects',
+  'ListMyServiceProjects',
+  'ListOrganizationInvitations',
+  'ListOrganizations',
+  'ListPermissions',
+  'ListProjectInvitations',
+  'ListProjectServices',
+  'ListProjects',
+  'ListRoleBindings',
+  'ListRoleBindingsWithMembers',
+  'ListRoles',
+  'ListServiceAccountKeys',
+  'ListServiceAccounts',
+  'ListServiceReservations',
+  'ListUsers',
+  'RefreshUserFromIdToken',
+  'ResendProjectInvitation',
+  'ResendVerificationEmail',
+  'ReserveServiceName',
+  'ResetMFAIfRecoveryKeyUsed',
+  'SearchMemberAssignments',
+  'SearchMyOrganizations',
+  'SearchMyProjects',
+  'SearchOrganizations',
+  'SearchProjects',
+  'SetMySettings',
+  'SetUsersNameInAuth0',
+  'SetupServiceProject',
+  'UpdateAttestationDomain',
+  'UpdateCondition',
+  'UpdateGroup',
+  'UpdateGroupMember',
+  'UpdateMemberAssignment',
+  'UpdateOrganization',
+  'UpdateOrganizationInvitation',
+  'UpdatePermission',
+  'UpdateProject',
+  'UpdateProjectInvitation',
+  'UpdateRole',
+  'UpdateRoleBinding',
+  'UpdateServiceAccount',
+  'UpdateServiceAccountKey',
+  'UpdateUser',
+  'Verify',
+  'WatchAttestationDomain',
+  'WatchAttestationDomains',
+  'WatchCondition',
+  'WatchConditions',
+  'WatchGroup',
+  'WatchGroupMember',
+  'WatchGroupMembers',
+  'WatchGroups',
+  'WatchMemberAssignment',
+  'WatchMemberAssignments',
+  'WatchOrganization',
+  'WatchOrganizationInvitation',
+  'WatchOrganizationInvitations',
+  'WatchOrganizations',
+  'WatchPermission',
+  'WatchPermissions',
+  'WatchPrincipalUpdates',
+  'WatchProject',
+  'WatchProjectInvitation',
+  'WatchProjectInvitations',
+  'WatchProjects',
+  'WatchRole',
+  'WatchRoleBinding',
+  'WatchRoleBindings',
+  'WatchRoles',
+  'WatchServiceAccount',
+  'WatchServiceAccountKey',
+  'WatchServiceAccountKeys',
+  'WatchServiceAccounts',
+  'WatchUser',
+  'WatchUsers',
+] as const;
+
+/** A method name of the contract: the key of the handler registry. */
+export type MethodName = (typeof METHOD_NAMES)[number];
+
+/** The request and response message of every method, by method name: types a method's handler. */
+export interface MethodMessages {
+  readonly AcceptOrganizationInvitation: { readonly request: 'AcceptOrganizationInvitationRequest'; readonly response: 'AcceptOrganizationInvitationResponse' };
+  readonly AcceptProjectInvitation: { readonly request: 'AcceptProjectInvitationRequest'; readonly response: 'AcceptProjectInvitationResponse' };
+  readonly AddRegionalAdminAccountForServices: { readonly request: 'AddRegionalAdminAccountForServicesRequest'; readonly response: 'AddRegionalAdminAccountForServicesResponse' };
+  readonly BatchGetAttestationDomains: { readonly request: 'BatchGetAttestationDomainsRequest'; readonly response: 'BatchGetAttestationDomainsResponse' };
+  readonly BatchGetConditions: { readonly request: 'BatchGetConditionsRequest'; readonly response: 'BatchGetConditionsResponse' };
+  readonly BatchGetGroupMembers: { readonly request: 'BatchGetGroupMembersRequest'; readonly response: 'BatchGetGroupMembersResponse' };
+  readonly BatchGetGroups: { readonly request: 'BatchGetGroupsRequest'; readonly response: 'BatchGetGroupsResponse' };
+  readonly BatchGetMemberAssignments: { readonly request: 'BatchGetMemberAssignmentsRequest'; readonly response: 'BatchGetMemberAssignmentsResponse' };
+  readonly BatchGetOrganizationInvitations: { readonly request: 'BatchGetOrganizationInvitationsRequest'; readonly response: 'BatchGetOrganizationInvitationsResponse' };
+  readonly BatchGetOrganizations: { readonly request: 'BatchGetOrganizationsRequest'; readonly response: 'BatchGetOrganizationsResponse' };
+  readonly BatchGetPermissions: { readonly request: 'BatchGetPermissionsRequest'; readonly response: 'BatchGetPermissionsResponse' };
+  readonly BatchGetProjectInvitations: { readonly request: 'BatchGetProjectInvitationsRequest'; readonly response: 'BatchGetProjectInvitationsResponse' };
+  readonly BatchGetProjects: { readonly request: 'BatchGetProjectsRequest'; readonly response: 'BatchGetProjectsResponse' };
+  readonly BatchGetRoleBindings: { readonly request: 'BatchGetRoleBindingsRequest'; readonly response: 'BatchGetRoleBindingsResponse' };
+  readonly BatchGetRoles: { readonly request: 'BatchGetRolesRequest'; readonly response: 'BatchGetRolesResponse' };
+  readonly BatchGetServiceAccountKeys: { readonly request: 'BatchGetServiceAccountKeysRequest'; readonly response: 'BatchGetServiceAccountKeysResponse' };
+  readonly BatchGetServiceAccounts: { readonly request: 'BatchGetServiceAccountsRequest'; readonly response: 'BatchGetServiceAccountsResponse' };
+  readonly BatchGetUsers: { readonly request: 'BatchGetUsersRequest'; readonly response: 'BatchGetUsersResponse' };
+  readonly BatchGetUsersByEmail: { readonly request: 'BatchGetUsersByEmailRequest'; readonly response: 'BatchGetUsersByEmailResponse' };
+  readonly CheckMyRoleBindings: { readonly request: 'CheckMyRoleBindingsRequest'; readonly response: 'CheckMyRoleBindingsResponse' };
+  readonly CreateAttestationDomain: { readonly request: 'CreateAttestationDomainRequest'; readonly response: 'AttestationDomain' };
+  readonly CreateCondition: { readonly request: 'CreateConditionRequest'; readonly response: 'Condition' };
+  readonly CreateGroup: { readonly request: 'CreateGroupRequest'; readonly response: 'Group' };
+  readonly CreateGroupMember: { readonly request: 'CreateGroupMemberRequest'; readonly response: 'GroupMember' };
+  readonly CreateOrganization: { readonly request: 'CreateOrganizationRequest'; readonly response: 'Organization' };
+  readonly CreateOrganizationInvitation: { readonly request: 'CreateOrganizationInvitationRequest'; readonly response: 'OrganizationInvitation' };
+  readonly CreatePermission: { readonly request: 'CreatePermissionRequest'; readonly response: 'Permission' };
+  readonly CreateProject: { readonly request: 'CreateProjectRequest'; readonly response: 'Project' };
+  readonly CreateProjectInvitation: { readonly request: 'CreateProjectInvitationRequest'; readonly response: 'ProjectInvitation' };
+  readonly CreateRole: { readonly request: 'CreateRoleRequest'; readonly response: 'Role' };
+  readonly CreateRoleBinding: { readonly request: 'CreateRoleBindingRequest'; readonly response: 'RoleBinding' };
+  readonly CreateServiceAccount: { readonly request: 'CreateServiceAccountRequest'; readonly response: 'ServiceAccount' };
+  readonly CreateServiceAccountKey: { readonly request: 'CreateServiceAccountKeyRequest'; readonly response: 'ServiceAccountKey' };
+  readonly CreateUser: { readonly request: 'CreateUserRequest'; readonly response: 'User' };
+  readonly DeclineOrganizationInvitation: { readonly request: 'DeclineOrganizationInvitationRequest'; readonly response: 'DeclineOrganizationInvitationResponse' };
+  readonly DeclineProjectInvitation: { readonly request: 'DeclineProjectInvitationRequest'; readonly response: 'DeclineProjectInvitationResponse' };
+  readonly DeleteAttestationDomain: { readonly request: 'DeleteAttestationDomainRequest'; readonly response: 'Empty' };
+  readonly DeleteCondition: { readonly request: 'DeleteConditionRequest'; readonly response: 'Empty' };
+  readonly DeleteGroup: { readonly request: 'DeleteGroupRequest'; readonly response: 'Empty' };
+  readonly DeleteGroupMember: { readonly request: 'DeleteGroupMemberRequest'; readonly response: 'Empty' };
+  readonly DeleteMemberAssignment: { readonly request: 'DeleteMemberAssignmentRequest'; readonly response: 'Empty' };
+  readonly DeleteOrganization: { readonly request: 'DeleteOrganizationRequest'; readonly response: 'Empty' };
+  readonly DeleteOrganizationInvitation: { readonly request: 'DeleteOrganizationInvitationRequest'; readonly response: 'Empty' };
+  readonly DeletePermission: { readonly request: 'DeletePermissionRequest'; readonly response: 'Empty' };
+  readonly DeleteProject: { readonly request: 'DeleteProjectRequest'; readonly response: 'Empty' };
+  readonly DeleteProjectInvitation: { readonly request: 'DeleteProjectInvitationRequest'; readonly response: 'Empty' };
+  readonly DeleteRole: { readonly request: 'DeleteRoleRequest'; readonly response: 'Empty' };
+  readonly DeleteRoleBinding: { readonly request: 'DeleteRoleBindingRequest'; readonly response: 'Empty' };
+  readonly DeleteServiceAccount: { readonly request: 'DeleteServiceAccountRequest'; readonly response: 'Empty' };
+  readonly DeleteServiceAccountKey: { readonly request: 'DeleteServiceAccountKeyRequest'; readonly response: 'Empty' };
+  readonly DeleteServiceReservation: { readonly request: 'DeleteServiceReservationRequest'; readonly response: 'Empty' };
+  readonly DeleteUser: { readonly request: 'DeleteUserRequest'; readonly response: 'Empty' };
+  readonly DeleteUsersByCriteria: { readonly request: 'DeleteUsersByCriteriaRequest'; readonly response: 'DeleteUsersByCriteriaResponse' };
+  readonly GetAttestationDomain: { readonly request: 'GetAttestationDomainRequest'; readonly response: 'AttestationDomain' };
+  readonly GetCondition: { readonly request: 'GetConditionRequest'; readonly response: 'Condition' };
+  readonly GetGroup: { readonly request: 'GetGroupRequest'; readonly response: 'Group' };
+  readonly GetGroupMember: { readonly request: 'GetGroupMemberRequest'; readonly response: 'GroupMember' };
+  readonly GetMemberAssignment: { readonly request: 'GetMemberAssignmentRequest'; readonly response: 'MemberAssignment' };
+  readonly GetMyAgentShard: { readonly request: 'GetMyAgentShardRequest'; readonly response: 'GetMyAgentShardResponse' };
+  readonly GetMySettings: { readonly request: 'GetMySettingsRequest'; readonly response: 'GetMySettingsResponse' };
+  readonly GetOrganization: { readonly request: 'GetOrganizationRequest'; readonly response: 'Organization' };
+  readonly GetOrganizationInvitation: { readonly request: 'GetOrganizationInvitationRequest'; readonly response: 'OrganizationInvitation' };
+  readonly GetPermission: { readonly request: 'GetPermissionRequest'; readonly response: 'Permission' };
+  readonly GetPrincipal: { readonly request: 'GetPrincipalRequest'; readonly response: 'GetPrincipalResponse' };
+  readonly GetProject: { readonly request: 'GetProjectRequest'; readonly response: 'Project' };
+  readonly GetProjectInvitation: { readonly request: 'GetProjectInvitationRequest'; readonly response: 'ProjectInvitation' };
+  readonly GetRole: { readonly request: 'GetRoleRequest'; readonly response: 'Role' };
+  readonly GetRoleBinding: { readonly request: 'GetRoleBindingRequest'; readonly response: 'RoleBinding' };
+  readonly GetServiceAccount: { readonly request: 'GetServiceAccountRequest'; readonly response: 'ServiceAccount' };
+  readonly GetServiceAccountKey: { readonly request: 'GetServiceAccountKeyRequest'; readonly response: 'ServiceAccountKey' };
+  readonly GetShardEndpoints: { readonly request: 'GetShardEndpointsRequest'; readonly response: 'GetShardEndpointsResponse' };
+  readonly GetUser: { readonly request: 'GetUserRequest'; readonly response: 'User' };
+  readonly GetUserByEmail: { readonly request: 'GetUserByEmailRequest'; readonly response: 'User' };
+  readonly IsUserVerified: { readonly request: 'IsUserVerifiedRequest'; readonly response: 'Empty' };
+  readonly ListAttestationDomains: { readonly request: 'ListAttestationDomainsRequest'; readonly response: 'ListAttestationDomainsResponse' };
+  readonly ListConditions: { readonly request: 'ListConditionsRequest'; readonly response: 'ListConditionsResponse' };
+  readonly ListGroupMembers: { readonly request: 'ListGroupMembersRequest'; readonly response: 'ListGroupMembersResponse' };
+  readonly ListGroupMembersWithMembers: { readonly request: 'ListGroupMembersWithMembersRequest'; readonly response: 'ListGroupMembersWithMembersResponse' };
+  readonly ListGroups: { readonly request: 'ListGroupsRequest'; readonly response: 'ListGroupsResponse' };
+  readonly ListMemberAssignments: { readonly request: 'ListMemberAssignmentsRequest'; readonly response: 'ListMemberAssignmentsResponse' };
+  readonly ListMyOrganizationInvitations: { readonly request: 'ListMyOrganizationInvitationsRequest'; readonly response: 'ListMyOrganizationInvitationsResponse' };
+  readonly ListMyOrganizations: { readonly request: 'ListMyOrganizationsRequest'; readonly response: 'ListMyOrganizationsResponse' };
+  readonly ListMyProjectInvitations: { readonly request: 'ListMyProjectInvitationsRequest'; readonly response: 'ListMyProjectInvitationsResponse' };
+  readonly ListMyProjects: { readonly request: 'ListMyProjectsRequest'; readonly response: 'ListMyProjectsResponse' };
+  readonly ListMyServiceProjects: { readonly request: 'ListMyServiceProjectsRequest'; readonly response: 'ListMyServiceProjectsResponse' };
+  readonly ListOrganizationInvitations: { readonly request: 'ListOrganizationInvitationsRequest'; readonly response: 'ListOrganizationInvitationsResponse' };
+  readonly ListOrganizations: { readonly request: 'ListOrganizationsRequest'; readonly response: 'ListOrganizationsResponse' };
+  readonly ListPermissions: { readonly request: 'ListPermissionsRequest'; readonly response: 'ListPermissionsResponse' };
+  readonly ListProjectInvitations: { readonly request: 'ListProjectInvitationsRequest'; readonly response: 'ListProjectInvitationsResponse' };
+  readonly ListProjects: { readonly request: 'ListProjectsRequest'; readonly response: 'ListProjectsResponse' };
+  readonly ListProjectServices: { readonly request: 'ListProjectServicesRequest'; readonly response: 'ListProjectServicesResponse' };
+  readonly ListRoleBindings: { readonly request: 'ListRoleBindingsRequest'; readonly response: 'ListRoleBindingsResponse' };
+  readonly ListRoleBindingsWithMembers: { readonly request: 'ListRoleBindingsWithMembersRequest'; readonly response: 'ListRoleBindingsWithMembersResponse' };
+  readonly ListRoles: { readonly request: 'ListRolesRequest'; readonly response: 'ListRolesResponse' };
+  readonly ListServiceAccountKeys: { readonly request: 'ListServiceAccountKeysRequest'; readonly response: 'ListServiceAccountKeysResponse' };
+  readonly ListServiceAccounts: { readonly request: 'ListServiceAccountsRequest'; readonly response: 'ListServiceAccountsResponse' };
+  readonly ListServiceReservations: { readonly request: 'ListServiceReservationsRequest'; readonly response: 'ListServiceReservationsResponse' };
+  readonly ListUsers: { readonly request: 'ListUsersRequest'; readonly response: 'ListUsersResponse' };
+  readonly RefreshUserFromIdToken: { readonly request: 'RefreshUserFromIdTokenRequest'; readonly response: 'RefreshUserFromIdTokenResponse' };
+  readonly ResendProjectInvitation: { readonly request: 'ResendProjectInvitationRequest'; readonly response: 'ResendProjectInvitationResponse' };
+  readonly ResendVerificationEmail: { readonly request: 'ResendVerificationEmailRequest'; readonly response: 'Empty' };
+  readonly ReserveServiceName: { readonly request: 'ReserveServiceNameRequest'; readonly response: 'ReserveServiceNameResponse' };
+  readonly ResetMFAIfRecoveryKeyUsed: { readonly request: 'ResetMFAIfRecoveryKeyUsedRequest'; readonly response: 'Empty' };
+  readonly SearchMemberAssignments: { readonly request: 'SearchMemberAssignmentsRequest'; readonly response: 'SearchMemberAssignmentsResponse' };
+  readonly SearchMyOrganizations: { readonly request: 'SearchMyOrganizationsRequest'; readonly response: 'SearchMyOrganizationsResponse' };
+  readonly SearchMyProjects: { readonly request: 'SearchMyProjectsRequest'; readonly response: 'SearchMyProjectsResponse' };
+  readonly SearchOrganizations: { readonly request: 'SearchOrganizationsRequest'; readonly response: 'SearchOrganizationsResponse' };
+  readonly SearchProjects: { readonly request: 'SearchProjectsRequest'; readonly response: 'SearchProjectsResponse' };
+  readonly SetMySettings: { readonly request: 'SetMySettingsRequest'; readonly response: 'Empty' };
+  readonly SetupServiceProject: { readonly request: 'SetupServiceProjectRequest'; readonly response: 'Project' };
+  readonly SetUsersNameInAuth0: { readonly request: 'SetUsersNameInAuth0Request'; readonly response: 'Empty' };
+  readonly UpdateAttestationDomain: { readonly request: 'UpdateAttestationDomainRequest'; readonly response: 'AttestationDomain' };
+  readonly UpdateCondition: { readonly request: 'UpdateConditionRequest'; readonly response: 'Condition' };
+  readonly UpdateGroup: { readonly request: 'UpdateGroupRequest'; readonly response: 'Group' };
+  readonly UpdateGroupMember: { readonly request: 'UpdateGroupMemberRequest'; readonly response: 'GroupMember' };
+  readonly UpdateMemberAssignment: { readonly request: 'UpdateMemberAssignmentRequest'; readonly response: 'MemberAssignment' };
+  readonly UpdateOrganization: { readonly request: 'UpdateOrganizationRequest'; readonly response: 'Organization' };
+  readonly UpdateOrganizationInvitation: { readonly request: 'UpdateOrganizationInvitationRequest'; readonly response: 'OrganizationInvitation' };
+  readonly UpdatePermission: { readonly request: 'UpdatePermissionRequest'; readonly response: 'Permission' };
+  readonly UpdateProject: { readonly request: 'UpdateProjectRequest'; readonly response: 'Project' };
+  readonly UpdateProjectInvitation: { readonly request: 'UpdateProjectInvitationRequest'; readonly response: 'ProjectInvitation' };
+  readonly UpdateRole: { readonly request: 'UpdateRoleRequest'; readonly response: 'Role' };
+  readonly UpdateRoleBinding: { readonly request: 'UpdateRoleBindingRequest'; readonly response: 'RoleBinding' };
+  readonly UpdateServiceAccount: { readonly request: 'UpdateServiceAccountRequest'; readonly response: 'ServiceAccount' };
+  readonly UpdateServiceAccountKey: { readonly request: 'UpdateServiceAccountKeyRequest'; readonly response: 'ServiceAccountKey' };
+  readonly UpdateUser: { readonly request: 'UpdateUserRequest'; readonly response: 'User' };
+  readonly Verify: { readonly request: 'VerifyRequest'; readonly response: 'VerifyResponse' };
+  readonly WatchAttestationDomain: { readonly request: 'WatchAttestationDomainRequest'; readonly response: 'WatchAttestationDomainResponse' };
+  readonly WatchAttestationDomains: { readonly request: 'WatchAttestationDomainsRequest'; readonly response: 'WatchAttestationDomainsResponse' };
+  readonly WatchCondition: { readonly request: 'WatchConditionRequest'; readonly response: 'WatchConditionResponse' };
+  readonly WatchConditions: { readonly request: 'WatchConditionsRequest'; readonly response: 'WatchConditionsResponse' };
+  readonly WatchGroup: { readonly request: 'WatchGroupRequest'; readonly response: 'WatchGroupResponse' };
+  readonly WatchGroupMember: { readonly request: 'WatchGroupMemberRequest'; readonly response: 'WatchGroupMemberResponse' };
+  readonly WatchGroupMembers: { readonly request: 'WatchGroupMembersRequest'; readonly response: 'WatchGroupMembersResponse' };
+  readonly WatchGroups: { readonly request: 'WatchGroupsRequest'; readonly response: 'WatchGroupsResponse' };
+  readonly WatchMemberAssignment: { readonly request: 'WatchMemberAssignmentRequest'; readonly response: 'WatchMemberAssignmentResponse' };
+  readonly WatchMemberAssignments: { readonly request: 'WatchMemberAssignmentsRequest'; readonly response: 'WatchMemberAssignmentsResponse' };
+  readonly WatchOrganization: { readonly request: 'WatchOrganizationRequest'; readonly response: 'WatchOrganizationResponse' };
+  readonly WatchOrganizationInvitation: { readonly request: 'WatchOrganizationInvitationRequest'; readonly response: 'WatchOrganizationInvitationResponse' };
+  readonly WatchOrganizationInvitations: { readonly request: 'WatchOrganizationInvitationsRequest'; readonly response: 'WatchOrganizationInvitationsResponse' };
+  readonly WatchOrganizations: { readonly request: 'WatchOrganizationsRequest'; readonly response: 'WatchOrganizationsResponse' };
+  readonly WatchPermission: { readonly request: 'WatchPermissionRequest'; readonly response: 'WatchPermissionResponse' };
+  readonly WatchPermissions: { readonly request: 'WatchPermissionsRequest'; readonly response: 'WatchPermissionsResponse' };
+  readonly WatchPrincipalUpdates: { readonly request: 'WatchPrincipalUpdatesRequest'; readonly response: 'WatchPrincipalUpdatesResponse' };
+  readonly WatchProject: { readonly request: 'WatchProjectRequest'; readonly response: 'WatchProjectResponse' };
+  readonly WatchProjectInvitation: { readonly request: 'WatchProjectInvitationRequest'; readonly response: 'WatchProjectInvitationResponse' };
+  readonly WatchProjectInvitations: { readonly request: 'WatchProjectInvitationsRequest'; readonly response: 'WatchProjectInvitationsResponse' };
+  readonly WatchProjects: { readonly request: 'WatchProjectsRequest'; readonly response: 'WatchProjectsResponse' };
+  readonly WatchRole: { readonly request: 'WatchRoleRequest'; readonly response: 'WatchRoleResponse' };
+  readonly WatchRoleBinding: { readonly request: 'WatchRoleBindingRequest'; readonly response: 'WatchRoleBindingResponse' };
+  readonly WatchRoleBindings: { readonly request: 'WatchRoleBindingsRequest'; readonly response: 'WatchRoleBindingsResponse' };
+  readonly WatchRoles: { readonly request: 'WatchRolesRequest'; readonly response: 'WatchRolesResponse' };
+  readonly WatchServiceAccount: { readonly request: 'WatchServiceAccountRequest'; readonly response: 'WatchServiceAccountResponse' };
+  readonly WatchServiceAccountKey: { readonly request: 'WatchServiceAccountKeyRequest'; readonly response: 'WatchServiceAccountKeyResponse' };
+  readonly WatchServiceAccountKeys: { readonly request: 'WatchServiceAccountKeysRequest'; readonly response: 'WatchServiceAccountKeysResponse' };
+  readonly WatchServiceAccounts: { readonly request: 'WatchServiceAccountsRequest'; readonly response: 'WatchServiceAccountsResponse' };
+  readonly WatchUser: { readonly request: 'WatchUserRequest'; readonly response: 'WatchUserResponse' };
+  readonly WatchUsers: { readonly request: 'WatchUsersRequest'; readonly response: 'WatchUsersResponse' };
+}

@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import type { SpecRoute } from '../codegen/specParser.js';
 import { MESSAGE_SCHEMAS } from '../generated/schemas.js';
-import { SPEC_MODEL } from '../generated/specModel.js';
+import { SPEC_MODEL, type MethodName, type ResourceKind } from '../generated/specModel.js';
 import { WIRE_MODEL } from '../generated/wireModel.js';
 import { parsePathTemplate, type PathTemplate } from '../routes/pathTemplate.js';
 
@@ -44,9 +44,9 @@ export interface RouteDescriptor {
 }
 
 export interface MethodDescriptor {
-  readonly name: string;
+  readonly name: MethodName;
   /** The resource kind whose section defines the method, or undefined for the shared methods. */
-  readonly resource?: string;
+  readonly resource?: ResourceKind;
   readonly requestType: string;
   readonly responseType: string;
   readonly requestSchema: z.ZodType;
@@ -111,11 +111,11 @@ function schemaOf(messageName: string): z.ZodType {
 
 /** Every method of the contract, in the reference's order. */
 export const METHODS: readonly MethodDescriptor[] = SPEC_MODEL.methods.map((method) => {
-  const resource = method.section === 'shared' ? undefined : method.section;
+  const resource = method.section === 'shared' ? undefined : (method.section as ResourceKind);
   const standard = standardVerb(method.name, resource);
   const permission = method.permissions[0];
   return {
-    name: method.name,
+    name: method.name as MethodName,
     ...(resource === undefined ? {} : { resource }),
     requestType: method.requestType,
     responseType: method.responseType,
@@ -134,7 +134,7 @@ export const METHODS: readonly MethodDescriptor[] = SPEC_MODEL.methods.map((meth
   };
 });
 
-const methodsByName = new Map(METHODS.map((method) => [method.name, method]));
+const methodsByName = new Map<string, MethodDescriptor>(METHODS.map((method) => [method.name, method]));
 
 /** The method named so; throws for a name the contract does not have. */
 export function methodByName(name: string): MethodDescriptor {

@@ -6,6 +6,7 @@
  * fields, views, how ids are made) is given in the resource's own descriptor file and checked
  * against the message here, so a misspelt path fails at load time rather than at a request.
  */
+import type { ResourceKind } from '../generated/specModel.js';
 import type { z } from 'zod';
 import { MESSAGE_SCHEMAS } from '../generated/schemas.js';
 import { SPEC_MODEL } from '../generated/specModel.js';
@@ -46,7 +47,7 @@ export interface NamePattern {
 
 export interface ResourceDescriptor {
   /** `AttestationDomain` */
-  readonly kind: string;
+  readonly kind: ResourceKind;
   /** `attestationDomain`: JSON name of request fields holding one resource. */
   readonly singular: string;
   /** `attestation_domain`: proto name of request fields holding one resource. */
@@ -145,7 +146,7 @@ export function assertFieldPath(message: MessageDescriptor, path: string): void 
 }
 
 /** Builds a resource's descriptor from the reference and its definition. */
-export function defineResource(kind: string, definition: ResourceDefinition): ResourceDescriptor {
+export function defineResource(kind: ResourceKind, definition: ResourceDefinition): ResourceDescriptor {
   const resource = SPEC_MODEL.resources.find((candidate) => candidate.name === kind);
   if (!resource) throw new Error(`the API reference has no resource ${kind}`);
   const message = messageDescriptor(kind);

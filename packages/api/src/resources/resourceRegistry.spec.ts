@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { ResourceKind } from '../generated/specModel.js';
 import { messageDescriptor } from '../registry/messageRegistry.js';
 import { assertFieldPath, defineResource } from './resourceDescriptor.js';
 import { RESOURCES, resourceByKind } from './resourceRegistry.js';
@@ -107,7 +108,8 @@ describe('defineResource', () => {
 
   describe('when the kind is not in the reference', () => {
     it('should throw', () => {
-      expect(() => defineResource('Gadget', { idGeneration: 'random' })).to.throw('the API reference has no resource Gadget');
+      // A kind arriving as data (not from the generated union) is still checked at run time.
+      expect(() => defineResource('Gadget' as ResourceKind, { idGeneration: 'random' })).to.throw('the API reference has no resource Gadget');
     });
   });
 

@@ -11,6 +11,7 @@ import { organizationInvitationDescriptor } from './organizationInvitation.js';
 import { permissionDescriptor } from './permission.js';
 import { projectDescriptor } from './project.js';
 import { projectInvitationDescriptor } from './projectInvitation.js';
+import type { ResourceKind } from '../generated/specModel.js';
 import type { ResourceDescriptor } from './resourceDescriptor.js';
 import { roleDescriptor } from './role.js';
 import { roleBindingDescriptor } from './roleBinding.js';
@@ -37,10 +38,15 @@ export const RESOURCES: readonly ResourceDescriptor[] = [
   userDescriptor,
 ];
 
-const byKind = new Map(RESOURCES.map((resource) => [resource.kind, resource]));
+const byKind = new Map<string, ResourceDescriptor>(RESOURCES.map((resource) => [resource.kind, resource]));
+
+/** Whether a string (read from a stream name, an event, a request) is a resource kind of the contract. */
+export function isResourceKind(value: string): value is ResourceKind {
+  return byKind.has(value);
+}
 
 /** The descriptor of a kind; throws for a kind the contract does not have. */
-export function resourceByKind(kind: string): ResourceDescriptor {
+export function resourceByKind(kind: ResourceKind): ResourceDescriptor {
   const resource = byKind.get(kind);
   if (!resource) throw new Error(`unknown resource kind ${kind}`);
   return resource;

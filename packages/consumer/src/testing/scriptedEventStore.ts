@@ -79,6 +79,12 @@ export class ScriptedEventStore implements EventStore {
     return unused('append');
   }
 
+  readonly atomicMultiStream = true;
+
+  appendToStreams(): never {
+    return unused('appendToStreams');
+  }
+
   readStream(): never {
     return unused('readStream');
   }

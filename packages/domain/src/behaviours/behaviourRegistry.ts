@@ -1,6 +1,7 @@
 /**
  * The behaviour of each kind that has one; kinds without special rules use the generic decider alone.
  */
+import type { ResourceKind } from '@keystream/api';
 import { groupBehaviour } from './group.js';
 import { groupMemberBehaviour } from './groupMember.js';
 import { organizationInvitationBehaviour, projectInvitationBehaviour } from './invitation.js';
@@ -10,7 +11,7 @@ import type { ResourceBehaviour } from './resourceBehaviour.js';
 import { roleBehaviour } from './role.js';
 import { roleBindingBehaviour } from './roleBinding.js';
 
-const BEHAVIOURS: Readonly<Record<string, ResourceBehaviour>> = {
+const BEHAVIOURS: Readonly<Partial<Record<ResourceKind, ResourceBehaviour>>> = {
   Group: groupBehaviour,
   GroupMember: groupMemberBehaviour,
   Organization: organizationBehaviour,
@@ -26,6 +27,6 @@ const BEHAVIOURS: Readonly<Record<string, ResourceBehaviour>> = {
 const NONE: ResourceBehaviour = {};
 
 /** The behaviour of a kind (empty for kinds without special rules). */
-export function behaviourOf(kind: string): ResourceBehaviour {
+export function behaviourOf(kind: ResourceKind): ResourceBehaviour {
   return BEHAVIOURS[kind] ?? NONE;
 }

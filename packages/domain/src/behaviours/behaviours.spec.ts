@@ -1,8 +1,9 @@
+import type { ResourceKind } from '@keystream/api';
 import { expect } from 'chai';
 import type { JsonObject } from '../events/resourceEvents.js';
 import { DeciderSpecification, testContext } from '../testing/deciderSpecification.js';
 
-function createdResource(kind: string, resource: JsonObject, references: Record<string, JsonObject | undefined> = {}, actor?: string): JsonObject {
+function createdResource(kind: ResourceKind, resource: JsonObject, references: Record<string, JsonObject | undefined> = {}, actor?: string): JsonObject {
   const decision = DeciderSpecification.for(kind)
     .given([])
     .when({ type: 'create', kind, resource }, testContext({ references, ...(actor === undefined ? {} : { actor }) }))

@@ -3,12 +3,12 @@
  * write refers to, which output-only fields are derived and how, and checks beyond the schema.
  * The generic decider does everything else (names, masks, CAS, immutability, metadata).
  */
-import type { FieldViolation } from '@keystream/api';
+import type { FieldViolation, ResourceKind } from '@keystream/api';
 import type { JsonObject } from '../events/resourceEvents.js';
 
 /** A resource a write refers to, which must exist for the write to be accepted. */
 export interface Reference {
-  readonly kind: string;
+  readonly kind: ResourceKind;
   readonly name: string;
   /** The request field (proto path) that names it, for error messages. */
   readonly field: string;

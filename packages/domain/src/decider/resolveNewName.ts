@@ -2,7 +2,7 @@
  * The name of a resource about to be created: the one the request gives (checked against the
  * kind's patterns and the request's parent), or a new one with a generated id.
  */
-import { KeystreamError, resourceByKind } from '@keystream/api';
+import { KeystreamError, resourceByKind, type ResourceKind } from '@keystream/api';
 import { formatName, parseName } from '@keystream/resource';
 import type { JsonObject } from '../events/resourceEvents.js';
 
@@ -10,7 +10,7 @@ import type { JsonObject } from '../events/resourceEvents.js';
  * Resolves the name of a new resource. `parent` is the request's parent field (absent for
  * top-level kinds); `newId` is called only when an id must be generated.
  */
-export function resolveNewName(kind: string, parent: string | undefined, resource: JsonObject, newId: () => string): string {
+export function resolveNewName(kind: ResourceKind, parent: string | undefined, resource: JsonObject, newId: () => string): string {
   const descriptor = resourceByKind(kind);
   const field = `${descriptor.singularProto}.name`;
   const given = resource['name'];

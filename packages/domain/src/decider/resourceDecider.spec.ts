@@ -1,4 +1,4 @@
-import { RESOURCES, type ResourceDescriptor } from '@keystream/api';
+import { RESOURCES, type ResourceDescriptor, type ResourceKind } from '@keystream/api';
 import { expect } from 'chai';
 import type { JsonObject } from '../events/resourceEvents.js';
 import { DeciderSpecification, LATER, TEST_NOW, testContext } from '../testing/deciderSpecification.js';
@@ -23,7 +23,7 @@ function sampleResource(descriptor: ResourceDescriptor, name = sampleName(descri
 }
 
 /** Every resource the sample refers to, as existing. */
-function existingReferences(kind: string, resource: JsonObject): Record<string, JsonObject> {
+function existingReferences(kind: ResourceKind, resource: JsonObject): Record<string, JsonObject> {
   return Object.fromEntries(referencesOf(kind, resource).map((reference) => [reference.name, { name: reference.name }]));
 }
 

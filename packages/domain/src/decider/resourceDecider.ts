@@ -7,10 +7,12 @@
  * the same events.
  */
 import {
+  isResourceKind,
   KeystreamError,
   resourceByKind,
   type FieldViolation,
   type ResourceDescriptor,
+  type ResourceKind,
 } from '@keystream/api';
 import { checkCas, diffPaths, mergeMasked, parseFieldMask, parseName, type Cas } from '@keystream/resource';
 import { behaviourOf } from '../behaviours/behaviourRegistry.js';
@@ -23,16 +25,16 @@ import { nextRevisionOf, type ResourceState } from './resourceState.js';
 /** Commands of the standard lifecycle, in the internal form of their resources. */
 export type ResourceCommand =
   /** `resource.name` is already resolved (see resolveNewName). */
-  | { readonly type: 'create'; readonly kind: string; readonly resource: JsonObject }
+  | { readonly type: 'create'; readonly kind: ResourceKind; readonly resource: JsonObject }
   | {
       readonly type: 'update';
-      readonly kind: string;
+      readonly kind: ResourceKind;
       readonly resource: JsonObject;
       readonly updateMask?: readonly string[] | undefined;
       readonly cas?: Cas | undefined;
       readonly allowMissing?: boolean | undefined;
     }
-  | { readonly type: 'delete'; readonly kind: string; readonly name: string };
+  | { readonly type: 'delete'; readonly kind: ResourceKind; readonly name: string };
 
 /** An event to append, before it gets its envelope. */
 export interface DomainEvent {
@@ -62,6 +64,7 @@ function parentReference(descriptor: ResourceDescriptor, name: string): Referenc
     const project = projectSegment === undefined ? undefined : parsed.ids[projectSegment.idVariable];
     return project === undefined ? [] : [{ kind: 'Project', name: `projects/${project}`, field: 'parent' }];
   }
+  if (!isResourceKind(parentKind)) throw new Error(`${descriptor.kind} ${name} has a parent of unknown kind ${parentKind}`);
   return [{ kind: parentKind, name: parsed.parent, field: 'parent' }];
 }
 
@@ -69,7 +72,7 @@ function parentReference(descriptor: ResourceDescriptor, name: string): Referenc
  * Every resource a write of these versions of a resource refers to: its parent (when keystream
  * holds the parent's kind) and the kind's own references. The handler loads them into the context.
  */
-export function referencesOf(kind: string, ...versions: readonly (JsonObject | undefined)[]): Reference[] {
+export function referencesOf(kind: ResourceKind, ...versions: readonly (JsonObject | undefined)[]): Reference[] {
   const descriptor = resourceByKind(kind);
   const behaviour = behaviourOf(kind);
   const seen = new Map<string, Reference>();

@@ -5,6 +5,7 @@
  * last event's resource; `revision` is the stream revision of that event, which is also the
  * resource's `metadata.resource_version`.
  */
+import type { ResourceKind } from '@keystream/api';
 import { eventTypeOf, type JsonObject } from '../events/resourceEvents.js';
 import { isObject } from '@keystream/kernel';
 
@@ -27,7 +28,7 @@ export interface FoldableEvent {
 
 
 /** Applies one event of `kind`'s stream to a state. Events without a resource leave it as it was. */
-export function evolveResource(kind: string, state: ResourceState, event: FoldableEvent): ResourceState {
+export function evolveResource(kind: ResourceKind, state: ResourceState, event: FoldableEvent): ResourceState {
   const resource = event.data['resource'];
   if (!isObject<JsonObject>(resource)) return state;
   if (event.type === eventTypeOf(kind, 'Deleted')) return { status: 'deleted', revision: event.revision, resource };
@@ -35,7 +36,7 @@ export function evolveResource(kind: string, state: ResourceState, event: Foldab
 }
 
 /** Folds a stream's events (in revision order) into its state. */
-export function foldResource(kind: string, events: readonly FoldableEvent[]): ResourceState {
+export function foldResource(kind: ResourceKind, events: readonly FoldableEvent[]): ResourceState {
   return events.reduce((state, event) => evolveResource(kind, state, event), ABSENT);
 }
 

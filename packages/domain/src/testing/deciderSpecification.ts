@@ -7,7 +7,7 @@
  *     .then((events) => ...)
  */
 import { expect } from 'chai';
-import { KeystreamError, type StatusCode } from '@keystream/api';
+import { KeystreamError, type ResourceKind, type StatusCode } from '@keystream/api';
 import type { JsonObject } from '../events/resourceEvents.js';
 import type { DecideContext } from '../decider/decideContext.js';
 import { decideResource, type Decision, type DomainEvent, type ResourceCommand } from '../decider/resourceDecider.js';
@@ -39,7 +39,7 @@ interface Then {
 }
 
 export const DeciderSpecification = {
-  for(kind: string) {
+  for(kind: ResourceKind) {
     return {
       given(events: readonly DomainEvent[]) {
         const state = foldResource(

@@ -32,6 +32,7 @@ import type {
   NewEvent,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   SubscribeToAllOptions,
   SubscriptionMessage,
 } from '../eventStore.js';
@@ -65,6 +66,12 @@ const SEARCH_WINDOW = 32;
  * returns its original result instead of failing.
  */
 export class EsdbEventStore implements EventStore {
+  /**
+   * EventStoreDB has no transaction across streams: {@link appendToStreams} appends one stream
+   * after the other. A caller that retries the same appends with the same event ids completes them
+   * (each append is idempotent by its ids), which is how the command core uses it.
+   */
+  readonly atomicMultiStream = false;
   private readonly subscriptions = new Set<AllSubscription>();
   private readonly appendAttempts: number;
   private readonly idempotencyWindow: number;
@@ -80,6 +87,18 @@ export class EsdbEventStore implements EventStore {
   /** Creates a client for the connection string (connects lazily on first call). */
   static connect(options: EsdbEventStoreOptions): EsdbEventStore {
     return new EsdbEventStore(EventStoreDBClient.connectionString(options.connectionString), options);
+  }
+
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    const streams = new Set<string>();
+    for (const { stream, events, expectedRevision } of appends) {
+      validateAppend(stream, events, expectedRevision);
+      if (streams.has(stream)) throw new KeystreamError('INVALID_ARGUMENT', `stream "${stream}" appears twice in one multi-stream append`);
+      streams.add(stream);
+    }
+    const results: AppendResult[] = [];
+    for (const { stream, events, expectedRevision } of appends) results.push(await this.append(stream, events, expectedRevision));
+    return results;
   }
 
   async append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {

@@ -14,6 +14,7 @@ import type {
   NewEvent,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   SubscribeToAllOptions,
 } from '../eventStore.js';
 import type { Position } from '../position.js';
@@ -64,6 +65,8 @@ const APPENDED = 'appended';
  * every check happens before the first write.
  */
 export class LmdbEventStore implements EventStore {
+  /** One LMDB write transaction holds every append of {@link appendToStreams}. */
+  readonly atomicMultiStream = true;
   /** Notified after each committed append; subscriptions wait on it instead of polling. */
   readonly appended = new EventEmitter();
   private readonly subscriptions = new Set<LmdbAllSubscription>();
@@ -107,6 +110,39 @@ export class LmdbEventStore implements EventStore {
     const outcome = await this.root.transaction((): AppendOutcome => this.appendInTransaction(stream, events, expectedRevision));
     if (outcome.kind === 'conflict') throw new WrongExpectedVersionError(stream, expectedRevision, outcome.actualRevision);
     if (outcome.kind === 'partialDuplicate') throw new DuplicateEventIdError(stream, outcome.duplicateIds);
+    return this.settle(outcome);
+  }
+
+  /**
+   * Appends to several streams in one write transaction: every append is checked before the first
+   * write, so either all are written (or were already, for an idempotent retry) or none is.
+   */
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    this.assertOpen();
+    const streams = new Set<string>();
+    for (const { stream, events, expectedRevision } of appends) {
+      validateAppend(stream, events, expectedRevision);
+      if (streams.has(stream)) throw new KeystreamError('INVALID_ARGUMENT', `stream "${stream}" appears twice in one multi-stream append`);
+      streams.add(stream);
+    }
+    const outcome = await this.root.transaction((): { readonly failed: number; readonly outcome: AppendOutcome } | { readonly outcomes: AppendOutcome[] } => {
+      const checks = appends.map(({ stream, events, expectedRevision }) => this.checkAppend(stream, events, expectedRevision));
+      const failed = checks.findIndex((check) => check.kind === 'conflict' || check.kind === 'partialDuplicate');
+      if (failed >= 0) return { failed, outcome: checks[failed] as AppendOutcome };
+      return { outcomes: checks.map((check, index) => (check.kind === 'fresh' ? this.writeAppend((appends[index] as StreamAppend).stream, (appends[index] as StreamAppend).events, check.head) : check)) };
+    });
+    if ('failed' in outcome) {
+      const { stream, expectedRevision } = appends[outcome.failed] as StreamAppend;
+      if (outcome.outcome.kind === 'conflict') throw new WrongExpectedVersionError(stream, expectedRevision, outcome.outcome.actualRevision);
+      if (outcome.outcome.kind === 'partialDuplicate') throw new DuplicateEventIdError(stream, outcome.outcome.duplicateIds);
+      throw new KeystreamError('INTERNAL', `multi-stream append to "${stream}" failed without a reason`);
+    }
+    return Promise.all(outcome.outcomes.map((result) => this.settle(result)));
+  }
+
+  /** Makes a written append visible to subscribers; the result the caller sees. */
+  private async settle(outcome: AppendOutcome): Promise<AppendResult> {
+    if (outcome.kind !== 'written' && outcome.kind !== 'duplicate') throw new KeystreamError('INTERNAL', `an append outcome ${outcome.kind} has no result`);
     if (outcome.kind === 'written') {
       if (this.waitForFlush) await this.root.flushed;
       if (outcome.sequence > this.committedSequence) this.committedSequence = outcome.sequence;
@@ -117,6 +153,12 @@ export class LmdbEventStore implements EventStore {
 
   /** Runs inside the write transaction: checks, then writes. Must not throw after the first write. */
   private appendInTransaction(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): AppendOutcome {
+    const check = this.checkAppend(stream, events, expectedRevision);
+    return check.kind === 'fresh' ? this.writeAppend(stream, events, check.head) : check;
+  }
+
+  /** Inside the write transaction, before any write: may this append proceed, or was it made already? */
+  private checkAppend(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): AppendOutcome | { readonly kind: 'fresh'; readonly head: number | undefined } {
     const known: EventIdEntry[] = [];
     const duplicateIds: string[] = [];
     for (const event of events) {
@@ -138,7 +180,11 @@ export class LmdbEventStore implements EventStore {
     const actual = head ?? 'no_stream';
     const matches = expectedRevision === 'any' || expectedRevision === actual;
     if (!matches) return { kind: 'conflict', actualRevision: actual };
+    return { kind: 'fresh', head };
+  }
 
+  /** Inside the write transaction, after the checks: writes the events after revision `head`. */
+  private writeAppend(stream: string, events: readonly NewEvent[], head: number | undefined): AppendOutcome {
     let revision = head ?? -1;
     let sequence = this.nextSequence;
     for (const event of events) {

@@ -233,6 +233,58 @@ export function describeEventStoreContract(factory: EventStoreContractFactory): 
       });
     });
 
+    describe('appendToStreams', () => {
+      it('should append to every stream, answering each result in order, and read back like single appends', async () => {
+        const [first, second] = [uniqueStream('Project'), uniqueStream('RoleBinding')];
+        const [a, b] = [[event('ProjectCreated')], [event('RoleBindingCreated'), event('RoleBindingUpdated')]];
+        const results = await store.appendToStreams([
+          { stream: first, events: a, expectedRevision: 'no_stream' },
+          { stream: second, events: b, expectedRevision: 'no_stream' },
+        ]);
+        expect(results.map((result) => result.revision)).to.deep.equal([0, 1]);
+        expect(comparePositions(at(results, 0).position, at(results, 1).position)).to.be.lessThan(0);
+        expect((await store.readStream(first)).map((recorded) => recorded.id)).to.deep.equal(a.map((item) => item.id));
+        expect((await store.readStream(second)).map((recorded) => recorded.id)).to.deep.equal(b.map((item) => item.id));
+      });
+
+      it('should write nothing new and answer the same results when retried with the same event ids', async () => {
+        const appends = [
+          { stream: uniqueStream('Project'), events: [event('ProjectCreated')], expectedRevision: 'no_stream' as const },
+          { stream: uniqueStream('RoleBinding'), events: [event('RoleBindingCreated')], expectedRevision: 'no_stream' as const },
+        ];
+        const results = await store.appendToStreams(appends);
+        const head = await store.headPosition();
+        expect(await store.appendToStreams(appends)).to.deep.equal(results);
+        expect(await store.headPosition()).to.equal(head);
+      });
+
+      it('should refuse a conflicting append with WRONG_EXPECTED_VERSION: nothing written when atomic, the appends before it otherwise', async () => {
+        const [fresh, existing] = [uniqueStream('Project'), uniqueStream('RoleBinding')];
+        await store.append(existing, [event('RoleBindingCreated')], 'no_stream');
+        const error = await expectRejection(
+          store.appendToStreams([
+            { stream: fresh, events: [event('ProjectCreated')], expectedRevision: 'no_stream' },
+            { stream: existing, events: [event('RoleBindingCreated')], expectedRevision: 'no_stream' },
+          ]),
+        );
+        expect(error).to.include({ code: 'ABORTED', reason: 'WRONG_EXPECTED_VERSION', stream: existing });
+        expect(await store.readStream(fresh)).to.have.length(store.atomicMultiStream ? 0 : 1);
+        expect(await store.readStream(existing)).to.have.length(1);
+      });
+
+      it('should refuse a stream named twice as INVALID_ARGUMENT, writing nothing', async () => {
+        const stream = uniqueStream();
+        const error = await expectRejection(
+          store.appendToStreams([
+            { stream, events: [event('ProjectCreated')], expectedRevision: 'no_stream' },
+            { stream, events: [event('ProjectUpdated')], expectedRevision: 0 },
+          ]),
+        );
+        expect(error).to.have.property('code', 'INVALID_ARGUMENT');
+        expect(await store.readStream(stream)).to.deep.equal([]);
+      });
+    });
+
     describe('$all', () => {
       it('should order every acknowledged event once, by strictly increasing position, keeping stream order', async () => {
         const start = await store.headPosition();

@@ -16,9 +16,9 @@ import {
   enumDescriptor,
   KeystreamError,
   isKeystreamError,
+  isResourceKind,
   messageDescriptor,
   resourceByKind,
-  RESOURCES,
   type FieldDescriptor,
   type FieldValueType,
   type ResourceDescriptor,
@@ -40,7 +40,6 @@ export const MAX_FILTER_DEPTH = 32;
 const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'IS', 'IN', 'NULL', 'NAN', 'TRUE', 'FALSE', 'CONTAINS', 'CONTAIN', 'HAS', 'HAVE', 'ANY', 'ALL', 'VALUE', 'LIKE']);
 const CONTAINS_KEYWORDS = new Set(['CONTAINS', 'CONTAIN', 'HAS', 'HAVE']);
 const OPERATORS: Readonly<Record<string, CompareOperator>> = { '=': '=', '==': '=', '!=': '!=', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
-const KNOWN_KINDS = new Set(RESOURCES.map((resource) => resource.kind));
 
 /** A value as written, before it is checked against a field's type. */
 type RawValue =
@@ -454,7 +453,7 @@ class FilterParser {
 
   /** A reference value must be a name (wildcards allowed) of the kind it refers to. */
   private checkReference(relation: NonNullable<FieldDescriptor['relation']>, value: string, column: number): void {
-    if (!KNOWN_KINDS.has(relation.target)) return; // another service's kind: nothing to check against
+    if (!isResourceKind(relation.target)) return; // another service's kind: nothing to check against
     try {
       const target = resourceByKind(relation.target);
       if (relation.kind === 'parentName') parseParent(target, value, true, 'filter');

@@ -10,7 +10,7 @@ import { RESOURCES } from '@keystream/api';
  */
 const FOREIGN_ID = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$/;
 
-const byKind = new Map(RESOURCES.map((resource) => [resource.kind, resource.idPattern]));
+const byKind = new Map<string, RegExp>(RESOURCES.map((resource) => [resource.kind, resource.idPattern]));
 
 /** The anchored id regex for `kind`. */
 export function idPatternOfKind(kind: string): RegExp {

@@ -6,17 +6,17 @@
  * model answers, after it has caught up with the event store's head, so children created before
  * the delete are seen.
  */
-import { RESOURCES } from '@keystream/api';
+import { RESOURCES, type ResourceKind } from '@keystream/api';
 import type { EventStore } from '@keystream/eventstore';
 import type { ReadStore } from '@keystream/readstore';
 import { escapeRegex } from '@keystream/resource';
 import type { ProjectionProgress } from './projectionProgress.js';
 
 /** Kinds removed together with their scope instead of blocking its deletion. */
-const REMOVED_WITH_SCOPE = 'RoleBinding';
+const REMOVED_WITH_SCOPE: ResourceKind = 'RoleBinding';
 
 /** Kinds whose names can sit under a resource of `kind` and block its deletion. */
-function kindsUnder(kind: string): string[] {
+function kindsUnder(kind: ResourceKind): ResourceKind[] {
   return RESOURCES.filter(
     (descriptor) => descriptor.kind !== REMOVED_WITH_SCOPE && descriptor.namePatterns.some((pattern) => pattern.parentKinds.includes(kind)),
   ).map((descriptor) => descriptor.kind);
@@ -38,7 +38,7 @@ export class ChildCounter {
   ) {}
 
   /** How many resources depend on the named resource of `kind`. */
-  async count(kind: string, name: string): Promise<number> {
+  async count(kind: ResourceKind, name: string): Promise<number> {
     await this.caughtUp();
     const counts = await Promise.all(kindsUnder(kind).map((child) => this.readStore.count(child, underName(name))));
     if (kind === 'Organization') {
@@ -48,7 +48,7 @@ export class ChildCounter {
   }
 
   /** The role bindings to delete together with the named scope. */
-  async removedWith(name: string): Promise<{ kind: string; name: string }[]> {
+  async removedWith(name: string): Promise<{ kind: ResourceKind; name: string }[]> {
     await this.caughtUp();
     const bindings = await this.readStore.query(REMOVED_WITH_SCOPE, { filter: underName(name) });
     return bindings.documents.map((stored) => ({ kind: REMOVED_WITH_SCOPE, name: stored.name }));

@@ -7,7 +7,7 @@
  * re-evaluated, never skipped). A request id makes retries safe: ids derived from it let a retry
  * find the events its first attempt appended and answer with that result.
  */
-import { KeystreamError, resourceByKind } from '@keystream/api';
+import { KeystreamError, resourceByKind, type ResourceKind } from '@keystream/api';
 import {
   decideResource,
   expectedRevisionOf,
@@ -18,23 +18,13 @@ import {
   type JsonObject,
   type ResourceCommand,
 } from '@keystream/domain';
-import { comparePositions, isWrongExpectedVersionError, type EventStore, type NewEvent, type RecordedEvent } from '@keystream/eventstore';
-import { generateId, normalizeTimestamp } from '@keystream/resource';
+import { comparePositions, isWrongExpectedVersionError, type EventStore, type NewEvent, type RecordedEvent, type StreamAppend } from '@keystream/eventstore';
+import { generateId } from '@keystream/resource';
 import { randomUUID } from 'node:crypto';
+import { followUpEnvelope, type CommandEnvelope } from '../application/commandEnvelope.js';
 import type { ChildCounter } from './childCounter.js';
 import { eventIdsFor, idRandomSource } from './deterministicIds.js';
 import type { ResourceRepository } from './resourceRepository.js';
-
-/** Who asks, and the request's identity for idempotency and tracing. */
-export interface CommandOrigin {
-  /** `user:alice@example.com`, `serviceAccount:…`, `anonymous`, `system`. */
-  readonly actor: string;
-  /** The caller's request id (`x-request-id`): a retry with the same id appends nothing new. */
-  readonly requestId?: string | undefined;
-  /** The request or event that caused this command (process managers pass the event id). */
-  readonly causationId?: string | undefined;
-  readonly correlationId?: string | undefined;
-}
 
 /** What a command did. */
 export interface CommandResult {
@@ -45,52 +35,143 @@ export interface CommandResult {
   readonly position: string;
   /** True when this answers a retry of a request that had already been carried out. */
   readonly replayed: boolean;
+  /** The id of the command's first event (what a follow-up write names as its cause), if it appended any. */
+  readonly eventId?: string | undefined;
 }
 
 /** A create as the API receives it: the name may still have to be generated. */
 export interface CreateRequest {
-  readonly kind: string;
+  readonly kind: ResourceKind;
   readonly parent?: string | undefined;
   readonly resource: JsonObject;
 }
 
+/** A create another write goes with: appended in the same multi-stream append (see createWithFollowUps). */
+export interface FollowUpCreate {
+  readonly command: Extract<ResourceCommand, { type: 'create' }>;
+  readonly envelope: CommandEnvelope;
+}
+
 /** Concurrent writers to one resource are rare; this bounds the re-decisions one command makes. */
 const MAX_ATTEMPTS = 8;
+
+/** The events of a decision, with their ids and the envelope's metadata. */
+function eventsOf(decision: Decision, ids: readonly string[], envelope: CommandEnvelope): NewEvent[] {
+  return decision.events.map((event, index) => ({
+    id: ids[index] as string,
+    type: event.type,
+    data: event.data,
+    metadata: {
+      actor: envelope.actor,
+      requestId: envelope.requestId,
+      correlationId: envelope.correlationId,
+      causationId: envelope.causationId,
+      occurredAt: envelope.occurredAt,
+      schema: 1,
+    },
+  }));
+}
+
+function isNotFoundOrExists(error: unknown): boolean {
+  return error instanceof KeystreamError && (error.code === 'ALREADY_EXISTS' || error.code === 'NOT_FOUND');
+}
 
 export class CommandService {
   constructor(
     private readonly eventStore: EventStore,
     private readonly repository: ResourceRepository,
     private readonly children: ChildCounter,
-    private readonly clock: () => Date = () => new Date(),
   ) {}
 
   /** Creates a resource, generating its id when the request names none. */
-  async create(request: CreateRequest, origin: CommandOrigin): Promise<CommandResult> {
+  async create(request: CreateRequest, envelope: CommandEnvelope): Promise<CommandResult> {
     const descriptor = resourceByKind(request.kind);
-    const random = idRandomSource(origin.requestId, request.kind, request.parent ?? '');
+    const random = idRandomSource(envelope.idempotencyKey, request.kind, request.parent ?? '');
     const name = resolveNewName(request.kind, request.parent, request.resource, () => generateId(descriptor, random));
-    return this.execute({ type: 'create', kind: request.kind, resource: { ...request.resource, name } }, origin);
+    return this.execute({ type: 'create', kind: request.kind, resource: { ...request.resource, name } }, envelope);
+  }
+
+  /**
+   * Creates a resource together with the creates `followUps` derives from it (the creator's owner
+   * binding of a new scope), in one multi-stream append: on the embedded store one transaction, so
+   * both or neither exist; on a store without multi-stream transactions the appends are made in
+   * order with deterministic ids, and a retry of the request writes whatever is missing. A
+   * follow-up whose resource exists already is left alone. Answers the primary resource, at the
+   * position of the last event appended.
+   */
+  async createWithFollowUps(request: CreateRequest, envelope: CommandEnvelope, followUps: (created: JsonObject, eventId: string) => readonly FollowUpCreate[]): Promise<CommandResult> {
+    const descriptor = resourceByKind(request.kind);
+    const random = idRandomSource(envelope.idempotencyKey, request.kind, request.parent ?? '');
+    const name = resolveNewName(request.kind, request.parent, request.resource, () => generateId(descriptor, random));
+    const command: ResourceCommand = { type: 'create', kind: request.kind, resource: { ...request.resource, name } };
+    const stream = streamOf(request.kind, name);
+    for (let attempt = 1; ; attempt += 1) {
+      const { state, lastEvent } = await this.repository.load(request.kind, name);
+      const replay = await this.previousAttempt(request.kind, name, stream, envelope.idempotencyKey, lastEvent);
+      if (replay) return this.completeFollowUps(replay, followUps(replay.resource ?? {}, replay.eventId ?? envelope.causationId));
+      const references = await this.repository.loadReferences(referencesOf(request.kind, command.resource));
+      const decision = decideResource(command, state, { now: envelope.occurredAt, uuid: randomUUID(), actor: envelope.actor, references });
+      const ids = eventIdsFor(envelope.idempotencyKey, stream, decision.events.length);
+      const appends: StreamAppend[] = [{ stream, events: eventsOf(decision, ids, envelope), expectedRevision: expectedRevisionOf(state) }];
+      for (const followUp of followUps(decision.resource ?? {}, ids[0] as string)) {
+        const followUpName = followUp.command.resource['name'] as string;
+        const loaded = await this.repository.load(followUp.command.kind, followUpName);
+        if (loaded.state.status === 'live') continue;
+        const followUpReferences = await this.repository.loadReferences(referencesOf(followUp.command.kind, followUp.command.resource));
+        // What the follow-up refers to is being created in the same append.
+        followUpReferences.set(name, decision.resource);
+        const followUpDecision = decideResource(followUp.command, loaded.state, { now: followUp.envelope.occurredAt, uuid: randomUUID(), actor: followUp.envelope.actor, references: followUpReferences });
+        const followUpStream = streamOf(followUp.command.kind, followUpName);
+        const followUpIds = eventIdsFor(followUp.envelope.idempotencyKey, followUpStream, followUpDecision.events.length);
+        appends.push({ stream: followUpStream, events: eventsOf(followUpDecision, followUpIds, followUp.envelope), expectedRevision: expectedRevisionOf(loaded.state) });
+      }
+      try {
+        const appended = await this.eventStore.appendToStreams(appends);
+        // Appended in order: the last append's position is the newest.
+        const position = appended[appended.length - 1]?.position ?? '';
+        return { resource: decision.resource, updatedPaths: decision.updatedPaths, position, replayed: false, eventId: ids[0] };
+      } catch (error) {
+        if (!isWrongExpectedVersionError(error)) throw error;
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new KeystreamError('ABORTED', `${request.kind} ${name} is being changed concurrently; retry the request`, [], { cause: error });
+        }
+      }
+    }
+  }
+
+  /** A retried request's answer, once the follow-ups its first attempt may have left unwritten are written. */
+  private async completeFollowUps(replay: CommandResult, followUps: readonly FollowUpCreate[]): Promise<CommandResult> {
+    let position = replay.position;
+    for (const followUp of followUps) {
+      try {
+        const done = await this.execute(followUp.command, followUp.envelope);
+        if (comparePositions(done.position, position) > 0) position = done.position;
+      } catch (error) {
+        // Made by someone else meanwhile, or its subject is gone again: nothing left to write.
+        if (!isNotFoundOrExists(error)) throw error;
+      }
+    }
+    return { ...replay, position };
   }
 
   /** Decides and appends a lifecycle command, retrying on concurrent writes. */
-  async execute(command: ResourceCommand, origin: CommandOrigin): Promise<CommandResult> {
+  async execute(command: ResourceCommand, envelope: CommandEnvelope): Promise<CommandResult> {
     const name = command.type === 'delete' ? command.name : (command.resource['name'] as string);
     const stream = streamOf(command.kind, name);
     for (let attempt = 1; ; attempt += 1) {
       const { state, lastEvent } = await this.repository.load(command.kind, name);
-      const replay = await this.previousAttempt(command.kind, name, stream, origin.requestId, lastEvent);
+      const replay = await this.previousAttempt(command.kind, name, stream, envelope.idempotencyKey, lastEvent);
       // A retried delete finishes the cascade the first attempt may not have completed.
-      if (replay) return command.type === 'delete' ? this.removeWithScope(name, origin, replay.position, replay) : replay;
+      if (replay) return command.type === 'delete' ? this.removeWithScope(name, envelope, replay) : replay;
 
       const stored = state.status === 'live' ? state.resource : undefined;
       const incoming = command.type === 'delete' ? undefined : command.resource;
       const references = await this.repository.loadReferences(referencesOf(command.kind, incoming, stored));
       const childCount = command.type === 'delete' && state.status === 'live' ? await this.children.count(command.kind, name) : undefined;
       const decision: Decision = decideResource(command, state, {
-        now: normalizeTimestamp(this.clock().toISOString()),
+        now: envelope.occurredAt,
         uuid: randomUUID(),
-        actor: origin.actor,
+        actor: envelope.actor,
         references,
         ...(childCount === undefined ? {} : { childCount }),
       });
@@ -98,26 +179,12 @@ export class CommandService {
         return { resource: decision.resource, updatedPaths: [], position: lastEvent?.position ?? '', replayed: false };
       }
 
-      const requestId = origin.requestId ?? randomUUID();
-      const ids = eventIdsFor(origin.requestId, stream, decision.events.length);
-      const occurredAt = normalizeTimestamp(this.clock().toISOString());
-      const events: NewEvent[] = decision.events.map((event, index) => ({
-        id: ids[index] as string,
-        type: event.type,
-        data: event.data,
-        metadata: {
-          actor: origin.actor,
-          requestId,
-          correlationId: origin.correlationId ?? requestId,
-          causationId: origin.causationId ?? requestId,
-          occurredAt,
-          schema: 1,
-        },
-      }));
+      const ids = eventIdsFor(envelope.idempotencyKey, stream, decision.events.length);
+      const events = eventsOf(decision, ids, envelope);
       try {
         const appended = await this.eventStore.append(stream, events, expectedRevisionOf(state));
-        const result: CommandResult = { resource: decision.resource, updatedPaths: decision.updatedPaths, position: appended.position, replayed: false };
-        return command.type === 'delete' ? await this.removeWithScope(command.name, origin, ids[0] as string, result) : result;
+        const result: CommandResult = { resource: decision.resource, updatedPaths: decision.updatedPaths, position: appended.position, replayed: false, eventId: ids[0] };
+        return command.type === 'delete' ? await this.removeWithScope(command.name, envelope, result) : result;
       } catch (error) {
         if (!isWrongExpectedVersionError(error)) throw error;
         if (attempt >= MAX_ATTEMPTS) {
@@ -131,19 +198,12 @@ export class CommandService {
    * Deletes what goes with a deleted scope (its role bindings), as the system, each with a request
    * id derived from the delete's, so a retry of the delete neither repeats nor misses a step.
    */
-  private async removeWithScope(name: string, origin: CommandOrigin, causationId: string, result: CommandResult): Promise<CommandResult> {
+  private async removeWithScope(name: string, envelope: CommandEnvelope, result: CommandResult): Promise<CommandResult> {
     let position = result.position;
+    const causationId = result.eventId ?? envelope.causationId;
     for (const dependent of await this.children.removedWith(name)) {
       try {
-        const removed = await this.execute(
-          { type: 'delete', kind: dependent.kind, name: dependent.name },
-          {
-            actor: 'system',
-            requestId: `${origin.requestId ?? causationId}/with-scope/${dependent.name}`,
-            causationId,
-            correlationId: origin.correlationId ?? origin.requestId ?? causationId,
-          },
-        );
+        const removed = await this.execute({ type: 'delete', kind: dependent.kind, name: dependent.name }, followUpEnvelope(envelope, causationId, `/with-scope/${dependent.name}`));
         if (comparePositions(removed.position, position) > 0) position = removed.position;
       } catch (error) {
         // Already gone (deleted concurrently): nothing left to do for it.
@@ -155,7 +215,7 @@ export class CommandService {
 
   /** When this request already ran, the result it had (rebuilt from the events it appended). */
   private async previousAttempt(
-    kind: string,
+    kind: ResourceKind,
     name: string,
     stream: string,
     requestId: string | undefined,
@@ -168,6 +228,6 @@ export class CommandService {
     if (event === undefined) return undefined;
     const resource = event.type.endsWith('Deleted') ? undefined : (event.data['resource'] as JsonObject | undefined);
     const updatedPaths = Array.isArray(event.data['updatedPaths']) ? (event.data['updatedPaths'] as string[]) : [];
-    return { resource, updatedPaths, position: event.position, replayed: true };
+    return { resource, updatedPaths, position: event.position, replayed: true, eventId: event.id };
   }
 }

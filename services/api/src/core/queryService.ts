@@ -3,7 +3,7 @@
  * the read model with the resource kit's filters, ordering and keyset page tokens, after waiting
  * (bounded) for the read model to reach the caller's minimum position.
  */
-import { KeystreamError, resourceByKind, type ResourceDescriptor } from '@keystream/api';
+import { KeystreamError, resourceByKind, type ResourceDescriptor, type ResourceKind } from '@keystream/api';
 import type { JsonObject } from '@keystream/domain';
 import type { ReadStore } from '@keystream/readstore';
 import {
@@ -83,7 +83,7 @@ export class QueryService {
   }
 
   /** The resource, from the write model, shaped by view and field mask. */
-  async get(kind: string, name: string, projection: Projection): Promise<JsonObject> {
+  async get(kind: ResourceKind, name: string, projection: Projection): Promise<JsonObject> {
     const descriptor = resourceByKind(kind);
     parseName(descriptor, name);
     const resource = await this.repository.liveResource(kind, name);
@@ -92,7 +92,7 @@ export class QueryService {
   }
 
   /** Found resources in request order, and the names that were not found. */
-  async batchGet(kind: string, names: readonly string[], projection: Projection): Promise<{ found: JsonObject[]; missing: string[] }> {
+  async batchGet(kind: ResourceKind, names: readonly string[], projection: Projection): Promise<{ found: JsonObject[]; missing: string[] }> {
     const descriptor = resourceByKind(kind);
     if (names.length === 0) throw KeystreamError.invalidArgument([{ field: 'names', description: 'required: at least one name' }]);
     names.forEach((name, index) => parseName(descriptor, name, { field: `names[${index}]` }));
@@ -101,7 +101,7 @@ export class QueryService {
   }
 
   /** One page of a List or Search. */
-  async list(kind: string, request: CollectionRequest): Promise<CollectionPage> {
+  async list(kind: ResourceKind, request: CollectionRequest): Promise<CollectionPage> {
     const descriptor = resourceByKind(kind);
     const phrase = phraseQuery(descriptor, request.phrase);
     const { query: baseQuery, orderBy, fingerprint } = collectionQuery(descriptor, request, { query: phrase, fingerprint: request.phrase ?? '' });
@@ -124,7 +124,7 @@ export class QueryService {
   }
 
   private async pagingInfo(
-    kind: string,
+    kind: ResourceKind,
     baseQuery: MongoQuery,
     orderBy: OrderBy,
     first: JsonObject | undefined,

@@ -3,7 +3,7 @@
  * store (strongly consistent, unlike the read model). Every event carries the whole resource, so a
  * resource's state is its stream's last event.
  */
-import { resourceByKind } from '@keystream/api';
+import { resourceByKind, type ResourceKind } from '@keystream/api';
 import { ABSENT, evolveResource, streamOf, type JsonObject, type Reference, type ResourceState } from '@keystream/domain';
 import type { EventStore, RecordedEvent } from '@keystream/eventstore';
 
@@ -14,14 +14,14 @@ export class ResourceRepository {
   constructor(private readonly eventStore: EventStore) {}
 
   /** The current state of one resource and the position of its last event. */
-  async load(kind: string, name: string): Promise<{ state: ResourceState; lastEvent: RecordedEvent | undefined }> {
+  async load(kind: ResourceKind, name: string): Promise<{ state: ResourceState; lastEvent: RecordedEvent | undefined }> {
     const [lastEvent] = await this.eventStore.readStream(streamOf(kind, name), { direction: 'backwards', limit: 1 });
     if (lastEvent === undefined) return { state: ABSENT, lastEvent: undefined };
     return { state: evolveResource(kind, ABSENT, lastEvent), lastEvent };
   }
 
   /** The live resource, or undefined when it does not exist (never created, or deleted). */
-  async liveResource(kind: string, name: string): Promise<JsonObject | undefined> {
+  async liveResource(kind: ResourceKind, name: string): Promise<JsonObject | undefined> {
     const { state } = await this.load(kind, name);
     return state.status === 'live' ? state.resource : undefined;
   }
@@ -38,7 +38,7 @@ export class ResourceRepository {
   }
 
   /** The events a previous attempt of a request appended to a stream, if any (newest first). */
-  async findEvents(kind: string, name: string, eventIds: readonly string[]): Promise<RecordedEvent[]> {
+  async findEvents(kind: ResourceKind, name: string, eventIds: readonly string[]): Promise<RecordedEvent[]> {
     const wanted = new Set(eventIds);
     const recent = await this.eventStore.readStream(streamOf(kind, name), { direction: 'backwards', limit: REPLAY_WINDOW });
     return recent.filter((event) => wanted.has(event.id));

@@ -1,13 +1,14 @@
 /**
  * Builds the authentication and authorization components of a process from its configuration:
  * the development issuer (key in the data directory), the OIDC verifier, the authenticator on the
- * write model, the authorization index fed from the event log, and the authorizing dispatcher.
+ * write model, the authorization index fed from the event log, and the request pipeline in front
+ * of the method handlers.
  */
 import { Authenticator, Authorizer, AuthzFeed, AuthzIndex, DevIssuer, OidcVerifier } from '@keystream/authz';
 import type { EventStore } from '@keystream/eventstore';
-import type { ApiResult, AuthenticatedCall, CommandService, ResourceRepository } from '@keystream/service-api';
+import { RequestPipeline, type AnyMethodHandler, type CommandService, type QueryService, type ResourceRepository } from '@keystream/service-api';
+import type { MethodName } from '@keystream/api';
 import type { KeystreamConfig } from '../config.js';
-import { AuthorizingDispatcher } from './authorizingDispatcher.js';
 import { eventStoreCredentials } from './credentialStore.js';
 
 /** The development issuer of a configuration, when it is enabled. */
@@ -15,11 +16,18 @@ export function devIssuerOf(config: KeystreamConfig): DevIssuer | undefined {
   return config.auth.devIssuer ? DevIssuer.open(config.dataDirectory, config.auth.audience) : undefined;
 }
 
-/** Everything the authorizing front needs, built once per process. */
-export function buildAuthorizingDispatcher(
-  config: KeystreamConfig,
-  parts: { eventStore: EventStore; repository: ResourceRepository; commands: CommandService; inner: (call: AuthenticatedCall) => Promise<ApiResult> },
-): AuthorizingDispatcher {
+/** What the pipeline is built on. */
+export interface PipelineParts {
+  readonly eventStore: EventStore;
+  readonly repository: ResourceRepository;
+  readonly commands: CommandService;
+  readonly queries: QueryService;
+  /** Replaces the handler registry (tests that only observe what gets past authorization). */
+  readonly handlers?: ReadonlyMap<MethodName, AnyMethodHandler>;
+}
+
+/** The request pipeline of a process: authentication and authorization in front of every handler. */
+export function buildRequestPipeline(config: KeystreamConfig, parts: PipelineParts): RequestPipeline {
   const oidc = config.auth.oidc === undefined ? undefined : new OidcVerifier(config.auth.oidc);
   const authenticator = new Authenticator({
     credentials: eventStoreCredentials(parts.eventStore, parts.repository),
@@ -28,15 +36,19 @@ export function buildAuthorizingDispatcher(
     oidc,
   });
   const index = new AuthzIndex();
-  return new AuthorizingDispatcher({
-    inner: parts.inner,
-    authenticator,
-    authorizer: new Authorizer(index),
-    index,
+  return new RequestPipeline({
+    app: {
+      commands: parts.commands,
+      queries: parts.queries,
+      repository: parts.repository,
+      eventStore: parts.eventStore,
+      authenticator,
+      authorizer: new Authorizer(index),
+      index,
+      clock: () => new Date(),
+    },
     feed: new AuthzFeed(parts.eventStore, index),
-    commands: parts.commands,
-    repository: parts.repository,
-    eventStore: parts.eventStore,
+    ...(parts.handlers === undefined ? {} : { handlers: parts.handlers }),
   });
 }
 

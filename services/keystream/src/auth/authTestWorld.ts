@@ -6,17 +6,26 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KeystreamError, methodByName, type MethodDescriptor } from '@keystream/api';
+import { KeystreamError, methodByName, type MethodDescriptor, type ResourceKind } from '@keystream/api';
 import type { JsonObject } from '@keystream/domain';
 import type { EventStore } from '@keystream/eventstore';
-import type { ApiDispatcher, ApiResult, AuthenticatedCall, CommandService, ResourceDispatcher, ResourceRepository } from '@keystream/service-api';
-import type { Projector } from '@keystream/service-projector';
-import type { Container } from 'inversify';
+import { ANONYMOUS } from '@keystream/authz';
+import {
+  buildHandlerRegistry,
+  runHandler,
+  systemEnvelope,
+  type AnyMethodHandler,
+  type ApiDispatcher,
+  type ChildCounter,
+  type ApiResult,
+  type CommandService,
+  type RequestPipeline,
+  type ResourceRepository,
+} from '@keystream/service-api';
 import { loadConfig, type KeystreamConfig } from '../config.js';
-import { buildContainer, TOKENS } from '../container.js';
+import { composeKeystream } from '../container.js';
 import { createLogger } from '../logger.js';
-import { buildAuthorizingDispatcher, mintDevToken } from './authServices.js';
-import type { AuthorizingDispatcher } from './authorizingDispatcher.js';
+import { buildRequestPipeline, mintDevToken } from './authServices.js';
 import { seedBuiltins } from './seedBuiltins.js';
 
 /** A running core. */
@@ -24,22 +33,24 @@ export interface AuthTestWorld {
   readonly config: KeystreamConfig;
   readonly commands: CommandService;
   readonly repository: ResourceRepository;
+  /** What the command core asks before a delete (children) and after it (what goes with a scope). */
+  readonly children: ChildCounter;
   readonly eventStore: EventStore;
-  /** The real authorizing dispatcher in front of the resource dispatcher. */
-  readonly dispatcher: AuthorizingDispatcher;
-  /** The resource dispatcher alone, without authentication (for overhead benchmarks only). */
+  /** The real request pipeline in front of the method handlers. */
+  readonly dispatcher: RequestPipeline;
+  /** The handlers alone, as the anonymous caller, without authentication (for overhead benchmarks only). */
   readonly unauthenticatedDispatch: ApiDispatcher;
-  /** An authorizing dispatcher whose inner dispatcher only records that it was reached. */
-  readonly probe: AuthorizingDispatcher;
-  /** How many calls reached the probe's inner dispatcher. */
+  /** A request pipeline whose handlers only record that they were reached. */
+  readonly probe: RequestPipeline;
+  /** How many calls reached the probe's handlers. */
   readonly reached: () => number;
-  /** The request the probe's inner dispatcher saw last (after any narrowing). */
+  /** The request the probe's handlers saw last (after any narrowing). */
   readonly lastProbeRequest: () => unknown;
   token(email: string): Promise<string>;
   /** Calls `dispatcher` (or `probe`) with a method by name, a request and an optional bearer token. */
   call(method: string | MethodDescriptor, request: JsonObject, bearer?: string, options?: { probe?: boolean; remoteAddress?: string; requestId?: string }): Promise<ApiResult>;
   /** Creates a resource as the system. */
-  create(kind: string, resource: JsonObject): Promise<JsonObject>;
+  create(kind: ResourceKind, resource: JsonObject): Promise<JsonObject>;
   /** Waits until the projector has applied every event appended so far (no background work left). */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -49,36 +60,35 @@ export interface AuthTestWorld {
 export async function startAuthTestWorld(): Promise<AuthTestWorld> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-authz-'));
   const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
-  const container: Container = buildContainer(config, createLogger(config));
-  const projector = await container.getAsync<Projector>(TOKENS.projector);
+  const graph = composeKeystream(config, createLogger(config));
+  const projector = await graph.projector();
   await projector.start();
-  const eventStore = await container.getAsync<EventStore>(TOKENS.eventStore);
-  const commands = await container.getAsync<CommandService>(TOKENS.commands);
-  const repository = await container.getAsync<ResourceRepository>(TOKENS.repository);
+  const eventStore = await graph.eventStore();
+  const commands = await graph.commands();
+  const repository = await graph.repository();
   const seeded = await seedBuiltins(commands, repository, config.auth.bootstrapAdmins);
   if (seeded.position !== '') await projector.waitForPosition(seeded.position, 10_000);
-  const dispatcher = await container.getAsync<AuthorizingDispatcher>(TOKENS.authorizingDispatcher);
-  const resourceDispatcher = await container.getAsync<ResourceDispatcher>(TOKENS.dispatcher);
+  const queries = await graph.queries();
+  const children = await graph.childCounter();
+  const dispatcher = await graph.pipeline();
   let reachedCount = 0;
   let lastRequest: unknown;
-  const probe = buildAuthorizingDispatcher(config, {
-    eventStore,
-    repository,
-    commands,
-    inner: (call: AuthenticatedCall) => {
-      reachedCount += 1;
-      lastRequest = call.request;
-      return Promise.resolve({ response: { reachedAs: call.actor } });
-    },
-  });
+  const recorder: AnyMethodHandler = (request, context) => {
+    reachedCount += 1;
+    lastRequest = request;
+    return Promise.resolve({ response: { reachedAs: context.envelope.actor } });
+  };
+  const probe = buildRequestPipeline(config, { eventStore, repository, commands, queries, handlers: new Map([...buildHandlerRegistry().keys()].map((name) => [name, recorder])) });
+  const handlers = buildHandlerRegistry();
   const abort = new AbortController();
   return {
     config,
     commands,
     repository,
+    children,
     eventStore,
     dispatcher,
-    unauthenticatedDispatch: resourceDispatcher.dispatch,
+    unauthenticatedDispatch: (call) => runHandler(handlers, dispatcher.app, call, ANONYMOUS),
     probe,
     reached: () => reachedCount,
     lastProbeRequest: () => lastRequest,
@@ -95,7 +105,7 @@ export async function startAuthTestWorld(): Promise<AuthTestWorld> {
       });
     },
     async create(kind, resource) {
-      const result = await commands.execute({ type: 'create', kind, resource }, { actor: 'system' });
+      const result = await commands.execute({ type: 'create', kind, resource }, systemEnvelope());
       if (result.resource === undefined) throw new KeystreamError('INTERNAL', `creating ${kind} answered nothing`);
       return result.resource;
     },
@@ -106,7 +116,7 @@ export async function startAuthTestWorld(): Promise<AuthTestWorld> {
     async close() {
       try {
         await projector.stop();
-        await container.unbindAllAsync();
+        await graph.close();
       } finally {
         fs.rmSync(directory, { recursive: true, force: true });
       }

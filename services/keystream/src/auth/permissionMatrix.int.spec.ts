@@ -10,7 +10,7 @@ import { messageDescriptor, METHODS, resourceByKind, type MethodDescriptor, type
 import { BUILTIN_ROLES, builtinSeed, iamPermissions, IAM_SERVICE, SYSTEM_SCOPE } from '@keystream/authz';
 import type { JsonObject } from '@keystream/domain';
 import { outcomeOf, startAuthTestWorld, type AuthTestWorld } from './authTestWorld.js';
-import { authzTargetsOf } from './authzTargets.js';
+import { authzTargetsOf } from '@keystream/service-api';
 
 const FILL: Readonly<Record<string, string>> = { project: 'pm', organization: 'om', service: 'iam.edgelq.com', region: 'eu' };
 /** Methods the authorizing dispatcher serves itself (the others are handed to the resource dispatcher). */

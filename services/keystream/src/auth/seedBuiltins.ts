@@ -8,9 +8,7 @@
 import { isKeystreamError } from '@keystream/api';
 import { bootstrapAdminBinding, builtinSeed, type SeedResource } from '@keystream/authz';
 import type { JsonObject } from '@keystream/domain';
-import type { CommandOrigin, CommandService, ResourceRepository } from '@keystream/service-api';
-
-const SYSTEM: CommandOrigin = { actor: 'system' };
+import { systemEnvelope, type CommandService, type ResourceRepository } from '@keystream/service-api';
 
 /** What seeding did, for the start banner. */
 export interface SeedReport {
@@ -26,6 +24,8 @@ export async function seedBuiltins(commands: CommandService, repository: Resourc
   let updated = 0;
   let position = '';
   const seeds: SeedResource[] = [...builtinSeed(), ...bootstrapAdmins.map(bootstrapAdminBinding)];
+  // One seeding run is one request of the system: its events share one correlation id.
+  const SYSTEM = systemEnvelope();
   for (const seed of seeds) {
     const resource = seed.resource as JsonObject;
     const name = resource['name'] as string;

@@ -4,7 +4,7 @@
  */
 import type { ChangeLogRetention, JsonObject } from '@keystream/readstore';
 import { applyFieldMask, compileFilter, parseFilter, resolveView } from '@keystream/resource';
-import { resourceByKind, KeystreamError } from '@keystream/api';
+import { resourceByKind, KeystreamError, type ResourceKind } from '@keystream/api';
 import { startHttpServer, type RunningHttpServer } from '@keystream/service-api';
 import { ChangeHub, WatchEngine, type WatchEngineOptions } from '@keystream/watch';
 import { openWatchStoreFixture, type WatchStoreFixture } from '@keystream/watch/testing';
@@ -22,7 +22,7 @@ export interface GatewayHarness {
   /** `http://127.0.0.1:port` */
   readonly httpUrl: string;
   /** What a List with this filter/mask returns now, by name (projected). */
-  list(kind: string, filter?: string, fieldMask?: readonly string[]): Promise<Map<string, JsonObject>>;
+  list(kind: ResourceKind, filter?: string, fieldMask?: readonly string[]): Promise<Map<string, JsonObject>>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,41 @@
+/**
+ * What a method handler works with: who calls, the envelope its writes carry, and the few services
+ * of the application. Transports never build one; the request pipeline does, once per call.
+ */
+import type { MethodDescriptor } from '@keystream/api';
+import type { Authenticator, Authorizer, AuthzIndex, Principal } from '@keystream/authz';
+import type { EventStore } from '@keystream/eventstore';
+import type { CommandService } from '../core/commandService.js';
+import type { QueryService } from '../core/queryService.js';
+import type { ResourceRepository } from '../core/resourceRepository.js';
+import type { CommandEnvelope } from './commandEnvelope.js';
+
+/** The application's services, shared by every handler. */
+export interface ApplicationServices {
+  /** Writes: load → decide → append, with optimistic concurrency and idempotent retries. */
+  readonly commands: CommandService;
+  /** Reads from the read model (Get, BatchGet, List, Search). */
+  readonly queries: QueryService;
+  /** The write model: resources as their streams say, strongly consistent. */
+  readonly repository: ResourceRepository;
+  /** For the few events that are not a resource's lifecycle (an API key's hash stream). */
+  readonly eventStore: EventStore;
+  /** Turns tokens into principals (GetPrincipal about a token, RefreshUserFromIdToken). */
+  readonly authenticator: Authenticator;
+  /** The authorization state: bindings of a principal, roles by name, scope ancestry. */
+  readonly authorizer: Authorizer;
+  readonly index: AuthzIndex;
+  readonly clock: () => Date;
+}
+
+/** One call as its handler sees it. */
+export interface HandlerContext {
+  readonly method: MethodDescriptor;
+  /** The authenticated caller (authorization has already allowed the call). */
+  readonly principal: Principal;
+  /** Actor and ids of this request: hand it to every command the handler issues. */
+  readonly envelope: CommandEnvelope;
+  /** The position the caller has already seen (`x-keystream-min-position`): reads wait for it. */
+  readonly minPosition: string | undefined;
+  readonly app: ApplicationServices;
+}
