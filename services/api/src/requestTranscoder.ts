@@ -147,6 +147,9 @@ function parseQuery(request: MessageDescriptor, query: string, violations: Field
   const grouped = new Map<string, string[]>();
   for (const [name, value] of new URLSearchParams(query)) grouped.set(name, [...(grouped.get(name) ?? []), value]);
   const output: QueryField[] = [];
+  // The same field spelled two ways (`page_size` and `pageSize`) is refused, as in bodies: which
+  // one would win is not something a caller should have to guess.
+  const spellings = new Map<string, string>();
   for (const [name, values] of grouped) {
     const { path, mapKey } = splitMapKey(name);
     const fields = resolveFieldPath(request, path);
@@ -154,6 +157,13 @@ function parseQuery(request: MessageDescriptor, query: string, violations: Field
       ignored.push(name);
       continue;
     }
+    const spelling = `${fields.map((field) => field.protoName).join('.')}${mapKey === undefined ? '' : `[${mapKey}]`}`;
+    const earlier = spellings.get(spelling);
+    if (earlier !== undefined) {
+      violations.push({ field: name, description: `given twice, as "${earlier}" and "${name}"` });
+      continue;
+    }
+    spellings.set(spelling, name);
     const field = fields[fields.length - 1] as FieldDescriptor;
     if (mapKey !== undefined) {
       if (field.cardinality !== 'map') {
