@@ -16,6 +16,8 @@ export type { EnumDescriptor, FieldDescriptor, FieldValueType, MessageDescriptor
 export type { ValidationRule } from './codegen/upstreamTables.js';
 export type { WireModel, WireFieldFacts, WireMessageFacts, WireRule } from './codegen/wireModel.js';
 export { WIRE_MODEL } from './generated/wireModel.js';
+export { buildOpenApiDocument } from './openapi/openApiDocument.js';
+export type { OpenApiObject } from './openapi/openApiDocument.js';
 export { isResourceKind, RESOURCES, resourceByKind } from './resources/resourceRegistry.js';
 export type { DefinedView, IdGeneration, NamePattern, NamePatternSegment, ResourceDescriptor } from './resources/resourceDescriptor.js';
 export { matchPathTemplate, parsePathTemplate, splitRequestPath } from './routes/pathTemplate.js';
