@@ -40,7 +40,7 @@ async function start(argv: readonly string[]): Promise<number> {
   }
   const logger = createLogger(config);
   const running = await startKeystream(config, logger);
-  process.stderr.write(`${startBanner(config, running.url)}\n`);
+  process.stderr.write(`${startBanner(config, running.url, running.grpcAddress)}\n`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;

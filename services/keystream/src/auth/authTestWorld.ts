@@ -59,7 +59,7 @@ export interface AuthTestWorld {
 /** Starts a core in a fresh temporary directory. */
 export async function startAuthTestWorld(): Promise<AuthTestWorld> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-authz-'));
-  const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
+  const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_GRPC_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
   const graph = composeKeystream(config, createLogger(config));
   const projector = await graph.projector();
   await projector.start();

@@ -1,0 +1,144 @@
+/**
+ * Protobuf messages ⇄ the protobuf JSON mapping the contract's wire codec speaks (lowerCamelCase
+ * names, int64 as strings, enums by name, bytes as base64, Timestamp as RFC 3339, FieldMask as
+ * paths, Struct as a JSON object). Driven by the descriptors, so it has no per-message code: a
+ * gRPC request becomes exactly the JSON a REST client would have sent, and goes through the same
+ * decoder and validation.
+ */
+import { snakeToCamel } from '@keystream/kernel';
+import protobuf from 'protobufjs';
+
+type Json = Record<string, unknown>;
+
+const INT64 = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+
+function timestampToJson(value: { seconds?: unknown; nanos?: number }): string {
+  const seconds = Number(value.seconds ?? 0);
+  const nanos = value.nanos ?? 0;
+  const whole = new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, '');
+  return nanos === 0 ? `${whole}Z` : `${whole}.${String(nanos).padStart(9, '0').replace(/0+$/, '')}Z`;
+}
+
+function timestampFromJson(text: unknown): { seconds: number; nanos: number } {
+  const match = typeof text === 'string' ? /^(.*?)(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/.exec(text) : null;
+  const millis = match === null ? Number.NaN : Date.parse(`${match[1] ?? ''}${match[3] ?? ''}`);
+  // An unreadable time reaches the contract's decoder as a string it will name as invalid.
+  if (Number.isNaN(millis)) throw new TypeError(`not an RFC 3339 timestamp: ${String(text)}`);
+  return { seconds: Math.floor(millis / 1000), nanos: Number((match?.[2] ?? '').padEnd(9, '0')) };
+}
+
+function valueToJson(value: Json): unknown {
+  if ('nullValue' in value || 'null_value' in value) return null;
+  if ('numberValue' in value) return value['numberValue'];
+  if ('stringValue' in value) return value['stringValue'];
+  if ('boolValue' in value) return value['boolValue'];
+  if ('structValue' in value) return structToJson(value['structValue'] as Json);
+  if ('listValue' in value) return ((value['listValue'] as Json)['values'] as Json[] | undefined ?? []).map(valueToJson);
+  if ('number_value' in value) return value['number_value'];
+  if ('string_value' in value) return value['string_value'];
+  if ('bool_value' in value) return value['bool_value'];
+  if ('struct_value' in value) return structToJson(value['struct_value'] as Json);
+  if ('list_value' in value) return ((value['list_value'] as Json)['values'] as Json[] | undefined ?? []).map(valueToJson);
+  return null;
+}
+
+function structToJson(struct: Json): Json {
+  const output: Json = {};
+  for (const [key, value] of Object.entries((struct['fields'] as Record<string, Json> | undefined) ?? {})) output[key] = valueToJson(value);
+  return output;
+}
+
+function valueFromJson(value: unknown): Json {
+  if (value === null || value === undefined) return { null_value: 0 };
+  if (typeof value === 'number') return { number_value: value };
+  if (typeof value === 'string') return { string_value: value };
+  if (typeof value === 'boolean') return { bool_value: value };
+  if (Array.isArray(value)) return { list_value: { values: value.map(valueFromJson) } };
+  return { struct_value: structFromJson(value as Json) };
+}
+
+function structFromJson(json: Json): Json {
+  const fields: Record<string, Json> = {};
+  for (const [key, value] of Object.entries(json)) fields[key] = valueFromJson(value);
+  return { fields };
+}
+
+function scalarToJson(field: protobuf.Field, value: unknown): unknown {
+  const resolved = field.resolvedType;
+  if (resolved instanceof protobuf.Enum) return resolved.valuesById[value as number] ?? value;
+  if (resolved instanceof protobuf.Type) return messageToJson(resolved, value as protobuf.Message);
+  if (INT64.has(field.type)) return String(value);
+  if (field.type === 'bytes') return Buffer.from(value as Uint8Array).toString('base64');
+  return value;
+}
+
+/** A decoded protobuf message → its protobuf JSON form (fields absent on the wire stay absent). */
+export function messageToJson(type: protobuf.Type, message: protobuf.Message | Json): unknown {
+  const plain = message as unknown as Json;
+  switch (type.fullName) {
+    case '.google.protobuf.Timestamp':
+      return timestampToJson(plain);
+    case '.google.protobuf.FieldMask':
+      return ((plain['paths'] as string[] | undefined) ?? []).map(snakeToCamel);
+    case '.google.protobuf.Struct':
+      return structToJson(plain);
+    case '.google.protobuf.Value':
+      return valueToJson(plain);
+    default:
+  }
+  const output: Json = {};
+  for (const field of type.fieldsArray) {
+    if (!Object.prototype.hasOwnProperty.call(plain, field.name)) continue;
+    const value = plain[field.name];
+    if (value === null || value === undefined) continue;
+    const name = snakeToCamel(field.name);
+    if (field.map) {
+      const entries = Object.entries(value as Json);
+      if (entries.length === 0) continue;
+      output[name] = Object.fromEntries(entries.map(([key, element]) => [key, scalarToJson(field, element)]));
+    } else if (field.repeated) {
+      const elements = value as unknown[];
+      if (elements.length === 0) continue;
+      output[name] = elements.map((element) => scalarToJson(field, element));
+    } else {
+      output[name] = scalarToJson(field, value);
+    }
+  }
+  return output;
+}
+
+function scalarFromJson(field: protobuf.Field, value: unknown): unknown {
+  const resolved = field.resolvedType;
+  if (resolved instanceof protobuf.Type) return objectFromJson(resolved, value);
+  return value;
+}
+
+/** Protobuf JSON (as the wire codec encodes it) → the plain object `Type.fromObject` takes. */
+function objectFromJson(type: protobuf.Type, json: unknown): unknown {
+  switch (type.fullName) {
+    case '.google.protobuf.Timestamp':
+      return timestampFromJson(json);
+    case '.google.protobuf.FieldMask':
+      return { paths: (Array.isArray(json) ? (json as string[]) : String(json).split(',').filter((part) => part !== '')) };
+    case '.google.protobuf.Struct':
+      return structFromJson(json as Json);
+    case '.google.protobuf.Value':
+      return valueFromJson(json);
+    default:
+  }
+  const input = json as Json;
+  const output: Json = {};
+  for (const field of type.fieldsArray) {
+    const value = input[snakeToCamel(field.name)] ?? input[field.name];
+    if (value === undefined || value === null) continue;
+    if (field.map) output[field.name] = Object.fromEntries(Object.entries(value as Json).map(([key, element]) => [key, scalarFromJson(field, element)]));
+    else if (field.repeated) output[field.name] = (value as unknown[]).map((element) => scalarFromJson(field, element));
+    else output[field.name] = scalarFromJson(field, value);
+  }
+  return output;
+}
+
+/** A protobuf JSON value (the wire codec's output) → the protobuf message of `type`. */
+export function messageFromJson(type: protobuf.Type, json: unknown): protobuf.Message {
+  return type.fromObject(objectFromJson(type, json) as Json);
+}
