@@ -62,11 +62,10 @@ function packDetail(detail: Readonly<Record<string, unknown>>): { type_url: stri
 
 /** The gRPC status of an error: code, message, and its details as google.rpc.Status in the trailers. */
 export function grpcStatusOf(error: KeystreamError): Partial<StatusObject> {
-  // google.rpc.Code and grpc-js's status enum share their numbers.
+  // grpc-js's status enum is google.rpc.Code by name.
   const code = grpcCode[error.code];
-  if (Number(code) !== STATUS_CODES[error.code]) throw new Error(`status ${error.code} has another number in grpc-js`);
   const details = error.details.map(packDetail).filter((detail) => detail !== undefined);
   const metadata = new Metadata();
-  metadata.set('grpc-status-details-bin', Buffer.from(STATUS.encode(STATUS.fromObject({ code, message: error.message, details })).finish()));
+  metadata.set('grpc-status-details-bin', Buffer.from(STATUS.encode(STATUS.fromObject({ code: STATUS_CODES[error.code], message: error.message, details })).finish()));
   return { code, details: error.message, metadata };
 }
