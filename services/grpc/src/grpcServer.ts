@@ -25,7 +25,7 @@ import type { ApiCall, ApiDispatcher, StreamDispatcher, StreamHandle } from '@ke
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation } from 'grpc-health-check';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import protobuf from 'protobufjs';
 import { loadProtoRoot, PROTO_ROOT, SERVICE_FILES } from './protoCatalog.js';
 import { messageFromJson, messageToJson } from './protoJson.js';
@@ -331,8 +331,8 @@ export async function startGrpcServer(host: string, port: number, options: GrpcS
     server.register(rpc.path, implementation, definition.responseSerialize, definition.requestDeserialize, rpc.serverStreaming ? (rpc.clientStreaming ? 'bidi' : 'serverStream') : 'unary');
   }
 
-  // Reflection describes the same generated files the edge encodes with.
-  const packageDefinition = protoLoader.loadSync([...SERVICE_FILES], { includeDirs: [PROTO_ROOT] });
+  // Reflection describes the same generated files the edge encodes with, and the health service.
+  const packageDefinition = protoLoader.loadSync([...SERVICE_FILES, healthProtoPath], { includeDirs: [PROTO_ROOT], keepCase: true });
   new ReflectionService(packageDefinition).addToServer(server);
   const serviceNames = [...new Set(rpcs.map((rpc) => rpc.path.split('/')[1] ?? ''))];
   const serving: Record<string, 'SERVING'> = { '': 'SERVING' };

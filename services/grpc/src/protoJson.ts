@@ -10,6 +10,12 @@ import protobuf from 'protobufjs';
 
 type Json = Record<string, unknown>;
 
+/** A field's JSON name: its declared json_name (ntt.api.ServiceAccount keeps snake_case), else lowerCamelCase. */
+export function jsonNameOf(field: protobuf.Field): string {
+  const declared = (field.options as Record<string, unknown> | undefined)?.['json_name'];
+  return typeof declared === 'string' ? declared : snakeToCamel(field.name);
+}
+
 const INT64 = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 
 function timestampToJson(value: { seconds?: unknown; nanos?: number }): string {
@@ -91,7 +97,7 @@ export function messageToJson(type: protobuf.Type, message: protobuf.Message | J
     if (!Object.prototype.hasOwnProperty.call(plain, field.name)) continue;
     const value = plain[field.name];
     if (value === null || value === undefined) continue;
-    const name = snakeToCamel(field.name);
+    const name = jsonNameOf(field);
     if (field.map) {
       const entries = Object.entries(value as Json);
       if (entries.length === 0) continue;
@@ -129,7 +135,7 @@ function objectFromJson(type: protobuf.Type, json: unknown): unknown {
   const input = json as Json;
   const output: Json = {};
   for (const field of type.fieldsArray) {
-    const value = input[snakeToCamel(field.name)] ?? input[field.name];
+    const value = input[jsonNameOf(field)] ?? input[field.name];
     if (value === undefined || value === null) continue;
     if (field.map) output[field.name] = Object.fromEntries(Object.entries(value as Json).map(([key, element]) => [key, scalarFromJson(field, element)]));
     else if (field.repeated) output[field.name] = (value as unknown[]).map((element) => scalarFromJson(field, element));

@@ -135,6 +135,11 @@ function mapEntryOf(field: WireField, messages: ReadonlyMap<string, MessageNode>
   return numbers === 'key=1,value=2' ? entry : undefined;
 }
 
+/** protoc's default JSON name of a field: lowerCamelCase of its proto name. */
+export function defaultJsonName(protoName: string): string {
+  return protoName.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
+}
+
 function typeOf(field: WireField): string {
   return field.type === 'message' || field.type === 'enum' ? `.${field.typeName}` : field.type;
 }
@@ -200,7 +205,9 @@ function renderField(field: WireField, messages: ReadonlyMap<string, MessageNode
     return `${indent}map<${typeOf(key)}, ${typeOf(value)}> ${field.field} = ${field.number};`;
   }
   const label = field.label === 'repeated' && !inOneof ? 'repeated ' : '';
-  return `${indent}${label}${typeOf(field)} ${field.field} = ${field.number};`;
+  // A JSON name other than protoc's default (lowerCamelCase) was declared with json_name.
+  const jsonName = field.jsonName === defaultJsonName(field.field) ? '' : ` [json_name = ${quote(field.jsonName)}]`;
+  return `${indent}${label}${typeOf(field)} ${field.field} = ${field.number}${jsonName};`;
 }
 
 function renderMessage(node: MessageNode, messages: ReadonlyMap<string, MessageNode>, indent: string): string[] {
