@@ -1,14 +1,15 @@
 /**
  * Resource-kit benchmarks (printed, not asserted):
  * - filter parse + compile per second for a 5-clause filter;
- * - mingo match per second of the compiled query over 100k documents.
+ * - mingo match per second of the compiled query over 100k documents;
+ * - LIKE: patterns built to make a backtracking regex explode (`%a%a%a%a%a%b` over 100 and 4,000
+ *   characters, 40 `%a` over 4,000) matched by keystream's linear-time matcher, per value.
  *
  * Run: npx tsx --conditions=keystream-source test/bench/resourceKit.bench.ts
  */
 import os from 'node:os';
 import { resourceByKind } from '@keystream/api';
-import { compileFilter, parseFilter } from '@keystream/resource';
-import { Query } from 'mingo';
+import { compileFilter, filterQuery, likeMatcher, parseFilter } from '@keystream/resource';
 
 const descriptor = resourceByKind('RoleBinding');
 const FILTER =
@@ -47,9 +48,21 @@ rate('filter parse+compile (5 clauses)', parses, () => {
 });
 
 const corpus = documents(100_000);
-const query = new Query(compileFilter(parseFilter(descriptor, FILTER)), {});
+const query = filterQuery(compileFilter(parseFilter(descriptor, FILTER)));
 let matched = 0;
 rate('mingo match over 100k docs (per document)', corpus.length, () => {
   for (const document of corpus) if (query.test(document)) matched++;
 });
 console.log(`matched ${matched.toLocaleString('en-US')} of ${corpus.length.toLocaleString('en-US')} documents`);
+
+for (const [label, pattern, value] of [
+  ['LIKE %a%a%a%a%a%b over 100 chars', '%a%a%a%a%a%b', 'a'.repeat(100)],
+  ['LIKE %a%a%a%a%a%b over 4,000 chars', '%a%a%a%a%a%b', 'a'.repeat(4000)],
+  ['LIKE (%a)x40%b over 4,000 chars', `${'%a'.repeat(40)}%b`, 'a'.repeat(4000)],
+] as const) {
+  const matcher = likeMatcher(pattern);
+  const runs = value.length > 1000 ? 5_000 : 100_000;
+  rate(label, runs, () => {
+    for (let index = 0; index < runs; index++) matcher.test(value);
+  });
+}

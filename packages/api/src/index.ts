@@ -21,3 +21,16 @@ export { decodeMessage, encodeMessage, toInternalPath, toProtoPath } from './wir
 export type { MessageName, MessageOf } from './wire/wireCodec.js';
 /** JSON values: the kernel's, re-exported because the contract's messages are made of them. */
 export type { JsonValue } from '@keystream/kernel';
+export {
+  checkStructLimits,
+  keyProblem,
+  MAX_FILTER_STRING_LENGTH,
+  MAX_KEY_LENGTH,
+  MAX_LIST_ITEMS,
+  MAX_LONG_STRING_LENGTH,
+  MAX_MAP_ENTRIES,
+  MAX_NESTING_DEPTH,
+  MAX_STRING_LENGTH,
+  maxStringLengthOf,
+  tooDeepAt,
+} from './wire/limits.js';

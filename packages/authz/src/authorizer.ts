@@ -15,7 +15,7 @@
 import type { JsonObject } from '@keystream/domain';
 import type { AuthzIndex, BindingEntry, ConditionReference, ScopeParamValue } from './authzIndex.js';
 import { conditionReferencesOf } from './authzIndex.js';
-import { IpMatcher } from './ipMatcher.js';
+import { conditionPasses } from './conditionPasses.js';
 import { actorOf, directMembersOf, type Principal } from './principal.js';
 import { isUnderPrefix, scopeChainOf, SYSTEM_SCOPE } from './scopes.js';
 import { isObject, snakeToCamel } from '@keystream/kernel';
@@ -31,8 +31,11 @@ export interface AuthorizationRequest {
   readonly target?: string | undefined;
   /** The request message (internal form) for request field conditions. */
   readonly request?: Readonly<Record<string, unknown>> | undefined;
-  /** Loads the target resource for resource field conditions (only called when a grant has them). */
-  readonly resource?: (() => Promise<JsonObject | undefined>) | undefined;
+  /**
+   * Loads what resource field conditions must hold on (only called when a grant has them): every
+   * document returned must satisfy them (see conditionSubjects.ts); none means they cannot hold.
+   */
+  readonly resource?: (() => Promise<JsonObject | readonly JsonObject[] | undefined>) | undefined;
   /** The client's IP address, for IP conditions. */
   readonly remoteAddress?: string | undefined;
 }
@@ -112,7 +115,8 @@ export class Authorizer {
   async check(request: AuthorizationRequest): Promise<AuthorizationDecision> {
     const first = this.decide(request, undefined);
     if (first.allowed || !first.needsResource || request.resource === undefined) return first;
-    return this.decide(request, { document: await request.resource() });
+    const loaded = await request.resource();
+    return this.decide(request, { documents: loaded === undefined ? [] : Array.isArray(loaded) ? (loaded as readonly JsonObject[]) : [loaded as JsonObject] });
   }
 
   /**
@@ -120,10 +124,10 @@ export class Authorizer {
    * such as a watch's, where the document is the resource.
    */
   checkNow(request: Omit<AuthorizationRequest, 'resource'>, document?: JsonObject): AuthorizationDecision {
-    return this.decide(request, { document });
+    return this.decide(request, { documents: document === undefined ? [] : [document] });
   }
 
-  private decide(request: AuthorizationRequest, resource: { readonly document: JsonObject | undefined } | undefined): AuthorizationDecision & { needsResource?: boolean } {
+  private decide(request: AuthorizationRequest, resource: { readonly documents: readonly JsonObject[] } | undefined): AuthorizationDecision & { needsResource?: boolean } {
     const cache = this.cacheOf(request.principal);
     const target = request.target ?? request.scope;
     const key = `${request.permission}\u0000${request.scope}\u0000${target}`;
@@ -165,7 +169,7 @@ export class Authorizer {
     return fresh;
   }
 
-  private bindingAllows(binding: BindingEntry, request: AuthorizationRequest, target: string, resource: { readonly document: JsonObject | undefined } | undefined): GrantOutcome {
+  private bindingAllows(binding: BindingEntry, request: AuthorizationRequest, target: string, resource: { readonly documents: readonly JsonObject[] } | undefined): GrantOutcome {
     const role = this.index.role(binding.role);
     if (role === undefined) return { allowed: false, cacheable: true };
     const bindingConditions = binding.executableConditions;
@@ -195,8 +199,9 @@ export class Authorizer {
           needsResource = true;
           continue;
         }
-        const document = resource.document;
-        if (document === undefined || !resourceConditions.every((condition) => fieldConditionHolds(condition, document, params))) continue;
+        // Every subject must satisfy every condition (the stored resource and an update's result alike).
+        const { documents } = resource;
+        if (documents.length === 0 || !documents.every((document) => resourceConditions.every((condition) => fieldConditionHolds(condition, document, params)))) continue;
       }
       if (!this.conditionsPass(conditions, request)) continue;
       return { allowed: true, cacheable };
@@ -220,24 +225,7 @@ export class Authorizer {
   private conditionsPass(references: readonly ConditionReference[], request: AuthorizationRequest): boolean {
     return references.every((reference) => {
       const condition = this.index.condition(reference.condition);
-      if (condition === undefined) return false;
-      const ip = isObject(condition['ipCondition']) ? condition['ipCondition'] : undefined;
-      const attestation = isObject(condition['attestationCondition']) ? condition['attestationCondition'] : undefined;
-      if (attestation !== undefined) {
-        // Attestation is not served yet: nothing can satisfy it, except the permissions it exempts.
-        const exempt = Array.isArray(attestation['exceptPermissions']) ? attestation['exceptPermissions'] : [];
-        if (!exempt.includes(request.permission)) return false;
-      }
-      if (ip !== undefined) {
-        const address = request.remoteAddress ?? '';
-        const allowed = new IpMatcher(Array.isArray(ip['allowedCidrs']) ? ip['allowedCidrs'].filter((entry): entry is string => typeof entry === 'string') : []);
-        const disabled = new IpMatcher(Array.isArray(ip['disabledCidrs']) ? ip['disabledCidrs'].filter((entry): entry is string => typeof entry === 'string') : []);
-        if (!allowed.empty && !allowed.matches(address)) return false;
-        if (disabled.matches(address)) return false;
-      }
-      // An expression keystream cannot evaluate never allows.
-      if (typeof condition['expression'] === 'string' && condition['expression'].trim() !== '' && ip === undefined && attestation === undefined) return false;
-      return true;
+      return condition !== undefined && conditionPasses(condition, request.permission, request.remoteAddress);
     });
   }
 

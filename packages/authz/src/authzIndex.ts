@@ -70,7 +70,8 @@ export function conditionReferencesOf(value: unknown): ConditionReference[] {
   );
 }
 
-function bindingEntryOf(resource: JsonObject): BindingEntry {
+/** A RoleBinding resource as the evaluator reads it (also for bindings not stored yet). */
+export function bindingEntryOf(resource: JsonObject): BindingEntry {
   const name = resource['name'] as string;
   return {
     name,
@@ -169,6 +170,11 @@ export class AuthzIndex implements AncestrySource {
   }
 
   /** The bindings naming `member`. */
+  /** Every live binding (for checks that look across members, such as who a Condition affects). */
+  allBindings(): Iterable<BindingEntry> {
+    return this.bindings.values();
+  }
+
   bindingsOf(member: string): Iterable<BindingEntry> {
     return this.bindingsByMember.get(member)?.values() ?? [];
   }

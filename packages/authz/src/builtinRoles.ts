@@ -24,6 +24,16 @@ export const BUILTIN_ROLES = {
   public: `${IAM_SERVICE}/roles/public`,
 } as const;
 
+/**
+ * keystream's own permissions beyond the contract's (docs/security.md, "No escalation"): granting
+ * rights one does not hold, and creating keys for a service account holding more than oneself.
+ * Only `scope-admin` holds them among the built-in roles.
+ */
+export const ESCALATE_PERMISSION = `${IAM_SERVICE}/permissions/keystream.escalate`;
+/** See {@link ESCALATE_PERMISSION}. */
+export const ACT_AS_PERMISSION = `${IAM_SERVICE}/permissions/serviceAccounts.actAs`;
+const KEYSTREAM_PERMISSIONS = [ESCALATE_PERMISSION, ACT_AS_PERMISSION] as const;
+
 /** A resource to seed, in internal (camelCase) form. */
 export interface SeedResource {
   readonly kind: 'Permission' | 'Role' | 'RoleBinding';
@@ -49,13 +59,13 @@ function role(name: string, displayName: string, permissions: readonly string[])
 /** The roles and permissions to seed. */
 export function builtinSeed(): SeedResource[] {
   const all = iamPermissions();
-  const permissions: SeedResource[] = all.map((permission) => ({
+  const permissions: SeedResource[] = [...all, ...KEYSTREAM_PERMISSIONS].map((permission) => ({
     kind: 'Permission',
     resource: { name: permission, title: permission.slice(permission.lastIndexOf('/') + 1) },
   }));
   return [
     ...permissions,
-    role(BUILTIN_ROLES.admin, 'Scope administrator', all),
+    role(BUILTIN_ROLES.admin, 'Scope administrator', [...all, ...KEYSTREAM_PERMISSIONS]),
     role(BUILTIN_ROLES.editor, 'Scope editor', all.filter((permission) => !ADMINISTRATIVE.test(permission))),
     role(BUILTIN_ROLES.viewer, 'Scope viewer', readPermissions()),
     role(BUILTIN_ROLES.selfService, 'Self service', all.filter((permission) => SELF_SERVICE.test(permission))),

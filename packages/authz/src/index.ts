@@ -6,7 +6,22 @@ export type { AnonymousPrincipal, Principal, ServiceAccountPrincipal, UserPrinci
 export { isUnderPrefix, isWildcardScope, scopeChainOf, scopeOfName, SYSTEM_SCOPE } from './scopes.js';
 export type { AncestrySource } from './scopes.js';
 export { IpMatcher, normalizeAddress } from './ipMatcher.js';
-export { AUTHZ_KINDS, AuthzIndex } from './authzIndex.js';
+export { AUTHZ_KINDS, AuthzIndex, bindingEntryOf } from './authzIndex.js';
+export {
+  ACT_AS_PERMISSION,
+  assertNoEscalation,
+  ESCALATE_PERMISSION,
+  missingRights,
+  rightsGainedByActingAs,
+  rightsGainedByBinding,
+  rightsGainedByConditionUpdate,
+  rightsGainedByGroupMembership,
+  rightsGainedByInvitation,
+  rightsGainedByRoleUpdate,
+  rightsOfBinding,
+  rightsOfMembers,
+} from './escalation.js';
+export type { GainedRight, NoEscalationOptions } from './escalation.js';
 export type { BindingEntry, ConditionReference, IndexedEvent, ScopeParamValue } from './authzIndex.js';
 export { Authorizer, expandTemplate, valuesAtPath } from './authorizer.js';
 export type { AuthorizationDecision, AuthorizationRequest } from './authorizer.js';
@@ -18,6 +33,10 @@ export { unauthenticated } from './authn/authenticationError.js';
 export { DEV_ISSUER, DEV_ISSUER_KEY_FILE, DevIssuer } from './authn/devIssuer.js';
 export type { DevTokenClaims } from './authn/devIssuer.js';
 export { OidcVerifier } from './authn/oidcVerifier.js';
+export { assertNoCriticalExtensions, assertTokenTimes, MAX_DEV_TOKEN_LIFETIME_SECONDS, TOKEN_CLOCK_SKEW_SECONDS, UNVERIFIED_USER_DOMAIN, userOfClaims } from './authn/tokenChecks.js';
+export { conditionPasses } from './conditionPasses.js';
+export { conditionSubjects } from './conditionSubjects.js';
+export type { ConditionSubjectsInput } from './conditionSubjects.js';
 export type { JwksSource, OidcSettings } from './authn/oidcVerifier.js';
 export {
   API_KEY_PREFIX,

@@ -3,30 +3,34 @@
  * addresses such as `::ffff:10.0.0.1` are matched as IPv4).
  */
 import { BlockList, isIP } from 'node:net';
+import { parseCidr } from '@keystream/domain';
 
-/** A compiled list of CIDRs. Invalid entries match nothing (the condition then fails closed). */
+/** A compiled list of CIDRs. An entry that does not parse makes the list {@link invalid}. */
 export class IpMatcher {
   private readonly list = new BlockList();
   private readonly size: number;
+  /** True when some entry is not a CIDR: a condition using this list cannot be evaluated. */
+  readonly invalid: boolean;
 
-  constructor(cidrs: readonly string[]) {
+  constructor(cidrs: readonly unknown[]) {
     let size = 0;
-    for (const cidr of cidrs) {
-      const [address, bits] = cidr.split('/');
-      const family = isIP(address ?? '');
-      if (family === 0) continue;
-      const type = family === 4 ? 'ipv4' : 'ipv6';
-      const prefix = bits === undefined ? (family === 4 ? 32 : 128) : Number(bits);
-      if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) continue;
-      this.list.addSubnet(address as string, prefix, type);
+    let invalid = false;
+    for (const entry of cidrs) {
+      const cidr = typeof entry === 'string' ? parseCidr(entry) : undefined;
+      if (cidr === undefined) {
+        invalid = true;
+        continue;
+      }
+      this.list.addSubnet(cidr.address, cidr.prefix, cidr.family);
       size += 1;
     }
     this.size = size;
+    this.invalid = invalid;
   }
 
-  /** True when no usable CIDR was given. */
+  /** True when the list has no entry at all. */
   get empty(): boolean {
-    return this.size === 0;
+    return this.size === 0 && !this.invalid;
   }
 
   /** True when the address is in one of the CIDRs. */

@@ -8,10 +8,17 @@ export interface AnonymousPrincipal {
   readonly kind: 'anonymous';
 }
 
-/** A person, identified by the (lower-cased) email of a verified token. */
+/**
+ * A person: identified by the (lower-cased) email of a token whose `email_verified` is true, else
+ * by issuer and subject (`<hash>@unverified.invalid`, see tokenChecks.ts).
+ */
 export interface UserPrincipal {
   readonly kind: 'user';
   readonly email: string;
+  /** The token's `sub`. */
+  readonly subject?: string | undefined;
+  /** An email the token claimed without verifying it: shown, never used to match bindings. */
+  readonly claimedEmail?: string | undefined;
   readonly fullName?: string | undefined;
   readonly emailVerified?: boolean | undefined;
   /** The issuer that vouched for the user (OIDC issuer URL or the development issuer). */
@@ -59,6 +66,8 @@ export function directMembersOf(principal: Principal): string[] {
     case 'anonymous':
       return ['allUsers'];
     case 'user': {
+      // A domain is only vouched for by a verified email.
+      if (principal.emailVerified === false) return ['allUsers', 'allAuthenticatedUsers', actorOf(principal)];
       const domain = principal.email.slice(principal.email.lastIndexOf('@') + 1);
       return ['allUsers', 'allAuthenticatedUsers', actorOf(principal), `domain:${domain}`];
     }

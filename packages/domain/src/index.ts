@@ -13,4 +13,6 @@ export type { Reference } from './behaviours/resourceBehaviour.js';
 export { groupEmailOf } from './behaviours/group.js';
 export { serviceAccountEmailOf } from './behaviours/principals.js';
 export { DEFAULT_INVITATION_VALIDITY_DAYS } from './behaviours/invitation.js';
+export { parseCidr } from './behaviours/cidr.js';
+export type { Cidr } from './behaviours/cidr.js';
 export { API_KEY_HASH_KIND, API_KEY_HASH_REGISTERED, apiKeyHashRegisteredData, apiKeyHashStreamOf, keyNameOfRegistration } from './credentials/apiKeyHash.js';

@@ -7,8 +7,8 @@
  * the same filter cost one evaluation per change, not 10k.
  */
 import type { JsonObject } from '@keystream/readstore';
-import type { MongoQuery } from '@keystream/resource';
-import { Query } from 'mingo';
+import { filterQuery, type MongoQuery } from '@keystream/resource';
+import type { Query } from 'mingo';
 import type { CanSee, WatchPrincipal } from './watchPrincipal.js';
 
 const MAX_COMPILED = 1024;
@@ -17,7 +17,7 @@ const compiled = new Map<string, Query>();
 function compiledQuery(key: string, selection: MongoQuery): Query {
   let query = compiled.get(key);
   if (query === undefined) {
-    query = new Query(selection);
+    query = filterQuery(selection);
     // Bounded: dropping the oldest compilation only costs a recompile.
     if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value as string);
     compiled.set(key, query);

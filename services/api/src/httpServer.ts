@@ -49,6 +49,12 @@ export interface RunningHttpServer {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** Longest request URL (path and query) answered; longer is 414 (docs/security.md, "Limits"). */
+export const MAX_URL_BYTES = 8 * 1024;
+/** Largest header block answered; larger is 431 (docs/security.md, "Limits"). */
+export const MAX_HEADER_BYTES = 16 * 1024;
+/** Headers that must appear at most once. */
+const SINGLE_HEADERS = ['content-length', 'authorization', 'host', 'transfer-encoding', 'content-type', 'x-request-id'] as const;
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 const NDJSON_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8';
 
@@ -73,6 +79,8 @@ interface CapturedRequest {
   readonly query: string;
   readonly headers: Record<string, string>;
   readonly remoteAddress: string;
+  /** What is wrong with the request head itself (answered before routing), if anything. */
+  readonly headProblem?: KeystreamError | undefined;
 }
 
 /** uWS's getQuery() returns undefined when the URL has no query, whatever its declared type says. */
@@ -82,16 +90,45 @@ function orEmpty(value: string | undefined): string {
 
 function capture(response: HttpResponse, request: HttpRequest): CapturedRequest {
   const headers: Record<string, string> = {};
+  const duplicated = new Set<string>();
+  let headerBytes = 0;
   request.forEach((name, value) => {
+    if (Object.hasOwn(headers, name)) duplicated.add(name);
     headers[name] = value;
+    headerBytes += name.length + value.length + 4;
   });
+  const path = request.getUrl();
+  const query = orEmpty(request.getQuery());
   return {
     httpMethod: request.getMethod().toUpperCase(),
-    path: request.getUrl(),
-    query: orEmpty(request.getQuery()),
+    path,
+    query,
     headers,
     remoteAddress: Buffer.from(response.getRemoteAddressAsText()).toString(),
+    headProblem: headProblemOf(path.length + query.length + 1, headerBytes, duplicated, headers),
   };
+}
+
+/**
+ * Refusals of a request head that the HTTP parser let through: a URL or header block over the
+ * documented limits (414, 431), a header that must appear once given twice (400: two
+ * Content-Lengths are a request-smuggling vector, two Authorizations an ambiguity about who
+ * calls), and Content-Length together with Transfer-Encoding.
+ */
+function headProblemOf(urlBytes: number, headerBytes: number, duplicated: ReadonlySet<string>, headers: Readonly<Record<string, string>>): KeystreamError | undefined {
+  if (urlBytes > MAX_URL_BYTES) {
+    return new KeystreamError('INVALID_ARGUMENT', `request URL is ${urlBytes} bytes; at most ${MAX_URL_BYTES} are accepted (send long values in a POST body)`, [], { httpStatus: 414 });
+  }
+  if (headerBytes > MAX_HEADER_BYTES) {
+    return new KeystreamError('INVALID_ARGUMENT', `request headers are ${headerBytes} bytes; at most ${MAX_HEADER_BYTES} are accepted`, [], { httpStatus: 431 });
+  }
+  for (const name of SINGLE_HEADERS) {
+    if (duplicated.has(name)) return new KeystreamError('INVALID_ARGUMENT', `header ${name} given more than once; it must appear once`);
+  }
+  if (headers['content-length'] !== undefined && headers['transfer-encoding'] !== undefined) {
+    return new KeystreamError('INVALID_ARGUMENT', 'both Content-Length and Transfer-Encoding given; send one');
+  }
+  return undefined;
 }
 
 /** Starts the REST edge on host:port (port 0 picks a free one). */
@@ -103,13 +140,14 @@ export async function startHttpServer(host: string, port: number, options: HttpS
   const streams = new Set<StreamHandle>();
   let accepting = true;
 
-  const send = (response: HttpResponse, aborted: { value: boolean }, outgoing: Outgoing, started: bigint, method?: string): void => {
+  const send = (response: HttpResponse, aborted: { value: boolean }, outgoing: Outgoing, started: bigint, method?: string, head = false): void => {
     options.onRequestFinished?.({ method, status: outgoing.status, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
     if (aborted.value) return;
     response.cork(() => {
       response.writeStatus(statusLine(outgoing.status));
       for (const [name, value] of Object.entries(outgoing.headers)) response.writeHeader(name, value);
-      response.end(outgoing.body);
+      if (head) response.endWithoutBody(Buffer.byteLength(outgoing.body));
+      else response.end(outgoing.body);
     });
   };
 
@@ -239,6 +277,7 @@ export async function startHttpServer(host: string, port: number, options: HttpS
   app.any('/*', (response, request) => {
     const started = process.hrtime.bigint();
     const captured = capture(response, request);
+    const head = captured.httpMethod === 'HEAD';
     const aborted = { value: false };
     const abort = new AbortController();
     response.onAborted(() => {
@@ -246,14 +285,23 @@ export async function startHttpServer(host: string, port: number, options: HttpS
       abort.abort();
     });
     if (!accepting) {
-      send(response, aborted, errorOutgoing(new KeystreamError('UNAVAILABLE', 'keystream is shutting down; retry on another instance')), started);
+      send(response, aborted, errorOutgoing(new KeystreamError('UNAVAILABLE', 'keystream is shutting down; retry on another instance')), started, undefined, head);
+      return;
+    }
+    if (captured.headProblem !== undefined) {
+      send(response, aborted, errorOutgoing(captured.headProblem), started, undefined, head);
       return;
     }
     let match: RouteMatch;
     try {
-      match = routes.match(captured.httpMethod, captured.path);
+      // HEAD is GET without the body (RFC 9110 §9.3.2).
+      match = routes.match(captured.httpMethod === 'HEAD' ? 'GET' : captured.httpMethod, captured.path);
     } catch (error) {
-      send(response, aborted, errorOutgoing(isKeystreamError(error) ? error : internalError(error, captured)), started);
+      send(response, aborted, errorOutgoing(isKeystreamError(error) ? error : internalError(error, captured)), started, undefined, head);
+      return;
+    }
+    if (head && match.method.kind === 'stream') {
+      send(response, aborted, errorOutgoing(new KeystreamError('UNIMPLEMENTED', `${match.method.name} streams; HEAD is not served for it`, [], { httpStatus: 405, headers: { allow: 'GET' } })), started, match.method.name, head);
       return;
     }
 
@@ -268,9 +316,10 @@ export async function startHttpServer(host: string, port: number, options: HttpS
         send(
           response,
           aborted,
-          errorOutgoing(new KeystreamError('INVALID_ARGUMENT', `request body exceeds the limit of ${maxBodyBytes} bytes`, [], { httpStatus: 413 })),
+          errorOutgoing(new KeystreamError('RESOURCE_EXHAUSTED', `request body exceeds the limit of ${maxBodyBytes} bytes`, [], { httpStatus: 413 })),
           started,
           match.method.name,
+          head,
         );
         return;
       }
@@ -287,7 +336,7 @@ export async function startHttpServer(host: string, port: number, options: HttpS
       const work = answer
         .catch((error: unknown) => errorOutgoing(isKeystreamError(error) ? error : internalError(error, captured)))
         .then((outgoing) => {
-          if (outgoing !== undefined) send(response, aborted, outgoing, started, match.method.name);
+          if (outgoing !== undefined) send(response, aborted, outgoing, started, match.method.name, head);
         });
       inFlight.add(work);
       void work.finally(() => inFlight.delete(work));

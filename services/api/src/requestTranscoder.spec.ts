@@ -79,6 +79,13 @@ describe('transcodeRequest', () => {
       });
     });
 
+    it('should refuse the same field spelled two ways, whatever the order or the field', () => {
+      expect(violations(() => transcode('GET', '/v1/projects/p1/roles?page_size=5&pageSize=6'))).to.have.property('pageSize').that.contains('given twice');
+      expect(violations(() => transcode('GET', '/v1/projects/p1/roles?pageSize=5&page_size=5'))).to.have.property('page_size').that.contains('given twice');
+      expect(violations(() => transcode('GET', '/v1/roles:batchGet?names=services/s/roles/a&field_mask=name&fieldMask=title'))).to.have.property('fieldMask');
+      expect(violations(() => transcode('GET', '/v1/projects/p1/roles?include_paging_info=true&includePagingInfo=false'))).to.have.property('includePagingInfo');
+    });
+
     it('should refuse a parameter that repeats a path variable', () => {
       expect(violations(() => transcode('GET', '/v1/projects/p1/roles?parent=projects/p2'))).to.have.property('parent');
     });

@@ -111,6 +111,9 @@ function parseQuery(request: MessageDescriptor, query: string, excluded: Readonl
   const params = new URLSearchParams(query);
   const grouped = new Map<string, string[]>();
   for (const [name, value] of params) grouped.set(name, [...(grouped.get(name) ?? []), value]);
+  // The same field spelled two ways (`page_size` and `pageSize`) is refused, as in bodies: which
+  // one would win is not something a caller should have to guess.
+  const spellings = new Map<string, string>();
   for (const [name, values] of grouped) {
     const fields = resolveFieldPath(request, name);
     if (!fields) {
@@ -118,6 +121,12 @@ function parseQuery(request: MessageDescriptor, query: string, excluded: Readonl
       continue;
     }
     const protoPath = fields.map((field) => field.protoName).join('.');
+    const earlier = spellings.get(protoPath);
+    if (earlier !== undefined) {
+      violations.push({ field: name, description: `given twice, as "${earlier}" and "${name}"` });
+      continue;
+    }
+    spellings.set(protoPath, name);
     if (excluded.has(protoPath) || [...excluded].some((path) => protoPath.startsWith(`${path}.`))) {
       violations.push({ field: name, description: 'this field comes from the path or the body on this route, not from the query string' });
       continue;

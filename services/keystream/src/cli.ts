@@ -4,6 +4,7 @@
  * command: every role in one process on the embedded default, unless told otherwise.
  */
 import { parseArgs } from 'node:util';
+import { MAX_DEV_TOKEN_LIFETIME_SECONDS } from '@keystream/authz';
 import { ConfigError, loadConfig, ROLES, type Role } from './config.js';
 import { mintDevToken } from './auth/authServices.js';
 import { startKeystream } from './keystreamProcess.js';
@@ -74,8 +75,8 @@ async function start(argv: readonly string[]): Promise<number> {
 async function token(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({ args: [...argv], options: { user: { type: 'string' }, ttl: { type: 'string' } }, strict: true });
   const ttl = values.ttl === undefined ? undefined : Number(values.ttl);
-  if (values.user === undefined || !/^[^\s@]+@[^\s@]+$/.test(values.user) || (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0))) {
-    process.stderr.write('keystream: token needs --user <email> (and --ttl as a positive number of seconds)\n');
+  if (values.user === undefined || !/^[^\s@]+@[^\s@]+$/.test(values.user) || (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0 && ttl <= MAX_DEV_TOKEN_LIFETIME_SECONDS))) {
+    process.stderr.write(`keystream: token needs --user <email> (and --ttl as a number of seconds from 1 to ${MAX_DEV_TOKEN_LIFETIME_SECONDS})\n`);
     return EXIT.usage;
   }
   let config;

@@ -55,3 +55,19 @@ describe('writeForEvent', () => {
     });
   });
 });
+
+describe('writeForEvent with documents nested too deep', () => {
+  for (const depth of [200, 2000, 20_000]) {
+    describe(`having a stored document nested ${depth} levels`, () => {
+      it('should reject that one event instead of overflowing the stack', () => {
+        let deep: unknown = 'leaf';
+        for (let level = 0; level < depth; level++) deep = level % 2 === 0 ? { k: deep } : [deep];
+        const document = { ...project('p1', 'x'), metadata: { labels: { a: 'b' } }, deep } as never;
+        const event = recorded('Project-projects/p1', lifecycleEvent('Project', 'Updated', document), 9);
+        const projection = writeForEvent(event);
+        expect(projection.outcome).to.equal('rejected');
+        expect(projection).to.include({ reason: 'invalid_document' });
+      });
+    });
+  }
+});

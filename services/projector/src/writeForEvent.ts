@@ -3,11 +3,14 @@
  * domain (`documentEffectOf`); this module only turns that effect into the read store's write
  * shape, in the stored form (fixed-width timestamps, see docs/resource-kit.md).
  */
-import { isResourceKind, resourceByKind, type ResourceDescriptor } from '@keystream/api';
+import { isResourceKind, MAX_NESTING_DEPTH, resourceByKind, tooDeepAt, type ResourceDescriptor } from '@keystream/api';
 import { documentEffectOf } from '@keystream/domain';
 import type { RecordedEvent } from '@keystream/eventstore';
 import type { DocumentWrite } from '@keystream/readstore';
 import { normalizeTimestamps } from '@keystream/resource';
+
+/** Deepest stored document projected: twice what a request may nest, so nothing valid is refused. */
+export const STORED_DOCUMENT_MAX_DEPTH = 2 * MAX_NESTING_DEPTH;
 
 /** Why an event was not turned into a write although it looked like a resource event. */
 export type RejectionReason = 'unknown_kind' | 'name_mismatch' | 'invalid_document';
@@ -52,6 +55,13 @@ export function writeForEvent(event: RecordedEvent): EventProjection {
           kind: effect.kind,
           detail: `data.resource.name is ${JSON.stringify(effect.document['name'])}, expected ${JSON.stringify(effect.name)} (from stream ${event.stream})`,
         };
+      }
+      // Requests are bounded at the edge, but events written before that bound (or by another
+      // writer) are not: one document nested deep enough to overflow a recursive step of the
+      // store must be skipped, not stop projection for good.
+      const deep = tooDeepAt(effect.document, '', STORED_DOCUMENT_MAX_DEPTH);
+      if (deep !== undefined) {
+        return { outcome: 'rejected', reason: 'invalid_document', kind: effect.kind, detail: `the document nests deeper than ${STORED_DOCUMENT_MAX_DEPTH} levels (at ${deep.slice(0, 200)})` };
       }
       let document;
       try {

@@ -48,9 +48,18 @@ export interface WatchGatewayOptions {
   readonly stallTimeoutMs?: number;
   /** Seconds without traffic before uWS closes a socket; pings are sent automatically before that (default 60). */
   readonly idleTimeoutSeconds?: number;
-  /** Largest client frame (default 1 MiB). */
+  /** Largest client frame (default 1 MiB): a larger one closes the socket with 1009 (above 4× the limit the connection is cut, 1006). */
   readonly maxFrameBytes?: number;
+  /** Most watches open at once on one socket (default {@link DEFAULT_MAX_WATCHES_PER_SOCKET}). */
+  readonly maxWatchesPerSocket?: number;
+  /** Most watches open at once by one principal, over all its sockets and NDJSON streams (default {@link DEFAULT_MAX_WATCHES_PER_PRINCIPAL}). */
+  readonly maxWatchesPerPrincipal?: number;
 }
+
+/** Default of {@link WatchGatewayOptions.maxWatchesPerSocket}. */
+export const DEFAULT_MAX_WATCHES_PER_SOCKET = 100;
+/** Default of {@link WatchGatewayOptions.maxWatchesPerPrincipal}. */
+export const DEFAULT_MAX_WATCHES_PER_PRINCIPAL = 500;
 
 /** Per-socket state. */
 interface Connection {
@@ -65,6 +74,10 @@ interface Connection {
   stalledSince: number;
 }
 
+/** WebSocket close code for a client frame over the limit (RFC 6455 §7.4.1). */
+export const CLOSE_MESSAGE_TOO_BIG = 1009;
+/** uWS reads frames up to this many times the limit (so they can be answered with 1009); larger ones are cut (1006). */
+const FRAME_CEILING_FACTOR = 4;
 /** WebSocket close code for a client too slow to drain its buffer ("try again later"). */
 export const CLOSE_TOO_SLOW = 1013;
 /** The path of the WebSocket endpoint on the edge's app. */
@@ -84,6 +97,11 @@ export class WatchGateway {
   private readonly resolvePrincipal: PrincipalResolver;
   private readonly authorizeWatch: WatchAuthorizer;
   private stallTimer: NodeJS.Timeout | undefined;
+  /** Open watches per principal subject, over every socket and NDJSON stream. */
+  private readonly watchesByPrincipal = new Map<string, number>();
+  private readonly maxPerSocket: number;
+  private readonly maxPerPrincipal: number;
+  private readonly maxFrame: number;
   /** Sockets closed for being too slow (metrics, tests). */
   slowClosures = 0;
 
@@ -93,6 +111,34 @@ export class WatchGateway {
     this.stallTimeout = options.stallTimeoutMs ?? 30_000;
     this.resolvePrincipal = options.resolvePrincipal ?? (() => ANONYMOUS);
     this.authorizeWatch = options.authorizeWatch ?? (() => Promise.resolve());
+    this.maxPerSocket = options.maxWatchesPerSocket ?? DEFAULT_MAX_WATCHES_PER_SOCKET;
+    this.maxPerPrincipal = options.maxWatchesPerPrincipal ?? DEFAULT_MAX_WATCHES_PER_PRINCIPAL;
+    this.maxFrame = options.maxFrameBytes ?? 1024 * 1024;
+  }
+
+  /** Open watches of a principal (tests, metrics). */
+  watchesOf(principal: WatchPrincipal): number {
+    return this.watchesByPrincipal.get(principal.subject) ?? 0;
+  }
+
+  /**
+   * Counts a watch against its principal's cap, or refuses it with RESOURCE_EXHAUSTED. Returns
+   * the release to call exactly once when the watch ends.
+   */
+  private reserveForPrincipal(principal: WatchPrincipal): () => void {
+    const open = this.watchesByPrincipal.get(principal.subject) ?? 0;
+    if (open >= this.maxPerPrincipal) {
+      throw new KeystreamError('RESOURCE_EXHAUSTED', `${principal.subject} has ${open} watches open, the most one principal may have; cancel some first`);
+    }
+    this.watchesByPrincipal.set(principal.subject, open + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.watchesByPrincipal.get(principal.subject) ?? 1) - 1;
+      if (left <= 0) this.watchesByPrincipal.delete(principal.subject);
+      else this.watchesByPrincipal.set(principal.subject, left);
+    };
   }
 
   /** Open sockets. */
@@ -105,7 +151,9 @@ export class WatchGateway {
     app.ws<Connection>(WATCH_PATH, {
       idleTimeout: this.options.idleTimeoutSeconds ?? 60,
       sendPingsAutomatically: true,
-      maxPayloadLength: this.options.maxFrameBytes ?? 1024 * 1024,
+      // uWS cuts a connection whose frame exceeds this without a close frame (1006), so it reads up
+      // to a ceiling above the limit and the gateway closes larger frames itself with 1009.
+      maxPayloadLength: this.maxFrame * FRAME_CEILING_FACTOR,
       // Above this uWS would drop messages; the gateway closes the socket before it gets there.
       maxBackpressure: this.hard * 2,
       closeOnBackpressureLimit: 0,
@@ -130,6 +178,10 @@ export class WatchGateway {
         this.ensureStallTimer();
       },
       message: (ws, message) => {
+        if (message.byteLength > this.maxFrame) {
+          ws.end(CLOSE_MESSAGE_TOO_BIG, `frame of ${message.byteLength} bytes; at most ${this.maxFrame} are accepted`);
+          return;
+        }
         this.onMessage(ws, Buffer.from(message).toString('utf8'));
       },
       drain: (ws) => {
@@ -155,6 +207,7 @@ export class WatchGateway {
     const principal = await this.resolvePrincipal(call.headers, call.remoteAddress);
     // Refused here, before anything is streamed: the client gets the refusal as the HTTP status.
     await this.authorizeWatch(principal, call.method, call.request as Record<string, unknown>);
+    const release = this.reserveForPrincipal(principal);
     let settle: (error: KeystreamError | undefined) => void = () => undefined;
     const done = new Promise<KeystreamError | undefined>((resolve) => {
       settle = resolve;
@@ -166,10 +219,17 @@ export class WatchGateway {
         settle(error);
       },
     };
-    const watch = this.options.engine.start(call.method, call.request as Record<string, unknown>, watchSink, principal);
+    let watch: WatchHandle;
+    try {
+      watch = this.options.engine.start(call.method, call.request as Record<string, unknown>, watchSink, principal);
+    } catch (error) {
+      release();
+      throw error;
+    }
     void watch.done.then(() => {
       settle(undefined);
     });
+    void done.then(release);
     // A watch that fails before its first response (NOT_FOUND of a single watch) is answered as an HTTP error.
     return {
       done,
@@ -268,6 +328,10 @@ export class WatchGateway {
       return;
     }
     const { id } = frame;
+    if (connection.watches.size + connection.opening.size >= this.maxPerSocket) {
+      this.sendFrame(ws, { id, error: new KeystreamError('RESOURCE_EXHAUSTED', `this socket has ${this.maxPerSocket} watches open or opening, the most one socket may have; cancel some or open another socket`).toBody().error });
+      return;
+    }
     if (connection.watches.has(id) || connection.opening.has(id)) {
       this.sendFrame(ws, { id, error: KeystreamError.invalidArgument([{ field: 'id', description: `watch ${id} is already open on this socket; pick another id or cancel it first` }]).toBody().error });
       return;
@@ -291,6 +355,7 @@ export class WatchGateway {
     if (abandoned()) return;
     await this.authorizeWatch(principal, method, request);
     if (abandoned()) return;
+    const release = this.reserveForPrincipal(principal);
     const responseType = method.responseType as MessageName;
     const sink: WatchSink = {
       send: (response: JsonObject) => this.sendFrame(ws, { id, response: encodeMessage(responseType, response as never) }),
@@ -305,10 +370,16 @@ export class WatchGateway {
         this.sendFrame(ws, { id, error: error.toBody().error });
       },
     };
-    const handle: WatchHandle = this.options.engine.start(method, request, sink, principal);
+    let handle: WatchHandle;
+    try {
+      handle = this.options.engine.start(method, request, sink, principal);
+    } catch (error) {
+      release();
+      throw error;
+    }
     connection.watches.set(id, handle);
     void handle.done.then(() => {
       if (connection.watches.get(id) === handle) connection.watches.delete(id);
-    });
+    }).finally(release);
   }
 }

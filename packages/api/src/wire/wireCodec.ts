@@ -11,6 +11,7 @@
 import type { z } from 'zod';
 import { KeystreamError, type FieldViolation } from '../errors/keystreamError.js';
 import { MESSAGE_SCHEMAS } from '../generated/schemas.js';
+import { checkStructLimits, keyProblem, MAX_LIST_ITEMS, MAX_MAP_ENTRIES, MAX_NESTING_DEPTH, maxStringLengthOf, tooDeepAt } from './limits.js';
 import {
   enumDescriptor,
   messageDescriptor,
@@ -78,26 +79,49 @@ class Decoder {
         this.fail(path, `expected a JSON array, got ${describe(value)}`);
         return undefined;
       }
-      return value.map((element, index) => this.value(field.value, element, joinPath(path, index)));
+      if (value.length > MAX_LIST_ITEMS) {
+        this.fail(path, `list of ${value.length} items; at most ${MAX_LIST_ITEMS} are accepted`);
+        return undefined;
+      }
+      return value.map((element, index) => this.value(field.value, this.bounded(field, element, joinPath(path, index)), joinPath(path, index)));
     }
     if (field.cardinality === 'map') {
       if (!isObject(value)) {
         this.fail(path, `expected a JSON object (map), got ${describe(value)}`);
         return undefined;
       }
+      const entries = Object.entries(value);
+      if (entries.length > MAX_MAP_ENTRIES) {
+        this.fail(path, `map of ${entries.length} entries; at most ${MAX_MAP_ENTRIES} are accepted`);
+        return undefined;
+      }
       const output: Record<string, unknown> = {};
-      for (const [key, element] of Object.entries(value)) {
+      for (const [key, element] of entries) {
         // A JavaScript object cannot hold "__proto__" as an ordinary key (assignment would set its
         // prototype, and schema validation drops it), so it is refused rather than lost silently.
         if (key === '__proto__') {
           this.fail(joinPath(path, key), 'the map key "__proto__" is reserved');
           continue;
         }
-        output[key] = this.value(field.value, element, joinPath(path, key));
+        const problem = keyProblem(key);
+        if (problem !== undefined) {
+          this.fail(joinPath(path, JSON.stringify(key).slice(0, 60)), problem);
+          continue;
+        }
+        output[key] = this.value(field.value, this.bounded(field, element, joinPath(path, key)), joinPath(path, key));
       }
       return output;
     }
-    return this.value(field.value, value, path);
+    return this.value(field.value, this.bounded(field, value, path), path);
+  }
+
+  /** Refuses a string longer than its field allows (limits.ts); other values pass through. */
+  bounded(field: FieldDescriptor, value: unknown, path: string): unknown {
+    if (typeof value !== 'string') return value;
+    const limit = maxStringLengthOf(field);
+    if (value.length <= limit) return value;
+    this.fail(path, `string of ${value.length} characters; at most ${limit} are accepted`);
+    return undefined;
   }
 
   value(type: FieldValueType, value: unknown, path: string): unknown {
@@ -120,10 +144,15 @@ class Decoder {
           case 'bytes':
             // protobuf JSON accepts URL-safe base64 too; keep the standard alphabet internally.
             return typeof value === 'string' ? value.replace(/-/g, '+').replace(/_/g, '/') : value;
-          case 'struct':
-            if (!isObject(value) || !Object.hasOwn(value, '__proto__')) return value;
-            this.fail(joinPath(path, '__proto__'), 'the key "__proto__" is reserved');
-            return undefined;
+          case 'struct': {
+            if (isObject(value) && Object.hasOwn(value, '__proto__')) {
+              this.fail(joinPath(path, '__proto__'), 'the key "__proto__" is reserved');
+              return undefined;
+            }
+            const before = this.violations.length;
+            checkStructLimits(value, path === '' ? '(request)' : path, this.violations);
+            return this.violations.length === before ? value : undefined;
+          }
           case 'string':
           case 'bool':
           case 'int32':
@@ -188,6 +217,10 @@ function zodViolations(error: z.ZodError, prefix: string): FieldViolation[] {
  * `pathPrefix` names where the value sits in the request, for messages nested in a body.
  */
 export function decodeMessage<Name extends MessageName>(messageName: Name, json: unknown, pathPrefix = ''): MessageOf<Name> {
+  // Before anything recursive looks at it: a request nested thousands of levels deep must be
+  // refused, not overflow a stack here, in the schema, or later in a projector.
+  const deep = tooDeepAt(json, pathPrefix);
+  if (deep !== undefined) throw KeystreamError.invalidArgument([{ field: deep, description: `nested deeper than ${MAX_NESTING_DEPTH} levels` }]);
   const decoder = new Decoder();
   const internal = decoder.message(messageDescriptor(messageName), json, pathPrefix);
   if (internal === undefined) throw KeystreamError.invalidArgument(decoder.violations);

@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createPrivateKey, sign as cryptoSign } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { directMembersOf } from '../principal.js';
 import { isKeystreamError } from '@keystream/api';
 import { Authenticator, type CredentialStore } from './authenticator.js';
 import { DevIssuer } from './devIssuer.js';
@@ -77,16 +79,62 @@ describe('Authenticator', () => {
     it('should remember a verified token only until it expires', async () => {
       const token = await devIssuer.mint({ email: 'a@b.c', ttlSeconds: 60 });
       expect(await authenticator.authenticate({ authorization: `Bearer ${token}` })).to.include({ email: 'a@b.c' });
-      now += 61_000;
+      now += 121_000; // past exp and the 60 s skew
       await rejection(authenticator.authenticate({ authorization: `Bearer ${token}` }));
     });
 
     it('should reject an expired token and malformed headers, never falling back to anonymous', async () => {
-      const expired = await devIssuer.mint({ email: 'a@b.c', ttlSeconds: -120 });
+      const expired = await devIssuer.mint({ email: 'a@b.c', ttlSeconds: 1 });
+      now += 120_000;
       expect(await rejection(authenticator.authenticate({ authorization: `Bearer ${expired}` }))).to.match(/exp/);
+      now -= 120_000;
       await rejection(authenticator.authenticate({ authorization: 'Basic YTpi' }));
       await rejection(authenticator.authenticate({ authorization: 'Bearer not-a-token' }));
     });
+  });
+
+  describe('having development tokens signed with the issuer key but bent', () => {
+    const signWithIssuerKey = async (claims: Record<string, unknown>, header: Record<string, unknown> = {}, times: { iat?: number | undefined; exp?: number } = {}): Promise<string> => {
+      const key = createPrivateKey(fs.readFileSync(path.join(directory, 'dev-issuer-key.pem')));
+      const seconds = Math.floor(now / 1000);
+      const jwt = new SignJWT({ email: 'admin@keystream.local', email_verified: true, ...claims })
+        .setProtectedHeader({ alg: 'ES256', ...header })
+        .setIssuer('keystream:dev-issuer')
+        .setSubject('admin@keystream.local')
+        .setAudience(AUDIENCE)
+        .setExpirationTime(times.exp ?? seconds + 600);
+      if (!('iat' in times) || times.iat !== undefined) jwt.setIssuedAt(times.iat ?? seconds);
+      return jwt.sign(key);
+    };
+    const seconds = (): number => Math.floor(now / 1000);
+
+    it('should refuse a lifetime over 12 h, an iat in the future beyond 60 s, a missing iat and a crit header', async () => {
+      expect(await authenticator.authenticate({ authorization: `Bearer ${await signWithIssuerKey({})}` })).to.include({ email: 'admin@keystream.local' });
+      expect(await rejection(authenticator.authenticate({ authorization: `Bearer ${await signWithIssuerKey({}, {}, { exp: seconds() + 13 * 3600 })}` }))).to.match(/lifetime/);
+      expect(await rejection(authenticator.authenticate({ authorization: `Bearer ${await signWithIssuerKey({}, {}, { iat: seconds() - 3600, exp: seconds() + 12 * 3600 })}` }))).to.match(/lifetime/);
+      expect(await rejection(authenticator.authenticate({ authorization: `Bearer ${await signWithIssuerKey({}, {}, { iat: seconds() + 120, exp: seconds() + 600 })}` }))).to.match(/future|iat/);
+      expect(await rejection(authenticator.authenticate({ authorization: `Bearer ${await signWithIssuerKey({}, {}, { iat: undefined })}` }))).to.match(/iat/);
+      // jose will not sign a crit it does not know: sign by hand.
+      const encode = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const critical = `${encode({ alg: 'ES256', crit: ['exp2'], exp2: 1 })}.${encode({ iss: 'keystream:dev-issuer', sub: 'admin@keystream.local', aud: AUDIENCE, email: 'admin@keystream.local', email_verified: true, iat: seconds(), exp: seconds() + 600 })}`;
+      const signature = cryptoSign('sha256', Buffer.from(critical), { key: createPrivateKey(fs.readFileSync(path.join(directory, 'dev-issuer-key.pem'))), dsaEncoding: 'ieee-p1363' }).toString('base64url');
+      expect(await rejection(authenticator.authenticate({ authorization: `Bearer ${critical}.${signature}` }))).to.match(/crit|not recognized|Extension/i);
+      expect(await devIssuer.mint({ email: 'a@b.c', ttlSeconds: 13 * 3600 }).then(() => 'minted', (error: unknown) => error)).to.be.instanceOf(RangeError);
+    });
+
+    for (const [label, claims] of [
+      ['email_verified false', { email_verified: false }],
+      ['email_verified missing', { email_verified: undefined }],
+      ['email_verified the string "true"', { email_verified: 'true' }],
+    ] as const) {
+      it(`should not map a token with ${label} to user:<email>`, async () => {
+        const principal = await authenticator.authenticate({ authorization: `Bearer ${await signWithIssuerKey(claims)}` });
+        expect(principal).to.include({ kind: 'user', emailVerified: false });
+        expect((principal as { email: string }).email).to.match(/@unverified\.invalid$/);
+        expect(directMembersOf(principal)).to.not.include('user:admin@keystream.local');
+        expect(directMembersOf(principal).some((member) => member.startsWith('domain:'))).to.equal(false);
+      });
+    }
   });
 
   describe('having an OIDC issuer', () => {
@@ -106,6 +154,19 @@ describe('Authenticator', () => {
           .sign(privateKey);
       expect(await withOidc.authenticate({ authorization: `Bearer ${await sign('api')}` })).to.include({ kind: 'user', email: 'carol@example.com', fullName: 'Carol', emailVerified: true });
       await rejection(withOidc.authenticate({ authorization: `Bearer ${await sign('someone-else')}` }));
+      const unverified = await new SignJWT({ email: 'admin@keystream.local', email_verified: false })
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setIssuer('https://login.example.com/')
+        .setSubject('mallory')
+        .setAudience('api')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey);
+      const mallory = await withOidc.authenticate({ authorization: `Bearer ${unverified}` });
+      expect(mallory).to.include({ emailVerified: false, subject: 'mallory', claimedEmail: 'admin@keystream.local' });
+      expect(directMembersOf(mallory)).to.not.include('user:admin@keystream.local');
+      // Same issuer and subject: the same principal every time; another subject: another one.
+      expect(((await withOidc.authenticate({ authorization: `Bearer ${unverified}` })) as { email: string }).email).to.equal((mallory as { email: string }).email);
       // The development issuer is not configured here, so its tokens are refused.
       await rejection(withOidc.authenticate({ authorization: `Bearer ${await devIssuer.mint({ email: 'a@b.c' })}` }));
     });
@@ -138,6 +199,18 @@ describe('Authenticator', () => {
       expect(await rejection(authenticator.authenticate({ authorization: `Bearer ${sign({ lifetimeSeconds: 7200 })}` }))).to.match(/lifetime/);
       expect(await rejection(authenticator.authenticate({ authorization: `Bearer ${sign({ now: now - 3_600_000 })}` }))).to.match(/expired/);
       expect(await rejection(authenticator.authenticate({ authorization: `Bearer ${sign({ privateKeyPem: other.privateKeyPem })}` }))).to.match(/signature/);
+      const handSigned = (header: Record<string, unknown>, claims: Record<string, unknown>): string => {
+        const encode = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+        const input = `${encode(header)}.${encode(claims)}`;
+        return `${input}.${cryptoSign('sha256', Buffer.from(input), pair.privateKeyPem).toString('base64url')}`;
+      };
+      const seconds = Math.floor(now / 1000);
+      const claims = { iss: EMAIL, sub: EMAIL, aud: AUDIENCE, iat: seconds, exp: seconds + 600 };
+      expect(await authenticator.authenticate({ authorization: `Bearer ${handSigned({ alg: 'RS256', kid: keyName }, claims)}` })).to.include({ kind: 'serviceAccount' });
+      expect(await rejection(authenticator.authenticate({ authorization: `Bearer ${handSigned({ alg: 'RS256', kid: keyName, crit: ['x'], x: 1 }, claims)}` }))).to.match(/critical/);
+      expect(await rejection(authenticator.authenticate({ authorization: `Bearer ${handSigned({ alg: 'RS256', kid: keyName }, { ...claims, iat: undefined })}` }))).to.match(/iat/);
+      expect(await rejection(authenticator.authenticate({ authorization: `Bearer ${handSigned({ alg: 'RS256', kid: keyName }, { ...claims, iat: seconds + 300, exp: seconds + 900 })}` }))).to.match(/future/);
+      expect(await rejection(authenticator.authenticate({ authorization: `Bearer ${handSigned({ alg: 'RS256', kid: keyName }, { ...claims, iat: seconds - 7200, exp: seconds + 600 })}` }))).to.match(/lifetime/);
       keys.set(keyName, { ...key, validNotAfter: new Date(now - 1000).toISOString() });
       expect(await rejection(authenticator.authenticate({ authorization: `Bearer ${sign()}` }))).to.match(/expired/);
       keys.set(keyName, { ...key, validNotBefore: new Date(now + 60_000).toISOString() });

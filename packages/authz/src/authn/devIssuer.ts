@@ -10,17 +10,18 @@ import path from 'node:path';
 import { jwtVerify, SignJWT } from 'jose';
 import type { UserPrincipal } from '../principal.js';
 import { unauthenticated } from './authenticationError.js';
+import { assertNoCriticalExtensions, assertTokenTimes, MAX_DEV_TOKEN_LIFETIME_SECONDS, TOKEN_CLOCK_SKEW_SECONDS, userOfClaims } from './tokenChecks.js';
 
 /** The `iss` of development tokens. */
 export const DEV_ISSUER = 'keystream:dev-issuer';
 /** Name of the key file in the data directory. */
 export const DEV_ISSUER_KEY_FILE = 'dev-issuer-key.pem';
-const DEFAULT_TTL_SECONDS = 12 * 60 * 60;
+const DEFAULT_TTL_SECONDS = MAX_DEV_TOKEN_LIFETIME_SECONDS;
 
 export interface DevTokenClaims {
   readonly email: string;
   readonly name?: string | undefined;
-  /** Lifetime in seconds (default 12 h). */
+  /** Lifetime in seconds (default and at most 12 h). */
   readonly ttlSeconds?: number | undefined;
 }
 
@@ -54,29 +55,32 @@ export class DevIssuer {
   /** A signed token for a user. */
   async mint(claims: DevTokenClaims): Promise<string> {
     const email = claims.email.toLowerCase();
+    const ttl = claims.ttlSeconds ?? DEFAULT_TTL_SECONDS;
+    if (!(ttl > 0 && ttl <= MAX_DEV_TOKEN_LIFETIME_SECONDS)) throw new RangeError(`a development token lives at most ${MAX_DEV_TOKEN_LIFETIME_SECONDS} s; ${ttl} was asked`);
     return new SignJWT({ email, email_verified: true, ...(claims.name === undefined ? {} : { name: claims.name }) })
       .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
       .setIssuer(DEV_ISSUER)
       .setSubject(email)
       .setAudience(this.audience)
       .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + (claims.ttlSeconds ?? DEFAULT_TTL_SECONDS))
+      .setExpirationTime(Math.floor(Date.now() / 1000) + ttl)
       .sign(this.privateKey);
   }
 
   /** Verifies a development token; throws UNAUTHENTICATED when it is not one this issuer signed. */
   async verify(token: string, now: number = Date.now()): Promise<UserPrincipal> {
     try {
-      const { payload } = await jwtVerify(token, this.publicKey, {
+      const { payload, protectedHeader } = await jwtVerify(token, this.publicKey, {
         issuer: DEV_ISSUER,
         audience: this.audience,
         algorithms: ['ES256'],
-        requiredClaims: ['exp', 'sub'],
+        requiredClaims: ['exp', 'sub', 'iat'],
         currentDate: new Date(now),
+        clockTolerance: TOKEN_CLOCK_SKEW_SECONDS,
       });
-      const email = typeof payload['email'] === 'string' ? payload['email'] : payload.sub;
-      if (typeof email !== 'string' || !email.includes('@')) throw unauthenticated('the token names no email');
-      return { kind: 'user', email: email.toLowerCase(), issuer: DEV_ISSUER, emailVerified: true, fullName: typeof payload['name'] === 'string' ? payload['name'] : undefined };
+      assertNoCriticalExtensions(protectedHeader);
+      assertTokenTimes(payload, now, MAX_DEV_TOKEN_LIFETIME_SECONDS);
+      return userOfClaims(payload, DEV_ISSUER);
     } catch (error) {
       throw unauthenticated(`invalid development token: ${describeJoseError(error)}`, error);
     }

@@ -1,13 +1,15 @@
 /**
  * Users' bearer tokens from the configured OIDC issuer, verified with `jose` against its JWKS
  * (fetched from a URL and cached by jose, or read from a file) with the issuer and audience
- * checked. The token must carry an email; `email_verified` and `name` are kept when present.
+ * checked, `iat` required and not in the future, no `crit` extensions. The user is `user:<email>`
+ * only when `email_verified` is true; otherwise it is named by issuer and subject (tokenChecks.ts).
  */
 import fs from 'node:fs';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { UserPrincipal } from '../principal.js';
 import { unauthenticated } from './authenticationError.js';
 import { describeJoseError } from './devIssuer.js';
+import { assertNoCriticalExtensions, assertTokenTimes, TOKEN_CLOCK_SKEW_SECONDS, userOfClaims } from './tokenChecks.js';
 
 /** Where the issuer's keys come from. */
 export type JwksSource = { readonly url: string } | { readonly file: string } | { readonly keys: JSONWebKeySet };
@@ -36,22 +38,17 @@ export class OidcVerifier {
   /** The user a token names; UNAUTHENTICATED when it does not verify. */
   async verify(token: string, now: number = Date.now()): Promise<UserPrincipal> {
     try {
-      const { payload } = await jwtVerify(token, this.keys, {
+      const { payload, protectedHeader } = await jwtVerify(token, this.keys, {
         issuer: this.settings.issuer,
         audience: this.settings.audience,
-        requiredClaims: ['exp', 'sub'],
+        requiredClaims: ['exp', 'sub', 'iat'],
         algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'],
         currentDate: new Date(now),
+        clockTolerance: TOKEN_CLOCK_SKEW_SECONDS,
       });
-      const email = payload['email'];
-      if (typeof email !== 'string' || !email.includes('@')) throw unauthenticated('the token carries no email claim');
-      return {
-        kind: 'user',
-        email: email.toLowerCase(),
-        issuer: this.settings.issuer,
-        emailVerified: payload['email_verified'] === true,
-        fullName: typeof payload['name'] === 'string' ? payload['name'] : undefined,
-      };
+      assertNoCriticalExtensions(protectedHeader);
+      assertTokenTimes(payload, now);
+      return userOfClaims(payload, this.settings.issuer);
     } catch (error) {
       throw unauthenticated(`invalid token from ${this.settings.issuer}: ${describeJoseError(error)}`, error);
     }

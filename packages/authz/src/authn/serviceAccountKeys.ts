@@ -10,6 +10,7 @@
 import { createHash, createPrivateKey, createPublicKey, createSign, createVerify, generateKeyPair, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { unauthenticated } from './authenticationError.js';
+import { assertNoCriticalExtensions, assertTokenTimes, TOKEN_CLOCK_SKEW_SECONDS } from './tokenChecks.js';
 
 /** Key algorithms of the contract. */
 export type KeyAlgorithm = 'RSA_1024' | 'RSA_2048' | 'RSA_4096' | 'API_KEY';
@@ -20,7 +21,7 @@ export const API_KEY_PREFIX = 'ks_';
 /** Longest lifetime (exp - iat) accepted for a self-signed token. */
 export const MAX_SELF_SIGNED_LIFETIME_SECONDS = 3600;
 /** Clock skew tolerated on iat/nbf/exp. */
-const SKEW_SECONDS = 60;
+const SKEW_SECONDS = TOKEN_CLOCK_SKEW_SECONDS;
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -128,6 +129,7 @@ export function verifySelfIssuedToken(token: string, options: { publicKeyPem: st
   const peeked = peekJwt(token);
   if (peeked === undefined || parts.length !== 3) throw unauthenticated('malformed token');
   if (peeked.header['alg'] !== 'RS256') throw unauthenticated('service-account tokens must be signed with RS256');
+  assertNoCriticalExtensions(peeked.header);
   const verifier = createVerify('RSA-SHA256');
   verifier.update(`${parts[0] as string}.${parts[1] as string}`);
   let valid: boolean;
@@ -142,13 +144,8 @@ export function verifySelfIssuedToken(token: string, options: { publicKeyPem: st
   const audiences = Array.isArray(claims['aud']) ? claims['aud'] : [claims['aud']];
   if (!audiences.includes(options.audience)) throw unauthenticated(`token audience must be ${options.audience}`);
   const now = Math.floor(options.now / 1000);
-  const exp = claims['exp'];
-  const iat = claims['iat'];
-  if (typeof exp !== 'number') throw unauthenticated('token has no exp');
-  if (exp <= now - SKEW_SECONDS) throw unauthenticated('token expired');
-  if (typeof iat === 'number' && iat > now + SKEW_SECONDS) throw unauthenticated('token issued in the future');
-  const start = typeof iat === 'number' ? iat : now;
-  if (exp - start > MAX_SELF_SIGNED_LIFETIME_SECONDS) throw unauthenticated(`token lifetime exceeds ${MAX_SELF_SIGNED_LIFETIME_SECONDS} s`);
+  assertTokenTimes(claims, options.now, MAX_SELF_SIGNED_LIFETIME_SECONDS);
+  if ((claims['exp'] as number) <= now - SKEW_SECONDS) throw unauthenticated('token expired');
   const nbf = claims['nbf'];
   if (typeof nbf === 'number' && nbf > now + SKEW_SECONDS) throw unauthenticated('token not yet valid');
 }

@@ -1,6 +1,7 @@
 /**
  * The behaviour of each kind that has one; kinds without special rules use the generic decider alone.
  */
+import { conditionBehaviour } from './condition.js';
 import type { ResourceKind } from '@keystream/api';
 import { groupBehaviour } from './group.js';
 import { groupMemberBehaviour } from './groupMember.js';
@@ -12,6 +13,7 @@ import { roleBehaviour } from './role.js';
 import { roleBindingBehaviour } from './roleBinding.js';
 
 const BEHAVIOURS: Readonly<Partial<Record<ResourceKind, ResourceBehaviour>>> = {
+  Condition: conditionBehaviour,
   Group: groupBehaviour,
   GroupMember: groupMemberBehaviour,
   Organization: organizationBehaviour,

@@ -189,3 +189,29 @@ describe('invitations', () => {
       });
   });
 });
+
+describe('Condition', () => {
+  describe('having IP conditions with CIDRs that do not parse', () => {
+    for (const cidrs of [['not-a-cidr'], ['10.0.0.0/33'], ['10.0.0.0/8', '1.2.3.4/-1'], ['::/129'], ['10.0.0.0/8/8'], [''], ['10.0.0.0/ 8']]) {
+      describe(`when created with ${JSON.stringify(cidrs)}`, () => {
+        it('should be INVALID_ARGUMENT naming the entry', () => {
+          for (const list of ['allowedCidrs', 'disabledCidrs']) {
+            DeciderSpecification.for('Condition')
+              .given([])
+              .when({ type: 'create', kind: 'Condition', resource: { name: 'conditions/c1', ipCondition: { [list]: cidrs } } })
+              .thenThrows('INVALID_ARGUMENT', /is not a CIDR/);
+          }
+        });
+      });
+    }
+  });
+
+  describe('having valid CIDRs', () => {
+    describe('when created', () => {
+      it('should be accepted', () => {
+        const created = createdResource('Condition', { name: 'conditions/c1', ipCondition: { allowedCidrs: ['10.0.0.0/8', '2001:db8::/32', '192.168.1.1'], disabledCidrs: ['0.0.0.0/0'] } });
+        expect(created['ipCondition']).to.deep.equal({ allowedCidrs: ['10.0.0.0/8', '2001:db8::/32', '192.168.1.1'], disabledCidrs: ['0.0.0.0/0'] });
+      });
+    });
+  });
+});

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { KeystreamError } from '@keystream/api';
 import type { Database, RootDatabase } from 'lmdb';
 import { open } from 'lmdb';
-import { Query } from 'mingo';
+import { filterQuery } from '@keystream/resource';
+import type { Query } from 'mingo';
 import { ChangeLogExpiredError } from '../errors/changeLogExpiredError.js';
 import { normalizeSort } from '../normalizeSort.js';
 import type { Position } from '../position.js';
@@ -451,7 +452,7 @@ function changeKey(position: Position, kind: string, name: string): string {
 function compileFilter(filter: QueryFilter | undefined): Query | undefined {
   if (filter === undefined || Object.keys(filter).length === 0) return undefined;
   try {
-    return new Query(filter);
+    return filterQuery(filter);
   } catch (error) {
     throw new KeystreamError('INVALID_ARGUMENT', `filter ${JSON.stringify(filter)} is not a valid MongoDB query: ${error instanceof Error ? error.message : String(error)}`, [], { cause: error });
   }

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { KeystreamError } from '@keystream/api';
+import { toMongoDriverQuery } from '@keystream/resource';
 import type { ChangeStream, ClientSession, Collection, Db, Document, IndexSpecification } from 'mongodb';
 import { MongoClient, MongoServerError } from 'mongodb';
 import { ChangeLogExpiredError } from '../errors/changeLogExpiredError.js';
@@ -392,7 +393,8 @@ function changeKey(position: Position, kind: string, name: string): string {
 
 function liveFilter(filter: QueryFilter | undefined): Document {
   if (filter === undefined || Object.keys(filter).length === 0) return { _deleted: false };
-  return { $and: [{ _deleted: false }, filter] };
+  // keystream's $like becomes a $regex MongoDB evaluates in polynomial time (atomic groups).
+  return { $and: [{ _deleted: false }, toMongoDriverQuery(filter)] };
 }
 
 function documentOf(stored: MongoDocument): JsonObject {

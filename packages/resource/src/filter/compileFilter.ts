@@ -9,8 +9,7 @@
  */
 import { hasWildcard, nameRegex } from '../names/nameRegex.js';
 import type { CompareOperator, Filter, FilterField, FilterNode, FilterValue } from './filterAst.js';
-import { likeRegex } from './likeRegex.js';
-import type { MongoQuery } from './mongoQuery.js';
+import { LIKE_OPERATOR, type MongoQuery } from './mongoQuery.js';
 
 const MONGO_OPERATORS: Readonly<Record<Exclude<CompareOperator, '=' | '!='>, string>> = { '<': '$lt', '<=': '$lte', '>': '$gt', '>=': '$gte' };
 
@@ -115,7 +114,7 @@ function compileNode(node: FilterNode): MongoQuery {
       return node.mode === 'all' ? all(conditions) : any(conditions);
     }
     case 'like':
-      return { [node.field.path]: { $regex: likeRegex(node.pattern) } };
+      return { [node.field.path]: { [LIKE_OPERATOR]: node.pattern } };
     default: {
       const unreachable: never = node;
       return unreachable;

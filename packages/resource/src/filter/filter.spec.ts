@@ -1,9 +1,8 @@
 import { resourceByKind } from '@keystream/api';
 import { expect } from 'chai';
-import { Query } from 'mingo';
 import { expectError } from '../testing/expectError.js';
 import { compileFilter } from './compileFilter.js';
-import { likeRegex } from './likeRegex.js';
+import { filterQuery } from './filterQuery.js';
 import { MAX_FILTER_DEPTH, parseFilter } from './parseFilter.js';
 
 const roleBinding = resourceByKind('RoleBinding');
@@ -14,7 +13,7 @@ function compiled(text: string, descriptor = roleBinding): unknown {
 }
 
 function matches(text: string, document: Record<string, unknown>, descriptor = roleBinding): boolean {
-  return new Query(compileFilter(parseFilter(descriptor, text)), {}).test(document);
+  return filterQuery(compileFilter(parseFilter(descriptor, text))).test(document);
 }
 
 const doc = {
@@ -131,7 +130,7 @@ describe('parseFilter', () => {
   describe('having LIKE', () => {
     describe('when compiled', () => {
       it('should translate % and _ with backslash escapes', () => {
-        expect(likeRegex('a%b_c\\%')).to.equal('^a[\\s\\S]*b[\\s\\S]c%$');
+        expect(compiled('member LIKE "a%b_c\\\\%"')).to.deep.equal({ member: { $like: 'a%b_c\\%' } });
         expect(matches('member LIKE "user:%@example.com"', doc)).to.equal(true);
         expect(matches('member LIKE "user:_lice@%"', doc)).to.equal(true);
         expect(matches('member LIKE "user:_ice@%"', doc)).to.equal(false);
@@ -268,6 +267,33 @@ describe('parseFilter', () => {
     describe('when parsed', () => {
       it('should be INVALID_ARGUMENT', () => {
         expectError(() => parseFilter(roleBinding, `member = "${'a'.repeat(200_000)}"`), 'INVALID_ARGUMENT', 'longer than');
+      });
+    });
+  });
+});
+
+describe('assertFilterCost', () => {
+  describe('having filters over the cost bound', () => {
+    const over = [
+      ['many conditions', Array.from({ length: 2100 }, (_unused, index) => `member = "user:u${index}@x.com"`).join(' OR ')],
+      ['a long IN list', `member IN [${Array.from({ length: 2100 }, (_unused, index) => `"user:u${index}@x.com"`).join(', ')}]`],
+      ['many LIKEs', Array.from({ length: 300 }, () => 'member LIKE "%a%"').join(' OR ')],
+      ['a huge LIKE pattern', `member LIKE "${'%a'.repeat(600)}"`],
+    ] as const;
+    for (const [label, text] of over) {
+      describe(`when parsing ${label}`, () => {
+        it('should be INVALID_ARGUMENT on filter', () => {
+          const error = expectError(() => parseFilter(roleBinding, text), 'INVALID_ARGUMENT');
+          expect(JSON.stringify(error.details)).to.match(/costs \d+ units|LIKE pattern is \d+ characters/);
+        });
+      });
+    }
+  });
+
+  describe('having an ordinary filter', () => {
+    describe('when parsed', () => {
+      it('should be accepted', () => {
+        expect(() => parseFilter(roleBinding, 'member LIKE "user:%a%a%a%a%b" AND role = "projects/p1/roles/admin"')).not.to.throw();
       });
     });
   });

@@ -7,8 +7,8 @@
 import { resourceByKind } from '@keystream/api';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { Query } from 'mingo';
 import { compileFilter } from './compileFilter.js';
+import { filterQuery } from './filterQuery.js';
 import { parseFilter } from './parseFilter.js';
 
 const descriptor = resourceByKind('RoleBinding');
@@ -236,7 +236,7 @@ describe('compileFilter', () => {
       it('should agree with the reference meaning of the filter', () => {
         fc.assert(
           fc.property(filterArbitrary, fc.array(documentArbitrary, { minLength: 1, maxLength: 12 }), (filter, documents) => {
-            const query = new Query(compileFilter(parseFilter(descriptor, filter.text)), {});
+            const query = filterQuery(compileFilter(parseFilter(descriptor, filter.text)));
             for (const document of documents) {
               expect(query.test(document), `${filter.text}\n${JSON.stringify(document)}`).to.equal(filter.matches(document));
             }

@@ -8,3 +8,9 @@ export type MongoQuery = { readonly [key: string]: unknown };
 
 /** A MongoDB sort document: field → 1 (ascending) or -1 (descending); key order is significant. */
 export type MongoSort = { readonly [path: string]: 1 | -1 };
+
+/**
+ * keystream's LIKE operator, `{path: {$like: pattern}}`: evaluated in memory by a linear-time
+ * matcher (`filterQuery`), rewritten to a `$regex` for MongoDB (`toMongoDriverQuery`).
+ */
+export const LIKE_OPERATOR = '$like';

@@ -28,6 +28,7 @@ import { parseParent } from '../names/parseParent.js';
 import { normalizeTimestamp } from '../paths/normalizeTimestamp.js';
 import { resolveFieldPath, type ResolvedPath } from '../paths/resolveFieldPath.js';
 import type { CompareOperator, Filter, FilterField, FilterNode, FilterValue } from './filterAst.js';
+import { assertFilterCost } from './filterCost.js';
 import { filterFieldOf } from './filterFieldOf.js';
 import { filterError, tokenizeFilter, type FilterToken } from './tokenizeFilter.js';
 
@@ -494,5 +495,7 @@ export function parseFilter(descriptor: ResourceDescriptor, text: string | undef
   if (text.length > MAX_FILTER_LENGTH) {
     throw KeystreamError.invalidArgument([{ field: 'filter', description: `longer than ${MAX_FILTER_LENGTH} characters` }]);
   }
-  return { kind: descriptor.kind, root: new FilterParser(text, descriptor).parse() };
+  const root = new FilterParser(text, descriptor).parse();
+  assertFilterCost(root);
+  return { kind: descriptor.kind, root };
 }

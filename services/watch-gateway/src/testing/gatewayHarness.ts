@@ -3,12 +3,11 @@
  * uWS server with the WebSocket route and the NDJSON stream dispatcher mounted, on a free port.
  */
 import type { ChangeLogRetention, JsonObject } from '@keystream/readstore';
-import { applyFieldMask, compileFilter, parseFilter, resolveView } from '@keystream/resource';
+import { applyFieldMask, compileFilter, filterQuery, parseFilter, resolveView } from '@keystream/resource';
 import { resourceByKind, KeystreamError, type ResourceKind } from '@keystream/api';
 import { startHttpServer, type RunningHttpServer } from '@keystream/service-api';
 import { ChangeHub, WatchEngine, type WatchEngineOptions } from '@keystream/watch';
 import { openWatchStoreFixture, type WatchStoreFixture } from '@keystream/watch/testing';
-import { Query } from 'mingo';
 import { WATCH_PATH, WatchGateway, type WatchGatewayOptions } from '../watchGateway.js';
 
 export interface GatewayHarness {
@@ -61,7 +60,7 @@ export async function startGatewayHarness(
       const query = filter === undefined ? {} : compileFilter(parseFilter(descriptor, filter));
       const mask = resolveView(descriptor, undefined, fieldMask);
       const result = await fixture.store.query(kind, {});
-      const matcher = new Query(query);
+      const matcher = filterQuery(query);
       return new Map(result.documents.filter((stored) => matcher.test(stored.document)).map((stored) => [stored.name, applyFieldMask(stored.document, mask) as JsonObject]));
     },
     async close() {

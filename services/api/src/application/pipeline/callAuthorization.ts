@@ -13,6 +13,8 @@ import type { JsonObject } from '@keystream/domain';
 import { isObject } from '@keystream/kernel';
 import type { ResourceRepository } from '../../core/resourceRepository.js';
 import { authzTargetsOf, type AuthzTarget } from './authzTargets.js';
+import { guardEscalation } from './escalationGuard.js';
+import { resourceConditionSubjects } from './resourceConditionSubjects.js';
 
 type Request = Readonly<Record<string, unknown>>;
 
@@ -31,9 +33,9 @@ export type Authorized = { readonly kind: 'handle'; readonly request: Request } 
 /** Decides calls on the authorization state. */
 export class CallAuthorization {
   constructor(
-    private readonly authorizer: Authorizer,
-    private readonly index: AuthzIndex,
-    private readonly repository: ResourceRepository,
+    readonly authorizer: Authorizer,
+    readonly index: AuthzIndex,
+    readonly repository: ResourceRepository,
   ) {}
 
   /** Authorizes a unary call; throws the refusal the caller should see. */
@@ -45,6 +47,8 @@ export class CallAuthorization {
     for (const target of authzTargetsOf(method, request)) await this.authorizeTarget(principal, method, target, request, remoteAddress);
     const destination = await this.movedTo(method, request);
     if (destination !== undefined) await this.authorizeTarget(principal, method, { scope: destination, target: destination }, request, remoteAddress);
+    // No one may be given, through this write, a right the caller does not hold (escalationGuard.ts).
+    await guardEscalation(this, principal, method, request, remoteAddress);
     return { kind: 'handle', request };
   }
 
@@ -90,7 +94,8 @@ export class CallAuthorization {
       target: target.target,
       request,
       remoteAddress,
-      resource: () => this.resourceOf(method, target, request),
+      // Conditions hold on the stored resource (and an update's result), never on the request alone.
+      resource: () => resourceConditionSubjects(this.repository, method, target, request),
     });
     if (decision.allowed) return;
     if (principal.kind === 'anonymous') throw authenticationNeeded(method);
@@ -147,15 +152,5 @@ export class CallAuthorization {
     if (!touchesParent || wanted === current) return undefined;
     // Moving to the top level needs the permission system-wide.
     return wanted === '' ? SYSTEM_SCOPE : wanted;
-  }
-
-  /** The resource a grant's resource field conditions look at: the request body, else the stored one. */
-  private async resourceOf(method: MethodDescriptor, target: AuthzTarget, request: Request): Promise<JsonObject | undefined> {
-    if (method.resource === undefined) return undefined;
-    const body = request[resourceByKind(method.resource).singular];
-    if (isObject<JsonObject>(body)) return body;
-    return target.target === target.scope && method.resource !== 'Project' && method.resource !== 'Organization'
-      ? undefined
-      : this.repository.liveResource(method.resource, target.target);
   }
 }

@@ -1,0 +1,107 @@
+import { eventually } from '@keystream/api/testing';
+import { WatchSocket, type WatchListener } from '@keystream/client';
+import { expect } from 'chai';
+import { startGatewayHarness, type GatewayHarness } from './testing/gatewayHarness.js';
+
+function collector(): WatchListener & { responses: unknown[]; errors: Record<string, unknown>[] } {
+  const responses: unknown[] = [];
+  const errors: Record<string, unknown>[] = [];
+  return { responses, errors, onResponse: (response) => responses.push(response), onError: (error) => errors.push(error) };
+}
+
+describe('WatchGateway limits', () => {
+  let harness: GatewayHarness;
+  const sockets: WatchSocket[] = [];
+
+  afterEach(async () => {
+    for (const socket of sockets.splice(0)) await socket.close();
+    await harness.close();
+  });
+
+  describe('having a cap of 3 watches per socket', () => {
+    beforeEach(async () => {
+      harness = await startGatewayHarness({ gateway: { maxWatchesPerSocket: 3, maxWatchesPerPrincipal: 100 } });
+    });
+
+    describe('when a fourth watch opens on the same socket', () => {
+      it('should refuse it with RESOURCE_EXHAUSTED, and accept one again after a cancel', async () => {
+        const socket = await WatchSocket.connect(harness.wsUrl);
+        sockets.push(socket);
+        const watches = [collector(), collector(), collector(), collector()];
+        const ids = watches.map((watch) => socket.watch('WatchGroups', { type: 'STATELESS' }, watch));
+        await eventually(() => watches[3]!.errors.length === 1, 5_000, 'the fourth watch refused');
+        expect(watches[3]!.errors[0]).to.include({ status: 'RESOURCE_EXHAUSTED' });
+        expect(watches.slice(0, 3).every((watch) => watch.errors.length === 0)).to.equal(true);
+        socket.cancel(ids[0]!);
+        const again = collector();
+        await eventually(() => {
+          if (again.responses.length > 0) return true;
+          if (again.errors.length === 0) socket.watch('WatchGroups', { type: 'STATELESS' }, again);
+          else again.errors.splice(0);
+          return false;
+        }, 5_000, 'a watch accepted after the cancel');
+      });
+    });
+  });
+
+  describe('having a cap of 4 watches per principal', () => {
+    beforeEach(async () => {
+      harness = await startGatewayHarness({ gateway: { maxWatchesPerSocket: 100, maxWatchesPerPrincipal: 4 } });
+    });
+
+    describe('when the principal opens watches over several sockets and NDJSON', () => {
+      it('should refuse the fifth with RESOURCE_EXHAUSTED wherever it comes from, and free the slots when sockets close', async () => {
+        const first = await WatchSocket.connect(harness.wsUrl);
+        const second = await WatchSocket.connect(harness.wsUrl);
+        sockets.push(first, second);
+        const watches = [collector(), collector(), collector(), collector()];
+        first.watch('WatchGroups', { type: 'STATELESS' }, watches[0]!);
+        first.watch('WatchGroups', { type: 'STATELESS' }, watches[1]!);
+        second.watch('WatchGroups', { type: 'STATELESS' }, watches[2]!);
+        second.watch('WatchGroups', { type: 'STATELESS' }, watches[3]!);
+        await eventually(() => watches.every((watch) => watch.responses.length > 0), 5_000, 'four watches open');
+        const fifth = collector();
+        second.watch('WatchGroups', { type: 'STATELESS' }, fifth);
+        await eventually(() => fifth.errors.length === 1, 5_000, 'the fifth refused');
+        expect(fifth.errors[0]).to.include({ status: 'RESOURCE_EXHAUSTED' });
+        const ndjson = await fetch(`${harness.httpUrl}/v1/groups:watch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'STATELESS' }) });
+        expect(ndjson.status).to.equal(429);
+        expect(await ndjson.text()).to.contain('RESOURCE_EXHAUSTED');
+        await first.close();
+        await eventually(() => harness.gateway.watchesOf({ subject: 'anonymous' }) === 2, 5_000, 'the closed socket\'s watches released');
+        const sixth = collector();
+        second.watch('WatchGroups', { type: 'STATELESS' }, sixth);
+        await eventually(() => sixth.responses.length > 0, 5_000, 'a watch accepted again');
+      });
+    });
+  });
+
+  describe('having a frame larger than the limit', () => {
+    beforeEach(async () => {
+      harness = await startGatewayHarness({ gateway: { maxFrameBytes: 1024 } });
+    });
+
+    describe('when the client sends it', () => {
+      it('should close the socket with 1009 (message too big)', async () => {
+        const socket = await WatchSocket.connect(harness.wsUrl);
+        sockets.push(socket);
+        let code = 0;
+        socket.onClose((closed) => {
+          code = closed;
+        });
+        socket.sendRaw(JSON.stringify({ id: 'x', method: 'WatchGroups', request: { filter: 'a'.repeat(2048) } }));
+        await eventually(() => code !== 0, 5_000, 'the socket closed');
+        expect(code).to.equal(1009);
+        const another = await WatchSocket.connect(harness.wsUrl);
+        sockets.push(another);
+        let anotherCode = 0;
+        another.onClose((closed) => {
+          anotherCode = closed;
+        });
+        another.sendRaw(JSON.stringify({ id: 'y', method: 'WatchGroups', request: { filter: 'b'.repeat(1100) } }));
+        await eventually(() => anotherCode !== 0, 5_000, 'the second socket closed');
+        expect(anotherCode).to.equal(1009);
+      });
+    });
+  });
+});

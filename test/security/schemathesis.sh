@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Fuzzes a real keystream server with schemathesis, generated from docs/openapi.json, as the
+# bootstrap administrator (so requests get past authorization and reach every handler), bounded in
+# time. Prints schemathesis' summary and keystream's own count; exits non-zero on any server error
+# (5xx) or response that does not conform to the document. Two exceptions, counted and printed:
+# `501 UNIMPLEMENTED` for a contract method this version does not serve yet (by design), and the
+# `:watch` routes, which stream until the client leaves (fuzzed by their own suites instead).
+#
+#   test/security/schemathesis.sh [max-examples-per-operation (default 5)] [time limit in s (default 240)]
+#
+# Needs a built tree (npm run build) and Python 3; schemathesis is installed into a virtualenv
+# under $KEYSTREAM_FUZZ_VENV (default: .cache/fuzz-venv) on first use.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+examples="${1:-5}"
+limit="${2:-240}"
+venv="${KEYSTREAM_FUZZ_VENV:-.cache/fuzz-venv}"
+if [ ! -x "$venv/bin/schemathesis" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet 'schemathesis>=4,<5'
+fi
+data="$(mktemp -d)"
+port="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+export KEYSTREAM_DATA_DIR="$data" KEYSTREAM_HTTP_HOST=127.0.0.1 KEYSTREAM_HTTP_PORT="$port" KEYSTREAM_LOG_LEVEL=warn
+node services/keystream/dist/cli.js start > "$data/server.log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$port/readyz" > /dev/null 2>&1 && break
+  sleep 0.2
+done
+token="$(node services/keystream/dist/cli.js token --user admin@keystream.local)"
+set +e
+timeout "$limit" "$venv/bin/schemathesis" run docs/openapi.json \
+  --exclude-path-regex ':watch$' \
+  --url "http://127.0.0.1:$port" \
+  --header "Authorization: Bearer $token" \
+  --checks not_a_server_error,response_schema_conformance \
+  --max-examples "$examples" \
+  --seed 18 \
+  --generation-database none \
+  --workers 2 \
+  --phases "${KEYSTREAM_FUZZ_PHASES:-coverage,fuzzing}" \
+  --no-color > "$data/fuzz.log" 2>&1
+status=$?
+set -e
+cat "$data/fuzz.log"
+if [ "$status" -eq 124 ]; then echo "schemathesis stopped at the ${limit}s limit"; fi
+errors=$(grep -c '"level":50' "$data/server.log" || true)
+python3 - "$data/fuzz.log" "$errors" <<'PY'
+import re, sys
+text = open(sys.argv[1], encoding='utf-8', errors='replace').read()
+statuses = re.findall(r'^\[(\d{3})\] ', text, re.M)
+unimplemented = len(re.findall(r'not served by this version of keystream yet', text))
+server_errors = sum(1 for status in statuses if status.startswith('5')) - unimplemented
+schema = len(re.findall(r'Response violates schema|Undocumented HTTP status code|Undocumented Content-Type|Missing Content-Type', text))
+generated = re.search(r'(\d+) generated', text)
+# Requests uWebSockets.js' native parser closes without an answer (unknown methods such as QUERY,
+# too many headers): docs/security.md, "HTTP parser limits".
+closed = len(re.findall(r'Remote end closed connection without response', text))
+print(f"keystream fuzz: {generated.group(1) if generated else '?'} test cases, {server_errors} server errors, "
+      f"{schema} schema violations, {unimplemented} 501 for methods not served yet, "
+      f"{closed} connections closed unanswered by the HTTP parser, {sys.argv[2]} error lines in the server log")
+sys.exit(1 if server_errors > 0 or schema > 0 or int(sys.argv[2]) > 0 else 0)
+PY
