@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { WatchSocket } from '@keystream/client';
 import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken } from '@keystream/keystream';
 import { serverStream, serviceClient, unaryCall, type GrpcMessage } from '../support/grpcClient.js';
