@@ -161,6 +161,47 @@ describe('the gRPC edge (transport)', () => {
     expect((await check('no.such.Service')).error?.code).to.equal(grpc.status.NOT_FOUND);
   });
 
+  it('should end open watches with UNAVAILABLE (and close them) when it shuts down', async () => {
+    let closed = 0;
+    const second = await startGrpcServer('127.0.0.1', 0, {
+      logger: { error: () => undefined },
+      dispatcher: () => Promise.reject(new KeystreamError('UNIMPLEMENTED', 'not in this test')),
+      streamDispatcher: (_call, sink) => {
+        let end: (value: undefined) => void = () => undefined;
+        const done = new Promise<undefined>((resolve) => {
+          end = resolve;
+        });
+        sink.send({ isCurrent: true, resumeToken: '0000000000000001' });
+        return Promise.resolve({
+          done,
+          close: () => {
+            closed += 1;
+            end(undefined);
+          },
+        });
+      },
+    });
+    const Groups = iam['GroupService'];
+    if (Groups === undefined) throw new Error('no GroupService');
+    const groups = new Groups(`127.0.0.1:${second.port}`, grpc.credentials.createInsecure());
+    try {
+      const call = (groups as unknown as Record<string, (request: Message) => grpc.ClientReadableStream<Message>>)['WatchGroups']?.call(groups, { type: 'STATELESS' });
+      if (call === undefined) throw new Error('no WatchGroups');
+      const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+      call.on('error', () => undefined);
+      await new Promise<void>((resolve) => {
+        call.once('data', () => {
+          resolve();
+        });
+      });
+      await second.close();
+      expect((await status).code).to.equal(grpc.status.UNAVAILABLE);
+      expect(closed).to.equal(1);
+    } finally {
+      groups.close();
+    }
+  });
+
   it('should read the client address from the peer', () => {
     expect(remoteAddressOf('ipv4:10.1.2.3:5000')).to.equal('10.1.2.3');
     expect(remoteAddressOf('[::1]:5000')).to.equal('::1');

@@ -151,6 +151,8 @@ export async function startGrpcServer(host: string, port: number, options: GrpcS
     'grpc.keepalive_permit_without_calls': 1,
   });
   const streams = new Set<() => void>();
+  let closing = false;
+  const shuttingDown = (): KeystreamError => new KeystreamError('UNAVAILABLE', 'keystream is shutting down; retry on another instance (a watch resumes with its last resume token)');
 
   const asError = (error: unknown, rpc: Rpc): KeystreamError => {
     if (isKeystreamError(error)) return error;
@@ -255,6 +257,8 @@ export async function startGrpcServer(host: string, port: number, options: GrpcS
         abort.signal.removeEventListener('abort', stop);
         if (abort.signal.aborted) return;
         if (failure !== undefined) fail(failure);
+        // Ended by the server's shutdown: the client resumes elsewhere with its last resume token.
+        else if (closing) fail(shuttingDown());
         else call.end();
       } catch (error) {
         handle?.close();
@@ -274,16 +278,16 @@ export async function startGrpcServer(host: string, port: number, options: GrpcS
     let failed = false;
     // Read afresh after each await: the client may have gone meanwhile.
     const isClosed = (): boolean => abort.signal.aborted;
-    const stop = (): void => {
-      abort.abort();
-    };
-    streams.add(stop);
     const fail = (error: unknown): void => {
       if (failed) return;
       failed = true;
       if (!abort.signal.aborted) call.emit('error', grpcStatusOf(asError(error, rpc)));
       abort.abort();
     };
+    const stop = (): void => {
+      fail(shuttingDown());
+    };
+    streams.add(stop);
     // One message at a time, in order: each is one call of the method through the pipeline.
     call.on('data', (bytes: Buffer) => {
       chain = chain.then(async () => {
@@ -351,6 +355,7 @@ export async function startGrpcServer(host: string, port: number, options: GrpcS
     port: boundPort,
     openStreams: () => streams.size,
     close: async (graceMs = 5000) => {
+      closing = true;
       health.setStatus('', 'NOT_SERVING');
       for (const name of serviceNames) health.setStatus(name, 'NOT_SERVING');
       for (const stop of [...streams]) stop();
