@@ -5,7 +5,7 @@
  * gRPC request becomes exactly the JSON a REST client would have sent, and goes through the same
  * decoder and validation.
  */
-import { snakeToCamel } from '@keystream/kernel';
+import { camelToSnake, snakeToCamel } from '@keystream/kernel';
 import protobuf from 'protobufjs';
 
 type Json = Record<string, unknown>;
@@ -22,7 +22,10 @@ function timestampToJson(value: { seconds?: unknown; nanos?: number }): string {
   const seconds = Number(value.seconds ?? 0);
   const nanos = value.nanos ?? 0;
   const whole = new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, '');
-  return nanos === 0 ? `${whole}Z` : `${whole}.${String(nanos).padStart(9, '0').replace(/0+$/, '')}Z`;
+  // Millisecond precision as the service's own timestamps (toISOString), finer only when sent finer.
+  const fraction = String(nanos).padStart(9, '0');
+  const digits = fraction.endsWith('000000') ? 3 : fraction.endsWith('000') ? 6 : 9;
+  return `${whole}.${fraction.slice(0, digits)}Z`;
 }
 
 function timestampFromJson(text: unknown): { seconds: number; nanos: number } {
@@ -33,18 +36,18 @@ function timestampFromJson(text: unknown): { seconds: number; nanos: number } {
   return { seconds: Math.floor(millis / 1000), nanos: Number((match?.[2] ?? '').padEnd(9, '0')) };
 }
 
+/**
+ * google.protobuf.Value's members. protobufjs supplies the well-known types from its own bundled
+ * definitions, which name fields in lowerCamelCase whatever the loading options.
+ */
 function valueToJson(value: Json): unknown {
-  if ('nullValue' in value || 'null_value' in value) return null;
-  if ('numberValue' in value) return value['numberValue'];
-  if ('stringValue' in value) return value['stringValue'];
-  if ('boolValue' in value) return value['boolValue'];
-  if ('structValue' in value) return structToJson(value['structValue'] as Json);
-  if ('listValue' in value) return ((value['listValue'] as Json)['values'] as Json[] | undefined ?? []).map(valueToJson);
-  if ('number_value' in value) return value['number_value'];
-  if ('string_value' in value) return value['string_value'];
-  if ('bool_value' in value) return value['bool_value'];
-  if ('struct_value' in value) return structToJson(value['struct_value'] as Json);
-  if ('list_value' in value) return ((value['list_value'] as Json)['values'] as Json[] | undefined ?? []).map(valueToJson);
+  // Own properties only: a decoded message's prototype carries every field's default.
+  const has = (name: string): boolean => Object.prototype.hasOwnProperty.call(value, name) && value[name] !== null && value[name] !== undefined;
+  if (has('numberValue')) return value['numberValue'];
+  if (has('stringValue')) return value['stringValue'];
+  if (has('boolValue')) return value['boolValue'];
+  if (has('structValue')) return structToJson(value['structValue'] as Json);
+  if (has('listValue')) return ((value['listValue'] as Json)['values'] as Json[] | undefined ?? []).map(valueToJson);
   return null;
 }
 
@@ -55,12 +58,12 @@ function structToJson(struct: Json): Json {
 }
 
 function valueFromJson(value: unknown): Json {
-  if (value === null || value === undefined) return { null_value: 0 };
-  if (typeof value === 'number') return { number_value: value };
-  if (typeof value === 'string') return { string_value: value };
-  if (typeof value === 'boolean') return { bool_value: value };
-  if (Array.isArray(value)) return { list_value: { values: value.map(valueFromJson) } };
-  return { struct_value: structFromJson(value as Json) };
+  if (value === null || value === undefined) return { nullValue: 0 };
+  if (typeof value === 'number') return { numberValue: value };
+  if (typeof value === 'string') return { stringValue: value };
+  if (typeof value === 'boolean') return { boolValue: value };
+  if (Array.isArray(value)) return { listValue: { values: value.map(valueFromJson) } };
+  return { structValue: structFromJson(value as Json) };
 }
 
 function structFromJson(json: Json): Json {
@@ -85,7 +88,8 @@ export function messageToJson(type: protobuf.Type, message: protobuf.Message | J
     case '.google.protobuf.Timestamp':
       return timestampToJson(plain);
     case '.google.protobuf.FieldMask':
-      return ((plain['paths'] as string[] | undefined) ?? []).map(snakeToCamel);
+      // Paths as sent (protobuf's are snake_case); the contract's decoder takes either case.
+      return (plain['paths']) ?? [];
     case '.google.protobuf.Struct':
       return structToJson(plain);
     case '.google.protobuf.Value':
@@ -125,7 +129,8 @@ function objectFromJson(type: protobuf.Type, json: unknown): unknown {
     case '.google.protobuf.Timestamp':
       return timestampFromJson(json);
     case '.google.protobuf.FieldMask':
-      return { paths: (Array.isArray(json) ? (json as string[]) : String(json).split(',').filter((part) => part !== '')) };
+      // A FieldMask's paths are proto field names on the protobuf wire.
+      return { paths: (Array.isArray(json) ? (json as string[]) : String(json).split(',').filter((part) => part !== '')).map(camelToSnake) };
     case '.google.protobuf.Struct':
       return structFromJson(json as Json);
     case '.google.protobuf.Value':
