@@ -75,7 +75,7 @@ describe('the gRPC edge (transport)', () => {
         else resolve(answer);
       });
     });
-    expect(calls[0]?.request).to.deep.equal({ name: 'groups/g', fieldMask: ['displayName', 'metadata.createTime'], view: 'BASIC' });
+    expect(calls[0]?.request).to.deep.equal({ name: 'groups/g', fieldMask: ['display_name', 'metadata.create_time'], view: 'BASIC' });
     expect(calls[0]?.headers['authorization']).to.equal('Bearer abc');
     expect(calls[0]?.remoteAddress).to.equal('127.0.0.1');
     expect(response).to.deep.equal({ name: 'groups/g', displayName: 'g', metadata: { createTime: { seconds: '1767323045', nanos: 123456789 }, labels: { a: 'b' }, generation: '7' } });
