@@ -13,6 +13,8 @@ export { METHODS, methodByName } from './methods/methodTable.js';
 export type { BodyRule, MethodDescriptor, MethodKind, RouteDescriptor, StandardVerb } from './methods/methodTable.js';
 export { allEnumDescriptors, allMessageDescriptors, enumDescriptor, messageDescriptor } from './registry/messageRegistry.js';
 export type { EnumDescriptor, FieldDescriptor, FieldValueType, MessageDescriptor, ScalarKind } from './registry/messageRegistry.js';
+export { buildOpenApiDocument } from './openapi/openApiDocument.js';
+export type { OpenApiObject } from './openapi/openApiDocument.js';
 export { isResourceKind, RESOURCES, resourceByKind } from './resources/resourceRegistry.js';
 export type { DefinedView, IdGeneration, NamePattern, NamePatternSegment, ResourceDescriptor } from './resources/resourceDescriptor.js';
 export { matchPathTemplate, parsePathTemplate, splitRequestPath } from './routes/pathTemplate.js';

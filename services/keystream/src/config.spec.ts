@@ -107,8 +107,26 @@ describe('loadConfig', () => {
     });
 
     it('should publish to Kafka on the default topic when brokers are set', () => {
-      expect(loadConfig({ KEYSTREAM_KAFKA_BROKERS: 'k1:9092,k2:9092' }).eventStream).to.deep.equal({ kind: 'kafka', brokers: ['k1:9092', 'k2:9092'], topic: 'keystream.events' });
+      expect(loadConfig({ KEYSTREAM_KAFKA_BROKERS: 'k1:9092,k2:9092' }).eventStream).to.deep.equal({
+        kind: 'kafka',
+        brokers: ['k1:9092', 'k2:9092'],
+        topic: 'keystream.events',
+        partitions: undefined,
+        replication: undefined,
+        contentMode: 'binary',
+      });
       expect(loadConfig({ KEYSTREAM_KAFKA_BROKERS: 'k1:9092', KEYSTREAM_KAFKA_TOPIC: 'iam.events' }).eventStream).to.have.property('topic', 'iam.events');
+    });
+
+    it('should take the topic\'s partitions, replication and the CloudEvents content mode, refusing bad values by name', () => {
+      expect(loadConfig({ KEYSTREAM_KAFKA_BROKERS: 'k:9092', KEYSTREAM_KAFKA_PARTITIONS: '12', KEYSTREAM_KAFKA_REPLICATION: '3', KEYSTREAM_KAFKA_CONTENT_MODE: 'structured' }).eventStream).to.include({
+        partitions: 12,
+        replication: 3,
+        contentMode: 'structured',
+      });
+      expect(problemsOf(() => loadConfig({ KEYSTREAM_KAFKA_BROKERS: 'k:9092', KEYSTREAM_KAFKA_PARTITIONS: '0' }))[0]).to.match(/^KEYSTREAM_KAFKA_PARTITIONS \("0"\): expected a positive number of partitions/);
+      expect(problemsOf(() => loadConfig({ KEYSTREAM_KAFKA_BROKERS: 'k:9092', KEYSTREAM_KAFKA_REPLICATION: 'two' }))[0]).to.match(/^KEYSTREAM_KAFKA_REPLICATION \("two"\): expected a positive replication factor/);
+      expect(problemsOf(() => loadConfig({ KEYSTREAM_KAFKA_BROKERS: 'k:9092', KEYSTREAM_KAFKA_CONTENT_MODE: 'json' }))[0]).to.match(/^KEYSTREAM_KAFKA_CONTENT_MODE \("json"\): expected binary/);
     });
 
     it('should append to an NDJSON file when KEYSTREAM_EVENT_STREAM_FILE is set', () => {

@@ -41,6 +41,10 @@ const EnvironmentSchema = z.object({
   KEYSTREAM_KAFKA_BROKERS: z.string().regex(/^[^,\s]+(,[^,\s]+)*$/, 'expected host:port[,host:port…]').optional(),
   // Kafka's own topic rules: up to 249 of [a-zA-Z0-9._-].
   KEYSTREAM_KAFKA_TOPIC: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'expected a Kafka topic name (1–249 of a-z A-Z 0-9 . _ -)').default('keystream.events'),
+  // Used only when the relay creates the topic; unset leaves them to the cluster's defaults.
+  KEYSTREAM_KAFKA_PARTITIONS: positiveInteger('a positive number of partitions').optional(),
+  KEYSTREAM_KAFKA_REPLICATION: positiveInteger('a positive replication factor (at most the number of brokers)').optional(),
+  KEYSTREAM_KAFKA_CONTENT_MODE: z.enum(['binary', 'structured'], { error: 'expected binary (ce_* headers) or structured (the JSON event as the value)' }).default('binary'),
   KEYSTREAM_EVENT_STREAM_FILE: z.string().min(1, 'expected the path of an NDJSON file to append events to').optional(),
   KEYSTREAM_PAGE_TOKEN_KEY: z.string().min(32, 'expected at least 32 characters of secret (page tokens are signed with it)').optional(),
   KEYSTREAM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -76,7 +80,16 @@ export interface AuthConfig {
 
 /** Where the event stream relay publishes, if anywhere (ARCHITECTURE.md §2: Kafka, or an NDJSON file). */
 export type EventStreamConfig =
-  | { readonly kind: 'kafka'; readonly brokers: readonly string[]; readonly topic: string }
+  | {
+      readonly kind: 'kafka';
+      readonly brokers: readonly string[];
+      readonly topic: string;
+      /** Partitions and replication factor of the topic when the relay creates it; undefined: the cluster's defaults. */
+      readonly partitions: number | undefined;
+      readonly replication: number | undefined;
+      /** CloudEvents content mode of the messages (docs/eventstream.md). */
+      readonly contentMode: 'binary' | 'structured';
+    }
   | { readonly kind: 'ndjson'; readonly path: string };
 
 /** Where a store lives, as configured. */
@@ -175,7 +188,16 @@ function eventStreamConfigOf(env: z.infer<typeof EnvironmentSchema>, environment
       `KEYSTREAM_EVENT_STREAM_FILE (${describeValue(environment, 'KEYSTREAM_EVENT_STREAM_FILE')}): the relay publishes to one destination; set either KEYSTREAM_KAFKA_BROKERS or KEYSTREAM_EVENT_STREAM_FILE, not both`,
     ]);
   }
-  if (brokers !== undefined) return { kind: 'kafka', brokers, topic: env.KEYSTREAM_KAFKA_TOPIC };
+  if (brokers !== undefined) {
+    return {
+      kind: 'kafka',
+      brokers,
+      topic: env.KEYSTREAM_KAFKA_TOPIC,
+      partitions: env.KEYSTREAM_KAFKA_PARTITIONS,
+      replication: env.KEYSTREAM_KAFKA_REPLICATION,
+      contentMode: env.KEYSTREAM_KAFKA_CONTENT_MODE,
+    };
+  }
   if (file !== undefined) return { kind: 'ndjson', path: path.resolve(file) };
   if (role === 'relay') {
     throw new ConfigError(['KEYSTREAM_KAFKA_BROKERS (unset): --role relay needs a destination: KEYSTREAM_KAFKA_BROKERS=host:port[,…] or KEYSTREAM_EVENT_STREAM_FILE=<path>']);

@@ -59,7 +59,16 @@ export function relayCheckpointDirectory(config: KeystreamConfig): string {
 function openConfiguredEventStream(destination: EventStreamConfig, logger: Logger): Promise<EventStream> {
   switch (destination.kind) {
     case 'kafka':
-      return connectKafkaEventStream({ brokers: destination.brokers, topic: destination.topic, logger: logger.child({ role: 'relay' }) });
+      return connectKafkaEventStream({
+        brokers: destination.brokers,
+        topic: destination.topic,
+        contentMode: destination.contentMode,
+        createTopic: {
+          ...(destination.partitions === undefined ? {} : { numPartitions: destination.partitions }),
+          ...(destination.replication === undefined ? {} : { replicationFactor: destination.replication }),
+        },
+        logger: logger.child({ role: 'relay' }),
+      });
     case 'ndjson':
       return openNdjsonFileEventStream({ path: destination.path });
   }

@@ -3,8 +3,10 @@
  * and a real Kafka broker (when KEYSTREAM_TEST_KAFKA_BROKERS is set).
  */
 import { expect } from 'chai';
-import type { EventEnvelope, EventStream } from '@keystream/eventstream';
-import { KAFKA_SKIP_REASON, kafkaHarness, ndjsonHarness, testKafkaBrokers, type EventStreamHarness, type ReceivedMessage } from '@keystream/eventstream/testing';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { apiKeyHashRegisteredData, apiKeyHashStreamOf, API_KEY_HASH_REGISTERED } from '@keystream/domain';
+import type { EventStream, KeystreamCloudEvent } from '@keystream/eventstream';
+import { KAFKA_SKIP_REASON, eventSchemaValidator, kafkaHarness, ndjsonHarness, testKafkaBrokers, type EventStreamHarness, type ReceivedMessage } from '@keystream/eventstream/testing';
 import type { CheckpointStore } from '@keystream/consumer';
 import { EventStreamRelay } from './eventStreamRelay.js';
 import { appendInterleaved, dedupeById, openRelayFixture, type AppendedHistory, type RelayFixture } from './testing/relayFixture.js';
@@ -15,7 +17,7 @@ const RELAY = 'test-relay';
 /** Per resource name, the event ids in arrival order. */
 function idsByName(messages: readonly ReceivedMessage[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const { key, envelope } of messages) out.set(key, [...(out.get(key) ?? []), envelope.id]);
+  for (const { key, event } of messages) out.set(key, [...(out.get(key) ?? []), event.id]);
   return out;
 }
 
@@ -24,7 +26,7 @@ function flakyStream(inner: EventStream, failing: () => boolean): EventStream & 
   const stream = {
     description: `flaky ${inner.description}`,
     attempts: 0,
-    publish(events: readonly EventEnvelope[]): Promise<void> {
+    publish(events: readonly KeystreamCloudEvent[]): Promise<void> {
       stream.attempts += 1;
       return failing() ? Promise.reject(new Error('broker unavailable (injected)')) : inner.publish(events);
     },
@@ -52,7 +54,7 @@ function describeRelay(destination: string, openHarness: () => Promise<EventStre
       return created;
     };
     const expectExactlyInOrder = (messages: readonly ReceivedMessage[], history: AppendedHistory): void => {
-      expect(messages.map((message) => message.envelope.id).sort()).to.deep.equal([...history.ids].sort());
+      expect(messages.map((message) => message.event.id).sort()).to.deep.equal([...history.ids].sort());
       expect(idsByName(messages)).to.deep.equal(history.byName);
     };
 
@@ -73,14 +75,33 @@ function describeRelay(destination: string, openHarness: () => Promise<EventStre
         await running.start();
         const messages = await harness.received(history.ids.length);
         expectExactlyInOrder(messages, history);
-        const first = messages[0]?.envelope;
-        expect(first).to.include({ kind: 'Project', type: 'ProjectCreated', revision: 0 });
-        expect(first?.stream).to.equal(`Project-${first?.name ?? ''}`);
-        expect(first?.data).to.have.nested.property('resource.name', first?.name);
+        const first = messages[0]?.event;
+        expect(first).to.include({ type: 'com.edgelq.iam.v1.project.created', keystreamrevision: 0, specversion: '1.0' });
+        expect(first?.source).to.equal(`//iam.edgelq.com/${first?.subject ?? ''}`);
+        expect(first?.data).to.include({ name: first?.subject });
+        // The API's wire JSON: int64 as a decimal string.
+        expect(first?.data).to.have.nested.property('metadata.generation', '1');
+        const validate = eventSchemaValidator();
+        for (const { event } of messages) expect(validate(event).errors, event.id).to.deep.equal([]);
         await running.stop();
         expect(await stores.checkpoints.of(RELAY).load()).to.equal(history.last);
         const metrics = await running.metrics();
         expect(metrics).to.include({ eventsHandledTotal: history.ids.length, caughtUp: true, lag: 0, state: 'stopped' });
+      });
+
+      it('should not publish the log\'s internal events (API-key hash index), and move its checkpoint past them', async () => {
+        const before = await appendInterleaved(stores.eventStore, 2, 2);
+        const hashStream = apiKeyHashStreamOf(randomBytes(32).toString('hex'));
+        const metadata = { actor: 'system', requestId: 'r', correlationId: 'c', causationId: 'c', occurredAt: new Date().toISOString(), schema: 1 };
+        const internal = await stores.eventStore.append(hashStream, [{ id: randomUUID(), type: API_KEY_HASH_REGISTERED, data: apiKeyHashRegisteredData('projects/p/regions/r/serviceAccounts/s/serviceAccountKeys/k'), metadata }], 'no_stream');
+        const history = await appendInterleaved(stores.eventStore, 1, 2, before);
+        const running = relay();
+        await running.start();
+        const messages = await harness.received(history.ids.length);
+        expectExactlyInOrder(messages, history);
+        expect(messages.map((message) => message.key)).to.not.include(hashStream);
+        await running.stop();
+        expect((await stores.checkpoints.of(RELAY).load() ?? '') > internal.position, 'checkpoint after the internal event').to.equal(true);
       });
 
       it('should go on publishing events appended after it caught up', async () => {
@@ -127,6 +148,18 @@ function describeRelay(destination: string, openHarness: () => Promise<EventStre
         // that keeps the first occurrence of each id sees each resource's history once, in order.
         expect(messages).to.have.length(8 + more.ids.length);
         expectExactlyInOrder(dedupeById(messages), more);
+        // The 8 re-sent events are the same CloudEvents again: same ce_id, same attributes and data.
+        const first = new Map<string, KeystreamCloudEvent>();
+        let repeats = 0;
+        for (const { event } of messages) {
+          const earlier = first.get(event.id);
+          if (earlier === undefined) first.set(event.id, event);
+          else {
+            repeats += 1;
+            expect(event).to.deep.equal(earlier);
+          }
+        }
+        expect(repeats).to.equal(8);
       });
     });
 

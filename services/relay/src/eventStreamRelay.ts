@@ -1,6 +1,7 @@
 /**
  * The event stream relay (ARCHITECTURE.md §1): the publishing handler on the checkpointed consumer
- * runtime, sending every event of `$all` to an {@link EventStream} in batches.
+ * runtime, sending every resource event of `$all` to an {@link EventStream} in batches, as
+ * CloudEvents (docs/eventstream.md).
  *
  * At-least-once: the checkpoint of a batch is stored only after the stream acknowledged the whole
  * batch, so a crash at any instant republishes at most the batches after the stored checkpoint,
@@ -12,9 +13,9 @@
  */
 import { CheckpointedConsumer, type CheckpointStore, type ConsumerBatch, type ConsumerHandler, type ConsumerMetrics, type ConsumerState } from '@keystream/consumer';
 import type { EventStore } from '@keystream/eventstore';
-import type { EventStream } from '@keystream/eventstream';
+import type { EventStream, KeystreamCloudEvent } from '@keystream/eventstream';
 import type { Logger, RetryPolicy } from '@keystream/kernel';
-import { envelopeOf } from './envelopeOf.js';
+import { cloudEventOf } from './cloudEventOf.js';
 
 /** The checkpoint key used when none is given. */
 export const DEFAULT_RELAY_NAME = 'kafka-relay';
@@ -48,12 +49,20 @@ const DEFAULT_MAX_BATCH_EVENTS = 500;
 /** Subscription checkpoints let the relay advance past filtered stretches (EventStoreDB); rarely needed. */
 const SUBSCRIPTION_CHECKPOINT_INTERVAL = 1_000;
 
-/** Publishes each batch's events as envelopes; an event-less batch has nothing to send. */
+/**
+ * Publishes each batch's resource events as CloudEvents; a batch with none (only internal events,
+ * or none at all) has nothing to send, and its checkpoint still advances.
+ */
 function publishingHandler(stream: EventStream): ConsumerHandler {
   return {
     async handle(batch: ConsumerBatch): Promise<void> {
-      if (batch.events.length === 0) return;
-      await stream.publish(batch.events.map(envelopeOf));
+      const events: KeystreamCloudEvent[] = [];
+      for (const event of batch.events) {
+        const published = cloudEventOf(event);
+        if (published !== undefined) events.push(published);
+      }
+      if (events.length === 0) return;
+      await stream.publish(events);
     },
   };
 }

@@ -4,4 +4,4 @@
  */
 export { DEFAULT_RELAY_NAME, EventStreamRelay } from './eventStreamRelay.js';
 export type { EventStreamRelayOptions, RelayMetrics, RelayState } from './eventStreamRelay.js';
-export { envelopeOf } from './envelopeOf.js';
+export { cloudEventOf } from './cloudEventOf.js';

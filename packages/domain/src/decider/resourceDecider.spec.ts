@@ -130,6 +130,7 @@ describe('decideResource', () => {
             .then((events) => {
               expect(events[0]!.type).to.equal(`${kind}Deleted`);
               expect(((events[0]!.data['resource'] as JsonObject)['metadata'] as JsonObject)['deleteTime']).to.equal(TEST_NOW);
+              expect(events[0]!.data['resource']).to.have.nested.property('metadata.lifecycle.state', 'DELETING');
             });
           DeciderSpecification.for(kind)
             .given([createdEvent, ...deleted.events])

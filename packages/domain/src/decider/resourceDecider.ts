@@ -234,7 +234,10 @@ function remove(descriptor: ResourceDescriptor, command: Extract<ResourceCommand
       `${descriptor.kind} ${command.name} still has ${context.childCount} child resource(s); delete them first`,
     );
   }
-  const resource: JsonObject = { ...state.resource, metadata: { ...metadataOf(state.resource), deleteTime: context.now } };
+  // The final state says it is gone: goten.types.Lifecycle.State has no DELETED, DELETING is its last state.
+  const metadata = metadataOf(state.resource);
+  const lifecycle = typeof metadata['lifecycle'] === 'object' && metadata['lifecycle'] !== null && !Array.isArray(metadata['lifecycle']) ? metadata['lifecycle'] : {};
+  const resource: JsonObject = { ...state.resource, metadata: { ...metadata, deleteTime: context.now, lifecycle: { ...lifecycle, state: 'DELETING' } } };
   return {
     events: [{ type: eventTypeOf(descriptor.kind, 'Deleted'), data: { name: command.name, resource } }],
     updatedPaths: [],

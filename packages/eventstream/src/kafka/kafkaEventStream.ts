@@ -3,10 +3,13 @@
  * in flight, so within a partition the broker keeps publish order and drops the producer's own
  * retried duplicates. Messages are keyed by resource name through the Java-compatible partitioner,
  * so every resource's events land in one partition in order (and Java consumers agree on where).
+ * Each message is one CloudEvent, by the CloudEvents Kafka protocol binding: binary content mode
+ * (`ce_*` headers, data as the value) by default, structured mode (the JSON event as the value) on request.
  */
 import { KeystreamError } from '@keystream/api';
 import { Kafka, Partitioners, logLevel, type LogEntry, type Message, type Producer, type logCreator } from 'kafkajs';
-import { messageHeadersOf, messageKeyOf, type EventEnvelope } from '../eventEnvelope.js';
+import { cloudEventKafkaMessage, type CloudEventContentMode } from '../cloudevents/cloudEventMessages.js';
+import type { KeystreamCloudEvent } from '../cloudevents/keystreamCloudEvent.js';
 import type { EventStream } from '../eventStream.js';
 import type { Logger } from '@keystream/kernel';
 
@@ -26,11 +29,12 @@ export interface KafkaEventStreamOptions {
    * default to the broker's settings. Turn off where topics are provisioned by other means.
    */
   readonly createTopic?: boolean | { readonly numPartitions?: number; readonly replicationFactor?: number };
+  /** The CloudEvents content mode (default `binary`: attributes as `ce_*` headers, data as the value). */
+  readonly contentMode?: CloudEventContentMode;
   /** How long to wait for a connection, ms (default 10 000). */
   readonly connectionTimeoutMs?: number;
   /** How long the broker may take to acknowledge a produce request, ms (default 30 000). */
   readonly requestTimeoutMs?: number;
-  /** Receives kafkajs warnings and errors; silent when absent. */
   /** Where the adapter reports the client's own warnings and errors (a pino logger fits). */
   readonly logger?: Pick<Logger, 'warn' | 'error'>;
 }
@@ -56,8 +60,14 @@ function logCreatorFor(logger: Pick<Logger, 'warn' | 'error'> | undefined): logC
     };
 }
 
-function toMessage(envelope: EventEnvelope): Message {
-  return { key: messageKeyOf(envelope), value: JSON.stringify(envelope), headers: { ...messageHeadersOf(envelope) } };
+function toMessage(event: KeystreamCloudEvent, mode: CloudEventContentMode): Message {
+  let message;
+  try {
+    message = cloudEventKafkaMessage(event, mode);
+  } catch (error) {
+    throw new KeystreamError('INVALID_ARGUMENT', `event ${event.id} (${event.type}) is not a valid CloudEvent: ${(error as Error).message}`, [], { cause: error });
+  }
+  return { key: message.key, value: message.value, headers: { ...message.headers } };
 }
 
 /** Splits messages into produce requests under both limits, keeping order. */
@@ -66,7 +76,8 @@ function slices(messages: readonly Message[]): Message[][] {
   let current: Message[] = [];
   let bytes = 0;
   for (const message of messages) {
-    const size = (message.value as string).length + (message.key as string).length;
+    let size = (message.value as string).length + (message.key as string).length;
+    for (const [name, value] of Object.entries(message.headers ?? {})) size += name.length + String(value).length;
     if (current.length > 0 && (current.length >= MAX_MESSAGES_PER_SEND || bytes + size > MAX_BYTES_PER_SEND)) {
       out.push(current);
       current = [];
@@ -90,8 +101,9 @@ class KafkaEventStream implements EventStream {
     private readonly kafka: Kafka,
     private readonly topic: string,
     brokers: readonly string[],
+    private readonly mode: CloudEventContentMode,
   ) {
-    this.description = `kafka ${brokers.join(',')} topic ${topic}`;
+    this.description = `kafka ${brokers.join(',')} topic ${topic} (CloudEvents ${mode} mode)`;
   }
 
   /** Connects the first producer, so a wrong broker address fails at start rather than on first publish. */
@@ -99,7 +111,7 @@ class KafkaEventStream implements EventStream {
     await this.producerOrConnect();
   }
 
-  publish(events: readonly EventEnvelope[]): Promise<void> {
+  publish(events: readonly KeystreamCloudEvent[]): Promise<void> {
     if (this.closed) return Promise.reject(new KeystreamError('FAILED_PRECONDITION', `${this.description} is closed; connect a new event stream to publish`));
     if (events.length === 0) return Promise.resolve();
     const run = this.tail.then(() => this.send(events));
@@ -114,11 +126,13 @@ class KafkaEventStream implements EventStream {
     await this.dropProducer();
   }
 
-  private async send(events: readonly EventEnvelope[]): Promise<void> {
+  private async send(events: readonly KeystreamCloudEvent[]): Promise<void> {
+    // Serialised (and checked against the CloudEvents spec) before anything is sent.
+    const messages = events.map((event) => toMessage(event, this.mode));
     const producer = await this.producerOrConnect();
     try {
-      for (const messages of slices(events.map(toMessage))) {
-        await producer.send({ topic: this.topic, acks: -1, messages });
+      for (const slice of slices(messages)) {
+        await producer.send({ topic: this.topic, acks: -1, messages: slice });
       }
     } catch (error) {
       // After a failed send the idempotent producer's sequence numbers may disagree with the
@@ -189,7 +203,7 @@ export async function connectKafkaEventStream(options: KafkaEventStreamOptions):
     retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5_000 },
   });
   await ensureTopic(kafka, topic, options.createTopic);
-  const stream = new KafkaEventStream(kafka, topic, options.brokers);
+  const stream = new KafkaEventStream(kafka, topic, options.brokers, options.contentMode ?? 'binary');
   await stream.connect();
   return stream;
 }

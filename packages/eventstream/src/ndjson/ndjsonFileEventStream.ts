@@ -1,13 +1,14 @@
 /**
- * The NDJSON file adapter: every event is one JSON line ({@link EventEnvelope}) appended to a
- * file. It is the embedded option for a single machine (`KEYSTREAM_EVENT_STREAM_FILE`): tail it,
+ * The NDJSON file adapter: every event is one line holding the CloudEvent in the CloudEvents JSON
+ * format (the same event Kafka carries; structured mode), appended to a file. It is the embedded option for a single machine (`KEYSTREAM_EVENT_STREAM_FILE`): tail it,
  * ship it, or load it into an analytics tool. Append mode means a restart never truncates, and
  * a publish is acknowledged only after the bytes are synced, so a crash loses no acknowledged event.
  */
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { KeystreamError } from '@keystream/api';
-import type { EventEnvelope } from '../eventEnvelope.js';
+import { cloudEventJson } from '../cloudevents/cloudEventMessages.js';
+import type { KeystreamCloudEvent } from '../cloudevents/keystreamCloudEvent.js';
 import type { EventStream } from '../eventStream.js';
 
 /** Options of {@link openNdjsonFileEventStream}. */
@@ -32,11 +33,16 @@ class NdjsonFileEventStream implements EventStream {
     this.description = `ndjson ${filePath}`;
   }
 
-  publish(events: readonly EventEnvelope[]): Promise<void> {
+  publish(events: readonly KeystreamCloudEvent[]): Promise<void> {
     if (this.closed) return Promise.reject(new KeystreamError('FAILED_PRECONDITION', `${this.description} is closed; open a new event stream to publish`));
     if (events.length === 0) return Promise.resolve();
     // One write per batch: a line is never split between two writes of this process.
-    const text = events.map((event) => `${JSON.stringify(event)}\n`).join('');
+    let text: string;
+    try {
+      text = events.map((event) => `${cloudEventJson(event)}\n`).join('');
+    } catch (error) {
+      return Promise.reject(new KeystreamError('INVALID_ARGUMENT', `a batch for ${this.description} holds an event that is not a valid CloudEvent: ${(error as Error).message}`, [], { cause: error }));
+    }
     const run = this.tail.then(async () => {
       await this.file.appendFile(text, 'utf8');
       if (this.sync) await this.file.datasync();

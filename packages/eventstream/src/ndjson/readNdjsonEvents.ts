@@ -3,10 +3,10 @@
  * last line without its newline; that partial line is not an acknowledged event, so it is skipped.
  */
 import { readFile } from 'node:fs/promises';
-import type { EventEnvelope } from '../eventEnvelope.js';
+import type { KeystreamCloudEvent } from '../cloudevents/keystreamCloudEvent.js';
 
-/** Every complete envelope line of the file, in file order (an absent file reads as empty). */
-export async function readNdjsonEvents(filePath: string): Promise<EventEnvelope[]> {
+/** Every complete event line of the file (CloudEvents JSON format), in file order (an absent file reads as empty). */
+export async function readNdjsonEvents(filePath: string): Promise<KeystreamCloudEvent[]> {
   let text: string;
   try {
     text = await readFile(filePath, 'utf8');
@@ -18,5 +18,5 @@ export async function readNdjsonEvents(filePath: string): Promise<EventEnvelope[
   return complete
     .split('\n')
     .filter((line) => line.length > 0)
-    .map((line) => JSON.parse(line) as EventEnvelope);
+    .map((line) => JSON.parse(line) as KeystreamCloudEvent);
 }

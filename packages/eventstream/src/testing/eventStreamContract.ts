@@ -1,35 +1,52 @@
 /**
  * The EventStream contract (CONVENTIONS.md, contract suites): every adapter runs it. What a
- * consumer relies on: each published event arrives once per publish, events of one key in publish
- * order, the envelope intact, with the event id and type in the headers for deduplication.
+ * consumer relies on: each published event arrives once per publish as the same CloudEvent
+ * (decoded with the CloudEvents SDK), keyed by resource name, events of one key in publish order,
+ * every one valid against its type's schema.
  */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { EVENT_ID_HEADER, EVENT_POSITION_HEADER, EVENT_TYPE_HEADER, type EventEnvelope } from '../eventEnvelope.js';
-import type { EventStreamHarness, EventStreamHarnessFactory } from './eventStreamHarness.js';
+import type { KeystreamCloudEvent } from '../cloudevents/keystreamCloudEvent.js';
+import { resourceCloudEvent } from '../cloudevents/resourceCloudEvent.js';
+import type { EventStreamHarness, EventStreamHarnessFactory, ReceivedMessage } from './eventStreamHarness.js';
+import { eventSchemaValidator } from './eventSchemaValidator.js';
 
 let sequence = 0;
 
-/** A well-formed envelope of resource `name` (kind Project); unique id and increasing position. */
-export function sampleEnvelope(name: string, revision: number, overrides: Partial<EventEnvelope> = {}): EventEnvelope {
+/**
+ * A well-formed event about project `name` at `revision` (created at 0, updated after, or deleted
+ * when asked), built the way the relay builds them; unique id and increasing position.
+ */
+export function sampleCloudEvent(name: string, revision: number, options: { readonly verb?: 'Created' | 'Updated' | 'Deleted'; readonly title?: string } = {}): KeystreamCloudEvent {
   sequence += 1;
-  return {
+  const time = new Date().toISOString();
+  return resourceCloudEvent({
     id: randomUUID(),
-    type: revision === 0 ? 'ProjectCreated' : 'ProjectUpdated',
-    stream: `Project-${name}`,
     kind: 'Project',
+    verb: options.verb ?? (revision === 0 ? 'Created' : 'Updated'),
     name,
+    resource: {
+      name,
+      title: options.title ?? `title ${revision}`,
+      metadata: {
+        createTime: time,
+        updateTime: time,
+        uuid: randomUUID(),
+        generation: revision + 1,
+        resourceVersion: String(revision),
+        labels: { env: 'test' },
+        lifecycle: { state: 'ACTIVE' },
+      },
+    },
     position: sequence.toString(16).padStart(32, '0'),
     revision,
-    data: { resource: { name, title: `title ${revision}`, metadata: { labels: { env: 'test' } } } },
-    metadata: { actor: 'user:alice@example.com', requestId: randomUUID(), correlationId: 'c', causationId: 'c', occurredAt: new Date().toISOString(), schema: 1 },
-    ...overrides,
-  };
+    time,
+  });
 }
 
-function byKey(messages: readonly { readonly key: string; readonly envelope: EventEnvelope }[]): Map<string, number[]> {
+function byKey(messages: readonly ReceivedMessage[]): Map<string, number[]> {
   const out = new Map<string, number[]>();
-  for (const { key, envelope } of messages) out.set(key, [...(out.get(key) ?? []), envelope.revision]);
+  for (const { key, event } of messages) out.set(key, [...(out.get(key) ?? []), event.keystreamrevision]);
   return out;
 }
 
@@ -39,6 +56,7 @@ export function describeEventStreamContract(adapter: string, factory: EventStrea
     this.timeout(60_000);
     let harness: EventStreamHarness | undefined;
     const open = async (): Promise<EventStreamHarness> => (harness = await factory());
+    const validate = eventSchemaValidator();
 
     afterEach(async () => {
       await harness?.dispose();
@@ -46,30 +64,33 @@ export function describeEventStreamContract(adapter: string, factory: EventStrea
     });
 
     describe('publish', () => {
-      it('should deliver every event of a batch once, with the envelope intact and keyed by resource name', async () => {
+      it('should deliver every event of a batch once, as the same CloudEvent, keyed by resource name', async () => {
         const { stream, received } = await open();
         const name = `projects/p-${randomUUID().slice(0, 8)}`;
-        const events = [0, 1, 2].map((revision) => sampleEnvelope(name, revision));
+        const events = [0, 1, 2].map((revision) => sampleCloudEvent(name, revision));
         await stream.publish(events);
         const messages = await received(3);
-        expect(messages.map((message) => message.envelope)).to.deep.equal(events);
+        expect(messages.map((message) => message.event)).to.deep.equal(events);
         expect(messages.map((message) => message.key)).to.deep.equal([name, name, name]);
       });
 
-      it('should carry the event id, type and position in the headers so consumers can deduplicate', async () => {
+      it('should deliver events valid against their type schema, the deletion with its final state', async () => {
         const { stream, received } = await open();
-        const event = sampleEnvelope(`projects/p-${randomUUID().slice(0, 8)}`, 0);
-        await stream.publish([event]);
-        const [message] = await received(1);
-        expect(message?.headers).to.include({ [EVENT_ID_HEADER]: event.id, [EVENT_TYPE_HEADER]: event.type, [EVENT_POSITION_HEADER]: event.position });
+        const name = `projects/p-${randomUUID().slice(0, 8)}`;
+        const events = [sampleCloudEvent(name, 0), sampleCloudEvent(name, 1), sampleCloudEvent(name, 2, { verb: 'Deleted' })];
+        await stream.publish(events);
+        const messages = await received(3);
+        for (const { event } of messages) expect(validate(event).errors, event.type).to.deep.equal([]);
+        expect(messages.map((message) => message.event.type)).to.deep.equal(['com.edgelq.iam.v1.project.created', 'com.edgelq.iam.v1.project.updated', 'com.edgelq.iam.v1.project.deleted']);
+        expect(messages[2]?.event.data).to.have.nested.property('metadata.lifecycle.state', 'DELETING');
       });
 
       it('should keep per-key order across batches with interleaved keys', async () => {
         const { stream, received } = await open();
         const names = ['a', 'b', 'c', 'd', 'e'].map((letter) => `projects/${letter}-${randomUUID().slice(0, 8)}`);
         const perName = 12;
-        const all: EventEnvelope[] = [];
-        for (let revision = 0; revision < perName; revision += 1) for (const name of names) all.push(sampleEnvelope(name, revision));
+        const all: KeystreamCloudEvent[] = [];
+        for (let revision = 0; revision < perName; revision += 1) for (const name of names) all.push(sampleCloudEvent(name, revision));
         // Batches of uneven size, published back to back without waiting in between.
         const batches = [all.slice(0, 7), all.slice(7, 8), all.slice(8, 31), all.slice(31)];
         await Promise.all(batches.map((batch) => stream.publish(batch)));
@@ -77,50 +98,59 @@ export function describeEventStreamContract(adapter: string, factory: EventStrea
         expect(messages).to.have.length(all.length);
         const expected = Array.from({ length: perName }, (_, revision) => revision);
         for (const [name, revisions] of byKey(messages)) expect(revisions, name).to.deep.equal(expected);
-        expect(new Set(messages.map((message) => message.envelope.id)).size).to.equal(all.length);
+        expect(new Set(messages.map((message) => message.event.id)).size).to.equal(all.length);
       });
 
       it('should deliver an event again when it is published again (at-least-once; the id stays the same)', async () => {
         const { stream, received } = await open();
-        const event = sampleEnvelope(`projects/p-${randomUUID().slice(0, 8)}`, 0);
+        const event = sampleCloudEvent(`projects/p-${randomUUID().slice(0, 8)}`, 0);
         await stream.publish([event]);
         await stream.publish([event]);
         const messages = await received(2);
-        expect(messages.map((message) => message.envelope.id)).to.deep.equal([event.id, event.id]);
+        expect(messages.map((message) => message.event.id)).to.deep.equal([event.id, event.id]);
       });
 
-      it('should round-trip non-ASCII text, nested objects, nulls and a non-resource stream', async () => {
+      it('should round-trip non-ASCII text, quotes and newlines in the data', async () => {
         const { stream, received } = await open();
-        const event = sampleEnvelope('Migrations-2024', 3, {
-          kind: null,
-          stream: 'Migrations-2024',
-          type: 'MigrationRecorded',
-          data: { note: 'Zürich — 東京 ✓ "quoted"\nline', nested: { list: [1, 2.5, null, { deep: true }] }, empty: {} },
-        });
+        const event = sampleCloudEvent(`projects/p-${randomUUID().slice(0, 8)}`, 3, { title: 'Zürich — 東京 ✓ "quoted"\nline' });
         await stream.publish([event]);
         const [message] = await received(1);
-        expect(message?.envelope).to.deep.equal(event);
+        expect(message?.event).to.deep.equal(event);
+      });
+
+      it('should refuse a batch holding an event that breaks the CloudEvents spec, sending none of it', async () => {
+        const { stream, received } = await open();
+        const good = sampleCloudEvent(`projects/p-${randomUUID().slice(0, 8)}`, 0);
+        const bad = { ...sampleCloudEvent(`projects/p-${randomUUID().slice(0, 8)}`, 0), source: '' };
+        const error = await stream.publish([good, bad]).then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
+        expect(error).to.have.property('code', 'INVALID_ARGUMENT');
+        const marker = sampleCloudEvent(`projects/p-${randomUUID().slice(0, 8)}`, 0);
+        await stream.publish([marker]);
+        expect((await received(1)).map((message) => message.event.id)).to.deep.equal([marker.id]);
       });
 
       it('should resolve an empty batch without delivering anything', async () => {
         const { stream, received } = await open();
         await stream.publish([]);
-        const marker = sampleEnvelope(`projects/p-${randomUUID().slice(0, 8)}`, 0);
+        const marker = sampleCloudEvent(`projects/p-${randomUUID().slice(0, 8)}`, 0);
         await stream.publish([marker]);
         const messages = await received(1);
-        expect(messages.map((message) => message.envelope.id)).to.deep.equal([marker.id]);
+        expect(messages.map((message) => message.event.id)).to.deep.equal([marker.id]);
       });
     });
 
     describe('close', () => {
       it('should wait for a publish in flight, then reject publishes with FAILED_PRECONDITION', async () => {
         const { stream, received } = await open();
-        const event = sampleEnvelope(`projects/p-${randomUUID().slice(0, 8)}`, 0);
+        const event = sampleCloudEvent(`projects/p-${randomUUID().slice(0, 8)}`, 0);
         const publishing = stream.publish([event]);
         await stream.close();
         await publishing;
         expect(await received(1)).to.have.length(1);
-        const error = await stream.publish([sampleEnvelope('projects/late', 0)]).then(
+        const error = await stream.publish([sampleCloudEvent('projects/late', 0)]).then(
           () => undefined,
           (caught: unknown) => caught,
         );

@@ -2,16 +2,17 @@
  * What the contract suite needs from an adapter under test: the stream, and a way to see what a
  * consumer on the other side received.
  */
-import type { EventEnvelope } from '../eventEnvelope.js';
+import type { KeystreamCloudEvent } from '../cloudevents/keystreamCloudEvent.js';
 import type { EventStream } from '../eventStream.js';
 
 /** One message as a consumer saw it. */
 export interface ReceivedMessage {
-  /** The message key (NDJSON: the envelope's name, which is what a key-based consumer would use). */
+  /** The message key (NDJSON: the event's `partitionkey`, which is what a key-based consumer would use). */
   readonly key: string;
-  /** Message headers as strings (NDJSON has none: derived from the envelope like the Kafka adapter's). */
+  /** Message headers as strings (NDJSON has none). */
   readonly headers: Readonly<Record<string, string>>;
-  readonly envelope: EventEnvelope;
+  /** The CloudEvent as a consumer decodes it (Kafka: with the CloudEvents SDK's Kafka binding), JSON format. */
+  readonly event: KeystreamCloudEvent;
 }
 
 /** An adapter instance with its own, empty destination (a fresh topic or file). */

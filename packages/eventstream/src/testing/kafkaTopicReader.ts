@@ -1,10 +1,11 @@
 /**
  * Reads a Kafka topic from the beginning with a kafkajs consumer of a fresh group, collecting
- * every message, for tests that check what reached the broker.
+ * every message decoded as a CloudEvent (the SDK's Kafka binding, either content mode), for tests
+ * that check what reached the broker.
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import type { EventEnvelope } from '../eventEnvelope.js';
+import { cloudEventOfKafkaMessage } from '../cloudevents/cloudEventMessages.js';
 import type { ReceivedMessage } from './eventStreamHarness.js';
 import { pollReceived } from './eventStreamHarness.js';
 
@@ -32,9 +33,10 @@ export async function readKafkaTopic(brokers: readonly string[], topic: string):
         for (const [name, value] of Object.entries(message.headers ?? {})) {
           if (value !== undefined) headers[name] = Array.isArray(value) ? String(value[0]) : String(value);
         }
-        const envelope = JSON.parse(message.value?.toString('utf8') ?? 'null') as EventEnvelope;
-        messages.push({ key: message.key?.toString('utf8') ?? '', headers, envelope });
-        partitions.set(envelope.id, partition);
+        const key = message.key?.toString('utf8') ?? '';
+        const event = cloudEventOfKafkaMessage({ key, headers, value: message.value });
+        messages.push({ key, headers, event });
+        partitions.set(event.id, partition);
         return Promise.resolve();
       },
     });

@@ -2,7 +2,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { messageHeadersOf, messageKeyOf } from '../eventEnvelope.js';
 import { openNdjsonFileEventStream } from '../ndjson/ndjsonFileEventStream.js';
 import { readNdjsonEvents } from '../ndjson/readNdjsonEvents.js';
 import { pollReceived, type EventStreamHarness } from './eventStreamHarness.js';
@@ -12,7 +11,7 @@ export async function ndjsonHarness(): Promise<EventStreamHarness & { readonly p
   const directory = await mkdtemp(path.join(os.tmpdir(), 'keystream-eventstream-'));
   const filePath = path.join(directory, 'events.ndjson');
   const stream = await openNdjsonFileEventStream({ path: filePath });
-  const read = async () => (await readNdjsonEvents(filePath)).map((envelope) => ({ key: messageKeyOf(envelope), headers: messageHeadersOf(envelope), envelope }));
+  const read = async () => (await readNdjsonEvents(filePath)).map((event) => ({ key: event.partitionkey, headers: {}, event }));
   return {
     stream,
     path: filePath,

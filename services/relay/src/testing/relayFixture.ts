@@ -28,12 +28,20 @@ export async function openRelayFixture(): Promise<RelayFixture> {
   };
 }
 
+/** An event as the domain records it: the whole project (internal form) after the change. */
 function projectEvent(name: string, revision: number): NewEvent {
+  const now = new Date().toISOString();
   return {
     id: randomUUID(),
     type: revision === 0 ? 'ProjectCreated' : 'ProjectUpdated',
-    data: { resource: { name, title: `title ${revision}` } },
-    metadata: { actor: 'user:relay-test@example.com', requestId: randomUUID(), correlationId: 'relay-test', causationId: 'relay-test', occurredAt: new Date().toISOString(), schema: 1 },
+    data: {
+      resource: {
+        name,
+        title: `title ${revision}`,
+        metadata: { createTime: now, updateTime: now, uuid: randomUUID(), generation: revision + 1, resourceVersion: String(revision), lifecycle: { state: 'ACTIVE' } },
+      },
+    },
+    metadata: { actor: 'user:relay-test@example.com', requestId: randomUUID(), correlationId: 'relay-test', causationId: 'relay-test', occurredAt: now, schema: 1 },
   };
 }
 
@@ -65,7 +73,7 @@ export async function appendInterleaved(eventStore: EventStore, resources: numbe
 }
 
 /** Keeps the first occurrence of each event id, in arrival order: what a deduplicating consumer sees. */
-export function dedupeById<T extends { readonly envelope: { readonly id: string } }>(messages: readonly T[]): T[] {
+export function dedupeById<T extends { readonly event: { readonly id: string } }>(messages: readonly T[]): T[] {
   const seen = new Set<string>();
-  return messages.filter((message) => (seen.has(message.envelope.id) ? false : (seen.add(message.envelope.id), true)));
+  return messages.filter((message) => (seen.has(message.event.id) ? false : (seen.add(message.event.id), true)));
 }
