@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url';
 export const PROTO_DIR = fileURLToPath(new URL('../../docs/proto', import.meta.url));
 
 type GrpcClientConstructor = new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client;
-/** A message as proto-loader presents it (lowerCamelCase names, int64 and enums as strings). */
+/** A message as proto-loader presents it (lowerCamelCase names, int64, enums and bytes (base64) as strings). */
 export type GrpcMessage = Record<string, unknown>;
 
-const definition = protoLoader.loadSync('ntt/iam/v1/iam.proto', { includeDirs: [PROTO_DIR], longs: String, enums: String, defaults: false, oneofs: false });
+const definition = protoLoader.loadSync('ntt/iam/v1/iam.proto', { includeDirs: [PROTO_DIR], longs: String, enums: String, bytes: String, defaults: false, oneofs: false });
 const iam = (grpc.loadPackageDefinition(definition) as unknown as { ntt: { iam: { v1: Record<string, GrpcClientConstructor> } } }).ntt.iam.v1;
 
 /** google.rpc.Status and BadRequest as a client decodes `grpc-status-details-bin`. */
