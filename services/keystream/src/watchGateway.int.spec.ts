@@ -18,7 +18,7 @@ describe('keystream start with the watch gateway', () => {
 
   before(async () => {
     directory = fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-watch-'));
-    const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
+    const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_GRPC_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
     running = await startKeystream(config, createLogger(config));
     const token = await mintDevToken(config, DEFAULT_DEV_ADMIN);
     authorization = { authorization: `Bearer ${token}` };
