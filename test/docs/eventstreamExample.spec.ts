@@ -67,8 +67,8 @@ if (brokers === undefined) {
         });
         const client = new RestClient({ baseUrl: child.url, headers: { authorization, connection: 'close' } });
         const nameOf = (resource: Record<string, unknown>): string => resource['name'] as string;
-        const project = nameOf(await client.call('CreateProject', { project: { title: 'followed' } }));
-        const other = nameOf(await client.call('CreateProject', { project: { title: 'not followed' } }));
+        const project = nameOf(await client.call('CreateProject', { project: { title: 'followed', multiRegionPolicy: {} } }));
+        const other = nameOf(await client.call('CreateProject', { project: { title: 'not followed', multiRegionPolicy: {} } }));
         const groups: string[] = [];
         for (let index = 0; index < 6; index += 1) groups.push(nameOf(await client.call('CreateGroup', { parent: project, group: { displayName: `group ${index}` } })));
         await client.call('CreateGroup', { parent: other, group: { displayName: 'elsewhere' } });

@@ -62,7 +62,7 @@ function ok(answer: RestAnswer): JsonObject {
     deviceToken = await mintDevToken(config, email);
     device = new RestClient(started.url, { authorization: `Bearer ${deviceToken}` });
     other = new RestClient(started.url, { authorization: `Bearer ${await mintDevToken(config, otherEmail)}` });
-    ok(await admin.call('CreateProject', { project: { name: project, title: 'attested fleet' } }));
+    ok(await admin.call('CreateProject', { project: { name: project, title: 'attested fleet', multiRegionPolicy: {} } }));
     ok(await admin.call('CreateAttestationDomain', { parent: project, attestationDomain: { name: domain, policies: [{ manufacturerRootCaCertsPem: await tpm.manufacturerCertificatesPem() }] } }));
     const condition = `${project}/conditions/attested`;
     ok(await admin.call('CreateCondition', { parent: project, condition: { name: condition, attestationCondition: { domain } } }));

@@ -39,7 +39,7 @@ describe('invitations (e2e over HTTP)', function () {
   }
 
   it('invite → code in the outbox → accept → ListMyProjects and the granted rights; the dashboard sees PENDING → ACCEPTED / EXPIRED', async () => {
-    const project = (await admin.call('CreateProject', { project: { title: 'Apollo' } }))['name'] as string;
+    const project = (await admin.call('CreateProject', { project: { title: 'Apollo', multiRegionPolicy: {} } }))['name'] as string;
     const dashboard = new CollectionWatcher({
       url: `${running.url.replace(/^http/, 'ws')}/v1/watch`,
       method: 'WatchProjectInvitations',

@@ -95,7 +95,7 @@ describe('keystream on a full disk', function () {
     let lastPosition = '';
 
     const create = async (requestId: string): Promise<Answer> => {
-      const answer = await call(child!.url, authorization, 'POST', '/v1/projects', { title: `full ${requestId}`, metadata: { labels: { pad: 'x'.repeat(2000) } } }, { 'x-request-id': requestId });
+      const answer = await call(child!.url, authorization, 'POST', '/v1/projects', { multiRegionPolicy: {}, title: `full ${requestId}`, metadata: { labels: { pad: 'x'.repeat(2000) } } }, { 'x-request-id': requestId });
       if (answer.status === 200) {
         acknowledged.set(requestId, answer.body['name'] as string);
         lastPosition = answer.position;
@@ -206,7 +206,7 @@ describe('keystream with a full read-store disk', function () {
     let last = '';
     // The event store has room: writes are acknowledged; the projector cannot store them.
     for (let index = 0; index < 40; index += 1) {
-      const answer = await call(url, authorization, 'POST', '/v1/projects', { title: `read-full ${index}`, metadata: { labels: { pad: 'y'.repeat(2000) } } });
+      const answer = await call(url, authorization, 'POST', '/v1/projects', { multiRegionPolicy: {}, title: `read-full ${index}`, metadata: { labels: { pad: 'y'.repeat(2000) } } });
       expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
       names.push(answer.body['name'] as string);
       last = answer.position;
@@ -267,7 +267,7 @@ describe('keystream relaying to an event-stream file on a full disk', function (
     disk.fill();
     const names: string[] = [];
     for (let index = 0; index < 20; index += 1) {
-      const answer = await call(url, authorization, 'POST', '/v1/projects', { title: `stream-full ${index}`, metadata: { labels: { pad: 'z'.repeat(4000) } } });
+      const answer = await call(url, authorization, 'POST', '/v1/projects', { multiRegionPolicy: {}, title: `stream-full ${index}`, metadata: { labels: { pad: 'z'.repeat(4000) } } });
       expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
       names.push(answer.body['name'] as string);
     }

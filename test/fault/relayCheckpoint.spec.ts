@@ -139,7 +139,7 @@ if (brokers === undefined) {
       }
       const client = new RestClient({ baseUrl: running.url, headers: { authorization, connection: 'close' } });
       const nameOf = (resource: Record<string, unknown>): string => resource['name'] as string;
-      const project = nameOf(await client.call('CreateProject', { project: { title: 'mixed workload' } }));
+      const project = nameOf(await client.call('CreateProject', { project: { title: 'mixed workload', multiRegionPolicy: {} } }));
       const groups: string[] = [];
       for (const index of [0, 1, 2]) groups.push(nameOf(await client.call('CreateGroup', { parent: project, group: { displayName: `group ${index}` } })));
       const [renamed, withMember, removed] = groups as [string, string, string];

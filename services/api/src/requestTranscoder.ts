@@ -305,9 +305,20 @@ export function transcodeRequest(match: RouteMatch, parts: HttpRequestParts, ign
     setAtPath(assembled, parameter.fields, parameter.value);
   }
 
+  // A path variable inside a oneof member while the body sets another member of that oneof
+  // (Verify's second call: the route names `ask_for_challenge.attestation_domain`, the body sends
+  // `challenge_response`) only routes the call: the body's member is the message, and the path's
+  // value is handed to the handler after the oneof check, as the streaming transports hand it on.
+  const routing: { readonly fields: readonly FieldDescriptor[]; readonly value: string }[] = [];
   for (const [path, value] of Object.entries(bindings)) {
     const fields = resolveFieldPath(request, path);
     if (!fields) throw new Error(`${method.name}: path variable ${path} is not a field of ${request.name}`);
+    const head = fields[0] as FieldDescriptor;
+    const rival = head.oneof === undefined ? undefined : request.fields.find((field) => field !== head && field.oneof === head.oneof && getAtPath(assembled, [field]) !== undefined);
+    if (rival !== undefined && getAtPath(assembled, [head]) === undefined) {
+      routing.push({ fields, value });
+      continue;
+    }
     const inBody = getAtPath(assembled, fields);
     if (inBody !== undefined && inBody !== value) {
       violations.push({ field: jsonPath(fields), description: `is ${JSON.stringify(inBody)} in the body but "${value}" in the path` });
@@ -316,7 +327,11 @@ export function transcodeRequest(match: RouteMatch, parts: HttpRequestParts, ign
     setAtPath(assembled, fields, value);
   }
   const decode = (): unknown => decodeMessage(method.requestType as MessageName, assembled, { unknownFields: 'ignore', ignoredFields });
-  if (violations.length === 0) return decode();
+  if (violations.length === 0) {
+    const decoded = decode();
+    if (routing.length > 0 && isObject<JsonObject>(decoded)) for (const routed of routing) setAtPath(decoded, routed.fields, routed.value);
+    return decoded;
+  }
   // Report the decoder's findings too, so one answer names every bad field.
   try {
     decode();

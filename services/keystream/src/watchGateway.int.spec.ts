@@ -241,7 +241,7 @@ describe('keystream start with the watch gateway', () => {
       const failures: string[] = [];
       try {
         for (let round = 0; round < 15; round += 1) {
-          const created = await fetch(`${running.url}/v1/projects`, { method: 'POST', headers: { ...authorization, 'content-type': 'application/json' }, body: JSON.stringify({ title: `fresh ${round}` }) });
+          const created = await fetch(`${running.url}/v1/projects`, { method: 'POST', headers: { ...authorization, 'content-type': 'application/json' }, body: JSON.stringify({ title: `fresh ${round}`, multiRegionPolicy: {} }) });
           const name = ((await created.json()) as { name: string }).name;
           const position = created.headers.get('x-keystream-min-position') ?? '';
           expect(position).to.match(/^[0-9a-f]+$/);
@@ -297,9 +297,10 @@ describe('keystream stopping while watches are open', () => {
       closed = true;
       expect(await code).to.equal(1001);
       const lines = (await text).trim().split('\n');
-      const last = JSON.parse(lines[lines.length - 1] ?? '{}') as { error?: { status?: string; code?: number } };
-      expect(last.error?.status, lines.join('\n')).to.equal('UNAVAILABLE');
-      expect(last.error?.code).to.equal(503);
+      // grpc-gateway's framing: the last line is a google.rpc.Status, code 14 = UNAVAILABLE.
+      const last = JSON.parse(lines[lines.length - 1] ?? '{}') as { error?: { code?: number; message?: string } };
+      expect(last.error?.code, lines.join('\n')).to.equal(14);
+      expect(last.error?.message).to.match(/shutting down/);
     } finally {
       if (!closed) await running.close();
       fs.rmSync(directory, { recursive: true, force: true });

@@ -26,6 +26,10 @@ const TEMPLATES: Readonly<Record<NotificationTemplate, Readonly<Record<string, T
       subject: '{inviter} hat Sie zum Projekt {scopeTitle} eingeladen',
       body: '{inviter} hat Sie eingeladen, dem Projekt {scopeTitle} ({scope}) beizutreten.\n\nIhr Einladungscode: {code}\n\nMelden Sie sich an und senden Sie den Code (POST /v1/invitations:acceptCode), um anzunehmen. Der Code gilt einmal und läuft am {expires} ab.',
     },
+    ja: {
+      subject: '{inviter} さんからプロジェクト {scopeTitle} への招待が届きました',
+      body: '{inviter} さんがあなたをプロジェクト {scopeTitle} ({scope}) に招待しました。\n\n招待コード: {code}\n\nサインインしてコードを送信すると (POST /v1/invitations:acceptCode) 招待を承諾できます。辞退することもできます。コードは一度だけ使え、{expires} に失効します。',
+    },
     pl: {
       subject: '{inviter} zaprasza Cię do projektu {scopeTitle}',
       body: '{inviter} zaprasza Cię do projektu {scopeTitle} ({scope}).\n\nTwój kod zaproszenia: {code}\n\nZaloguj się i wyślij kod (POST /v1/invitations:acceptCode), aby przyjąć zaproszenie. Kod działa jeden raz i wygasa {expires}.',
@@ -40,6 +44,10 @@ const TEMPLATES: Readonly<Record<NotificationTemplate, Readonly<Record<string, T
       subject: '{inviter} hat Sie zur Organisation {scopeTitle} eingeladen',
       body: '{inviter} hat Sie eingeladen, der Organisation {scopeTitle} ({scope}) beizutreten.\n\nIhr Einladungscode: {code}\n\nMelden Sie sich an und senden Sie den Code (POST /v1/invitations:acceptCode), um anzunehmen. Der Code gilt einmal und läuft am {expires} ab.',
     },
+    ja: {
+      subject: '{inviter} さんから組織 {scopeTitle} への招待が届きました',
+      body: '{inviter} さんがあなたを組織 {scopeTitle} ({scope}) に招待しました。\n\n招待コード: {code}\n\nサインインしてコードを送信すると (POST /v1/invitations:acceptCode) 招待を承諾できます。辞退することもできます。コードは一度だけ使え、{expires} に失効します。',
+    },
     pl: {
       subject: '{inviter} zaprasza Cię do organizacji {scopeTitle}',
       body: '{inviter} zaprasza Cię do organizacji {scopeTitle} ({scope}).\n\nTwój kod zaproszenia: {code}\n\nZaloguj się i wyślij kod (POST /v1/invitations:acceptCode), aby przyjąć zaproszenie. Kod działa jeden raz i wygasa {expires}.',
@@ -48,6 +56,7 @@ const TEMPLATES: Readonly<Record<NotificationTemplate, Readonly<Record<string, T
   'email-verification': {
     en: { subject: 'Verify your email address', body: 'Confirm that {to} is your address: {link}\n\nIf you did not ask for this, ignore this mail.' },
     de: { subject: 'Bestätigen Sie Ihre E-Mail-Adresse', body: 'Bestätigen Sie, dass {to} Ihre Adresse ist: {link}\n\nWenn Sie das nicht angefordert haben, ignorieren Sie diese Nachricht.' },
+    ja: { subject: 'メールアドレスの確認', body: '{to} があなたのアドレスであることを確認してください: {link}\n\nお心当たりがない場合は、このメールを無視してください。' },
     pl: { subject: 'Potwierdź swój adres e-mail', body: 'Potwierdź, że {to} to Twój adres: {link}\n\nJeśli to nie Ty, zignoruj tę wiadomość.' },
   },
 };

@@ -41,7 +41,7 @@ describe('invitations (authorizing dispatcher, real core)', function () {
 
   async function project(): Promise<string> {
     const name = `projects/${id('p')}`;
-    await world.call('CreateProject', { project: { name, title: 'Apollo' } }, admin);
+    await world.call('CreateProject', { project: { name, title: 'Apollo', multiRegionPolicy: {} } }, admin);
     return name;
   }
 
@@ -54,11 +54,11 @@ describe('invitations (authorizing dispatcher, real core)', function () {
     const group = `${scope}/groups/team`;
     await world.call('CreateGroup', { parent: scope, group: { name: group, displayName: 'Team' } }, admin);
     const bob = `${id('bob')}@example.com`;
-    const created = await world.call('CreateProjectInvitation', { parent: scope, projectInvitation: { invitation: { inviteeEmail: bob.toUpperCase(), bindingRoles: [{ role: VIEWER }], groups: [group], languageCode: 'de' } } }, admin);
+    const created = await world.call('CreateProjectInvitation', { parent: scope, projectInvitation: { invitation: { inviteeEmail: bob.toUpperCase(), bindingRoles: [{ role: VIEWER }], groups: [group], languageCode: 'ja-jp' } } }, admin);
     const invitation = created.response as JsonObject;
     expect(invitation['invitation']).to.deep.include({ inviteeEmail: bob, inviterEmail: 'admin@keystream.local', state: 'PENDING' });
     const [mail] = await mailsTo(bob);
-    expect(mail?.language).to.equal('de');
+    expect(mail?.language).to.equal('ja');
     expect(mail?.values['code']).to.match(/^ksi_/);
     expect(JSON.stringify(await world.eventStore.readAll('', 100_000))).not.to.contain(mail?.values['code']);
 
@@ -176,7 +176,7 @@ describe('invitations (authorizing dispatcher, real core)', function () {
     const organization = `organizations/${id('o')}`;
     await world.call('CreateOrganization', { organization: { name: organization, title: 'Parent' } }, admin);
     const child = `projects/${id('p')}`;
-    await world.call('CreateProject', { project: { name: child, title: 'Child', parentOrganization: organization } }, admin);
+    await world.call('CreateProject', { project: { name: child, title: 'Child', parentOrganization: organization, multiRegionPolicy: {} } }, admin);
     const group = `${organization}/groups/staff`;
     await world.call('CreateGroup', { parent: organization, group: { name: group } }, admin);
     const groupEmail = ((await world.call('GetGroup', { name: group }, admin)).response as JsonObject)['email'] as string;

@@ -74,7 +74,7 @@ describe('GetPrincipal and WatchPrincipalUpdates over HTTP', function () {
 
   before(async () => {
     ks = await startKeystreamUnderTest();
-    await ks.admin.call('CreateProject', { project: { name: 'projects/acme', title: 'Acme' } });
+    await ks.admin.call('CreateProject', { project: { name: 'projects/acme', title: 'Acme', multiRegionPolicy: {} } });
     await ks.admin.call('CreateServiceAccount', { parent: 'projects/acme/regions/eu', serviceAccount: { name: 'projects/acme/regions/eu/serviceAccounts/robot' } });
     const key = await ks.admin.call('CreateServiceAccountKey', { parent: 'projects/acme/regions/eu/serviceAccounts/robot', serviceAccountKey: { algorithm: 'API_KEY' } });
     keyName = key['name'] as string;

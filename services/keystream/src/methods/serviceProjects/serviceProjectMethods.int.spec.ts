@@ -43,7 +43,7 @@ describe('service accounts, shards and service projects over HTTP', function () 
       KEYSTREAM_EVENT_STREAM_FILE: eventFile,
     }, { captureLogs: true });
     alice = await ks.as('alice@example.com');
-    await ks.admin.call('CreateProject', { project: { name: 'projects/fleet', title: 'Fleet' } });
+    await ks.admin.call('CreateProject', { project: { name: 'projects/fleet', title: 'Fleet', multiRegionPolicy: {} } });
   });
 
   after(async () => {
@@ -75,12 +75,12 @@ describe('service accounts, shards and service projects over HTTP', function () 
 
   describe('SetupServiceProject, ReserveServiceName, ListServiceReservations, DeleteServiceReservation, ListProjectServices', () => {
     it('should set up a service project (XSMALL by default) whose creator administers it, and refuse callers without the permission', async () => {
-      const project = await ks.admin.call('SetupServiceProject', { name: 'projects/shop-svc', title: 'Shop service' });
+      const project = await ks.admin.call('SetupServiceProject', { name: 'projects/shop-svc', title: 'Shop service', multiRegionPolicy: {} });
       expect(project).to.include({ name: 'projects/shop-svc', title: 'Shop service', businessTier: 'XSMALL' });
       expect((await ks.admin.call('GetRoleBinding', { name: 'projects/shop-svc/roleBindings/creator-owner' }))['member']).to.equal('user:admin@keystream.local');
-      expect(await refusalOf(alice.call('SetupServiceProject', { name: 'projects/alice-svc' }))).to.include({ status: 403 });
-      expect(await refusalOf(ks.anonymous.call('SetupServiceProject', { name: 'projects/anon-svc' }))).to.include({ status: 401 });
-      expect((await refusalOf(ks.admin.call('SetupServiceProject', { title: 'no name' }))).message).to.include('name');
+      expect(await refusalOf(alice.call('SetupServiceProject', { name: 'projects/alice-svc', title: 'service', multiRegionPolicy: {} }))).to.include({ status: 403 });
+      expect(await refusalOf(ks.anonymous.call('SetupServiceProject', { name: 'projects/anon-svc', title: 'service', multiRegionPolicy: {} }))).to.include({ status: 401 });
+      expect((await refusalOf(ks.admin.call('SetupServiceProject', { title: 'no name', multiRegionPolicy: {} }))).message).to.include('name');
     });
 
     it('should reserve a name for an admin account, creating the account with one key, and refuse a second admin key', async () => {
@@ -116,7 +116,7 @@ describe('service accounts, shards and service projects over HTTP', function () 
     });
 
     it('should refuse a name reserved by another project, and reservations in a project that is not a service project', async () => {
-      await ks.admin.call('SetupServiceProject', { name: 'projects/rival-svc' });
+      await ks.admin.call('SetupServiceProject', { name: 'projects/rival-svc', title: 'service', multiRegionPolicy: {} });
       const rival = { name: 'projects/rival-svc', service: 'services/shop.example.com', adminAccount: 'projects/rival-svc/regions/eu/serviceAccounts/rival-admin' };
       expect((await refusalOf(ks.admin.call('ReserveServiceName', rival))).code).to.equal('ALREADY_EXISTS');
       expect((await refusalOf(ks.admin.call('ReserveServiceName', { ...rival, name: 'projects/fleet', adminAccount: 'projects/fleet/regions/eu/serviceAccounts/x-admin' }))).code).to.equal('FAILED_PRECONDITION');
@@ -143,7 +143,7 @@ describe('service accounts, shards and service projects over HTTP', function () 
         expect(await refusalOf(alice.call(method, request)), method).to.include({ status: 403 });
         expect(await refusalOf(ks.anonymous.call(method, request)), method).to.include({ status: 401 });
       }
-      expect((await ks.admin.call('ListServiceReservations', { name: 'projects/shop-svc' }))['reservations']).to.have.length(1);
+      expect((await ks.admin.call('ListServiceReservations', { name: 'projects/shop-svc' }))['reservations']).to.have.length(2); // shop and vault
     });
   });
 
