@@ -116,7 +116,7 @@ describe('keystream on a full disk', function () {
         const requestId = `full-${randomUUID()}`;
         const answer = await create(requestId);
         if (answer.status === 200) continue;
-        expect(answer.status, JSON.stringify(answer.body)).to.equal(507);
+        expect(answer.status, `${JSON.stringify(answer.body)}\n${child?.stderr()}${child?.stdout().split("\n").filter((line) => line.includes("incident") || line.includes("\"level\":50")).slice(-3).join("\n") ?? ""}`).to.equal(507);
         expect(errorOf(answer).status).to.equal('RESOURCE_EXHAUSTED');
         expect(errorOf(answer).message).to.match(/no space left/);
         refused.push(requestId);

@@ -15,6 +15,13 @@ const STORAGE_EXHAUSTED = Symbol.for('keystream.storageExhausted');
 /** errno values (and LMDB's own code) that mean "no room to write". */
 const NO_SPACE_CODES: ReadonlySet<unknown> = new Set(['ENOSPC', 'EDQUOT', 28, 122, -28, -122, 'MDB_MAP_FULL', -30792]);
 
+/** errno values of an I/O error (EIO). */
+const IO_ERROR_CODES: ReadonlySet<unknown> = new Set(['EIO', 5, -5]);
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
 function codeOf(error: unknown): unknown {
   if (typeof error !== 'object' || error === null) return undefined;
   const { code, errno } = error as { code?: unknown; errno?: unknown };
@@ -26,19 +33,29 @@ function codeOf(error: unknown): unknown {
  * a generic error whose `commitError` is a promise of the real one, which must be awaited (and
  * handled: left alone it is an unhandled rejection that ends the process).
  */
-export async function noSpaceCauseOf(error: unknown): Promise<Error | undefined> {
+export async function noSpaceCauseOf(error: unknown, afterNoSpace = false): Promise<Error | undefined> {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
     const message = (current as { message?: unknown }).message;
+    // LMDB answers commits that race a page write lost to a full disk with EIO (the write that
+    // failed with ENOSPC may be another transaction's of the same batch): on a store that writes
+    // pages this way, an EIO of a commit is that full disk, and nothing of the commit was kept.
+    if (afterNoSpace && IO_ERROR_CODES.has(codeOf(current)) && current instanceof Error) return current;
     if (NO_SPACE_CODES.has(codeOf(current)) || (typeof message === 'string' && /no space left on device|MDB_MAP_FULL/i.test(message))) {
       return current instanceof Error ? current : new Error(typeof message === 'string' ? message : 'no space left on device');
     }
+    // lmdb-js attaches the commit's failure as `commitError`: a promise of its own making (a
+    // thenable that is not always a `Promise` instance) that rejects with the cause.
     const commitError = (current as { commitError?: unknown }).commitError;
-    if (commitError instanceof Promise) {
-      current = await commitError.then(
+    if (isThenable(commitError)) {
+      current = await Promise.resolve(commitError).then(
         () => undefined,
         (cause: unknown) => cause,
       );
+      continue;
+    }
+    if (commitError instanceof Error) {
+      current = commitError;
       continue;
     }
     current = (current as { cause?: unknown }).cause;

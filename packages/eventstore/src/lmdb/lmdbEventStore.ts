@@ -157,9 +157,9 @@ export class LmdbEventStore implements EventStore {
     try {
       result = await this.root.transaction(write);
     } catch (error) {
-      const noSpace = await noSpaceCauseOf(error);
+      const noSpace = await noSpaceCauseOf(error, true);
       if (noSpace === undefined) throw error;
-      this.storageFailure = noSpace;
+      this.storageFailure = this.storageFailure ?? noSpace;
       throw storageExhausted('event store', noSpace);
     }
     this.storageFailure = undefined;

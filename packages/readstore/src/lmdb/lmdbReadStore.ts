@@ -211,9 +211,9 @@ export class LmdbReadStore implements ReadStore {
       outcome = await this.root.transaction(() => this.applyInTransaction(batch, recordedAt));
     } catch (error) {
       // Nothing of the batch was committed (LMDB aborts the whole transaction); the projector retries it.
-      const noSpace = await noSpaceCauseOf(error);
+      const noSpace = await noSpaceCauseOf(error, true);
       if (noSpace === undefined) throw error;
-      this.storageFailure = noSpace;
+      this.storageFailure = this.storageFailure ?? noSpace;
       throw storageExhausted('read store', noSpace);
     }
     this.storageFailure = undefined;
