@@ -198,6 +198,7 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger): Keyst
       pageTokenKey: pageTokenKeyOf(config),
       canSee: authorizing.canSeeWatched,
       authorizationVersion: () => authorizing.authorizationGeneration,
+      rightsMoved: authorizing.rightsMovedFor,
     });
     const gateway = new WatchGateway({
       engine,
