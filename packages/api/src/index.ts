@@ -10,7 +10,8 @@ export type { SpecEnum, SpecField, SpecMessage, SpecMethod, SpecModel, SpecResou
 export { HTTP_STATUS_BY_CODE, KeystreamError, STATUS_CODES, isKeystreamError } from './errors/keystreamError.js';
 export { INSUFFICIENT_STORAGE, isStorageExhausted, noSpaceCauseOf, storageExhausted } from './errors/storageExhausted.js';
 export type { ErrorBody, ErrorDetail, FieldViolation, KeystreamErrorOptions, StatusCode } from './errors/keystreamError.js';
-export { METHODS, methodByName } from './methods/methodTable.js';
+export { ALL_METHODS, EXTENSION_METHOD_DESCRIPTORS, METHODS, methodByName } from './methods/methodTable.js';
+export { EXTENSION_SECTION } from './codegen/extensionModel.js';
 export type { BodyRule, MethodDescriptor, MethodKind, RouteDescriptor, StandardVerb } from './methods/methodTable.js';
 export { allEnumDescriptors, allMessageDescriptors, enumDescriptor, messageDescriptor } from './registry/messageRegistry.js';
 export type { EnumDescriptor, FieldDescriptor, FieldValueType, MessageDescriptor, ScalarKind } from './registry/messageRegistry.js';

@@ -26,8 +26,8 @@ export interface HttpServerOptions {
   readonly maxBodyBytes?: number;
   /** Called once per answered request, for metrics. `method` is the RPC name, or undefined when no route matched. */
   readonly onRequestFinished?: (outcome: { readonly method: string | undefined; readonly status: number; readonly seconds: number }) => void;
-  /** Extra handlers (health, metrics) mounted before the contract's routes, by exact path. */
-  readonly extraGetRoutes?: Readonly<Record<string, () => PlainAnswer | Promise<PlainAnswer>>>;
+  /** Extra handlers (health, metrics, links in mails) mounted before the contract's routes, by exact path. */
+  readonly extraGetRoutes?: Readonly<Record<string, (request: { readonly query: string }) => PlainAnswer | Promise<PlainAnswer>>>;
   /** Serves stream methods as NDJSON over HTTP; without it they answer UNIMPLEMENTED. */
   readonly streamDispatcher?: StreamDispatcher;
   /** Mounts more handlers on the same app (e.g. the watch gateway's WebSocket route) before the contract's routes. */
@@ -291,13 +291,15 @@ export async function startHttpServer(host: string, port: number, options: HttpS
   const app = uws.App() as TemplatedApp & { close(): void };
   options.configureApp?.(app);
   for (const [path, produce] of Object.entries(options.extraGetRoutes ?? {})) {
-    app.get(path, (response) => {
+    app.get(path, (response, request) => {
       let aborted = false;
+      // uWS reuses the request once this callback returns: the query is copied first.
+      const query = orEmpty(request.getQuery());
       response.onAborted(() => {
         aborted = true;
       });
       void Promise.resolve()
-        .then(produce)
+        .then(() => produce({ query }))
         .catch((error: unknown): PlainAnswer => {
           options.logger.error({ path, error }, 'built-in route failed');
           return { status: 500, contentType: 'text/plain', body: 'internal error' };

@@ -11,12 +11,14 @@ import { DataDirectoryInUseError } from './dataDirectoryLock.js';
 import { startKeystream } from './keystreamProcess.js';
 import { createLogger } from './logger.js';
 import { startBanner } from './servicePlan.js';
+import { readOutbox } from '@keystream/notify';
 
 const USAGE = `usage: keystream <command> [options]
 
 commands:
   start [--role all|api|projector|gateway|relay]  run keystream (default: every role, embedded storage in ./.keystream)
   token --user <email> [--ttl <s>]                print a token of the built-in development issuer for that user
+  outbox [--to <email>] [--json]                  print the mails keystream wrote to its outbox (invitations with their codes)
   help                                            show this text
 
 configuration is read from KEYSTREAM_* environment variables; see docs/operations.md.
@@ -132,6 +134,29 @@ async function token(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
+/** Prints the outbox (the embedded notifier's mails), optionally only those to one address. */
+async function outbox(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({ args: [...argv], options: { to: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`keystream: ${error.message}\n`);
+    return EXIT.config;
+  }
+  if (config.notifier.kind !== 'outbox') {
+    process.stderr.write('keystream: mail goes over SMTP (KEYSTREAM_SMTP_URL is set); there is no outbox\n');
+    return EXIT.config;
+  }
+  const wanted = values.to?.toLowerCase();
+  const entries = (await readOutbox(config.notifier.file)).filter((entry) => wanted === undefined || entry.to.toLowerCase() === wanted);
+  for (const entry of entries) {
+    process.stdout.write(values.json === true ? `${JSON.stringify(entry)}\n` : `--- ${entry.at} to ${entry.to} (${entry.template}, ${entry.language})\nSubject: ${entry.subject}\n\n${entry.text}\n`);
+  }
+  return 0;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -139,6 +164,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return start(rest);
     case 'token':
       return token(rest);
+    case 'outbox':
+      return outbox(rest);
     case undefined:
     case 'help':
     case '--help':

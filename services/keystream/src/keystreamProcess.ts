@@ -17,6 +17,8 @@ import { composeKeystream, type WatchRole } from './container.js';
 import { lockDataDirectories, type DataDirectoryLock } from './dataDirectoryLock.js';
 import { healthRoutes, readModelReadiness } from './healthRoutes.js';
 import { embeddedDirectories } from './stores.js';
+import type { ProcessManagerRunner } from './processManagers/processManagerRunner.js';
+import { emailVerificationRoute } from './identity/emailVerificationRoute.js';
 import type { KeystreamMetrics } from './metrics.js';
 
 /** A running keystream process. */
@@ -44,6 +46,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
   let projector: Projector | undefined;
   let watches: WatchRole | undefined;
   let relay: EventStreamRelay | undefined;
+  let processManagers: ProcessManagerRunner | undefined;
   try {
     const metrics = await graph.metrics();
     let failed: Promise<Error> = new Promise<Error>(() => undefined);
@@ -97,6 +100,9 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       );
       // Serve once the read model has the built-ins, so the first List sees them.
       if (seeded.position !== '') await (await graph.projectionProgress()).waitForPosition(seeded.position, config.minPositionWaitMilliseconds);
+      // MemberAssignments, nested groups, invitation expiry and grants run beside the API.
+      processManagers = await graph.processManagers();
+      await processManagers.start();
     }
     // The watch gateway shares the edge's app and port: WebSocket on /v1/watch, NDJSON on the …:watch routes.
     if (runsGateway) watches = await graph.watchRole();
@@ -107,12 +113,13 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       onRequestFinished: (outcome) => {
         metrics.recordRequest(outcome);
       },
-      extraGetRoutes: routes.routes,
+      extraGetRoutes: { ...routes.routes, ...(runsApi ? emailVerificationRoute(await graph.identity()) : {}) },
       ...(watches === undefined ? {} : { configureApp: watches.gateway.configureApp, streamDispatcher: watches.gateway.streamDispatcher }),
     });
     const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${server.port}`;
     const started = server;
     const gateway = watches;
+    const managers = processManagers;
     return {
       url,
       failed,
@@ -122,6 +129,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
         gateway?.gateway.close();
         await started.close();
         await gateway?.close();
+        await managers?.stop();
         await relay?.stop();
         await projector?.stop();
         await graph.close();
@@ -131,6 +139,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
   } catch (error) {
     await server?.close(0);
     await watches?.close().catch(() => undefined);
+    await processManagers?.stop().catch(() => undefined);
     await relay?.stop().catch(() => undefined);
     await projector?.stop().catch(() => undefined);
     await graph.close().catch(() => undefined);

@@ -15,6 +15,11 @@ export const REDACTED_PATHS = [
   '*.apiKey',
   '*.private_key_data',
   '*.api_key',
+  '*.private_key',
+  '*.nttAdminCredentials',
+  '*.ntt_admin_credentials',
+  '*.clientSecret',
+  '*.client_secret',
   'pageTokenKey',
   '*.pageTokenKey',
 ];

@@ -17,6 +17,9 @@ function sampleResource(descriptor: ResourceDescriptor, name = sampleName(descri
       return { name, role: 'services/svc-1/roles/viewer', member: 'user:bob@example.com' };
     case 'GroupMember':
       return { name, member: 'user:bob@example.com' };
+    case 'ProjectInvitation':
+    case 'OrganizationInvitation':
+      return { name, invitation: { inviteeEmail: 'bob@example.com', bindingRoles: [{ role: 'services/svc-1/roles/viewer' }] } };
     default:
       return { name };
   }

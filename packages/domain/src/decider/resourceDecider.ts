@@ -34,7 +34,13 @@ export type ResourceCommand =
       readonly cas?: Cas | undefined;
       readonly allowMissing?: boolean | undefined;
     }
-  | { readonly type: 'delete'; readonly kind: ResourceKind; readonly name: string };
+  | {
+      readonly type: 'delete';
+      readonly kind: ResourceKind;
+      readonly name: string;
+      /** Delete only if the stored resource still matches (else ABORTED), as an update's CAS. */
+      readonly cas?: Cas | undefined;
+    };
 
 /** An event to append, before it gets its envelope. */
 export interface DomainEvent {
@@ -249,6 +255,7 @@ function update(descriptor: ResourceDescriptor, command: Extract<ResourceCommand
 
 function remove(descriptor: ResourceDescriptor, command: Extract<ResourceCommand, { type: 'delete' }>, state: ResourceState, context: DecideContext): Decision {
   if (state.status !== 'live') throw new KeystreamError('NOT_FOUND', `${descriptor.kind} ${command.name} does not exist`);
+  if (command.cas !== undefined) checkCas(descriptor.message, state.resource, command.cas);
   if (context.childCount !== undefined && context.childCount > 0) {
     throw new KeystreamError(
       'FAILED_PRECONDITION',

@@ -24,6 +24,7 @@ import type {
 } from '../readStore.js';
 import { validateBatch } from '../validateBatch.js';
 import { EqualityIndex, equalityConditions } from './equalityIndex.js';
+import { meetsSetConditions, splitSetConditions } from './setMembershipFilter.js';
 import { SortedIndex } from './sortedIndex.js';
 import { openChangeFeed } from '../changeFeed.js';
 
@@ -468,13 +469,18 @@ function changeKey(position: Position, kind: string, name: string): string {
   return `${position}/${kind}/${name}`;
 }
 
-function compileFilter(filter: QueryFilter | undefined): Query | undefined {
+/** A compiled filter: mingo for the general case, Set lookups for large `$in` lists (setMembershipFilter.ts). */
+function compileFilter(filter: QueryFilter | undefined): { test(document: unknown): boolean } | undefined {
   if (filter === undefined || Object.keys(filter).length === 0) return undefined;
+  const { sets, rest } = splitSetConditions(filter);
+  let query: Query | undefined;
   try {
-    return filterQuery(filter);
+    query = rest === undefined ? undefined : filterQuery(rest);
   } catch (error) {
     throw new KeystreamError('INVALID_ARGUMENT', `filter ${JSON.stringify(filter)} is not a valid MongoDB query: ${error instanceof Error ? error.message : String(error)}`, [], { cause: error });
   }
+  if (sets.length === 0) return query;
+  return { test: (document) => meetsSetConditions(document, sets) && (query === undefined || query.test(document as Record<string, unknown>)) };
 }
 
 /** Opens the embedded LMDB read store. */

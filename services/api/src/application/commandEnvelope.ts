@@ -66,6 +66,15 @@ export function followUpEnvelope(cause: CommandEnvelope, causationId: string, st
   return { actor: 'system', requestId: key, idempotencyKey: key, correlationId: cause.correlationId, causationId, occurredAt: cause.occurredAt };
 }
 
+/**
+ * The envelope of one of several writes a handler makes for its caller (a user of a batch, the
+ * key of a new account): the caller's actor and ids, idempotent under a key derived from the
+ * caller's, so a retried request repeats none of its steps.
+ */
+export function stepEnvelope(envelope: CommandEnvelope, step: string): CommandEnvelope {
+  return { ...envelope, idempotencyKey: envelope.idempotencyKey === undefined ? undefined : `${envelope.idempotencyKey}${step}` };
+}
+
 /** What {@link reactionEnvelope} reads of the event reacted to. */
 export interface CausingEvent {
   readonly id: string;

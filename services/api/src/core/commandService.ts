@@ -17,6 +17,7 @@ import {
   type Decision,
   type JsonObject,
   type ResourceCommand,
+  type ResourceState,
 } from '@keystream/domain';
 import { comparePositions, isWrongExpectedVersionError, type EventStore, type NewEvent, type RecordedEvent, type StreamAppend } from '@keystream/eventstore';
 import { generateId } from '@keystream/resource';
@@ -191,6 +192,41 @@ export class CommandService {
         if (attempt >= MAX_ATTEMPTS) {
           throw new KeystreamError('ABORTED', `${command.kind} ${name} is being changed concurrently; retry the request`, [], { cause: error });
         }
+      }
+    }
+  }
+
+  /**
+   * The name a create will give its resource: the one the request names, else an id generated
+   * from the idempotency key (so a retry names the same resource) or at random.
+   */
+  nameFor(request: CreateRequest, envelope: CommandEnvelope): string {
+    const descriptor = resourceByKind(request.kind);
+    const random = idRandomSource(envelope.idempotencyKey, request.kind, request.parent ?? '');
+    return resolveNewName(request.kind, request.parent, request.resource, () => generateId(descriptor, random));
+  }
+
+  /**
+   * Decides a command of a resource's own life cycle (accept, decline, expire, …) with a custom
+   * pure decider, and appends its events expecting the revision it read; on a concurrent write the
+   * decision is made again on the fresh state, so exactly one of many racing commands moves a state
+   * machine out of a state. A retry with the same idempotency key answers with its first result.
+   */
+  async decideAndAppend(kind: ResourceKind, name: string, decide: (state: ResourceState, context: { readonly now: string }) => Decision, envelope: CommandEnvelope): Promise<CommandResult> {
+    const stream = streamOf(kind, name);
+    for (let attempt = 1; ; attempt += 1) {
+      const { state, lastEvent } = await this.repository.load(kind, name);
+      const replay = await this.previousAttempt(kind, name, stream, envelope, lastEvent);
+      if (replay) return replay;
+      const decision = decide(state, { now: envelope.occurredAt });
+      if (decision.events.length === 0) return { resource: decision.resource, updatedPaths: [], position: lastEvent?.position ?? '', replayed: false };
+      const ids = eventIdsFor(envelope.idempotencyKey, stream, decision.events.length);
+      try {
+        const appended = await this.eventStore.append(stream, eventsOf(decision, ids, envelope), expectedRevisionOf(state));
+        return { resource: decision.resource, updatedPaths: decision.updatedPaths, position: appended.position, replayed: false, eventId: ids[0] };
+      } catch (error) {
+        if (!isWrongExpectedVersionError(error)) throw error;
+        if (attempt >= MAX_ATTEMPTS) throw new KeystreamError('ABORTED', `${kind} ${name} is being changed concurrently; retry the request`, [], { cause: error });
       }
     }
   }
