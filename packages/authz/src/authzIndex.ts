@@ -86,6 +86,19 @@ export function bindingEntryOf(resource: JsonObject): BindingEntry {
   };
 }
 
+/** Member strings whose rights may have moved, or {@link EVERYONE}. */
+export type AffectedMembers = ReadonlySet<string> | typeof EVERYONE;
+
+/** A change that may move anyone's rights. */
+export const EVERYONE = 'everyone';
+
+/** How many recent changes {@link AuthzIndex.affectedSince} can look back over. */
+const MAX_RECENT_CHANGES = 4096;
+
+function sameStrings(left: readonly string[], right: readonly string[]): boolean {
+  return left.length === right.length && left.every((value, index) => value === right[index]);
+}
+
 /** The in-memory authorization state. */
 export class AuthzIndex implements AncestrySource {
   private readonly roles = new Map<string, JsonObject>();
@@ -98,6 +111,8 @@ export class AuthzIndex implements AncestrySource {
   private readonly conditions = new Map<string, JsonObject>();
   private readonly ancestries = new Map<string, readonly string[]>();
   private currentGeneration = 0;
+  /** Recent changes, oldest first: the generation each produced and whose rights it may move. */
+  private readonly recent: { readonly generation: number; readonly affected: AffectedMembers }[] = [];
 
   /** Bumped by every change that can alter a decision. */
   get generation(): number {
@@ -109,6 +124,24 @@ export class AuthzIndex implements AncestrySource {
     return this.bindings.size;
   }
 
+  /**
+   * Whose rights may have moved since `generation`: the member strings named by the changes after
+   * it (a principal is affected when its group-expanded members meet them), or `everyone` when a
+   * change could affect anyone or the record no longer reaches back that far.
+   */
+  affectedSince(generation: number): AffectedMembers {
+    if (generation >= this.currentGeneration) return new Set();
+    const first = this.recent[0];
+    if (first === undefined || first.generation > generation + 1) return EVERYONE;
+    const members = new Set<string>();
+    for (const change of this.recent) {
+      if (change.generation <= generation) continue;
+      if (change.affected === EVERYONE) return EVERYONE;
+      for (const member of change.affected) members.add(member);
+    }
+    return members;
+  }
+
   /** Applies one event; returns true when it changed the authorization state. */
   apply(event: IndexedEvent): boolean {
     const stream = parseStream(event.stream);
@@ -117,33 +150,61 @@ export class AuthzIndex implements AncestrySource {
     const resource = event.data['resource'];
     if (!deleted && !isObject<JsonObject>(resource)) return false;
     const live = deleted ? undefined : (resource as JsonObject);
+    let affected: AffectedMembers;
     switch (stream.kind) {
       case 'Role':
         if (live === undefined) this.roles.delete(stream.name);
         else this.roles.set(stream.name, live);
+        affected = this.membersBoundTo((binding) => binding.role === stream.name);
         break;
-      case 'RoleBinding':
+      case 'RoleBinding': {
+        const before = this.bindings.get(stream.name)?.member;
         this.removeBinding(stream.name);
         if (live !== undefined) this.addBinding(bindingEntryOf({ ...live, name: stream.name }));
+        // The member may be `allUsers`, `domain:…` or a group: every principal counts as the
+        // members its own expansion yields, so naming the member reaches exactly those principals.
+        affected = new Set([before, this.bindings.get(stream.name)?.member].filter((member) => member !== undefined));
         break;
-      case 'GroupMember':
+      }
+      case 'GroupMember': {
+        const before = this.groupMembers.get(stream.name)?.[0];
         this.removeGroupMember(stream.name);
         if (live !== undefined && typeof live['member'] === 'string') this.addGroupMember(stream.name, live['member']);
+        // The member that joined or left (a group stands for its own members transitively).
+        affected = new Set([before, this.groupMembers.get(stream.name)?.[0]].filter((member) => member !== undefined));
         break;
+      }
       case 'Condition':
         if (live === undefined) this.conditions.delete(stream.name);
         else this.conditions.set(stream.name, live);
+        affected = EVERYONE;
         break;
       case 'Organization':
-      case 'Project':
-        if (live === undefined) this.ancestries.delete(stream.name);
-        else this.ancestries.set(stream.name, strings(live['ancestryPath']));
+      case 'Project': {
+        const before = this.ancestries.get(stream.name);
+        const after = live === undefined ? undefined : strings(live['ancestryPath']);
+        // A routine update (title, labels …) leaves the ancestry as it was: no decision moves.
+        if (before !== undefined && after !== undefined && sameStrings(before, after)) return false;
+        if (after === undefined) this.ancestries.delete(stream.name);
+        else this.ancestries.set(stream.name, after);
+        // Decisions about the scope's contents lean on bindings in the scope or above it.
+        const scopes = new Set([stream.name, ...(before ?? []), ...(after ?? [])]);
+        affected = this.membersBoundTo((binding) => scopes.has(binding.scope) || binding.scope.startsWith(`${stream.name}/`));
         break;
+      }
       default:
         return false;
     }
     this.currentGeneration += 1;
+    this.recent.push({ generation: this.currentGeneration, affected });
+    if (this.recent.length > MAX_RECENT_CHANGES) this.recent.shift();
     return true;
+  }
+
+  private membersBoundTo(test: (binding: BindingEntry) => boolean): Set<string> {
+    const members = new Set<string>();
+    for (const binding of this.bindings.values()) if (test(binding)) members.add(binding.member);
+    return members;
   }
 
   /** Organizations above an organization or project, root first (undefined when unknown). */

@@ -6,7 +6,7 @@ export type { AnonymousPrincipal, Principal, ServiceAccountPrincipal, UserPrinci
 export { isUnderPrefix, isWildcardScope, scopeChainOf, scopeOfName, SYSTEM_SCOPE } from './scopes.js';
 export type { AncestrySource } from './scopes.js';
 export { IpMatcher, normalizeAddress } from './ipMatcher.js';
-export { AUTHZ_KINDS, AuthzIndex, bindingEntryOf } from './authzIndex.js';
+export { AUTHZ_KINDS, AuthzIndex, bindingEntryOf, EVERYONE } from './authzIndex.js';
 export {
   ACT_AS_PERMISSION,
   assertNoEscalation,
@@ -22,7 +22,7 @@ export {
   rightsOfMembers,
 } from './escalation.js';
 export type { GainedRight, NoEscalationOptions } from './escalation.js';
-export type { BindingEntry, ConditionReference, IndexedEvent, ScopeParamValue } from './authzIndex.js';
+export type { AffectedMembers, BindingEntry, ConditionReference, IndexedEvent, ScopeParamValue } from './authzIndex.js';
 export { Authorizer, expandTemplate, valuesAtPath } from './authorizer.js';
 export { attestationConditionPasses, DEFAULT_ATTESTATION_EXCEPTIONS } from './attestationCondition.js';
 export type { AuthorizationDecision, AuthorizationRequest } from './authorizer.js';

@@ -81,6 +81,12 @@ export class EntryQueue {
     return this.entries.splice(0, count);
   }
 
+  /** The entries queued now, left in the queue (order kept). */
+  peek(): readonly ChangeLogEntry[] {
+    this.throwIfFailed();
+    return [...this.entries];
+  }
+
   private throwIfFailed(): void {
     if (this.failure !== undefined) throw this.failure;
   }

@@ -15,7 +15,7 @@ export type { StreamWatchFactory, WatchEngineOptions, WatchHandle } from './watc
 export { DEFAULT_MAX_CHUNK_SIZE, MAX_CHUNK_SIZE, planWatch } from './watchPlan.js';
 export type { SingleResourcePlan, StatefulPlan, StatelessPlan, WatchPlan } from './watchPlan.js';
 export { ANONYMOUS, SEE_EVERYTHING } from './watchPrincipal.js';
-export type { AuthorizationVersion, CanSee, WatchPrincipal } from './watchPrincipal.js';
+export type { AuthorizationVersion, CanSee, RightsMoved, WatchPrincipal } from './watchPrincipal.js';
 export { WatchOverflowError } from './watchRunner.js';
 export type { WatchFaults } from './watchRunner.js';
 export { WatchResponses } from './watchResponses.js';

@@ -12,8 +12,12 @@
  * Authorization changes (the engine's `authorizationVersion` moved): the watch re-runs its
  * snapshot query and diffs it against the names the client holds: `Removed` for what is no
  * longer visible, `Current` for what became visible (or changed meanwhile), one committed series
- * with a fresh resume token, nothing at all when the change does not touch this watch. A watch
- * resumed from a token does not know what its client holds: it hard-resets instead.
+ * with a fresh resume token, nothing at all when the change does not touch this watch. Only the
+ * watches of principals whose rights moved re-check (the engine's `rightsMoved`); the others send
+ * nothing and query nothing. A watch resumed from a token works out what its client holds at the
+ * token when it resumes (the store now, with each document changed since taken back to its state
+ * before the first change after the token), so a later change of rights is answered with
+ * `Removed`/`Current` for exactly what was lost or gained, not with a hard reset.
  */
 import type { ChangeLogEntry, JsonObject, Position } from '@keystream/readstore';
 import { diffPaths, maskTouches } from '@keystream/resource';
@@ -123,7 +127,7 @@ export class StatelessWatch extends WatchRunner<StatelessPlan> {
   private async reauthorize(taken: readonly ChangeLogEntry[]): Promise<void> {
     const held = this.held;
     if (held === undefined) {
-      // Resumed from a token: what the client holds is unknown, so only a fresh snapshot is safe.
+      // Not known yet (the watch is still resuming): only a fresh snapshot is safe.
       await this.emit(this.responses.hardReset());
       await this.snapshot();
       return;
@@ -154,8 +158,34 @@ export class StatelessWatch extends WatchRunner<StatelessPlan> {
     // Fails here (ChangeLogExpiredError → hard reset) when the token is older than retention.
     await subscription.reached(this.context.hub.position);
     this.held = undefined;
+    this.held = await this.heldAt(after);
     this.committed = after;
     await this.emit(this.responses.many([], { isCurrent: true, resumeToken: encodeResumeToken(after) }));
+  }
+
+  /**
+   * What a client resuming after `after` holds: the documents visible at that position. The store
+   * is read now (P2); a document changed in (after, P2] is taken back to the `before` of its first
+   * change after the token. The queued entries stay queued: the tail still sends them.
+   */
+  private async heldAt(after: Position): Promise<Set<string>> {
+    const { store } = this.context;
+    const result = await store.query(this.plan.descriptor.kind, { filter: this.plan.selection });
+    const p2 = await store.head();
+    await this.subscription?.reached(p2);
+    this.assertOpen();
+    const firstBefore = new Map<string, ChangeLogEntry['before']>();
+    for (const entry of this.queue.peek()) {
+      if (comparePositions(entry.position, after) > 0 && !firstBefore.has(entry.name)) firstBefore.set(entry.name, entry.before);
+    }
+    const held = new Set<string>();
+    for (const [name, before] of firstBefore) if (this.matcher.matches(before)) held.add(name);
+    for (const stored of result.documents) {
+      // Changed after the token but never queued: no version of it since then was visible.
+      if (firstBefore.has(stored.name) || comparePositions(stored.position, after) > 0) continue;
+      if (this.matcher.matches(stored.document)) held.add(stored.name);
+    }
+    return held;
   }
 
   private async tail(): Promise<void> {

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { ChangeHub } from './changeHub.js';
 import { openWatchStoreFixture, RecordingSink, type WatchStoreFixture } from './testing/index.js';
 import { WatchEngine } from './watchEngine.js';
-import type { CanSee } from './watchPrincipal.js';
+import type { CanSee, WatchPrincipal } from './watchPrincipal.js';
 
 /** The changes of every response, flattened. */
 function changesOf(sink: RecordingSink): JsonObject[] {
@@ -102,7 +102,7 @@ describe('WatchEngine authorization changes', () => {
 
   describe('having a stateless watch resumed from a token', () => {
     describe('when the rights move', () => {
-      it('should hard-reset and send a fresh snapshot (it does not know what its client holds)', async () => {
+      it('should send Removed for what it lost and Current for what it gained, never a hard reset', async () => {
         await fixture.write([group('a')]);
         visible = new Set(['groups/a']);
         const token = (await (async () => {
@@ -115,10 +115,13 @@ describe('WatchEngine authorization changes', () => {
         const sink = new RecordingSink();
         engine.start(methodByName('WatchGroups'), { type: 'STATELESS', resumeToken: token }, sink);
         await eventually(() => sink.responses.length === 1, 5_000, 'the resume');
+        await fixture.write([group('b')]);
         await changeRights(() => {
-          visible = new Set();
+          visible = new Set(['groups/b']);
         });
-        await eventually(() => sink.responses.some((response) => response['isHardReset'] === true) && sink.responses[sink.responses.length - 1]?.['snapshotSize'] === 0, 5_000, 'the reset and the empty snapshot');
+        await eventually(() => sink.responses[sink.responses.length - 1]?.['snapshotSize'] === 1, 5_000, 'the correction and its count');
+        expect(sink.responses.some((response) => response['isHardReset'] === true)).to.equal(false);
+        expect(changesOf(sink)).to.deep.equal([{ removed: { name: 'groups/a' } }, { current: { group: { name: 'groups/b', displayName: 'b' } } }]);
       });
     });
   });
@@ -181,6 +184,89 @@ describe('WatchEngine authorization changes', () => {
       await eventually(() => hub.position === fixture.position, 5_000, 'the tail to pass the writes');
       expect(decisions).to.equal(before);
       expect(sink.responses).to.have.length(2);
+    });
+  });
+
+  describe('when the rights of only some principals move', () => {
+    /** Names each subject may see; `moved` lists the subjects each version's change touched. */
+    let rights: Map<string, Set<string>>;
+    let moved: Map<number, string[]>;
+    let queries: number;
+    let scoped: WatchEngine;
+    const alice: WatchPrincipal = { subject: 'user:alice@example.com' };
+    const bob: WatchPrincipal = { subject: 'user:bob@example.com' };
+
+    async function changeRightsOf(subject: string, names: string[]): Promise<void> {
+      rights.set(subject, new Set(names));
+      version += 1;
+      moved.set(version, [subject]);
+      await fixture.write([{ kind: 'RoleBinding', name: `roleBindings/r${version}`, document: { role: 'r' } }]);
+    }
+
+    beforeEach(async () => {
+      await engine.close();
+      rights = new Map([
+        [alice.subject, new Set(['groups/a'])],
+        [bob.subject, new Set(['groups/a'])],
+      ]);
+      moved = new Map();
+      queries = 0;
+      const store = new Proxy(fixture.store, {
+        get(target, property, receiver) {
+          const value: unknown = Reflect.get(target, property, receiver);
+          if (property === 'query') queries += 1;
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      scoped = new WatchEngine({
+        store,
+        hub,
+        pageTokenKey: 'k'.repeat(32),
+        canSee: (principal, document) => rights.get(principal.subject)?.has(document['name'] as string) === true,
+        authorizationVersion: () => version,
+        rightsMoved: (principal, since) => [...moved].some(([at, subjects]) => at > since && subjects.includes(principal.subject)),
+      });
+      await fixture.write([group('a'), group('b')]);
+    });
+
+    afterEach(async () => {
+      await scoped.close();
+    });
+
+    it('should send nothing to, and query nothing for, a watch of an unaffected principal', async () => {
+      const watching = new RecordingSink();
+      scoped.start(methodByName('WatchGroups'), { type: 'STATELESS' }, watching, alice);
+      await eventually(() => watching.responses.length === 2, 5_000, 'the snapshot');
+      const before = queries;
+      await changeRightsOf(bob.subject, ['groups/a', 'groups/b']);
+      await fixture.write([{ kind: 'Group', name: 'groups/a', document: { displayName: 'a2' } }]);
+      await eventually(() => watching.responses.length === 3, 5_000, 'the change of a');
+      expect(changesOf(watching).slice(1)).to.deep.equal([{ current: { group: { name: 'groups/a', displayName: 'a2' } } }]);
+      expect(watching.responses.some((response) => response['isHardReset'] === true)).to.equal(false);
+      expect(queries - before).to.equal(0);
+    });
+
+    it('should leave a resumed watch of an unaffected principal alone and correct an affected one', async () => {
+      const first = new RecordingSink();
+      const handle = scoped.start(methodByName('WatchGroups'), { type: 'STATELESS' }, first, alice);
+      await eventually(() => first.responses.length === 2, 5_000, 'the first snapshot');
+      handle.close();
+      const token = first.responses[0]?.['resumeToken'] as string;
+      const aliceSink = new RecordingSink();
+      const bobSink = new RecordingSink();
+      scoped.start(methodByName('WatchGroups'), { type: 'STATELESS', resumeToken: token }, aliceSink, alice);
+      scoped.start(methodByName('WatchGroups'), { type: 'STATELESS', resumeToken: token }, bobSink, bob);
+      await eventually(() => aliceSink.responses.length === 1 && bobSink.responses.length === 1, 5_000, 'the resumes');
+      const before = queries;
+      await changeRightsOf(bob.subject, ['groups/b']);
+      await eventually(() => bobSink.responses[bobSink.responses.length - 1]?.['snapshotSize'] === 1, 5_000, "bob's correction");
+      expect(changesOf(bobSink)).to.deep.equal([{ removed: { name: 'groups/a' } }, { current: { group: { name: 'groups/b', displayName: 'b' } } }]);
+      expect(bobSink.responses.some((response) => response['isHardReset'] === true)).to.equal(false);
+      // One query: bob's re-check. Alice's watch neither queried nor sent anything.
+      expect(queries - before).to.equal(1);
+      await fixture.write([{ kind: 'Group', name: 'groups/a', document: { displayName: 'a2' } }]);
+      await eventually(() => aliceSink.responses.length === 2, 5_000, "alice's change of a");
+      expect(changesOf(aliceSink)).to.deep.equal([{ current: { group: { name: 'groups/a', displayName: 'a2' } } }]);
     });
   });
 });

@@ -10,7 +10,7 @@ import { SingleResourceWatch } from './singleResourceWatch.js';
 import { StatefulWatch } from './statefulWatch.js';
 import { StatelessWatch } from './statelessWatch.js';
 import { planWatch, type WatchPlan } from './watchPlan.js';
-import { ANONYMOUS, SEE_EVERYTHING, type AuthorizationVersion, type CanSee, type WatchPrincipal } from './watchPrincipal.js';
+import { ANONYMOUS, SEE_EVERYTHING, type AuthorizationVersion, type CanSee, type RightsMoved, type WatchPrincipal } from './watchPrincipal.js';
 import type { WatchContext, WatchFaults, WatchRunner } from './watchRunner.js';
 import type { WatchSink } from './watchSink.js';
 
@@ -28,6 +28,11 @@ export interface WatchEngineOptions {
    * client holds (Removed / Current, a page diff, or a hard reset; docs/watch.md).
    */
   readonly authorizationVersion?: AuthorizationVersion;
+  /**
+   * Whose rights a move of the version touched (default: everyone's). Watches of other principals
+   * re-check nothing and send nothing.
+   */
+  readonly rightsMoved?: RightsMoved;
   /** Changes between two unsolicited `snapshot_size` responses (default 1000). */
   readonly snapshotSizeInterval?: number;
   /** Entries a watch may have waiting before it is reset (default 10,000). */
@@ -98,6 +103,7 @@ export class WatchEngine {
       principal,
       canSee: this.options.canSee ?? SEE_EVERYTHING,
       authorizationVersion: this.authorizationVersion,
+      rightsMoved: this.options.rightsMoved ?? (() => true),
       pageTokenKey: this.options.pageTokenKey,
       snapshotSizeInterval: this.options.snapshotSizeInterval ?? 1000,
       maxQueuedEntries: this.options.maxQueuedEntries ?? 10_000,
@@ -145,7 +151,7 @@ export class WatchEngine {
     this.progressTimer.unref();
   }
 
-  /** Cheap when nothing moved: one comparison. When it did, every open watch re-checks. */
+  /** Cheap when nothing moved: one comparison. When it did, the watches of affected principals re-check. */
   private checkAuthorization(): void {
     const version = this.authorizationVersion();
     if (version === this.knownAuthorizationVersion) return;

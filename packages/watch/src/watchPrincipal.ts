@@ -20,6 +20,12 @@ export type CanSee = (principal: WatchPrincipal, document: JsonObject, kind: str
  */
 export type AuthorizationVersion = () => number;
 
+/**
+ * Whether the rights of `principal` may have moved since authorization version `since` (default
+ * when absent: any move affects every principal). Lets a routine write leave unrelated watches alone.
+ */
+export type RightsMoved = (principal: WatchPrincipal, since: number) => boolean;
+
 /** The principal of a caller that presented no credentials. */
 export const ANONYMOUS: WatchPrincipal = Object.freeze({ subject: 'anonymous' });
 

@@ -10,7 +10,7 @@ import { DocumentMatcher } from './documentMatcher.js';
 import { comparePositions } from '@keystream/kernel';
 import { EntryQueue } from './entryQueue.js';
 import type { WatchPlan } from './watchPlan.js';
-import type { AuthorizationVersion, CanSee, WatchPrincipal } from './watchPrincipal.js';
+import type { AuthorizationVersion, CanSee, RightsMoved, WatchPrincipal } from './watchPrincipal.js';
 import { WatchResponses } from './watchResponses.js';
 import type { WatchSink } from './watchSink.js';
 
@@ -28,6 +28,8 @@ export interface WatchContext {
   readonly canSee: CanSee;
   /** The version of the state `canSee` decides on; the watch re-checks what it shows when it moves. */
   readonly authorizationVersion: AuthorizationVersion;
+  /** Whether a move of the version touched the principal's rights. */
+  readonly rightsMoved: RightsMoved;
   readonly pageTokenKey: PageTokenKey;
   /** Changes between two unsolicited `snapshot_size` responses. */
   readonly snapshotSizeInterval: number;
@@ -111,14 +113,24 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
     if (comparePositions(through, this.committed) > 0) this.queue.markProgress(through);
   }
 
-  /** From the engine: the authorization version moved; wakes the watch so it re-checks what it shows. */
+  /**
+   * From the engine: the authorization version moved; wakes the watch so it re-checks what it
+   * shows, unless the move left its principal's rights alone.
+   */
   authorizationChanged(): void {
-    this.queue.nudge();
+    if (this.authorizationMoved()) this.queue.nudge();
   }
 
-  /** Whether the authorization state moved since the client's view was last computed. */
+  /**
+   * Whether the principal's rights moved since the client's view was last computed. A move that
+   * touched only other principals is recorded as seen: what this watch shows is still right.
+   */
   protected authorizationMoved(): boolean {
-    return this.context.authorizationVersion() !== this.authorizationSeen;
+    const version = this.context.authorizationVersion();
+    if (version === this.authorizationSeen) return false;
+    if (this.context.rightsMoved(this.context.principal, this.authorizationSeen)) return true;
+    this.authorizationSeen = version;
+    return false;
   }
 
   /** Records that the view is being (re)computed with the current authorization state. */

@@ -261,6 +261,7 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger, clock:
       pageTokenKey: pageTokenKeyOf(config),
       canSee: authorizing.canSeeWatched,
       authorizationVersion: () => authorizing.authorizationGeneration,
+      rightsMoved: authorizing.rightsMovedFor,
       streams: { WatchPrincipalUpdates: (request, sink) => startPrincipalUpdatesWatch(principalDeps, request, sink) },
     });
     const gateway = new WatchGateway({

@@ -11,7 +11,7 @@
  */
 import { isResourceKind, KeystreamError, resourceByKind, type MethodDescriptor, type MethodName } from '@keystream/api';
 import { ATTESTATION_TOKEN_HEADER, attestedDomainsOf, domainsValidAt } from '@keystream/attestation';
-import { actorOf, type Authenticator, type AuthzFeed, type Principal } from '@keystream/authz';
+import { actorOf, directMembersOf, EVERYONE, type Authenticator, type AuthzFeed, type Principal } from '@keystream/authz';
 import type { ApiCall, ApiResult } from '../../edgeContract.js';
 import { requestEnvelope } from '../commandEnvelope.js';
 import type { ApplicationServices, HandlerContext } from '../handlerContext.js';
@@ -146,6 +146,22 @@ export class RequestPipeline {
   refresh(): Promise<void> {
     return this.options.feed.catchUp();
   }
+
+  /**
+   * Whether the rights of a watch's principal may have moved since generation `since`: the changes
+   * after it named one of the members the principal counts as (itself, `allUsers`,
+   * `allAuthenticatedUsers`, its domain, its groups transitively), or could affect anyone.
+   * Unknown principals count as affected (they see nothing either way).
+   */
+  readonly rightsMovedFor = (watchPrincipal: WatchPrincipal, since: number): boolean => {
+    const known = this.watchPrincipals.get(watchPrincipal);
+    if (known === undefined) return true;
+    const { index } = this.options.app;
+    const affected = index.affectedSince(since);
+    if (affected === EVERYONE) return true;
+    if (affected.size === 0) return false;
+    return index.expandGroups(directMembersOf(known.principal)).some((member) => affected.has(member));
+  };
 
   /** The authorization state's generation: it moves whenever a decision may have changed. */
   get authorizationGeneration(): number {
