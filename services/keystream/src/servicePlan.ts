@@ -48,5 +48,6 @@ export function startBanner(config: KeystreamConfig, url: string): string {
     `  event store: ${describeStore(config.eventStore)}; read store: ${describeStore(config.readStore)}`,
     `  every call is authenticated and authorized; ${authLine(config)}`,
     `  health: ${url}/healthz  readiness: ${url}/readyz  metrics: ${url}/metrics`,
+    `  console: ${url}/console/ (sign in with a bearer token)`,
   ].join('\n');
 }
