@@ -206,9 +206,30 @@ describe('Authorizer', () => {
       expect(await from('')).to.equal(false);
     });
 
-    it('should deny attestation-conditioned permissions (no attestation yet) except the exempted ones', async () => {
+    it('should deny attestation-conditioned permissions without an attestation of the domain, except the exempted ones', async () => {
       const { authorizer } = world();
       expect(await allowed(authorizer, alice, `${P}/projects.get`, 'projects/p1')).to.equal(true);
+      expect(await allowed(authorizer, alice, `${P}/projects.update`, 'projects/p1')).to.equal(false);
+      const otherDomain = new Set(['projects/p1/attestationDomains/other']);
+      expect(await allowed(authorizer, alice, `${P}/projects.update`, 'projects/p1', { attestedDomains: otherDomain })).to.equal(false);
+    });
+
+    it('should allow attestation-conditioned permissions with an attestation of the domain', async () => {
+      const { authorizer } = world();
+      const attested = new Set(['projects/p1/attestationDomains/d']);
+      expect(await allowed(authorizer, alice, `${P}/projects.update`, 'projects/p1', { attestedDomains: attested })).to.equal(true);
+      // Decisions under conditions are not cached: the same call without the token is denied again.
+      expect(await allowed(authorizer, alice, `${P}/projects.update`, 'projects/p1')).to.equal(false);
+    });
+
+    it('should exempt the permissions needed to obtain a token when the condition lists none', async () => {
+      const { authorizer } = given(
+        created('Condition', { name: 'conditions/bare', attestationCondition: { domain: 'projects/p1/attestationDomains/d' } }),
+        role('r/bare', [`${P}/attestationDomains.verify`, `${P}/attestationDomains.get`, `${P}/projects.update`], { executableConditions: [{ condition: 'conditions/bare' }] }),
+        binding('projects/p1', 'bare', 'r/bare', 'user:alice@example.com'),
+      );
+      expect(await allowed(authorizer, alice, `${P}/attestationDomains.verify`, 'projects/p1')).to.equal(true);
+      expect(await allowed(authorizer, alice, `${P}/attestationDomains.get`, 'projects/p1')).to.equal(true);
       expect(await allowed(authorizer, alice, `${P}/projects.update`, 'projects/p1')).to.equal(false);
     });
 

@@ -38,7 +38,13 @@ export interface AuthorizationRequest {
   readonly resource?: (() => Promise<JsonObject | readonly JsonObject[] | undefined>) | undefined;
   /** The client's IP address, for IP conditions. */
   readonly remoteAddress?: string | undefined;
+  /**
+   * Attestation domains the request proves with valid attestation tokens of this principal
+   * (verified before authorization; see docs/security.md), for AttestationConditions.
+   */
+  readonly attestedDomains?: ReadonlySet<string> | undefined;
 }
+
 
 /** The answer, with the binding that allowed it (for audit logs and tests). */
 export type AuthorizationDecision = { readonly allowed: true; readonly binding: string } | { readonly allowed: false };
@@ -225,7 +231,7 @@ export class Authorizer {
   private conditionsPass(references: readonly ConditionReference[], request: AuthorizationRequest): boolean {
     return references.every((reference) => {
       const condition = this.index.condition(reference.condition);
-      return condition !== undefined && conditionPasses(condition, request.permission, request.remoteAddress);
+      return condition !== undefined && conditionPasses(condition, request.permission, request.remoteAddress, request.attestedDomains);
     });
   }
 

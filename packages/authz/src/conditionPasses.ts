@@ -1,8 +1,9 @@
 /**
  * Evaluates one executable Condition for a request, failing closed: anything keystream cannot
  * evaluate denies (an expression, a malformed IP condition, an invalid CIDR, an unknown client
- * address under an IP condition, an attestation that cannot be given).
+ * address under an IP condition, an attestation condition whose domain the request does not prove).
  */
+import { attestationConditionPasses } from './attestationCondition.js';
 import { IpMatcher, normalizeAddress } from './ipMatcher.js';
 import { isIP } from 'node:net';
 
@@ -10,19 +11,18 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** True when the condition allows `permission` for a client at `remoteAddress`. */
-export function conditionPasses(condition: Readonly<Record<string, unknown>>, permission: string, remoteAddress: string | undefined): boolean {
+/**
+ * True when the condition allows `permission` for a client at `remoteAddress` whose request proves
+ * the attestation domains `attestedDomains` (verified attestation tokens of the caller).
+ */
+export function conditionPasses(condition: Readonly<Record<string, unknown>>, permission: string, remoteAddress: string | undefined, attestedDomains?: ReadonlySet<string>): boolean {
   // An expression keystream cannot evaluate never allows, whatever else the condition says.
   if (typeof condition['expression'] === 'string' && condition['expression'].trim() !== '') return false;
   const ipField = condition['ipCondition'];
   const attestationField = condition['attestationCondition'];
   if (ipField !== undefined && !isObject(ipField)) return false;
   if (attestationField !== undefined && !isObject(attestationField)) return false;
-  if (attestationField !== undefined) {
-    // Attestation is not served yet: nothing can satisfy it, except the permissions it exempts.
-    const exempt = Array.isArray(attestationField['exceptPermissions']) ? attestationField['exceptPermissions'] : [];
-    if (!exempt.includes(permission)) return false;
-  }
+  if (attestationField !== undefined && !attestationConditionPasses(attestationField, { permission, attestedDomains })) return false;
   if (ipField !== undefined) {
     const allowedList = ipField['allowedCidrs'] ?? [];
     const disabledList = ipField['disabledCidrs'] ?? [];

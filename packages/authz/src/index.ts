@@ -24,6 +24,7 @@ export {
 export type { GainedRight, NoEscalationOptions } from './escalation.js';
 export type { BindingEntry, ConditionReference, IndexedEvent, ScopeParamValue } from './authzIndex.js';
 export { Authorizer, expandTemplate, valuesAtPath } from './authorizer.js';
+export { attestationConditionPasses, DEFAULT_ATTESTATION_EXCEPTIONS } from './attestationCondition.js';
 export type { AuthorizationDecision, AuthorizationRequest } from './authorizer.js';
 export { AuthzFeed } from './authzFeed.js';
 export type { EventLog, LoggedEvent } from './authzFeed.js';

@@ -19,7 +19,8 @@ export type { CollectionPage, CollectionRequest, Projection, QueryServiceOptions
 export { ResourceRepository } from './core/resourceRepository.js';
 export { followUpEnvelope, reactionEnvelope, requestEnvelope, systemEnvelope } from './application/commandEnvelope.js';
 export type { CausingEvent, CommandEnvelope } from './application/commandEnvelope.js';
-export type { ApplicationServices, HandlerContext } from './application/handlerContext.js';
+export type { ApplicationServices, AttestationServices, HandlerContext } from './application/handlerContext.js';
+export { EventStoreTicketLedger } from './application/attestation/eventStoreTicketLedger.js';
 export type { AnyMethodHandler, HandlerResult, HandlerTable, MethodHandler } from './application/methodHandler.js';
 export { buildHandlerRegistry, CUSTOM_HANDLERS, unimplemented } from './application/handlerRegistry.js';
 export { standardHandler, standardHandlerOf } from './application/standardHandlers.js';

@@ -36,6 +36,7 @@ const EnvironmentSchema = z.object({
   KEYSTREAM_KAFKA_CONTENT_MODE: z.enum(['binary', 'structured'], { error: 'expected binary (ce_* headers) or structured (the JSON event as the value)' }).default('binary'),
   KEYSTREAM_EVENT_STREAM_FILE: z.string().min(1, 'expected the path of an NDJSON file to append events to').optional(),
   KEYSTREAM_PAGE_TOKEN_KEY: z.string().min(32, 'expected at least 32 characters of secret (page tokens are signed with it)').optional(),
+  KEYSTREAM_ATTESTATION_KEY: z.string().min(32, 'expected at least 32 characters of secret (attestation tickets and tokens are derived from it)').optional(),
   KEYSTREAM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KEYSTREAM_MAX_BODY_BYTES: positiveInteger('a positive number of bytes').default(1024 * 1024),
   KEYSTREAM_MIN_POSITION_WAIT_MS: positiveInteger('a positive number of milliseconds').default(5000),
@@ -94,6 +95,8 @@ export interface KeystreamConfig {
   /** The relay's destination; undefined means no relay (`all` then skips the role). */
   readonly eventStream: EventStreamConfig | undefined;
   readonly pageTokenKey: string | undefined;
+  /** Secret attestation challenge tickets and tokens are keyed with (shared by every api replica). */
+  readonly attestationKey: string | undefined;
   readonly logLevel: z.infer<typeof EnvironmentSchema>['KEYSTREAM_LOG_LEVEL'];
   readonly minPositionWaitMilliseconds: number;
   readonly changeLog: { readonly maxEntries: number; readonly maxAgeMs: number };
@@ -118,7 +121,7 @@ function describeValue(environment: Readonly<Record<string, string | undefined>>
   const value = environment[variable];
   if (value === undefined) return 'unset';
   // Secrets are never echoed back.
-  return variable === 'KEYSTREAM_PAGE_TOKEN_KEY' ? `${value.length} characters` : JSON.stringify(value);
+  return variable === 'KEYSTREAM_PAGE_TOKEN_KEY' || variable === 'KEYSTREAM_ATTESTATION_KEY' ? `${value.length} characters` : JSON.stringify(value);
 }
 
 /** Reads the configuration of a process running `role`; throws ConfigError listing every problem. */
@@ -158,6 +161,7 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
     kafkaBrokers: env.KEYSTREAM_KAFKA_BROKERS?.split(','),
     eventStream,
     pageTokenKey: env.KEYSTREAM_PAGE_TOKEN_KEY,
+    attestationKey: env.KEYSTREAM_ATTESTATION_KEY,
     logLevel: env.KEYSTREAM_LOG_LEVEL,
     minPositionWaitMilliseconds: env.KEYSTREAM_MIN_POSITION_WAIT_MS,
     changeLog: { maxEntries: env.KEYSTREAM_CHANGELOG_MAX_ENTRIES, maxAgeMs: env.KEYSTREAM_CHANGELOG_MAX_AGE_MS },

@@ -7,6 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { ATTESTATION_TICKET_HEADER } from '@keystream/attestation';
 import { openLmdbCheckpoints } from '@keystream/consumer';
 import type { EventStore } from '@keystream/eventstore';
 import { connectKafkaEventStream, openNdjsonFileEventStream, type EventStream } from '@keystream/eventstream';
@@ -203,6 +204,8 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger): Keyst
       resolvePrincipal: (headers, remoteAddress) => authorizing.watchPrincipalOf(headers, remoteAddress),
       // The Watch permission on the request's parent or name, decided like every other call.
       authorizeWatch: (principal, method, request) => authorizing.authorizeWatch(principal, method, request),
+      // Verify's bidirectional exchange: each message a call through the pipeline, the ticket carried between them.
+      exchanges: { dispatch: authorizing.dispatch, methods: new Map([['Verify', { carriedHeaders: [ATTESTATION_TICKET_HEADER] }]]) },
     });
     return {
       gateway,

@@ -8,12 +8,18 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { KeystreamConfig } from './config.js';
 
-const KEY_FILE = 'page-token.key';
-
 /** The page-token key of this deployment. */
 export function pageTokenKeyOf(config: KeystreamConfig): string {
-  if (config.pageTokenKey !== undefined) return config.pageTokenKey;
-  const file = path.join(config.dataDirectory, KEY_FILE);
+  return config.pageTokenKey ?? keptKey(config, 'page-token.key');
+}
+
+/** The attestation key of this deployment (tickets and tokens are derived from it), configured or kept like the page-token key. */
+export function attestationKeyOf(config: KeystreamConfig): string {
+  return config.attestationKey ?? keptKey(config, 'attestation.key');
+}
+
+function keptKey(config: KeystreamConfig, fileName: string): string {
+  const file = path.join(config.dataDirectory, fileName);
   try {
     return readFileSync(file, 'utf8').trim();
   } catch (error) {

@@ -1,15 +1,18 @@
 /**
  * The WebSocket protocol of the watch gateway (docs/watch.md):
- * client → server `{"id": "w1", "method": "WatchGroups", "request": {…wire JSON…}}` opens a watch,
- * `{"id": "w1", "cancel": true}` ends it; server → client `{"id", "response": {…wire JSON…}}`,
- * `{"id", "error": {code, status, message, details}}` (the watch is over, the socket stays open),
- * `{"id", "cancelled": true}` (acknowledges a cancel).
+ * client → server `{"id": "w1", "method": "WatchGroups", "request": {…wire JSON…}}` opens a watch
+ * (or a bidirectional exchange such as Verify), `{"id": "w1", "request": {…}}` sends the next
+ * message of an open exchange, `{"id": "w1", "cancel": true}` ends either; server → client
+ * `{"id", "response": {…wire JSON…}}`, `{"id", "error": {code, status, message, details}}` (the
+ * watch or exchange is over, the socket stays open), `{"id", "completed": true}` (an exchange
+ * ended normally), `{"id", "cancelled": true}` (acknowledges a cancel).
  */
 import { KeystreamError } from '@keystream/api';
 
 /** A frame from a client. */
 export type ClientFrame =
   | { readonly kind: 'open'; readonly id: string; readonly method: string; readonly request: unknown }
+  | { readonly kind: 'continue'; readonly id: string; readonly request: unknown }
   | { readonly kind: 'cancel'; readonly id: string }
   /** `{"auth": "<token>"}`: the socket's bearer token, before any watch (docs/watch.md). */
   | { readonly kind: 'auth'; readonly token: string };
@@ -39,6 +42,7 @@ export function parseClientFrame(text: string): ClientFrame {
   if (typeof id !== 'string' || !ID.test(id)) throw invalid('id', 'expected 1–128 characters of A-Z a-z 0-9 . _ : @ -');
   if (frame['cancel'] === true) return { kind: 'cancel', id };
   const method = frame['method'];
+  if (method === undefined && frame['request'] !== undefined) return { kind: 'continue', id, request: frame['request'] };
   if (typeof method !== 'string' || method === '') throw invalid('method', 'expected the name of a Watch method, e.g. "WatchGroups"');
   return { kind: 'open', id, method, request: frame['request'] ?? {} };
 }

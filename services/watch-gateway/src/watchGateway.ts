@@ -11,7 +11,7 @@
  */
 import { decodeMessage, encodeMessage, isKeystreamError, KeystreamError, METHODS, type MessageName, type MethodDescriptor } from '@keystream/api';
 import type { JsonObject } from '@keystream/readstore';
-import type { ApiCall, HttpServerOptions } from '@keystream/service-api';
+import type { ApiCall, ApiDispatcher, HttpServerOptions } from '@keystream/service-api';
 import { ANONYMOUS, type WatchEngine, type WatchHandle, type WatchPrincipal, type WatchSink } from '@keystream/watch';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { frameIdOf, parseClientFrame } from './watchFrames.js';
@@ -55,6 +55,36 @@ export interface WatchGatewayOptions {
   readonly maxWatchesPerSocket?: number;
   /** Most watches open at once by one principal, over all its sockets and NDJSON streams (default {@link DEFAULT_MAX_WATCHES_PER_PRINCIPAL}). */
   readonly maxWatchesPerPrincipal?: number;
+  /** Bidirectional exchanges (Verify) served over the socket; none when absent. */
+  readonly exchanges?: ExchangeOptions;
+}
+
+/**
+ * A bidirectional method served as a sequence of unary calls through `dispatch` (so it passes the
+ * same authentication, authorization and handler as over REST): each client message is one call,
+ * each answer one response frame. The headers named in `carriedHeaders` that a call answers with
+ * are sent with the next call of the same exchange (Verify's challenge ticket); an answer without
+ * any of them ends the exchange.
+ */
+export interface ExchangeOptions {
+  readonly dispatch: ApiDispatcher;
+  readonly methods: ReadonlyMap<string, { readonly carriedHeaders: readonly string[] }>;
+}
+
+/** One open exchange of a socket. */
+interface Exchange {
+  readonly method: MethodDescriptor;
+  readonly carriedHeaders: readonly string[];
+  carried: Record<string, string>;
+  /**
+   * The values of the route's path variables in the first message (Verify's attestation domain):
+   * later messages are sent as the REST route sends them, with the same path, so they are
+   * authorized on the same resource.
+   */
+  routed: readonly { readonly path: readonly string[]; readonly value: unknown }[] | undefined;
+  /** A message is being handled: the next must wait for its answer. */
+  busy: boolean;
+  readonly abort: AbortController;
 }
 
 /** Default of {@link WatchGatewayOptions.maxWatchesPerSocket}. */
@@ -69,6 +99,7 @@ interface Connection {
   readonly watches: Map<string, WatchHandle>;
   /** Ids whose watch is being opened (principal resolution is asynchronous), and whether a cancel came meanwhile. */
   readonly opening: Map<string, { cancelled: boolean }>;
+  readonly exchanges: Map<string, Exchange>;
   writableWaiters: (() => void)[];
   closed: boolean;
   /** When the socket went above the soft limit (0 = it is not). */
@@ -90,6 +121,31 @@ const STREAM_METHODS = new Map<string, MethodDescriptor>(METHODS.filter((method)
 
 function asError(error: unknown): KeystreamError {
   return isKeystreamError(error) ? error : new KeystreamError('INTERNAL', 'the watch failed unexpectedly', [], { cause: error });
+}
+
+function camel(part: string): string {
+  return part.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
+}
+
+/** The path variables of the method's first route, with their values in `request`. */
+function routedFieldsOf(method: MethodDescriptor, request: Record<string, unknown>): { path: string[]; value: unknown }[] {
+  return (method.routes[0]?.template.variables ?? []).flatMap((variable) => {
+    const path = variable.fieldPath.split('.').map(camel);
+    let node: unknown = request;
+    for (const part of path) node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined;
+    return node === undefined ? [] : [{ path, value: node }];
+  });
+}
+
+function setIfAbsent(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const part of path.slice(0, -1)) {
+    const child = node[part];
+    if (typeof child !== 'object' || child === null) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  const last = path[path.length - 1];
+  if (last !== undefined && node[last] === undefined) node[last] = value;
 }
 
 export class WatchGateway {
@@ -184,6 +240,7 @@ export class WatchGateway {
           remoteAddress: Buffer.from(response.getRemoteAddressAsText()).toString(),
           watches: new Map(),
           opening: new Map(),
+          exchanges: new Map(),
           writableWaiters: [],
           closed: false,
           stalledSince: 0,
@@ -212,6 +269,8 @@ export class WatchGateway {
         this.sockets.delete(ws);
         for (const watch of connection.watches.values()) watch.close();
         connection.watches.clear();
+        for (const exchange of connection.exchanges.values()) exchange.abort.abort();
+        connection.exchanges.clear();
         this.wake(connection);
         if (this.sockets.size === 0 && this.stallTimer !== undefined) {
           clearInterval(this.stallTimer);
@@ -341,7 +400,14 @@ export class WatchGateway {
       void this.authenticate(ws, connection, frame.token);
       return;
     }
+    if (frame.kind === 'continue') {
+      this.continueExchange(ws, connection, frame.id, frame.request);
+      return;
+    }
     if (frame.kind === 'cancel') {
+      const exchange = connection.exchanges.get(frame.id);
+      connection.exchanges.delete(frame.id);
+      exchange?.abort.abort();
       const opening = connection.opening.get(frame.id);
       if (opening !== undefined) opening.cancelled = true;
       const watch = connection.watches.get(frame.id);
@@ -355,8 +421,17 @@ export class WatchGateway {
       this.sendFrame(ws, { id, error: new KeystreamError('RESOURCE_EXHAUSTED', `this socket has ${this.maxPerSocket} watches open or opening, the most one socket may have; cancel some or open another socket`).toBody().error });
       return;
     }
-    if (connection.watches.has(id) || connection.opening.has(id)) {
+    if (connection.watches.has(id) || connection.opening.has(id) || connection.exchanges.has(id)) {
       this.sendFrame(ws, { id, error: KeystreamError.invalidArgument([{ field: 'id', description: `watch ${id} is already open on this socket; pick another id or cancel it first` }]).toBody().error });
+      return;
+    }
+    const exchangeMethod = this.options.exchanges?.methods.get(frame.method);
+    const method = exchangeMethod === undefined ? undefined : METHODS.find((candidate) => candidate.name === frame.method);
+    if (exchangeMethod !== undefined && method !== undefined) {
+      // The socket's credentials are in use from now on: an {auth} frame may not change them.
+      connection.watched = true;
+      connection.exchanges.set(id, { method, carriedHeaders: exchangeMethod.carriedHeaders, carried: {}, routed: undefined, busy: false, abort: new AbortController() });
+      this.continueExchange(ws, connection, id, frame.request);
       return;
     }
     const opening = { cancelled: false };
@@ -390,6 +465,45 @@ export class WatchGateway {
     } catch (error) {
       this.sendFrame(ws, { id: null, error: asError(error).toBody().error });
     }
+  }
+
+  /** Handles the next client message of exchange `id`: one unary call, one response frame. */
+  private continueExchange(ws: WebSocket<Connection>, connection: Connection, id: string, wire: unknown): void {
+    const exchange = connection.exchanges.get(id);
+    const dispatch = this.options.exchanges?.dispatch;
+    if (exchange === undefined || dispatch === undefined) {
+      this.sendFrame(ws, { id, error: KeystreamError.invalidArgument([{ field: 'id', description: `no exchange ${id} is open on this socket: open one with {"id", "method", "request"}` }]).toBody().error });
+      return;
+    }
+    if (exchange.busy) {
+      this.sendFrame(ws, { id, error: new KeystreamError('FAILED_PRECONDITION', `exchange ${id} is still answering the previous message: wait for its response`).toBody().error });
+      return;
+    }
+    exchange.busy = true;
+    const ended = (): boolean => connection.closed || connection.exchanges.get(id) !== exchange;
+    void (async () => {
+      const request = decodeMessage(exchange.method.requestType as MessageName, wire) as Record<string, unknown>;
+      if (exchange.routed === undefined) exchange.routed = routedFieldsOf(exchange.method, request);
+      else for (const field of exchange.routed) setIfAbsent(request, field.path, field.value);
+      const result = await dispatch({ method: exchange.method, request, headers: { ...connection.headers, ...exchange.carried }, remoteAddress: connection.remoteAddress, signal: exchange.abort.signal });
+      if (ended()) return;
+      const carried: Record<string, string> = {};
+      for (const name of exchange.carriedHeaders) {
+        const value = result.headers?.[name];
+        if (value !== undefined) carried[name] = value;
+      }
+      exchange.carried = carried;
+      exchange.busy = false;
+      this.sendFrame(ws, { id, response: encodeMessage(exchange.method.responseType as MessageName, result.response as never) });
+      if (Object.keys(carried).length === 0) {
+        connection.exchanges.delete(id);
+        this.sendFrame(ws, { id, completed: true });
+      }
+    })().catch((error: unknown) => {
+      if (ended()) return;
+      connection.exchanges.delete(id);
+      this.sendFrame(ws, { id, error: asError(error).toBody().error });
+    });
   }
 
   private async open(ws: WebSocket<Connection>, connection: Connection, id: string, methodName: string, wire: unknown, opening: { readonly cancelled: boolean }): Promise<void> {

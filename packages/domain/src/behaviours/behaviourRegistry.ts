@@ -3,6 +3,7 @@
  */
 import { conditionBehaviour } from './condition.js';
 import type { ResourceKind } from '@keystream/api';
+import { attestationDomainBehaviour } from './attestationDomain.js';
 import { groupBehaviour } from './group.js';
 import { groupMemberBehaviour } from './groupMember.js';
 import { organizationInvitationBehaviour, projectInvitationBehaviour } from './invitation.js';
@@ -13,6 +14,7 @@ import { roleBehaviour } from './role.js';
 import { roleBindingBehaviour } from './roleBinding.js';
 
 const BEHAVIOURS: Readonly<Partial<Record<ResourceKind, ResourceBehaviour>>> = {
+  AttestationDomain: attestationDomainBehaviour,
   Condition: conditionBehaviour,
   Group: groupBehaviour,
   GroupMember: groupMemberBehaviour,

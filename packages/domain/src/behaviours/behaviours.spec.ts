@@ -190,6 +190,30 @@ describe('invitations', () => {
   });
 });
 
+describe('AttestationDomain', () => {
+  const create = (resource: JsonObject) =>
+    DeciderSpecification.for('AttestationDomain')
+      .given([])
+      .when({ type: 'create', kind: 'AttestationDomain', resource: { name: 'projects/p1/attestationDomains/fleet', ...resource } }, testContext({ references: { 'projects/p1': {} } }));
+
+  it('should refuse expected PCRs a TPM cannot report, naming the PCR', () => {
+    create({ policies: [{ expectedPcrs: [{ index: 7, digestAlg: 'SHA256', digestHex: 'ab' }] }] }).thenThrows('INVALID_ARGUMENT', /attestation_domain\.policies\[0\]\.expected_pcrs\[0\]\.digest_hex: expected 64 hexadecimal digits/);
+    const twice = { index: 7, digestAlg: 'SHA256', digestHex: '00'.repeat(32) };
+    create({ policies: [{}, { expectedPcrs: [twice, twice] }] }).thenThrows('INVALID_ARGUMENT', /policies\[1\]\.expected_pcrs\[1\]: PCR 7 of bank SHA256 is listed twice/);
+    create({ policies: [{ expectedPcrs: [{ index: 24, digestAlg: 'SHA1', digestHex: '00'.repeat(20) }] }] }).thenThrows('INVALID_ARGUMENT', /expected_pcrs\[0\]\.index: 24 is not a PCR index/);
+  });
+
+  it('should refuse manufacturer certificates and enrolled keys that do not parse', () => {
+    create({ policies: [{ manufacturerRootCaCertsPem: 'not a certificate' }] }).thenThrows('INVALID_ARGUMENT', /policies\[0\]\.manufacturer_root_ca_certs_pem: expected PEM certificates/);
+    create({ enrollmentList: [{ pubkeyPem: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----' }] }).thenThrows('INVALID_ARGUMENT', /enrollment_list\[0\]\.pubkey_pem: expected a PEM public key/);
+  });
+
+  it('should accept sane policies', () => {
+    const resource = create({ policies: [{ expectedPcrs: [{ index: 0, digestAlg: 'SHA256', digestHex: 'AB'.repeat(32) }], requireEnrollment: false }] });
+    resource.then((events) => expect(events).to.have.length(1));
+  });
+});
+
 describe('Condition', () => {
   describe('having IP conditions with CIDRs that do not parse', () => {
     for (const cidrs of [['not-a-cidr'], ['10.0.0.0/33'], ['10.0.0.0/8', '1.2.3.4/-1'], ['::/129'], ['10.0.0.0/8/8'], [''], ['10.0.0.0/ 8']]) {

@@ -3,6 +3,7 @@
  * of the application. Transports never build one; the request pipeline does, once per call.
  */
 import type { MethodDescriptor } from '@keystream/api';
+import type { AttestationKeys, AttestationVerifier } from '@keystream/attestation';
 import type { Authenticator, Authorizer, AuthzIndex, Principal } from '@keystream/authz';
 import type { EventStore } from '@keystream/eventstore';
 import type { CommandService } from '../core/commandService.js';
@@ -26,6 +27,14 @@ export interface ApplicationServices {
   readonly authorizer: Authorizer;
   readonly index: AuthzIndex;
   readonly clock: () => Date;
+  /** TPM attestation: the Verify exchange and the keys attestation tokens are checked with. */
+  readonly attestation: AttestationServices;
+}
+
+/** What Verify and AttestationConditions work with. */
+export interface AttestationServices {
+  readonly verifier: AttestationVerifier;
+  readonly keys: AttestationKeys;
 }
 
 /** One call as its handler sees it. */
@@ -37,5 +46,7 @@ export interface HandlerContext {
   readonly envelope: CommandEnvelope;
   /** The position the caller has already seen (`x-keystream-min-position`): reads wait for it. */
   readonly minPosition: string | undefined;
+  /** The request's headers, lower-case names (for the few handlers that exchange more than the message, e.g. Verify's ticket). */
+  readonly headers: Readonly<Record<string, string>>;
   readonly app: ApplicationServices;
 }

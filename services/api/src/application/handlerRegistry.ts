@@ -14,6 +14,7 @@ import { createRoleBinding } from './handlers/createRoleBinding.js';
 import { createServiceAccountKey } from './handlers/createServiceAccountKey.js';
 import { getPrincipal } from './handlers/getPrincipal.js';
 import { refreshUserFromIdToken } from './handlers/refreshUserFromIdToken.js';
+import { verify } from './handlers/verify.js';
 import type { AnyMethodHandler, HandlerTable } from './methodHandler.js';
 import { standardHandlerOf } from './standardHandlers.js';
 
@@ -26,6 +27,7 @@ export const CUSTOM_HANDLERS: HandlerTable = {
   CreateServiceAccountKey: createServiceAccountKey,
   GetPrincipal: getPrincipal,
   RefreshUserFromIdToken: refreshUserFromIdToken,
+  Verify: verify,
 };
 
 /** The answer of a method of the contract that this version does not serve yet. */

@@ -12,6 +12,8 @@ export interface HandlerResult<Response> {
   readonly position?: string | undefined;
   /** The paths a write changed: what `response_mask.updated_fields_only` keeps. */
   readonly updatedPaths?: readonly string[] | undefined;
+  /** Response headers beside the message (Verify's challenge ticket). */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /** The handler of method `M`. */

@@ -4,11 +4,13 @@
  * write model, the authorization index fed from the event log, and the request pipeline in front
  * of the method handlers.
  */
+import { AttestationVerifier, deriveAttestationKeys } from '@keystream/attestation';
 import { Authenticator, Authorizer, AuthzFeed, AuthzIndex, DevIssuer, OidcVerifier } from '@keystream/authz';
 import type { EventStore } from '@keystream/eventstore';
-import { RequestPipeline, type AnyMethodHandler, type CommandService, type QueryService, type ResourceRepository } from '@keystream/service-api';
+import { EventStoreTicketLedger, RequestPipeline, type AnyMethodHandler, type CommandService, type QueryService, type ResourceRepository } from '@keystream/service-api';
 import type { MethodName } from '@keystream/api';
 import type { KeystreamConfig } from '../config.js';
+import { attestationKeyOf } from '../pageTokenKey.js';
 import { eventStoreCredentials } from './credentialStore.js';
 
 /** The development issuer of a configuration, when it is enabled. */
@@ -36,6 +38,10 @@ export function buildRequestPipeline(config: KeystreamConfig, parts: PipelinePar
     oidc,
   });
   const index = new AuthzIndex();
+  const clock = (): Date => new Date();
+  // Every api replica derives the same keys, so any of them finishes an exchange another started.
+  const attestationKeys = deriveAttestationKeys(attestationKeyOf(config));
+  const verifier = new AttestationVerifier({ keys: attestationKeys, ledger: new EventStoreTicketLedger(parts.eventStore), now: clock });
   return new RequestPipeline({
     app: {
       commands: parts.commands,
@@ -45,7 +51,8 @@ export function buildRequestPipeline(config: KeystreamConfig, parts: PipelinePar
       authenticator,
       authorizer: new Authorizer(index),
       index,
-      clock: () => new Date(),
+      clock,
+      attestation: { verifier, keys: attestationKeys },
     },
     feed: new AuthzFeed(parts.eventStore, index),
     ...(parts.handlers === undefined ? {} : { handlers: parts.handlers }),

@@ -37,6 +37,19 @@ function treeParent(resource: Request | undefined): AuthzTarget {
   return parent === undefined ? SYSTEM : at(parent);
 }
 
+function camel(part: string): string {
+  return part.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
+}
+
+/** The value of the first route's path variable in the request, when it is a nested field. */
+function routedName(method: MethodDescriptor, request: Request): string | undefined {
+  const variable = method.routes[0]?.template.variables[0]?.fieldPath;
+  if (variable === undefined || !variable.includes('.')) return undefined;
+  let node: unknown = request;
+  for (const part of variable.split('.')) node = typeof node === 'object' && node !== null ? (node as Request)[camel(part)] : undefined;
+  return text(node);
+}
+
 /** The targets of a request (several for BatchGet; every one must be allowed). */
 export function authzTargetsOf(method: MethodDescriptor, request: Request): AuthzTarget[] {
   if (method.resource === undefined) return [SYSTEM];
@@ -68,8 +81,9 @@ export function authzTargetsOf(method: MethodDescriptor, request: Request): Auth
     case 'list':
     case 'watchMany':
     case undefined: {
-      // Custom methods and collections: the most specific name the request carries.
-      const name = text(request['name']) ?? text(request['parent']);
+      // Custom methods and collections: the most specific name the request carries, else the
+      // resource the route's path names (Verify: ask_for_challenge.attestation_domain).
+      const name = text(request['name']) ?? text(request['parent']) ?? routedName(method, request);
       return [name === undefined ? SYSTEM : at(name)];
     }
     default: {

@@ -27,6 +27,9 @@ function authenticationNeeded(method: MethodDescriptor): KeystreamError {
   });
 }
 
+/** No attestation token came with the call. */
+const NOTHING_ATTESTED: ReadonlySet<string> = new Set();
+
 /** What authorization lets through: the request to handle (maybe narrowed), or the empty answer. */
 export type Authorized = { readonly kind: 'handle'; readonly request: Request } | { readonly kind: 'answer'; readonly response: JsonObject };
 
@@ -39,14 +42,14 @@ export class CallAuthorization {
   ) {}
 
   /** Authorizes a unary call; throws the refusal the caller should see. */
-  async authorizeCall(principal: Principal, method: MethodDescriptor, request: Request, remoteAddress: string): Promise<Authorized> {
+  async authorizeCall(principal: Principal, method: MethodDescriptor, request: Request, remoteAddress: string, attestedDomains: ReadonlySet<string> = NOTHING_ATTESTED): Promise<Authorized> {
     // Only GetPrincipal and WatchPrincipalUpdates name no permission: about the caller itself.
     if (method.permission === undefined) return { kind: 'handle', request };
-    const narrowed = await this.narrowTopLevelCollection(principal, method, request, remoteAddress);
+    const narrowed = await this.narrowTopLevelCollection(principal, method, request, remoteAddress, attestedDomains);
     if (narrowed !== undefined) return narrowed;
-    for (const target of authzTargetsOf(method, request)) await this.authorizeTarget(principal, method, target, request, remoteAddress);
+    for (const target of authzTargetsOf(method, request)) await this.authorizeTarget(principal, method, target, request, remoteAddress, attestedDomains);
     const destination = await this.movedTo(method, request);
-    if (destination !== undefined) await this.authorizeTarget(principal, method, { scope: destination, target: destination }, request, remoteAddress);
+    if (destination !== undefined) await this.authorizeTarget(principal, method, { scope: destination, target: destination }, request, remoteAddress, attestedDomains);
     // No one may be given, through this write, a right the caller does not hold (escalationGuard.ts).
     await guardEscalation(this, principal, method, request, remoteAddress);
     return { kind: 'handle', request };
@@ -58,34 +61,34 @@ export class CallAuthorization {
    * narrowed like their Lists: any signed-in principal may open one, and sees only what
    * {@link canSeeNow} lets through.
    */
-  async authorizeWatch(principal: Principal, method: MethodDescriptor, request: Request, remoteAddress: string): Promise<void> {
+  async authorizeWatch(principal: Principal, method: MethodDescriptor, request: Request, remoteAddress: string, attestedDomains: ReadonlySet<string> = NOTHING_ATTESTED): Promise<void> {
     // Stream methods without a permission are not resource watches; the engine answers UNIMPLEMENTED.
     if (method.permission === undefined) return;
     const topLevel = (method.resource === 'Project' || method.resource === 'Organization') && method.standard === 'watchMany';
     if (topLevel && principal.kind !== 'anonymous') return;
-    for (const target of authzTargetsOf(method, request)) await this.authorizeTarget(principal, method, target, request, remoteAddress);
+    for (const target of authzTargetsOf(method, request)) await this.authorizeTarget(principal, method, target, request, remoteAddress, attestedDomains);
   }
 
   /**
    * Whether a principal may see one document of a collection it lists or watches: the permission
    * of the collection method on the document's own name.
    */
-  async canSee(principal: Principal, method: MethodDescriptor, document: Readonly<Record<string, unknown>>, remoteAddress: string): Promise<boolean> {
+  async canSee(principal: Principal, method: MethodDescriptor, document: Readonly<Record<string, unknown>>, remoteAddress: string, attestedDomains: ReadonlySet<string> = NOTHING_ATTESTED): Promise<boolean> {
     const name = document['name'];
     if (method.permission === undefined || typeof name !== 'string') return false;
-    const decision = await this.authorizer.check({ principal, permission: method.permission, scope: scopeOfName(name), target: name, remoteAddress, resource: () => Promise.resolve(document as JsonObject) });
+    const decision = await this.authorizer.check({ principal, permission: method.permission, scope: scopeOfName(name), target: name, remoteAddress, attestedDomains, resource: () => Promise.resolve(document as JsonObject) });
     return decision.allowed;
   }
 
   /** The synchronous form of {@link canSee} for the watch engine: the List permission of the document's kind, on the state as it is. */
-  canSeeNow(principal: Principal, document: Readonly<Record<string, unknown>>, permission: string | undefined, remoteAddress: string): boolean {
+  canSeeNow(principal: Principal, document: Readonly<Record<string, unknown>>, permission: string | undefined, remoteAddress: string, attestedDomains: ReadonlySet<string> = NOTHING_ATTESTED): boolean {
     const name = document['name'];
     if (typeof name !== 'string' || permission === undefined) return false;
-    return this.authorizer.checkNow({ principal, permission, scope: scopeOfName(name), target: name, remoteAddress }, document as JsonObject).allowed;
+    return this.authorizer.checkNow({ principal, permission, scope: scopeOfName(name), target: name, remoteAddress, attestedDomains }, document as JsonObject).allowed;
   }
 
   /** Decides one target; throws the refusal the caller should see. */
-  async authorizeTarget(principal: Principal, method: MethodDescriptor, target: AuthzTarget, request: Request, remoteAddress: string): Promise<void> {
+  async authorizeTarget(principal: Principal, method: MethodDescriptor, target: AuthzTarget, request: Request, remoteAddress: string, attestedDomains: ReadonlySet<string> = NOTHING_ATTESTED): Promise<void> {
     const permission = method.permission as string;
     const decision = await this.authorizer.check({
       principal,
@@ -94,6 +97,7 @@ export class CallAuthorization {
       target: target.target,
       request,
       remoteAddress,
+      attestedDomains,
       // Conditions hold on the stored resource (and an update's result), never on the request alone.
       resource: () => resourceConditionSubjects(this.repository, method, target, request),
     });
@@ -112,17 +116,17 @@ export class CallAuthorization {
    * allowed system-wide sees everything; any other sees the projects or organizations it holds the
    * permission on: the request's filter is narrowed to those names (or the answer is empty).
    */
-  private async narrowTopLevelCollection(principal: Principal, method: MethodDescriptor, request: Request, remoteAddress: string): Promise<Authorized | undefined> {
+  private async narrowTopLevelCollection(principal: Principal, method: MethodDescriptor, request: Request, remoteAddress: string, attestedDomains: ReadonlySet<string>): Promise<Authorized | undefined> {
     const kind = method.resource;
     if (kind !== 'Project' && kind !== 'Organization') return undefined;
     if (method.standard !== 'list' && method.name !== `Search${kind === 'Project' ? 'Projects' : 'Organizations'}`) return undefined;
     const permission = method.permission as string;
-    const system = await this.authorizer.check({ principal, permission, scope: SYSTEM_SCOPE, request, remoteAddress });
+    const system = await this.authorizer.check({ principal, permission, scope: SYSTEM_SCOPE, request, remoteAddress, attestedDomains });
     if (system.allowed) return undefined;
     if (principal.kind === 'anonymous') throw authenticationNeeded(method);
     const visible: string[] = [];
     for (const scope of this.index.scopesOfKind(kind === 'Project' ? 'projects/' : 'organizations/')) {
-      const decision = await this.authorizer.check({ principal, permission, scope, target: scope, request, remoteAddress });
+      const decision = await this.authorizer.check({ principal, permission, scope, target: scope, request, remoteAddress, attestedDomains });
       if (decision.allowed) visible.push(scope);
     }
     const plural = resourceByKind(kind).plural;

@@ -10,6 +10,7 @@
  * Transports only decode and encode; nothing here knows HTTP.
  */
 import { isResourceKind, KeystreamError, resourceByKind, type MethodDescriptor, type MethodName } from '@keystream/api';
+import { ATTESTATION_TOKEN_HEADER, attestedDomainsOf, domainsValidAt } from '@keystream/attestation';
 import { actorOf, type Authenticator, type AuthzFeed, type Principal } from '@keystream/authz';
 import type { ApiCall, ApiResult } from '../../edgeContract.js';
 import { requestEnvelope } from '../commandEnvelope.js';
@@ -47,7 +48,7 @@ export async function runHandler(
   // Writes carry the caller's request id (validated); reads never write, and ignore it as before.
   const envelope = requestEnvelope(actorOf(principal), method.kind === 'write' ? callerRequestIdOf(call.headers) : undefined, app.clock());
   const minPosition = method.kind === 'read' ? minPositionOf(call.headers) : undefined;
-  const context: HandlerContext = { method, principal, envelope, minPosition, app };
+  const context: HandlerContext = { method, principal, envelope, minPosition, headers: call.headers, app };
   return shapeResponse(method, request, await handler(request, context));
 }
 
@@ -55,7 +56,7 @@ export class RequestPipeline {
   private readonly handlers: ReadonlyMap<MethodName, AnyMethodHandler>;
   private readonly authorization: CallAuthorization;
   private readonly authenticator: Authenticator;
-  private readonly watchPrincipals = new WeakMap<object, { readonly principal: Principal; readonly remoteAddress: string }>();
+  private readonly watchPrincipals = new WeakMap<object, { readonly principal: Principal; readonly remoteAddress: string; readonly attested: ReadonlyMap<string, Date> }>();
 
   constructor(private readonly options: RequestPipelineOptions) {
     this.handlers = options.handlers ?? buildHandlerRegistry();
@@ -67,7 +68,8 @@ export class RequestPipeline {
   readonly dispatch = async (call: ApiCall): Promise<ApiResult> => {
     const principal = await this.principalOf(call.headers);
     const request = (call.request ?? {}) as Readonly<Record<string, unknown>>;
-    const authorized = await this.authorization.authorizeCall(principal, call.method, request, call.remoteAddress);
+    const attested = domainsValidAt(await this.attestedDomains(call.headers, principal), this.options.app.clock());
+    const authorized = await this.authorization.authorizeCall(principal, call.method, request, call.remoteAddress, attested);
     if (authorized.kind === 'answer') return { response: authorized.response };
     return runHandler(this.handlers, this.options.app, call, principal, authorized.request);
   };
@@ -81,6 +83,15 @@ export class RequestPipeline {
   }
 
   /**
+   * The attestation domains the call proves (AttestationConditions): the caller's own valid tokens
+   * in `x-keystream-attestation`, with when each proof expires. See docs/attestation.md.
+   */
+  private attestedDomains(headers: Readonly<Record<string, string>>, principal: Principal): Promise<ReadonlyMap<string, Date>> {
+    const subject = principal.kind === 'anonymous' ? undefined : principal.email;
+    return attestedDomainsOf(this.options.app.attestation.keys, headers[ATTESTATION_TOKEN_HEADER], subject, this.options.app.clock());
+  }
+
+  /**
    * The watch transports' principal resolver: a `{subject}` for the watch engine, remembered with
    * the principal and client address it stands for so the later checks decide with them. Watches
    * need an authenticated caller.
@@ -91,7 +102,7 @@ export class RequestPipeline {
       throw new KeystreamError('UNAUTHENTICATED', 'watches need an authenticated caller: send "Authorization: Bearer <token>"');
     }
     const watchPrincipal = Object.freeze({ subject: actorOf(principal) });
-    this.watchPrincipals.set(watchPrincipal, { principal, remoteAddress });
+    this.watchPrincipals.set(watchPrincipal, { principal, remoteAddress, attested: await this.attestedDomains(headers, principal) });
     return watchPrincipal;
   }
 
@@ -101,7 +112,7 @@ export class RequestPipeline {
     // Deny by default: a principal this pipeline did not resolve has no known rights.
     if (known === undefined) throw new KeystreamError('PERMISSION_DENIED', `${watchPrincipal.subject} was not authenticated by this server; open the watch with "Authorization: Bearer <token>"`);
     await this.options.feed.catchUp();
-    await this.authorization.authorizeWatch(known.principal, method, request, known.remoteAddress);
+    await this.authorization.authorizeWatch(known.principal, method, request, known.remoteAddress, domainsValidAt(known.attested, this.options.app.clock()));
   }
 
   /**
@@ -113,7 +124,8 @@ export class RequestPipeline {
     const known = this.watchPrincipals.get(watchPrincipal);
     if (known === undefined || !isResourceKind(kind)) return false;
     const permission = resourceByKind(kind).standardMethods.list?.permission;
-    return this.authorization.canSeeNow(known.principal, document, permission, known.remoteAddress);
+    // A watch opened with an attestation token counts on it only until the token expires.
+    return this.authorization.canSeeNow(known.principal, document, permission, known.remoteAddress, domainsValidAt(known.attested, this.options.app.clock()));
   };
 
   /** Whether a principal may see one document of a collection (asynchronous, level with the event log). */

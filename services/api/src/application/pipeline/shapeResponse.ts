@@ -11,7 +11,7 @@ import type { HandlerResult } from '../methodHandler.js';
 
 /** The wire-ready result of a handler's answer to `request`. */
 export function shapeResponse(method: MethodDescriptor, request: Readonly<Record<string, unknown>>, result: HandlerResult<unknown>): ApiResult {
-  const headers = minPositionHeaders(result.position ?? '');
+  const headers = { ...result.headers, ...minPositionHeaders(result.position ?? '') };
   const masked = messageDescriptor(method.requestType).field('responseMask') !== undefined && isObject(result.response);
   const response = masked
     ? applyResponseMask(messageDescriptor(method.responseType), result.response, request['responseMask'] as ResponseMask | undefined, result.updatedPaths)
