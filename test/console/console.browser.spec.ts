@@ -176,6 +176,7 @@ describe('the web console', function () {
     let page: Page;
     let project: string;
     let hidden: string;
+    let member: string;
     let front: FrontDoor | undefined;
 
     before(async function () {
@@ -191,7 +192,9 @@ describe('the web console', function () {
       child = await startKeystreamChild(dataDirectory);
       project = (await rest('POST', '/v1/projects', { title: 'console demo' }))['name'] as string;
       hidden = (await rest('POST', '/v1/projects', { title: 'not for outsiders' }))['name'] as string;
-      for (const displayName of ['operators', 'auditors']) await rest('POST', `/v1/${project}/groups`, { group: { displayName } });
+      const groups: string[] = [];
+      for (const displayName of ['operators', 'auditors']) groups.push((await rest('POST', `/v1/${project}/groups`, { group: { displayName } }))['name'] as string);
+      member = (await rest('POST', `/v1/${groups[0] as string}/groupMembers`, { groupMember: { member: 'user:oncall@example.com' } }))['name'] as string;
       await rest('POST', `/v1/${project}/roleBindings`, { roleBinding: { role: 'services/iam.edgelq.com/roles/scope-viewer', member: 'user:outsider@example.com' } });
       front = await startFrontDoor(Number(new URL(child.url).port));
       browser = await chromium.launch({ executablePath: executable, headless: true, args: ['--no-sandbox'] });
@@ -227,12 +230,15 @@ describe('the web console', function () {
       expect(missing.status).to.equal(404);
     });
 
-    it('should sign in, pick a project and show its groups', async () => {
+    it('should sign in, pick a project and show its groups, members and role bindings', async () => {
       await signIn(page, adminToken);
       await page.waitForSelector(`#scope option[value="${project}"]`, { state: 'attached' });
       await page.selectOption('#scope', project);
       await page.waitForSelector('[data-table="groups"] tr[data-name]');
       expect(await page.locator('[data-table="groups"] tr[data-name]').count()).to.equal(2);
+      // Members of every group of the scope, through the `groups/-` wildcard parent.
+      await page.waitForSelector(`[data-table="members"] tr[data-name="${member}"]`);
+      await page.waitForSelector('[data-table="roleBindings"] tr[data-name]');
     });
 
     it('should show a group created through REST within one second, and count it', async () => {
