@@ -177,6 +177,7 @@ describe('the web console', function () {
     let project: string;
     let hidden: string;
     let member: string;
+    let responders: string;
     let front: FrontDoor | undefined;
 
     before(async function () {
@@ -244,6 +245,7 @@ describe('the web console', function () {
     it('should show a group created through REST within one second, and count it', async () => {
       const started = Date.now();
       const created = (await rest('POST', `/v1/${project}/groups`, { group: { displayName: 'responders' } }))['name'] as string;
+      responders = created;
       await page.waitForSelector(row(created), { timeout: 5_000 });
       const elapsed = Date.now() - started;
       expect(elapsed, `the row appeared after ${elapsed} ms`).to.be.below(1_000);
@@ -253,11 +255,25 @@ describe('the web console', function () {
     });
 
     it('should drop a row deleted through REST', async () => {
-      const names = await page.locator('[data-table="groups"] tr[data-name]').evaluateAll(attributesOf, 'data-name');
-      const gone = names[0] as string;
+      // A group without members (a group with members cannot be deleted).
+      const gone = responders;
       await rest('DELETE', `/v1/${gone}`);
       await page.waitForSelector(row(gone), { state: 'detached' });
       await page.waitForSelector('[data-counter="groups"] .value:text-is("2")');
+    });
+
+    it('should invite from the page and revoke the invitation, the table following both', async () => {
+      await page.fill('[data-table="invitations"] #invite-email', 'newcomer@example.com');
+      await page.selectOption('[data-table="invitations"] #invite-role', 'scope-viewer');
+      await page.click('[data-table="invitations"] #invite');
+      const invited = '[data-table="invitations"] tr[data-name]:has-text("newcomer@example.com")';
+      await page.waitForSelector(`${invited}, [data-table="invitations"] .error`);
+      expect(await page.locator('[data-table="invitations"] .error').allTextContents()).to.deep.equal([]);
+      await page.waitForSelector(invited);
+      await page.waitForSelector('[data-counter="invitations"] .value:text-is("1")');
+      await page.click(`${invited} button.revoke`);
+      await page.waitForSelector(invited, { state: 'detached' });
+      expect(await page.locator('[data-table="invitations"] .error').count()).to.equal(0);
     });
 
     it('should resume after the server restarts, without a reload and without duplicates', async () => {

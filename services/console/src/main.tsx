@@ -52,9 +52,45 @@ function SignIn(props: { readonly onToken: (token: string) => void }) {
   );
 }
 
+const INVITATION_KEYS = new Set(['invitations', 'orgInvitations']);
+const ROLES = ['scope-viewer', 'scope-editor', 'scope-admin'];
+
+/** A REST call with the signed-in token; resolves with the error message, or undefined when it succeeded. */
+async function call(token: string, method: string, route: string, body?: unknown): Promise<string | undefined> {
+  const response = await fetch(route, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  if (response.ok) return undefined;
+  const answer = (await response.json().catch(() => ({}))) as { error?: { status?: string; message?: string } };
+  return `${answer.error?.status ?? String(response.status)}: ${answer.error?.message ?? ''}`;
+}
+
+/** Invites someone to the scope: creates an invitation; the table shows it through its watch. */
+function InviteForm(props: { readonly token: string; readonly kind: TableKind; readonly parent: string; readonly onError: (error: string | undefined) => void }) {
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState(ROLES[0] as string);
+  const submit = async (): Promise<void> => {
+    const collection = props.kind.key === 'invitations' ? 'projectInvitations' : 'organizationInvitations';
+    // The REST body of Create*Invitation is the invitation resource itself (docs/openapi.json).
+    const body = { invitation: { inviteeEmail: email, bindingRoles: [{ role: `services/iam.edgelq.com/roles/${role}` }] } };
+    const error = await call(props.token, 'POST', `/v1/${props.parent}/${collection}`, body);
+    props.onError(error);
+    if (error === undefined) setEmail('');
+  };
+  return (
+    <form class="invite" onSubmit={(event) => { event.preventDefault(); void submit(); }}>
+      <input id="invite-email" type="email" placeholder="invitee@example.com" value={email} onInput={(event) => { setEmail((event.target as HTMLInputElement).value); }} />
+      <select id="invite-role" value={role} onChange={(event) => { setRole((event.target as HTMLSelectElement).value); }}>
+        {ROLES.map((name) => <option key={name} value={name}>{name}</option>)}
+      </select>
+      <button id="invite" type="submit">invite</button>
+    </form>
+  );
+}
+
 /** One live table: a stateful watch with a server-side filter, order and paging. */
-function LiveTable(props: { readonly connection: LiveConnection; readonly kind: TableKind; readonly parent: string }) {
-  const { connection, kind, parent } = props;
+function LiveTable(props: { readonly connection: LiveConnection; readonly kind: TableKind; readonly parent: string; readonly token: string }) {
+  const { connection, kind, parent, token } = props;
+  const invitations = INVITATION_KEYS.has(kind.key);
+  const [actionError, setActionError] = useState<string | undefined>(undefined);
   const [filter, setFilter] = useState('');
   const [appliedFilter, setAppliedFilter] = useState('');
   const [orderBy, setOrderBy] = useState('name');
@@ -79,7 +115,9 @@ function LiveTable(props: { readonly connection: LiveConnection; readonly kind: 
           <option value="name desc">by name, descending</option>
         </select>
       </header>
+      {invitations ? <InviteForm token={token} kind={kind} parent={parent} onError={setActionError} /> : null}
       {view.error === undefined ? null : <p class="error">{view.error}</p>}
+      {actionError === undefined ? null : <p class="error action">{actionError}</p>}
       <table>
         <tbody>
           {view.rows.map((row) => (
@@ -87,6 +125,7 @@ function LiveTable(props: { readonly connection: LiveConnection; readonly kind: 
               <td class="name">{row.name}</td>
               <td>{kind.describe(row)}</td>
               <td class="when">{text((row['metadata'] as Record<string, unknown> | undefined)?.['updateTime'])}</td>
+              {invitations ? <td><button class="revoke" onClick={() => { void call(token, 'DELETE', `/v1/${row.name ?? ''}`).then(setActionError); }}>revoke</button></td> : null}
             </tr>
           ))}
         </tbody>
@@ -178,7 +217,7 @@ function Console(props: { readonly token: string; readonly onSignOut: () => void
           </div>
           <div class="grid">
             <div class="tables">
-              {kinds.map((kind) => <LiveTable key={`${scope}:${kind.key}`} connection={connection} kind={kind} parent={kind.parent(scope) ?? ''} />)}
+              {kinds.map((kind) => <LiveTable key={`${scope}:${kind.key}`} connection={connection} kind={kind} parent={kind.parent(scope) ?? ''} token={props.token} />)}
             </div>
             <aside class="changes" id="changes">
               <h2>Live changes</h2>
