@@ -255,7 +255,7 @@ describe('the web console', function () {
     });
 
     it('should drop a row deleted through REST', async () => {
-      // A group without members (a group with members cannot be deleted).
+      // The group this suite created last: no member was added to it.
       const gone = responders;
       await rest('DELETE', `/v1/${gone}`);
       await page.waitForSelector(row(gone), { state: 'detached' });
