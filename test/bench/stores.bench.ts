@@ -94,6 +94,17 @@ async function benchEventStore(): Promise<void> {
     const append32 = await timedRate(32, () => store.append(`Project-projects/c${(counter += 1)}`, [newEvent(counter)], 'no_stream'));
     console.log(`raw LMDB put (1 txn per put)        1 concurrent: ${format(raw1)} puts/s   32 concurrent: ${format(raw32)} puts/s`);
     console.log(`event store append (1-event cmds)   1 concurrent: ${format(append1)} appends/s (${format((append1 / raw1) * 100, 1)}% of raw)   32 concurrent: ${format(append32)} appends/s (${format((append32 / raw32) * 100, 1)}% of raw)`);
+    // The price of acknowledging only after the flush (the default) against KEYSTREAM_DURABILITY=relaxed.
+    const relaxedPath = await mkdtemp(join(tmpdir(), 'keystream-bench-relaxed-'));
+    const relaxed = openLmdbEventStore({ path: relaxedPath, waitForFlush: false });
+    try {
+      const relaxed1 = await timedRate(1, () => relaxed.append(`Project-projects/s${(counter += 1)}`, [newEvent(counter)], 'no_stream'));
+      const relaxed32 = await timedRate(32, () => relaxed.append(`Project-projects/c${(counter += 1)}`, [newEvent(counter)], 'no_stream'));
+      console.log(`append, durability relaxed          1 concurrent: ${format(relaxed1)} appends/s   32 concurrent: ${format(relaxed32)} appends/s (flush before ack costs ${format((1 - append1 / relaxed1) * 100, 0)}% / ${format((1 - append32 / relaxed32) * 100, 0)}%)`);
+    } finally {
+      await relaxed.close();
+      await rm(relaxedPath, { recursive: true, force: true });
+    }
 
     // Fill to FILL_EVENTS with batched appends so the $all read and the size figure mean something.
     let total = counter;

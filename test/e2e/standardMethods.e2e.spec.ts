@@ -293,9 +293,10 @@ describe('standard methods of every resource (e2e)', () => {
   }
 
   describe('custom methods', () => {
-    it('should answer 501 UNIMPLEMENTED for a custom method not served yet (AcceptProjectInvitation)', async () => {
-      const answer = await suite.client.call('AcceptProjectInvitation', { name: `projects/${newId()}/projectInvitations/${newId()}` });
-      expectError(answer, 501, 'UNIMPLEMENTED', 'AcceptProjectInvitation');
+    it('should answer NOT_FOUND naming an invitation that does not exist (AcceptProjectInvitation)', async () => {
+      const name = `projects/${newId()}/projectInvitations/${newId()}`;
+      const answer = await suite.client.call('AcceptProjectInvitation', { name });
+      expectError(answer, 404, 'NOT_FOUND', name);
     });
   });
 });

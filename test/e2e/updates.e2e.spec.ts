@@ -151,6 +151,30 @@ describe('Update of every resource (e2e)', () => {
         expect(valueAt(answer.body, 'metadata.labels')).to.deep.equal({ touched: 'yes' });
       });
 
+      it('should apply an update carrying the stored metadata.resource_version, and refuse a stale one with 409 ABORTED', async () => {
+        const created = await suite.fixtures.create(kind);
+        const version = valueAt(created.resource, 'metadata.resourceVersion') as string;
+        const labelled = (colour: string): JsonObject => ({ [singular]: { name: created.name, metadata: { labels: { colour }, resourceVersion: version } }, updateMask: 'metadata.labels' });
+        const first = await suite.client.call(update, labelled('red'));
+        expect(first.status, first.text).to.equal(200);
+        // A second writer that read the same version loses, instead of overwriting the first silently.
+        expectError(await suite.client.call(update, labelled('blue')), 409, 'ABORTED', 'resource_version');
+        expect(valueAt((await suite.client.call(get, { name: created.name })).body, 'metadata.labels')).to.deep.equal({ colour: 'red' });
+      });
+
+      it('should refuse an x-request-id reused with a different body, and still answer the true retry', async () => {
+        const created = await suite.fixtures.create(kind);
+        const headers = { 'x-request-id': `reuse-${created.name.replaceAll('/', '-')}` };
+        const labelled = (colour: string): JsonObject => ({ [singular]: { name: created.name, metadata: { labels: { colour } } }, updateMask: 'metadata.labels' });
+        const first = await suite.client.call(update, labelled('red'), { headers });
+        expect(first.status, first.text).to.equal(200);
+        expectError(await suite.client.call(update, labelled('blue'), { headers }), 400, 'INVALID_ARGUMENT', 'x-request-id');
+        const retry = await suite.client.call(update, labelled('red'), { headers });
+        expect(retry.status, retry.text).to.equal(200);
+        expect(positionOf(retry)).to.equal(positionOf(first));
+        expect(valueAt((await suite.client.call(get, { name: created.name })).body, 'metadata.labels')).to.deep.equal({ colour: 'red' });
+      });
+
       it('should shape the answer by response_mask (skip the body; updated fields only)', async () => {
         const created = await suite.fixtures.create(kind);
         const skipped = await suite.client.call(update, {

@@ -14,6 +14,8 @@ export interface KeystreamChild {
   readonly process: ChildProcess;
   /** Everything the child wrote to stderr so far (for failure messages). */
   readonly stderr: () => string;
+  /** Everything the child wrote to stdout so far (its JSON log lines). */
+  readonly stdout: () => string;
   /** Resolves with the exit code (or signal) once the child is gone. */
   readonly exited: Promise<number | NodeJS.Signals>;
 }
@@ -23,11 +25,17 @@ export async function startKeystreamChild(dataDirectory: string, environment: Re
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=keystream-source', CLI, 'start'], {
     cwd: repositoryRoot,
     env: { ...process.env, KEYSTREAM_DATA_DIR: dataDirectory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'warn', ...environment },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    stdout += chunk;
+  });
   const exited = new Promise<number | NodeJS.Signals>((resolve) => {
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': it comes once the child's pipes delivered everything it wrote.
+    child.once('close', (code, signal) => {
       resolve(signal ?? code ?? -1);
     });
   });
@@ -46,10 +54,30 @@ export async function startKeystreamChild(dataDirectory: string, environment: Re
     });
     void exited.then((status) => {
       clearTimeout(timer);
-      reject(new Error(`keystream exited (${String(status)}) before serving:\n${stderr}`));
+      reject(Object.assign(new Error(`keystream exited (${String(status)}) before serving:\n${stderr}`), { refused: { status, stderr, stdout } }));
     });
   });
-  return { url, process: child, stderr: () => stderr, exited };
+  return { url, process: child, stderr: () => stderr, stdout: () => stdout, exited };
+}
+
+/** What a `keystream start` that was expected to refuse to start did. */
+export interface RefusedStart {
+  readonly status: number | NodeJS.Signals;
+  readonly stderr: string;
+  readonly stdout: string;
+}
+
+/** Runs `keystream start` expecting it to exit by itself (a refusal); fails if it serves instead. */
+export async function runKeystreamExpectingExit(dataDirectory: string, environment: Record<string, string> = {}, timeoutMs = 30_000): Promise<RefusedStart> {
+  try {
+    const child = await startKeystreamChild(dataDirectory, environment, timeoutMs);
+    await stopKeystreamChild(child, 'SIGKILL');
+    throw new Error(`keystream started and served at ${child.url} although it should have refused:\n${child.stderr()}`);
+  } catch (error) {
+    const refused = (error as { refused?: RefusedStart }).refused;
+    if (refused === undefined) throw error;
+    return refused;
+  }
 }
 
 /** Stops a child with a signal and waits for it to be gone. */

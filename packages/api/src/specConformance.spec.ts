@@ -11,8 +11,9 @@ import { readFileSync } from 'node:fs';
 import { renderSchemas, renderSpecModel } from './codegen/renderContract.js';
 import { parseSpec } from './codegen/specParser.js';
 import { findSpec, SPEC_FILE_NAME } from './codegen/specLocation.js';
+import { EXTENSION_SECTION } from './codegen/extensionModel.js';
 import { WELL_KNOWN_SECTION } from './codegen/wellKnownModel.js';
-import { METHODS } from './methods/methodTable.js';
+import { METHODS, UPSTREAM_ONLY_ROUTES } from './methods/methodTable.js';
 import { allEnumDescriptors, allMessageDescriptors, type FieldDescriptor } from './registry/messageRegistry.js';
 
 /** What an independent, line-by-line reading of the reference finds. */
@@ -98,18 +99,20 @@ function contractFacts(): ReferenceFacts {
   const facts = emptyFacts();
   for (const method of METHODS) {
     facts.rpcs.add(`${method.name}(${method.requestType}) → ${method.responseType}`);
+    // The bindings the reference leaves out are checked against upstream/rpcs.tsv, not the reference.
+    if (UPSTREAM_ONLY_ROUTES[method.name] !== undefined) continue;
     for (const route of method.routes) {
       facts.routes.add(`${method.name} ${route.httpMethod} ${route.template.text} body=${route.declaredBody ?? '-'}`);
     }
     if (method.permission !== undefined) facts.permissions.add(`${method.name} ${method.permission}`);
   }
   for (const message of allMessageDescriptors()) {
-    if (message.section === WELL_KNOWN_SECTION) continue;
+    if (message.section === WELL_KNOWN_SECTION || message.section === EXTENSION_SECTION) continue;
     facts.messages.add(message.name);
     for (const field of message.fields) facts.fields.add(`${message.name}.${field.protoName}: ${referenceNotation(field)}`);
   }
   for (const specEnum of allEnumDescriptors()) {
-    if (specEnum.section === WELL_KNOWN_SECTION) continue;
+    if (specEnum.section === WELL_KNOWN_SECTION || specEnum.section === EXTENSION_SECTION) continue;
     for (const value of specEnum.values) facts.enumValues.add(`${specEnum.name}.${value}`);
   }
   return facts;

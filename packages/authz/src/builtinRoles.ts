@@ -7,11 +7,12 @@
  *   permissions, conditions writes) and deleting users.
  * - `scope-viewer`: every read permission (Get, BatchGet, List, Search, Watch, Check…).
  * - `self-service`: what every signed-in principal may do about itself (ListMy…, SearchMy…,
- *   CheckMyRoleBindings, Get/SetMySettings, IsUserVerified, invitations addressed to it); bound to
+ *   CheckMyRoleBindings, Get/SetMySettings, IsUserVerified, ResendVerificationEmail,
+ *   ResetMFAIfRecoveryKeyUsed, SetUsersNameInAuth0, invitations addressed to it); bound to
  *   `allAuthenticatedUsers` at the system scope.
  * - `public`: RefreshUserFromIdToken (the token in the request is the proof); bound to `allUsers`.
  */
-import { METHODS } from '@keystream/api';
+import { ALL_METHODS as METHODS } from '@keystream/api';
 
 /** The service whose permissions keystream serves. */
 export const IAM_SERVICE = 'services/iam.edgelq.com';
@@ -40,13 +41,13 @@ export interface SeedResource {
   readonly resource: Readonly<Record<string, unknown>>;
 }
 
-/** Every permission the contract names, sorted. */
+/** Every permission the contract and keystream's extension methods name, sorted. */
 export function iamPermissions(): string[] {
   return [...new Set(METHODS.flatMap((method) => (method.permission === undefined ? [] : [method.permission])))].sort();
 }
 
 const ADMINISTRATIVE = /\/permissions\/(roles|roleBindings|permissions|conditions)\.(create|update|delete)$|\/permissions\/users\.(delete|deleteUsersByCriteria|create)$/;
-const SELF_SERVICE = /\.(listMy|searchMy|checkMy|getMySettings|setMySettings|isUserVerified|accept|decline|listMyServiceProjects)$/;
+const SELF_SERVICE = /\.(listMy|searchMy|checkMy|getMySettings|setMySettings|isUserVerified|resendVerificationEmail|resetMFAIfRecoveryKeyUsed|setUsersNameInAuth0|accept|decline|listMyServiceProjects)$/;
 
 function readPermissions(): string[] {
   return iamPermissions().filter((permission) => METHODS.some((method) => method.permission === permission && method.kind !== 'write'));

@@ -1,4 +1,4 @@
-import { decodeMessage, METHODS, type MessageName } from '@keystream/api';
+import { ALL_METHODS as METHODS, decodeMessage, methodByName, type MessageName } from '@keystream/api';
 import { RouteTable, transcodeRequest } from '@keystream/service-api';
 import { expect } from 'chai';
 import { routeRequest, type WireObject } from './restRoute.js';
@@ -24,7 +24,7 @@ function requestFor(route: (typeof METHODS)[number]['routes'][number]): WireObje
 }
 
 describe('routeRequest', () => {
-  describe('when given a request for any route of any method of the contract', () => {
+  describe('when given a request for any route of any method of the contract or of the extensions', () => {
     it('should build an HTTP request that the server transcodes back to the same request', () => {
       let checked = 0;
       for (const method of METHODS) {
@@ -50,6 +50,15 @@ describe('routeRequest', () => {
       );
       expect(built.httpMethod).to.equal('GET');
       expect(built.path).to.equal('/v1/projects/p1/groups?pageSize=5&fieldMask=name%2CdisplayName&filter=displayName+%3D+%22a%22');
+    });
+  });
+
+  describe('when given an extension method', () => {
+    it('should build the invitation extension routes keystream serves', () => {
+      expect(routeRequest(methodByName('AcceptInvitationCode'), { code: 'ksi_x' })).to.deep.include({ httpMethod: 'POST', path: '/v1/invitations:acceptCode', body: { code: 'ksi_x' } });
+      const batch = routeRequest(methodByName('BatchCreateProjectInvitations'), { parent: 'projects/p1', projectInvitations: [{ invitation: { inviteeEmail: 'bob@example.com' } }], idempotencyKey: 'k1' });
+      expect(batch).to.deep.include({ httpMethod: 'POST', path: '/v1/projects/p1/projectInvitations:batchCreate' });
+      expect(routeRequest(methodByName('CreateOrganizationInvitationCodes'), { parent: 'organizations/o1', count: 3 }).path).to.equal('/v1/organizations/o1/organizationInvitations:createCodes');
     });
   });
 });

@@ -16,10 +16,22 @@ let nextId = 0;
 export class WatchSocket {
   private readonly listeners = new Map<string, WatchListener>();
   private readonly closeHandlers: ((code: number) => void)[] = [];
+  private readonly rejectionHandlers: ((id: string, error: Parameters<WatchListener['onError']>[0]) => void)[] = [];
 
   private constructor(private readonly socket: WebSocket) {
     socket.on('message', (data) => {
-      const frame = JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8')) as { id?: string | null; response?: Record<string, unknown>; error?: WatchListener['onError'] extends (e: infer E) => void ? E : never; cancelled?: boolean };
+      const frame = JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8')) as {
+        id?: string | null;
+        rejectedId?: string;
+        response?: Record<string, unknown>;
+        error?: WatchListener['onError'] extends (e: infer E) => void ? E : never;
+        cancelled?: boolean;
+      };
+      // `{id: null, rejectedId}`: an open under an id already in use was refused; that watch goes on.
+      if (frame.rejectedId !== undefined && frame.error !== undefined) {
+        for (const handler of this.rejectionHandlers) handler(frame.rejectedId, frame.error);
+        return;
+      }
       const listener = frame.id === undefined || frame.id === null ? undefined : this.listeners.get(frame.id);
       if (listener === undefined) return;
       if (frame.response !== undefined) listener.onResponse(frame.response);
@@ -52,11 +64,20 @@ export class WatchSocket {
     return this.socket.readyState === WebSocket.OPEN;
   }
 
-  /** Opens a watch; returns its id. `request` is wire JSON. */
-  watch(method: string, request: Record<string, unknown>, listener: WatchListener, id = `w${(nextId += 1)}`): string {
+  /**
+   * Opens a watch; returns its id. `request` is wire JSON. `minPosition` (a write's
+   * `x-keystream-min-position`) makes the watch start from a read model that has that write.
+   */
+  watch(method: string, request: Record<string, unknown>, listener: WatchListener, id = `w${(nextId += 1)}`, options: { readonly minPosition?: string } = {}): string {
+    if (this.listeners.has(id)) throw new Error(`watch ${id} is already open on this socket`);
     this.listeners.set(id, listener);
-    this.socket.send(JSON.stringify({ id, method, request }));
+    this.socket.send(JSON.stringify({ id, method, request, ...(options.minPosition === undefined ? {} : { minPosition: options.minPosition }) }));
     return id;
+  }
+
+  /** Called when the gateway refuses to open a watch under an id already in use (the running watch goes on). */
+  onRejected(handler: (id: string, error: Parameters<WatchListener['onError']>[0]) => void): void {
+    this.rejectionHandlers.push(handler);
   }
 
   /** Sends a raw frame (tests of the protocol). */

@@ -8,7 +8,7 @@
  * At-least-once: a checkpoint is stored only after its batch was handled, so a crash at any
  * instant hands again at most the batches after the stored checkpoint, never skips one.
  */
-import { KeystreamError } from '@keystream/api';
+import { isStorageExhausted, KeystreamError } from '@keystream/api';
 import type { AllSubscription, EventStore, RecordedEvent, SubscriptionMessage } from '@keystream/eventstore';
 import {
   DEFAULT_RETRY_POLICY,
@@ -464,7 +464,10 @@ export class CheckpointedConsumer {
         await attempt();
         return;
       } catch (error) {
-        if (!isTransientError(error) || tries >= this.retry.maxAttempts) throw error;
+        // A full disk is the operator's to fix and costs nothing to wait for: retry it for as long
+        // as it lasts (reads go on meanwhile), instead of failing the process after a few seconds.
+        const outOfAttempts = tries >= this.retry.maxAttempts && !isStorageExhausted(error);
+        if (!isTransientError(error) || outOfAttempts) throw error;
         if (this.isStopping()) attemptsAfterStop += 1;
         if (attemptsAfterStop > 1) throw new Abandoned(error);
         onRetry();

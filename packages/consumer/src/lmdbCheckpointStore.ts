@@ -3,6 +3,7 @@
  * its position here, beside its destination's configuration rather than in the read store, so a
  * read-model rebuild does not republish the log.
  */
+import { noSpaceCauseOf, storageExhausted } from '@keystream/api';
 import type { Position } from '@keystream/kernel';
 import { open, type RootDatabase } from 'lmdb';
 import type { CheckpointStore } from './checkpointStore.js';
@@ -19,7 +20,9 @@ export class LmdbCheckpoints {
 
   /** Opens (or creates) the environment at `options.path`. */
   static open(options: LmdbCheckpointStoreOptions): LmdbCheckpoints {
-    return new LmdbCheckpoints(open<string, string>({ path: options.path, encoding: 'string' }));
+    // No event-turn batching: with it a failed commit (disk full) also rejects a batch-start promise
+    // of lmdb-js's own that nothing can handle, which ends the process.
+    return new LmdbCheckpoints(open<string, string>({ path: options.path, encoding: 'string', eventTurnBatching: false }));
   }
 
   /** The checkpoint of the consumer called `name`. */
@@ -28,7 +31,13 @@ export class LmdbCheckpoints {
       load: () => Promise.resolve(this.db.get(name)),
       // put resolves once the write transaction is committed to disk.
       save: async (position: Position) => {
-        await this.db.put(name, position);
+        try {
+          await this.db.put(name, position);
+        } catch (error) {
+          // Refused for lack of space: the consumer retries it (for as long as the disk is full).
+          const noSpace = await noSpaceCauseOf(error);
+          throw noSpace === undefined ? error : storageExhausted('checkpoint store', noSpace);
+        }
       },
     };
   }

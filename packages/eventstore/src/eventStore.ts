@@ -19,6 +19,11 @@ export interface EventMetadata {
   readonly occurredAt: string;
   /** Version of the event's data schema, so upcasters know what they read. */
   readonly schema: number;
+  /**
+   * Digest of the command (and its actor) that appended this event under a caller's request id:
+   * a retry with the same id must carry the same request to be answered with this one's result.
+   */
+  readonly requestFingerprint?: string;
 }
 
 /** An event to append. `id` is a UUID chosen by the caller: re-appending it is a no-op. */
@@ -123,4 +128,9 @@ export interface EventStore {
   subscribeToAll(fromPosition: Position, options?: SubscribeToAllOptions): AllSubscription;
   /** Closes subscriptions and releases the store. */
   close(): Promise<void>;
+  /**
+   * Why writes currently fail for lack of storage, if they do (embedded store: its disk is full).
+   * Optional: a server store reports its own health.
+   */
+  storageProblem?(): string | undefined;
 }

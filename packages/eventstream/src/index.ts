@@ -20,7 +20,7 @@ export { DELETED_LIFECYCLE_STATE, resourceCloudEvent } from './cloudevents/resou
 export type { ResourceEventInput } from './cloudevents/resourceCloudEvent.js';
 export { cloudEventJson, cloudEventKafkaMessage, cloudEventOfKafkaMessage } from './cloudevents/cloudEventMessages.js';
 export type { CloudEventContentMode, CloudEventKafkaMessage } from './cloudevents/cloudEventMessages.js';
-export { EVENT_VERBS, buildEventSchemas } from './cloudevents/eventSchemas.js';
+export { EVENT_VERBS, buildEventSchemas, eventVerbsOf } from './cloudevents/eventSchemas.js';
 export type { JsonSchema } from './cloudevents/eventSchemas.js';
 export { DEFAULT_KAFKA_TOPIC, connectKafkaEventStream } from './kafka/kafkaEventStream.js';
 export type { KafkaEventStreamOptions } from './kafka/kafkaEventStream.js';

@@ -113,4 +113,9 @@ export interface ReadStore {
   head(): Promise<Position>;
   changesSince(position: Position): ChangeFeed;
   close(): Promise<void>;
+  /**
+   * Why writes (applies) currently fail for lack of storage, if they do (embedded store: its disk
+   * is full). Optional: a server store reports its own health.
+   */
+  storageProblem?(): string | undefined;
 }

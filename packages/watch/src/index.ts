@@ -11,7 +11,7 @@ export { comparePositions, laterPosition } from '@keystream/kernel';
 export { decodeResumeToken, encodeResumeToken } from './resumeToken.js';
 export { positionBeforeTime } from './startingPosition.js';
 export { WatchEngine } from './watchEngine.js';
-export type { WatchEngineOptions, WatchHandle } from './watchEngine.js';
+export type { StreamWatchFactory, WatchEngineOptions, WatchHandle } from './watchEngine.js';
 export { DEFAULT_MAX_CHUNK_SIZE, MAX_CHUNK_SIZE, planWatch } from './watchPlan.js';
 export type { SingleResourcePlan, StatefulPlan, StatelessPlan, WatchPlan } from './watchPlan.js';
 export { ANONYMOUS, SEE_EVERYTHING } from './watchPrincipal.js';

@@ -50,6 +50,13 @@ export class StatelessWatch extends WatchRunner<StatelessPlan> {
             continue;
           }
         }
+        if (start.kind === 'resume' && comparePositions(start.after, await this.context.store.head()) > 0) {
+          // A token ahead of the log this gateway reads (a store restored or rebuilt, a token
+          // from elsewhere): replaying "after" it would skip every change up to it. The client
+          // starts over from a snapshot instead, so nothing is lost.
+          await this.emit(this.responses.hardReset());
+          start = { kind: 'snapshot' };
+        }
         if (start.kind === 'snapshot') await this.snapshot();
         else await this.resume(start.after);
         await this.tail();

@@ -48,6 +48,20 @@ describe('WatchEngine', () => {
     });
   });
 
+  describe('when a stateless watch resumes from a token ahead of the log', () => {
+    it('should hard-reset to a snapshot and go on with every later change, never skipping to the token', async () => {
+      for (let id = 0; id < 3; id += 1) await fixture.write([{ kind: 'Group', name: `groups/r${id}`, document: { displayName: `${id}` } }]);
+      const head = await fixture.store.head();
+      const ahead = (BigInt(`0x${head}`) + 1000n).toString(16).padStart(head.length, '0');
+      const sink = new RecordingSink();
+      engine.start(methodByName('WatchGroups'), { type: 'STATELESS', resumeToken: ahead }, sink);
+      await eventually(() => sink.responses.some((response) => response['snapshotSize'] === 3), 5_000, 'the reset and the snapshot');
+      expect(sink.responses[0]).to.deep.include({ isHardReset: true });
+      await fixture.write([{ kind: 'Group', name: 'groups/later', document: { displayName: 'later' } }]);
+      await eventually(() => sink.responses.some((response) => JSON.stringify(response).includes('groups/later')), 5_000, 'the change after the reset');
+    });
+  });
+
   describe('when a transport stops draining', () => {
     it('should stop queueing past its bound and hard-reset once it drains', async () => {
       await engine.close();

@@ -35,11 +35,20 @@ export interface WatchEngineOptions {
   /** How often idle stateless watches are handed a fresh resume token (default 10 s). */
   readonly progressIntervalMs?: number;
   readonly faults?: WatchFaults;
+  /**
+   * Stream methods that are not resource watches (WatchPrincipalUpdates), by method name: started
+   * instead of a resource watch, on whichever transport opened them.
+   */
+  readonly streams?: Readonly<Record<string, StreamWatchFactory>>;
 }
+
+/** Starts a stream method that is not a resource watch; validates `request` synchronously (INVALID_ARGUMENT). */
+export type StreamWatchFactory = (request: Readonly<Record<string, unknown>>, sink: WatchSink, principal: WatchPrincipal) => { close(): void; readonly done: Promise<void> };
 
 /** A running watch. */
 export interface WatchHandle {
-  readonly plan: WatchPlan;
+  /** The compiled request of a resource watch; undefined for the other stream methods. */
+  readonly plan: WatchPlan | undefined;
   /** Stops the watch; it sends nothing more. */
   close(): void;
   /** Resolves when the watch has ended. */
@@ -77,6 +86,11 @@ export class WatchEngine {
    * stream that is not a resource watch.
    */
   start(method: MethodDescriptor, request: Readonly<Record<string, unknown>>, sink: WatchSink, principal: WatchPrincipal = ANONYMOUS): WatchHandle {
+    const stream = this.options.streams?.[method.name];
+    if (stream !== undefined) {
+      const handle = stream(request, sink, principal);
+      return { plan: undefined, close: () => { handle.close(); }, done: handle.done };
+    }
     const plan = planWatch(method, request, this.options.pageTokenKey);
     const context: WatchContext = {
       store: this.options.store,

@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
+import { createServer } from 'node:net';
 import { encodeMessage, isKeystreamError, KeystreamError, type MessageName } from '@keystream/api';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
 import type { ApiDispatcher, StreamDispatcher, StreamHandle } from './edgeContract.js';
@@ -25,8 +26,8 @@ export interface HttpServerOptions {
   readonly maxBodyBytes?: number;
   /** Called once per answered request, for metrics. `method` is the RPC name, or undefined when no route matched. */
   readonly onRequestFinished?: (outcome: { readonly method: string | undefined; readonly status: number; readonly seconds: number }) => void;
-  /** Extra handlers (health, metrics) mounted before the contract's routes, by exact path. */
-  readonly extraGetRoutes?: Readonly<Record<string, () => PlainAnswer | Promise<PlainAnswer>>>;
+  /** Extra handlers (health, metrics, links in mails) mounted before the contract's routes, by exact path. */
+  readonly extraGetRoutes?: Readonly<Record<string, (request: { readonly query: string }) => PlainAnswer | Promise<PlainAnswer>>>;
   /** Serves stream methods as NDJSON over HTTP; without it they answer UNIMPLEMENTED. */
   readonly streamDispatcher?: StreamDispatcher;
   /** Mounts more handlers on the same app (e.g. the watch gateway's WebSocket route) before the contract's routes. */
@@ -107,6 +108,39 @@ function capture(response: HttpResponse, request: HttpRequest): CapturedRequest 
     remoteAddress: Buffer.from(response.getRemoteAddressAsText()).toString(),
     headProblem: headProblemOf(path.length + query.length + 1, headerBytes, duplicated, headers),
   };
+}
+
+/** uWS's `ListenOptions.LIBUS_LISTEN_EXCLUSIVE_PORT` (the package declares it as a non-const enum only). */
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
+
+/** The native listen(host, port, options, cb), which the package's declarations leave out. */
+interface ListenWithOptions {
+  listen(host: string, port: number, options: number, callback: (socket: us_listen_socket | false) => void): unknown;
+}
+
+function addressInUse(host: string, port: number, why: string): Error {
+  return Object.assign(new Error(`cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port}: ${why}`), { code: 'EADDRINUSE' });
+}
+
+/**
+ * Refuses a busy address before uWS binds it. uWS's exclusive bind does not notice an earlier
+ * socket that itself allowed sharing (SO_REUSEPORT, as uWS sets by default); a plain bind does.
+ * Any overlap counts: 0.0.0.0 or :: held elsewhere makes 127.0.0.1 busy, and the other way round.
+ */
+function assertAddressFree(host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') reject(addressInUse(host, port, 'the address is in use by another process'));
+      // Anything else (not permitted, no such address) is for uWS's own bind to report.
+      else resolve();
+    });
+    probe.listen({ host, port, exclusive: true }, () => {
+      probe.close(() => {
+        resolve();
+      });
+    });
+  });
 }
 
 /**
@@ -220,7 +254,10 @@ export async function startHttpServer(host: string, port: number, options: HttpS
       handle.close();
       wakeWriters();
     });
-    const failure = await handle.done;
+    const done = await handle.done;
+    // A stream the server ends because it is shutting down did not end by itself: say so, in the
+    // same last-line form as any failure, so a client knows to reconnect (and resume) elsewhere.
+    const failure = done ?? (accepting ? undefined : new KeystreamError('UNAVAILABLE', 'keystream is shutting down; reconnect (to another instance) and resume'));
     streams.delete(handle);
     wakeWriters();
     if (!state.headersSent && failure !== undefined) return errorOutgoing(failure);
@@ -254,13 +291,15 @@ export async function startHttpServer(host: string, port: number, options: HttpS
   const app = uws.App() as TemplatedApp & { close(): void };
   options.configureApp?.(app);
   for (const [path, produce] of Object.entries(options.extraGetRoutes ?? {})) {
-    app.get(path, (response) => {
+    app.get(path, (response, request) => {
       let aborted = false;
+      // uWS reuses the request once this callback returns: the query is copied first.
+      const query = orEmpty(request.getQuery());
       response.onAborted(() => {
         aborted = true;
       });
       void Promise.resolve()
-        .then(produce)
+        .then(() => produce({ query }))
         .catch((error: unknown): PlainAnswer => {
           options.logger.error({ path, error }, 'built-in route failed');
           return { status: 500, contentType: 'text/plain', body: 'internal error' };
@@ -343,10 +382,13 @@ export async function startHttpServer(host: string, port: number, options: HttpS
     });
   });
 
+  if (port !== 0) await assertAddressFree(host, port);
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
-    app.listen(host, port, (socket) => {
+    // Exclusive: by default uWS sets SO_REUSEPORT, and a second instance on a busy port would
+    // silently share it (the kernel splitting connections between the two).
+    (app as unknown as ListenWithOptions).listen(host, port, LIBUS_LISTEN_EXCLUSIVE_PORT, (socket) => {
       if (socket) resolve(socket);
-      else reject(new Error(`cannot listen on ${host}:${port} (address in use or not permitted)`));
+      else reject(addressInUse(host, port, 'the address is in use by another process, or not permitted'));
     });
   });
 

@@ -4,7 +4,7 @@
 import {
   KeystreamError,
   matchPathTemplate,
-  METHODS,
+  ALL_METHODS,
   splitRequestPath,
   type MethodDescriptor,
   type RouteDescriptor,
@@ -32,7 +32,7 @@ function indexKey(segmentCount: number, verb: string | undefined): string {
 export class RouteTable {
   private readonly index = new Map<string, IndexedRoute[]>();
 
-  constructor(methods: readonly MethodDescriptor[] = METHODS) {
+  constructor(methods: readonly MethodDescriptor[] = ALL_METHODS) {
     for (const method of methods) {
       for (const route of method.routes) {
         const key = indexKey(route.template.segments.length, route.template.verb);

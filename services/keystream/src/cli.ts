@@ -7,22 +7,33 @@ import { parseArgs } from 'node:util';
 import { MAX_DEV_TOKEN_LIFETIME_SECONDS } from '@keystream/authz';
 import { ConfigError, loadConfig, ROLES, type Role } from './config.js';
 import { mintDevToken } from './auth/authServices.js';
+import { DataDirectoryInUseError } from './dataDirectoryLock.js';
 import { startKeystream } from './keystreamProcess.js';
 import { createLogger } from './logger.js';
 import { startBanner } from './servicePlan.js';
+import { readOutbox } from '@keystream/notify';
 
 const USAGE = `usage: keystream <command> [options]
 
 commands:
   start [--role all|api|projector|gateway|relay]  run keystream (default: every role, embedded storage in ./.keystream)
   token --user <email> [--ttl <s>]                print a token of the built-in development issuer for that user
+  outbox [--to <email>] [--json]                  print the mails keystream wrote to its outbox (invitations with their codes)
   help                                            show this text
 
 configuration is read from KEYSTREAM_* environment variables; see docs/operations.md.
 `;
 
-/** sysexits.h codes, so supervisors can tell a bad configuration from a crash. */
-const EXIT = { usage: 64, config: 78, software: 70 } as const;
+/**
+ * sysexits.h codes, so supervisors can tell a bad configuration from a crash: `inUse`
+ * (EX_TEMPFAIL) is another process holding the data directory or the listening address.
+ */
+const EXIT = { usage: 64, config: 78, software: 70, inUse: 75 } as const;
+
+/** The data directory or the address is held by another process: retrying later may work. */
+function isInUse(error: unknown): error is Error {
+  return error instanceof DataDirectoryInUseError || (error instanceof Error && (error as NodeJS.ErrnoException).code === 'EADDRINUSE');
+}
 
 async function start(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({ args: [...argv], options: { role: { type: 'string', default: 'all' } }, strict: true });
@@ -40,16 +51,25 @@ async function start(argv: readonly string[]): Promise<number> {
     return EXIT.config;
   }
   const logger = createLogger(config);
-  const running = await startKeystream(config, logger);
-  process.stderr.write(`${startBanner(config, running.url)}\n`);
+  let running;
+  try {
+    running = await startKeystream(config, logger);
+  } catch (error) {
+    if (!isInUse(error)) throw error;
+    logger.error({ error }, 'cannot start');
+    process.stderr.write(`keystream: ${error.message}\n`);
+    return EXIT.inUse;
+  }
+  const started = running;
 
-  return new Promise<number>((resolve) => {
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (reason: string, code: number): void => {
       if (stopping) return;
       stopping = true;
-      logger.info({ reason }, 'shutting down');
-      running.close().then(
+      if (code === 0) logger.info({ reason }, 'shutting down');
+      else logger.error({ reason }, 'shutting down after a failure');
+      started.close().then(
         () => {
           resolve(code);
         },
@@ -65,11 +85,29 @@ async function start(argv: readonly string[]): Promise<number> {
     process.once('SIGINT', () => {
       stop('SIGINT', 0);
     });
-    void running.failed.then((error) => {
-      logger.error({ error }, 'projector failed; stopping');
-      stop('projector failed', EXIT.software);
+    void started.failed.then((error) => {
+      // A projector or relay that ends because a graceful stop asked it to is no failure.
+      if (stopping) return;
+      logger.error({ error }, 'a role failed; stopping');
+      stop('a role failed', EXIT.software);
     });
+    // Anything thrown or rejected that nothing handled is a bug: say what it was, stop cleanly
+    // if possible, and exit 70 as documented (Node's own default would be 1, with no log line).
+    const crash = (kind: string) => (error: unknown): void => {
+      logger.fatal({ error }, `${kind}; stopping`);
+      if (stopping) {
+        resolve(EXIT.software);
+        return;
+      }
+      stop(kind, EXIT.software);
+    };
+    process.on('uncaughtException', crash('uncaught exception'));
+    process.on('unhandledRejection', crash('unhandled promise rejection'));
   });
+  // Only now, with the signal handlers in place: a supervisor that signals as soon as it reads
+  // the banner must get a graceful stop, not the default action of an unhandled SIGTERM.
+  process.stderr.write(`${startBanner(config, running.url)}\n`);
+  return stopped;
 }
 
 async function token(argv: readonly string[]): Promise<number> {
@@ -96,6 +134,29 @@ async function token(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
+/** Prints the outbox (the embedded notifier's mails), optionally only those to one address. */
+async function outbox(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({ args: [...argv], options: { to: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`keystream: ${error.message}\n`);
+    return EXIT.config;
+  }
+  if (config.notifier.kind !== 'outbox') {
+    process.stderr.write('keystream: mail goes over SMTP (KEYSTREAM_SMTP_URL is set); there is no outbox\n');
+    return EXIT.config;
+  }
+  const wanted = values.to?.toLowerCase();
+  const entries = (await readOutbox(config.notifier.file)).filter((entry) => wanted === undefined || entry.to.toLowerCase() === wanted);
+  for (const entry of entries) {
+    process.stdout.write(values.json === true ? `${JSON.stringify(entry)}\n` : `--- ${entry.at} to ${entry.to} (${entry.template}, ${entry.language})\nSubject: ${entry.subject}\n\n${entry.text}\n`);
+  }
+  return 0;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -103,6 +164,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return start(rest);
     case 'token':
       return token(rest);
+    case 'outbox':
+      return outbox(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -120,7 +183,7 @@ main(process.argv.slice(2)).then(
     process.exit(code);
   },
   (error: unknown) => {
-    process.stderr.write(`keystream: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`keystream: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(EXIT.software);
   },
 );

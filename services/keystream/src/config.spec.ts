@@ -23,6 +23,12 @@ describe('loadConfig', () => {
       expect(config.eventStore).to.deep.equal({ kind: 'lmdb', directory: path.resolve('.keystream/events') });
       expect(config.readStore).to.deep.equal({ kind: 'lmdb', directory: path.resolve('.keystream/read') });
     });
+
+    it('should acknowledge writes only once flushed to disk, unless KEYSTREAM_DURABILITY=relaxed', () => {
+      expect(loadConfig({}).durability).to.equal('flush');
+      expect(loadConfig({ KEYSTREAM_DURABILITY: 'relaxed' }).durability).to.equal('relaxed');
+      expect(problemsOf(() => loadConfig({ KEYSTREAM_DURABILITY: 'sometimes' }))[0]).to.match(/KEYSTREAM_DURABILITY \("sometimes"\): expected flush or relaxed/);
+    });
   });
 
   describe('having server stores', () => {
@@ -124,6 +130,33 @@ describe('loadConfig', () => {
       expect(problemsOf(() => loadConfig({ KEYSTREAM_KAFKA_BROKERS: 'k:9092', KEYSTREAM_KAFKA_TOPIC: 'bad topic' }))[0]).to.match(/^KEYSTREAM_KAFKA_TOPIC \("bad topic"\): expected a Kafka topic name/);
       expect(problemsOf(() => loadConfig(SERVER_STORES, 'relay'))[0]).to.match(/--role relay needs a destination/);
       expect(loadConfig({ ...SERVER_STORES, KEYSTREAM_KAFKA_BROKERS: 'k:9092' }, 'relay').role).to.equal('relay');
+    });
+  });
+
+  describe('having identity-provider and shard settings', () => {
+    it('should default to the embedded directory and one shard without endpoints', () => {
+      const config = loadConfig({});
+      expect(config.identity).to.deep.equal({ kind: 'embedded' });
+      expect(config.shards.count).to.equal(1);
+      expect(config.publicUrl).to.equal('http://127.0.0.1:8080');
+    });
+
+    it('should take Auth0 from a tenant domain or a URL, and name every missing variable without echoing the secret', () => {
+      expect(loadConfig({ KEYSTREAM_IDENTITY_PROVIDER: 'auth0', KEYSTREAM_AUTH0_DOMAIN: 'acme.eu.auth0.com', KEYSTREAM_AUTH0_CLIENT_ID: 'id', KEYSTREAM_AUTH0_CLIENT_SECRET: 's3cret' }).identity).to.deep.include({
+        kind: 'auth0',
+        baseUrl: 'https://acme.eu.auth0.com',
+      });
+      expect(problemsOf(() => loadConfig({ KEYSTREAM_IDENTITY_PROVIDER: 'auth0', KEYSTREAM_AUTH0_CLIENT_SECRET: 's3cret' })).join('\n')).to.match(/KEYSTREAM_AUTH0_DOMAIN[\s\S]*KEYSTREAM_AUTH0_CLIENT_ID/);
+      expect(problemsOf(() => loadConfig({ KEYSTREAM_IDENTITY_PROVIDER: 'okta' }))[0]).to.match(/embedded or auth0/);
+      expect(problemsOf(() => loadConfig({ KEYSTREAM_IDENTITY_PROVIDER: 'auth0', KEYSTREAM_AUTH0_CLIENT_SECRET: '' })).join('\n')).not.to.include('s3cret');
+    });
+
+    it('should read shard endpoints, infer the count from them, and refuse a shard beyond the count', () => {
+      const config = loadConfig({ KEYSTREAM_SHARD_ENDPOINTS: '0=https://a.example;2=https://c.example' });
+      expect(config.shards.count).to.equal(3);
+      expect(config.shards.endpoints.get(2)).to.deep.equal(['https://c.example']);
+      expect(problemsOf(() => loadConfig({ KEYSTREAM_AGENT_SHARDS: '2', KEYSTREAM_SHARD_ENDPOINTS: '2=https://c.example' }))[0]).to.match(/names shard 2/);
+      expect(problemsOf(() => loadConfig({ KEYSTREAM_SHARD_ENDPOINTS: 'zero=https://a' }))[0]).to.match(/^KEYSTREAM_SHARD_ENDPOINTS/);
     });
   });
 });

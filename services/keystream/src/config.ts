@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { parseShardEndpoints } from '@keystream/service-api';
 
 /** The roles a process can run. `all` is every role in one process (the embedded default). */
 export const ROLES = ['all', 'api', 'projector', 'gateway', 'relay'] as const;
@@ -37,6 +38,9 @@ const EnvironmentSchema = z.object({
   KEYSTREAM_EVENT_STREAM_FILE: z.string().min(1, 'expected the path of an NDJSON file to append events to').optional(),
   KEYSTREAM_PAGE_TOKEN_KEY: z.string().min(32, 'expected at least 32 characters of secret (page tokens are signed with it)').optional(),
   KEYSTREAM_ATTESTATION_KEY: z.string().min(32, 'expected at least 32 characters of secret (attestation tickets and tokens are derived from it)').optional(),
+  // flush: an append is acknowledged once its commit is on disk (survives a power loss, as
+  // EventStoreDB does); relaxed: once committed (survives the process being killed, not the machine).
+  KEYSTREAM_DURABILITY: z.enum(['flush', 'relaxed'], { error: 'expected flush or relaxed' }).default('flush'),
   KEYSTREAM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KEYSTREAM_MAX_BODY_BYTES: positiveInteger('a positive number of bytes').default(1024 * 1024),
   KEYSTREAM_MIN_POSITION_WAIT_MS: positiveInteger('a positive number of milliseconds').default(5000),
@@ -52,6 +56,22 @@ const EnvironmentSchema = z.object({
     .string()
     .regex(/^(user|serviceAccount|group):[^\s,@]+@[^\s,@]+(,(user|serviceAccount|group):[^\s,@]+@[^\s,@]+)*$/, 'expected member[,member…] such as user:alice@example.com')
     .optional(),
+  KEYSTREAM_INVITATION_VALIDITY_DAYS: z.coerce
+    .number({ error: 'expected a number of days from 1 to 30' })
+    .int('expected a number of days from 1 to 30')
+    .min(1, 'expected a number of days from 1 to 30')
+    .max(30, 'expected a number of days from 1 to 30')
+    .default(7),
+  KEYSTREAM_SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, 'expected smtp://[user:password@]host[:port] or smtps://…').optional(),
+  KEYSTREAM_SMTP_FROM: z.string().min(3, 'expected the sender address, e.g. "keystream <no-reply@example.com>"').optional(),
+  KEYSTREAM_PUBLIC_URL: z.url('expected the URL users reach keystream at (links in mails point there)').optional(),
+  KEYSTREAM_IDENTITY_PROVIDER: z.enum(['embedded', 'auth0'], { error: 'expected embedded or auth0' }).default('embedded'),
+  KEYSTREAM_AUTH0_DOMAIN: z.string().min(1).optional(),
+  KEYSTREAM_AUTH0_CLIENT_ID: z.string().min(1).optional(),
+  KEYSTREAM_AUTH0_CLIENT_SECRET: z.string().min(1).optional(),
+  KEYSTREAM_AUTH0_AUDIENCE: z.string().min(1).optional(),
+  KEYSTREAM_AGENT_SHARDS: positiveInteger('a positive number of shards').optional(),
+  KEYSTREAM_SHARD_ENDPOINTS: z.string().optional(),
 });
 
 /** Who the built-in development issuer's default administrator is (docs/security.md). */
@@ -66,6 +86,17 @@ export interface AuthConfig {
   readonly devIssuer: boolean;
   /** Members bound to the scope-admin role at the system scope at start. */
   readonly bootstrapAdmins: readonly string[];
+}
+
+/** Where users' login identities live (docs/identity.md). */
+export type IdentityConfig =
+  | { readonly kind: 'embedded' }
+  | { readonly kind: 'auth0'; readonly baseUrl: string; readonly clientId: string; readonly clientSecret: string; readonly audience: string | undefined };
+
+/** Agent shards: how many, and each one's endpoints. */
+export interface ShardsConfig {
+  readonly count: number;
+  readonly endpoints: ReadonlyMap<number, readonly string[]>;
 }
 
 /** Where the event stream relay publishes, if anywhere (ARCHITECTURE.md §2: Kafka, or an NDJSON file). */
@@ -85,6 +116,14 @@ export type EventStreamConfig =
 /** Where a store lives, as configured. */
 export type StoreLocation = { readonly kind: 'lmdb'; readonly directory: string } | { readonly kind: 'server'; readonly url: string };
 
+/**
+ * How people are notified (invitations, verification mails): the outbox file in the data
+ * directory (embedded default; `keystream outbox` prints it) or an SMTP server.
+ */
+export type NotifierConfig =
+  | { readonly kind: 'outbox'; readonly file: string }
+  | { readonly kind: 'smtp'; readonly host: string; readonly port: number; readonly secure: boolean; readonly user: string | undefined; readonly password: string | undefined; readonly from: string };
+
 export interface KeystreamConfig {
   readonly role: Role;
   readonly dataDirectory: string;
@@ -97,10 +136,19 @@ export interface KeystreamConfig {
   readonly pageTokenKey: string | undefined;
   /** Secret attestation challenge tickets and tokens are keyed with (shared by every api replica). */
   readonly attestationKey: string | undefined;
+  /** When the embedded event store acknowledges an append: after the flush to disk, or after the commit. */
+  readonly durability: 'flush' | 'relaxed';
   readonly logLevel: z.infer<typeof EnvironmentSchema>['KEYSTREAM_LOG_LEVEL'];
   readonly minPositionWaitMilliseconds: number;
   readonly changeLog: { readonly maxEntries: number; readonly maxAgeMs: number };
   readonly auth: AuthConfig;
+  readonly notifier: NotifierConfig;
+  /** Days an invitation stays valid by default (and a resend extends it by), 1–30. */
+  readonly invitationValidityDays: number;
+  /** The base URL users reach keystream at (default: the HTTP listener's). */
+  readonly publicUrl: string;
+  readonly identity: IdentityConfig;
+  readonly shards: ShardsConfig;
 }
 
 /** The configuration is unusable; `problems` has one line per bad variable. */
@@ -121,7 +169,8 @@ function describeValue(environment: Readonly<Record<string, string | undefined>>
   const value = environment[variable];
   if (value === undefined) return 'unset';
   // Secrets are never echoed back.
-  return variable === 'KEYSTREAM_PAGE_TOKEN_KEY' || variable === 'KEYSTREAM_ATTESTATION_KEY' ? `${value.length} characters` : JSON.stringify(value);
+  if (variable === 'KEYSTREAM_PAGE_TOKEN_KEY' || variable === 'KEYSTREAM_ATTESTATION_KEY' || variable === 'KEYSTREAM_AUTH0_CLIENT_SECRET') return `${value.length} characters`;
+  return variable === 'KEYSTREAM_SMTP_URL' ? JSON.stringify(value.replace(/\/\/[^@/]*@/, '//***@')) : JSON.stringify(value);
 }
 
 /** Reads the configuration of a process running `role`; throws ConfigError listing every problem. */
@@ -152,6 +201,8 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
   if (splitRoleProblems.length > 0) throw new ConfigError(splitRoleProblems);
   const eventStream = eventStreamConfigOf(env, environment, role);
   const auth = authConfigOf(env);
+  const identity = identityConfigOf(env);
+  const shards = shardsConfigOf(env, environment);
   return {
     role,
     dataDirectory,
@@ -162,11 +213,62 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
     eventStream,
     pageTokenKey: env.KEYSTREAM_PAGE_TOKEN_KEY,
     attestationKey: env.KEYSTREAM_ATTESTATION_KEY,
+    durability: env.KEYSTREAM_DURABILITY,
     logLevel: env.KEYSTREAM_LOG_LEVEL,
     minPositionWaitMilliseconds: env.KEYSTREAM_MIN_POSITION_WAIT_MS,
     changeLog: { maxEntries: env.KEYSTREAM_CHANGELOG_MAX_ENTRIES, maxAgeMs: env.KEYSTREAM_CHANGELOG_MAX_AGE_MS },
     auth,
+    publicUrl: env.KEYSTREAM_PUBLIC_URL ?? `http://${env.KEYSTREAM_HTTP_HOST.includes(':') ? `[${env.KEYSTREAM_HTTP_HOST}]` : env.KEYSTREAM_HTTP_HOST}:${env.KEYSTREAM_HTTP_PORT}`,
+    identity,
+    shards,
+    notifier: notifierConfigOf(env, dataDirectory),
+    invitationValidityDays: env.KEYSTREAM_INVITATION_VALIDITY_DAYS,
   };
+}
+
+function notifierConfigOf(env: z.infer<typeof EnvironmentSchema>, dataDirectory: string): NotifierConfig {
+  if (env.KEYSTREAM_SMTP_URL === undefined) {
+    if (env.KEYSTREAM_SMTP_FROM !== undefined) throw new ConfigError(['KEYSTREAM_SMTP_URL (unset): KEYSTREAM_SMTP_FROM needs the SMTP server too']);
+    return { kind: 'outbox', file: path.join(dataDirectory, 'outbox.ndjson') };
+  }
+  const url = new URL(env.KEYSTREAM_SMTP_URL);
+  const secure = url.protocol === 'smtps:';
+  if (env.KEYSTREAM_SMTP_FROM === undefined) throw new ConfigError(['KEYSTREAM_SMTP_FROM (unset): mail over SMTP needs a sender address, e.g. "keystream <no-reply@example.com>"']);
+  return {
+    kind: 'smtp',
+    host: url.hostname,
+    port: url.port === '' ? (secure ? 465 : 587) : Number(url.port),
+    secure,
+    user: url.username === '' ? undefined : decodeURIComponent(url.username),
+    password: url.password === '' ? undefined : decodeURIComponent(url.password),
+    from: env.KEYSTREAM_SMTP_FROM,
+  };
+}
+
+function identityConfigOf(env: z.infer<typeof EnvironmentSchema>): IdentityConfig {
+  if (env.KEYSTREAM_IDENTITY_PROVIDER === 'embedded') return { kind: 'embedded' };
+  const missing = (['KEYSTREAM_AUTH0_DOMAIN', 'KEYSTREAM_AUTH0_CLIENT_ID', 'KEYSTREAM_AUTH0_CLIENT_SECRET'] as const).filter((variable) => env[variable] === undefined);
+  if (missing.length > 0) throw new ConfigError(missing.map((variable) => `${variable} (unset): KEYSTREAM_IDENTITY_PROVIDER=auth0 needs it (a Machine-to-Machine application of the tenant)`));
+  const domain = env.KEYSTREAM_AUTH0_DOMAIN as string;
+  // A bare tenant domain means HTTPS; a full URL (a test server, a custom domain) is taken as is.
+  const baseUrl = /^https?:\/\//.test(domain) ? domain.replace(/\/+$/, '') : `https://${domain}`;
+  if (!URL.canParse(baseUrl)) throw new ConfigError([`KEYSTREAM_AUTH0_DOMAIN (${JSON.stringify(domain)}): expected the tenant domain such as example.eu.auth0.com`]);
+  return { kind: 'auth0', baseUrl, clientId: env.KEYSTREAM_AUTH0_CLIENT_ID as string, clientSecret: env.KEYSTREAM_AUTH0_CLIENT_SECRET as string, audience: env.KEYSTREAM_AUTH0_AUDIENCE };
+}
+
+function shardsConfigOf(env: z.infer<typeof EnvironmentSchema>, environment: Readonly<Record<string, string | undefined>>): ShardsConfig {
+  let endpoints: Map<number, string[]>;
+  try {
+    endpoints = parseShardEndpoints(env.KEYSTREAM_SHARD_ENDPOINTS);
+  } catch (error) {
+    throw new ConfigError([`KEYSTREAM_SHARD_ENDPOINTS (${describeValue(environment, 'KEYSTREAM_SHARD_ENDPOINTS')}): ${error instanceof Error ? error.message : String(error)}`]);
+  }
+  const highest = Math.max(-1, ...endpoints.keys());
+  const count = env.KEYSTREAM_AGENT_SHARDS ?? Math.max(1, highest + 1);
+  if (highest >= count) {
+    throw new ConfigError([`KEYSTREAM_SHARD_ENDPOINTS (${describeValue(environment, 'KEYSTREAM_SHARD_ENDPOINTS')}): names shard ${highest}, but KEYSTREAM_AGENT_SHARDS is ${count} (shards 0–${count - 1})`]);
+  }
+  return { count, endpoints };
 }
 
 function eventStreamConfigOf(env: z.infer<typeof EnvironmentSchema>, environment: Readonly<Record<string, string | undefined>>, role: Role): EventStreamConfig | undefined {

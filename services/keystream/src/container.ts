@@ -11,12 +11,14 @@ import { ATTESTATION_TICKET_HEADER } from '@keystream/attestation';
 import { openLmdbCheckpoints } from '@keystream/consumer';
 import type { EventStore } from '@keystream/eventstore';
 import { connectKafkaEventStream, openNdjsonFileEventStream, type EventStream } from '@keystream/eventstream';
+import { OutboxNotifier, SmtpNotifier, type Notifier } from '@keystream/notify';
 import type { ReadStore } from '@keystream/readstore';
 import {
   ChildCounter,
   CommandService,
   QueryService,
   ResourceRepository,
+  type IdentityProvider,
   type ProjectionProgress,
   type RequestPipeline,
 } from '@keystream/service-api';
@@ -27,9 +29,18 @@ import { ChangeHub, WatchEngine } from '@keystream/watch';
 import type { Logger } from 'pino';
 import { authorizationAwareReadStore } from './auth/authorizationAwareReadStore.js';
 import { buildRequestPipeline } from './auth/authServices.js';
+import { InvitationExpiryManager } from './invitations/invitationExpiryManager.js';
+import { InvitationGrantsManager } from './invitations/invitationGrantsManager.js';
+import { invitationHandlers } from './invitations/invitationHandlers.js';
+import { membershipHandlers } from './memberships/membershipHandlers.js';
+import { MembershipManager } from './memberships/membershipManager.js';
+import { NestedGroupsManager } from './memberships/nestedGroupsManager.js';
+import { ProcessManagerRunner } from './processManagers/processManagerRunner.js';
 import { checkpointProgress } from './checkpointProgress.js';
-import type { EventStreamConfig, KeystreamConfig } from './config.js';
+import type { EventStreamConfig, KeystreamConfig, NotifierConfig } from './config.js';
+import { buildIdentityProvider } from './identity/identityServices.js';
 import { KeystreamMetrics } from './metrics.js';
+import { startPrincipalUpdatesWatch } from './methods/principals/principalUpdatesWatch.js';
 import { pageTokenKeyOf } from './pageTokenKey.js';
 import { relayCheckpoints } from './relayCheckpoints.js';
 import { openConfiguredEventStore, openConfiguredReadStore } from './stores.js';
@@ -120,16 +131,35 @@ export interface KeystreamGraph {
   readonly childCounter: Component<ChildCounter>;
   readonly commands: Component<CommandService>;
   readonly queries: Component<QueryService>;
+  /** Where users' login identities live (docs/identity.md). */
+  readonly identity: Component<IdentityProvider>;
   /** Every API call and every watch goes through it first (docs/security.md). */
   readonly pipeline: Component<RequestPipeline>;
+  /** Mail to people: the outbox file by default, SMTP when configured (docs/invitations.md). */
+  readonly notifier: Component<Notifier>;
+  /** MemberAssignments, nested groups, invitation expiry and grants (docs/invitations.md). */
+  readonly processManagers: Component<ProcessManagerRunner>;
   readonly watchRole: Component<WatchRole>;
   readonly metrics: Component<KeystreamMetrics>;
   /** Closes the stores and streams the graph opened, newest first. */
   close(): Promise<void>;
 }
 
-/** Composes the components of a process with this configuration; nothing is made until asked for. */
-export function composeKeystream(config: KeystreamConfig, logger: Logger): KeystreamGraph {
+/** Opens the configured notifier. */
+function notifierOf(notifier: NotifierConfig): Notifier {
+  switch (notifier.kind) {
+    case 'outbox':
+      return new OutboxNotifier(notifier.file);
+    case 'smtp':
+      return new SmtpNotifier({ host: notifier.host, port: notifier.port, secure: notifier.secure, user: notifier.user, password: notifier.password, from: notifier.from });
+  }
+}
+
+/**
+ * Composes the components of a process with this configuration; nothing is made until asked for.
+ * `clock` lets tests move time (invitation expiry); the default is the system clock.
+ */
+export function composeKeystream(config: KeystreamConfig, logger: Logger, clock: () => Date = () => new Date()): KeystreamGraph {
   const lifetime = new Lifetime();
   const runsProjector = config.role === 'all' || config.role === 'projector';
 
@@ -179,11 +209,39 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger): Keyst
         minPositionWaitMilliseconds: config.minPositionWaitMilliseconds,
       }),
   );
-  const pipeline = lifetime.singleton(async () =>
-    buildRequestPipeline(config, { eventStore: await eventStore(), repository: await repository(), commands: await commands(), queries: await queries() }),
-  );
+  const notifier = lifetime.singleton(() => notifierOf(config.notifier), (opened) => opened.close());
+  const processManagers = lifetime.singleton(async () => {
+    const managerLogger = logger.child({ role: 'process-managers' });
+    const writes = { noteWrite: (position: string) => { runner.noteWrite(position); } };
+    const issuing = await commands();
+    const runner: ProcessManagerRunner = new ProcessManagerRunner(
+      await eventStore(),
+      [new MembershipManager(issuing, writes, clock), new NestedGroupsManager(issuing, clock), new InvitationExpiryManager(issuing, managerLogger, clock), new InvitationGrantsManager(issuing, managerLogger, clock)],
+      managerLogger,
+    );
+    return runner;
+  });
+  const identity = lifetime.singleton(async () => buildIdentityProvider(config, await commands(), await notifier()));
+  const pipeline = lifetime.singleton(async () => {
+    const [store, mail, runner, reads] = [await eventStore(), await notifier(), await processManagers(), await readStore()];
+    return buildRequestPipeline(config, {
+      eventStore: store,
+      readStore: reads,
+      identity: await identity(),
+      repository: await repository(),
+      commands: await commands(),
+      queries: await queries(),
+      clock,
+      extraHandlers: (app) =>
+        new Map([
+          ...invitationHandlers({ ...app, notifier: mail, validityDays: config.invitationValidityDays }),
+          ...membershipHandlers({ queries: app.queries, readStore: reads, repository: app.repository, authorizer: app.authorizer, runner, waitMilliseconds: config.minPositionWaitMilliseconds }),
+        ]),
+    });
+  });
   const watchRole = lifetime.singleton(async (): Promise<WatchRole> => {
     const authorizing = await pipeline();
+    const progress = await projectionProgress();
     const gatewayLogger = logger.child({ role: 'gateway' });
     // Changes reach watches only once authorization has caught up with them (see the wrapper).
     const tail = authorizationAwareReadStore(await readStore(), () => authorizing.refresh());
@@ -191,12 +249,17 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger): Keyst
     await hub.start();
     // Every watched document passes the principal's List permission on that document.
     // When the generation moves, open watches re-check what their clients hold (docs/watch.md).
+    // WatchPrincipalUpdates is authorized for principals as a whole at open (authorizeWatch),
+    // then reads them through watches that see every document.
+    const principalEngine = new WatchEngine({ store: tail, hub, pageTokenKey: pageTokenKeyOf(config) });
+    const principalDeps = { engine: principalEngine, repository: await repository(), readStore: await readStore() };
     const engine = new WatchEngine({
       store: tail,
       hub,
       pageTokenKey: pageTokenKeyOf(config),
       canSee: authorizing.canSeeWatched,
       authorizationVersion: () => authorizing.authorizationGeneration,
+      streams: { WatchPrincipalUpdates: (request, sink) => startPrincipalUpdatesWatch(principalDeps, request, sink) },
     });
     const gateway = new WatchGateway({
       engine,
@@ -206,12 +269,19 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger): Keyst
       authorizeWatch: (principal, method, request) => authorizing.authorizeWatch(principal, method, request),
       // Verify's bidirectional exchange: each message a call through the pipeline, the ticket carried between them.
       exchanges: { dispatch: authorizing.dispatch, methods: new Map([['Verify', { carriedHeaders: [ATTESTATION_TICKET_HEADER] }]]) },
+      // x-keystream-min-position on watches: the read model, then the authorization state
+      // (a creator's owner binding), have the client's last write before the watch opens.
+      awaitPosition: async (position) => {
+        await progress.waitForPosition(position, config.minPositionWaitMilliseconds);
+        await authorizing.refresh();
+      },
     });
     return {
       gateway,
       async close() {
         gateway.close();
         await engine.close();
+        await principalEngine.close();
         await hub.close();
       },
     };
@@ -232,7 +302,10 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger): Keyst
     childCounter,
     commands,
     queries,
+    identity,
     pipeline,
+    notifier,
+    processManagers,
     watchRole,
     metrics,
     close: () => lifetime.close(),

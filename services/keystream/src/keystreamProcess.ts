@@ -8,12 +8,18 @@ import { mountConsole } from './consoleAssets.js';
 import { startHttpServer, type RunningHttpServer } from '@keystream/service-api';
 import type { Projector } from '@keystream/service-projector';
 import type { EventStreamRelay } from '@keystream/service-relay';
+import type { EventStore } from '@keystream/eventstore';
+import type { ReadStore } from '@keystream/readstore';
 import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import { seedBuiltins } from './auth/seedBuiltins.js';
 import type { KeystreamConfig } from './config.js';
 import { composeKeystream, type WatchRole } from './container.js';
-import { healthRoutes } from './healthRoutes.js';
+import { lockDataDirectories, type DataDirectoryLock } from './dataDirectoryLock.js';
+import { healthRoutes, readModelReadiness } from './healthRoutes.js';
+import { embeddedDirectories } from './stores.js';
+import type { ProcessManagerRunner } from './processManagers/processManagerRunner.js';
+import { emailVerificationRoute } from './identity/emailVerificationRoute.js';
 import type { KeystreamMetrics } from './metrics.js';
 
 /** A running keystream process. */
@@ -28,6 +34,9 @@ export interface RunningKeystream {
 
 /** Starts the configured roles. */
 export async function startKeystream(config: KeystreamConfig, logger: Logger): Promise<RunningKeystream> {
+  // Before anything opens the embedded stores: a second process there would corrupt them.
+  const locks: DataDirectoryLock[] = await lockDataDirectories(embeddedDirectories(config));
+  const releaseLocks = (): Promise<void> => Promise.all(locks.map((lock) => lock.release())).then(() => undefined);
   const graph = composeKeystream(config, logger);
   const runsProjector = config.role === 'all' || config.role === 'projector';
   const runsApi = config.role === 'all' || config.role === 'api';
@@ -38,6 +47,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
   let projector: Projector | undefined;
   let watches: WatchRole | undefined;
   let relay: EventStreamRelay | undefined;
+  let processManagers: ProcessManagerRunner | undefined;
   try {
     const metrics = await graph.metrics();
     let failed: Promise<Error> = new Promise<Error>(() => undefined);
@@ -62,7 +72,27 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       // Either failing ends the process; a relay that stops because close() asked is no failure.
       failed = Promise.race([failed, relayFailed]);
     }
-    const routes = healthRoutes({ metrics, role: config.role, ...(projector === undefined ? {} : { projector }) });
+    // Ready once the read model holds the log as it stood now: a rebuild must not take traffic
+    // while Lists still miss most documents. The relay alone serves no reads.
+    const readiness =
+      config.role === 'relay'
+        ? undefined
+        : readModelReadiness(
+            await (await graph.eventStore()).headPosition(),
+            await graph.projectionProgress(),
+          );
+    const storage = storageHealth(
+      metrics,
+      await graph.eventStore(),
+      await graph.readStore(),
+    );
+    const routes = healthRoutes({
+      metrics,
+      role: config.role,
+      storageProblems: storage,
+      ...(projector === undefined ? {} : { projector }),
+      ...(readiness === undefined ? {} : { readiness }),
+    });
     if (runsApi) {
       const seeded = await seedBuiltins(
         await graph.commands(),
@@ -71,6 +101,9 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       );
       // Serve once the read model has the built-ins, so the first List sees them.
       if (seeded.position !== '') await (await graph.projectionProgress()).waitForPosition(seeded.position, config.minPositionWaitMilliseconds);
+      // MemberAssignments, nested groups, invitation expiry and grants run beside the API.
+      processManagers = await graph.processManagers();
+      await processManagers.start();
     }
     // The watch gateway shares the edge's app and port: WebSocket on /v1/watch, NDJSON on the …:watch routes.
     if (runsGateway) watches = await graph.watchRole();
@@ -81,7 +114,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       onRequestFinished: (outcome) => {
         metrics.recordRequest(outcome);
       },
-      extraGetRoutes: routes.routes,
+      extraGetRoutes: { ...routes.routes, ...(runsApi ? emailVerificationRoute(await graph.identity()) : {}) },
       // The console (/console) is served wherever the edge is; its watches need the gateway.
       configureApp: (app) => {
         mountConsole(app);
@@ -92,25 +125,55 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
     const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${server.port}`;
     const started = server;
     const gateway = watches;
+    const managers = processManagers;
     return {
       url,
       failed,
       async close() {
+        // WebSocket clients first get 1001 (going away) while the edge still runs; closing the
+        // edge first would cut their sockets without a close frame (1006).
+        gateway?.gateway.close();
         await started.close();
         await gateway?.close();
+        await managers?.stop();
         await relay?.stop();
         await projector?.stop();
         await graph.close();
+        await releaseLocks();
       },
     };
   } catch (error) {
     await server?.close(0);
     await watches?.close().catch(() => undefined);
+    await processManagers?.stop().catch(() => undefined);
     await relay?.stop().catch(() => undefined);
     await projector?.stop().catch(() => undefined);
     await graph.close().catch(() => undefined);
+    await releaseLocks();
     throw error;
   }
+}
+
+/**
+ * Which stores currently refuse writes for lack of space, for /readyz and for the
+ * `keystream_storage_full{store}` gauge (1 while the store's last write found its disk full).
+ */
+function storageHealth(metrics: KeystreamMetrics, eventStore: EventStore, readStore: ReadStore): () => string[] {
+  const stores = { events: eventStore, read: readStore } as const;
+  new Gauge({
+    name: 'keystream_storage_full',
+    help: 'Whether the store refuses writes because its storage is full (1) or not (0); writes resume by themselves once space is freed',
+    labelNames: ['store'],
+    registers: [metrics.registry],
+    collect() {
+      for (const [store, port] of Object.entries(stores)) this.set({ store }, port.storageProblem?.() === undefined ? 0 : 1);
+    },
+  });
+  return () =>
+    Object.entries(stores).flatMap(([store, port]) => {
+      const problem = port.storageProblem?.();
+      return problem === undefined ? [] : [`the ${store === 'events' ? 'event' : 'read'} store's storage is full, so ${store === 'events' ? 'writes are refused (507)' : 'the read model lags'}: ${problem}`];
+    });
 }
 
 /** Exports the relay's progress on /metrics, read at scrape time. */

@@ -16,6 +16,12 @@ describe('mongoIndexesOf', () => {
     expect(mongoIndexesOf(resourceByKind('Project'))).to.deep.include({ parentOrganization: 1, name: 1 });
   });
 
+  it('should index what the my views and ListMy…Invitations look up', () => {
+    expect(mongoIndexesOf(resourceByKind('Project'))).to.deep.include({ ancestryPath: 1, name: 1 });
+    expect(mongoIndexesOf(resourceByKind('MemberAssignment'))).to.deep.include.members([{ member: 1, name: 1 }, { scope: 1, name: 1 }]);
+    expect(mongoIndexesOf(resourceByKind('ProjectInvitation'))).to.deep.include({ 'invitation.inviteeEmail': 1, name: 1 });
+  });
+
   it('should cover all 15 kinds', () => {
     expect(Object.keys(mongoIndexes())).to.have.length(15);
   });

@@ -2,13 +2,20 @@
  * The MongoDB indexes of each kind's read-model collection, derived from the descriptors: `name`
  * (parents are name prefixes, which an anchored regex serves from it) is always indexed by the
  * adapter; here come the fields List filters use most — every reference field and the member
- * fields of bindings — and the common newest-first sort.
+ * fields of bindings and assignments, the ancestry path the "my" views follow, an invitation's
+ * invitee and state — and the common newest-first sort.
  */
 import { RESOURCES, type ResourceDescriptor } from '@keystream/api';
 
 type IndexSpecification = Readonly<Record<string, 1 | -1>>;
 
-const MEMBER_FIELDS = new Set(['member', 'memberType', 'category', 'scope']);
+const MEMBER_FIELDS = new Set(['member', 'memberType', 'category', 'scope', 'ancestryPath']);
+
+/** Invitations are looked up by invitee (ListMy…Invitations) and state. */
+const INVITATION_INDEXES: readonly IndexSpecification[] = [
+  { 'invitation.inviteeEmail': 1, name: 1 },
+  { 'invitation.state': 1, name: 1 },
+];
 
 /** Index specifications for one kind. */
 export function mongoIndexesOf(descriptor: ResourceDescriptor): IndexSpecification[] {
@@ -17,6 +24,7 @@ export function mongoIndexesOf(descriptor: ResourceDescriptor): IndexSpecificati
     const referenced = field.relation?.kind === 'reference';
     if ((referenced || MEMBER_FIELDS.has(field.jsonName)) && field.cardinality !== 'map') indexes.push({ [field.jsonName]: 1, name: 1 });
   }
+  if (descriptor.kind === 'ProjectInvitation' || descriptor.kind === 'OrganizationInvitation') indexes.push(...INVITATION_INDEXES);
   return indexes;
 }
 

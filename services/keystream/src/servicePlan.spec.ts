@@ -8,7 +8,7 @@ describe('servicePlan', () => {
       service: 'iam.edgelq.com v1 (ntt.iam.v1)',
       resources: 15,
       methods: 158,
-      routes: 263,
+      routes: 265,
       streams: 31,
     });
   });

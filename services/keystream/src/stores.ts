@@ -5,6 +5,7 @@
 import { connectEsdbEventStore, openLmdbEventStore, type EventStore } from '@keystream/eventstore';
 import { connectMongoReadStore, openLmdbReadStore, type ReadStore } from '@keystream/readstore';
 import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import type { KeystreamConfig } from './config.js';
 import { mongoIndexes } from './mongoIndexes.js';
 
@@ -13,7 +14,7 @@ export function openConfiguredEventStore(config: KeystreamConfig): Promise<Event
   const location = config.eventStore;
   if (location.kind === 'server') return Promise.resolve(connectEsdbEventStore({ connectionString: location.url }));
   mkdirSync(location.directory, { recursive: true });
-  return Promise.resolve(openLmdbEventStore({ path: location.directory }));
+  return Promise.resolve(openLmdbEventStore({ path: location.directory, waitForFlush: config.durability === 'flush' }));
 }
 
 /** Opens the configured read store, with the change-log retention of the configuration. */
@@ -26,4 +27,15 @@ export async function openConfiguredReadStore(config: KeystreamConfig): Promise<
   }
   mkdirSync(location.directory, { recursive: true });
   return openLmdbReadStore({ path: location.directory, retention });
+}
+
+/**
+ * The directories this process keeps embedded data in (the data directory, and any embedded
+ * store placed outside it), which it must hold alone. None when every store is a server.
+ */
+export function embeddedDirectories(config: KeystreamConfig): string[] {
+  const stores = [config.eventStore, config.readStore].flatMap((location) => (location.kind === 'lmdb' ? [location.directory] : []));
+  if (stores.length === 0) return [];
+  const inside = (directory: string): boolean => directory === config.dataDirectory || directory.startsWith(`${config.dataDirectory}${path.sep}`);
+  return [config.dataDirectory, ...stores.filter((directory) => !inside(directory))];
 }

@@ -211,4 +211,98 @@ describe('keystream start with the watch gateway', () => {
       }
     });
   });
+
+  describe('when a watch opens right after a write, with the write\'s x-keystream-min-position', () => {
+    /** Reads an NDJSON watch until its first line, then ends it. */
+    async function firstLine(route: string, headers: Record<string, string>, body: string): Promise<{ status: number; line: string }> {
+      const abort = new AbortController();
+      const response = await fetch(`${running.url}${route}`, { method: 'POST', headers: { ...authorization, 'content-type': 'application/json', ...headers }, body, signal: abort.signal });
+      const text = response.status === 200 ? await readUntilNewline(response) : await response.text();
+      abort.abort();
+      return { status: response.status, line: text.split('\n')[0] ?? '' };
+    }
+
+    async function readUntilNewline(response: Response): Promise<string> {
+      const reader = response.body?.getReader();
+      let text = '';
+      for (;;) {
+        const chunk = await reader?.read();
+        if (chunk === undefined || chunk.done) return text;
+        text += Buffer.from(chunk.value).toString('utf8');
+        if (text.includes('\n')) {
+          await reader?.cancel().catch(() => undefined);
+          return text;
+        }
+      }
+    }
+
+    it('should find what was just created (single watch) and hold it in the snapshot (collection watch), over both transports', async () => {
+      const socket = await WatchSocket.connect(`${running.url.replace(/^http/, 'ws')}/v1/watch`, authorization);
+      const failures: string[] = [];
+      try {
+        for (let round = 0; round < 15; round += 1) {
+          const created = await fetch(`${running.url}/v1/projects`, { method: 'POST', headers: { ...authorization, 'content-type': 'application/json' }, body: JSON.stringify({ title: `fresh ${round}` }) });
+          const name = ((await created.json()) as { name: string }).name;
+          const position = created.headers.get('x-keystream-min-position') ?? '';
+          expect(position).to.match(/^[0-9a-f]+$/);
+
+          const single = await firstLine(`/v1/${name}:watch`, { 'x-keystream-min-position': position }, '{}');
+          if (single.status !== 200 || !single.line.includes(name)) failures.push(`NDJSON WatchProject ${name}: ${single.status} ${single.line}`);
+
+          const frames: Record<string, unknown>[] = [];
+          const errors: unknown[] = [];
+          const listener = { onResponse: (response: Record<string, unknown>) => frames.push(response), onError: (error: unknown) => errors.push(error) };
+          const singleId = socket.watch('WatchProject', { name }, listener, `single-${round}`, { minPosition: position });
+          const collection = { responses: [] as Record<string, unknown>[] };
+          const collectionId = socket.watch('WatchProjects', { type: 'STATELESS', filter: `title = "fresh ${round}"` }, { onResponse: (response) => collection.responses.push(response), onError: (error) => errors.push(error) }, `collection-${round}`, { minPosition: position });
+          await eventually(() => errors.length > 0 || (frames.length > 0 && collection.responses.some((response) => response['isCurrent'] === true)), 5_000, 'the first responses');
+          if (errors.length > 0 || !JSON.stringify(frames[0]).includes(name)) failures.push(`WebSocket WatchProject ${name}: ${JSON.stringify(errors)} ${JSON.stringify(frames[0])}`);
+          if (!JSON.stringify(collection.responses).includes(name)) failures.push(`WebSocket WatchProjects snapshot without ${name}`);
+          socket.cancel(singleId);
+          socket.cancel(collectionId);
+        }
+      } finally {
+        await socket.close();
+      }
+      expect(failures).to.deep.equal([]);
+    });
+
+    it('should refuse a min position that is not one, naming where it came from', async () => {
+      const refused = await firstLine('/v1/projects:watch', { 'x-keystream-min-position': 'not-a-position' }, '{"type":"STATELESS"}');
+      expect(refused.status).to.equal(400);
+      expect(refused.line).to.contain('x-keystream-min-position');
+    });
+  });
+});
+
+describe('keystream stopping while watches are open', () => {
+  it('should close WebSockets with 1001 and end NDJSON streams with an UNAVAILABLE error line', async () => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-watch-stop-'));
+    const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
+    const running = await startKeystream(config, createLogger(config));
+    let closed = false;
+    try {
+      const authorization = { authorization: `Bearer ${await mintDevToken(config, DEFAULT_DEV_ADMIN)}` };
+      const socket = await WatchSocket.connect(`${running.url.replace(/^http/, 'ws')}/v1/watch`, authorization);
+      const code = new Promise<number>((resolve) => {
+        socket.onClose(resolve);
+      });
+      const frames: unknown[] = [];
+      socket.watch('WatchProjects', { type: 'STATELESS' }, { onResponse: (response) => frames.push(response), onError: (error) => frames.push(error) });
+      const response = await fetch(`${running.url}/v1/projects:watch`, { method: 'POST', headers: { ...authorization, 'content-type': 'application/json' }, body: '{"type":"STATELESS"}' });
+      expect(response.status).to.equal(200);
+      const text = response.text();
+      await eventually(() => frames.length > 0, 5_000, 'the WebSocket watch to start');
+      await running.close();
+      closed = true;
+      expect(await code).to.equal(1001);
+      const lines = (await text).trim().split('\n');
+      const last = JSON.parse(lines[lines.length - 1] ?? '{}') as { error?: { status?: string; code?: number } };
+      expect(last.error?.status, lines.join('\n')).to.equal('UNAVAILABLE');
+      expect(last.error?.code).to.equal(503);
+    } finally {
+      if (!closed) await running.close();
+      fs.rmSync(directory, { recursive: true, force: true });
+    }
+  });
 });

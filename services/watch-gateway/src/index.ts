@@ -2,7 +2,7 @@
  * @keystream/service-watch-gateway — the watch gateway: WebSocket and NDJSON transports for every
  * Watch method over one shared change-log tail.
  */
-export { CLOSE_TOO_SLOW, WATCH_PATH, WatchGateway } from './watchGateway.js';
+export { CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, WATCH_PATH, WatchGateway } from './watchGateway.js';
 export type { PrincipalResolver, WatchAuthorizer, WatchGatewayOptions } from './watchGateway.js';
 export { parseClientFrame } from './watchFrames.js';
 export type { ClientFrame } from './watchFrames.js';

@@ -1,7 +1,8 @@
 /**
  * The WebSocket protocol of the watch gateway (docs/watch.md):
  * client → server `{"id": "w1", "method": "WatchGroups", "request": {…wire JSON…}}` opens a watch
- * (or a bidirectional exchange such as Verify), `{"id": "w1", "request": {…}}` sends the next
+ * (or a bidirectional exchange such as Verify), with an optional `"minPosition"` (read-your-writes,
+ * like the `x-keystream-min-position` header); `{"id": "w1", "request": {…}}` sends the next
  * message of an open exchange, `{"id": "w1", "cancel": true}` ends either; server → client
  * `{"id", "response": {…wire JSON…}}`, `{"id", "error": {code, status, message, details}}` (the
  * watch or exchange is over, the socket stays open), `{"id", "completed": true}` (an exchange
@@ -11,13 +12,33 @@ import { KeystreamError } from '@keystream/api';
 
 /** A frame from a client. */
 export type ClientFrame =
-  | { readonly kind: 'open'; readonly id: string; readonly method: string; readonly request: unknown }
+  | {
+      readonly kind: 'open';
+      readonly id: string;
+      readonly method: string;
+      readonly request: unknown;
+      /** `minPosition`: the watch starts from a read model that has this write (read-your-writes). */
+      readonly minPosition?: string | undefined;
+    }
   | { readonly kind: 'continue'; readonly id: string; readonly request: unknown }
   | { readonly kind: 'cancel'; readonly id: string }
   /** `{"auth": "<token>"}`: the socket's bearer token, before any watch (docs/watch.md). */
   | { readonly kind: 'auth'; readonly token: string };
 
 const ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+/** A position as writes answer it in `x-keystream-min-position`. */
+const POSITION = /^[0-9a-f]{1,64}$/;
+
+/**
+ * The minimum position a watch must start from, as sent (the `x-keystream-min-position` header, or
+ * the open frame's `minPosition`); INVALID_ARGUMENT naming `field` when it is not a position.
+ */
+export function parseMinPosition(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' || !POSITION.test(value)) throw invalid(field, 'expected a position as returned by a write (its x-keystream-min-position header)');
+  return value;
+}
 
 function invalid(field: string, description: string): KeystreamError {
   return KeystreamError.invalidArgument([{ field, description }]);
@@ -44,7 +65,7 @@ export function parseClientFrame(text: string): ClientFrame {
   const method = frame['method'];
   if (method === undefined && frame['request'] !== undefined) return { kind: 'continue', id, request: frame['request'] };
   if (typeof method !== 'string' || method === '') throw invalid('method', 'expected the name of a Watch method, e.g. "WatchGroups"');
-  return { kind: 'open', id, method, request: frame['request'] ?? {} };
+  return { kind: 'open', id, method, request: frame['request'] ?? {}, minPosition: parseMinPosition(frame['minPosition'], 'minPosition') };
 }
 
 /** The id of a frame that failed to parse, when it has a readable one (so the error can be routed). */

@@ -262,6 +262,60 @@ describe('WatchGateway', () => {
       });
     });
 
+    describe('when an id already in use is opened again', () => {
+      it('should refuse it in a frame that cannot be taken for the end of the running watch, which goes on', async () => {
+        await harness.fixture.write([group(1)]);
+        socket = await WatchSocket.connect(harness.wsUrl);
+        const running = collector();
+        socket.watch('WatchGroups', { type: 'STATELESS' }, running, 'dup');
+        await eventually(() => running.responses.length === 2, 5_000, 'the snapshot');
+        const rejections: { id: string; error: unknown }[] = [];
+        socket.onRejected((id, error) => rejections.push({ id, error }));
+        socket.sendRaw(JSON.stringify({ id: 'dup', method: 'WatchGroups', request: { type: 'STATELESS' } }));
+        await eventually(() => rejections.length === 1, 5_000, 'the refusal');
+        expect(rejections[0]?.id).to.equal('dup');
+        expect((rejections[0]?.error as Frame)['status']).to.equal('ALREADY_EXISTS');
+        expect(running.errors, 'the running watch did not end').to.deep.equal([]);
+        await harness.fixture.write([group(2)]);
+        await eventually(() => JSON.stringify(running.responses).includes('groups/g2'), 5_000, 'the running watch goes on');
+      });
+    });
+
+    describe('when a watch carries a minimum position the read model has not reached yet', () => {
+      it('should wait for it, so a single watch finds what that write created, over both transports', async () => {
+        await harness.close();
+        const reached = async (position: string): Promise<void> => {
+          await eventually(async () => (await harness.fixture.store.head()) >= position, 5_000, `the read model to reach ${position}`);
+        };
+        harness = await startGatewayHarness({ gateway: { awaitPosition: reached } });
+        const next = (BigInt(`0x${harness.fixture.position}`) + 1n).toString(16).padStart(16, '0');
+        socket = await WatchSocket.connect(harness.wsUrl);
+        const single = collector();
+        socket.watch('WatchGroup', { name: 'groups/g9' }, single, 'late', { minPosition: next });
+        const ndjson = fetch(`${harness.httpUrl}/v1/groups/g9:watch`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-keystream-min-position': next }, body: '{}' });
+        // The write the client made (and got `next` for) reaches the read model only now.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await harness.fixture.write([group(9)]);
+        await eventually(() => single.responses.length + single.errors.length > 0, 5_000, 'the first frame');
+        expect(single.errors).to.deep.equal([]);
+        expect(single.responses[0]).to.deep.include({ change: { current: { group: { name: 'groups/g9', displayName: 'group 9', description: 'd' } } } });
+        const response = await ndjson;
+        expect(response.status).to.equal(200);
+        const reader = response.body?.getReader();
+        const first = await reader?.read();
+        await reader?.cancel();
+        expect(Buffer.from(first?.value ?? new Uint8Array()).toString('utf8')).to.contain('groups/g9');
+      });
+
+      it('should refuse a minPosition that is not a position, naming the field', async () => {
+        socket = await WatchSocket.connect(harness.wsUrl);
+        const bad = collector();
+        socket.sendRaw(JSON.stringify({ id: 'bad', method: 'WatchGroups', request: {}, minPosition: 'zz' }), 'bad', bad);
+        await eventually(() => bad.errors.length === 1, 5_000, 'the error frame');
+        expect(JSON.stringify(bad.errors[0]?.['details'])).to.contain('"field":"minPosition"');
+      });
+    });
+
     describe('when a stateful watch follows a page', () => {
       it('should keep the client page equal to the server page after every batch', async function () {
         this.timeout(30_000);
@@ -324,6 +378,33 @@ describe('WatchGateway', () => {
         expect(harness.gateway.slowClosures).to.equal(1);
         // 32 MiB went through the store; what the gateway kept for the slow socket is bounded.
         expect(process.memoryUsage().heapUsed - heapBefore).to.be.below(64 * 1024 * 1024);
+      });
+    });
+
+    describe('when a client with many watches stops reading and comes back only after it was closed', () => {
+      it('should never buffer more than the hard limit, and still deliver 1013 once the client reads again', async function () {
+        this.timeout(90_000);
+        await harness.close();
+        const hard = 512 * 1024;
+        harness = await startGatewayHarness({ ringSize: 100, engine: { maxQueuedEntries: 50 }, gateway: { softBufferBytes: 64 * 1024, hardBufferBytes: hard, stallTimeoutMs: 1_000, closeGraceMs: 30_000 } });
+        socket = await WatchSocket.connect(harness.wsUrl);
+        const watches = Array.from({ length: 20 }, () => collector());
+        watches.forEach((watch, index) => socket?.watch('WatchGroups', { type: 'STATELESS' }, watch, `many-${index}`));
+        await eventually(() => watches.every((watch) => watch.responses.length === 2), 5_000, 'the snapshots');
+        socket.pause();
+        const closed = new Promise<number>((resolve) => {
+          socket?.onClose(resolve);
+        });
+        const big = 'x'.repeat(16 * 1024);
+        for (let round = 0; round < 60 && harness.gateway.slowClosures === 0; round += 1) {
+          await harness.fixture.write(Array.from({ length: 20 }, (_unused, index) => group(index, { description: `${round}${big}` })));
+        }
+        await eventually(() => harness.gateway.slowClosures === 1, 10_000, 'the slow socket to be closed');
+        expect(harness.gateway.peakBufferedBytes, 'bytes buffered for one socket').to.be.at.most(hard);
+        // Longer than uWS gives a socket it was told to end to drain (then it cuts it: 1006), within the grace.
+        await new Promise((resolve) => setTimeout(resolve, 16_000));
+        socket.resume();
+        expect(await closed).to.equal(1013);
       });
     });
 

@@ -14,9 +14,9 @@ import type { JsonObject } from '@keystream/readstore';
 import type { ApiCall, ApiDispatcher, HttpServerOptions } from '@keystream/service-api';
 import { ANONYMOUS, type WatchEngine, type WatchHandle, type WatchPrincipal, type WatchSink } from '@keystream/watch';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from '@trufflesuite/uws-js-unofficial';
-import { frameIdOf, parseClientFrame } from './watchFrames.js';
+import { frameIdOf, parseClientFrame, parseMinPosition } from './watchFrames.js';
 import { readProtocolOffer } from './protocolOffer.js';
-import type { Logger } from '@keystream/kernel';
+import { MIN_POSITION_HEADER, type Logger } from '@keystream/kernel';
 
 type StreamDispatcher = NonNullable<HttpServerOptions['streamDispatcher']>;
 type StreamHandle = Awaited<ReturnType<StreamDispatcher>>;
@@ -47,10 +47,22 @@ export interface WatchGatewayOptions {
   readonly hardBufferBytes?: number;
   /** How long a socket may stay above the soft limit before it is closed (default 30 s). */
   readonly stallTimeoutMs?: number;
+  /**
+   * How long a socket closed for a slow reader is kept so its client can drain what was buffered
+   * and then read the 1013 close frame (default: the stall timeout). A client that reads nothing
+   * for that long is cut.
+   */
+  readonly closeGraceMs?: number;
   /** Seconds without traffic before uWS closes a socket; pings are sent automatically before that (default 60). */
   readonly idleTimeoutSeconds?: number;
   /** Largest client frame (default 1 MiB): a larger one closes the socket with 1009 (above 4× the limit the connection is cut, 1006). */
   readonly maxFrameBytes?: number;
+  /**
+   * Read-your-writes for watches: resolves once the read model (and whatever decides what a
+   * principal may see) has everything up to `position`; rejects (UNAVAILABLE) when it does not
+   * get there in time. Without it a watch's minimum position is refused as unsupported.
+   */
+  readonly awaitPosition?: (position: string) => Promise<void>;
   /** Most watches open at once on one socket (default {@link DEFAULT_MAX_WATCHES_PER_SOCKET}). */
   readonly maxWatchesPerSocket?: number;
   /** Most watches open at once by one principal, over all its sockets and NDJSON streams (default {@link DEFAULT_MAX_WATCHES_PER_PRINCIPAL}). */
@@ -106,6 +118,8 @@ interface Connection {
   stalledSince: number;
   /** A watch was opened: an `{auth}` frame is refused from then on. */
   watched: boolean;
+  /** Set once the socket is being closed for a slow reader: sent once what it buffered drained. */
+  closing: { readonly code: number; readonly reason: string; readonly timer: NodeJS.Timeout } | undefined;
 }
 
 /** WebSocket close code for a client frame over the limit (RFC 6455 §7.4.1). */
@@ -114,6 +128,8 @@ export const CLOSE_MESSAGE_TOO_BIG = 1009;
 const FRAME_CEILING_FACTOR = 4;
 /** WebSocket close code for a client too slow to drain its buffer ("try again later"). */
 export const CLOSE_TOO_SLOW = 1013;
+/** WebSocket close code on shutdown ("going away"): reconnect, to this or another gateway, and resume. */
+export const CLOSE_GOING_AWAY = 1001;
 /** The path of the WebSocket endpoint on the edge's app. */
 export const WATCH_PATH = '/v1/watch';
 
@@ -163,6 +179,8 @@ export class WatchGateway {
   private readonly maxFrame: number;
   /** Sockets closed for being too slow (metrics, tests). */
   slowClosures = 0;
+  /** The most bytes uWS held buffered for any one socket (metrics, tests); never above the hard limit. */
+  peakBufferedBytes = 0;
 
   constructor(private readonly options: WatchGatewayOptions) {
     this.soft = options.softBufferBytes ?? 1024 * 1024;
@@ -245,6 +263,7 @@ export class WatchGateway {
           closed: false,
           stalledSince: 0,
           watched: false,
+          closing: undefined,
         };
         // Answer with the real subprotocol only, never the bearer entry.
         response.upgrade(connection, headers['sec-websocket-key'] ?? '', offer.protocol, headers['sec-websocket-extensions'] ?? '', context);
@@ -266,6 +285,7 @@ export class WatchGateway {
       close: (ws) => {
         const connection = ws.getUserData();
         connection.closed = true;
+        if (connection.closing !== undefined) clearTimeout(connection.closing.timer);
         this.sockets.delete(ws);
         for (const watch of connection.watches.values()) watch.close();
         connection.watches.clear();
@@ -282,7 +302,9 @@ export class WatchGateway {
 
   /** Serves the REST `…:watch` routes as NDJSON; pass as the edge's `streamDispatcher`. */
   readonly streamDispatcher: StreamDispatcher = async (call: ApiCall, sink): Promise<StreamHandle> => {
+    const minPosition = parseMinPosition(call.headers[MIN_POSITION_HEADER], MIN_POSITION_HEADER);
     const principal = await this.resolvePrincipal(call.headers, call.remoteAddress);
+    await this.reachPosition(minPosition);
     // Refused here, before anything is streamed: the client gets the refusal as the HTTP status.
     await this.authorizeWatch(principal, call.method, call.request as Record<string, unknown>);
     const release = this.reserveForPrincipal(principal);
@@ -317,11 +339,32 @@ export class WatchGateway {
     };
   };
 
+  /**
+   * Waits until the read model has `position` (a write the client made just before), so a watch
+   * opened right after a write sees it: a single-resource watch finds what was just created, a
+   * snapshot holds what was just acknowledged.
+   */
+  private async reachPosition(position: string | undefined): Promise<void> {
+    if (position === undefined) return;
+    if (this.options.awaitPosition === undefined) {
+      throw new KeystreamError('UNIMPLEMENTED', `this gateway cannot wait for ${MIN_POSITION_HEADER}; open the watch without it`);
+    }
+    await this.options.awaitPosition(position);
+  }
+
   /** Closes every socket (their watches end). */
   close(): void {
     if (this.stallTimer !== undefined) clearInterval(this.stallTimer);
     this.stallTimer = undefined;
-    for (const ws of [...this.sockets]) ws.end(1001, 'server shutting down');
+    for (const ws of [...this.sockets]) {
+      const connection = ws.getUserData();
+      if (connection.closing !== undefined) {
+        this.endClosing(ws);
+        continue;
+      }
+      connection.closed = true;
+      ws.end(CLOSE_GOING_AWAY, 'server shutting down: reconnect and resume');
+    }
   }
 
   private ensureStallTimer(): void {
@@ -344,17 +387,49 @@ export class WatchGateway {
     }
   }
 
+  /**
+   * Ends a socket whose client does not keep up, with 1013 ("try again later": reconnect and
+   * resume). The close frame can only reach the client behind the bytes already buffered for it,
+   * and uWS cuts a closing socket that does not drain within seconds (the client would see 1006).
+   * So the socket's watches stop at once (nothing more is buffered), and the close frame is sent
+   * when the buffer has drained — or after another stall timeout, for a client that never reads.
+   */
   private closeTooSlow(ws: WebSocket<Connection>, why: string): void {
     const connection = ws.getUserData();
     if (connection.closed) return;
     this.slowClosures += 1;
     this.options.logger.warn({ remoteAddress: connection.remoteAddress, buffered: ws.getBufferedAmount(), why }, 'closing a watch socket: client too slow');
     connection.closed = true;
-    ws.end(CLOSE_TOO_SLOW, 'client too slow: reconnect and resume');
+    for (const watch of connection.watches.values()) watch.close();
+    connection.watches.clear();
+    this.wake(connection);
+    const reason = 'client too slow: reconnect and resume';
+    if (ws.getBufferedAmount() === 0) {
+      ws.end(CLOSE_TOO_SLOW, reason);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.endClosing(ws);
+    }, this.options.closeGraceMs ?? this.stallTimeout);
+    timer.unref();
+    connection.closing = { code: CLOSE_TOO_SLOW, reason, timer };
+  }
+
+  /** Sends the pending close of a socket closed for a slow reader. */
+  private endClosing(ws: WebSocket<Connection>): void {
+    const closing = ws.getUserData().closing;
+    if (closing === undefined) return;
+    ws.getUserData().closing = undefined;
+    clearTimeout(closing.timer);
+    ws.end(closing.code, closing.reason);
   }
 
   private onDrain(ws: WebSocket<Connection>): void {
     const connection = ws.getUserData();
+    if (connection.closing !== undefined) {
+      if (ws.getBufferedAmount() === 0) this.endClosing(ws);
+      return;
+    }
     if (ws.getBufferedAmount() <= this.soft) {
       connection.stalledSince = 0;
       this.wake(connection);
@@ -370,11 +445,15 @@ export class WatchGateway {
   private sendFrame(ws: WebSocket<Connection>, frame: Record<string, unknown>): boolean {
     const connection = ws.getUserData();
     if (connection.closed) return true;
-    if (ws.getBufferedAmount() > this.hard) {
-      this.closeTooSlow(ws, 'buffer above the hard limit');
+    const text = JSON.stringify(frame);
+    // Checked with this frame included, so what the socket buffers never exceeds the hard limit.
+    if (ws.getBufferedAmount() + Buffer.byteLength(text) > this.hard) {
+      this.closeTooSlow(ws, 'buffer would exceed the hard limit');
       return true;
     }
-    const result = ws.send(JSON.stringify(frame), false);
+    const result = ws.send(text, false);
+    const buffered = ws.getBufferedAmount();
+    if (buffered > this.peakBufferedBytes) this.peakBufferedBytes = buffered;
     if (result === 2) {
       // uWS dropped it: never let a client miss a frame silently.
       this.closeTooSlow(ws, 'uWS dropped a frame');
@@ -422,7 +501,13 @@ export class WatchGateway {
       return;
     }
     if (connection.watches.has(id) || connection.opening.has(id) || connection.exchanges.has(id)) {
-      this.sendFrame(ws, { id, error: KeystreamError.invalidArgument([{ field: 'id', description: `watch ${id} is already open on this socket; pick another id or cancel it first` }]).toBody().error });
+      // Not `{id, error}`: that ends watch `id`, and the watch already running under it goes on.
+      // The refusal names the id in `rejectedId` instead, where no client routes watch frames.
+      this.sendFrame(ws, {
+        id: null,
+        rejectedId: id,
+        error: new KeystreamError('ALREADY_EXISTS', `watch ${id} is already open on this socket, and goes on; open another watch under a new id, or cancel ${id} first`).toBody().error,
+      });
       return;
     }
     const exchangeMethod = this.options.exchanges?.methods.get(frame.method);
@@ -437,7 +522,7 @@ export class WatchGateway {
     const opening = { cancelled: false };
     connection.watched = true;
     connection.opening.set(id, opening);
-    void this.open(ws, connection, id, frame.method, frame.request, opening)
+    void this.open(ws, connection, id, frame.method, frame.request, opening, frame.minPosition)
       .catch((error: unknown) => {
         if (!opening.cancelled) this.sendFrame(ws, { id, error: asError(error).toBody().error });
       })
@@ -506,13 +591,25 @@ export class WatchGateway {
     });
   }
 
-  private async open(ws: WebSocket<Connection>, connection: Connection, id: string, methodName: string, wire: unknown, opening: { readonly cancelled: boolean }): Promise<void> {
+  private async open(
+    ws: WebSocket<Connection>,
+    connection: Connection,
+    id: string,
+    methodName: string,
+    wire: unknown,
+    opening: { readonly cancelled: boolean },
+    framePosition: string | undefined,
+  ): Promise<void> {
     const method = STREAM_METHODS.get(methodName);
     if (method === undefined) throw KeystreamError.invalidArgument([{ field: 'method', description: `${methodName} is not a Watch method of the contract` }]);
     const request = decodeMessage(method.requestType as MessageName, wire) as Record<string, unknown>;
     // Both can change while resolution and authorization are awaited (a cancel frame, a close).
     const abandoned = (): boolean => connection.closed || opening.cancelled;
+    // The frame's own position, else the one the socket was opened with (the upgrade request's header).
+    const minPosition = framePosition ?? parseMinPosition(connection.headers[MIN_POSITION_HEADER], MIN_POSITION_HEADER);
     const principal = await this.resolvePrincipal(connection.headers, connection.remoteAddress);
+    if (abandoned()) return;
+    await this.reachPosition(minPosition);
     if (abandoned()) return;
     await this.authorizeWatch(principal, method, request);
     if (abandoned()) return;

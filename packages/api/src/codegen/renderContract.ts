@@ -8,6 +8,7 @@
  * fail when the committed copies are stale.
  */
 import type { SpecEnum, SpecField, SpecMessage, SpecModel } from './specParser.js';
+import { EXTENSION_ENUMS, EXTENSION_MESSAGES, EXTENSION_METHODS } from './extensionModel.js';
 import { WELL_KNOWN_ENUMS, WELL_KNOWN_MESSAGES } from './wellKnownModel.js';
 import { snakeToCamel } from '@keystream/kernel';
 
@@ -98,9 +99,9 @@ function renderMessage(message: SpecMessage): string {
   ].join('\n');
 }
 
-/** All messages and enums the contract holds: the reference's plus the well-known ones it uses. */
+/** All messages and enums the contract holds: the reference's, the well-known ones it uses and keystream's extensions. */
 export function allTypes(model: SpecModel): { messages: SpecMessage[]; enums: SpecEnum[] } {
-  return { messages: [...model.messages, ...WELL_KNOWN_MESSAGES], enums: [...model.enums, ...WELL_KNOWN_ENUMS] };
+  return { messages: [...model.messages, ...WELL_KNOWN_MESSAGES, ...EXTENSION_MESSAGES], enums: [...model.enums, ...WELL_KNOWN_ENUMS, ...EXTENSION_ENUMS] };
 }
 
 /** Renders `schemas.ts`. */
@@ -173,15 +174,15 @@ export function renderSpecModel(model: SpecModel): string {
     `/** A resource kind of the contract (\`Group\`, \`RoleBinding\`…): what \`kind\` fields hold instead of any string. */`,
     `export type ResourceKind = (typeof RESOURCE_KINDS)[number];`,
     '',
-    `/** Every method name of the contract. */`,
-    `export const METHOD_NAMES = ${literalTuple(model.methods.map((method) => method.name))};`,
+    `/** Every method name of the contract, then keystream's extension methods (codegen/extensionModel.ts). */`,
+    `export const METHOD_NAMES = ${literalTuple([...model.methods, ...EXTENSION_METHODS].map((method) => method.name))};`,
     '',
-    `/** A method name of the contract: the key of the handler registry. */`,
+    `/** A method name keystream serves (the contract's and the extensions'): the key of the handler registry. */`,
     `export type MethodName = (typeof METHOD_NAMES)[number];`,
     '',
     `/** The request and response message of every method, by method name: types a method's handler. */`,
     `export interface MethodMessages {`,
-    ...[...model.methods]
+    ...[...model.methods, ...EXTENSION_METHODS]
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((method) => `  readonly ${method.name}: { readonly request: '${method.requestType}'; readonly response: '${method.responseType}' };`),
     `}`,

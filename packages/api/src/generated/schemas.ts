@@ -4,6 +4,10 @@
 import { z } from 'zod';
 import { bytes, fieldMask, int32, int64, struct, timestamp, uint32 } from '../schema/scalars.js';
 
+/** Enum BatchInvitationResult.Status. */
+export const BatchInvitationResult_StatusSchema = z.enum(['STATUS_UNSPECIFIED', 'CREATED', 'ALREADY_INVITED', 'INVALID']);
+export type BatchInvitationResult_Status = z.infer<typeof BatchInvitationResult_StatusSchema>;
+
 /** Enum BusinessTier. */
 export const BusinessTierSchema = z.enum(['UNDEFINED', 'LARGE', 'MEDIUM', 'SMALL', 'XSMALL', 'SKU0', 'SKU1', 'SKU2', 'SKU3', 'SKU4', 'SKU5', 'SKU6', 'SKU7', 'SKU8', 'SKU9', 'SKU10', 'SKU11', 'SKU12']);
 export type BusinessTier = z.infer<typeof BusinessTierSchema>;
@@ -59,6 +63,18 @@ export type View = z.infer<typeof ViewSchema>;
 /** Enum WatchType. */
 export const WatchTypeSchema = z.enum(['STATEFUL', 'STATELESS']);
 export type WatchType = z.infer<typeof WatchTypeSchema>;
+
+/** Message AcceptInvitationCodeRequest. */
+export const AcceptInvitationCodeRequestSchema = z.strictObject({
+  code: z.string().optional(),
+});
+export type AcceptInvitationCodeRequest = z.infer<typeof AcceptInvitationCodeRequestSchema>;
+
+/** Message AcceptInvitationCodeResponse. */
+export const AcceptInvitationCodeResponseSchema = z.strictObject({
+  name: z.string().optional(),
+});
+export type AcceptInvitationCodeResponse = z.infer<typeof AcceptInvitationCodeResponseSchema>;
 
 /** Message AcceptOrganizationInvitationRequest. */
 export const AcceptOrganizationInvitationRequestSchema = z.strictObject({
@@ -256,6 +272,118 @@ export const AttestationDomainChangeSchema = z.strictObject({
 });
 export type AttestationDomainChange = z.infer<typeof AttestationDomainChangeSchema>;
 
+/** Message ExecutableCondition. */
+export const ExecutableConditionSchema = z.strictObject({
+  condition: z.string().optional(),
+  params: struct().optional(),
+});
+export type ExecutableCondition = z.infer<typeof ExecutableConditionSchema>;
+
+/** Message ScopeParam.StringValue. */
+export const ScopeParam_StringValueSchema = z.strictObject({
+  value: z.string().optional(),
+});
+export type ScopeParam_StringValue = z.infer<typeof ScopeParam_StringValueSchema>;
+
+/** Message ScopeParam.ArrayOfStringsValue. */
+export const ScopeParam_ArrayOfStringsValueSchema = z.strictObject({
+  values: z.array(z.string()).optional(),
+});
+export type ScopeParam_ArrayOfStringsValue = z.infer<typeof ScopeParam_ArrayOfStringsValueSchema>;
+
+/** Message ScopeParam.FromValue. */
+export const ScopeParam_FromValueSchema = z.strictObject({
+  source: ScopeParam_FromValue_SourceSchema.optional(),
+  path: z.string().optional(),
+});
+export type ScopeParam_FromValue = z.infer<typeof ScopeParam_FromValueSchema>;
+
+/** Message ScopeParam. */
+export const ScopeParamSchema = z.strictObject({
+  name: z.string().optional(),
+  string: ScopeParam_StringValueSchema.optional(),
+  strings: ScopeParam_ArrayOfStringsValueSchema.optional(),
+  valueFrom: ScopeParam_FromValueSchema.optional(),
+});
+export type ScopeParam = z.infer<typeof ScopeParamSchema>;
+
+/** Message Invitation.BindingRole. */
+export const Invitation_BindingRoleSchema = z.strictObject({
+  role: z.string().optional(),
+  executableConditions: z.array(ExecutableConditionSchema).optional(),
+  scopeParams: z.array(ScopeParamSchema).optional(),
+});
+export type Invitation_BindingRole = z.infer<typeof Invitation_BindingRoleSchema>;
+
+/** Message Invitation. */
+export const InvitationSchema = z.strictObject({
+  inviteeEmail: z.string().optional(),
+  inviterActor: ActorSchema.optional(),
+  inviterFullName: z.string().optional(),
+  inviterEmail: z.string().optional(),
+  languageCode: z.string().optional(),
+  bindingRoles: z.array(Invitation_BindingRoleSchema).optional(),
+  groups: z.array(z.string()).optional(),
+  expirationDate: timestamp().optional(),
+  extras: z.record(z.string(), z.string()).optional(),
+  state: Invitation_StateSchema.optional(),
+});
+export type Invitation = z.infer<typeof InvitationSchema>;
+
+/** Message OrganizationInvitation. */
+export const OrganizationInvitationSchema = z.strictObject({
+  name: z.string().optional(),
+  metadata: MetaSchema.optional(),
+  invitation: InvitationSchema.optional(),
+});
+export type OrganizationInvitation = z.infer<typeof OrganizationInvitationSchema>;
+
+/** Message BatchCreateOrganizationInvitationsRequest. */
+export const BatchCreateOrganizationInvitationsRequestSchema = z.strictObject({
+  parent: z.string().optional(),
+  organizationInvitations: z.array(OrganizationInvitationSchema).optional(),
+  idempotencyKey: z.string().optional(),
+});
+export type BatchCreateOrganizationInvitationsRequest = z.infer<typeof BatchCreateOrganizationInvitationsRequestSchema>;
+
+/** Message BatchInvitationResult. */
+export const BatchInvitationResultSchema = z.strictObject({
+  row: int32().optional(),
+  status: BatchInvitationResult_StatusSchema.optional(),
+  name: z.string().optional(),
+  reason: z.string().optional(),
+});
+export type BatchInvitationResult = z.infer<typeof BatchInvitationResultSchema>;
+
+/** Message BatchCreateOrganizationInvitationsResponse. */
+export const BatchCreateOrganizationInvitationsResponseSchema = z.strictObject({
+  results: z.array(BatchInvitationResultSchema).optional(),
+});
+export type BatchCreateOrganizationInvitationsResponse = z.infer<typeof BatchCreateOrganizationInvitationsResponseSchema>;
+
+/** Message ProjectInvitation. */
+export const ProjectInvitationSchema = z.strictObject({
+  name: z.string().optional(),
+  metadata: MetaSchema.optional(),
+  projectDisplayName: z.string().optional(),
+  invitation: InvitationSchema.optional(),
+});
+export type ProjectInvitation = z.infer<typeof ProjectInvitationSchema>;
+
+/** Message BatchCreateProjectInvitationsRequest. */
+export const BatchCreateProjectInvitationsRequestSchema = z.strictObject({
+  parent: z.string().optional(),
+  projectInvitations: z.array(ProjectInvitationSchema).optional(),
+  idempotencyKey: z.string().optional(),
+});
+export type BatchCreateProjectInvitationsRequest = z.infer<typeof BatchCreateProjectInvitationsRequestSchema>;
+
+/** Message BatchCreateProjectInvitationsResponse. */
+export const BatchCreateProjectInvitationsResponseSchema = z.strictObject({
+  results: z.array(BatchInvitationResultSchema).optional(),
+});
+export type BatchCreateProjectInvitationsResponse = z.infer<typeof BatchCreateProjectInvitationsResponseSchema>;
+
 /** Message BatchGetAttestationDomainsRequest. */
 export const BatchGetAttestationDomainsRequestSchema = z.strictObject({
   names: z.array(z.string()).optional(),
@@ -418,72 +546,6 @@ export const BatchGetOrganizationInvitationsRequestSchema = z.strictObject({
 });
 export type BatchGetOrganizationInvitationsRequest = z.infer<typeof BatchGetOrganizationInvitationsRequestSchema>;
 
-/** Message ExecutableCondition. */
-export const ExecutableConditionSchema = z.strictObject({
-  condition: z.string().optional(),
-  params: struct().optional(),
-});
-export type ExecutableCondition = z.infer<typeof ExecutableConditionSchema>;
-
-/** Message ScopeParam.StringValue. */
-export const ScopeParam_StringValueSchema = z.strictObject({
-  value: z.string().optional(),
-});
-export type ScopeParam_StringValue = z.infer<typeof ScopeParam_StringValueSchema>;
-
-/** Message ScopeParam.ArrayOfStringsValue. */
-export const ScopeParam_ArrayOfStringsValueSchema = z.strictObject({
-  values: z.array(z.string()).optional(),
-});
-export type ScopeParam_ArrayOfStringsValue = z.infer<typeof ScopeParam_ArrayOfStringsValueSchema>;
-
-/** Message ScopeParam.FromValue. */
-export const ScopeParam_FromValueSchema = z.strictObject({
-  source: ScopeParam_FromValue_SourceSchema.optional(),
-  path: z.string().optional(),
-});
-export type ScopeParam_FromValue = z.infer<typeof ScopeParam_FromValueSchema>;
-
-/** Message ScopeParam. */
-export const ScopeParamSchema = z.strictObject({
-  name: z.string().optional(),
-  string: ScopeParam_StringValueSchema.optional(),
-  strings: ScopeParam_ArrayOfStringsValueSchema.optional(),
-  valueFrom: ScopeParam_FromValueSchema.optional(),
-});
-export type ScopeParam = z.infer<typeof ScopeParamSchema>;
-
-/** Message Invitation.BindingRole. */
-export const Invitation_BindingRoleSchema = z.strictObject({
-  role: z.string().optional(),
-  executableConditions: z.array(ExecutableConditionSchema).optional(),
-  scopeParams: z.array(ScopeParamSchema).optional(),
-});
-export type Invitation_BindingRole = z.infer<typeof Invitation_BindingRoleSchema>;
-
-/** Message Invitation. */
-export const InvitationSchema = z.strictObject({
-  inviteeEmail: z.string().optional(),
-  inviterActor: ActorSchema.optional(),
-  inviterFullName: z.string().optional(),
-  inviterEmail: z.string().optional(),
-  languageCode: z.string().optional(),
-  bindingRoles: z.array(Invitation_BindingRoleSchema).optional(),
-  groups: z.array(z.string()).optional(),
-  expirationDate: timestamp().optional(),
-  extras: z.record(z.string(), z.string()).optional(),
-  state: Invitation_StateSchema.optional(),
-});
-export type Invitation = z.infer<typeof InvitationSchema>;
-
-/** Message OrganizationInvitation. */
-export const OrganizationInvitationSchema = z.strictObject({
-  name: z.string().optional(),
-  metadata: MetaSchema.optional(),
-  invitation: InvitationSchema.optional(),
-});
-export type OrganizationInvitation = z.infer<typeof OrganizationInvitationSchema>;
-
 /** Message BatchGetOrganizationInvitationsResponse. */
 export const BatchGetOrganizationInvitationsResponseSchema = z.strictObject({
   organizationInvitations: z.array(OrganizationInvitationSchema).optional(),
@@ -591,15 +653,6 @@ export const BatchGetProjectInvitationsRequestSchema = z.strictObject({
   view: ViewSchema.optional(),
 });
 export type BatchGetProjectInvitationsRequest = z.infer<typeof BatchGetProjectInvitationsRequestSchema>;
-
-/** Message ProjectInvitation. */
-export const ProjectInvitationSchema = z.strictObject({
-  name: z.string().optional(),
-  metadata: MetaSchema.optional(),
-  projectDisplayName: z.string().optional(),
-  invitation: InvitationSchema.optional(),
-});
-export type ProjectInvitation = z.infer<typeof ProjectInvitationSchema>;
 
 /** Message BatchGetProjectInvitationsResponse. */
 export const BatchGetProjectInvitationsResponseSchema = z.strictObject({
@@ -944,6 +997,28 @@ export const CreateGroupRequestSchema = z.strictObject({
 });
 export type CreateGroupRequest = z.infer<typeof CreateGroupRequestSchema>;
 
+/** Message CreateOrganizationInvitationCodesRequest. */
+export const CreateOrganizationInvitationCodesRequestSchema = z.strictObject({
+  parent: z.string().optional(),
+  count: int32().optional(),
+  organizationInvitation: OrganizationInvitationSchema.optional(),
+  idempotencyKey: z.string().optional(),
+});
+export type CreateOrganizationInvitationCodesRequest = z.infer<typeof CreateOrganizationInvitationCodesRequestSchema>;
+
+/** Message InvitationCode. */
+export const InvitationCodeSchema = z.strictObject({
+  name: z.string().optional(),
+  code: z.string().optional(),
+});
+export type InvitationCode = z.infer<typeof InvitationCodeSchema>;
+
+/** Message CreateOrganizationInvitationCodesResponse. */
+export const CreateOrganizationInvitationCodesResponseSchema = z.strictObject({
+  codes: z.array(InvitationCodeSchema).optional(),
+});
+export type CreateOrganizationInvitationCodesResponse = z.infer<typeof CreateOrganizationInvitationCodesResponseSchema>;
+
 /** Message CreateOrganizationInvitationRequest.ResponseMask. */
 export const CreateOrganizationInvitationRequest_ResponseMaskSchema = z.strictObject({
   skipEntireResponseBody: z.boolean().optional(),
@@ -987,6 +1062,21 @@ export const CreatePermissionRequestSchema = z.strictObject({
   responseMask: CreatePermissionRequest_ResponseMaskSchema.optional(),
 });
 export type CreatePermissionRequest = z.infer<typeof CreatePermissionRequestSchema>;
+
+/** Message CreateProjectInvitationCodesRequest. */
+export const CreateProjectInvitationCodesRequestSchema = z.strictObject({
+  parent: z.string().optional(),
+  count: int32().optional(),
+  projectInvitation: ProjectInvitationSchema.optional(),
+  idempotencyKey: z.string().optional(),
+});
+export type CreateProjectInvitationCodesRequest = z.infer<typeof CreateProjectInvitationCodesRequestSchema>;
+
+/** Message CreateProjectInvitationCodesResponse. */
+export const CreateProjectInvitationCodesResponseSchema = z.strictObject({
+  codes: z.array(InvitationCodeSchema).optional(),
+});
+export type CreateProjectInvitationCodesResponse = z.infer<typeof CreateProjectInvitationCodesResponseSchema>;
 
 /** Message CreateProjectInvitationRequest.ResponseMask. */
 export const CreateProjectInvitationRequest_ResponseMaskSchema = z.strictObject({
@@ -2285,6 +2375,16 @@ export type RefreshUserFromIdTokenRequest = z.infer<typeof RefreshUserFromIdToke
 /** Message RefreshUserFromIdTokenResponse. */
 export const RefreshUserFromIdTokenResponseSchema = z.strictObject({});
 export type RefreshUserFromIdTokenResponse = z.infer<typeof RefreshUserFromIdTokenResponseSchema>;
+
+/** Message ResendOrganizationInvitationRequest. */
+export const ResendOrganizationInvitationRequestSchema = z.strictObject({
+  name: z.string().optional(),
+});
+export type ResendOrganizationInvitationRequest = z.infer<typeof ResendOrganizationInvitationRequestSchema>;
+
+/** Message ResendOrganizationInvitationResponse. */
+export const ResendOrganizationInvitationResponseSchema = z.strictObject({});
+export type ResendOrganizationInvitationResponse = z.infer<typeof ResendOrganizationInvitationResponseSchema>;
 
 /** Message ResendProjectInvitationRequest. */
 export const ResendProjectInvitationRequestSchema = z.strictObject({
@@ -3853,6 +3953,8 @@ export type WatchUsersResponse = z.infer<typeof WatchUsersResponseSchema>;
 
 /** Every message schema by its dotted name. */
 export const MESSAGE_SCHEMAS = {
+  'AcceptInvitationCodeRequest': AcceptInvitationCodeRequestSchema,
+  'AcceptInvitationCodeResponse': AcceptInvitationCodeResponseSchema,
   'AcceptOrganizationInvitationRequest': AcceptOrganizationInvitationRequestSchema,
   'AcceptOrganizationInvitationResponse': AcceptOrganizationInvitationResponseSchema,
   'AcceptProjectInvitationRequest': AcceptProjectInvitationRequestSchema,
@@ -3868,6 +3970,10 @@ export const MESSAGE_SCHEMAS = {
   'AttestationDomainChange.Current': AttestationDomainChange_CurrentSchema,
   'AttestationDomainChange.Modified': AttestationDomainChange_ModifiedSchema,
   'AttestationDomainChange.Removed': AttestationDomainChange_RemovedSchema,
+  'BatchCreateOrganizationInvitationsRequest': BatchCreateOrganizationInvitationsRequestSchema,
+  'BatchCreateOrganizationInvitationsResponse': BatchCreateOrganizationInvitationsResponseSchema,
+  'BatchCreateProjectInvitationsRequest': BatchCreateProjectInvitationsRequestSchema,
+  'BatchCreateProjectInvitationsResponse': BatchCreateProjectInvitationsResponseSchema,
   'BatchGetAttestationDomainsRequest': BatchGetAttestationDomainsRequestSchema,
   'BatchGetAttestationDomainsResponse': BatchGetAttestationDomainsResponseSchema,
   'BatchGetConditionsRequest': BatchGetConditionsRequestSchema,
@@ -3900,6 +4006,7 @@ export const MESSAGE_SCHEMAS = {
   'BatchGetUsersByEmailResponse': BatchGetUsersByEmailResponseSchema,
   'BatchGetUsersRequest': BatchGetUsersRequestSchema,
   'BatchGetUsersResponse': BatchGetUsersResponseSchema,
+  'BatchInvitationResult': BatchInvitationResultSchema,
   'CheckMyRoleBindingsRequest': CheckMyRoleBindingsRequestSchema,
   'CheckMyRoleBindingsResponse': CheckMyRoleBindingsResponseSchema,
   'CheckMyRoleBindingsResponse.ResolvableGrant': CheckMyRoleBindingsResponse_ResolvableGrantSchema,
@@ -3920,12 +4027,16 @@ export const MESSAGE_SCHEMAS = {
   'CreateGroupMemberRequest.ResponseMask': CreateGroupMemberRequest_ResponseMaskSchema,
   'CreateGroupRequest': CreateGroupRequestSchema,
   'CreateGroupRequest.ResponseMask': CreateGroupRequest_ResponseMaskSchema,
+  'CreateOrganizationInvitationCodesRequest': CreateOrganizationInvitationCodesRequestSchema,
+  'CreateOrganizationInvitationCodesResponse': CreateOrganizationInvitationCodesResponseSchema,
   'CreateOrganizationInvitationRequest': CreateOrganizationInvitationRequestSchema,
   'CreateOrganizationInvitationRequest.ResponseMask': CreateOrganizationInvitationRequest_ResponseMaskSchema,
   'CreateOrganizationRequest': CreateOrganizationRequestSchema,
   'CreateOrganizationRequest.ResponseMask': CreateOrganizationRequest_ResponseMaskSchema,
   'CreatePermissionRequest': CreatePermissionRequestSchema,
   'CreatePermissionRequest.ResponseMask': CreatePermissionRequest_ResponseMaskSchema,
+  'CreateProjectInvitationCodesRequest': CreateProjectInvitationCodesRequestSchema,
+  'CreateProjectInvitationCodesResponse': CreateProjectInvitationCodesResponseSchema,
   'CreateProjectInvitationRequest': CreateProjectInvitationRequestSchema,
   'CreateProjectInvitationRequest.ResponseMask': CreateProjectInvitationRequest_ResponseMaskSchema,
   'CreateProjectRequest': CreateProjectRequestSchema,
@@ -4004,6 +4115,7 @@ export const MESSAGE_SCHEMAS = {
   'GroupMemberChange.Removed': GroupMemberChange_RemovedSchema,
   'Invitation': InvitationSchema,
   'Invitation.BindingRole': Invitation_BindingRoleSchema,
+  'InvitationCode': InvitationCodeSchema,
   'IsUserVerifiedRequest': IsUserVerifiedRequestSchema,
   'Lifecycle': LifecycleSchema,
   'ListAttestationDomainsRequest': ListAttestationDomainsRequestSchema,
@@ -4101,6 +4213,8 @@ export const MESSAGE_SCHEMAS = {
   'ProjectInvitationChange.Removed': ProjectInvitationChange_RemovedSchema,
   'RefreshUserFromIdTokenRequest': RefreshUserFromIdTokenRequestSchema,
   'RefreshUserFromIdTokenResponse': RefreshUserFromIdTokenResponseSchema,
+  'ResendOrganizationInvitationRequest': ResendOrganizationInvitationRequestSchema,
+  'ResendOrganizationInvitationResponse': ResendOrganizationInvitationResponseSchema,
   'ResendProjectInvitationRequest': ResendProjectInvitationRequestSchema,
   'ResendProjectInvitationResponse': ResendProjectInvitationResponseSchema,
   'ResendVerificationEmailRequest': ResendVerificationEmailRequestSchema,
@@ -4301,6 +4415,7 @@ export const MESSAGE_SCHEMAS = {
 
 /** Every enum schema by its dotted name. */
 export const ENUM_SCHEMAS = {
+  'BatchInvitationResult.Status': BatchInvitationResult_StatusSchema,
   'BusinessTier': BusinessTierSchema,
   'Condition.ParameterType': Condition_ParameterTypeSchema,
   'DigestAlg': DigestAlgSchema,

@@ -2628,11 +2628,14 @@ export const RESOURCE_KINDS = [
 /** A resource kind of the contract (`Group`, `RoleBinding`…): what `kind` fields hold instead of any string. */
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
-/** Every method name of the contract. */
+/** Every method name of the contract, then keystream's extension methods (codegen/extensionModel.ts). */
 export const METHOD_NAMES = [
+  'AcceptInvitationCode',
   'AcceptOrganizationInvitation',
   'AcceptProjectInvitation',
   'AddRegionalAdminAccountForServices',
+  'BatchCreateOrganizationInvitations',
+  'BatchCreateProjectInvitations',
   'BatchGetAttestationDomains',
   'BatchGetConditions',
   'BatchGetGroupMembers',
@@ -2656,9 +2659,11 @@ export const METHOD_NAMES = [
   'CreateGroupMember',
   'CreateOrganization',
   'CreateOrganizationInvitation',
+  'CreateOrganizationInvitationCodes',
   'CreatePermission',
   'CreateProject',
   'CreateProjectInvitation',
+  'CreateProjectInvitationCodes',
   'CreateRole',
   'CreateRoleBinding',
   'CreateServiceAccount',
@@ -2729,6 +2734,7 @@ export const METHOD_NAMES = [
   'ListServiceReservations',
   'ListUsers',
   'RefreshUserFromIdToken',
+  'ResendOrganizationInvitation',
   'ResendProjectInvitation',
   'ResendVerificationEmail',
   'ReserveServiceName',
@@ -2790,14 +2796,17 @@ export const METHOD_NAMES = [
   'WatchUsers',
 ] as const;
 
-/** A method name of the contract: the key of the handler registry. */
+/** A method name keystream serves (the contract's and the extensions'): the key of the handler registry. */
 export type MethodName = (typeof METHOD_NAMES)[number];
 
 /** The request and response message of every method, by method name: types a method's handler. */
 export interface MethodMessages {
+  readonly AcceptInvitationCode: { readonly request: 'AcceptInvitationCodeRequest'; readonly response: 'AcceptInvitationCodeResponse' };
   readonly AcceptOrganizationInvitation: { readonly request: 'AcceptOrganizationInvitationRequest'; readonly response: 'AcceptOrganizationInvitationResponse' };
   readonly AcceptProjectInvitation: { readonly request: 'AcceptProjectInvitationRequest'; readonly response: 'AcceptProjectInvitationResponse' };
   readonly AddRegionalAdminAccountForServices: { readonly request: 'AddRegionalAdminAccountForServicesRequest'; readonly response: 'AddRegionalAdminAccountForServicesResponse' };
+  readonly BatchCreateOrganizationInvitations: { readonly request: 'BatchCreateOrganizationInvitationsRequest'; readonly response: 'BatchCreateOrganizationInvitationsResponse' };
+  readonly BatchCreateProjectInvitations: { readonly request: 'BatchCreateProjectInvitationsRequest'; readonly response: 'BatchCreateProjectInvitationsResponse' };
   readonly BatchGetAttestationDomains: { readonly request: 'BatchGetAttestationDomainsRequest'; readonly response: 'BatchGetAttestationDomainsResponse' };
   readonly BatchGetConditions: { readonly request: 'BatchGetConditionsRequest'; readonly response: 'BatchGetConditionsResponse' };
   readonly BatchGetGroupMembers: { readonly request: 'BatchGetGroupMembersRequest'; readonly response: 'BatchGetGroupMembersResponse' };
@@ -2821,9 +2830,11 @@ export interface MethodMessages {
   readonly CreateGroupMember: { readonly request: 'CreateGroupMemberRequest'; readonly response: 'GroupMember' };
   readonly CreateOrganization: { readonly request: 'CreateOrganizationRequest'; readonly response: 'Organization' };
   readonly CreateOrganizationInvitation: { readonly request: 'CreateOrganizationInvitationRequest'; readonly response: 'OrganizationInvitation' };
+  readonly CreateOrganizationInvitationCodes: { readonly request: 'CreateOrganizationInvitationCodesRequest'; readonly response: 'CreateOrganizationInvitationCodesResponse' };
   readonly CreatePermission: { readonly request: 'CreatePermissionRequest'; readonly response: 'Permission' };
   readonly CreateProject: { readonly request: 'CreateProjectRequest'; readonly response: 'Project' };
   readonly CreateProjectInvitation: { readonly request: 'CreateProjectInvitationRequest'; readonly response: 'ProjectInvitation' };
+  readonly CreateProjectInvitationCodes: { readonly request: 'CreateProjectInvitationCodesRequest'; readonly response: 'CreateProjectInvitationCodesResponse' };
   readonly CreateRole: { readonly request: 'CreateRoleRequest'; readonly response: 'Role' };
   readonly CreateRoleBinding: { readonly request: 'CreateRoleBindingRequest'; readonly response: 'RoleBinding' };
   readonly CreateServiceAccount: { readonly request: 'CreateServiceAccountRequest'; readonly response: 'ServiceAccount' };
@@ -2894,6 +2905,7 @@ export interface MethodMessages {
   readonly ListServiceReservations: { readonly request: 'ListServiceReservationsRequest'; readonly response: 'ListServiceReservationsResponse' };
   readonly ListUsers: { readonly request: 'ListUsersRequest'; readonly response: 'ListUsersResponse' };
   readonly RefreshUserFromIdToken: { readonly request: 'RefreshUserFromIdTokenRequest'; readonly response: 'RefreshUserFromIdTokenResponse' };
+  readonly ResendOrganizationInvitation: { readonly request: 'ResendOrganizationInvitationRequest'; readonly response: 'ResendOrganizationInvitationResponse' };
   readonly ResendProjectInvitation: { readonly request: 'ResendProjectInvitationRequest'; readonly response: 'ResendProjectInvitationResponse' };
   readonly ResendVerificationEmail: { readonly request: 'ResendVerificationEmailRequest'; readonly response: 'Empty' };
   readonly ReserveServiceName: { readonly request: 'ReserveServiceNameRequest'; readonly response: 'ReserveServiceNameResponse' };

@@ -4,7 +4,8 @@
  * typed per method.
  */
 import type { z } from 'zod';
-import type { SpecRoute } from '../codegen/specParser.js';
+import { EXTENSION_METHODS } from '../codegen/extensionModel.js';
+import type { SpecMethod, SpecRoute } from '../codegen/specParser.js';
 import { MESSAGE_SCHEMAS } from '../generated/schemas.js';
 import { SPEC_MODEL, type MethodName, type ResourceKind } from '../generated/specModel.js';
 import { parsePathTemplate, type PathTemplate } from '../routes/pathTemplate.js';
@@ -49,6 +50,8 @@ export interface MethodDescriptor {
   readonly routes: readonly RouteDescriptor[];
   readonly kind: MethodKind;
   readonly standard?: StandardVerb;
+  /** True for a method keystream serves beyond the reference (codegen/extensionModel.ts). */
+  readonly extension?: boolean;
 }
 
 const READ_PREFIXES = ['Get', 'BatchGet', 'List', 'Search', 'Check', 'Is'] as const;
@@ -99,11 +102,21 @@ function schemaOf(messageName: string): z.ZodType {
   return schema;
 }
 
-/** Every method of the contract, in the reference's order. */
-export const METHODS: readonly MethodDescriptor[] = SPEC_MODEL.methods.map((method) => {
+/**
+ * Bindings the reference leaves out and the EdgeLQ protos declare (`../shared/spec/upstream/rpcs.tsv`):
+ * the two shared methods of the authorization service. No body clause: fields come from the body
+ * or the query, as for every bodiless POST binding.
+ */
+export const UPSTREAM_ONLY_ROUTES: Readonly<Record<string, readonly SpecRoute[]>> = {
+  GetPrincipal: [{ verb: 'POST', path: '/v1:getPrincipal' }],
+  WatchPrincipalUpdates: [{ verb: 'POST', path: '/v1:watchPrincipalUpdates' }],
+};
+
+function describeMethod(method: SpecMethod): MethodDescriptor {
   const resource = method.section === 'shared' ? undefined : (method.section as ResourceKind);
   const standard = standardVerb(method.name, resource);
   const permission = method.permissions[0];
+  const routes = method.routes.length > 0 ? method.routes : (UPSTREAM_ONLY_ROUTES[method.name] ?? []);
   return {
     name: method.name as MethodName,
     ...(resource === undefined ? {} : { resource }),
@@ -112,7 +125,7 @@ export const METHODS: readonly MethodDescriptor[] = SPEC_MODEL.methods.map((meth
     requestSchema: schemaOf(method.requestType),
     responseSchema: schemaOf(method.responseType),
     ...(permission === undefined ? {} : { permission }),
-    routes: method.routes.map((route, index) => ({
+    routes: routes.map((route, index) => ({
       httpMethod: route.verb,
       template: parsePathTemplate(route.path),
       body: bodyRule(route),
@@ -122,11 +135,20 @@ export const METHODS: readonly MethodDescriptor[] = SPEC_MODEL.methods.map((meth
     kind: methodKind(method.name),
     ...(standard === undefined ? {} : { standard }),
   };
-});
+}
 
-const methodsByName = new Map<string, MethodDescriptor>(METHODS.map((method) => [method.name, method]));
+/** Every method of the reference, in the reference's order. */
+export const METHODS: readonly MethodDescriptor[] = SPEC_MODEL.methods.map(describeMethod);
 
-/** The method named so; throws for a name the contract does not have. */
+/** The methods keystream serves beyond the reference (batch invitations, codes, resend). */
+export const EXTENSION_METHOD_DESCRIPTORS: readonly MethodDescriptor[] = EXTENSION_METHODS.map((method) => ({ ...describeMethod(method), extension: true }));
+
+/** Every method keystream serves: the reference's and the extensions; the route table and the OpenAPI document hold these. */
+export const ALL_METHODS: readonly MethodDescriptor[] = [...METHODS, ...EXTENSION_METHOD_DESCRIPTORS];
+
+const methodsByName = new Map<string, MethodDescriptor>(ALL_METHODS.map((method) => [method.name, method]));
+
+/** The method named so (reference or extension); throws for a name keystream does not have. */
 export function methodByName(name: string): MethodDescriptor {
   const method = methodsByName.get(name);
   if (!method) throw new Error(`unknown method ${name}`);

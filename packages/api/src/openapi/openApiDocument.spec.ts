@@ -1,7 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { METHODS } from '../methods/methodTable.js';
+import { ALL_METHODS, METHODS } from '../methods/methodTable.js';
 import { buildOpenApiDocument, type OpenApiObject } from './openApiDocument.js';
 
 type Operation = OpenApiObject & { operationId: string; parameters: { name: string; in: string }[]; requestBody?: unknown };
@@ -25,10 +25,17 @@ describe('buildOpenApiDocument', () => {
     expect((await new Validator().validate(broken)).valid).to.equal(false);
   });
 
-  it('should have one operation per route of the contract', () => {
+  it('should have one operation per route of the contract and of the extension methods', () => {
     const routeCount = METHODS.reduce((total, method) => total + method.routes.length, 0);
-    expect(operations(document)).to.have.length(routeCount);
-    expect(routeCount).to.equal(263);
+    // The reference's 263 and the two bindings only upstream/rpcs.tsv lists.
+    expect(routeCount).to.equal(265);
+    const withExtensions = ALL_METHODS.reduce((total, method) => total + method.routes.length, 0);
+    expect(operations(document)).to.have.length(withExtensions);
+    expect(operations(document).map(([path]) => path)).to.include.members([
+      '/v1/projects/{projectsId}/projectInvitations:batchCreate',
+      '/v1/organizations/{organizationsId}/organizationInvitations:createCodes',
+      '/v1/invitations:acceptCode',
+    ]);
   });
 
   it('should turn a multi-segment path variable into one path parameter per segment', () => {

@@ -4,7 +4,7 @@
  * strings, FieldMask as a comma-separated string, enums by name; path variables spanning several
  * segments (`{name=projects/*\/roles/*}`) become one path parameter per `*`.
  */
-import { METHODS, type MethodDescriptor, type RouteDescriptor } from '../methods/methodTable.js';
+import { ALL_METHODS as METHODS, type MethodDescriptor, type RouteDescriptor } from '../methods/methodTable.js';
 import {
   allEnumDescriptors,
   allMessageDescriptors,

@@ -4,6 +4,7 @@
  * generator all walk these descriptors, so a field's JSON name, type and cardinality are decided in
  * exactly one place.
  */
+import { EXTENSION_ENUMS, EXTENSION_MESSAGES } from '../codegen/extensionModel.js';
 import { WELL_KNOWN_ENUMS, WELL_KNOWN_MESSAGES } from '../codegen/wellKnownModel.js';
 import { jsonName } from '../codegen/renderContract.js';
 import type { SpecField, SpecStringRelation } from '../codegen/specParser.js';
@@ -59,10 +60,10 @@ export interface EnumDescriptor {
 }
 
 const enumIndex = new Map<string, EnumDescriptor>(
-  [...SPEC_MODEL.enums, ...WELL_KNOWN_ENUMS].map((specEnum) => [specEnum.name, specEnum]),
+  [...SPEC_MODEL.enums, ...WELL_KNOWN_ENUMS, ...EXTENSION_ENUMS].map((specEnum) => [specEnum.name, specEnum]),
 );
 
-const specMessages = new Map([...SPEC_MODEL.messages, ...WELL_KNOWN_MESSAGES].map((message) => [message.name, message]));
+const specMessages = new Map([...SPEC_MODEL.messages, ...WELL_KNOWN_MESSAGES, ...EXTENSION_MESSAGES].map((message) => [message.name, message]));
 
 function valueType(field: SpecField, owner: string): FieldValueType {
   const scalar = SCALAR_KINDS[field.type];

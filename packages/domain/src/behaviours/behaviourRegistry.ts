@@ -7,6 +7,7 @@ import { attestationDomainBehaviour } from './attestationDomain.js';
 import { groupBehaviour } from './group.js';
 import { groupMemberBehaviour } from './groupMember.js';
 import { organizationInvitationBehaviour, projectInvitationBehaviour } from './invitation.js';
+import { memberAssignmentBehaviour } from './memberAssignment.js';
 import { organizationBehaviour, projectBehaviour } from './organizationTree.js';
 import { serviceAccountBehaviour, userBehaviour } from './principals.js';
 import type { ResourceBehaviour } from './resourceBehaviour.js';
@@ -18,6 +19,7 @@ const BEHAVIOURS: Readonly<Partial<Record<ResourceKind, ResourceBehaviour>>> = {
   Condition: conditionBehaviour,
   Group: groupBehaviour,
   GroupMember: groupMemberBehaviour,
+  MemberAssignment: memberAssignmentBehaviour,
   Organization: organizationBehaviour,
   OrganizationInvitation: organizationInvitationBehaviour,
   Project: projectBehaviour,

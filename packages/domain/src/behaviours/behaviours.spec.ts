@@ -166,7 +166,7 @@ describe('invitations', () => {
     DeciderSpecification.for('OrganizationInvitation')
       .given([])
       .when(
-        { type: 'create', kind: 'OrganizationInvitation', resource: { name: 'organizations/o1/organizationInvitations/i1', invitation: { bindingRoles: [{ role: 'organizations/o1/roles/ghost' }] } } },
+        { type: 'create', kind: 'OrganizationInvitation', resource: { name: 'organizations/o1/organizationInvitations/i1', invitation: { inviteeEmail: 'bob@example.com', bindingRoles: [{ role: 'organizations/o1/roles/ghost' }] } } },
         testContext({ references: { 'organizations/o1': {} } }),
       )
       .thenThrows('INVALID_ARGUMENT', /invitation\.binding_roles\[0\]\.role: Role organizations\/o1\/roles\/ghost does not exist/);
@@ -175,14 +175,14 @@ describe('invitations', () => {
   it('should not let an update change the state or the inviter', () => {
     const created = createdResource(
       'OrganizationInvitation',
-      { name: 'organizations/o1/organizationInvitations/i1', invitation: { inviteeEmail: 'bob@example.com' } },
-      { 'organizations/o1': {} },
+      { name: 'organizations/o1/organizationInvitations/i1', invitation: { inviteeEmail: 'bob@example.com', bindingRoles: [{ role: 'services/s/roles/viewer' }] } },
+      { 'organizations/o1': {}, 'services/s/roles/viewer': {} },
     );
     DeciderSpecification.for('OrganizationInvitation')
       .given([{ type: 'OrganizationInvitationCreated', data: { resource: created } }])
       .when(
-        { type: 'update', kind: 'OrganizationInvitation', resource: { name: created['name'] as string, invitation: { inviteeEmail: 'bob@example.com', state: 'ACCEPTED', inviterEmail: 'mallory@evil.example', languageCode: 'fr' } } },
-        testContext({ references: { 'organizations/o1': {} } }),
+        { type: 'update', kind: 'OrganizationInvitation', resource: { name: created['name'] as string, invitation: { inviteeEmail: 'bob@example.com', bindingRoles: [{ role: 'services/s/roles/viewer' }], state: 'ACCEPTED', inviterEmail: 'mallory@evil.example', languageCode: 'fr' } } },
+        testContext({ references: { 'organizations/o1': {}, 'services/s/roles/viewer': {} } }),
       )
       .then((events) => {
         expect((events[0]!.data['resource'] as JsonObject)['invitation']).to.deep.include({ state: 'PENDING', inviterEmail: 'alice@example.com', languageCode: 'fr' });

@@ -2,7 +2,7 @@ import { RESOURCES, type ResourceDescriptor, type ResourceKind } from '@keystrea
 import { expect } from 'chai';
 import type { JsonObject } from '../events/resourceEvents.js';
 import { DeciderSpecification, LATER, TEST_NOW, testContext } from '../testing/deciderSpecification.js';
-import { referencesOf } from './resourceDecider.js';
+import { referencesOf, type ResourceCommand } from './resourceDecider.js';
 
 /** A name of the kind under its first pattern, with ids that fit every kind's id regex. */
 function sampleName(descriptor: ResourceDescriptor, id = 'sample-1'): string {
@@ -17,6 +17,9 @@ function sampleResource(descriptor: ResourceDescriptor, name = sampleName(descri
       return { name, role: 'services/svc-1/roles/viewer', member: 'user:bob@example.com' };
     case 'GroupMember':
       return { name, member: 'user:bob@example.com' };
+    case 'ProjectInvitation':
+    case 'OrganizationInvitation':
+      return { name, invitation: { inviteeEmail: 'bob@example.com', bindingRoles: [{ role: 'services/svc-1/roles/viewer' }] } };
     default:
       return { name };
   }
@@ -107,6 +110,31 @@ describe('decideResource', () => {
               context,
             )
             .thenThrows('ABORTED', /changed since conditional_state was read/);
+        });
+      });
+
+      describe('when the update carries metadata.resource_version', () => {
+        const name = resource['name'] as string;
+        const labelled = (resourceVersion: string): ResourceCommand => ({
+          type: 'update',
+          kind,
+          resource: { name, metadata: { labels: { a: 'b' }, resourceVersion } },
+          updateMask: ['metadata.labels'],
+        });
+
+        it('should apply it when it is the stored version', () => {
+          DeciderSpecification.for(kind)
+            .given([createdEvent])
+            .when(labelled('0'), context)
+            .then((events) => {
+              expect(((events[0]!.data['resource'] as JsonObject)['metadata'] as JsonObject)['resourceVersion']).to.equal('1');
+            });
+        });
+
+        it('should refuse a stale or unknown version with ABORTED, naming both', () => {
+          DeciderSpecification.for(kind).given([createdEvent, createdEvent]).when(labelled('0'), context).thenThrows('ABORTED', /at metadata\.resource_version 1, not 0/);
+          DeciderSpecification.for(kind).given([createdEvent]).when(labelled('7'), context).thenThrows('ABORTED', /not 7/);
+          DeciderSpecification.for(kind).given([]).when({ ...labelled('0'), allowMissing: true } as ResourceCommand, context).thenThrows('ABORTED', /does not exist/);
         });
       });
 

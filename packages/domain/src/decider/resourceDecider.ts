@@ -34,7 +34,13 @@ export type ResourceCommand =
       readonly cas?: Cas | undefined;
       readonly allowMissing?: boolean | undefined;
     }
-  | { readonly type: 'delete'; readonly kind: ResourceKind; readonly name: string };
+  | {
+      readonly type: 'delete';
+      readonly kind: ResourceKind;
+      readonly name: string;
+      /** Delete only if the stored resource still matches (else ABORTED), as an update's CAS. */
+      readonly cas?: Cas | undefined;
+    };
 
 /** An event to append, before it gets its envelope. */
 export interface DomainEvent {
@@ -177,11 +183,32 @@ function isSpecPath(path: string): boolean {
   return path !== 'metadata' && !path.startsWith('metadata.');
 }
 
+/**
+ * Optimistic concurrency by `metadata.resource_version` (as Kubernetes clients use it): an update
+ * that carries one was prepared from that version and must not overwrite a newer one. The version
+ * is the stream revision of the resource's last event, so it is compared to the state's revision
+ * (a resource that does not exist, or was deleted, has no version to match).
+ */
+function checkResourceVersion(descriptor: ResourceDescriptor, name: string, incoming: JsonObject, state: ResourceState): void {
+  const given = metadataOf(incoming)['resourceVersion'];
+  if (given === undefined || given === null || given === '') return;
+  const expected = typeof given === 'string' ? given : JSON.stringify(given);
+  const actual = state.status === 'live' ? String(state.revision) : undefined;
+  if (expected === actual) return;
+  throw new KeystreamError(
+    'ABORTED',
+    actual === undefined
+      ? `${descriptor.kind} ${name} does not exist, so metadata.resource_version ${expected} cannot match; read it again and retry`
+      : `${descriptor.kind} ${name} is at metadata.resource_version ${actual}, not ${expected}: it changed since it was read; read it again and retry`,
+  );
+}
+
 function update(descriptor: ResourceDescriptor, command: Extract<ResourceCommand, { type: 'update' }>, state: ResourceState, context: DecideContext): Decision {
   const name = command.resource['name'];
   if (typeof name !== 'string' || name === '') {
     throw KeystreamError.invalidArgument([{ field: `${descriptor.singular}.name`, description: 'required: the name of the resource to update' }]);
   }
+  checkResourceVersion(descriptor, name, command.resource, state);
   if (state.status !== 'live') {
     if (command.allowMissing === true) return create(descriptor, { type: 'create', kind: command.kind, resource: command.resource }, state, context);
     throw new KeystreamError('NOT_FOUND', `${descriptor.kind} ${name} does not exist`);
@@ -228,6 +255,7 @@ function update(descriptor: ResourceDescriptor, command: Extract<ResourceCommand
 
 function remove(descriptor: ResourceDescriptor, command: Extract<ResourceCommand, { type: 'delete' }>, state: ResourceState, context: DecideContext): Decision {
   if (state.status !== 'live') throw new KeystreamError('NOT_FOUND', `${descriptor.kind} ${command.name} does not exist`);
+  if (command.cas !== undefined) checkCas(descriptor.message, state.resource, command.cas);
   if (context.childCount !== undefined && context.childCount > 0) {
     throw new KeystreamError(
       'FAILED_PRECONDITION',

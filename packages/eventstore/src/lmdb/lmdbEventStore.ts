@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { KeystreamError } from '@keystream/api';
+import { KeystreamError, noSpaceCauseOf, storageExhausted } from '@keystream/api';
 import type { Database, RootDatabase } from 'lmdb';
 import { open } from 'lmdb';
 import { DuplicateEventIdError } from '../errors/duplicateEventIdError.js';
@@ -27,9 +27,10 @@ export interface LmdbEventStoreOptions {
   /** Directory holding the LMDB environment (created if absent). */
   readonly path: string;
   /**
-   * Also wait for the commit to be flushed to disk before acknowledging an append (power-loss
-   * durability). Default false: an append is acknowledged once committed, which survives the
-   * process being killed (the OS holds the written pages) but not a machine crash.
+   * Wait for the commit to be flushed to disk before acknowledging an append (power-loss
+   * durability, as EventStoreDB acknowledges). Default true. False acknowledges once committed:
+   * that survives the process being killed (the OS holds the written pages) but not a machine
+   * crash or power loss (`KEYSTREAM_DURABILITY=relaxed`).
    */
   readonly waitForFlush?: boolean;
 }
@@ -71,6 +72,8 @@ export class LmdbEventStore implements EventStore {
   readonly appended = new EventEmitter();
   private readonly subscriptions = new Set<LmdbAllSubscription>();
   private closed = false;
+  /** Why the last append failed for lack of space; cleared by the next append that commits. */
+  private storageFailure: Error | undefined;
   /** Next sequence to assign. Only advanced inside a write transaction callback, so it is never reused. */
   private nextSequence: number;
   /** Highest sequence known committed; what subscribers may read up to. */
@@ -93,21 +96,24 @@ export class LmdbEventStore implements EventStore {
 
   /** Opens (creating if needed) the store in `options.path`. */
   static open(options: LmdbEventStoreOptions): LmdbEventStore {
-    const root = open({ path: options.path, maxDbs: 8, compression: false });
+    // No event-turn batching: lmdb-js then starts each batch with a commit promise of its own that
+    // nobody can handle, so a failed commit (disk full) became an unhandled rejection that ended
+    // the process. Appends still share commits (concurrent transaction callbacks batch together).
+    const root = open({ path: options.path, maxDbs: 8, compression: false, eventTurnBatching: false });
     return new LmdbEventStore(
       root,
       root.openDB<StoredEvent, number>({ name: 'events' }),
       root.openDB<number, [string, number]>({ name: 'streams' }),
       root.openDB<number, string>({ name: 'heads' }),
       root.openDB<EventIdEntry, [string, string]>({ name: 'eventIds' }),
-      options.waitForFlush ?? false,
+      options.waitForFlush ?? true,
     );
   }
 
   async append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     this.assertOpen();
     validateAppend(stream, events, expectedRevision);
-    const outcome = await this.root.transaction((): AppendOutcome => this.appendInTransaction(stream, events, expectedRevision));
+    const outcome = await this.commit((): AppendOutcome => this.appendInTransaction(stream, events, expectedRevision));
     if (outcome.kind === 'conflict') throw new WrongExpectedVersionError(stream, expectedRevision, outcome.actualRevision);
     if (outcome.kind === 'partialDuplicate') throw new DuplicateEventIdError(stream, outcome.duplicateIds);
     return this.settle(outcome);
@@ -125,7 +131,7 @@ export class LmdbEventStore implements EventStore {
       if (streams.has(stream)) throw new KeystreamError('INVALID_ARGUMENT', `stream "${stream}" appears twice in one multi-stream append`);
       streams.add(stream);
     }
-    const outcome = await this.root.transaction((): { readonly failed: number; readonly outcome: AppendOutcome } | { readonly outcomes: AppendOutcome[] } => {
+    const outcome = await this.commit((): { readonly failed: number; readonly outcome: AppendOutcome } | { readonly outcomes: AppendOutcome[] } => {
       const checks = appends.map(({ stream, events, expectedRevision }) => this.checkAppend(stream, events, expectedRevision));
       const failed = checks.findIndex((check) => check.kind === 'conflict' || check.kind === 'partialDuplicate');
       if (failed >= 0) return { failed, outcome: checks[failed] as AppendOutcome };
@@ -138,6 +144,26 @@ export class LmdbEventStore implements EventStore {
       throw new KeystreamError('INTERNAL', `multi-stream append to "${stream}" failed without a reason`);
     }
     return Promise.all(outcome.outcomes.map((result) => this.settle(result)));
+  }
+
+  /**
+   * Runs `write` in one LMDB write transaction. A commit that finds no space is refused with
+   * RESOURCE_EXHAUSTED (and remembered for {@link storageProblem} until a commit succeeds). A
+   * failed commit wrote nothing (LMDB aborts the whole transaction); the sequences its callbacks
+   * took stay unused: a gap in positions, never a reuse.
+   */
+  private async commit<T>(write: () => T): Promise<T> {
+    let result: T;
+    try {
+      result = await this.root.transaction(write);
+    } catch (error) {
+      const noSpace = await noSpaceCauseOf(error);
+      if (noSpace === undefined) throw error;
+      this.storageFailure = noSpace;
+      throw storageExhausted('event store', noSpace);
+    }
+    this.storageFailure = undefined;
+    return result;
   }
 
   /** Makes a written append visible to subscribers; the result the caller sees. */
@@ -226,6 +252,11 @@ export class LmdbEventStore implements EventStore {
       result.push(toRecorded(key, value));
     }
     return result;
+  }
+
+  /** Why appends currently fail for lack of storage (the last append found no space), if they do. */
+  storageProblem(): string | undefined {
+    return this.storageFailure?.message;
   }
 
   /** The committed head sequence (0 when empty). */

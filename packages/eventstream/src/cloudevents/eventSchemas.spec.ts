@@ -39,9 +39,10 @@ function withData(event: KeystreamCloudEvent, change: (data: JsonObject) => Json
 describe('event schemas', () => {
   const validate = eventSchemaValidator();
 
-  it('should have one per resource kind and lifecycle verb', () => {
+  it('should have one per resource kind and lifecycle verb (invitations have four verbs more)', () => {
     const types = [...buildEventSchemas().keys()];
-    expect(types).to.have.length(RESOURCES.length * 3);
+    expect(types).to.have.length(RESOURCES.length * 3 + 2 * 4);
+    expect(types).to.include.members(['com.edgelq.iam.v1.project_invitation.accepted', 'com.edgelq.iam.v1.organization_invitation.expired']);
     expect(types).to.include.members(['com.edgelq.iam.v1.group.updated', 'com.edgelq.iam.v1.role_binding.created', 'com.edgelq.iam.v1.service_account_key.deleted']);
   });
 

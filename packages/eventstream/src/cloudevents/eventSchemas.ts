@@ -20,6 +20,17 @@ import {
 /** The verbs of the resource lifecycle, each an event type per resource kind. */
 export const EVENT_VERBS = ['Created', 'Updated', 'Deleted'] as const;
 
+/** Verbs of a kind's own life cycle beyond the standard one (docs/invitations.md): the resource after the change, like Updated. */
+const LIFECYCLE_VERBS: Readonly<Partial<Record<string, readonly string[]>>> = {
+  ProjectInvitation: ['Accepted', 'Declined', 'Expired', 'Resent'],
+  OrganizationInvitation: ['Accepted', 'Declined', 'Expired', 'Resent'],
+};
+
+/** Every event verb of a resource kind: the standard three and its own. */
+export function eventVerbsOf(kind: string): readonly string[] {
+  return [...EVENT_VERBS, ...(LIFECYCLE_VERBS[kind] ?? [])];
+}
+
 /** A JSON Schema document. */
 export type JsonSchema = OpenApiObject;
 
@@ -73,7 +84,7 @@ function namePattern(resource: ResourceDescriptor): string {
 }
 
 /** What the lifecycle of the published state must say after a verb. */
-function lifecycleConstraint(verb: (typeof EVENT_VERBS)[number]): JsonSchema {
+function lifecycleConstraint(verb: string): JsonSchema {
   const deleted = verb === 'Deleted';
   return {
     type: 'object',
@@ -88,7 +99,7 @@ function lifecycleConstraint(verb: (typeof EVENT_VERBS)[number]): JsonSchema {
   };
 }
 
-function eventSchema(resource: ResourceDescriptor, verb: (typeof EVENT_VERBS)[number], components: Readonly<Record<string, unknown>>): JsonSchema {
+function eventSchema(resource: ResourceDescriptor, verb: string, components: Readonly<Record<string, unknown>>): JsonSchema {
   const type = cloudEventTypeOf(resource.kind, verb);
   const name = { type: 'string', pattern: namePattern(resource) };
   const $defs: Record<string, unknown> = {};
@@ -136,7 +147,7 @@ export function buildEventSchemas(): Map<string, JsonSchema> {
   const components = (document['components'] as { schemas: Record<string, unknown> }).schemas;
   const schemas = new Map<string, JsonSchema>();
   for (const resource of RESOURCES) {
-    for (const verb of EVENT_VERBS) schemas.set(cloudEventTypeOf(resource.kind, verb), eventSchema(resource, verb, components));
+    for (const verb of eventVerbsOf(resource.kind)) schemas.set(cloudEventTypeOf(resource.kind, verb), eventSchema(resource, verb, components));
   }
   return schemas;
 }

@@ -3,14 +3,14 @@
  * them. Rendered here so the writer and the test that checks the committed files agree.
  */
 import { RESOURCES } from '@keystream/api';
-import { EVENT_VERBS, buildEventSchemas } from '../cloudevents/eventSchemas.js';
+import { buildEventSchemas, eventVerbsOf } from '../cloudevents/eventSchemas.js';
 import { cloudEventTypeOf } from '../cloudevents/keystreamCloudEvent.js';
 
 /** File name → content of every file in docs/events/. */
 export function eventSchemaFiles(): Map<string, string> {
   const files = new Map<string, string>();
   for (const [type, schema] of buildEventSchemas()) files.set(`${type}.json`, `${JSON.stringify(schema, null, 2)}\n`);
-  const rows = RESOURCES.map((resource) => `| ${resource.kind} | ${EVENT_VERBS.map((verb) => `[\`${cloudEventTypeOf(resource.kind, verb)}\`](${cloudEventTypeOf(resource.kind, verb)}.json)`).join('<br>')} |`);
+  const rows = RESOURCES.map((resource) => `| ${resource.kind} | ${eventVerbsOf(resource.kind).map((verb) => `[\`${cloudEventTypeOf(resource.kind, verb)}\`](${cloudEventTypeOf(resource.kind, verb)}.json)`).join('<br>')} |`);
   files.set(
     'README.md',
     [

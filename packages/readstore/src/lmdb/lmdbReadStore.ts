@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { KeystreamError } from '@keystream/api';
+import { KeystreamError, noSpaceCauseOf, storageExhausted } from '@keystream/api';
 import type { Database, RootDatabase } from 'lmdb';
 import { open } from 'lmdb';
 import { filterQuery } from '@keystream/resource';
@@ -24,6 +24,7 @@ import type {
 } from '../readStore.js';
 import { validateBatch } from '../validateBatch.js';
 import { EqualityIndex, equalityConditions } from './equalityIndex.js';
+import { meetsSetConditions, splitSetConditions } from './setMembershipFilter.js';
 import { SortedIndex } from './sortedIndex.js';
 import { openChangeFeed } from '../changeFeed.js';
 
@@ -92,6 +93,8 @@ export class LmdbReadStore implements ReadStore {
   private readonly maxIndexesPerKind: number;
   private readonly now: () => number;
   private closed = false;
+  /** Why the last apply failed for lack of space; cleared by the next apply that commits. */
+  private storageFailure: Error | undefined;
 
   private constructor(
     private readonly root: RootDatabase,
@@ -118,7 +121,9 @@ export class LmdbReadStore implements ReadStore {
 
   /** Opens (creating if needed) the store in `options.path`. */
   static open(options: LmdbReadStoreOptions): LmdbReadStore {
-    const root = open({ path: options.path, maxDbs: 8, compression: false });
+    // No event-turn batching: a failed commit (disk full) would otherwise also reject a batch-start
+    // promise of lmdb-js's own that nothing handles, ending the process (see the event store).
+    const root = open({ path: options.path, maxDbs: 8, compression: false, eventTurnBatching: false });
     const documents = root.openDB<DocumentRecord, string>({ name: 'documents' });
     const changes = root.openDB<ChangeLogEntry, string>({ name: 'changes' });
     const checkpoints = root.openDB<Position, string>({ name: 'checkpoints' });
@@ -192,11 +197,26 @@ export class LmdbReadStore implements ReadStore {
     return Promise.resolve(total);
   }
 
+  /** Why applies currently fail for lack of storage (the last apply found no space), if they do. */
+  storageProblem(): string | undefined {
+    return this.storageFailure?.message;
+  }
+
   async apply(batch: ApplyBatch): Promise<ApplyResult> {
     this.assertOpen();
     validateBatch(batch);
     const recordedAt = this.now();
-    const outcome = await this.root.transaction(() => this.applyInTransaction(batch, recordedAt));
+    let outcome: ApplyOutcome;
+    try {
+      outcome = await this.root.transaction(() => this.applyInTransaction(batch, recordedAt));
+    } catch (error) {
+      // Nothing of the batch was committed (LMDB aborts the whole transaction); the projector retries it.
+      const noSpace = await noSpaceCauseOf(error);
+      if (noSpace === undefined) throw error;
+      this.storageFailure = noSpace;
+      throw storageExhausted('read store', noSpace);
+    }
+    this.storageFailure = undefined;
     // Committed: bring the in-memory kinds up to date, then wake the tails.
     for (const entry of outcome.entries) this.updateKindState(entry.kind, entry.name, entry.position, entry.after);
     for (const tombstone of outcome.silentTombstones) this.updateKindState(tombstone.kind, tombstone.name, tombstone.position, null);
@@ -449,13 +469,18 @@ function changeKey(position: Position, kind: string, name: string): string {
   return `${position}/${kind}/${name}`;
 }
 
-function compileFilter(filter: QueryFilter | undefined): Query | undefined {
+/** A compiled filter: mingo for the general case, Set lookups for large `$in` lists (setMembershipFilter.ts). */
+function compileFilter(filter: QueryFilter | undefined): { test(document: unknown): boolean } | undefined {
   if (filter === undefined || Object.keys(filter).length === 0) return undefined;
+  const { sets, rest } = splitSetConditions(filter);
+  let query: Query | undefined;
   try {
-    return filterQuery(filter);
+    query = rest === undefined ? undefined : filterQuery(rest);
   } catch (error) {
     throw new KeystreamError('INVALID_ARGUMENT', `filter ${JSON.stringify(filter)} is not a valid MongoDB query: ${error instanceof Error ? error.message : String(error)}`, [], { cause: error });
   }
+  if (sets.length === 0) return query;
+  return { test: (document) => meetsSetConditions(document, sets) && (query === undefined || query.test(document as Record<string, unknown>)) };
 }
 
 /** Opens the embedded LMDB read store. */

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { normalizeTimestamp } from '@keystream/resource';
+import { requestFingerprint } from '../core/deterministicIds.js';
 
 /** Who asks, and the request's identity for idempotency and tracing. */
 export interface CommandEnvelope {
@@ -23,12 +24,30 @@ export interface CommandEnvelope {
   readonly causationId: string;
   /** When the request happened, in the canonical timestamp form of every resource (RFC 3339, UTC, nine fraction digits). */
   readonly occurredAt: string;
+  /**
+   * Digest of the caller's request (actor, method, message as sent) when it came with an
+   * `x-request-id`: a retry under that id must repeat it, another request is refused. The system's
+   * own writes carry none (they are re-derived on every replay).
+   */
+  readonly requestFingerprint?: string | undefined;
 }
 
-/** The envelope of one request by `actor`, with the caller's request id if it sent one. */
-export function requestEnvelope(actor: string, callerRequestId: string | undefined, now: Date): CommandEnvelope {
+/**
+ * The envelope of one request by `actor`, with the caller's request id if it sent one, and the
+ * request as sent (method and message) that a retry under that id must repeat.
+ */
+export function requestEnvelope(actor: string, callerRequestId: string | undefined, now: Date, request?: unknown): CommandEnvelope {
   const requestId = callerRequestId ?? randomUUID();
-  return { actor, requestId, idempotencyKey: callerRequestId, correlationId: requestId, causationId: requestId, occurredAt: normalizeTimestamp(now.toISOString()) };
+  const requestFingerprintOf = callerRequestId === undefined || request === undefined ? undefined : requestFingerprint(actor, request);
+  return {
+    actor,
+    requestId,
+    idempotencyKey: callerRequestId,
+    correlationId: requestId,
+    causationId: requestId,
+    occurredAt: normalizeTimestamp(now.toISOString()),
+    ...(requestFingerprintOf === undefined ? {} : { requestFingerprint: requestFingerprintOf }),
+  };
 }
 
 /** The envelope of a write the system makes on its own (seeding built-ins, tests setting a world up). */
@@ -45,6 +64,15 @@ export function systemEnvelope(now: Date = new Date(), idempotencyKey?: string):
 export function followUpEnvelope(cause: CommandEnvelope, causationId: string, step: string): CommandEnvelope {
   const key = `${cause.idempotencyKey ?? causationId}${step}`;
   return { actor: 'system', requestId: key, idempotencyKey: key, correlationId: cause.correlationId, causationId, occurredAt: cause.occurredAt };
+}
+
+/**
+ * The envelope of one of several writes a handler makes for its caller (a user of a batch, the
+ * key of a new account): the caller's actor and ids, idempotent under a key derived from the
+ * caller's, so a retried request repeats none of its steps.
+ */
+export function stepEnvelope(envelope: CommandEnvelope, step: string): CommandEnvelope {
+  return { ...envelope, idempotencyKey: envelope.idempotencyKey === undefined ? undefined : `${envelope.idempotencyKey}${step}` };
 }
 
 /** What {@link reactionEnvelope} reads of the event reacted to. */

@@ -6,10 +6,14 @@ import type { MethodDescriptor } from '@keystream/api';
 import type { AttestationKeys, AttestationVerifier } from '@keystream/attestation';
 import type { Authenticator, Authorizer, AuthzIndex, Principal } from '@keystream/authz';
 import type { EventStore } from '@keystream/eventstore';
+import type { ReadStore } from '@keystream/readstore';
 import type { CommandService } from '../core/commandService.js';
 import type { QueryService } from '../core/queryService.js';
 import type { ResourceRepository } from '../core/resourceRepository.js';
 import type { CommandEnvelope } from './commandEnvelope.js';
+import type { IdentityProvider } from './identity/identityProvider.js';
+import type { ShardPlan } from './serviceAccounts/shardPlan.js';
+import type { ServiceRegistry } from './serviceProjects/serviceRegistry.js';
 
 /** The application's services, shared by every handler. */
 export interface ApplicationServices {
@@ -27,6 +31,14 @@ export interface ApplicationServices {
   readonly authorizer: Authorizer;
   readonly index: AuthzIndex;
   readonly clock: () => Date;
+  /** The read model itself, for lookups a List cannot express (users by address, keys of an account). */
+  readonly readStore: ReadStore;
+  /** Where users' login identities live (docs/identity.md). */
+  readonly identity: IdentityProvider;
+  /** Agent shards and their endpoints. */
+  readonly shards: ShardPlan;
+  /** Service projects, reserved service names and registered services. */
+  readonly services: ServiceRegistry;
   /** TPM attestation: the Verify exchange and the keys attestation tokens are checked with. */
   readonly attestation: AttestationServices;
 }
@@ -46,7 +58,7 @@ export interface HandlerContext {
   readonly envelope: CommandEnvelope;
   /** The position the caller has already seen (`x-keystream-min-position`): reads wait for it. */
   readonly minPosition: string | undefined;
-  /** The request's headers, lower-case names (for the few handlers that exchange more than the message, e.g. Verify's ticket). */
+  /** The request's headers, lower-case names (for the few options a header carries: a dry run, Verify's ticket). */
   readonly headers: Readonly<Record<string, string>>;
   readonly app: ApplicationServices;
 }

@@ -1,8 +1,8 @@
 /**
  * What deleting a resource would orphan. Resources named under it (any kind whose name patterns
  * pass through its kind) and, for organizations, the organizations and projects naming it as
- * parent, block the delete. The scope's role bindings do not: they are its access policy (a new
- * project already holds its creator's owner binding) and are removed together with it. The read
+ * parent, block the delete. The scope's role bindings and invitations do not: they are its access policy
+ * (a new project already holds its creator's owner binding) and are removed together with it. The read
  * model answers, after it has caught up with the event store's head, so children created before
  * the delete are seen.
  */
@@ -12,13 +12,16 @@ import type { ReadStore } from '@keystream/readstore';
 import { escapeRegex } from '@keystream/resource';
 import type { ProjectionProgress } from './projectionProgress.js';
 
-/** Kinds removed together with their scope instead of blocking its deletion. */
-const REMOVED_WITH_SCOPE: ResourceKind = 'RoleBinding';
+/**
+ * Kinds removed together with their scope instead of blocking its deletion: its access policy
+ * (role bindings) and its invitations (revoked: an invitation into a deleted scope grants nothing).
+ */
+const REMOVED_WITH_SCOPE: readonly ResourceKind[] = ['RoleBinding', 'ProjectInvitation', 'OrganizationInvitation'];
 
 /** Kinds whose names can sit under a resource of `kind` and block its deletion. */
 function kindsUnder(kind: ResourceKind): ResourceKind[] {
   return RESOURCES.filter(
-    (descriptor) => descriptor.kind !== REMOVED_WITH_SCOPE && descriptor.namePatterns.some((pattern) => pattern.parentKinds.includes(kind)),
+    (descriptor) => !REMOVED_WITH_SCOPE.includes(descriptor.kind) && descriptor.namePatterns.some((pattern) => pattern.parentKinds.includes(kind)),
   ).map((descriptor) => descriptor.kind);
 }
 
@@ -47,11 +50,13 @@ export class ChildCounter {
     return counts.reduce((total, count) => total + count, 0);
   }
 
-  /** The role bindings to delete together with the named scope. */
+  /** The role bindings and invitations to delete together with the named scope. */
   async removedWith(name: string): Promise<{ kind: ResourceKind; name: string }[]> {
     await this.caughtUp();
-    const bindings = await this.readStore.query(REMOVED_WITH_SCOPE, { filter: underName(name) });
-    return bindings.documents.map((stored) => ({ kind: REMOVED_WITH_SCOPE, name: stored.name }));
+    const found = await Promise.all(
+      REMOVED_WITH_SCOPE.map(async (kind) => (await this.readStore.query(kind, { filter: underName(name) })).documents.map((stored) => ({ kind, name: stored.name }))),
+    );
+    return found.flat();
   }
 
   private async caughtUp(): Promise<void> {

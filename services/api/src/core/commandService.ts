@@ -17,6 +17,7 @@ import {
   type Decision,
   type JsonObject,
   type ResourceCommand,
+  type ResourceState,
 } from '@keystream/domain';
 import { comparePositions, isWrongExpectedVersionError, type EventStore, type NewEvent, type RecordedEvent, type StreamAppend } from '@keystream/eventstore';
 import { generateId } from '@keystream/resource';
@@ -68,6 +69,7 @@ function eventsOf(decision: Decision, ids: readonly string[], envelope: CommandE
       causationId: envelope.causationId,
       occurredAt: envelope.occurredAt,
       schema: 1,
+      ...(envelope.requestFingerprint === undefined ? {} : { requestFingerprint: envelope.requestFingerprint }),
     },
   }));
 }
@@ -107,7 +109,7 @@ export class CommandService {
     const stream = streamOf(request.kind, name);
     for (let attempt = 1; ; attempt += 1) {
       const { state, lastEvent } = await this.repository.load(request.kind, name);
-      const replay = await this.previousAttempt(request.kind, name, stream, envelope.idempotencyKey, lastEvent);
+      const replay = await this.previousAttempt(request.kind, name, stream, envelope, lastEvent);
       if (replay) return this.completeFollowUps(replay, followUps(replay.resource ?? {}, replay.eventId ?? envelope.causationId));
       const references = await this.repository.loadReferences(referencesOf(request.kind, command.resource));
       const decision = decideResource(command, state, { now: envelope.occurredAt, uuid: randomUUID(), actor: envelope.actor, references });
@@ -160,7 +162,7 @@ export class CommandService {
     const stream = streamOf(command.kind, name);
     for (let attempt = 1; ; attempt += 1) {
       const { state, lastEvent } = await this.repository.load(command.kind, name);
-      const replay = await this.previousAttempt(command.kind, name, stream, envelope.idempotencyKey, lastEvent);
+      const replay = await this.previousAttempt(command.kind, name, stream, envelope, lastEvent);
       // A retried delete finishes the cascade the first attempt may not have completed.
       if (replay) return command.type === 'delete' ? this.removeWithScope(name, envelope, replay) : replay;
 
@@ -195,6 +197,41 @@ export class CommandService {
   }
 
   /**
+   * The name a create will give its resource: the one the request names, else an id generated
+   * from the idempotency key (so a retry names the same resource) or at random.
+   */
+  nameFor(request: CreateRequest, envelope: CommandEnvelope): string {
+    const descriptor = resourceByKind(request.kind);
+    const random = idRandomSource(envelope.idempotencyKey, request.kind, request.parent ?? '');
+    return resolveNewName(request.kind, request.parent, request.resource, () => generateId(descriptor, random));
+  }
+
+  /**
+   * Decides a command of a resource's own life cycle (accept, decline, expire, …) with a custom
+   * pure decider, and appends its events expecting the revision it read; on a concurrent write the
+   * decision is made again on the fresh state, so exactly one of many racing commands moves a state
+   * machine out of a state. A retry with the same idempotency key answers with its first result.
+   */
+  async decideAndAppend(kind: ResourceKind, name: string, decide: (state: ResourceState, context: { readonly now: string }) => Decision, envelope: CommandEnvelope): Promise<CommandResult> {
+    const stream = streamOf(kind, name);
+    for (let attempt = 1; ; attempt += 1) {
+      const { state, lastEvent } = await this.repository.load(kind, name);
+      const replay = await this.previousAttempt(kind, name, stream, envelope, lastEvent);
+      if (replay) return replay;
+      const decision = decide(state, { now: envelope.occurredAt });
+      if (decision.events.length === 0) return { resource: decision.resource, updatedPaths: [], position: lastEvent?.position ?? '', replayed: false };
+      const ids = eventIdsFor(envelope.idempotencyKey, stream, decision.events.length);
+      try {
+        const appended = await this.eventStore.append(stream, eventsOf(decision, ids, envelope), expectedRevisionOf(state));
+        return { resource: decision.resource, updatedPaths: decision.updatedPaths, position: appended.position, replayed: false, eventId: ids[0] };
+      } catch (error) {
+        if (!isWrongExpectedVersionError(error)) throw error;
+        if (attempt >= MAX_ATTEMPTS) throw new KeystreamError('ABORTED', `${kind} ${name} is being changed concurrently; retry the request`, [], { cause: error });
+      }
+    }
+  }
+
+  /**
    * Deletes what goes with a deleted scope (its role bindings), as the system, each with a request
    * id derived from the delete's, so a retry of the delete neither repeats nor misses a step.
    */
@@ -218,14 +255,26 @@ export class CommandService {
     kind: ResourceKind,
     name: string,
     stream: string,
-    requestId: string | undefined,
+    envelope: CommandEnvelope,
     lastEvent: RecordedEvent | undefined,
   ): Promise<CommandResult | undefined> {
+    const requestId = envelope.idempotencyKey;
     if (requestId === undefined || lastEvent === undefined) return undefined;
     const [firstId] = eventIdsFor(requestId, stream, 1);
     const found = await this.repository.findEvents(kind, name, [firstId as string]);
     const event = found[0];
     if (event === undefined) return undefined;
+    // The same id with another request is not a retry: answering it with the first result would
+    // tell the caller its (different) request was carried out.
+    const first = event.metadata.requestFingerprint;
+    if (envelope.requestFingerprint !== undefined && first !== undefined && first !== envelope.requestFingerprint) {
+      throw KeystreamError.invalidArgument([
+        {
+          field: 'x-request-id',
+          description: `request id ${requestId} was already used for a different request (another body, method or caller); a retry must repeat the request unchanged, a new request needs a new id`,
+        },
+      ]);
+    }
     const resource = event.type.endsWith('Deleted') ? undefined : (event.data['resource'] as JsonObject | undefined);
     const updatedPaths = Array.isArray(event.data['updatedPaths']) ? (event.data['updatedPaths'] as string[]) : [];
     return { resource, updatedPaths, position: event.position, replayed: true, eventId: event.id };

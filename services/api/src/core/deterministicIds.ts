@@ -36,3 +36,24 @@ export function idRandomSource(requestId: string | undefined, ...scope: readonly
     return bytes;
   };
 }
+
+/** JSON with object keys sorted, so equal requests give equal text whatever order their fields came in. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, field]) => field !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`).join(',')}}`;
+  }
+  // undefined has no JSON text (JSON.stringify answers undefined, whatever its declared type says).
+  return value === undefined ? 'null' : JSON.stringify(value);
+}
+
+/**
+ * What makes two requests under one request id "the same request": the actor and the request as
+ * sent, compared as a digest (kept in the events' metadata, so it costs no extra read).
+ */
+export function requestFingerprint(actor: string, request: unknown): string {
+  return createHash('sha256').update(canonicalJson({ actor, request })).digest('base64url');
+}

@@ -100,11 +100,15 @@ export class QueryService {
     return { found: result.found.map((stored) => this.shape(descriptor, stored.document, projection)), missing: result.missing };
   }
 
-  /** One page of a List or Search. */
-  async list(kind: ResourceKind, request: CollectionRequest): Promise<CollectionPage> {
+  /**
+   * One page of a List or Search. `restriction` narrows it further (a ListMy… method's "what the
+   * caller takes part in"); its fingerprint binds page tokens to it.
+   */
+  async list(kind: ResourceKind, request: CollectionRequest, restriction?: { readonly query: MongoQuery; readonly fingerprint: string }): Promise<CollectionPage> {
     const descriptor = resourceByKind(kind);
     const phrase = phraseQuery(descriptor, request.phrase);
-    const { query: baseQuery, orderBy, fingerprint } = collectionQuery(descriptor, request, { query: phrase, fingerprint: request.phrase ?? '' });
+    const extra = restriction === undefined ? phrase : andQueries(phrase, restriction.query);
+    const { query: baseQuery, orderBy, fingerprint } = collectionQuery(descriptor, request, { query: extra, fingerprint: restriction === undefined ? (request.phrase ?? '') : `${request.phrase ?? ''}\u0000${restriction.fingerprint}` });
     const pageSize = resolvePageSize(request.pageSize);
     const token = request.pageToken === undefined || request.pageToken === '' ? undefined : decodePageToken(request.pageToken, this.options.pageTokenKey, fingerprint);
     const plan = pageQuery({ query: baseQuery, orderBy, pageSize, token });

@@ -7,7 +7,8 @@
 import { AttestationVerifier, deriveAttestationKeys } from '@keystream/attestation';
 import { Authenticator, Authorizer, AuthzFeed, AuthzIndex, DevIssuer, OidcVerifier } from '@keystream/authz';
 import type { EventStore } from '@keystream/eventstore';
-import { EventStoreTicketLedger, RequestPipeline, type AnyMethodHandler, type CommandService, type QueryService, type ResourceRepository } from '@keystream/service-api';
+import type { ReadStore } from '@keystream/readstore';
+import { buildHandlerRegistry, EventStoreTicketLedger, RequestPipeline, ServiceRegistry, type AnyMethodHandler, type ApplicationServices, type CommandService, type IdentityProvider, type QueryService, type ResourceRepository } from '@keystream/service-api';
 import type { MethodName } from '@keystream/api';
 import type { KeystreamConfig } from '../config.js';
 import { attestationKeyOf } from '../pageTokenKey.js';
@@ -24,8 +25,19 @@ export interface PipelineParts {
   readonly repository: ResourceRepository;
   readonly commands: CommandService;
   readonly queries: QueryService;
+  readonly readStore: ReadStore;
+  /** Where users' login identities live. */
+  readonly identity: IdentityProvider;
   /** Replaces the handler registry (tests that only observe what gets past authorization). */
   readonly handlers?: ReadonlyMap<MethodName, AnyMethodHandler>;
+  /**
+   * Handlers composed here rather than in the registry because they need services of this process
+   * (the notifier, the process managers): invitations and memberships. They take the
+   * application services the pipeline is built with, and override the registry's entries.
+   */
+  readonly extraHandlers?: (app: ApplicationServices) => ReadonlyMap<MethodName, AnyMethodHandler>;
+  /** The clock of the application (tests move it). */
+  readonly clock?: () => Date;
 }
 
 /** The request pipeline of a process: authentication and authorization in front of every handler. */
@@ -38,24 +50,30 @@ export function buildRequestPipeline(config: KeystreamConfig, parts: PipelinePar
     oidc,
   });
   const index = new AuthzIndex();
-  const clock = (): Date => new Date();
+  const clock = parts.clock ?? ((): Date => new Date());
   // Every api replica derives the same keys, so any of them finishes an exchange another started.
   const attestationKeys = deriveAttestationKeys(attestationKeyOf(config));
   const verifier = new AttestationVerifier({ keys: attestationKeys, ledger: new EventStoreTicketLedger(parts.eventStore), now: clock });
+  const app: ApplicationServices = {
+    commands: parts.commands,
+    queries: parts.queries,
+    repository: parts.repository,
+    eventStore: parts.eventStore,
+    authenticator,
+    authorizer: new Authorizer(index),
+    index,
+    clock,
+    attestation: { verifier, keys: attestationKeys },
+    readStore: parts.readStore,
+    identity: parts.identity,
+    shards: config.shards,
+    services: new ServiceRegistry(parts.eventStore),
+  };
+  const handlers = parts.handlers ?? (parts.extraHandlers === undefined ? undefined : new Map([...buildHandlerRegistry(), ...parts.extraHandlers(app)]));
   return new RequestPipeline({
-    app: {
-      commands: parts.commands,
-      queries: parts.queries,
-      repository: parts.repository,
-      eventStore: parts.eventStore,
-      authenticator,
-      authorizer: new Authorizer(index),
-      index,
-      clock,
-      attestation: { verifier, keys: attestationKeys },
-    },
+    app,
     feed: new AuthzFeed(parts.eventStore, index),
-    ...(parts.handlers === undefined ? {} : { handlers: parts.handlers }),
+    ...(handlers === undefined ? {} : { handlers }),
   });
 }
 

@@ -26,6 +26,7 @@ import { loadConfig, type KeystreamConfig } from '../config.js';
 import { composeKeystream } from '../container.js';
 import { createLogger } from '../logger.js';
 import { buildRequestPipeline, mintDevToken } from './authServices.js';
+import type { ProcessManagerRunner } from '../processManagers/processManagerRunner.js';
 import { seedBuiltins } from './seedBuiltins.js';
 
 /** A running core. */
@@ -48,19 +49,21 @@ export interface AuthTestWorld {
   readonly lastProbeRequest: () => unknown;
   token(email: string): Promise<string>;
   /** Calls `dispatcher` (or `probe`) with a method by name, a request and an optional bearer token. */
-  call(method: string | MethodDescriptor, request: JsonObject, bearer?: string, options?: { probe?: boolean; remoteAddress?: string; requestId?: string }): Promise<ApiResult>;
+  call(method: string | MethodDescriptor, request: JsonObject, bearer?: string, options?: { probe?: boolean; remoteAddress?: string; requestId?: string; headers?: Readonly<Record<string, string>> }): Promise<ApiResult>;
   /** Creates a resource as the system. */
   create(kind: ResourceKind, resource: JsonObject): Promise<JsonObject>;
-  /** Waits until the projector has applied every event appended so far (no background work left). */
+  /** Waits until the process managers and then the projector have handled every event appended so far. */
   settle(): Promise<void>;
+  /** The process managers (MemberAssignments, nested groups, invitation expiry and grants). */
+  readonly processManagers: ProcessManagerRunner;
   close(): Promise<void>;
 }
 
-/** Starts a core in a fresh temporary directory. */
-export async function startAuthTestWorld(): Promise<AuthTestWorld> {
+/** Starts a core in a fresh temporary directory (with `clock`, a test can move time). */
+export async function startAuthTestWorld(options: { clock?: () => Date } = {}): Promise<AuthTestWorld> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-authz-'));
   const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
-  const graph = composeKeystream(config, createLogger(config));
+  const graph = composeKeystream(config, createLogger(config), options.clock);
   const projector = await graph.projector();
   await projector.start();
   const eventStore = await graph.eventStore();
@@ -71,6 +74,8 @@ export async function startAuthTestWorld(): Promise<AuthTestWorld> {
   const queries = await graph.queries();
   const children = await graph.childCounter();
   const dispatcher = await graph.pipeline();
+  const processManagers = await graph.processManagers();
+  await processManagers.start();
   let reachedCount = 0;
   let lastRequest: unknown;
   const recorder: AnyMethodHandler = (request, context) => {
@@ -78,7 +83,7 @@ export async function startAuthTestWorld(): Promise<AuthTestWorld> {
     lastRequest = request;
     return Promise.resolve({ response: { reachedAs: context.envelope.actor } });
   };
-  const probe = buildRequestPipeline(config, { eventStore, repository, commands, queries, handlers: new Map([...buildHandlerRegistry().keys()].map((name) => [name, recorder])) });
+  const probe = buildRequestPipeline(config, { eventStore, repository, commands, queries, readStore: await graph.readStore(), identity: await graph.identity(), handlers: new Map([...buildHandlerRegistry().keys()].map((name) => [name, recorder])) });
   const handlers = buildHandlerRegistry();
   const abort = new AbortController();
   return {
@@ -88,6 +93,7 @@ export async function startAuthTestWorld(): Promise<AuthTestWorld> {
     children,
     eventStore,
     dispatcher,
+    processManagers,
     unauthenticatedDispatch: (call) => runHandler(handlers, dispatcher.app, call, ANONYMOUS),
     probe,
     reached: () => reachedCount,
@@ -99,7 +105,7 @@ export async function startAuthTestWorld(): Promise<AuthTestWorld> {
       return target.dispatch({
         method: descriptor,
         request,
-        headers: { ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }), ...(options.requestId === undefined ? {} : { 'x-request-id': options.requestId }) },
+        headers: { ...options.headers, ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }), ...(options.requestId === undefined ? {} : { 'x-request-id': options.requestId }) },
         remoteAddress: options.remoteAddress ?? '127.0.0.1',
         signal: abort.signal,
       });
@@ -110,11 +116,14 @@ export async function startAuthTestWorld(): Promise<AuthTestWorld> {
       return result.resource;
     },
     async settle() {
+      // The process managers react to what is in the log, and the projector shows what they wrote.
+      await processManagers.waitFor(await eventStore.headPosition(), 30_000);
       const head = await eventStore.headPosition();
       if (head !== '') await projector.waitForPosition(head, 30_000);
     },
     async close() {
       try {
+        await processManagers.stop();
         await projector.stop();
         await graph.close();
       } finally {

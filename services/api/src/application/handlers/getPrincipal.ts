@@ -1,11 +1,14 @@
 /**
- * GetPrincipal: who the caller is, or who a token (`auth_token`) stands for. The contract names no
- * permission for it: every caller may ask about itself (see docs/decisions.md).
+ * GetPrincipal: who the caller is, who a token (`auth_token`) stands for, or — for callers allowed
+ * to read principals (the pipeline checks) — who a key id (`principal_key_id`) names. The contract
+ * names no permission for it: every caller may ask about itself (see docs/decisions.md).
  */
 import type { MethodHandler } from '../methodHandler.js';
+import { principalOfKeyId } from '../principals/principalOf.js';
 import { userNameOf } from '../userNames.js';
 
 export const getPrincipal: MethodHandler<'GetPrincipal'> = async (request, { principal, app }) => {
+  if (request.principalKeyId !== undefined && request.principalKeyId !== '') return { response: await principalOfKeyId(app.repository, request.principalKeyId) };
   const token = request.authToken !== undefined && request.authToken !== '' ? request.authToken : undefined;
   const subject = token === undefined ? principal : await app.authenticator.principalOfToken(token);
   switch (subject.kind) {

@@ -53,6 +53,8 @@ function routedName(method: MethodDescriptor, request: Request): string | undefi
 /** The targets of a request (several for BatchGet; every one must be allowed). */
 export function authzTargetsOf(method: MethodDescriptor, request: Request): AuthzTarget[] {
   if (method.resource === undefined) return [SYSTEM];
+  // Its `name` is the project it creates: decided like CreateProject, in the parent organization.
+  if (method.name === 'SetupServiceProject') return [treeParent(request)];
   const descriptor = resourceByKind(method.resource);
   const body = request[descriptor.singular] as Request | undefined;
   const isTree = descriptor.kind === 'Project' || descriptor.kind === 'Organization';

@@ -8,7 +8,7 @@
  * missing one, so existence does not leak); any other refusal is 403 naming the permission.
  */
 import { KeystreamError, resourceByKind, type MethodDescriptor } from '@keystream/api';
-import { actorOf, isWildcardScope, scopeOfName, SYSTEM_SCOPE, type Authorizer, type AuthzIndex, type Principal } from '@keystream/authz';
+import { actorOf, IAM_SERVICE, isWildcardScope, scopeOfName, SYSTEM_SCOPE, type Authorizer, type AuthzIndex, type Principal } from '@keystream/authz';
 import type { JsonObject } from '@keystream/domain';
 import { isObject } from '@keystream/kernel';
 import type { ResourceRepository } from '../../core/resourceRepository.js';
@@ -43,8 +43,14 @@ export class CallAuthorization {
 
   /** Authorizes a unary call; throws the refusal the caller should see. */
   async authorizeCall(principal: Principal, method: MethodDescriptor, request: Request, remoteAddress: string, attestedDomains: ReadonlySet<string> = NOTHING_ATTESTED): Promise<Authorized> {
-    // Only GetPrincipal and WatchPrincipalUpdates name no permission: about the caller itself.
-    if (method.permission === undefined) return { kind: 'handle', request };
+    // Only GetPrincipal and WatchPrincipalUpdates name no permission: about the caller itself, or
+    // about others for a caller allowed to read principals.
+    if (method.permission === undefined) {
+      if (method.name === 'GetPrincipal' && typeof request['principalKeyId'] === 'string' && request['principalKeyId'] !== '') {
+        await this.authorizePrincipalReader(principal, 'get', request, remoteAddress);
+      }
+      return { kind: 'handle', request };
+    }
     const narrowed = await this.narrowTopLevelCollection(principal, method, request, remoteAddress, attestedDomains);
     if (narrowed !== undefined) return narrowed;
     for (const target of authzTargetsOf(method, request)) await this.authorizeTarget(principal, method, target, request, remoteAddress, attestedDomains);
@@ -62,11 +68,37 @@ export class CallAuthorization {
    * {@link canSeeNow} lets through.
    */
   async authorizeWatch(principal: Principal, method: MethodDescriptor, request: Request, remoteAddress: string, attestedDomains: ReadonlySet<string> = NOTHING_ATTESTED): Promise<void> {
+    if (method.name === 'WatchPrincipalUpdates') {
+      await this.authorizePrincipalReader(principal, 'watch', request, remoteAddress);
+      return;
+    }
     // Stream methods without a permission are not resource watches; the engine answers UNIMPLEMENTED.
     if (method.permission === undefined) return;
     const topLevel = (method.resource === 'Project' || method.resource === 'Organization') && method.standard === 'watchMany';
     if (topLevel && principal.kind !== 'anonymous') return;
     for (const target of authzTargetsOf(method, request)) await this.authorizeTarget(principal, method, target, request, remoteAddress, attestedDomains);
+  }
+
+  /**
+   * Reading other principals (GetPrincipal by key id, WatchPrincipalUpdates) is for the services
+   * that verify callers: the contract names no permission, so keystream asks for the users' and
+   * service-account keys' own `get` (or `watch`) permissions in the requesting service's scope,
+   * or system-wide when no service is named (docs/identity.md).
+   */
+  async authorizePrincipalReader(principal: Principal, verb: 'get' | 'watch', request: Request, remoteAddress: string): Promise<void> {
+    const service = typeof request['requestingService'] === 'string' && request['requestingService'] !== '' ? request['requestingService'] : undefined;
+    if (service !== undefined && !/^services\/[a-z][a-z0-9.-]*$/.test(service)) {
+      throw KeystreamError.invalidArgument([{ field: 'requesting_service', description: `expected services/<domain>, got ${JSON.stringify(service)}` }]);
+    }
+    const scope = service ?? SYSTEM_SCOPE;
+    for (const permission of [`${IAM_SERVICE}/permissions/users.${verb}`, `${IAM_SERVICE}/permissions/serviceAccountKeys.${verb}`]) {
+      const decision = await this.authorizer.check({ principal, permission, scope, target: scope, remoteAddress });
+      if (decision.allowed) continue;
+      if (principal.kind === 'anonymous') {
+        throw new KeystreamError('UNAUTHENTICATED', 'reading principals needs an authenticated caller: send "Authorization: Bearer <token>"', [], { headers: { 'www-authenticate': 'Bearer realm="keystream"' } });
+      }
+      throw new KeystreamError('PERMISSION_DENIED', `${actorOf(principal)} lacks ${permission} on ${scope === SYSTEM_SCOPE ? 'the system scope' : scope}`);
+    }
   }
 
   /**

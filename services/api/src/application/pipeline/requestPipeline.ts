@@ -46,7 +46,10 @@ export async function runHandler(
   const handler = handlers.get(method.name);
   if (handler === undefined) throw new KeystreamError('UNIMPLEMENTED', `${method.name} is not served by this endpoint`);
   // Writes carry the caller's request id (validated); reads never write, and ignore it as before.
-  const envelope = requestEnvelope(actorOf(principal), method.kind === 'write' ? callerRequestIdOf(call.headers) : undefined, app.clock());
+  const envelope = requestEnvelope(actorOf(principal), method.kind === 'write' ? callerRequestIdOf(call.headers) : undefined, app.clock(), {
+    method: method.name,
+    message: call.request,
+  });
   const minPosition = method.kind === 'read' ? minPositionOf(call.headers) : undefined;
   const context: HandlerContext = { method, principal, envelope, minPosition, headers: call.headers, app };
   return shapeResponse(method, request, await handler(request, context));

@@ -1,0 +1,120 @@
+/**
+ * Memberships on a real core: MemberAssignments follow RoleBindings (made, refreshed, removed with
+ * the last binding), ListMyProjects follows them, and the …WithMembers lists resolve members.
+ */
+import { expect } from 'chai';
+import { userNameOf, type JsonObject } from '@keystream/domain';
+import { randomUUID } from 'node:crypto';
+import { startAuthTestWorld, type AuthTestWorld } from '../auth/authTestWorld.js';
+
+const VIEWER = 'services/iam.edgelq.com/roles/scope-viewer';
+
+function id(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+describe('memberships (real core)', function () {
+  this.timeout(60_000);
+  let world: AuthTestWorld;
+  let admin: string;
+
+  before(async () => {
+    world = await startAuthTestWorld();
+    admin = await world.token('admin@keystream.local');
+  });
+  after(async () => {
+    await world.close();
+  });
+
+  async function assignments(scope: string): Promise<JsonObject[]> {
+    await world.settle();
+    return ((await world.call('ListMemberAssignments', { parent: 'regions/global', filter: `scope = "${scope}"` }, admin)).response as { memberAssignments?: JsonObject[] }).memberAssignments ?? [];
+  }
+
+  it('keeps one assignment per scope and member, refreshes its copy of the scope, and drops it with the last binding (ListMyProjects follows)', async () => {
+    const project = `projects/${id('p')}`;
+    await world.call('CreateProject', { project: { name: project, title: 'Before', metadata: { labels: { team: 'blue' } } } }, admin);
+    const frank = `${id('frank')}@example.com`;
+    const bindings = [`${project}/roleBindings/${id('a')}`, `${project}/roleBindings/${id('b')}`];
+    for (const name of bindings) await world.call('CreateRoleBinding', { parent: project, roleBinding: { name, role: VIEWER, member: `user:${frank}` } }, admin);
+    const mine = (await assignments(project)).filter((found) => found['member'] === `user:${frank}`);
+    expect(mine).to.have.length(1);
+    expect(mine[0]).to.deep.include({ scope: project, scopeTitle: 'Before', scopeMetadata: { labels: { team: 'blue' } } });
+
+    await world.call('UpdateProject', { project: { name: project, title: 'After' }, updateMask: ['title'] }, admin);
+    expect((await assignments(project)).find((found) => found['member'] === `user:${frank}`)).to.deep.include({ scopeTitle: 'After' });
+
+    const frankToken = await world.token(frank);
+    expect(((await world.call('ListMyProjects', {}, frankToken)).response as { projects: JsonObject[] }).projects.map((found) => found['name'])).to.deep.equal([project]);
+    await world.call('DeleteRoleBinding', { name: bindings[0] as string }, admin);
+    expect((await assignments(project)).filter((found) => found['member'] === `user:${frank}`)).to.have.length(1);
+    await world.call('DeleteRoleBinding', { name: bindings[1] as string }, admin);
+    expect((await assignments(project)).filter((found) => found['member'] === `user:${frank}`)).to.have.length(0);
+    expect(((await world.call('ListMyProjects', {}, frankToken)).response as { projects: JsonObject[] }).projects).to.deep.equal([]);
+  });
+
+  it('lists role bindings and group members with their members, shaped by members_masks', async () => {
+    const project = `projects/${id('p')}`;
+    await world.call('CreateProject', { project: { name: project, title: 'Members' } }, admin);
+    const gina = `${id('gina')}@example.com`;
+    await world.create('User', { name: userNameOf(gina), email: gina, fullName: 'Gina G' });
+    const group = `${project}/groups/${id('g')}`;
+    await world.call('CreateGroup', { parent: project, group: { name: group, displayName: 'Crew' } }, admin);
+    const groupEmail = ((await world.call('GetGroup', { name: group }, admin)).response as JsonObject)['email'] as string;
+    await world.call('CreateRoleBinding', { parent: project, roleBinding: { role: VIEWER, member: `user:${gina}` } }, admin);
+    await world.call('CreateRoleBinding', { parent: project, roleBinding: { role: VIEWER, member: `group:${groupEmail}` } }, admin);
+    await world.call('CreateGroupMember', { parent: group, groupMember: { member: `user:${gina}` } }, admin);
+    await world.settle();
+
+    const bindings = (await world.call('ListRoleBindingsWithMembers', { parent: project, filter: 'role = "services/iam.edgelq.com/roles/scope-viewer"', membersMasks: { view: 'NAME', userMask: ['email'] } }, admin)).response as {
+      roleBindings: JsonObject[];
+      matchingMembers: JsonObject[];
+    };
+    expect(bindings.matchingMembers.map((info) => info['member'])).to.deep.equal(bindings.roleBindings.map((binding) => binding['member']));
+    const ginaInfo = bindings.matchingMembers.find((info) => info['member'] === `user:${gina}`);
+    expect(ginaInfo?.['users']).to.deep.equal([{ name: userNameOf(gina), email: gina }]);
+    const groupInfo = bindings.matchingMembers.find((info) => info['member'] === `group:${groupEmail}`);
+    expect(groupInfo?.['groups']).to.deep.equal([{ name: group, displayName: 'Crew' }]);
+
+    const members = (await world.call('ListGroupMembersWithMembers', { parent: group }, admin)).response as { groupMembers: JsonObject[]; matchingMembers: JsonObject[] };
+    expect(members.matchingMembers).to.have.length(1);
+    expect((members.matchingMembers[0]?.['users'] as JsonObject[])[0]).to.deep.include({ email: gina, fullName: 'Gina G' });
+  });
+
+  it('copies the members of nested groups with their ancestry, breaks cycles, and removes copies with the membership', async () => {
+    const project = `projects/${id('p')}`;
+    await world.call('CreateProject', { project: { name: project, title: 'Nested' } }, admin);
+    const [a, b, c] = ['a', 'b', 'c'].map((letter) => `${project}/groups/${letter}${id('g').slice(2)}`) as [string, string, string];
+    const emails: Record<string, string> = {};
+    for (const group of [a, b, c]) {
+      await world.call('CreateGroup', { parent: project, group: { name: group } }, admin);
+      emails[group] = ((await world.call('GetGroup', { name: group }, admin)).response as JsonObject)['email'] as string;
+    }
+    const harry = `user:${id('harry')}@example.com`;
+    const member = async (group: string, who: string): Promise<string> => ((await world.call('CreateGroupMember', { parent: group, groupMember: { member: who } }, admin)).response as JsonObject)['name'] as string;
+    await member(c, harry);
+    const cInB = await member(b, `group:${emails[c]}`);
+    await member(a, `group:${emails[b]}`);
+    // A cycle: a is a member of c.
+    await member(c, `group:${emails[a]}`);
+    await world.settle();
+    const membersOf = async (group: string): Promise<JsonObject[]> => ((await world.call('ListGroupMembers', { parent: group, pageSize: 100 }, admin)).response as { groupMembers?: JsonObject[] }).groupMembers ?? [];
+    const inA = await membersOf(a);
+    const harryInA = inA.find((found) => found['member'] === harry);
+    expect(harryInA?.['minAncestryMembers']).to.deep.equal([`group:${emails[c]}`, `group:${emails[b]}`]);
+    expect(inA.find((found) => found['member'] === `group:${emails[c]}`)?.['minAncestryMembers']).to.deep.equal([`group:${emails[b]}`]);
+    // The cycle ends: a is not copied into itself.
+    expect(inA.filter((found) => found['member'] === `group:${emails[a]}`)).to.deep.equal([]);
+    expect((await membersOf(b)).find((found) => found['member'] === harry)?.['minAncestryMembers']).to.deep.equal([`group:${emails[c]}`]);
+    // Harry is in a through the copies and the expansion alike: a binding of a reaches him.
+    await world.call('CreateRoleBinding', { parent: project, roleBinding: { role: VIEWER, member: `group:${emails[a]}` } }, admin);
+    const harryToken = await world.token(harry.slice('user:'.length));
+    await world.settle();
+    expect(((await world.call('ListMyProjects', {}, harryToken)).response as { projects: JsonObject[] }).projects.map((found) => found['name'])).to.deep.equal([project]);
+
+    await world.call('DeleteGroupMember', { name: cInB }, admin);
+    await world.settle();
+    expect((await membersOf(a)).filter((found) => found['member'] === harry)).to.deep.equal([]);
+    expect((await membersOf(b)).filter((found) => Array.isArray(found['minAncestryMembers']))).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * Nested groups as the reference describes them: when a group B is a member of a group A, every
+ * member of B is copied into A as a GroupMember whose `min_ancestry_members` lists the groups it
+ * came through, the group that made the copy last (`[group:C, group:B]` for a member of C in B in
+ * A). A member reachable along several paths is copied once, with the ancestors the paths share
+ * (owner last). A copy that would lead back into the group it is copied into is not made, so
+ * cycles end. Direct members (empty ancestry) are never touched; copies follow every change of
+ * the direct memberships they derive from and disappear with them. Authorization expands groups
+ * from direct members the same way, so copies change no decision.
+ *
+ * State (the direct memberships and the copies made) is rebuilt from the log at every start;
+ * copies are named after (group, member) and written with request ids derived from the event
+ * handled, so a replay appends nothing new.
+ */
+import { isKeystreamError } from '@keystream/api';
+import { GROUP_MEMBER_ANCESTRY_ANNOTATION, groupEmailOf, parseStream, type JsonObject } from '@keystream/domain';
+import type { RecordedEvent } from '@keystream/eventstore';
+import { reactionEnvelope, type CommandService } from '@keystream/service-api';
+import { createHash } from 'node:crypto';
+import type { ProcessManager } from '../processManagers/processManager.js';
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function groupOfMember(name: string): string {
+  return name.split('/').slice(0, -2).join('/');
+}
+
+/** The copy of `member` in `group`: one name per pair. */
+export function copyNameOf(group: string, member: string): string {
+  return `${group}/groupMembers/c${createHash('sha256').update(`${group}\n${member}`).digest('hex').slice(0, 29)}`;
+}
+
+/** Common ancestors of several paths, in the order of the first, and the first path's owner last. */
+function commonAncestry(paths: readonly (readonly string[])[]): string[] {
+  const [first, ...rest] = paths;
+  if (first === undefined) return [];
+  const owner = first[first.length - 1] as string;
+  const shared = first.slice(0, -1).filter((entry) => rest.every((path) => path.includes(entry)));
+  return [...shared, owner];
+}
+
+export class NestedGroupsManager implements ProcessManager {
+  readonly name = 'nested-groups';
+  readonly eventTypePrefixes = ['GroupMember', 'GroupDeleted'];
+  /** Group name → direct member name → member string. */
+  private readonly direct = new Map<string, Map<string, string>>();
+  /** Group name → member string → the copy as made (name and ancestry). */
+  private readonly copies = new Map<string, Map<string, { name: string; ancestry: string }>>();
+  /** Group email → group name, for the groups that have direct members. */
+  private readonly groupsByEmail = new Map<string, string>();
+
+  constructor(
+    private readonly commands: CommandService,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async handle(event: RecordedEvent): Promise<void> {
+    const stream = parseStream(event.stream);
+    if (stream === undefined) return;
+    if (stream.kind === 'Group' && event.type === 'GroupDeleted') {
+      this.direct.delete(stream.name);
+      await this.refreshAffected(stream.name, event);
+      return;
+    }
+    if (stream.kind !== 'GroupMember') return;
+    const resource = isObject(event.data['resource']) ? event.data['resource'] : undefined;
+    const ancestry = resource?.['minAncestryMembers'];
+    // Copies are this manager's own output; only direct members drive it.
+    if (Array.isArray(ancestry) && ancestry.length > 0) return;
+    const group = groupOfMember(stream.name);
+    this.groupsByEmail.set(groupEmailOf(group), group);
+    const members = this.direct.get(group) ?? new Map<string, string>();
+    if (event.type === 'GroupMemberDeleted' || resource === undefined || typeof resource['member'] !== 'string') members.delete(stream.name);
+    else members.set(stream.name, resource['member']);
+    if (members.size === 0) this.direct.delete(group);
+    else this.direct.set(group, members);
+    await this.refreshAffected(group, event);
+  }
+
+  /** The copies a group should hold: member → ancestry paths (groups it came through, nearest last). */
+  private wanted(group: string): Map<string, string[]> {
+    const selfMember = `group:${groupEmailOf(group)}`;
+    const directMembers = new Set(this.direct.get(group)?.values() ?? []);
+    const paths = new Map<string, string[][]>();
+    const visit = (current: string, trail: readonly string[], seen: ReadonlySet<string>): void => {
+      for (const member of this.direct.get(current)?.values() ?? []) {
+        if (current !== group) {
+          // A member of a nested group: copy it, unless it leads back to the group itself.
+          if (member !== selfMember && !directMembers.has(member)) paths.set(member, [...(paths.get(member) ?? []), [...trail]]);
+        }
+        if (!member.startsWith('group:')) continue;
+        const nested = this.groupsByEmail.get(member.slice('group:'.length));
+        if (nested === undefined || seen.has(nested) || nested === group) continue;
+        visit(nested, [member, ...trail], new Set([...seen, nested]));
+      }
+    };
+    visit(group, [], new Set([group]));
+    const wanted = new Map<string, string[]>();
+    for (const [member, memberPaths] of paths) wanted.set(member, commonAncestry(memberPaths));
+    return wanted;
+  }
+
+  /** The groups whose copies may change when `changed` changes: it and every group holding it, transitively. */
+  private affected(changed: string): string[] {
+    const result = new Set<string>([changed]);
+    const queue = [changed];
+    while (queue.length > 0) {
+      const current = queue.pop() as string;
+      const member = `group:${groupEmailOf(current)}`;
+      for (const [group, members] of this.direct) {
+        if (result.has(group)) continue;
+        if ([...members.values()].includes(member)) {
+          result.add(group);
+          queue.push(group);
+        }
+      }
+    }
+    return [...result];
+  }
+
+  private async refreshAffected(changed: string, cause: RecordedEvent): Promise<void> {
+    for (const group of this.affected(changed)) {
+      const wanted = this.direct.has(group) ? this.wanted(group) : new Map<string, string[]>();
+      const made = this.copies.get(group) ?? new Map<string, { name: string; ancestry: string }>();
+      const next = new Map(made);
+      for (const [member, ancestry] of wanted) {
+        const text = ancestry.join(',');
+        if (made.get(member)?.ancestry === text) continue;
+        const name = copyNameOf(group, member);
+        await this.run(
+          { type: 'update', kind: 'GroupMember', resource: { name, member, metadata: { annotations: { [GROUP_MEMBER_ANCESTRY_ANNOTATION]: text } } }, allowMissing: true },
+          `:nested:${name}`,
+          cause,
+        );
+        next.set(member, { name, ancestry: text });
+      }
+      for (const [member, copy] of made) {
+        if (wanted.has(member)) continue;
+        await this.run({ type: 'delete', kind: 'GroupMember', name: copy.name }, `:nested:${copy.name}`, cause);
+        next.delete(member);
+      }
+      if (next.size === 0) this.copies.delete(group);
+      else this.copies.set(group, next);
+    }
+  }
+
+  private async run(command: Parameters<CommandService['execute']>[0], step: string, cause: RecordedEvent): Promise<void> {
+    try {
+      await this.commands.execute(command, reactionEnvelope(cause, step, this.clock()));
+    } catch (error) {
+      // The group is gone (deleted since): nothing to copy into or out of.
+      if (isKeystreamError(error) && (error.code === 'NOT_FOUND' || error.code === 'INVALID_ARGUMENT')) return;
+      throw error;
+    }
+  }
+}

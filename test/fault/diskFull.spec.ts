@@ -1,0 +1,292 @@
+/**
+ * keystream on a full disk (a small tmpfs filled to the last block): writes are refused with
+ * RESOURCE_EXHAUSTED / HTTP 507 naming the cause, reads, Lists and watches go on, /readyz and
+ * /metrics say what is wrong, and writes resume by themselves once space is freed. Nothing
+ * acknowledged is lost, nothing refused is half-applied. Five rounds, then a start on a full
+ * disk; a second suite fills only the read store's disk (the projector must wait, not die).
+ */
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { ReadableStreamReadResult } from 'node:stream/web';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken } from '@keystream/keystream';
+import { startKeystreamChild, stopKeystreamChild, type KeystreamChild } from '../support/keystreamProcess.js';
+import { mountSmallDisk, type SmallDisk } from '../support/smallDisk.js';
+
+interface Answer {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+  readonly position: string;
+}
+
+async function call(url: string, authorization: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  const response = await fetch(`${url}${route}`, {
+    method,
+    headers: { authorization, connection: 'close', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : { text }, position: response.headers.get('x-keystream-min-position') ?? '' };
+}
+
+/** Opens an NDJSON watch of projects and reads its first line (the snapshot's start), then closes it. */
+async function watchOpens(url: string, authorization: string): Promise<string> {
+  const abort = new AbortController();
+  const response = await fetch(`${url}/v1/projects:watch`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'STATELESS' }), signal: abort.signal });
+  expect(response.status).to.equal(200);
+  const reader = response.body?.getReader();
+  if (reader === undefined) throw new Error('no body');
+  let text = '';
+  while (!text.includes('\n')) {
+    const chunk: ReadableStreamReadResult<Uint8Array> = await reader.read();
+    if (chunk.done) break;
+    text += Buffer.from(chunk.value).toString('utf8');
+  }
+  abort.abort();
+  await reader.cancel().catch(() => undefined);
+  return text.split('\n')[0] ?? '';
+}
+
+function errorOf(answer: Answer): { status?: string; message?: string } {
+  const error = answer.body['error'];
+  return typeof error === 'object' && error !== null ? error : {};
+}
+
+async function readyz(url: string): Promise<{ status: number; text: string }> {
+  const response = await fetch(`${url}/readyz`);
+  return { status: response.status, text: await response.text() };
+}
+
+async function storageFullGauge(url: string, store: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`keystream_storage_full{store="${store}"}`));
+  return Number(line?.split(' ')[1]);
+}
+
+describe('keystream on a full disk', function () {
+  this.timeout(600_000);
+  let disk: SmallDisk | undefined;
+  let child: KeystreamChild | undefined;
+
+  before(function () {
+    const mounted = mountSmallDisk(8);
+    if ('skipReason' in mounted) {
+      console.log(`      skipped: ${mounted.skipReason}`);
+      this.skip();
+    }
+    disk = mounted;
+  });
+
+  after(async () => {
+    if (child) await stopKeystreamChild(child, 'SIGKILL');
+    disk?.unmount();
+  });
+
+  it('should refuse writes with 507, keep serving reads, and resume writes once space is freed (5 rounds, then a start on a full disk)', async () => {
+    if (disk === undefined) throw new Error('no disk');
+    const small = disk;
+    const dataDirectory = path.join(small.mountPoint, 'data');
+    child = await startKeystreamChild(dataDirectory);
+    const authorization = `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory }), DEFAULT_DEV_ADMIN)}`;
+    const acknowledged = new Map<string, string>();
+    const figures = { refused: 0, acknowledgedLost: 0, readsFailed: 0, halfApplied: 0 };
+    let lastPosition = '';
+
+    const create = async (requestId: string): Promise<Answer> => {
+      const answer = await call(child!.url, authorization, 'POST', '/v1/projects', { title: `full ${requestId}`, metadata: { labels: { pad: 'x'.repeat(2000) } } }, { 'x-request-id': requestId });
+      if (answer.status === 200) {
+        acknowledged.set(requestId, answer.body['name'] as string);
+        lastPosition = answer.position;
+      }
+      return answer;
+    };
+    const checkReads = async (url: string): Promise<void> => {
+      for (const name of acknowledged.values()) if ((await call(url, authorization, 'GET', `/v1/${name}`)).status !== 200) figures.readsFailed += 1;
+      const list = await call(url, authorization, 'GET', '/v1/projects?pageSize=1000');
+      if (list.status !== 200) figures.readsFailed += 1;
+      if (!(await watchOpens(url, authorization)).includes('projectChanges')) figures.readsFailed += 1;
+    };
+    /** Writes on a full disk until one is refused; returns the refused request ids (none acknowledged). */
+    const writeUntilRefused = async (): Promise<string[]> => {
+      const refused: string[] = [];
+      // LMDB may still find free pages inside its file for a few writes: they are acknowledged.
+      for (let attempt = 0; attempt < 500 && refused.length < 3; attempt += 1) {
+        const requestId = `full-${randomUUID()}`;
+        const answer = await create(requestId);
+        if (answer.status === 200) continue;
+        expect(answer.status, JSON.stringify(answer.body)).to.equal(507);
+        expect(errorOf(answer).status).to.equal('RESOURCE_EXHAUSTED');
+        expect(errorOf(answer).message).to.match(/no space left/);
+        refused.push(requestId);
+      }
+      expect(refused, 'a write was refused once the disk was full').to.have.length.greaterThan(0);
+      figures.refused += refused.length;
+      return refused;
+    };
+
+    for (let round = 1; round <= 6; round += 1) {
+      const startOnFullDisk = round === 6;
+      for (let index = 0; index < 3; index += 1) expect((await create(`before-${round}-${index}-${randomUUID()}`)).status).to.equal(200);
+      if (startOnFullDisk) {
+        await stopKeystreamChild(child);
+        small.fill();
+        child = await startKeystreamChild(dataDirectory);
+      } else {
+        small.fill();
+      }
+      const url = child.url;
+      const refused = await writeUntilRefused();
+      await checkReads(url);
+      const ready = await readyz(url);
+      expect(ready.status, ready.text).to.equal(200);
+      expect(ready.text).to.match(/degraded/).and.match(/event store's storage is full/);
+      expect(await storageFullGauge(url, 'events')).to.equal(1);
+      // Refused means not written, not even partly: the name the request would have created does not exist.
+      for (const requestId of refused) {
+        const retried = await call(url, authorization, 'GET', `/v1/projects?filter=${encodeURIComponent(`title = "full ${requestId}"`)}`);
+        if (((retried.body['projects'] as unknown[] | undefined) ?? []).length > 0) figures.halfApplied += 1;
+      }
+      small.free();
+      // No restart: the same process takes the refused requests now.
+      for (const requestId of refused) expect((await create(requestId)).status).to.equal(200);
+      expect(await storageFullGauge(url, 'events')).to.equal(0);
+      // The projector retries a batch its read store could not take with a backoff (a few seconds at most).
+      const recovered = Date.now() + 30_000;
+      while ((await readyz(url)).text !== 'ready\n') {
+        expect(Date.now(), 'readyz back to plain ready once space is free').to.be.below(recovered);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      // Everything acknowledged is there, once: by Get, and by List after the read model caught up.
+      const list = await call(url, authorization, 'GET', `/v1/projects?pageSize=1000&filter=${encodeURIComponent('title >= "full "')}`, undefined, { 'x-keystream-min-position': lastPosition });
+      expect(list.status, JSON.stringify(list.body)).to.equal(200);
+      const listed = ((list.body['projects'] as { name: string }[] | undefined) ?? []).map((project) => project.name);
+      expect(new Set(listed).size, 'no duplicates').to.equal(listed.length);
+      for (const name of acknowledged.values()) if (!listed.includes(name)) figures.acknowledgedLost += 1;
+      await checkReads(url);
+    }
+    console.log(`      disk full × 5 (+ a start on a full disk): ${acknowledged.size} writes acknowledged, ${figures.refused} refused with 507; acknowledged writes lost: ${figures.acknowledgedLost}, reads failed: ${figures.readsFailed}, half-applied: ${figures.halfApplied}`);
+    expect(figures).to.deep.include({ acknowledgedLost: 0, readsFailed: 0, halfApplied: 0 });
+  });
+});
+
+describe('keystream with a full read-store disk', function () {
+  this.timeout(300_000);
+  let disk: SmallDisk | undefined;
+  let child: KeystreamChild | undefined;
+  let eventsDirectory: string | undefined;
+
+  before(function () {
+    const mounted = mountSmallDisk(8);
+    if ('skipReason' in mounted) {
+      console.log(`      skipped: ${mounted.skipReason}`);
+      this.skip();
+    }
+    disk = mounted;
+    eventsDirectory = mkdtempSync(path.join(tmpdir(), 'keystream-full-read-'));
+  });
+
+  after(async () => {
+    if (child) await stopKeystreamChild(child, 'SIGKILL');
+    disk?.unmount();
+    if (eventsDirectory !== undefined) rmSync(eventsDirectory, { recursive: true, force: true });
+  });
+
+  it('should keep accepting writes and keep the projector waiting (not failing) until space is freed', async () => {
+    if (disk === undefined || eventsDirectory === undefined) throw new Error('no disk');
+    const readDirectory = path.join(disk.mountPoint, 'read');
+    mkdirSync(readDirectory, { recursive: true });
+    const environment = { KEYSTREAM_READSTORE: `lmdb:${readDirectory}`, KEYSTREAM_MIN_POSITION_WAIT_MS: '1000' };
+    child = await startKeystreamChild(eventsDirectory, environment);
+    const url = child.url;
+    const authorization = `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: eventsDirectory }), DEFAULT_DEV_ADMIN)}`;
+    disk.fill();
+    const names: string[] = [];
+    let last = '';
+    // The event store has room: writes are acknowledged; the projector cannot store them.
+    for (let index = 0; index < 40; index += 1) {
+      const answer = await call(url, authorization, 'POST', '/v1/projects', { title: `read-full ${index}`, metadata: { labels: { pad: 'y'.repeat(2000) } } });
+      expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
+      names.push(answer.body['name'] as string);
+      last = answer.position;
+    }
+    const deadline = Date.now() + 60_000;
+    while (!(await readyz(url)).text.includes("read store's storage is full")) {
+      expect(Date.now(), 'readyz reports the full read store').to.be.below(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await storageFullGauge(url, 'read')).to.equal(1);
+    // Longer than the projector's ordinary retry budget (about 11 s): it must still be waiting, not dead.
+    await new Promise((resolve) => setTimeout(resolve, 15_000));
+    expect(child.process.exitCode, child.stderr()).to.equal(null);
+    expect((await call(url, authorization, 'GET', `/v1/${names[0] ?? ''}`)).status).to.equal(200);
+    expect((await call(url, authorization, 'GET', '/v1/projects?pageSize=10')).status).to.equal(200);
+    disk.free();
+    const list = await call(url, authorization, 'GET', `/v1/projects?pageSize=1000&filter=${encodeURIComponent('title >= "read-full"')}`, undefined, { 'x-keystream-min-position': last });
+    // The projector retries with a bounded backoff (at most 5 s); the List waits 1 s, so poll.
+    let listed = list;
+    for (let attempt = 0; listed.status !== 200 && attempt < 30; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      listed = await call(url, authorization, 'GET', `/v1/projects?pageSize=1000&filter=${encodeURIComponent('title >= "read-full"')}`, undefined, { 'x-keystream-min-position': last });
+    }
+    expect(listed.status, JSON.stringify(listed.body)).to.equal(200);
+    expect(((listed.body['projects'] as { name: string }[] | undefined) ?? []).map((project) => project.name).sort()).to.deep.equal([...names].sort());
+    expect(await storageFullGauge(url, 'read')).to.equal(0);
+  });
+});
+
+describe('keystream relaying to an event-stream file on a full disk', function () {
+  this.timeout(300_000);
+  let disk: SmallDisk | undefined;
+  let child: KeystreamChild | undefined;
+  let dataDirectory: string | undefined;
+
+  before(function () {
+    const mounted = mountSmallDisk(4);
+    if ('skipReason' in mounted) {
+      console.log(`      skipped: ${mounted.skipReason}`);
+      this.skip();
+    }
+    disk = mounted;
+    dataDirectory = mkdtempSync(path.join(tmpdir(), 'keystream-full-stream-'));
+  });
+
+  after(async () => {
+    if (child) await stopKeystreamChild(child, 'SIGKILL');
+    disk?.unmount();
+    if (dataDirectory !== undefined) rmSync(dataDirectory, { recursive: true, force: true });
+  });
+
+  it('should keep the relay waiting (not failing the process) and publish everything once space is freed', async () => {
+    if (disk === undefined || dataDirectory === undefined) throw new Error('no disk');
+    const file = path.join(disk.mountPoint, 'events.ndjson');
+    child = await startKeystreamChild(dataDirectory, { KEYSTREAM_EVENT_STREAM_FILE: file });
+    const url = child.url;
+    const authorization = `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory }), DEFAULT_DEV_ADMIN)}`;
+    disk.fill();
+    const names: string[] = [];
+    for (let index = 0; index < 20; index += 1) {
+      const answer = await call(url, authorization, 'POST', '/v1/projects', { title: `stream-full ${index}`, metadata: { labels: { pad: 'z'.repeat(4000) } } });
+      expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
+      names.push(answer.body['name'] as string);
+    }
+    // Longer than the relay's ordinary retry budget: it must still be waiting, not dead.
+    await new Promise((resolve) => setTimeout(resolve, 15_000));
+    expect(child.process.exitCode, child.stderr()).to.equal(null);
+    disk.free();
+    const { readFileSync } = await import('node:fs');
+    const deadline = Date.now() + 60_000;
+    const published = (): string => {
+      try {
+        return readFileSync(file, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    while (!names.every((name) => published().includes(name))) {
+      expect(Date.now(), 'every event published once space was freed').to.be.below(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  });
+});
