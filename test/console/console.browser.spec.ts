@@ -262,7 +262,7 @@ describe('the web console', function () {
       await page.waitForSelector('[data-counter="groups"] .value:text-is("2")');
     });
 
-    it('should invite from the page and revoke the invitation, the table following both', async () => {
+    it('should invite, resend and revoke from the page, the table following each', async () => {
       await page.fill('[data-table="invitations"] #invite-email', 'newcomer@example.com');
       await page.selectOption('[data-table="invitations"] #invite-role', 'scope-viewer');
       await page.click('[data-table="invitations"] #invite');
@@ -271,6 +271,17 @@ describe('the web console', function () {
       expect(await page.locator('[data-table="invitations"] .error').allTextContents()).to.deep.equal([]);
       await page.waitForSelector(invited);
       await page.waitForSelector('[data-counter="invitations"] .value:text-is("1")');
+      const before = await page.locator(`${invited} td.when`).textContent();
+      await page.click(`${invited} button.resend`);
+      // Resend issues a new code: the invitation changes, and the row follows in place.
+      const deadline = Date.now() + 10_000;
+      let after = before;
+      while (after === before && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        after = await page.locator(`${invited} td.when`).textContent();
+      }
+      expect(after, 'the row after resend').to.not.equal(before);
+      expect(await page.locator('[data-table="invitations"] .error').allTextContents()).to.deep.equal([]);
       await page.click(`${invited} button.revoke`);
       await page.waitForSelector(invited, { state: 'detached' });
       expect(await page.locator('[data-table="invitations"] .error').count()).to.equal(0);

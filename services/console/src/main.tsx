@@ -125,7 +125,12 @@ function LiveTable(props: { readonly connection: LiveConnection; readonly kind: 
               <td class="name">{row.name}</td>
               <td>{kind.describe(row)}</td>
               <td class="when">{text((row['metadata'] as Record<string, unknown> | undefined)?.['updateTime'])}</td>
-              {invitations ? <td><button class="revoke" onClick={() => { void call(token, 'DELETE', `/v1/${row.name ?? ''}`).then(setActionError); }}>revoke</button></td> : null}
+              {invitations ? (
+                <td>
+                  <button class="resend" onClick={() => { void call(token, 'POST', `/v1/${row.name ?? ''}:resend`, {}).then(setActionError); }}>resend</button>
+                  <button class="revoke" onClick={() => { void call(token, 'DELETE', `/v1/${row.name ?? ''}`).then(setActionError); }}>revoke</button>
+                </td>
+              ) : null}
             </tr>
           ))}
         </tbody>
