@@ -108,7 +108,7 @@ function post(url: string, pathname: string, body: unknown, headers: Record<stri
 
 async function overHttp(tpm: SoftwareTpm, ak: Awaited<ReturnType<SoftwareTpm['createAk']>>, ask: schemas.VerifyRequest_AskForChallenge): Promise<void> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-attestation-bench-'));
-  const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
+  const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_GRPC_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
   const running = await startKeystream(config, createLogger(config));
   try {
     const admin = { authorization: `Bearer ${await mintDevToken(config, 'admin@keystream.local')}` };

@@ -75,7 +75,7 @@ describe('the README', function () {
     expect(tokenCommand, lines[0]).to.not.equal(null);
     const token = execFileSync(process.execPath, ['--import', 'tsx', '--conditions=keystream-source', 'services/keystream/src/cli.ts', ...shellWords(tokenCommand![1] as string, {})], {
       cwd: repositoryRoot,
-      env: { ...process.env, KEYSTREAM_DATA_DIR: dataDirectory },
+      env: { ...process.env, KEYSTREAM_DATA_DIR: dataDirectory, KEYSTREAM_GRPC_PORT: 'auto' },
       encoding: 'utf8',
     }).trim();
 

@@ -8,7 +8,10 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { eventually } from '@keystream/api/testing';
 import { expect } from 'chai';
+import { metadataOf, serviceClient, type GrpcMessage } from '../support/grpcClient.js';
 import WebSocket from 'ws';
 import { SoftwareTpm, softwareTpmUnavailable, type TpmAk } from '@keystream/attestation/testing';
 import { createLogger, loadConfig, mintDevToken, startKeystream } from '@keystream/keystream';
@@ -50,7 +53,7 @@ function ok(answer: RestAnswer): JsonObject {
 
   before(async () => {
     dataDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-attestation-'));
-    const config = loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
+    const config = loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_GRPC_PORT: 'auto', KEYSTREAM_LOG_LEVEL: 'silent' });
     const [started, software] = await Promise.all([startKeystream(config, createLogger(config)), SoftwareTpm.start()]);
     running = started;
     tpm = software;
@@ -205,6 +208,33 @@ function ok(answer: RestAnswer): JsonObject {
       expect((await createGroup({ [ATTESTATION]: token })).status).to.equal(200);
     } finally {
       await close();
+    }
+  });
+
+  it('should serve Verify as one bidirectional stream over gRPC (a client built from docs/proto)', async () => {
+    const address = running?.grpcAddress;
+    if (address === undefined) throw new Error('the gRPC edge did not start');
+    const client = serviceClient('AttestationService', address);
+    try {
+      const open = (client as unknown as Record<string, (metadata: grpc.Metadata) => grpc.ClientDuplexStream<GrpcMessage, GrpcMessage>>)['Verify'];
+      const call = open?.call(client, metadataOf({ authorization: `Bearer ${deviceToken}` }));
+      if (call === undefined) throw new Error('no Verify in the generated protos');
+      const answers: GrpcMessage[] = [];
+      call.on('data', (message: GrpcMessage) => answers.push(message));
+      call.on('error', () => undefined);
+      const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+      call.write({ askForChallenge: await ask() });
+      await eventually(() => answers.length === 1, 30_000, 'the challenge');
+      const challenge = answers[0]?.['challenge'] as JsonObject | undefined;
+      expect(challenge, JSON.stringify(answers[0])).to.be.an('object');
+      call.write({ challengeResponse: await answer(challenge as JsonObject) });
+      call.end();
+      expect((await status).code, 'the exchange ends OK').to.equal(grpc.status.OK);
+      const token = (answers[1]?.['attestationSuccessful'] as JsonObject | undefined)?.['attestationToken'] as string;
+      expect(token).to.match(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+      expect((await createGroup({ [ATTESTATION]: token })).status).to.equal(200);
+    } finally {
+      client.close();
     }
   });
 });

@@ -40,8 +40,13 @@ describe('errors (e2e)', () => {
       expect(answer.status).to.equal(413);
     });
 
-    it('should answer 400 naming unknown, repeated and mistyped query parameters', async () => {
-      expectError(await suite.client.send('GET', '/v1/projects?colour=red'), 400, 'INVALID_ARGUMENT', 'colour');
+    it('should ignore an unknown query parameter, naming it in x-keystream-ignored-fields', async () => {
+      const answer = await suite.client.send('GET', '/v1/projects?colour=red');
+      expect(answer.status, answer.text).to.equal(200);
+      expect(answer.headers.get('x-keystream-ignored-fields')).to.equal('colour');
+    });
+
+    it('should answer 400 naming repeated and mistyped query parameters', async () => {
       expectError(await suite.client.send('GET', '/v1/projects?filter=a&filter=b'), 400, 'INVALID_ARGUMENT', 'filter');
       expectError(await suite.client.send('GET', '/v1/projects?pageSize=many'), 400, 'INVALID_ARGUMENT', 'pageSize');
       expectError(await suite.client.send('GET', '/v1/projects?includePagingInfo=perhaps'), 400, 'INVALID_ARGUMENT', 'includePagingInfo');
@@ -92,7 +97,7 @@ describe('errors (e2e)', () => {
     });
 
     it('should answer 400 for a parent_organization that does not exist, and refuse to delete an organization a project names', async () => {
-      expectError(await suite.client.call('CreateProject', { project: { parentOrganization: `organizations/${newId()}` } }), 400, 'INVALID_ARGUMENT', 'parent_organization');
+      expectError(await suite.client.call('CreateProject', { project: { parentOrganization: `organizations/${newId()}`, multiRegionPolicy: {} } }), 400, 'INVALID_ARGUMENT', 'parent_organization');
       const organization = await suite.fixtures.create('Organization');
       const project = await suite.fixtures.create('Project', { fields: { parentOrganization: organization.name } });
       expect(project.resource['rootOrganization']).to.equal(organization.name);

@@ -165,7 +165,7 @@ describe('List of every resource (e2e)', () => {
         expectError(await call(listRequest(siblings.parent, 'metadata.labels.run = ')), 400, 'INVALID_ARGUMENT', /column/);
         expectError(await call(listRequest(siblings.parent, 'no_such_field = "x"')), 400, 'INVALID_ARGUMENT', 'no_such_field');
         expectError(await call(listRequest(siblings.parent, filter, { orderBy: 'no_such_field' })), 400, 'INVALID_ARGUMENT', 'no_such_field');
-        expectError(await call(listRequest(siblings.parent, filter, { pageSize: -1 })), 400, 'INVALID_ARGUMENT', 'page_size');
+        expectError(await call(listRequest(siblings.parent, filter, { pageSize: -1 })), 400, 'INVALID_ARGUMENT', /pageSize: must be >= 0/);
         const first = await call(listRequest(siblings.parent, filter, { pageSize: 1 }), siblings.position);
         const token = first.body['nextPageToken'] as string;
         expect(token).to.be.a('string');

@@ -47,10 +47,20 @@ describe('standard methods on the additional bindings of every multi-pattern res
     }
   }
 
-  it('should refuse query parameters on a binding that takes the whole request as body', async () => {
+  it('should read the fields of a binding without a body from the query string, as clients of the real protos send them', async () => {
     const project = await suite.fixtures.create('Project');
-    const answer = await suite.client.send('POST', `/v1/${project.name}/groups?group.displayName=x`, { group: {} });
-    expectError(answer, 400, 'INVALID_ARGUMENT', '(query)');
+    const answer = await suite.client.send('POST', `/v1/${project.name}/groups?group.display_name=from-query&group.metadata.labels[team]=core`);
+    expect(answer.status, answer.text).to.equal(200);
+    expect(answer.body).to.deep.include({ displayName: 'from-query' });
+    expect((answer.body['metadata'] as Record<string, unknown>)['labels']).to.deep.equal({ team: 'core' });
+  });
+
+  it('should also take the whole request as a JSON body there, and refuse a field given both ways with different values', async () => {
+    const project = await suite.fixtures.create('Project');
+    const same = await suite.client.send('POST', `/v1/${project.name}/groups?group.displayName=x`, { group: { displayName: 'x' } });
+    expect(same.status, same.text).to.equal(200);
+    const different = await suite.client.send('POST', `/v1/${project.name}/groups?group.displayName=x`, { group: { displayName: 'y' } });
+    expectError(different, 400, 'INVALID_ARGUMENT', 'group.displayName');
   });
 
   it('should refuse a body whose parent contradicts the path', async () => {

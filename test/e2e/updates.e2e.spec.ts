@@ -37,7 +37,9 @@ describe('Update of every resource (e2e)', () => {
           const name = nameUnder(primary);
           const answer = await suite.client.call(update, { [singular]: { name }, allowMissing: true });
           if (messageDescriptor(update.requestType).field('allow_missing') === undefined) {
-            expectError(answer, 400, 'INVALID_ARGUMENT', 'allowMissing');
+            // A field the contract lacks is ignored (and named); the update then finds nothing.
+            expectError(answer, 404, 'NOT_FOUND');
+            expect(answer.headers.get('x-keystream-ignored-fields')).to.match(/allow_?[mM]issing/);
           } else {
             expect(answer.status, answer.text).to.be.oneOf([400, 404]);
           }
@@ -203,9 +205,11 @@ describe('Update of every resource (e2e)', () => {
         expect(answer.body).to.deep.equal(created.resource);
       });
 
-      it('should answer 400 INVALID_ARGUMENT naming an unknown field, an unknown update_mask path, and a missing name', async () => {
+      it('should ignore an unknown field (naming it in x-keystream-ignored-fields) and answer 400 INVALID_ARGUMENT naming an unknown update_mask path and a missing name', async () => {
         const created = await suite.fixtures.create(kind);
-        expectError(await suite.client.call(update, { [singular]: { name: created.name, noSuchField: 'x' } }), 400, 'INVALID_ARGUMENT', 'noSuchField');
+        const ignored = await suite.client.call(update, { [singular]: { name: created.name, noSuchField: 'x' }, updateMask: 'metadata.labels' });
+        expect(ignored.status, ignored.text).to.equal(200);
+        expect(ignored.headers.get('x-keystream-ignored-fields')).to.match(/noSuchField/);
         expectError(await suite.client.call(update, { [singular]: { name: created.name }, updateMask: 'no_such_path' }), 400, 'INVALID_ARGUMENT', 'no_such_path');
         // Through the primary route the name is in the path, so a body naming another resource contradicts it.
         const route = update.routes.find((candidate) => candidate.primary);

@@ -30,7 +30,7 @@ async function createProject(url: string, requestId: string, index: number): Pro
   const response = await fetch(`${url}/v1/projects`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-request-id': requestId, connection: 'close', authorization },
-    body: JSON.stringify({ title: `burst ${index}` }),
+    body: JSON.stringify({ title: `burst ${index}`, multiRegionPolicy: {} }),
   });
   const body = (await response.json()) as { name?: string };
   return { status: response.status, ...(body.name === undefined ? {} : { name: body.name }), position: response.headers.get('x-keystream-min-position') ?? '' };

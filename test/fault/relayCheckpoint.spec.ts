@@ -104,7 +104,7 @@ if (brokers === undefined) {
       const response = await fetch(`${url}/v1/projects`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', connection: 'close', authorization },
-        body: JSON.stringify({ title }),
+        body: JSON.stringify({ title, multiRegionPolicy: {} }),
       });
       expect(response.status, await response.clone().text()).to.equal(200);
       const body = (await response.json()) as { name: string };

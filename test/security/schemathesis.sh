@@ -21,7 +21,7 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
 fi
 data="$(mktemp -d)"
 port="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
-export KEYSTREAM_DATA_DIR="$data" KEYSTREAM_HTTP_HOST=127.0.0.1 KEYSTREAM_HTTP_PORT="$port" KEYSTREAM_LOG_LEVEL=warn
+export KEYSTREAM_DATA_DIR="$data" KEYSTREAM_HTTP_HOST=127.0.0.1 KEYSTREAM_HTTP_PORT="$port" KEYSTREAM_GRPC_PORT=0 KEYSTREAM_LOG_LEVEL=warn
 node services/keystream/dist/cli.js start > "$data/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"' EXIT

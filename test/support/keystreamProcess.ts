@@ -24,7 +24,7 @@ export interface KeystreamChild {
 export async function startKeystreamChild(dataDirectory: string, environment: Record<string, string> = {}, timeoutMs = 30_000): Promise<KeystreamChild> {
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=keystream-source', CLI, 'start'], {
     cwd: repositoryRoot,
-    env: { ...process.env, KEYSTREAM_DATA_DIR: dataDirectory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'warn', ...environment },
+    env: { ...process.env, KEYSTREAM_DATA_DIR: dataDirectory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_GRPC_PORT: '0', KEYSTREAM_LOG_LEVEL: 'warn', ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

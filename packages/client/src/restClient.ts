@@ -4,7 +4,7 @@
  * response, or throws {@link RestError} with the server's error body. Stream methods answer NDJSON:
  * use {@link RestClient.stream}.
  */
-import { methodByName } from '@keystream/api';
+import { HTTP_STATUS_BY_CODE, methodByName, statusCodeName } from '@keystream/api';
 import { routeRequest, type WireObject } from './restRoute.js';
 
 /** The server's error answer (`{"error": {...}}`). */
@@ -16,6 +16,24 @@ export class RestError extends Error {
   ) {
     super(`${status} ${body.status ?? ''}: ${body.message ?? ''}`);
   }
+}
+
+/** google.rpc.Status as a stream's last line carries it. */
+interface RpcStatusJson {
+  readonly code?: number;
+  readonly message?: string;
+  readonly details?: readonly unknown[];
+}
+
+/** The error a stream's `{"error": …}` line reports, with the HTTP status its code maps to. */
+function streamError(status: RpcStatusJson): RestError {
+  const name = statusCodeName(status.code ?? 2) ?? 'UNKNOWN';
+  return new RestError(HTTP_STATUS_BY_CODE[name], {
+    code: HTTP_STATUS_BY_CODE[name],
+    status: name,
+    message: status.message ?? '',
+    details: status.details ?? [],
+  });
 }
 
 /** Options of {@link RestClient}. */
@@ -38,7 +56,11 @@ export class RestClient {
     return body;
   }
 
-  /** Calls a stream method (`Watch…`) and yields each NDJSON response; an `{"error"}` line throws. */
+  /**
+   * Calls a stream method (`Watch…`) and yields each response. The server frames NDJSON as
+   * grpc-gateway does: `{"result": <response>}` per line; a last `{"error": <google.rpc.Status>}`
+   * line (e.g. UNAVAILABLE when the server shuts down) throws a {@link RestError} with that status.
+   */
   async *stream(methodName: string, request: WireObject = {}, signal?: AbortSignal): AsyncGenerator<WireObject> {
     const response = await this.fetch(methodName, request, {}, signal);
     if (!response.ok || response.body === null) {
@@ -55,9 +77,10 @@ export class RestClient {
         buffered = buffered.slice(newline + 1);
         newline = buffered.indexOf('\n');
         if (line.trim() === '') continue;
-        const message = JSON.parse(line) as WireObject;
-        if (message['error'] !== undefined) throw new RestError(200, message['error'] as RestError['body']);
-        yield message;
+        const frame = JSON.parse(line) as WireObject;
+        if (frame['error'] !== undefined) throw streamError(frame['error'] as RpcStatusJson);
+        if (frame['result'] === undefined) throw new Error(`unexpected NDJSON line from ${methodName}: ${line.slice(0, 200)}`);
+        yield frame['result'] as WireObject;
       }
     }
   }

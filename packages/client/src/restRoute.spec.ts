@@ -1,4 +1,5 @@
 import { ALL_METHODS as METHODS, decodeMessage, methodByName, type MessageName } from '@keystream/api';
+import { minimalMessage } from '@keystream/api/testing';
 import { RouteTable, transcodeRequest } from '@keystream/service-api';
 import { expect } from 'chai';
 import { routeRequest, type WireObject } from './restRoute.js';
@@ -8,8 +9,8 @@ const table = new RouteTable();
 
 
 /** A wire request filling every path variable of a route (and a query field when the route has room for one). */
-function requestFor(route: (typeof METHODS)[number]['routes'][number]): WireObject {
-  const request: WireObject = {};
+function requestFor(method: (typeof METHODS)[number], route: (typeof METHODS)[number]['routes'][number]): WireObject {
+  const request: WireObject = minimalMessage(method.requestType);
   for (const variable of route.template.variables) {
     const value = variable.pattern
       .split('/')
@@ -29,7 +30,7 @@ describe('routeRequest', () => {
       let checked = 0;
       for (const method of METHODS) {
         for (const route of method.routes) {
-          const request = requestFor(route);
+          const request = requestFor(method, route);
           const built = routeRequest(method, request);
           const [path = '', query = ''] = built.path.split('?');
           const match = table.match(built.httpMethod, path);

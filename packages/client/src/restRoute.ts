@@ -85,6 +85,10 @@ export function requestOnRoute(route: RouteDescriptor, request: WireObject): Rou
   let queryFields: WireObject = {};
   switch (route.body.kind) {
     case 'whole':
+    case 'query':
+      // A binding without a declared body takes the fields as query parameters; keystream also
+      // accepts the whole request as a JSON body there, which carries every field type (lists of
+      // messages, Structs) that a query string cannot.
       body = rest;
       break;
     case 'field':

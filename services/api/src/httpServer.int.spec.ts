@@ -177,17 +177,17 @@ describe('startHttpServer with a stream dispatcher', () => {
   }
 
   describe('when a stream method is called', () => {
-    it('should stream each response as one NDJSON line in the wire format', async () => {
+    it('should stream each response as one NDJSON line in the wire format, framed {"result": …} as grpc-gateway frames it', async () => {
       const answer = await lines('/v1/groups/g1:watch');
       expect(answer.status).to.equal(200);
       expect(answer.contentType).to.match(/^application\/x-ndjson/);
-      expect(answer.lines).to.deep.equal([0, 1, 2].map((index) => ({ change: { current: { group: { name: 'groups/g1', displayName: `v${index}`, metadata: { generation: String(index) } } } } })));
+      expect(answer.lines).to.deep.equal([0, 1, 2].map((index) => ({ result: { change: { current: { group: { name: 'groups/g1', displayName: `v${index}`, metadata: { generation: String(index) } } } } } })));
     });
 
-    it('should end with an error line when the stream fails after it started', async () => {
+    it('should end with a google.rpc.Status error line (numeric gRPC code) when the stream fails after it started', async () => {
       const answer = await lines('/v1/groups/failing:watch');
       expect(answer.lines).to.have.length(4);
-      expect(answer.lines[3]).to.deep.include({ error: { code: 500, status: 'INTERNAL', message: 'lost', details: [] } });
+      expect(answer.lines[3]).to.deep.equal({ error: { code: 13, message: 'lost', details: [] } });
     });
 
     it('should answer an ordinary JSON error when the stream is refused before it starts', async () => {

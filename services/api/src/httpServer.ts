@@ -59,6 +59,22 @@ const SINGLE_HEADERS = ['content-length', 'authorization', 'host', 'transfer-enc
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 const NDJSON_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8';
 
+/** Response header naming the request fields keystream ignored because the contract has no such field. */
+export const IGNORED_FIELDS_HEADER = 'x-keystream-ignored-fields';
+
+/** At most this many ignored names are echoed, each cut to a bounded length (the header stays small). */
+const MAX_IGNORED_NAMES = 32;
+const MAX_IGNORED_NAME_LENGTH = 128;
+
+function ignoredFieldsHeader(ignoredFields: readonly string[]): Record<string, string> {
+  // Names come from the caller: only header-safe characters are echoed.
+  const names = [...new Set(ignoredFields.map((name) => name.slice(0, MAX_IGNORED_NAME_LENGTH).replace(/[^\x21-\x7e]/g, '?')))];
+  if (names.length === 0) return {};
+  const shown = names.slice(0, MAX_IGNORED_NAMES);
+  const more = names.length - shown.length;
+  return { [IGNORED_FIELDS_HEADER]: more > 0 ? `${shown.join(', ')}, ... (${more} more)` : shown.join(', ') };
+}
+
 function statusLine(status: number): string {
   return `${status} ${STATUS_CODES[status] ?? 'Unknown'}`;
 }
@@ -194,8 +210,9 @@ export async function startHttpServer(host: string, port: number, options: HttpS
   /**
    * A stream method as NDJSON: the status line and headers go out with the first response, so a
    * stream that fails before it produces anything is answered as an ordinary error. Slow clients
-   * are handled with uWS's write/onWritable backpressure; a failure after the first line ends the
-   * stream with a last `{"error": …}` line.
+   * are handled with uWS's write/onWritable backpressure. Lines are framed as grpc-gateway frames
+   * them: `{"result": <response>}`, and a failure after the first line ends the stream with a last
+   * `{"error": <google.rpc.Status>}` line.
    */
   const stream = async (
     response: HttpResponse,
@@ -205,6 +222,7 @@ export async function startHttpServer(host: string, port: number, options: HttpS
     request: unknown,
     abort: AbortController,
     started: bigint,
+    extraHeaders: Readonly<Record<string, string>> = {},
   ): Promise<Outgoing | undefined> => {
     const dispatcher = options.streamDispatcher;
     if (dispatcher === undefined) {
@@ -226,6 +244,7 @@ export async function startHttpServer(host: string, port: number, options: HttpS
         if (!state.headersSent) {
           state.headersSent = true;
           response.writeStatus(statusLine(200)).writeHeader('content-type', NDJSON_CONTENT_TYPE);
+          for (const [name, value] of Object.entries(extraHeaders)) response.writeHeader(name, value);
         }
         written.ok = response.write(line);
       });
@@ -240,7 +259,8 @@ export async function startHttpServer(host: string, port: number, options: HttpS
     const handle = await dispatcher(
       { method: match.method, request, headers: captured.headers, remoteAddress: captured.remoteAddress, signal: abort.signal },
       {
-        send: (message) => write(`${JSON.stringify(encodeMessage(match.method.responseType as MessageName, message as never))}\n`),
+        // grpc-gateway's framing of a server stream: one `{"result": <response>}` per line.
+        send: (message) => write(`${JSON.stringify({ result: encodeMessage(match.method.responseType as MessageName, message as never) })}\n`),
         whenWritable: () =>
           aborted.value || state.writable
             ? Promise.resolve()
@@ -264,24 +284,28 @@ export async function startHttpServer(host: string, port: number, options: HttpS
     options.onRequestFinished?.({ method: match.method.name, status: 200, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
     if (aborted.value) return undefined;
     response.cork(() => {
-      if (!state.headersSent) response.writeStatus(statusLine(200)).writeHeader('content-type', NDJSON_CONTENT_TYPE);
-      response.end(failure === undefined ? '' : `${JSON.stringify({ error: failure.toBody().error })}\n`);
+      if (!state.headersSent) {
+        response.writeStatus(statusLine(200)).writeHeader('content-type', NDJSON_CONTENT_TYPE);
+        for (const [name, value] of Object.entries(extraHeaders)) response.writeHeader(name, value);
+      }
+      response.end(failure === undefined ? '' : `${JSON.stringify({ error: failure.toStatus() })}\n`);
     });
     return undefined;
   };
 
   const handle = async (captured: CapturedRequest, match: RouteMatch, body: Buffer, abort: AbortController): Promise<Outgoing> => {
-    const request = transcodeRequest(match, { query: captured.query, body, contentType: captured.headers['content-type'] });
-    const result = await options.dispatcher({
-      method: match.method,
-      request,
-      headers: captured.headers,
-      remoteAddress: captured.remoteAddress,
-      signal: abort.signal,
+    const ignoredFields: string[] = [];
+    const request = transcodeRequest(match, { query: captured.query, body, contentType: captured.headers['content-type'] }, ignoredFields);
+    const call = { method: match.method, request, headers: captured.headers, remoteAddress: captured.remoteAddress, signal: abort.signal };
+    const result = await options.dispatcher(call).catch((error: unknown) => {
+      // A refusal may well be due to a field that was ignored (a 404 where allow_missing was meant):
+      // the error answer names the ignored fields too.
+      if (!isKeystreamError(error) || ignoredFields.length === 0) throw error;
+      throw new KeystreamError(error.code, error.message, error.details, { cause: error, httpStatus: error.httpStatus, headers: { ...error.headers, ...ignoredFieldsHeader(ignoredFields) } });
     });
     return {
       status: 200,
-      headers: { ...result.headers, 'content-type': JSON_CONTENT_TYPE },
+      headers: { ...result.headers, ...ignoredFieldsHeader(ignoredFields), 'content-type': JSON_CONTENT_TYPE },
       body: JSON.stringify(encodeMessage(match.method.responseType as MessageName, result.response as never)),
     };
   };
@@ -369,8 +393,11 @@ export async function startHttpServer(host: string, port: number, options: HttpS
       const answer: Promise<Outgoing | undefined> =
         match.method.kind === 'stream'
           ? Promise.resolve()
-              .then(() => transcodeRequest(match, { query: captured.query, body, contentType: captured.headers['content-type'] }))
-              .then((request) => stream(response, aborted, captured, match, request, abort, started))
+              .then(() => {
+                const ignoredFields: string[] = [];
+                const request = transcodeRequest(match, { query: captured.query, body, contentType: captured.headers['content-type'] }, ignoredFields);
+                return stream(response, aborted, captured, match, request, abort, started, ignoredFieldsHeader(ignoredFields));
+              })
           : handle(captured, match, body, abort);
       const work = answer
         .catch((error: unknown) => errorOutgoing(isKeystreamError(error) ? error : internalError(error, captured)))

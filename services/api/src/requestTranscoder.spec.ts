@@ -73,7 +73,6 @@ describe('transcodeRequest', () => {
     it('should name every bad parameter at once', () => {
       expect(violations(() => transcode('GET', '/v1/projects/p1/roles?page_size=ten&colour=red&view=HUGE&include_paging_info=maybe'))).to.deep.equal({
         page_size: 'expected an integer, got "ten"',
-        colour: 'unknown query parameter for ListRolesRequest',
         include_paging_info: 'expected true or false, got "maybe"',
         view: 'expected one of View: UNSPECIFIED, NAME, BASIC, DETAIL, FULL; got the string "HUGE"',
       });
@@ -95,16 +94,68 @@ describe('transcodeRequest', () => {
     });
   });
 
-  describe('having a route that carries the whole request (no BODY clause on a POST)', () => {
-    it('should read every field from the body and the parent from the path', () => {
+  describe('having a POST binding that declares no body (CreateCondition on projects/*)', () => {
+    it('should read nested fields from the query string, dotted, as grpc-gateway clients send them', () => {
+      expect(transcode('POST', '/v1/projects/p1/conditions?condition.display_name=c2&condition.ip_condition.allowed_cidrs=10.0.0.0/8&condition.ip_condition.allowed_cidrs=10.1.0.0/16&conditionDescription=x')).to.deep.equal({
+        parent: 'projects/p1',
+        condition: { displayName: 'c2', ipCondition: { allowedCidrs: ['10.0.0.0/8', '10.1.0.0/16'] } },
+      });
+    });
+
+    it('should also accept the whole request as a JSON body (keystream extension)', () => {
       expect(transcode('POST', '/v1/projects/p1/conditions', { condition: { displayName: 'office' } })).to.deep.equal({
         parent: 'projects/p1',
         condition: { displayName: 'office' },
       });
     });
 
-    it('should refuse query parameters there', () => {
-      expect(violations(() => transcode('POST', '/v1/projects/p1/conditions?x=1', {}))).to.have.property('(query)');
+    it('should accept a field given both ways with the same value, in either name case', () => {
+      expect(transcode('POST', '/v1/projects/p1/conditions?condition.display_name=office', { condition: { display_name: 'office' } })).to.deep.equal({
+        parent: 'projects/p1',
+        condition: { displayName: 'office' },
+      });
+    });
+
+    it('should refuse a field given both ways with different values, naming it', () => {
+      expect(violations(() => transcode('POST', '/v1/projects/p1/conditions?condition.display_name=c2', { condition: { displayName: 'c3' } }))).to.have.property(
+        'condition.displayName',
+      );
+    });
+
+    it('should compare values by meaning: an int64 as number or string, an enum by name or number', () => {
+      expect(transcode('POST', '/v1/projects/p1/roleBindings:watch?page_size=5&type=1', { pageSize: 5, type: 'STATELESS' })).to.deep.include({ pageSize: 5, type: 'STATELESS' });
+    });
+
+    it('should read map entries given as field[key]=value', () => {
+      expect(transcode('POST', '/v1/projects/p1/conditions?condition.metadata.labels[env]=prod&condition.metadata.labels[team]=core')).to.deep.equal({
+        parent: 'projects/p1',
+        condition: { metadata: { labels: { env: 'prod', team: 'core' } } },
+      });
+    });
+
+    it('should refuse two members of a oneof, naming both', () => {
+      const found = violations(() =>
+        transcode('POST', '/v1/projects/p1/conditions?condition.ip_condition.allowed_cidrs=10.0.0.0/8&condition.attestation_condition.domain=projects/p1/attestationDomains/d1'),
+      );
+      expect(found['condition.attestationCondition']).to.match(/ipCondition and attestationCondition/);
+    });
+  });
+
+  describe('having query parameters or JSON members that no field has', () => {
+    it('should ignore them and report their names (grpc-gateway discards them)', () => {
+      const ignored: string[] = [];
+      const match = table.match('DELETE', '/v1/projects/p1/roles/r1');
+      expect(transcodeRequest(match, { query: 'allow_missing=true&colour=red', body: Buffer.alloc(0), contentType: undefined }, ignored)).to.deep.equal({ name: 'projects/p1/roles/r1' });
+      expect(ignored).to.deep.equal(['allow_missing', 'colour']);
+    });
+
+    it('should ignore unknown members at any depth of a body, and still refuse a bad value of a known field', () => {
+      const ignored: string[] = [];
+      const match = table.match('POST', '/v1/projects/p1/conditions');
+      const parts = (body: unknown): { query: string; body: Buffer; contentType: string } => ({ query: '', body: Buffer.from(JSON.stringify(body)), contentType: 'application/json' });
+      expect(transcodeRequest(match, parts({ condition: { displayName: 'a', colour: 'red' }, extra: 1 }), ignored)).to.deep.equal({ parent: 'projects/p1', condition: { displayName: 'a' } });
+      expect(ignored).to.deep.equal(['condition.colour', 'extra']);
+      expect(violations(() => transcodeRequest(table.match('POST', '/v1/projects/p1/roleBindings:watch'), parts({ type: 'STATELES' })))).to.have.property('type');
     });
   });
 

@@ -106,7 +106,7 @@ async function start(argv: readonly string[]): Promise<number> {
   });
   // Only now, with the signal handlers in place: a supervisor that signals as soon as it reads
   // the banner must get a graceful stop, not the default action of an unhandled SIGTERM.
-  process.stderr.write(`${startBanner(config, running.url)}\n`);
+  process.stderr.write(`${startBanner(config, started.url, started.grpcAddress)}\n`);
   return stopped;
 }
 

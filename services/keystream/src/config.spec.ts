@@ -31,6 +31,20 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('having a gRPC port', () => {
+    it('should serve gRPC on 9090 by default, on a given port, on a free one for auto, and not at all for 0', () => {
+      expect(loadConfig({}).grpc).to.deep.equal({ port: 9090 });
+      expect(loadConfig({ KEYSTREAM_GRPC_PORT: '50051' }).grpc).to.deep.equal({ port: 50051 });
+      expect(loadConfig({ KEYSTREAM_GRPC_PORT: 'auto' }).grpc).to.deep.equal({ port: 0 });
+      expect(loadConfig({ KEYSTREAM_GRPC_PORT: '0' }).grpc).to.equal(undefined);
+    });
+
+    it('should name a bad one with what was expected', () => {
+      const [problem] = problemsOf(() => loadConfig({ KEYSTREAM_GRPC_PORT: 'grpc' }));
+      expect(problem).to.match(/^KEYSTREAM_GRPC_PORT \("grpc"\): expected a port number \(1–65535\), 0 to turn gRPC off, or auto/);
+    });
+  });
+
   describe('having server stores', () => {
     it('should keep their URLs', () => {
       const config = loadConfig({ KEYSTREAM_EVENTSTORE: 'esdb://localhost:2113?tls=false', KEYSTREAM_READSTORE: 'mongodb://localhost:27017/keystream' }, 'api');

@@ -23,6 +23,17 @@ const EnvironmentSchema = z.object({
     .min(0, 'expected a port number (0–65535; 0 picks a free port)')
     .max(65535, 'expected a port number (0–65535; 0 picks a free port)')
     .default(8080),
+  // gRPC has its own port: 0 turns the gRPC edge off, `auto` picks a free port (tests).
+  KEYSTREAM_GRPC_PORT: z
+    .union([
+      z.literal('auto'),
+      z.coerce
+        .number({ error: 'expected a port number (1–65535), 0 to turn gRPC off, or auto to pick a free port' })
+        .int('expected a port number (1–65535), 0 to turn gRPC off, or auto to pick a free port')
+        .min(0, 'expected a port number (1–65535), 0 to turn gRPC off, or auto to pick a free port')
+        .max(65535, 'expected a port number (1–65535), 0 to turn gRPC off, or auto to pick a free port'),
+    ], { error: 'expected a port number (1–65535), 0 to turn gRPC off, or auto to pick a free port' })
+    .default(9090),
   KEYSTREAM_EVENTSTORE: z
     .string()
     .regex(/^(esdb(\+discover)?:\/\/|lmdb:).+/, 'expected esdb://host:2113?tls=false or lmdb:<directory>')
@@ -128,6 +139,8 @@ export interface KeystreamConfig {
   readonly role: Role;
   readonly dataDirectory: string;
   readonly http: { readonly host: string; readonly port: number; readonly maxBodyBytes: number };
+  /** The gRPC edge (same host as HTTP): undefined when turned off (`KEYSTREAM_GRPC_PORT=0`); port 0 picks a free one. */
+  readonly grpc: { readonly port: number } | undefined;
   readonly eventStore: StoreLocation;
   readonly readStore: StoreLocation;
   readonly kafkaBrokers: readonly string[] | undefined;
@@ -207,6 +220,7 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
     role,
     dataDirectory,
     http: { host: env.KEYSTREAM_HTTP_HOST, port: env.KEYSTREAM_HTTP_PORT, maxBodyBytes: env.KEYSTREAM_MAX_BODY_BYTES },
+    grpc: env.KEYSTREAM_GRPC_PORT === 0 ? undefined : { port: env.KEYSTREAM_GRPC_PORT === 'auto' ? 0 : env.KEYSTREAM_GRPC_PORT },
     eventStore,
     readStore,
     kafkaBrokers: env.KEYSTREAM_KAFKA_BROKERS?.split(','),

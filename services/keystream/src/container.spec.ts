@@ -19,7 +19,7 @@ describe('composeKeystream', () => {
   });
 
   function graphIn(dataDirectory: string): ReturnType<typeof composeKeystream> {
-    const config = loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
+    const config = loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_GRPC_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
     return composeKeystream(config, createLogger(config));
   }
 

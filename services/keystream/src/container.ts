@@ -48,6 +48,8 @@ import { openConfiguredEventStore, openConfiguredReadStore } from './stores.js';
 /** The watch gateway role: its shared change-log tail, engine and transports, closed together. */
 export interface WatchRole {
   readonly gateway: WatchGateway;
+  /** The watches open now, over every transport (a closed or cancelled one is gone from it). */
+  readonly openWatches: () => number;
   close(): Promise<void>;
 }
 
@@ -278,6 +280,7 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger, clock:
     });
     return {
       gateway,
+      openWatches: () => engine.size,
       async close() {
         gateway.close();
         await engine.close();

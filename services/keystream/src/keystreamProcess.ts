@@ -6,6 +6,7 @@
  */
 import { mountConsole } from './consoleAssets.js';
 import { startHttpServer, type RunningHttpServer } from '@keystream/service-api';
+import { startGrpcServer, type RunningGrpcServer } from '@keystream/service-grpc';
 import type { Projector } from '@keystream/service-projector';
 import type { EventStreamRelay } from '@keystream/service-relay';
 import type { EventStore } from '@keystream/eventstore';
@@ -26,6 +27,10 @@ import type { KeystreamMetrics } from './metrics.js';
 export interface RunningKeystream {
   /** The base URL of the HTTP edge. */
   readonly url: string;
+  /** `host:port` of the gRPC edge, or undefined when it is turned off. */
+  readonly grpcAddress: string | undefined;
+  /** The watches open now over every transport (0 when this process runs no watch gateway). */
+  readonly openWatches: () => number;
   /** Resolves when the projector fails for good (the process should exit). */
   readonly failed: Promise<Error>;
   /** Graceful shutdown: drain in-flight requests, store the checkpoint, close the stores. */
@@ -44,6 +49,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
   // `all` relays only when a destination is configured; `relay` without one is refused by loadConfig.
   const runsRelay = config.eventStream !== undefined && (config.role === 'all' || config.role === 'relay');
   let server: RunningHttpServer | undefined;
+  let grpcServer: RunningGrpcServer | undefined;
   let projector: Projector | undefined;
   let watches: WatchRole | undefined;
   let relay: EventStreamRelay | undefined;
@@ -122,14 +128,27 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       },
       ...(watches === undefined ? {} : { streamDispatcher: watches.gateway.streamDispatcher }),
     });
-    const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${server.port}`;
+    const hostText = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
+    const url = `http://${hostText}:${server.port}`;
+    // The gRPC edge serves the same dispatchers on its own port (docs/grpc.md).
+    if (config.grpc !== undefined) {
+      grpcServer = await startGrpcServer(config.http.host, config.grpc.port, {
+        dispatcher: runsApi ? (await graph.pipeline()).dispatch : routes.notServedHere,
+        logger,
+        ...(watches === undefined ? {} : { streamDispatcher: watches.gateway.streamDispatcher }),
+      });
+    }
     const started = server;
+    const startedGrpc = grpcServer;
     const gateway = watches;
     const managers = processManagers;
     return {
       url,
+      grpcAddress: startedGrpc === undefined ? undefined : `${hostText}:${startedGrpc.port}`,
+      openWatches: () => gateway?.openWatches() ?? 0,
       failed,
       async close() {
+        await startedGrpc?.close();
         // WebSocket clients first get 1001 (going away) while the edge still runs; closing the
         // edge first would cut their sockets without a close frame (1006).
         gateway?.gateway.close();
@@ -143,6 +162,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       },
     };
   } catch (error) {
+    await grpcServer?.close(0);
     await server?.close(0);
     await watches?.close().catch(() => undefined);
     await processManagers?.stop().catch(() => undefined);

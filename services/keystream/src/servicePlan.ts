@@ -40,11 +40,12 @@ function authLine(config: KeystreamConfig): string {
 }
 
 /** The lines printed once the process serves. */
-export function startBanner(config: KeystreamConfig, url: string): string {
+export function startBanner(config: KeystreamConfig, url: string, grpcAddress?: string): string {
   const plan = servicePlan();
   return [
     `keystream is serving ${plan.service} at ${url} (role: ${config.role})`,
     `  ${plan.resources} resources, ${plan.methods} methods on ${plan.routes} REST routes; see docs/openapi.json`,
+    grpcAddress === undefined ? '  gRPC: off (KEYSTREAM_GRPC_PORT=0)' : `  gRPC: ${grpcAddress} (ntt.iam.v1, reflection and grpc.health.v1; protos in docs/proto)`,
     `  event store: ${describeStore(config.eventStore)}; read store: ${describeStore(config.readStore)}`,
     `  every call is authenticated and authorized; ${authLine(config)}`,
     `  health: ${url}/healthz  readiness: ${url}/readyz  metrics: ${url}/metrics`,

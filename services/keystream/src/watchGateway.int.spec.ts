@@ -18,7 +18,7 @@ describe('keystream start with the watch gateway', () => {
 
   before(async () => {
     directory = fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-watch-'));
-    const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
+    const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_GRPC_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
     running = await startKeystream(config, createLogger(config));
     const token = await mintDevToken(config, DEFAULT_DEV_ADMIN);
     authorization = { authorization: `Bearer ${token}` };
@@ -77,7 +77,7 @@ describe('keystream start with the watch gateway', () => {
 
     it('should refuse a collection watch with PERMISSION_DENIED and a single watch with NOT_FOUND, over both transports', async () => {
       const carolToken = await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: directory }), 'carol@example.com');
-      const project = await client.call('CreateProject', { project: { title: 'not carols' } });
+      const project = await client.call('CreateProject', { project: { title: 'not carols', multiRegionPolicy: {} } });
       const projectName = project['name'] as string;
       const group = await client.call('CreateGroup', { parent: projectName, group: { displayName: 'secret' } });
 
@@ -132,7 +132,7 @@ describe('keystream start with the watch gateway', () => {
     it('should watch only the documents it may list, in the snapshot and live', async () => {
       const bob = 'bob@example.com';
       const bobToken = await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: directory }), bob);
-      const [visible, hidden] = [await client.call('CreateProject', { project: { title: 'visible' } }), await client.call('CreateProject', { project: { title: 'hidden' } })];
+      const [visible, hidden] = [await client.call('CreateProject', { project: { title: 'visible', multiRegionPolicy: {} } }), await client.call('CreateProject', { project: { title: 'hidden', multiRegionPolicy: {} } })];
       const visibleName = visible['name'] as string;
       const hiddenName = hidden['name'] as string;
       await client.call('CreateRoleBinding', {
@@ -159,7 +159,7 @@ describe('keystream start with the watch gateway', () => {
         await eventually(() => seen.includes(`${visibleName}/groups/before`) && seen.includes(visibleName), 5_000, 'the visible snapshots').catch((error: unknown) => {
           throw new Error(`${(error as Error).message}; seen: ${JSON.stringify(seen)}`);
         });
-        const later = await client.call('CreateProject', { project: { title: 'hidden later' } });
+        const later = await client.call('CreateProject', { project: { title: 'hidden later', multiRegionPolicy: {} } });
         await client.call('CreateGroup', { parent: visibleName, group: { name: `${visibleName}/groups/after`, displayName: 'after' } });
         await eventually(() => seen.includes(`${visibleName}/groups/after`), 5_000, 'the visible live change');
         expect(seen, 'projects bob may not list').to.not.include.members([hiddenName, later['name']]);
@@ -174,9 +174,9 @@ describe('keystream start with the watch gateway', () => {
       const dave = 'dave@example.com';
       const daveHeaders = { authorization: `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: directory }), dave)}` };
       const [kept, revoked, granted] = [
-        await client.call('CreateProject', { project: { title: 'kept' } }),
-        await client.call('CreateProject', { project: { title: 'revoked' } }),
-        await client.call('CreateProject', { project: { title: 'granted' } }),
+        await client.call('CreateProject', { project: { title: 'kept', multiRegionPolicy: {} } }),
+        await client.call('CreateProject', { project: { title: 'revoked', multiRegionPolicy: {} } }),
+        await client.call('CreateProject', { project: { title: 'granted', multiRegionPolicy: {} } }),
       ].map((project) => project['name'] as string) as [string, string, string];
       const bind = (project: string): Promise<Record<string, unknown>> =>
         client.call('CreateRoleBinding', { parent: project, roleBinding: { name: `${project}/roleBindings/dave-viewer`, role: BUILTIN_ROLES.viewer, member: `user:${dave}` } });

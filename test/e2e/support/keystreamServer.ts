@@ -12,6 +12,10 @@ import path from 'node:path';
 export interface KeystreamTestServer {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
+  /** `127.0.0.1:<port>` of the gRPC edge, when the environment turns it on (KEYSTREAM_GRPC_PORT=auto). */
+  readonly grpcAddress: string | undefined;
+  /** The watches open now, over every transport. */
+  readonly openWatches: () => number;
   /** Headers every request should carry (a development bearer token when the server authenticates). */
   readonly headers: Readonly<Record<string, string>>;
   /** Shuts the server down gracefully and removes its data directory. */
@@ -42,7 +46,7 @@ async function credentialHeaders(config: KeystreamConfig): Promise<Record<string
 export async function startKeystreamServer(environment: Readonly<Record<string, string>> = {}): Promise<KeystreamTestServer> {
   const dataDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-e2e-'));
   try {
-    const config = loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent', ...environment });
+    const config = loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_GRPC_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent', ...environment });
     const running = await startKeystream(config, createLogger(config));
     const headers = await credentialHeaders(config).catch(async (error: unknown) => {
       await running.close();
@@ -50,6 +54,8 @@ export async function startKeystreamServer(environment: Readonly<Record<string, 
     });
     return {
       url: running.url,
+      grpcAddress: running.grpcAddress,
+      openWatches: running.openWatches,
       headers,
       async close() {
         try {

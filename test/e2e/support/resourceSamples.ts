@@ -46,21 +46,24 @@ export function asStored(kind: ResourceKind, resource: Readonly<Record<string, u
 
 const NOTHING_REQUIRED = async (): Promise<JsonObject> => Promise.resolve({});
 
+const WITH_REGION_POLICY = async (): Promise<JsonObject> => Promise.resolve({ multiRegionPolicy: { defaultControlRegion: 'eu1' } });
+
 const SAMPLES: Readonly<Record<string, ResourceSample>> = {
   GroupMember: {
     required: async (context) => Promise.resolve({ member: `user:${context.newId()}@example.com` }),
     immutableChanges: { member: 'user:someone-else@example.com' },
   },
-  Organization: { required: NOTHING_REQUIRED, immutableChanges: { parent_organization: 'organizations/elsewhere' } },
-  Project: { required: NOTHING_REQUIRED, immutableChanges: { parent_organization: 'organizations/elsewhere' } },
+  // The SDK requires a multi-region policy of every Organization and Project (rules.tsv).
+  Organization: { required: WITH_REGION_POLICY, immutableChanges: { parent_organization: 'organizations/elsewhere' } },
+  Project: { required: WITH_REGION_POLICY, immutableChanges: { parent_organization: 'organizations/elsewhere' } },
   OrganizationInvitation: {
     required: async (context) => ({ invitation: { inviteeEmail: `${context.newId()}@example.com`, bindingRoles: [{ role: await context.existingRole() }] } }),
-    specChange: { path: 'invitation.language_code', value: 'fr' },
+    specChange: { path: 'invitation.language_code', value: 'ja-jp' },
     immutableChanges: { 'invitation.invitee_email': 'someone-else@example.com' },
   },
   ProjectInvitation: {
     required: async (context) => ({ invitation: { inviteeEmail: `${context.newId()}@example.com`, bindingRoles: [{ role: await context.existingRole() }] } }),
-    specChange: { path: 'invitation.language_code', value: 'fr' },
+    specChange: { path: 'invitation.language_code', value: 'ja-jp' },
     immutableChanges: { 'invitation.invitee_email': 'someone-else@example.com' },
   },
   Role: { required: NOTHING_REQUIRED, immutableChanges: { category: 'SERVICE', owned_objects: ['regions/{region}'] } },

@@ -70,6 +70,21 @@ export interface ErrorBody {
   };
 }
 
+/**
+ * google.rpc.Status in its JSON form (`code` is the numeric gRPC code): what grpc-gateway writes as
+ * the last line of a stream that an error ends, `{"error": <Status>}`.
+ */
+export interface RpcStatus {
+  readonly code: number;
+  readonly message: string;
+  readonly details: readonly ErrorDetail[];
+}
+
+/** The status name of a numeric gRPC code, or undefined for a number that is none. */
+export function statusCodeName(code: number): StatusCode | undefined {
+  return (Object.keys(STATUS_CODES) as (keyof typeof STATUS_CODES)[]).find((name) => name !== 'OK' && STATUS_CODES[name] === code) as StatusCode | undefined;
+}
+
 /** Options of a KeystreamError beyond its code, message and details. */
 export interface KeystreamErrorOptions {
   readonly cause?: unknown;
@@ -110,6 +125,11 @@ export class KeystreamError extends Error {
   /** The HTTP status this error is answered with. */
   get httpStatus(): number {
     return this.httpStatusOverride ?? HTTP_STATUS_BY_CODE[this.code];
+  }
+
+  /** The error as a google.rpc.Status (numeric gRPC code), for the last line of an NDJSON stream. */
+  toStatus(): RpcStatus {
+    return { code: STATUS_CODES[this.code], message: this.message, details: this.details };
   }
 
   /** The JSON body of the error (never a stack trace). */

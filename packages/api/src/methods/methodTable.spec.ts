@@ -20,8 +20,17 @@ describe('METHODS', () => {
       expect(create.routes[0]?.body).to.deep.equal({ kind: 'field', fieldPath: 'condition' });
     });
 
-    it('should carry the whole request as the body of additional POST bindings that name none', () => {
-      expect(create.routes.slice(1).map((route) => route.body)).to.deep.equal([{ kind: 'whole' }, { kind: 'whole' }, { kind: 'whole' }]);
+    it('should read the fields of additional POST bindings that name no body from the query string', () => {
+      expect(create.routes.slice(1).map((route) => route.body)).to.deep.equal([{ kind: 'query' }, { kind: 'query' }, { kind: 'query' }]);
+    });
+  });
+
+  describe('having the bindings upstream adds to the reference', () => {
+    it('should route GetPrincipal and WatchPrincipalUpdates, reading their fields from the query string', () => {
+      for (const [name, path] of [['GetPrincipal', '/v1:getPrincipal'], ['WatchPrincipalUpdates', '/v1:watchPrincipalUpdates']] as const) {
+        const [route] = methodByName(name).routes;
+        expect([route?.httpMethod, route?.template.text, route?.body, route?.primary]).to.deep.equal(['POST', path, { kind: 'query' }, true]);
+      }
     });
   });
 

@@ -8,6 +8,7 @@ import { EXTENSION_METHODS } from '../codegen/extensionModel.js';
 import type { SpecMethod, SpecRoute } from '../codegen/specParser.js';
 import { MESSAGE_SCHEMAS } from '../generated/schemas.js';
 import { SPEC_MODEL, type MethodName, type ResourceKind } from '../generated/specModel.js';
+import { WIRE_MODEL } from '../generated/wireModel.js';
 import { parsePathTemplate, type PathTemplate } from '../routes/pathTemplate.js';
 
 /** Reads change nothing, writes append events, streams keep the response open. */
@@ -17,12 +18,18 @@ export type MethodKind = 'read' | 'write' | 'stream';
 export type StandardVerb = 'get' | 'batchGet' | 'list' | 'watch' | 'watchMany' | 'create' | 'update' | 'delete';
 
 /**
- * Where a route's request fields come from besides the path:
+ * Where a route's request fields come from besides the path (google.api.http):
  * `field` — the JSON body is that request field, the rest are query parameters;
  * `whole` — the JSON body is the whole request (path variables override it);
+ * `query` — the binding declares no body (POST/PUT/PATCH): every other field is a query parameter;
+ *   as a keystream extension a JSON body holding the whole request is accepted too;
  * `none` — query parameters only (GET and DELETE).
  */
-export type BodyRule = { readonly kind: 'field'; readonly fieldPath: string } | { readonly kind: 'whole' } | { readonly kind: 'none' };
+export type BodyRule =
+  | { readonly kind: 'field'; readonly fieldPath: string }
+  | { readonly kind: 'whole' }
+  | { readonly kind: 'query' }
+  | { readonly kind: 'none' };
 
 export interface RouteDescriptor {
   readonly httpMethod: SpecRoute['verb'];
@@ -30,7 +37,10 @@ export interface RouteDescriptor {
   readonly body: BodyRule;
   /** The `BODY:` clause exactly as the reference writes it, if it writes one. */
   readonly declaredBody?: string;
-  /** True for the first binding the reference lists (the proto's main binding). */
+  /**
+   * True for the first binding the reference lists (the proto's main binding). Bindings the
+   * reference lacks come after its own, from the upstream table.
+   */
   readonly primary: boolean;
 }
 
@@ -64,9 +74,9 @@ function methodKind(name: string): MethodKind {
 function bodyRule(route: SpecRoute): BodyRule {
   if (route.body === '*') return { kind: 'whole' };
   if (route.body !== undefined) return { kind: 'field', fieldPath: route.body };
-  // ARCHITECTURE.md §4: GET and DELETE take query parameters only; any other verb that names no
-  // body carries the whole request as its body.
-  return route.verb === 'GET' || route.verb === 'DELETE' ? { kind: 'none' } : { kind: 'whole' };
+  // A binding without a body reads every non-path field from the query string (google.api.http);
+  // GET and DELETE carry no body at all, other verbs may carry the whole request as an extension.
+  return route.verb === 'GET' || route.verb === 'DELETE' ? { kind: 'none' } : { kind: 'query' };
 }
 
 function collectionOf(kind: string): { singular: string; plural: string } | undefined {
@@ -102,21 +112,10 @@ function schemaOf(messageName: string): z.ZodType {
   return schema;
 }
 
-/**
- * Bindings the reference leaves out and the EdgeLQ protos declare (`../shared/spec/upstream/rpcs.tsv`):
- * the two shared methods of the authorization service. No body clause: fields come from the body
- * or the query, as for every bodiless POST binding.
- */
-export const UPSTREAM_ONLY_ROUTES: Readonly<Record<string, readonly SpecRoute[]>> = {
-  GetPrincipal: [{ verb: 'POST', path: '/v1:getPrincipal' }],
-  WatchPrincipalUpdates: [{ verb: 'POST', path: '/v1:watchPrincipalUpdates' }],
-};
-
 function describeMethod(method: SpecMethod): MethodDescriptor {
   const resource = method.section === 'shared' ? undefined : (method.section as ResourceKind);
   const standard = standardVerb(method.name, resource);
   const permission = method.permissions[0];
-  const routes = method.routes.length > 0 ? method.routes : (UPSTREAM_ONLY_ROUTES[method.name] ?? []);
   return {
     name: method.name as MethodName,
     ...(resource === undefined ? {} : { resource }),
@@ -125,7 +124,7 @@ function describeMethod(method: SpecMethod): MethodDescriptor {
     requestSchema: schemaOf(method.requestType),
     responseSchema: schemaOf(method.responseType),
     ...(permission === undefined ? {} : { permission }),
-    routes: routes.map((route, index) => ({
+    routes: [...method.routes, ...WIRE_MODEL.extraRoutes.filter((extra) => extra.rpc === method.name).map((extra) => extra.route)].map((route, index) => ({
       httpMethod: route.verb,
       template: parsePathTemplate(route.path),
       body: bodyRule(route),

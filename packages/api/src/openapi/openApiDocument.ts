@@ -13,6 +13,7 @@ import {
   type FieldValueType,
   type MessageDescriptor,
 } from '../registry/messageRegistry.js';
+import type { ValidationRule } from '../codegen/upstreamTables.js';
 import { SPEC_MODEL } from '../generated/specModel.js';
 
 /** A JSON Schema / OpenAPI object. */
@@ -62,17 +63,81 @@ function valueSchema(type: FieldValueType): OpenApiObject {
   }
 }
 
+/** JSON Schema keywords of the SDK's rules that constrain one value of the field. */
+function valueConstraints(rules: readonly ValidationRule[]): OpenApiObject {
+  const constraints: OpenApiObject = {};
+  for (const rule of rules) {
+    switch (rule.kind) {
+      case 'maxLength':
+        constraints['maxLength'] = rule.max;
+        break;
+      case 'range':
+        constraints['minimum'] = rule.min;
+        if (rule.max !== undefined) constraints['maximum'] = rule.max;
+        break;
+      case 'email':
+        constraints['format'] = 'email';
+        break;
+      case 'pem':
+        constraints['pattern'] = '^$|-----BEGIN [A-Z0-9 ]+-----';
+        break;
+      case 'oneOfValues':
+        constraints['enum'] = [...rule.values];
+        break;
+      case 'required':
+      case 'maxItems':
+      case 'definedEnum':
+        break;
+      default: {
+        const unreachable: never = rule;
+        return unreachable;
+      }
+    }
+  }
+  return constraints;
+}
+
 function fieldSchema(field: FieldDescriptor): OpenApiObject {
-  const element = valueSchema(field.value);
-  if (field.cardinality === 'repeated') return { type: 'array', items: element };
+  const plain = valueSchema(field.value);
+  const constraints = valueConstraints(field.rules);
+  // A $ref takes no sibling constraints in every tool; constraints only ever apply to scalars here.
+  const element = Object.keys(constraints).length === 0 ? plain : { ...plain, ...constraints };
+  if (field.cardinality === 'repeated') {
+    const maxItems = field.rules.flatMap((rule) => (rule.kind === 'maxItems' ? [rule.max] : []));
+    return { type: 'array', items: element, ...(maxItems.length === 0 ? {} : { maxItems: Math.min(...maxItems) }) };
+  }
   if (field.cardinality === 'map') return { type: 'object', additionalProperties: element };
   return element;
 }
 
+/**
+ * A message as a JSON Schema: its fields (with their protobuf number in `x-protobuf-number`), the
+ * SDK's required fields (in requests), and each oneof group as "not two members together".
+ */
 function messageSchema(message: MessageDescriptor): OpenApiObject {
   const properties: OpenApiObject = {};
-  for (const field of message.fields) properties[field.jsonName] = fieldSchema(field);
-  return { type: 'object', title: message.name, properties, additionalProperties: false };
+  for (const field of message.fields) {
+    const schema = fieldSchema(field);
+    const annotations = { 'x-protobuf-number': field.number, ...(field.outputOnly ? { readOnly: true } : {}) };
+    properties[field.jsonName] = '$ref' in schema ? { allOf: [schema], ...annotations } : { ...schema, ...annotations };
+  }
+  const required = message.fields.filter((field) => field.rules.some((rule) => rule.kind === 'required')).map((field) => field.jsonName);
+  const oneofs = message.oneofs.map((oneof) => {
+    const names = oneof.fields.map((field) => field.jsonName);
+    const pairs = names.flatMap((first, index) => names.slice(index + 1).map((second) => ({ required: [first, second] })));
+    return { description: `oneof ${oneof.name}: at most one of ${names.join(', ')}`, not: { anyOf: pairs } };
+  });
+  return {
+    type: 'object',
+    title: message.name,
+    'x-protobuf-name': message.protoName,
+    properties,
+    additionalProperties: false,
+    // Not JSON Schema's `required`: the same message is also a response, which a view or field mask
+    // may trim; the SDK requires these fields of what a request carries.
+    ...(required.length === 0 ? {} : { 'x-keystream-required-in-requests': required }),
+    ...(oneofs.length === 0 ? {} : { allOf: oneofs, 'x-protobuf-oneofs': Object.fromEntries(message.oneofs.map((oneof) => [oneof.name, oneof.fields.map((field) => field.jsonName)])) }),
+  };
 }
 
 /** `{name=projects/*\/roles/*}` → `projects/{projectsId}/roles/{rolesId}`; returns the path and its parameters. */
@@ -113,7 +178,12 @@ function queryParameters(message: MessageDescriptor, exclude: ReadonlySet<string
       }
       continue;
     }
-    if (field.cardinality === 'map') continue;
+    if (field.cardinality === 'map') {
+      // grpc-gateway's map syntax, `labels[key]=value`, is OpenAPI's deepObject style.
+      if (field.value.kind !== 'scalar' || field.value.scalar === 'struct') continue;
+      parameters.push({ name: protoPath, in: 'query', required: false, style: 'deepObject', explode: true, schema: fieldSchema(field) });
+      continue;
+    }
     const schema = fieldSchema(field);
     parameters.push({
       name: protoPath,
@@ -133,6 +203,13 @@ function requestBody(method: MethodDescriptor, route: RouteDescriptor): OpenApiO
       return undefined;
     case 'whole':
       return { required: true, content: { 'application/json': { schema: reference(request.name) } } };
+    case 'query':
+      return {
+        required: false,
+        description:
+          'The binding declares no body: fields travel as query parameters. As a keystream extension, a JSON body holding the whole request is accepted too (a field given both ways must agree).',
+        content: { 'application/json': { schema: reference(request.name) } },
+      };
     case 'field': {
       const field = request.field(route.body.fieldPath);
       if (!field) throw new Error(`${method.name}: body field ${route.body.fieldPath} is not in ${request.name}`);
@@ -154,7 +231,23 @@ function operation(method: MethodDescriptor, route: RouteDescriptor, index: numb
   const body = requestBody(method, route);
   const responseContent =
     method.kind === 'stream'
-      ? { 'application/x-ndjson': { schema: reference(method.responseType) } }
+      ? {
+          'application/x-ndjson': {
+            schema: {
+              type: 'object',
+              description: 'One line of the stream',
+              properties: {
+                result: reference(method.responseType),
+                error: {
+                  type: 'object',
+                  description: 'google.rpc.Status',
+                  properties: { code: { type: 'integer', description: 'gRPC code' }, message: { type: 'string' }, details: { type: 'array', items: { type: 'object' } } },
+                },
+              },
+              additionalProperties: false,
+            },
+          },
+        }
       : { 'application/json': { schema: reference(method.responseType) } };
   return {
     path,
@@ -167,7 +260,11 @@ function operation(method: MethodDescriptor, route: RouteDescriptor, index: numb
       ...(body === undefined ? {} : { requestBody: body }),
       responses: {
         '200': {
-          description: method.kind === 'stream' ? 'A stream of responses, one JSON object per line' : 'Success',
+          description:
+            method.kind === 'stream'
+              ? 'A stream of responses, one line each framed as grpc-gateway frames them: {"result": <response>}; an error that ends the stream is a last line {"error": <google.rpc.Status>}'
+              : 'Success',
+          headers: IGNORED_FIELDS_HEADER,
           content: responseContent,
         },
         default: { description: 'Error', content: { 'application/json': { schema: reference('keystream.Error') } } },
@@ -175,6 +272,14 @@ function operation(method: MethodDescriptor, route: RouteDescriptor, index: numb
     },
   };
 }
+
+/** The header naming request fields the contract does not have, which keystream ignored. */
+const IGNORED_FIELDS_HEADER: OpenApiObject = {
+  'x-keystream-ignored-fields': {
+    description: 'Query parameters and JSON members of the request that no field has, ignored (as grpc-gateway ignores them), comma-separated',
+    schema: { type: 'string' },
+  },
+};
 
 const ERROR_SCHEMA: OpenApiObject = {
   type: 'object',

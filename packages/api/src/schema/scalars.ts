@@ -52,3 +52,20 @@ export function fieldMask(): z.ZodArray<z.ZodString> {
 export function struct(): z.ZodRecord<z.ZodString, z.ZodUnknown> {
   return z.record(z.string(), z.unknown());
 }
+
+/** An email address, or empty (the SDK checks the address only when one is given). */
+export function emailAddress(): z.ZodString {
+  return z.string().regex(/^$|^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'expected an email address such as alice@example.com');
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n[A-Za-z0-9+/=\r\n]+-----END \1-----/;
+
+/** PEM text (one or more `-----BEGIN …-----` blocks), or empty. */
+export function pem(): z.ZodString {
+  return z.string().refine((value) => value === '' || PEM_BLOCK.test(value), 'expected PEM text (-----BEGIN …----- base64 -----END …-----)');
+}
+
+/** A string that must be one of `values`. */
+export function oneOfStrings(values: readonly string[]): z.ZodString {
+  return z.string().refine((value) => values.includes(value), `expected one of ${values.map((value) => JSON.stringify(value)).join(', ')}`);
+}

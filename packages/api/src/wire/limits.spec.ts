@@ -59,7 +59,7 @@ describe('request limits', () => {
     describe('when decoding', () => {
       it('should accept them', () => {
         expect(violationsOf('CreateRoleBindingRequest', params(nested(MAX_NESTING_DEPTH - 5)))).to.deep.equal([]);
-        expect(violationsOf('CreateProjectRequest', { project: { title: 't'.repeat(MAX_STRING_LENGTH), metadata: { labels: { ['k'.repeat(MAX_KEY_LENGTH)]: 'v' } } } })).to.deep.equal([]);
+        expect(violationsOf('CreateProjectRequest', { project: { title: 't'.repeat(MAX_STRING_LENGTH), multiRegionPolicy: {}, metadata: { labels: { ['k'.repeat(MAX_KEY_LENGTH)]: 'v' } } } })).to.deep.equal([]);
       });
     });
   });

@@ -17,6 +17,20 @@ function snakeKeys(value: unknown, isMap: (path: readonly string[]) => boolean, 
   return output;
 }
 
+/** The field violations of the INVALID_ARGUMENT that `run` throws. */
+function violationsOf(run: () => unknown): { field: string; description: string }[] {
+  try {
+    run();
+  } catch (error) {
+    expect(error).to.be.instanceOf(KeystreamError);
+    const keystreamError = error as KeystreamError;
+    expect(keystreamError.code).to.equal('INVALID_ARGUMENT');
+    expect(keystreamError.httpStatus).to.equal(400);
+    return (keystreamError.details[0]?.['fieldViolations'] ?? []) as { field: string; description: string }[];
+  }
+  throw new Error('expected decodeMessage to throw');
+}
+
 describe('decodeMessage and encodeMessage', () => {
   describe('having any resource of the contract', () => {
     for (const resource of RESOURCES) {
@@ -38,28 +52,30 @@ describe('decodeMessage and encodeMessage', () => {
       parent: 'projects/p1',
       roleBinding: {
         role: 'projects/p1/roles/viewer',
+        member: 'user:alice@example.com',
         metadata: { generation: 9007199254740991, labels: { team_name: 'core' } },
         category: 'USER' as const,
       },
       responseMask: { bodyMask: ['display_name', 'metadata.labels.team_name'] },
     };
 
-    it('should encode int64 as a string, a FieldMask as one comma-separated string and keep map keys verbatim', () => {
+    it('should encode int64 as a string, a FieldMask as one comma-separated string of lowerCamelCase paths (the JSON mapping), map keys verbatim', () => {
       expect(encodeMessage('CreateRoleBindingRequest', internal)).to.deep.equal({
         parent: 'projects/p1',
         roleBinding: {
           metadata: { labels: { team_name: 'core' }, generation: '9007199254740991' },
           role: 'projects/p1/roles/viewer',
+          member: 'user:alice@example.com',
           category: 'USER',
         },
-        responseMask: { bodyMask: 'display_name,metadata.labels.team_name' },
+        responseMask: { bodyMask: 'displayName,metadata.labels.teamName' },
       });
     });
 
     it('should accept snake_case field names, int64 as numbers and enums by number', () => {
       const decoded = decodeMessage('CreateRoleBindingRequest', {
         parent: 'projects/p1',
-        role_binding: { role: 'projects/p1/roles/viewer', metadata: { generation: 9007199254740991, labels: { team_name: 'core' } }, category: 6 },
+        role_binding: { role: 'projects/p1/roles/viewer', member: 'user:alice@example.com', metadata: { generation: 9007199254740991, labels: { team_name: 'core' } }, category: 6 },
         response_mask: { body_mask: 'display_name,metadata.labels.team_name' },
       });
       expect(decoded).to.deep.equal(internal);
@@ -85,18 +101,6 @@ describe('decodeMessage and encodeMessage', () => {
   });
 
   describe('when the input is invalid', () => {
-    function violationsOf(run: () => unknown): { field: string; description: string }[] {
-      try {
-        run();
-      } catch (error) {
-        expect(error).to.be.instanceOf(KeystreamError);
-        const keystreamError = error as KeystreamError;
-        expect(keystreamError.code).to.equal('INVALID_ARGUMENT');
-        expect(keystreamError.httpStatus).to.equal(400);
-        return (keystreamError.details[0]?.['fieldViolations'] ?? []) as { field: string; description: string }[];
-      }
-      throw new Error('expected decodeMessage to throw');
-    }
 
     it('should name an unknown field and list the known ones', () => {
       const [violation] = violationsOf(() => decodeMessage('Group', { name: 'groups/g1', colour: 'red' }));
@@ -108,7 +112,7 @@ describe('decodeMessage and encodeMessage', () => {
       const violations = violationsOf(() =>
         decodeMessage('CreateRoleBindingRequest', { parent: 5, roleBinding: { scopeParams: [{ name: 3 }], category: 'NOPE' } }),
       );
-      expect(violations.map((violation) => violation.field).sort()).to.deep.equal(['parent', 'roleBinding.category', 'roleBinding.scopeParams[0].name']);
+      expect(violations.map((violation) => violation.field).sort()).to.deep.equal(['parent', 'roleBinding.category', 'roleBinding.member', 'roleBinding.scopeParams[0].name']);
     });
 
     it('should refuse a field given in both cases', () => {
@@ -140,6 +144,48 @@ describe('decodeMessage and encodeMessage', () => {
     it('should prefix paths with where the message sits in the request', () => {
       const [violation] = violationsOf(() => decodeMessage('Group', { displayName: 1 }, 'group'));
       expect(violation?.field).to.equal('group.displayName');
+    });
+  });
+
+  describe('having the wire facts of the upstream tables (oneofs, rules, unknown fields)', () => {
+    it('should refuse two members of a oneof, naming both', () => {
+      const [violation] = violationsOf(() =>
+        decodeMessage('CreateConditionRequest', { condition: { ipCondition: { allowedCidrs: ['10.0.0.0/8'] }, attestationCondition: { domain: 'projects/p/attestationDomains/d' } } }),
+      );
+      expect(violation?.field).to.equal('condition.attestationCondition');
+      expect(violation?.description).to.match(/^ipCondition and attestationCondition are members of oneof condition/);
+    });
+
+    it('should count a oneof bool set to false as set (protobuf presence)', () => {
+      expect(() => decodeMessage('GetPrincipalResponse', { anonymous: false, user: { name: 'users/u1' } })).to.throw(KeystreamError, /oneof principal/);
+    });
+
+    it("should apply the SDK's rules: lengths, ranges, formats, counts and required fields", () => {
+      const fields = (run: () => unknown): string[] => violationsOf(run).map((violation) => violation.field).sort();
+      expect(fields(() => decodeMessage('CreateGroupRequest', { group: { displayName: 'x'.repeat(257) } }))).to.deep.equal(['group.displayName']);
+      expect(fields(() => decodeMessage('WatchGroupsRequest', { maxChunkSize: 101, pageSize: -1 }))).to.deep.equal(['maxChunkSize', 'pageSize']);
+      expect(fields(() => decodeMessage('CreateUserRequest', { user: { email: 'nobody' } }))).to.deep.equal(['user.email']);
+      expect(fields(() => decodeMessage('DeleteUsersByCriteriaRequest', { byEmail: { values: Array.from({ length: 26 }, (_unused, index) => `u${index}@x.com`) } }))).to.deep.equal(['byEmail.values']);
+      expect(fields(() => decodeMessage('CreateGroupRequest', {}))).to.deep.equal(['group']);
+      expect(fields(() => decodeMessage('CreateRoleBindingRequest', { roleBinding: { role: 'roles/r', member: '' } }))).to.deep.equal(['roleBinding.member']);
+    });
+
+    it('should check required fields of an update only as far as its update_mask covers them, and never in a CAS state', () => {
+      expect(decodeMessage('UpdateRoleBindingRequest', { roleBinding: { name: 'roleBindings/b' }, updateMask: 'metadata.labels', cas: { conditionalState: { name: 'roleBindings/b' } } })).to.deep.include({ updateMask: ['metadata.labels'] });
+      expect(violationsOf(() => decodeMessage('UpdateRoleBindingRequest', { roleBinding: { name: 'roleBindings/b' }, updateMask: 'member' })).map((violation) => violation.field)).to.deep.equal(['roleBinding.member']);
+      expect(violationsOf(() => decodeMessage('UpdateRoleBindingRequest', { roleBinding: { name: 'roleBindings/b' } })).map((violation) => violation.field)).to.deep.equal(['roleBinding.member']);
+    });
+
+    it('should ignore unknown members at any depth when told to, and report their paths', () => {
+      const ignoredFields: string[] = [];
+      expect(decodeMessage('CreateGroupRequest', { group: { displayName: 'g', colour: 'red' }, allowMissing: true }, { unknownFields: 'ignore', ignoredFields })).to.deep.equal({ group: { displayName: 'g' } });
+      expect(ignoredFields).to.deep.equal(['group.colour', 'allowMissing']);
+    });
+
+    it('should encode the snake_case JSON names the proto gives the credentials file', () => {
+      expect(encodeMessage('AddRegionalAdminAccountForServicesResponse', { nttAdminCredentials: { client_email: 'a@b.c', private_key_id: 'k' } })).to.deep.equal({
+        nttAdminCredentials: { client_email: 'a@b.c', private_key_id: 'k' },
+      });
     });
   });
 });

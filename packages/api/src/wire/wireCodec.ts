@@ -37,8 +37,29 @@ function joinPath(parent: string, child: string | number): string {
   return parent === '' ? child : `${parent}.${child}`;
 }
 
+/** What to do with a JSON member no field of its message has. */
+export type UnknownFieldPolicy = 'reject' | 'ignore';
+
+/** Options of {@link decodeMessage}. */
+export interface DecodeOptions {
+  /** Names where the value sits in the request, for messages nested in a body. */
+  readonly pathPrefix?: string;
+  /**
+   * `reject` (default): an unknown member is INVALID_ARGUMENT naming it. `ignore`: it is dropped,
+   * as grpc-gateway's JSON parser does, and its path is added to `ignoredFields`.
+   */
+  readonly unknownFields?: UnknownFieldPolicy;
+  /** Receives the paths of the members `ignore` dropped. */
+  readonly ignoredFields?: string[];
+}
+
 class Decoder {
   readonly violations: FieldViolation[] = [];
+
+  constructor(
+    private readonly unknownFields: UnknownFieldPolicy = 'reject',
+    private readonly ignored: string[] = [],
+  ) {}
 
   fail(field: string, description: string): undefined {
     this.violations.push({ field: field === '' ? '(request)' : field, description });
@@ -56,6 +77,10 @@ class Decoder {
       const field = descriptor.field(key);
       const fieldPath = joinPath(path, field?.jsonName ?? key);
       if (!field) {
+        if (this.unknownFields === 'ignore') {
+          this.ignored.push(fieldPath);
+          continue;
+        }
         const known = descriptor.fields.map((candidate) => candidate.jsonName).join(', ');
         this.fail(fieldPath, `unknown field "${key}" in ${descriptor.name}${known === '' ? ' (it has no fields)' : ` (fields: ${known})`}`);
         continue;
@@ -213,15 +238,16 @@ function zodViolations(error: z.ZodError, prefix: string): FieldViolation[] {
 
 /**
  * Decodes a JSON value received on the wire into the internal form of `messageName` and validates
- * it with the contract's schema. Throws INVALID_ARGUMENT naming every offending field.
- * `pathPrefix` names where the value sits in the request, for messages nested in a body.
+ * it with the contract's schema (field types, the SDK's rules, oneofs). Throws INVALID_ARGUMENT
+ * naming every offending field.
  */
-export function decodeMessage<Name extends MessageName>(messageName: Name, json: unknown, pathPrefix = ''): MessageOf<Name> {
+export function decodeMessage<Name extends MessageName>(messageName: Name, json: unknown, options: DecodeOptions | string = {}): MessageOf<Name> {
+  const { pathPrefix = '', unknownFields, ignoredFields } = typeof options === 'string' ? { pathPrefix: options } : options;
   // Before anything recursive looks at it: a request nested thousands of levels deep must be
   // refused, not overflow a stack here, in the schema, or later in a projector.
   const deep = tooDeepAt(json, pathPrefix);
   if (deep !== undefined) throw KeystreamError.invalidArgument([{ field: deep, description: `nested deeper than ${MAX_NESTING_DEPTH} levels` }]);
-  const decoder = new Decoder();
+  const decoder = new Decoder(unknownFields, ignoredFields);
   const internal = decoder.message(messageDescriptor(messageName), json, pathPrefix);
   if (internal === undefined) throw KeystreamError.invalidArgument(decoder.violations);
   // The schema also runs when decoding already failed, so one answer lists every bad field.
@@ -231,24 +257,102 @@ export function decodeMessage<Name extends MessageName>(messageName: Name, json:
     const reported = new Set(violations.map((violation) => violation.field));
     violations.push(...zodViolations(result.error, pathPrefix).filter((violation) => !reported.has(violation.field)));
   }
+  const reported = new Set(violations.map((violation) => violation.field));
+  violations.push(...requiredViolations(messageDescriptor(messageName), internal, pathPrefix).filter((violation) => !reported.has(violation.field)));
   if (violations.length > 0 || !result.success) throw KeystreamError.invalidArgument(violations);
   return result.data as MessageOf<Name>;
+}
+
+/**
+ * The SDK's `required` rules (rules.tsv) over a decoded request, at every depth: a required
+ * message must be present, a required string non-empty. They govern what a request carries, so
+ * they are checked here rather than in the schemas, which also check stored resources. Two places
+ * carry partial resources on purpose and are checked only as far as they go: a CAS's conditional
+ * state (compared under its own mask), and the resource of an update with an `update_mask`, whose
+ * unmasked fields keep their stored values (a required field is checked when the mask covers it).
+ */
+function requiredViolations(descriptor: MessageDescriptor, value: Record<string, unknown>, path: string): FieldViolation[] {
+  const mask = value['updateMask'];
+  const masked = Array.isArray(mask) && mask.length > 0 ? mask.map((entry) => toInternalPath(String(entry))) : undefined;
+  const violations: FieldViolation[] = [];
+  for (const field of descriptor.fields) {
+    if (field.jsonName === 'cas' && field.value.kind === 'message') continue;
+    const fieldValue = value[field.jsonName];
+    const fieldPath = joinPath(path, field.jsonName);
+    if (field.rules.some((rule) => rule.kind === 'required') && (fieldValue === undefined || fieldValue === null || fieldValue === '')) {
+      violations.push({ field: fieldPath, description: 'required' });
+      continue;
+    }
+    if (field.value.kind !== 'message' || (!isObject(fieldValue) && !Array.isArray(fieldValue))) continue;
+    const nested = messageDescriptor(field.value.messageName);
+    if (field.cardinality === 'repeated' && Array.isArray(fieldValue)) {
+      fieldValue.forEach((element, index) => {
+        if (isObject(element)) violations.push(...requiredViolations(nested, element, joinPath(fieldPath, index)));
+      });
+    } else if (field.cardinality === 'map' && isObject(fieldValue)) {
+      for (const [key, element] of Object.entries(fieldValue)) if (isObject(element)) violations.push(...requiredViolations(nested, element, joinPath(fieldPath, key)));
+    } else if (isObject(fieldValue)) {
+      violations.push(...(masked === undefined || field.jsonName === 'responseMask' ? requiredViolations(nested, fieldValue, fieldPath) : maskedViolations(nested, fieldValue, fieldPath, masked)));
+    }
+  }
+  return violations;
+}
+
+/** {@link requiredViolations} of a resource under an update mask: only the fields the mask covers. */
+function maskedViolations(descriptor: MessageDescriptor, value: Record<string, unknown>, path: string, masked: readonly string[]): FieldViolation[] {
+  const covered = (field: FieldDescriptor): boolean =>
+    masked.some((entry) => entry === field.jsonName || entry.startsWith(`${field.jsonName}.`));
+  const partial: Record<string, unknown> = {};
+  const checked = descriptor.fields.filter(covered);
+  for (const field of checked) if (value[field.jsonName] !== undefined) partial[field.jsonName] = value[field.jsonName];
+  const restricted: MessageDescriptor = { ...descriptor, fields: checked };
+  return requiredViolations(restricted, partial, path);
+}
+
+/**
+ * The internal form of one field's wire value, without schema checks, or undefined when it does
+ * not decode: lets the REST edge tell whether two spellings of a field (query string and body)
+ * mean the same value (`"5"` and `5` for an int64, `1` and `"NAME"` for an enum).
+ */
+export function normalizeFieldValue(field: FieldDescriptor, value: unknown): unknown {
+  const decoder = new Decoder('ignore');
+  const decoded = decoder.field(field, value, field.jsonName);
+  return decoder.violations.length === 0 ? decoded : undefined;
 }
 
 function encodeValue(type: FieldValueType, value: unknown): JsonValue {
   if (type.kind === 'message') return encodeWith(messageDescriptor(type.messageName), value as Record<string, unknown>);
   if (type.kind === 'scalar') {
     if (type.scalar === 'int64') return String(value);
-    if (type.scalar === 'fieldMask') return (value as string[]).join(',');
+    // The protobuf JSON mapping writes FieldMask paths in lowerCamelCase (what strict parsers require).
+    if (type.scalar === 'fieldMask') return (value as string[]).map((path) => path.split('.').map(snakeToCamel).join('.')).join(',');
   }
   return value as JsonValue;
 }
 
+/**
+ * The oneof members an encoding leaves out: when stored data holds two members of a group (written
+ * before groups were enforced), only the one with the highest field number is kept — the one a
+ * protobuf parser reading the fields in number order would keep — so no response carries two.
+ */
+function shadowedOneofMembers(descriptor: MessageDescriptor, value: Record<string, unknown>): Set<string> | undefined {
+  let shadowed: Set<string> | undefined;
+  for (const oneof of descriptor.oneofs) {
+    const set = oneof.fields.filter((field) => value[field.jsonName] !== undefined && value[field.jsonName] !== null);
+    if (set.length < 2) continue;
+    const kept = set.reduce((best, field) => (field.number > best.number ? field : best));
+    shadowed ??= new Set();
+    for (const field of set) if (field !== kept) shadowed.add(field.jsonName);
+  }
+  return shadowed;
+}
+
 function encodeWith(descriptor: MessageDescriptor, value: Record<string, unknown>): JsonObject {
   const output: JsonObject = {};
+  const shadowed = descriptor.oneofs.length === 0 ? undefined : shadowedOneofMembers(descriptor, value);
   for (const field of descriptor.fields) {
     const fieldValue = value[field.jsonName];
-    if (fieldValue === undefined) continue;
+    if (fieldValue === undefined || fieldValue === null || shadowed?.has(field.jsonName) === true) continue;
     if (field.cardinality === 'repeated') {
       output[field.jsonName] = (fieldValue as unknown[]).map((element) => encodeValue(field.value, element));
     } else if (field.cardinality === 'map') {

@@ -181,11 +181,11 @@ describe('invitations', () => {
     DeciderSpecification.for('OrganizationInvitation')
       .given([{ type: 'OrganizationInvitationCreated', data: { resource: created } }])
       .when(
-        { type: 'update', kind: 'OrganizationInvitation', resource: { name: created['name'] as string, invitation: { inviteeEmail: 'bob@example.com', bindingRoles: [{ role: 'services/s/roles/viewer' }], state: 'ACCEPTED', inviterEmail: 'mallory@evil.example', languageCode: 'fr' } } },
+        { type: 'update', kind: 'OrganizationInvitation', resource: { name: created['name'] as string, invitation: { inviteeEmail: 'bob@example.com', bindingRoles: [{ role: 'services/s/roles/viewer' }], state: 'ACCEPTED', inviterEmail: 'mallory@evil.example', languageCode: 'ja-jp' } } },
         testContext({ references: { 'organizations/o1': {}, 'services/s/roles/viewer': {} } }),
       )
       .then((events) => {
-        expect((events[0]!.data['resource'] as JsonObject)['invitation']).to.deep.include({ state: 'PENDING', inviterEmail: 'alice@example.com', languageCode: 'fr' });
+        expect((events[0]!.data['resource'] as JsonObject)['invitation']).to.deep.include({ state: 'PENDING', inviterEmail: 'alice@example.com', languageCode: 'ja-jp' });
       });
   });
 });

@@ -62,7 +62,7 @@ export interface AuthTestWorld {
 /** Starts a core in a fresh temporary directory (with `clock`, a test can move time). */
 export async function startAuthTestWorld(options: { clock?: () => Date } = {}): Promise<AuthTestWorld> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-authz-'));
-  const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
+  const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_GRPC_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
   const graph = composeKeystream(config, createLogger(config), options.clock);
   const projector = await graph.projector();
   await projector.start();

@@ -5,7 +5,7 @@
  * role. The credentials file `{type, client_email, private_key_id, private_key}` is answered this
  * once; it is in no event, no log and no later read.
  */
-import { KeystreamError, type ResponseOf } from '@keystream/api';
+import { KeystreamError } from '@keystream/api';
 import { BUILTIN_ROLES } from '@keystream/authz';
 import type { JsonObject } from '@keystream/domain';
 import type { MethodHandler } from '../methodHandler.js';
@@ -37,6 +37,5 @@ export const addRegionalAdminAccountForServices: MethodHandler<'AddRegionalAdmin
     ...(projectRole === undefined ? [] : [{ scope: project, role: projectRole }]),
   ];
   const { credentials, position } = await ensureAdminAccount(app, { account, adminKey, bindings, envelope });
-  // TEMPORARY until the generated contract types ntt_admin_credentials as ntt.api.ServiceAccount (issue 14).
-  return { response: credentials === undefined ? {} : { nttAdminCredentials: credentials as unknown as NonNullable<ResponseOf<'AddRegionalAdminAccountForServices'>['nttAdminCredentials']> }, position };
+  return { response: credentials === undefined ? {} : { nttAdminCredentials: credentials }, position };
 };

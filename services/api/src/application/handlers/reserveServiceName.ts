@@ -4,7 +4,7 @@
  * missing, with a key when `admin_key` is given (or the account is new); the credentials file is
  * answered this once.
  */
-import { KeystreamError, type ResponseOf, resourceByKind } from '@keystream/api';
+import { KeystreamError, resourceByKind } from '@keystream/api';
 import type { JsonObject } from '@keystream/domain';
 import { parseName } from '@keystream/resource';
 import type { MethodHandler } from '../methodHandler.js';
@@ -28,6 +28,5 @@ export const reserveServiceName: MethodHandler<'ReserveServiceName'> = async (re
     bindings: projectRole === undefined ? [] : [{ scope: project, role: projectRole }],
     envelope,
   });
-  // TEMPORARY until the generated contract types ntt_admin_credentials as ntt.api.ServiceAccount (issue 14).
-  return { response: credentials === undefined ? {} : { nttAdminCredentials: credentials as unknown as NonNullable<ResponseOf<'ReserveServiceName'>['nttAdminCredentials']> }, position };
+  return { response: credentials === undefined ? {} : { nttAdminCredentials: credentials }, position };
 };
