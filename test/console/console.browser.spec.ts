@@ -191,8 +191,8 @@ describe('the web console', function () {
       // The built files are read at start: restart so they are served.
       await stopKeystreamChild(child as KeystreamChild);
       child = await startKeystreamChild(dataDirectory);
-      project = (await rest('POST', '/v1/projects', { title: 'console demo' }))['name'] as string;
-      hidden = (await rest('POST', '/v1/projects', { title: 'not for outsiders' }))['name'] as string;
+      project = (await rest('POST', '/v1/projects', { title: 'console demo', multiRegionPolicy: {} }))['name'] as string;
+      hidden = (await rest('POST', '/v1/projects', { title: 'not for outsiders', multiRegionPolicy: {} }))['name'] as string;
       const groups: string[] = [];
       for (const displayName of ['operators', 'auditors']) groups.push((await rest('POST', `/v1/${project}/groups`, { group: { displayName } }))['name'] as string);
       member = (await rest('POST', `/v1/${groups[0] as string}/groupMembers`, { groupMember: { member: 'user:oncall@example.com' } }))['name'] as string;
