@@ -4,6 +4,7 @@
  * and the event stream relay, then the HTTP edge; on shutdown the edge drains first, then the
  * relay and the projector store their checkpoints, then the stream and the stores close.
  */
+import { mountConsole } from './consoleAssets.js';
 import { startHttpServer, type RunningHttpServer } from '@keystream/service-api';
 import { startGrpcServer, type RunningGrpcServer } from '@keystream/service-grpc';
 import type { Projector } from '@keystream/service-projector';
@@ -120,7 +121,12 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
         metrics.recordRequest(outcome);
       },
       extraGetRoutes: { ...routes.routes, ...(runsApi ? emailVerificationRoute(await graph.identity()) : {}) },
-      ...(watches === undefined ? {} : { configureApp: watches.gateway.configureApp, streamDispatcher: watches.gateway.streamDispatcher }),
+      // The console (/console) is served wherever the edge is; its watches need the gateway.
+      configureApp: (app) => {
+        mountConsole(app);
+        watches?.gateway.configureApp(app);
+      },
+      ...(watches === undefined ? {} : { streamDispatcher: watches.gateway.streamDispatcher }),
     });
     const hostText = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
     const url = `http://${hostText}:${server.port}`;

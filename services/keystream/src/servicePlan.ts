@@ -49,5 +49,6 @@ export function startBanner(config: KeystreamConfig, url: string, grpcAddress?: 
     `  event store: ${describeStore(config.eventStore)}; read store: ${describeStore(config.readStore)}`,
     `  every call is authenticated and authorized; ${authLine(config)}`,
     `  health: ${url}/healthz  readiness: ${url}/readyz  metrics: ${url}/metrics`,
+    `  console: ${url}/console/ (sign in with a bearer token)`,
   ].join('\n');
 }

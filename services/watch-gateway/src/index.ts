@@ -6,3 +6,5 @@ export { CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, WATCH_PATH, WatchGateway } from './wa
 export type { PrincipalResolver, WatchAuthorizer, WatchGatewayOptions } from './watchGateway.js';
 export { parseClientFrame } from './watchFrames.js';
 export type { ClientFrame } from './watchFrames.js';
+export { BEARER_PROTOCOL_PREFIX, WATCH_SUBPROTOCOL, readProtocolOffer } from './protocolOffer.js';
+export type { ProtocolOffer } from './protocolOffer.js';

@@ -21,7 +21,9 @@ export type ClientFrame =
       readonly minPosition?: string | undefined;
     }
   | { readonly kind: 'continue'; readonly id: string; readonly request: unknown }
-  | { readonly kind: 'cancel'; readonly id: string };
+  | { readonly kind: 'cancel'; readonly id: string }
+  /** `{"auth": "<token>"}`: the socket's bearer token, before any watch (docs/watch.md). */
+  | { readonly kind: 'auth'; readonly token: string };
 
 const ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
@@ -52,6 +54,11 @@ export function parseClientFrame(text: string): ClientFrame {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('frame', 'expected a JSON object');
   const frame = value as Record<string, unknown>;
+  if ('auth' in frame) {
+    const token = frame['auth'];
+    if (typeof token !== 'string' || token === '' || /\s/.test(token)) throw invalid('auth', 'expected the bearer token as a non-empty string without spaces');
+    return { kind: 'auth', token };
+  }
   const id = frame['id'];
   if (typeof id !== 'string' || !ID.test(id)) throw invalid('id', 'expected 1–128 characters of A-Z a-z 0-9 . _ : @ -');
   if (frame['cancel'] === true) return { kind: 'cancel', id };

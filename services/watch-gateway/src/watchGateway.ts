@@ -15,6 +15,7 @@ import type { ApiCall, ApiDispatcher, HttpServerOptions } from '@keystream/servi
 import { ANONYMOUS, type WatchEngine, type WatchHandle, type WatchPrincipal, type WatchSink } from '@keystream/watch';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { frameIdOf, parseClientFrame, parseMinPosition } from './watchFrames.js';
+import { readProtocolOffer } from './protocolOffer.js';
 import { MIN_POSITION_HEADER, type Logger } from '@keystream/kernel';
 
 type StreamDispatcher = NonNullable<HttpServerOptions['streamDispatcher']>;
@@ -115,6 +116,8 @@ interface Connection {
   closed: boolean;
   /** When the socket went above the soft limit (0 = it is not). */
   stalledSince: number;
+  /** A watch was opened: an `{auth}` frame is refused from then on. */
+  watched: boolean;
   /** Set once the socket is being closed for a slow reader: sent once what it buffered drained. */
   closing: { readonly code: number; readonly reason: string; readonly timer: NodeJS.Timeout } | undefined;
 }
@@ -236,6 +239,20 @@ export class WatchGateway {
         request.forEach((name, value) => {
           headers[name] = value;
         });
+        let offer;
+        try {
+          offer = readProtocolOffer(headers['sec-websocket-protocol'] ?? '', headers['authorization']);
+        } catch (error) {
+          // Refused before the upgrade; the answer never repeats the offer (it may hold a token).
+          const body = JSON.stringify(asError(error).toBody());
+          response.cork(() => {
+            response.writeStatus('400 Bad Request').writeHeader('content-type', 'application/json').end(body);
+          });
+          return;
+        }
+        if (offer.authorization !== undefined) headers['authorization'] = offer.authorization;
+        // The offer may carry the token: keep it out of everything that could be logged or echoed.
+        delete headers['sec-websocket-protocol'];
         const connection: Connection = {
           headers,
           remoteAddress: Buffer.from(response.getRemoteAddressAsText()).toString(),
@@ -245,9 +262,11 @@ export class WatchGateway {
           writableWaiters: [],
           closed: false,
           stalledSince: 0,
+          watched: false,
           closing: undefined,
         };
-        response.upgrade(connection, headers['sec-websocket-key'] ?? '', headers['sec-websocket-protocol'] ?? '', headers['sec-websocket-extensions'] ?? '', context);
+        // Answer with the real subprotocol only, never the bearer entry.
+        response.upgrade(connection, headers['sec-websocket-key'] ?? '', offer.protocol, headers['sec-websocket-extensions'] ?? '', context);
       },
       open: (ws) => {
         this.sockets.add(ws);
@@ -456,6 +475,10 @@ export class WatchGateway {
       this.sendFrame(ws, { id: frameIdOf(text), error: asError(error).toBody().error });
       return;
     }
+    if (frame.kind === 'auth') {
+      void this.authenticate(ws, connection, frame.token);
+      return;
+    }
     if (frame.kind === 'continue') {
       this.continueExchange(ws, connection, frame.id, frame.request);
       return;
@@ -490,17 +513,43 @@ export class WatchGateway {
     const exchangeMethod = this.options.exchanges?.methods.get(frame.method);
     const method = exchangeMethod === undefined ? undefined : METHODS.find((candidate) => candidate.name === frame.method);
     if (exchangeMethod !== undefined && method !== undefined) {
+      // The socket's credentials are in use from now on: an {auth} frame may not change them.
+      connection.watched = true;
       connection.exchanges.set(id, { method, carriedHeaders: exchangeMethod.carriedHeaders, carried: {}, routed: undefined, busy: false, abort: new AbortController() });
       this.continueExchange(ws, connection, id, frame.request);
       return;
     }
     const opening = { cancelled: false };
+    connection.watched = true;
     connection.opening.set(id, opening);
     void this.open(ws, connection, id, frame.method, frame.request, opening, frame.minPosition)
       .catch((error: unknown) => {
         if (!opening.cancelled) this.sendFrame(ws, { id, error: asError(error).toBody().error });
       })
       .finally(() => connection.opening.delete(id));
+  }
+
+  /**
+   * `{"auth": "<token>"}`: sets the socket's credentials before any watch opens (browsers cannot set
+   * headers on a WebSocket). The token is authenticated by the same resolver as a header; the answer
+   * is `{"id": null, "authenticated": {"subject"}}` or `{"id": null, "error"}` (UNAUTHENTICATED; the
+   * socket keeps its previous credentials and may try again).
+   */
+  private async authenticate(ws: WebSocket<Connection>, connection: Connection, token: string): Promise<void> {
+    try {
+      if (connection.watched) throw KeystreamError.invalidArgument([{ field: 'auth', description: 'send {"auth"} before the first watch; open another socket to change credentials' }]);
+      const headers = { ...connection.headers, authorization: `Bearer ${token}` };
+      // Both can change while the token is checked (a close, a watch frame).
+      const closed = (): boolean => connection.closed;
+      const watched = (): boolean => connection.watched;
+      const principal = await this.resolvePrincipal(headers, connection.remoteAddress);
+      if (closed()) return;
+      if (watched()) throw KeystreamError.invalidArgument([{ field: 'auth', description: 'a watch opened while the token was checked; open another socket to change credentials' }]);
+      connection.headers['authorization'] = headers.authorization;
+      this.sendFrame(ws, { id: null, authenticated: { subject: principal.subject } });
+    } catch (error) {
+      this.sendFrame(ws, { id: null, error: asError(error).toBody().error });
+    }
   }
 
   /** Handles the next client message of exchange `id`: one unary call, one response frame. */
