@@ -33,14 +33,14 @@ function codeOf(error: unknown): unknown {
  * a generic error whose `commitError` is a promise of the real one, which must be awaited (and
  * handled: left alone it is an unhandled rejection that ends the process).
  */
-export async function noSpaceCauseOf(error: unknown, afterNoSpace = false): Promise<Error | undefined> {
+export async function noSpaceCauseOf(error: unknown): Promise<Error | undefined> {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
     const message = (current as { message?: unknown }).message;
     // LMDB answers commits that race a page write lost to a full disk with EIO (the write that
     // failed with ENOSPC may be another transaction's of the same batch): on a store that writes
     // pages this way, an EIO of a commit is that full disk, and nothing of the commit was kept.
-    if (afterNoSpace && IO_ERROR_CODES.has(codeOf(current)) && current instanceof Error) return current;
+    if (IO_ERROR_CODES.has(codeOf(current)) && current instanceof Error) return current;
     if (NO_SPACE_CODES.has(codeOf(current)) || (typeof message === 'string' && /no space left on device|MDB_MAP_FULL/i.test(message))) {
       return current instanceof Error ? current : new Error(typeof message === 'string' ? message : 'no space left on device');
     }

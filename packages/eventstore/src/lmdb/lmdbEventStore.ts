@@ -157,7 +157,7 @@ export class LmdbEventStore implements EventStore {
     try {
       result = await this.root.transaction(write);
     } catch (error) {
-      const noSpace = await noSpaceCauseOf(error, true);
+      const noSpace = await noSpaceCauseOf(error);
       if (noSpace === undefined) throw error;
       this.storageFailure = this.storageFailure ?? noSpace;
       throw storageExhausted('event store', noSpace);

@@ -211,7 +211,7 @@ export class LmdbReadStore implements ReadStore {
       outcome = await this.root.transaction(() => this.applyInTransaction(batch, recordedAt));
     } catch (error) {
       // Nothing of the batch was committed (LMDB aborts the whole transaction); the projector retries it.
-      const noSpace = await noSpaceCauseOf(error, true);
+      const noSpace = await noSpaceCauseOf(error);
       if (noSpace === undefined) throw error;
       this.storageFailure = this.storageFailure ?? noSpace;
       throw storageExhausted('read store', noSpace);
