@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { KeystreamError, noSpaceCauseOf, storageExhausted } from '@keystream/api';
+import { KeystreamError, StorageFullLatch, noSpaceCauseOf, storageExhausted } from '@keystream/api';
 import type { Database, RootDatabase } from 'lmdb';
 import { open } from 'lmdb';
 import { DuplicateEventIdError } from '../errors/duplicateEventIdError.js';
@@ -72,8 +72,8 @@ export class LmdbEventStore implements EventStore {
   readonly appended = new EventEmitter();
   private readonly subscriptions = new Set<LmdbAllSubscription>();
   private closed = false;
-  /** Why the last append failed for lack of space; cleared by the next append that commits. */
-  private storageFailure: Error | undefined;
+  /** Whether the storage is full: set by a commit that found no space, cleared once one commits with room again. */
+  private readonly storageFull: StorageFullLatch;
   /** Next sequence to assign. Only advanced inside a write transaction callback, so it is never reused. */
   private nextSequence: number;
   /** Highest sequence known committed; what subscribers may read up to. */
@@ -86,7 +86,9 @@ export class LmdbEventStore implements EventStore {
     private readonly heads: Database<number, string>,
     private readonly eventIds: Database<EventIdEntry, [string, string]>,
     private readonly waitForFlush: boolean,
+    storageDirectory: string,
   ) {
+    this.storageFull = new StorageFullLatch(storageDirectory);
     this.appended.setMaxListeners(0);
     let last = 0;
     for (const key of events.getKeys({ reverse: true, limit: 1 })) last = key;
@@ -107,6 +109,7 @@ export class LmdbEventStore implements EventStore {
       root.openDB<number, string>({ name: 'heads' }),
       root.openDB<EventIdEntry, [string, string]>({ name: 'eventIds' }),
       options.waitForFlush ?? true,
+      options.path,
     );
   }
 
@@ -159,10 +162,10 @@ export class LmdbEventStore implements EventStore {
     } catch (error) {
       const noSpace = await noSpaceCauseOf(error);
       if (noSpace === undefined) throw error;
-      this.storageFailure = this.storageFailure ?? noSpace;
+      this.storageFull.noteNoSpace(noSpace);
       throw storageExhausted('event store', noSpace);
     }
-    this.storageFailure = undefined;
+    this.storageFull.noteCommitted();
     return result;
   }
 
@@ -256,7 +259,7 @@ export class LmdbEventStore implements EventStore {
 
   /** Why appends currently fail for lack of storage (the last append found no space), if they do. */
   storageProblem(): string | undefined {
-    return this.storageFailure?.message;
+    return this.storageFull.problem();
   }
 
   /** The committed head sequence (0 when empty). */

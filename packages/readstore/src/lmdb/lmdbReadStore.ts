@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { KeystreamError, noSpaceCauseOf, storageExhausted } from '@keystream/api';
+import { KeystreamError, StorageFullLatch, noSpaceCauseOf, storageExhausted } from '@keystream/api';
 import type { Database, RootDatabase } from 'lmdb';
 import { open } from 'lmdb';
 import { filterQuery } from '@keystream/resource';
@@ -93,8 +93,8 @@ export class LmdbReadStore implements ReadStore {
   private readonly maxIndexesPerKind: number;
   private readonly now: () => number;
   private closed = false;
-  /** Why the last apply failed for lack of space; cleared by the next apply that commits. */
-  private storageFailure: Error | undefined;
+  /** Whether the storage is full: set by a commit that found no space, cleared once one commits with room again. */
+  private readonly storageFull: StorageFullLatch;
 
   private constructor(
     private readonly root: RootDatabase,
@@ -104,6 +104,7 @@ export class LmdbReadStore implements ReadStore {
     private readonly meta: Database<Position | number, string>,
     options: LmdbReadStoreOptions,
   ) {
+    this.storageFull = new StorageFullLatch(options.path);
     this.retention = options.retention ?? {};
     this.maxIndexesPerKind = options.maxIndexesPerKind ?? 8;
     this.now = options.now ?? Date.now;
@@ -199,7 +200,7 @@ export class LmdbReadStore implements ReadStore {
 
   /** Why applies currently fail for lack of storage (the last apply found no space), if they do. */
   storageProblem(): string | undefined {
-    return this.storageFailure?.message;
+    return this.storageFull.problem();
   }
 
   async apply(batch: ApplyBatch): Promise<ApplyResult> {
@@ -213,10 +214,10 @@ export class LmdbReadStore implements ReadStore {
       // Nothing of the batch was committed (LMDB aborts the whole transaction); the projector retries it.
       const noSpace = await noSpaceCauseOf(error);
       if (noSpace === undefined) throw error;
-      this.storageFailure = this.storageFailure ?? noSpace;
+      this.storageFull.noteNoSpace(noSpace);
       throw storageExhausted('read store', noSpace);
     }
-    this.storageFailure = undefined;
+    this.storageFull.noteCommitted();
     // Committed: bring the in-memory kinds up to date, then wake the tails.
     for (const entry of outcome.entries) this.updateKindState(entry.kind, entry.name, entry.position, entry.after);
     for (const tombstone of outcome.silentTombstones) this.updateKindState(tombstone.kind, tombstone.name, tombstone.position, null);
