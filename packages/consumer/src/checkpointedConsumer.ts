@@ -43,7 +43,8 @@ export interface CheckpointedConsumerOptions {
   /**
    * Longest time a batch stays open while events keep arriving without a pause. A batch goes out
    * at once whenever the subscription has nothing more ready (caught up), so this bounds latency
-   * under sustained load only. Default 50 ms.
+   * under sustained load only; while the previous batch is still being handled the open one keeps
+   * filling (up to {@link maxBatchEvents}) and goes out when that one is done. Default 50 ms.
    */
   readonly maxBatchDelayMs?: number;
   /** Passed to `subscribeToAll`: how often a checkpoint comes through filtered stretches. Default 256. */
@@ -122,6 +123,8 @@ export class CheckpointedConsumer {
   private dispatched: Position = START_POSITION;
   /** The batch in flight, if any; the next starts only after it, so batches stay in log order. */
   private inFlight: Promise<void> | undefined;
+  /** Whether {@link inFlight} is still being handled. */
+  private busy = false;
   private batch: OpenBatch = openBatch(START_POSITION);
   private subscription: AllSubscription | undefined;
   private readonly stopRequest = new AbortController();
@@ -335,7 +338,10 @@ export class CheckpointedConsumer {
         case 'message':
           onProgress();
           this.accept(result.message);
-          if (this.batchIsDue()) await this.flush();
+          // A batch past its delay waits for the one in flight by reading on (up to the size
+          // limit) rather than by blocking: the next batch is then as big as the handler's pace
+          // allows, which is what makes catch-up fast when each batch costs a round trip.
+          if (this.batchIsFull() || (this.batchIsDue() && !this.busy)) await this.flush();
           break;
         case 'end':
           await this.flushAndSettle();
@@ -376,9 +382,13 @@ export class CheckpointedConsumer {
     return comparePositions(this.batch.upTo, this.dispatched) > 0;
   }
 
+  private batchIsFull(): boolean {
+    return this.batch.events.length >= this.maxBatchEvents;
+  }
+
   private batchIsDue(): boolean {
-    const { events, openedAt } = this.batch;
-    return events.length >= this.maxBatchEvents || (openedAt !== undefined && this.clock() - openedAt >= this.maxBatchDelayMs);
+    const { openedAt } = this.batch;
+    return this.batchIsFull() || (openedAt !== undefined && this.clock() - openedAt >= this.maxBatchDelayMs);
   }
 
   private accept(message: SubscriptionMessage): void {
@@ -409,6 +419,11 @@ export class CheckpointedConsumer {
     this.dispatched = batch.upTo;
     const commit = this.commit(batch);
     this.inFlight = commit;
+    this.busy = true;
+    const idle = (): void => {
+      if (this.inFlight === commit) this.busy = false;
+    };
+    commit.then(idle, idle);
     commit.catch(() => {
       // The loop may be waiting for events that never come: end the subscription so it looks
       // at the failed batch (flushAndSettle rethrows its error) instead of waiting.

@@ -31,7 +31,7 @@ export interface EventStreamRelayOptions {
   readonly stream: EventStream;
   /** Names the relay in logs and errors (default {@link DEFAULT_RELAY_NAME}); one per destination. */
   readonly name?: string;
-  /** Most events per publish (default 500). */
+  /** Most events per publish (default 4096). */
   readonly maxBatchEvents?: number;
   /** Retries of publishes, checkpoint writes and subscriptions (default the kernel's policy). */
   readonly retry?: Partial<RetryPolicy>;
@@ -45,7 +45,7 @@ export interface EventStreamRelayOptions {
  */
 export type RelayMetrics = ConsumerMetrics;
 
-const DEFAULT_MAX_BATCH_EVENTS = 500;
+const DEFAULT_MAX_BATCH_EVENTS = 4_096;
 /** Subscription checkpoints let the relay advance past filtered stretches (EventStoreDB); rarely needed. */
 const SUBSCRIPTION_CHECKPOINT_INTERVAL = 1_000;
 

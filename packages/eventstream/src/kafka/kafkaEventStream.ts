@@ -40,11 +40,15 @@ export interface KafkaEventStreamOptions {
 }
 
 /**
- * Most messages one produce request carries. Kafka caps a request's record batch per partition
- * (`message.max.bytes`, 1 MiB by default), so big catch-up batches go out in slices.
+ * Most bytes one produce request carries, counted generously (key, value, header names and values,
+ * plus a per-record and per-header allowance for the record framing). Kafka caps a partition's
+ * record batch in one request (`message.max.bytes`, 1 MiB by default); staying under that for the
+ * whole request keeps every slice acceptable however the keys spread over partitions. Big slices
+ * matter: with the idempotent producer the requests go one at a time, so each is a round trip.
  */
-const MAX_MESSAGES_PER_SEND = 500;
-const MAX_BYTES_PER_SEND = 512 * 1024;
+const MAX_BYTES_PER_SEND = 896 * 1024;
+const RECORD_OVERHEAD_BYTES = 32;
+const HEADER_OVERHEAD_BYTES = 4;
 
 function logCreatorFor(logger: Pick<Logger, 'warn' | 'error'> | undefined): logCreator {
   return () =>
@@ -67,18 +71,24 @@ function toMessage(event: KeystreamCloudEvent, mode: CloudEventContentMode): Mes
   } catch (error) {
     throw new KeystreamError('INVALID_ARGUMENT', `event ${event.id} (${event.type}) is not a valid CloudEvent: ${(error as Error).message}`, [], { cause: error });
   }
-  return { key: message.key, value: message.value, headers: { ...message.headers } };
+  return { key: message.key, value: message.value, headers: message.headers };
 }
 
-/** Splits messages into produce requests under both limits, keeping order. */
+/** What a message weighs in a produce request, at most (strings counted in UTF-8 bytes). */
+function sizeOf(message: Message): number {
+  let size = Buffer.byteLength(message.value as string) + Buffer.byteLength(message.key as string) + RECORD_OVERHEAD_BYTES;
+  for (const name in message.headers) size += name.length + Buffer.byteLength(String(message.headers[name])) + HEADER_OVERHEAD_BYTES;
+  return size;
+}
+
+/** Splits messages into produce requests under the byte limit, keeping order. */
 function slices(messages: readonly Message[]): Message[][] {
   const out: Message[][] = [];
   let current: Message[] = [];
   let bytes = 0;
   for (const message of messages) {
-    let size = (message.value as string).length + (message.key as string).length;
-    for (const [name, value] of Object.entries(message.headers ?? {})) size += name.length + String(value).length;
-    if (current.length > 0 && (current.length >= MAX_MESSAGES_PER_SEND || bytes + size > MAX_BYTES_PER_SEND)) {
+    const size = sizeOf(message);
+    if (current.length > 0 && bytes + size > MAX_BYTES_PER_SEND) {
       out.push(current);
       current = [];
       bytes = 0;

@@ -1,32 +1,82 @@
 /**
  * Relay catch-up throughput: appends N events (default 20 000) over 200 resources to an embedded
  * event store, then times one relay publishing them all. Destination: the Kafka broker in
- * KEYSTREAM_TEST_KAFKA_BROKERS (a fresh topic), else an NDJSON file.
- *   tsx --conditions=keystream-source services/relay/src/bench/relay.bench.ts [events]
+ * KEYSTREAM_TEST_KAFKA_BROKERS (a fresh topic of 3 partitions), else an NDJSON file. Nothing else
+ * runs in the process while it is timed (the topic's offsets are checked afterwards), and it
+ * prints where the time went: publishing (encoding + Kafka round trips) and checkpoint writes.
+ *   tsx --conditions=keystream-source services/relay/src/bench/relay.bench.ts [events] [--batch N]
  */
-import { kafkaHarness, ndjsonHarness, testKafkaBrokers } from '@keystream/eventstream/testing';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { CheckpointStore } from '@keystream/consumer';
+import { connectKafkaEventStream, openNdjsonFileEventStream, type EventStream } from '@keystream/eventstream';
+import { testKafkaBrokers } from '@keystream/eventstream/testing';
+import { Kafka, logLevel } from 'kafkajs';
 import { EventStreamRelay } from '../eventStreamRelay.js';
 import { appendInterleaved, openRelayFixture } from '../testing/relayFixture.js';
 
-const events = Number(process.argv[2] ?? 20_000);
+const positional = process.argv.slice(2).filter((argument, index, all) => !argument.startsWith('--') && all[index - 1] !== '--batch');
+const events = Number(positional[0] ?? 20_000);
+const batchFlag = process.argv.indexOf('--batch');
+const maxBatchEvents = batchFlag >= 0 ? Number(process.argv[batchFlag + 1]) : undefined;
 const resources = 200;
 const brokers = testKafkaBrokers();
+const topic = `keystream-bench-${randomUUID()}`;
+const directory = await mkdtemp(path.join(os.tmpdir(), 'keystream-relay-bench-'));
 const stores = await openRelayFixture();
-const harness = brokers === undefined ? await ndjsonHarness() : await kafkaHarness(brokers);
+const inner =
+  brokers === undefined
+    ? await openNdjsonFileEventStream({ path: path.join(directory, 'events.ndjson') })
+    : await connectKafkaEventStream({ brokers, topic, createTopic: { numPartitions: 3, replicationFactor: 1 } });
+
+let publishMs = 0;
+let checkpointMs = 0;
+const timed = async (add: (ms: number) => void, work: () => Promise<void>): Promise<void> => {
+  const started = performance.now();
+  await work();
+  add(performance.now() - started);
+};
+const stream: EventStream = {
+  description: inner.description,
+  publish: (batch) => timed((ms) => (publishMs += ms), () => inner.publish(batch)),
+  close: () => inner.close(),
+};
+
+/** Messages on the topic: the sum of its partitions' high watermarks. */
+async function topicMessages(): Promise<number | undefined> {
+  if (brokers === undefined) return undefined;
+  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, partition) => sum + Number(partition.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 try {
   const history = await appendInterleaved(stores.eventStore, resources, Math.ceil(events / resources));
-  const relay = new EventStreamRelay({ eventStore: stores.eventStore, checkpoints: stores.checkpoints.of('bench-relay'), stream: harness.stream });
+  const stored = stores.checkpoints.of('bench-relay');
+  const checkpoints: CheckpointStore = { load: () => stored.load(), save: (position) => timed((ms) => (checkpointMs += ms), () => stored.save(position)) };
+  const relay = new EventStreamRelay({ eventStore: stores.eventStore, checkpoints, stream, ...(maxBatchEvents === undefined ? {} : { maxBatchEvents }) });
   const started = performance.now();
   await relay.start();
-  const deadline = Date.now() + 120_000;
-  while ((await relay.metrics()).handledPosition !== history.last && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  const deadline = Date.now() + 300_000;
+  while ((await relay.metrics()).checkpointPosition !== history.last && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
   const seconds = (performance.now() - started) / 1000;
   const metrics = await relay.metrics();
   await relay.stop();
+  const onTopic = await topicMessages();
   console.log(
-    `relay → ${harness.stream.description}: ${metrics.eventsHandledTotal} events in ${seconds.toFixed(2)} s = ${Math.round(metrics.eventsHandledTotal / seconds)} events/s (${metrics.batchesTotal} batches, acks=all, checkpoint per batch)`,
+    `relay → ${inner.description}: ${metrics.eventsHandledTotal} events in ${seconds.toFixed(2)} s = ${Math.round(metrics.eventsHandledTotal / seconds)} events/s ` +
+      `(${metrics.batchesTotal} batches; publishing ${Math.round(publishMs)} ms, checkpoints ${Math.round(checkpointMs)} ms; acks=all, idempotent producer)` +
+      (onTopic === undefined ? '' : `; ${onTopic} messages on the topic`),
   );
+  if (onTopic !== undefined && onTopic < metrics.eventsHandledTotal) throw new Error(`only ${onTopic} of ${metrics.eventsHandledTotal} events reached the topic`);
 } finally {
-  await harness.dispose();
+  await stream.close();
   await stores.close();
+  await rm(directory, { recursive: true, force: true });
 }
