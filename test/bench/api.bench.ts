@@ -12,17 +12,14 @@
  *   - List with a 3-clause filter and a non-name sort over that collection (p50/p99).
  */
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openLmdbEventStore, type NewEvent } from '@keystream/eventstore';
-import { streamOf } from '@keystream/domain';
-import { normalizeTimestamp } from '@keystream/resource';
 import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken } from '@keystream/keystream';
 import { startKeystreamChild, stopKeystreamChild } from '../support/keystreamProcess.js';
+import { seedProjects } from '../support/seedProjects.js';
 
 const quick = process.argv.includes('--quick');
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -105,45 +102,6 @@ async function helloCeiling(agent: http.Agent, concurrency: number, count: numbe
     });
   } finally {
     child.kill('SIGKILL');
-  }
-}
-
-/** Appends `count` ProjectCreated events straight to an event store, as the command core would. */
-async function seedProjects(directory: string, count: number): Promise<void> {
-  const store = openLmdbEventStore({ path: directory });
-  const tiers = ['SMALL', 'MEDIUM', 'LARGE', 'XSMALL'];
-  const environments = ['prod', 'staging', 'dev'];
-  try {
-    const batch: Promise<unknown>[] = [];
-    for (let index = 0; index < count; index++) {
-      const now = normalizeTimestamp(new Date(Date.UTC(2026, 0, 1) + index * 1000).toISOString());
-      const name = `projects/seed-${index.toString(36)}`;
-      const resource = {
-        name,
-        title: `project ${index}`,
-        businessTier: tiers[index % tiers.length] as string,
-        metadata: {
-          labels: { env: environments[index % environments.length] as string },
-          createTime: now,
-          updateTime: now,
-          uuid: randomUUID(),
-          generation: 1,
-          resourceVersion: '0',
-          lifecycle: { state: 'ACTIVE' },
-        },
-      };
-      const event: NewEvent = {
-        id: randomUUID(),
-        type: 'ProjectCreated',
-        data: { resource },
-        metadata: { actor: 'bench', requestId: `seed-${index}`, correlationId: `seed-${index}`, causationId: `seed-${index}`, occurredAt: now, schema: 1 },
-      };
-      batch.push(store.append(streamOf('Project', name), [event], 'no_stream'));
-      if (batch.length === 256) await Promise.all(batch.splice(0));
-    }
-    await Promise.all(batch);
-  } finally {
-    await store.close();
   }
 }
 

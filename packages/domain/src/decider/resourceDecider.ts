@@ -91,13 +91,22 @@ export function referencesOf(kind: ResourceKind, ...versions: readonly (JsonObje
   return [...seen.values()];
 }
 
-function outputOnlyPaths(descriptor: ResourceDescriptor): string[] {
-  return descriptor.outputOnlyPaths.map(canonicalPath);
+const outputOnlyPathsOf = new WeakMap<ResourceDescriptor, readonly string[]>();
+
+function outputOnlyPaths(descriptor: ResourceDescriptor): readonly string[] {
+  let paths = outputOnlyPathsOf.get(descriptor);
+  if (paths === undefined) {
+    paths = descriptor.outputOnlyPaths.map(canonicalPath);
+    outputOnlyPathsOf.set(descriptor, paths);
+  }
+  return paths;
 }
 
 /** The resource without the fields the server computes: they are ignored on input. */
 function withoutOutputOnly(descriptor: ResourceDescriptor, resource: JsonObject): JsonObject {
-  return outputOnlyPaths(descriptor).reduce((result, path) => withValueAt(result, path, undefined), resource);
+  // A path whose first field is absent has nothing to remove: skipping it spares a copy of the
+  // resource per output-only field on every create (the result is the same).
+  return outputOnlyPaths(descriptor).reduce((result, path) => (Object.hasOwn(result, path.split('.', 1)[0] as string) ? withValueAt(result, path, undefined) : result), resource);
 }
 
 /** Copies the output-only fields of `source` into `target`. */

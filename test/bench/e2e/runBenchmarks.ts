@@ -1,0 +1,353 @@
+/**
+ * The end-to-end benchmarks (`npm run bench`): a real `keystream start` on a temporary data
+ * directory, loaded from outside the way a user would, each figure printed beside the raw ceiling
+ * measured in the same run, as the table of issue 16; the table and the machine it ran on are
+ * written to docs/performance.md.
+ *
+ *   npm run bench -- [--duration S] [--quick] [--events N] [--no-write]
+ *
+ * --duration: seconds of each wrk run (default 10; --quick 4). --events: events seeded for the
+ * rebuild and the relay catch-up (default 20 000; --quick 5 000). --no-write: print only.
+ * Needs `wrk` (Debian package `wrk`). The relay row needs a broker in KEYSTREAM_TEST_KAFKA_BROKERS.
+ * The watch rows come from test/bench/watchFanout.bench.ts when it exists (run with --quick when
+ * this is; its table rows of five cells are taken over).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken } from '@keystream/keystream';
+import { startKeystreamChild, stopKeystreamChild, type KeystreamChild } from '../../support/keystreamProcess.js';
+import { seedProjects } from '../../support/seedProjects.js';
+import { formatRate, formatRatio, parseTableRows, renderTable, type PerformanceRow } from './performanceTable.js';
+import { rawDurablePutRate, startHelloServer } from './rawCeilings.js';
+import { getScript, processCpuSeconds, runWrk, uniquePostScript, wrkVersion, type WrkResult, type WrkRun } from './wrk.js';
+
+const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+function flag(name: string, fallback: number): number {
+  const at = argv.indexOf(name);
+  if (at < 0) return fallback;
+  const value = Number(argv[at + 1]);
+  if (!(value > 0)) throw new Error(`${name} needs a positive number`);
+  return value;
+}
+const duration = flag('--duration', quick ? 4 : 10);
+const seededEvents = flag('--events', quick ? 5_000 : 20_000);
+const write = !argv.includes('--no-write');
+const CLIENTS = 64;
+const WRK_THREADS = 2;
+const FANOUT_BENCH = path.join(repositoryRoot, 'test/bench/watchFanout.bench.ts');
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/** A wrk result and, for keystream, the server's CPU time per request during the run. */
+type Measured = WrkResult & { readonly serverCpuUsPerRequest?: number };
+
+function describe(result: Measured): string {
+  const failures = result.non2xx + result.socketErrors > 0 ? `, ${result.non2xx} non-2xx, ${result.socketErrors} socket errors` : '';
+  const cpu = result.serverCpuUsPerRequest === undefined ? '' : `, server CPU ${result.serverCpuUsPerRequest.toFixed(0)} µs/request`;
+  return `${formatRate(result.perSecond)}/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms${failures}${cpu}`;
+}
+
+/** Runs wrk and reads the server process's CPU time around it. */
+async function measured(pid: number | undefined, run: WrkRun): Promise<Measured> {
+  const before = processCpuSeconds(pid);
+  const result = await runWrk(run);
+  const after = processCpuSeconds(pid);
+  if (before === undefined || after === undefined || result.requests === 0) return result;
+  return { ...result, serverCpuUsPerRequest: ((after - before) / result.requests) * 1e6 };
+}
+
+async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+}
+
+/** A dev-issuer token of the bootstrap administrator for a data directory (made before the server starts). */
+async function adminHeaders(dataDirectory: string): Promise<Record<string, string>> {
+  return { authorization: `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory }), DEFAULT_DEV_ADMIN)}` };
+}
+
+/** Runs `work` against a `keystream start` child; `spawnedAt` is the clock (performance.now) when it was spawned. */
+async function withKeystream<T>(dataDirectory: string, environment: Record<string, string>, work: (child: KeystreamChild, spawnedAt: number) => Promise<T>): Promise<T> {
+  const spawnedAt = performance.now();
+  const child = await startKeystreamChild(dataDirectory, { KEYSTREAM_LOG_LEVEL: 'warn', ...environment }, 180_000);
+  try {
+    return await work(child, spawnedAt);
+  } finally {
+    await stopKeystreamChild(child);
+  }
+}
+
+/** Polls `done` every 20 ms until it holds or `timeoutMs` passes; returns the seconds waited. */
+async function until(done: () => Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
+  const started = performance.now();
+  while (!(await done())) {
+    if (performance.now() - started > timeoutMs) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return (performance.now() - started) / 1000;
+}
+
+/** Creates and Get through HTTP at 64 clients with wrk. */
+async function httpFigures(scratch: string): Promise<{ creates: Measured; gets: Measured; startupSeconds: number }> {
+  const dataDirectory = path.join(scratch, 'http');
+  const headers = await adminHeaders(dataDirectory);
+  return withKeystream(dataDirectory, {}, async (child, spawnedAt) => {
+    const startupSeconds = (performance.now() - spawnedAt) / 1000;
+    const created = await json(`${child.url}/v1/groups`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ displayName: 'get target' }) });
+    if (created.status !== 200) throw new Error(`a create answered ${created.status}: ${JSON.stringify(created.body)}`);
+    log(`creates: wrk -t${WRK_THREADS} -c${CLIENTS} -d${duration}s POST /v1/groups (unique display names)`);
+    const creates = await measured(child.process.pid, {
+      url: `${child.url}/v1/groups`,
+      script: uniquePostScript(headers, '{"displayName":"bench {{id}}","description":"created by the end-to-end benchmark {{id}}"}'),
+      connections: CLIENTS,
+      threads: WRK_THREADS,
+      seconds: duration,
+      directory: scratch,
+      name: 'creates',
+    });
+    log(`  ${describe(creates)}`);
+    log(`gets: wrk -t${WRK_THREADS} -c${CLIENTS} -d${duration}s GET /v1/${String(created.body['name'])}`);
+    const gets = await measured(child.process.pid, { url: `${child.url}/v1/${String(created.body['name'])}`, script: getScript(headers), connections: CLIENTS, threads: WRK_THREADS, seconds: duration, directory: scratch, name: 'gets' });
+    log(`  ${describe(gets)}`);
+    return { creates, gets, startupSeconds };
+  });
+}
+
+/** A catch-up figure: events per second, and the times it is made of. */
+interface CatchUp {
+  readonly perSecond: number;
+  /** From spawning `keystream start` until the work was complete. */
+  readonly totalSeconds: number;
+  /** What start-up alone took (an empty data directory, same run), taken off the total. */
+  readonly startupSeconds: number;
+}
+
+function catchUp(events: number, totalSeconds: number, startupSeconds: number): CatchUp {
+  // Never below a tenth of the total: start-up work and catch-up overlap, so the difference can undershoot.
+  const working = Math.max(totalSeconds - startupSeconds, totalSeconds / 10);
+  return { perSecond: events / working, totalSeconds, startupSeconds };
+}
+
+function describeCatchUp(result: CatchUp): string {
+  return `${formatRate(result.perSecond)} events/s (${seededEvents} events; ${result.totalSeconds.toFixed(2)} s from spawn, less ${result.startupSeconds.toFixed(2)} s start-up of an empty server)`;
+}
+
+/**
+ * Read-model rebuild: a log of N events written before the start, timed from spawning
+ * `keystream start` until a List counts every project, less the start-up time of the same command
+ * on an empty data directory in this run (the projector starts before the listener, so the
+ * rebuild cannot be timed from "serving").
+ */
+async function rebuildFigure(scratch: string, startupSeconds: number): Promise<CatchUp> {
+  const dataDirectory = path.join(scratch, 'rebuild');
+  await seedProjects(path.join(dataDirectory, 'events'), seededEvents);
+  const headers = await adminHeaders(dataDirectory);
+  return withKeystream(dataDirectory, {}, async (child, spawnedAt) => {
+    await until(
+      async () => {
+        const list = await json(`${child.url}/v1/projects?page_size=1&include_paging_info=true`, { headers });
+        return list.body['totalResultsCount'] === seededEvents;
+      },
+      600_000,
+      'the rebuild',
+    );
+    return catchUp(seededEvents, (performance.now() - spawnedAt) / 1000, startupSeconds);
+  });
+}
+
+/** Messages on a topic: the sum of its partitions' high watermarks (0 while it does not exist). */
+async function topicMessages(brokers: readonly string[], topic: string): Promise<number> {
+  const admin = new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, partition) => sum + Number(partition.high), 0);
+  } catch {
+    return 0;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Kafka relay catch-up: a log of N events written before the start, `keystream start` with the
+ * relay on a fresh topic (the projector rebuilds at the same time, as on any first start), timed
+ * from spawn until the topic holds every event, less the empty server's start-up.
+ */
+async function relayFigure(scratch: string, brokers: readonly string[], startupSeconds: number): Promise<CatchUp> {
+  const dataDirectory = path.join(scratch, 'relay');
+  await seedProjects(path.join(dataDirectory, 'events'), seededEvents);
+  const topic = `keystream-bench-${randomUUID()}`;
+  const environment = { KEYSTREAM_KAFKA_BROKERS: brokers.join(','), KEYSTREAM_KAFKA_TOPIC: topic, KEYSTREAM_KAFKA_PARTITIONS: '3', KEYSTREAM_KAFKA_REPLICATION: '1' };
+  return withKeystream(dataDirectory, environment, async (_child, spawnedAt) => {
+    await until(async () => (await topicMessages(brokers, topic)) >= seededEvents, 600_000, 'the relay catch-up');
+    return catchUp(seededEvents, (performance.now() - spawnedAt) / 1000, startupSeconds);
+  });
+}
+
+/** Runs the watch fan-out bench when present; its output and the rows it printed. */
+async function fanoutRows(): Promise<{ rows: PerformanceRow[]; note: string; output: string }> {
+  if (!existsSync(FANOUT_BENCH)) return { rows: [], note: 'not measured: test/bench/watchFanout.bench.ts is not in this checkout', output: '' };
+  log(`watch fan-out: ${path.relative(repositoryRoot, FANOUT_BENCH)}${quick ? ' --quick' : ''}`);
+  const output = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=keystream-source', FANOUT_BENCH, ...(quick ? ['--quick'] : [])], { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      text += chunk;
+      process.stderr.write(chunk);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(text);
+      else reject(new Error(`the watch fan-out bench exited ${String(code)}`));
+    });
+  });
+  const rows = parseTableRows(output);
+  return { rows, note: rows.length > 0 ? '' : 'the watch fan-out bench printed no table rows (its output is below)', output };
+}
+
+function machineNotes(load: readonly number[], wrk: string): string[] {
+  const cpus = os.cpus();
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repositoryRoot, encoding: 'utf8' }).trim();
+  } catch {
+    // Not a git checkout: the commit stays unknown.
+  }
+  return [
+    `- date: ${new Date().toISOString()}`,
+    `- machine: ${cpus.length} cores, ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.platform()} ${os.release()}`,
+    `- load average at start (1/5/15 min): ${load.map((value) => value.toFixed(2)).join(' / ')}`,
+    `- node ${process.version}, ${wrk}, commit ${commit}`,
+    `- settings: wrk ${WRK_THREADS} threads, ${CLIENTS} connections, ${duration} s per run; ${seededEvents} events seeded for the rebuild and the relay${quick ? '; --quick' : ''}`,
+  ];
+}
+
+async function main(): Promise<void> {
+  const load = os.loadavg();
+  const wrk = await wrkVersion();
+  if (wrk === undefined) throw new Error('wrk is not installed: apt-get install wrk (Debian), then run again');
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'keystream-e2e-bench-'));
+  const rows: PerformanceRow[] = [];
+  const notes: string[] = [];
+  try {
+    log(`raw LMDB durable puts, ${CLIENTS} writers, ${duration} s`);
+    const rawPuts = await rawDurablePutRate(CLIENTS, duration);
+    log(`  ${formatRate(rawPuts)}/s`);
+    log(`raw uWS "hello": wrk -t${WRK_THREADS} -c${CLIENTS} -d${duration}s`);
+    const hello = await startHelloServer(repositoryRoot);
+    let helloResult: WrkResult;
+    try {
+      helloResult = await runWrk({ url: hello.url, script: getScript({}), connections: CLIENTS, threads: WRK_THREADS, seconds: duration, directory: scratch, name: 'hello' });
+    } finally {
+      hello.stop();
+    }
+    log(`  ${describe(helloResult)}`);
+
+    const { creates, gets, startupSeconds } = await httpFigures(scratch);
+    log(`start-up of an empty server: ${startupSeconds.toFixed(2)} s`);
+    rows.push({
+      figure: `creates/s at ${CLIENTS} clients (wrk), p99`,
+      measured: describe(creates),
+      ceiling: `raw LMDB durable puts, ${CLIENTS} writers: ${formatRate(rawPuts)}/s`,
+      ratio: formatRatio(creates.perSecond, rawPuts),
+      goal: '≥ 10k/s, p99 < 20 ms, ≥ 50 % of raw durable puts',
+    });
+    rows.push({
+      figure: `authenticated Get at ${CLIENTS} clients (wrk)`,
+      measured: describe(gets),
+      ceiling: `raw uWS "hello": ${describe(helloResult)}`,
+      ratio: formatRatio(gets.perSecond, helloResult.perSecond),
+      goal: '≥ 25 % of the hello ceiling, p99 < 5 ms',
+    });
+
+    const fanout = await fanoutRows();
+    if (fanout.rows.length > 0) rows.push(...fanout.rows);
+    else rows.push({ figure: 'write → watch frame, watch memory', measured: fanout.note, ceiling: '—', ratio: '—', goal: 'p99 < 25 ms (1k watchers) … < 100 ms (10k); < 10 KiB RSS per idle watch' });
+
+    log(`read-model rebuild of ${seededEvents} events`);
+    const rebuild = await rebuildFigure(scratch, startupSeconds);
+    log(`  ${describeCatchUp(rebuild)}`);
+    rows.push({
+      figure: `read-model rebuild (${seededEvents} events, from start to complete List)`,
+      measured: describeCatchUp(rebuild),
+      ceiling: '—',
+      ratio: '—',
+      goal: '≥ 50k events/s',
+    });
+
+    const brokers = process.env['KEYSTREAM_TEST_KAFKA_BROKERS']?.split(',').map((broker) => broker.trim()).filter((broker) => broker !== '');
+    if (brokers === undefined || brokers.length === 0) {
+      rows.push({ figure: 'Kafka relay catch-up', measured: 'not measured: KEYSTREAM_TEST_KAFKA_BROKERS is not set (no broker)', ceiling: '—', ratio: '—', goal: '≥ 50k events/s' });
+    } else {
+      log(`Kafka relay catch-up of ${seededEvents} events (projector rebuilding alongside)`);
+      const relay = await relayFigure(scratch, brokers, startupSeconds);
+      log(`  ${describeCatchUp(relay)}`);
+      rows.push({
+        figure: `Kafka relay catch-up (${seededEvents} events, projector rebuilding alongside)`,
+        measured: describeCatchUp(relay),
+        ceiling: '—',
+        ratio: '—',
+        goal: '≥ 50k events/s',
+      });
+    }
+
+    const table = renderTable(rows);
+    console.log(table);
+    const machine = machineNotes(load, wrk);
+    console.log(machine.join('\n'));
+    if (fanout.output !== '') notes.push('## Watch fan-out bench output', '', '```', fanout.output.trimEnd(), '```', '');
+    if (write) {
+      const document = [
+        '# Performance',
+        '',
+        'Written by `npm run bench` (test/bench/e2e/runBenchmarks.ts): a real `keystream start` on a',
+        'temporary data directory, loaded from other processes (wrk for HTTP), every figure next to the',
+        'raw ceiling measured in the same run. The machine is shared and small, so compare ratios, not',
+        'absolute rates, across runs; the load average at start says how busy it was.',
+        '',
+        table,
+        '',
+        '## Machine',
+        '',
+        ...machine,
+        '',
+        '## How each figure is measured',
+        '',
+        '- server CPU per request: user + system time of the `keystream start` process during the wrk run',
+        '  (from /proc) divided by the requests answered: comparable across runs where rates are not.',
+        '- creates: `wrk` POSTs `/v1/groups` with a unique display name per request (Lua script), as the',
+        '  bootstrap administrator, durable acknowledgement (`KEYSTREAM_DURABILITY=flush`, the default).',
+        '- raw LMDB durable puts: 64 concurrent writers, one ~600-byte put per write transaction, each',
+        '  acknowledged once its commit is flushed: the event store\'s own storage engine, nothing else.',
+        '- Get: `wrk` GETs one group by name with the administrator\'s bearer token.',
+        '- raw uWS "hello": a bare uWebSockets.js app answering "hello", in its own process.',
+        '- rebuild: a log of ProjectCreated events written before the start; from spawning `keystream start`',
+        '  until a List counts every project, less the start-up of the same command on an empty data',
+        '  directory measured in the same run (the projector starts before the listener).',
+        '- relay: the same log, `keystream start` with `KEYSTREAM_KAFKA_BROKERS` on a fresh 3-partition',
+        '  topic; from spawn until the topic\'s offsets hold every event, less the empty start-up. The projector rebuilds at the',
+        '  same time, as on any first start. `services/relay/src/bench/relay.bench.ts` times the relay alone.',
+        '- watch rows: test/bench/watchFanout.bench.ts when present (its table rows are taken over).',
+        '',
+        ...notes,
+      ].join('\n');
+      await writeFile(path.join(repositoryRoot, 'docs/performance.md'), document);
+      log('wrote docs/performance.md');
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+await main();

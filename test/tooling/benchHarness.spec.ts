@@ -1,0 +1,70 @@
+import { expect } from 'chai';
+import { formatRate, formatRatio, parseTableRows, renderTable } from '../bench/e2e/performanceTable.js';
+import { getScript, parseWrkResult, processCpuSeconds, uniquePostScript } from '../bench/e2e/wrk.js';
+
+describe('the end-to-end benchmark harness (npm run bench)', () => {
+  describe('parseWrkResult', () => {
+    it('should read the result line among wrk\'s own output: rate, percentiles in ms, failures', () => {
+      const output = [
+        'Running 10s test @ http://127.0.0.1:8080/v1/groups',
+        '  2 threads and 64 connections',
+        '  31000 requests in 10.00s, 9.1MB read',
+        'WRK_RESULT {"requests":31000,"durationUs":10000000,"p50Us":1500,"p99Us":19250,"status":3,"socket":2}',
+      ].join('\n');
+      expect(parseWrkResult(output)).to.deep.equal({ requests: 31000, seconds: 10, perSecond: 3100, p50Ms: 1.5, p99Ms: 19.25, non2xx: 3, socketErrors: 2 });
+    });
+
+    it('should say what wrk printed when there is no result line (a script error, a refused connection)', () => {
+      expect(() => parseWrkResult('unable to connect to 127.0.0.1:1 Connection refused')).to.throw(/Connection refused/);
+    });
+  });
+
+  describe('the wrk scripts', () => {
+    it('should escape header values into Lua string literals and end with the result hook', () => {
+      const script = getScript({ authorization: 'Bearer a"b\\c' });
+      expect(script).to.include('wrk.headers["authorization"] = "Bearer a\\"b\\\\c"');
+      expect(script).to.include('WRK_RESULT');
+    });
+
+    it('should number each POST body with the thread and a counter, so every create names a new resource', () => {
+      const script = uniquePostScript({}, '{"displayName":"bench {{id}}"}');
+      expect(script).to.match(/string\.gsub\(.*\{\{id\}\}.*, id\)/);
+      expect(script).to.include('thread:set("tid", threads)');
+    });
+  });
+
+  describe('the table', () => {
+    const rows = [
+      { figure: 'creates/s at 64 clients (wrk), p99', measured: '12.3k/s, p99 9.0 ms', ceiling: 'raw: 20.0k/s', ratio: '61.5 %', goal: '≥ 10k/s' },
+      { figure: 'a | b', measured: 'x', ceiling: '—', ratio: '—', goal: 'y' },
+    ];
+
+    it('should render the issue\'s columns as Markdown, escaping pipes inside cells', () => {
+      const lines = renderTable(rows).split('\n');
+      expect(lines[0]).to.equal('| figure | measured | ceiling (same run) | ratio | goal |');
+      expect(lines[1]).to.equal('|---|---|---|---|---|');
+      expect(lines[2]).to.equal('| creates/s at 64 clients (wrk), p99 | 12.3k/s, p99 9.0 ms | raw: 20.0k/s | 61.5 % | ≥ 10k/s |');
+      expect(lines[3]).to.equal('| a \\| b | x | — | — | y |');
+    });
+
+    it('should read back the rows another bench prints, leaving out header and separator rows', () => {
+      const printed = `some log line\n${renderTable(rows)}\n| not | a | row |\n`;
+      expect(parseTableRows(printed)).to.deep.equal(rows);
+    });
+
+    it('should format rates and ratios as the issue writes them', () => {
+      expect([formatRate(950), formatRate(1530), formatRate(14_560)]).to.deep.equal(['950', '1.53k', '14.6k']);
+      expect(formatRatio(5, 20)).to.equal('25.0 %');
+      expect(formatRatio(5, undefined)).to.equal('—');
+    });
+  });
+
+  describe('processCpuSeconds', () => {
+    it('should read this process\'s CPU time where /proc exists, and nothing for a process that is gone', function () {
+      const own = processCpuSeconds(process.pid);
+      if (own === undefined) this.skip(); // not Linux: the harness prints rates without CPU per request
+      expect(own).to.be.greaterThan(0);
+      expect(processCpuSeconds(2 ** 22 + 12_345)).to.equal(undefined);
+    });
+  });
+});
