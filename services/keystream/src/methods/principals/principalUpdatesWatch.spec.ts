@@ -119,9 +119,9 @@ describe('startPrincipalUpdatesWatch', () => {
       'erin@example.com': { name: 'users/erin', email: 'erin@example.com' },
     };
     const byEmail = {
-      query: (kind: string, options: { filter: Record<string, unknown> }) => {
-        const user = kind === 'User' ? users[options.filter['email'] as string] : undefined;
-        return Promise.resolve({ documents: user === undefined ? [] : [{ document: user }] });
+      query: (kind: string, options: { filter: { email: { $in: string[] } } }) => {
+        const found = kind === 'User' ? options.filter.email.$in.flatMap((email) => (users[email] === undefined ? [] : [users[email]])) : [];
+        return Promise.resolve({ documents: found.map((document) => ({ document })) });
       },
     } as unknown as ReadStore;
     // The last state of a deleted membership, as the write model keeps it.

@@ -47,6 +47,9 @@ const PARTS: readonly { readonly part: Part; readonly method: string; readonly f
   { part: 'groupMembers', method: 'WatchGroupMembers', field: 'groupMemberChanges', request: {} },
 ];
 
+/** Addresses per read-model query when a group's members are looked up. */
+const LOOKUP_BATCH = 500;
+
 /** The resource a part's change carries, and its kind in the write model. */
 const MEMBER_CARRIERS: Readonly<Partial<Record<Part, { readonly kind: 'RoleBinding' | 'GroupMember'; readonly field: string }>>> = {
   bindings: { kind: 'RoleBinding', field: 'roleBinding' },
@@ -92,30 +95,29 @@ export function startPrincipalUpdatesWatch(deps: PrincipalUpdatesDeps, request: 
     settle();
   };
 
-  const principalsOfMember = async (member: string | undefined): Promise<PrincipalMessage[]> => {
-    if (member === undefined) return [];
-    if (member.startsWith('group:')) {
-      const principals: PrincipalMessage[] = [];
-      // Nested groups are in the expansion already; each user and account counts once.
-      for (const inner of deps.groups.membersOfGroups([member])) if (!inner.startsWith('group:')) principals.push(...(await principalsOfMember(inner)));
-      return principals;
+  /** Principals of user and service-account members, looked up in one query per kind. */
+  const principalsOfMembers = async (members: readonly string[]): Promise<PrincipalMessage[]> => {
+    const principals: PrincipalMessage[] = [];
+    const userEmails = members.filter((member) => member.startsWith('user:')).map((member) => member.slice('user:'.length).toLowerCase());
+    const accountEmails = members.filter((member) => member.startsWith('serviceAccount:')).map((member) => member.slice('serviceAccount:'.length));
+    for (let from = 0; from < userEmails.length; from += LOOKUP_BATCH) {
+      const users = await deps.readStore.query('User', { filter: { email: { $in: userEmails.slice(from, from + LOOKUP_BATCH) } } });
+      principals.push(...users.documents.map((stored) => userPrincipal(stored.document)));
     }
-    if (member.startsWith('user:')) {
-      const email = member.slice('user:'.length).toLowerCase();
-      const users = await deps.readStore.query('User', { filter: { email } });
-      return users.documents.map((stored) => userPrincipal(stored.document));
-    }
-    if (member.startsWith('serviceAccount:')) {
-      const email = member.slice('serviceAccount:'.length);
-      const accounts = await deps.readStore.query('ServiceAccount', { filter: { email } });
-      const principals: PrincipalMessage[] = [];
+    for (let from = 0; from < accountEmails.length; from += LOOKUP_BATCH) {
+      const accounts = await deps.readStore.query('ServiceAccount', { filter: { email: { $in: accountEmails.slice(from, from + LOOKUP_BATCH) } } });
       for (const account of accounts.documents) {
         const keys = await deps.readStore.query('ServiceAccountKey', { filter: { name: { $regex: `^${escapeRegex(`${account.document['name'] as string}/serviceAccountKeys/`)}` } } });
         for (const key of keys.documents) principals.push(await keyPrincipal(deps.repository, key.document));
       }
-      return principals;
     }
-    return [];
+    return principals;
+  };
+
+  /** The principals a binding's or membership's member stands for (a group: everyone in it, nested groups included). */
+  const principalsOfMember = (member: string | undefined): Promise<PrincipalMessage[]> => {
+    if (member === undefined) return Promise.resolve([]);
+    return principalsOfMembers(member.startsWith('group:') ? deps.groups.membersOfGroups([member]) : [member]);
   };
 
   const memberOfDeleted = async (kind: 'RoleBinding' | 'GroupMember', name: string): Promise<string | undefined> => {
