@@ -6,7 +6,8 @@
  * It is one event stream, `ServiceRegistry-global`: service names are global, there are few of
  * them and they change rarely, so one stream gives uniqueness and atomic multi-part decisions by
  * optimistic concurrency alone. The fold is cached with its revision and only newer events are
- * read. Its events carry no `resource`, so they project to no document; the relay publishes them.
+ * read. Its events carry no `resource`, so they project to no document, and the relay (resource
+ * events only) does not publish them.
  */
 import { randomUUID } from 'node:crypto';
 import { KeystreamError, MESSAGE_SCHEMAS } from '@keystream/api';
