@@ -20,6 +20,7 @@ import { startKeystreamChild, stopKeystreamChild, type KeystreamChild } from '..
 
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 const SCREENSHOT = path.join(repositoryRoot, 'docs', 'console.png');
+const ACCEPT_SCREENSHOT = path.join(repositoryRoot, 'docs', 'console-accept.png');
 
 /** An attribute of each element (run in the page; the test is typed without the DOM library). */
 function attributesOf(elements: readonly unknown[], name: string): (string | null)[] {
@@ -413,6 +414,7 @@ describe('the web console', function () {
         expect(await field('inviter')).to.equal(DEFAULT_DEV_ADMIN);
         expect(await field('invitee')).to.equal(email);
         expect(Date.parse(await field('expires') ?? '')).to.be.above(Date.now());
+        await invited.screenshot({ path: ACCEPT_SCREENSHOT });
         await invited.click('#accept-invitation');
         await invited.waitForSelector('#invitation-outcome.ok:has-text("You accepted")');
         await invited.click('#open-scope');
@@ -444,6 +446,22 @@ describe('the web console', function () {
         const invited = await openLink(link, email);
         await invited.waitForSelector(`#invitation-status:has-text("expired at"):has-text("Ask ${DEFAULT_DEV_ADMIN} to send it again")`);
         expect(await invited.locator('#accept-invitation').count()).to.equal(0);
+        await invited.context().close();
+      });
+
+      it('should send someone whose token is refused back to sign-in, keeping the invitation', async () => {
+        const email = invitee('hank');
+        const { link } = await invite(email);
+        const invited = await (await (browser as Browser).newContext()).newPage();
+        await invited.goto(`${(front as FrontDoor).url}/console/${new URL(link).hash}`);
+        await invited.fill('#token', 'not-a-token');
+        await invited.click('#sign-in');
+        // The accept page's REST look-up is refused: the same screen as a refused watch.
+        await invited.waitForSelector('#token-refused:has-text("UNAUTHENTICATED")');
+        await invited.waitForSelector('#invitation-sign-in');
+        await invited.fill('#token', await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory }), email));
+        await invited.click('#sign-in');
+        await invited.waitForSelector('#accept-invitation');
         await invited.context().close();
       });
 
