@@ -56,6 +56,12 @@ interface Waiter {
 class Subscriber implements HubSubscription {
   cursor: Position;
   catchingUp = false;
+  /**
+   * Caught up with the shared tail: every batch published from now on is entirely after the
+   * cursor, so it is handed over as is, without comparing positions (the cursor then lags behind;
+   * `through` reads the hub's position instead).
+   */
+  live = false;
   pending: ChangeLogEntry[] = [];
   closed = false;
   waiters: Waiter[] = [];
@@ -85,13 +91,17 @@ class Subscriber implements HubSubscription {
   }
 
   settleWaiters(): void {
-    if (this.waiters.length === 0) return;
+    if (this.waiters.length === 0) {
+      this.hub.waiting.delete(this);
+      return;
+    }
     const through = this.through();
     this.waiters = this.waiters.filter((waiter) => {
       if (comparePositions(waiter.position, through) > 0) return true;
       waiter.resolve();
       return false;
     });
+    if (this.waiters.length === 0) this.hub.waiting.delete(this);
   }
 
   fail(error: Error): void {
@@ -108,6 +118,7 @@ class Subscriber implements HubSubscription {
     if (this.closed) return Promise.reject(new FeedLostError('subscription closed'));
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ position, resolve, reject });
+      this.hub.waiting.add(this);
     });
   }
 
@@ -115,6 +126,7 @@ class Subscriber implements HubSubscription {
     if (this.closed) return;
     this.closed = true;
     this.hub.unsubscribe(this);
+    this.hub.waiting.delete(this);
     void this.feed?.close();
     // Whoever waits on a closed subscription must not wait forever (a watch closing mid-snapshot).
     const waiters = this.waiters;
@@ -130,6 +142,8 @@ export class ChangeHub {
   private ringFloor: Position = '';
   private ring: ChangeLogEntry[] = [];
   private readonly byKind = new Map<string, Set<Subscriber>>();
+  /** Subscribers with waiters on `reached` (settled after each batch; usually a few snapshotting watches). */
+  readonly waiting = new Set<Subscriber>();
   private readonly publishedListeners = new Set<() => void>();
   private readonly ringSize: number;
   private readonly maxPending: number;
@@ -308,16 +322,21 @@ export class ChangeHub {
       else group.push(entry);
     }
     for (const [kind, entries] of groups) {
-      for (const subscriber of [...(this.byKind.get(kind) ?? [])]) {
-        if (subscriber.catchingUp) {
+      // Not copied: a subscriber removed meanwhile is skipped, one added meanwhile takes only
+      // entries after its own start (deliver checks its cursor).
+      for (const subscriber of this.byKind.get(kind) ?? []) {
+        if (subscriber.live) {
+          subscriber.listener.onEntries(entries);
+        } else if (subscriber.catchingUp) {
           for (const entry of entries) subscriber.pending.push(entry);
           if (subscriber.pending.length > this.maxPending) subscriber.fail(new FeedLostError('a catching-up watch fell too far behind'));
         } else {
           subscriber.deliver(entries);
+          if (comparePositions(subscriber.cursor, this.position) >= 0) subscriber.live = true;
         }
       }
     }
-    for (const set of this.byKind.values()) for (const subscriber of set) subscriber.settleWaiters();
+    for (const subscriber of [...this.waiting]) subscriber.settleWaiters();
     for (const listener of [...this.publishedListeners]) listener();
   }
 

@@ -61,7 +61,9 @@ function compiledQuery(key: string, selection: MongoQuery): Query {
 }
 
 interface BatchMemo {
-  /** By principal subject and authorization version. */
+  /** The authorization version the series were computed at (a move clears them). */
+  version: number;
+  /** By principal subject. */
   readonly bySubject: Map<string, SharedSeries>;
   /** By visibility outcome: principals who see the batch alike share the series. */
   readonly byOutcome: Map<string, SharedSeries>;
@@ -75,6 +77,7 @@ export class FanoutGroup {
   private readonly currents = new WeakMap<JsonObject, JsonObject>();
   private readonly maskTouched = new WeakMap<ChangeLogEntry, boolean>();
   private readonly batches = new WeakMap<readonly ChangeLogEntry[], BatchMemo>();
+  private readonly anySelected = new WeakMap<readonly ChangeLogEntry[], boolean>();
   /** Watches in the group (the registry drops the group at zero). */
   members = 0;
 
@@ -129,17 +132,34 @@ export class FanoutGroup {
   }
 
   /**
+   * Whether any entry of a batch passes the group's selection before or after: when none does, no
+   * watch of the group has anything to send or to drop, whoever its principal (asked once per batch).
+   */
+  selectsAny(entries: readonly ChangeLogEntry[]): boolean {
+    let any = this.anySelected.get(entries);
+    if (any === undefined) {
+      any = entries.some((entry) => this.selects(entry.before) || this.selects(entry.after));
+      this.anySelected.set(entries, any);
+    }
+    return any;
+  }
+
+  /**
    * The series a batch of the shared tail (one array, handed alike to every subscriber of the kind)
    * makes for a watch of `principal` whose client holds exactly what matched before each entry.
    */
   series(entries: readonly ChangeLogEntry[], principal: WatchPrincipal): SharedSeries {
+    const version = this.owner.authorizationVersion();
     let memo = this.batches.get(entries);
     if (memo === undefined) {
-      memo = { bySubject: new Map(), byOutcome: new Map() };
+      memo = { version, bySubject: new Map(), byOutcome: new Map() };
       this.batches.set(entries, memo);
+    } else if (memo.version !== version) {
+      memo.version = version;
+      memo.bySubject.clear();
+      memo.byOutcome.clear();
     }
-    const subjectKey = `${this.owner.authorizationVersion()}\u0000${principal.subject}`;
-    const known = memo.bySubject.get(subjectKey);
+    const known = memo.bySubject.get(principal.subject);
     if (known !== undefined) return known;
     let outcome = '';
     const outcomes: { name: string; before: boolean; after: boolean; entry: ChangeLogEntry }[] = [];
@@ -154,7 +174,7 @@ export class FanoutGroup {
       series = this.build(outcomes);
       memo.byOutcome.set(outcome, series);
     }
-    memo.bySubject.set(subjectKey, series);
+    memo.bySubject.set(principal.subject, series);
     return series;
   }
 

@@ -244,8 +244,14 @@ export class StatelessWatch extends WatchRunner<StatelessPlan> {
    */
   protected override takeShared(entries: readonly ChangeLogEntry[]): boolean {
     if (!this.parked || !this.queue.idle || this.closed || this.mustWaitWritable || this.authorizationMoved()) return false;
-    const series = this.group.series(entries, this.context.principal);
     const held = this.held;
+    if (!this.group.selectsAny(entries)) {
+      // Nothing in the batch passes the filter (the usual case among many selective watches):
+      // nothing to send, and a client holding what matched holds none of these names.
+      if (held !== undefined) for (const entry of entries) if (held.has(entry.name)) return false;
+      return true;
+    }
+    const series = this.group.series(entries, this.context.principal);
     // The client must hold exactly what matched before each entry (always so while rights stay
     // put); a document changed twice in the batch is held after its first change as it matched then.
     let next: Map<string, boolean> | undefined;
