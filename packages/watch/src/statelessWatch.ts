@@ -25,6 +25,7 @@ import { encodeResumeToken } from './resumeToken.js';
 import { positionBeforeTime } from './startingPosition.js';
 import type { StatelessPlan } from './watchPlan.js';
 import { isResetCause, WatchRunner } from './watchRunner.js';
+import type { HubBucket } from './changeHub.js';
 
 type Start = { readonly kind: 'snapshot' } | { readonly kind: 'resume'; readonly after: Position } | { readonly kind: 'time'; readonly time: number };
 
@@ -233,6 +234,15 @@ export class StatelessWatch extends WatchRunner<StatelessPlan> {
         await this.emit(this.responses.snapshotSize(this.held.size));
       }
     }
+  }
+
+  /**
+   * Its group: a stateless watch's client holds only documents whose last version it was sent
+   * passed the selection, so an entry whose before and after both fail it changes nothing here
+   * (not what the client holds, not a snapshot being folded, not a re-check of rights).
+   */
+  protected override hubBucket(): HubBucket {
+    return this.group;
   }
 
   /**

@@ -5,7 +5,7 @@
 import { isKeystreamError, KeystreamError } from '@keystream/api';
 import { isChangeLogExpiredError, type ChangeLogEntry, type JsonObject, type Position, type ReadStore } from '@keystream/readstore';
 import type { PageTokenKey } from '@keystream/resource';
-import { FeedLostError, type ChangeHub, type HubSubscription } from './changeHub.js';
+import { FeedLostError, type ChangeHub, type HubBucket, type HubSubscription } from './changeHub.js';
 import { DocumentMatcher } from './documentMatcher.js';
 import type { FanoutGroup, FanoutGroups } from './fanoutGroup.js';
 import { comparePositions } from '@keystream/kernel';
@@ -184,7 +184,7 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
       onError: (error) => {
         queue.fail(error);
       },
-    });
+    }, this.hubBucket());
     this.subscription = subscription;
     return subscription;
   }
@@ -194,6 +194,14 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
    * is idle at the tail and what it would send is its group's shared series). False: queue it.
    */
   protected takeShared?(entries: readonly ChangeLogEntry[]): boolean;
+
+  /**
+   * The hub bucket of the watch, if batches that its group's selection does not touch may be kept
+   * from it once it has caught up (they can change nothing it shows). Default: none.
+   */
+  protected hubBucket(): HubBucket | undefined {
+    return undefined;
+  }
 
   /**
    * Whether an entry can change what the client holds. Default: the document matched the watch
