@@ -36,6 +36,7 @@ import { SoftwareTpm, softwareTpmUnavailable } from '@keystream/attestation/test
 import { expect } from 'chai';
 import http from 'node:http';
 import { parseStrictly, strictRegistry } from '../support/strictProtoJson.js';
+import { callOverGrpc, type GrpcOutcome } from '../support/wireGrpcCall.js';
 import { BINDING_SCENARIOS, type ScenarioContext } from './support/bindingScenarios.js';
 import { isCreatable, newId, type ResourceFixtures } from './support/resourceFixtures.js';
 import { useKeystream } from './support/useKeystream.js';
@@ -218,7 +219,8 @@ function violatingValue(rule: ValidationRule): unknown {
 
 describe('wire compatibility with clients built from the real protos (e2e)', function () {
   this.timeout(300_000);
-  const suite = useKeystream();
+  // Both edges on: the same requests go over REST and over gRPC.
+  const suite = useKeystream({ KEYSTREAM_GRPC_PORT: 'auto' });
   let tables: UpstreamTables | undefined;
   let registry: ReturnType<typeof strictRegistry> | undefined;
   let tpm: SoftwareTpm | undefined;
@@ -242,23 +244,29 @@ describe('wire compatibility with clients built from the real protos (e2e)', fun
     await tpm?.stop();
   });
 
+  /** A binding's request, made realistic and prepared as its method needs, and who sends it. */
+  async function prepare(route: RpcRouteRow): Promise<{ message: WireRequest; headers: Readonly<Record<string, string>> }> {
+    const context: ScenarioContext = { fixtures: suite.fixtures, headersFor: (email) => suite.server.headersFor(email), tpm };
+    const message = await realisticRequest(suite.fixtures, route, shortName(route.input));
+    const scenario = BINDING_SCENARIOS[route.rpc];
+    const headers = scenario === undefined ? undefined : await scenario(message, context);
+    return { message, headers: headers ?? suite.server.headers };
+  }
+
   it('should succeed on all 265 bindings of rpcs.tsv, called as grpc-gateway clients call them, each answer strictly parseable', async () => {
     expect(tables!.routes).to.have.length(265);
-    const context: ScenarioContext = { fixtures: suite.fixtures, headersFor: (email) => suite.server.headersFor(email), tpm };
     const failures: string[] = [];
     let succeeded = 0;
     for (const route of tables!.routes) {
       const method = methodByName(route.rpc);
       expect(method.name).to.equal(route.rpc);
-      const requestType = shortName(route.input);
       const label = `${route.rpc} ${route.verb} ${route.path}`;
       let request: GatewayRequest;
-      let headers: Readonly<Record<string, string>> = suite.server.headers;
+      let headers: Readonly<Record<string, string>>;
       try {
-        const message = await realisticRequest(suite.fixtures, route, requestType);
-        const scenario = BINDING_SCENARIOS[route.rpc];
-        if (scenario !== undefined) headers = (await scenario(message, context)) ?? headers;
-        request = gatewayRequest(route, requestType, message);
+        const prepared = await prepare(route);
+        headers = prepared.headers;
+        request = gatewayRequest(route, shortName(route.input), prepared.message);
       } catch (error) {
         failures.push(`${label}: the request could not be prepared: ${(error as Error).message}`);
         continue;
@@ -294,6 +302,37 @@ describe('wire compatibility with clients built from the real protos (e2e)', fun
     console.log(`      ${succeeded} of ${tables!.routes.length} bindings succeeded end to end`);
     expect(failures).to.deep.equal([]);
     expect(succeeded).to.equal(265);
+  });
+
+  it('should succeed on each of the 158 RPCs over gRPC, called with the same requests encoded from wire.tsv, each answer decoding without unknown fields', async () => {
+    const address = suite.server.grpcAddress;
+    if (address === undefined) throw new Error('the gRPC edge did not start');
+    // Each RPC once, with its first (primary) binding's request.
+    const firsts = tables!.routes.filter((route, index) => tables!.routes.findIndex((other) => other.rpc === route.rpc) === index);
+    expect(firsts).to.have.length(158);
+    const failures: string[] = [];
+    let succeeded = 0;
+    for (const route of firsts) {
+      let outcome: GrpcOutcome;
+      try {
+        const { message, headers } = await prepare(route);
+        outcome = await callOverGrpc(address, registry!, route, message, headers);
+        // As over REST, a read of the projected store may not see a write of a moment ago yet.
+        for (const deadline = Date.now() + 5_000; !outcome.ok && (outcome.code === 'NOT_FOUND' || outcome.code === 'FAILED_PRECONDITION') && /does not exist|no User resource/.test(outcome.message) && Date.now() < deadline; ) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          outcome = await callOverGrpc(address, registry!, route, message, headers);
+        }
+      } catch (error) {
+        failures.push(`${route.rpc}: the request could not be prepared or encoded: ${(error as Error).message}`);
+        continue;
+      }
+      if (!outcome.ok) failures.push(`${route.rpc}: ${outcome.code} ${outcome.message.slice(0, 300)}`);
+      else if (outcome.unknownFields.length > 0) failures.push(`${route.rpc}: the answer has fields wire.tsv does not know: ${outcome.unknownFields.join('; ')}`);
+      else succeeded += 1;
+    }
+    console.log(`      ${succeeded} of ${firsts.length} RPCs succeeded over gRPC`);
+    expect(failures).to.deep.equal([]);
+    expect(succeeded).to.equal(158);
   });
 
   it('should refuse a violating value of each of the 129 rules of rules.tsv with INVALID_ARGUMENT naming the field', async () => {
