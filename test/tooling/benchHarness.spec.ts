@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { fanoutRows } from '../bench/e2e/fanoutRows.js';
 import { formatRate, formatRatio, parseTableRows, renderTable } from '../bench/e2e/performanceTable.js';
 import { getScript, parseWrkResult, processCpuSeconds, uniquePostScript } from '../bench/e2e/wrk.js';
 
@@ -66,5 +67,26 @@ describe('the end-to-end benchmark harness (npm run bench)', () => {
       expect(own).to.be.greaterThan(0);
       expect(processCpuSeconds(2 ** 22 + 12_345)).to.equal(undefined);
     });
+  });
+});
+
+describe('the watch rows of the end-to-end benchmark harness', () => {
+  it('should take over the fan-out bench\'s scenario lines: latency, delivery, ack ratio, memory per idle watch', () => {
+    const output = [
+      'watch fan-out, keystream start (embedded) + a separate Node load client — 2 × CPU, node v20 (quick)',
+      '  this      no watchers, 10 writes/s               frame p50       — ms  p99       — ms  max       — ms  (0/0)  ack p50     3.1 ms  p99     7.9 ms',
+      '  this      3k watchers (all), 10 writes/s         frame p50    12.5 ms  p99    40.2 ms  max    61.0 ms  (119000/120000)  ack p50     4.0 ms  p99    12.0 ms  RSS/idle watch 6.3 KiB  (sync 2.1 s)',
+      '  this      3k watchers (all), 10 writes/s         write ack p99 1.52× the no-watcher p99 at the same rate',
+    ].join('\n');
+    expect(fanoutRows(output)).to.deep.equal([
+      {
+        figure: 'write → watch frame, 3k watchers (all), 10 writes/s',
+        measured: 'p50 12.5 ms, p99 40.2 ms (119000/120000 frames); write ack p99 12.0 ms',
+        ceiling: 'write ack p99 with no watchers, same rate',
+        ratio: '1.52×',
+        goal: 'p99 < 50 ms; write ack p99 within 2× of no watchers',
+      },
+      { figure: 'memory per idle watch (server RSS)', measured: '6.3 KiB (3k)', ceiling: '—', ratio: '—', goal: '< 10 KiB RSS' },
+    ]);
   });
 });
