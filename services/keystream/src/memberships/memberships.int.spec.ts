@@ -117,4 +117,43 @@ describe('memberships (real core)', function () {
     expect((await membersOf(a)).filter((found) => found['member'] === harry)).to.deep.equal([]);
     expect((await membersOf(b)).filter((found) => Array.isArray(found['minAncestryMembers']))).to.deep.equal([]);
   });
+
+  it('keeps a member reached along two paths (a ⊃ b ⊃ m, a ⊃ c ⊃ m) in a while one path is left, in the copies and in ListMyProjects', async () => {
+    const project = `projects/${id('p')}`;
+    await world.call('CreateProject', { project: { name: project, title: 'Diamond' } }, admin);
+    const [a, b, c] = ['a', 'b', 'c'].map((letter) => `${project}/groups/${letter}${id('g').slice(2)}`) as [string, string, string];
+    const emails: Record<string, string> = {};
+    for (const group of [a, b, c]) {
+      await world.call('CreateGroup', { parent: project, group: { name: group } }, admin);
+      emails[group] = ((await world.call('GetGroup', { name: group }, admin)).response as JsonObject)['email'] as string;
+    }
+    const ivy = `${id('ivy')}@example.com`;
+    const member = async (group: string, who: string): Promise<string> => ((await world.call('CreateGroupMember', { parent: group, groupMember: { member: who } }, admin)).response as JsonObject)['name'] as string;
+    await member(b, `user:${ivy}`);
+    await member(c, `user:${ivy}`);
+    const bInA = await member(a, `group:${emails[b]}`);
+    const cInA = await member(a, `group:${emails[c]}`);
+    await world.call('CreateRoleBinding', { parent: project, roleBinding: { role: VIEWER, member: `group:${emails[a]}` } }, admin);
+    await world.settle();
+    const copiesOfIvy = async (): Promise<JsonObject[]> =>
+      (((await world.call('ListGroupMembers', { parent: a, pageSize: 100 }, admin)).response as { groupMembers?: JsonObject[] }).groupMembers ?? []).filter((found) => found['member'] === `user:${ivy}`);
+    const ivyToken = await world.token(ivy);
+    const myProjects = async (): Promise<unknown[]> => ((await world.call('ListMyProjects', {}, ivyToken)).response as { projects: JsonObject[] }).projects.map((found) => found['name']);
+    // One copy; no group is on both paths, so its list is the owner alone (b or c, the first by name).
+    const [first, second] = [emails[b] as string, emails[c] as string].sort();
+    expect((await copiesOfIvy()).map((found) => found['minAncestryMembers'])).to.deep.equal([[`group:${first}`]]);
+    expect(await myProjects()).to.deep.equal([project]);
+
+    // The owning path goes: the copy stays, now owned by the other path, and Ivy still sees the project.
+    await world.call('DeleteGroupMember', { name: first === emails[b] ? bInA : cInA }, admin);
+    await world.settle();
+    expect((await copiesOfIvy()).map((found) => found['minAncestryMembers'])).to.deep.equal([[`group:${second}`]]);
+    expect(await myProjects()).to.deep.equal([project]);
+
+    // The last path goes: the copy and the project go too.
+    await world.call('DeleteGroupMember', { name: first === emails[b] ? cInA : bInA }, admin);
+    await world.settle();
+    expect(await copiesOfIvy()).to.deep.equal([]);
+    expect(await myProjects()).to.deep.equal([]);
+  });
 });

@@ -1,0 +1,14 @@
+import { openLmdbConsumerState } from '@keystream/consumer';
+import { mkdtempSync } from 'node:fs';
+const dir = mkdtempSync('/tmp/w11-lmdb-');
+const s = await openLmdbConsumerState({ path: dir, version: 'v1' });
+const t = s.table<string[]>('member-assignments.bindings');
+t.set('projects/p/roleBindings/a', ['x', 'y']);
+await s.commit('0000000000000005');
+const c = s.table<{ name: string; ancestry: string }>('nested-groups.copies');
+c.set('g\nm', { name: 'n', ancestry: 'a' });
+await s.commit('0000000000000006');
+await s.commit('0000000000000007');
+await s.close();
+const s2 = await openLmdbConsumerState({ path: dir, version: 'v1' });
+console.log(s2.checkpoint, [...s2.table('member-assignments.bindings')], [...s2.table('nested-groups.copies')]);
