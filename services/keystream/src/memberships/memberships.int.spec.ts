@@ -156,4 +156,32 @@ describe('memberships (real core)', function () {
     expect(await copiesOfIvy()).to.deep.equal([]);
     expect(await myProjects()).to.deep.equal([]);
   });
+
+  it('finds the caller\'s projects by a phrase in name, title or description (part of a word, several words, any case), paging info counting only matches', async () => {
+    const suffix = id('s').slice(2);
+    const projects = [
+      { name: `projects/apollo-${suffix}`, title: 'Moon rocket', description: 'Crewed landings' },
+      { name: `projects/gemini-${suffix}`, title: 'Two seats', description: 'Rendezvous and docking in orbit' },
+      { name: `projects/mercury-${suffix}`, title: 'First flights', description: 'One seat, orbit later' },
+    ];
+    const olga = `${id('olga')}@example.com`;
+    for (const project of projects) {
+      await world.call('CreateProject', { project: { ...project, multiRegionPolicy: {} } }, admin);
+      await world.call('CreateRoleBinding', { parent: project.name, roleBinding: { role: VIEWER, member: `user:${olga}` } }, admin);
+    }
+    // Another project with the same words that Olga does not take part in.
+    await world.call('CreateProject', { project: { name: `projects/orbit-${suffix}`, title: 'Orbit', multiRegionPolicy: {} } }, admin);
+    await world.settle();
+    const olgaToken = await world.token(olga);
+    const search = async (phrase: string): Promise<{ names: unknown[]; total: unknown }> => {
+      const response = (await world.call('SearchMyProjects', { phrase, includePagingInfo: true }, olgaToken)).response as { projects: JsonObject[]; totalCount?: number };
+      return { names: response.projects.map((found) => found['name']), total: response.totalCount };
+    };
+    expect(await search('ORBIT')).to.deep.equal({ names: [`projects/gemini-${suffix}`, `projects/mercury-${suffix}`], total: 2 });
+    expect(await search('ndezv')).to.deep.equal({ names: [`projects/gemini-${suffix}`], total: 1 });
+    expect(await search('docking in orb')).to.deep.equal({ names: [`projects/gemini-${suffix}`], total: 1 });
+    expect(await search(`apollo-${suffix}`)).to.deep.equal({ names: [`projects/apollo-${suffix}`], total: 1 });
+    expect(await search('seat, orbit')).to.deep.equal({ names: [`projects/mercury-${suffix}`], total: 1 });
+    expect(await search('saturn')).to.deep.equal({ names: [], total: 0 });
+  });
 });
