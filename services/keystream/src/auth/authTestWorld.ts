@@ -9,6 +9,7 @@ import path from 'node:path';
 import { KeystreamError, methodByName, type MethodDescriptor, type ResourceKind } from '@keystream/api';
 import type { JsonObject } from '@keystream/domain';
 import type { EventStore } from '@keystream/eventstore';
+import type { ReadStore } from '@keystream/readstore';
 import { ANONYMOUS } from '@keystream/authz';
 import {
   buildHandlerRegistry,
@@ -37,6 +38,8 @@ export interface AuthTestWorld {
   /** What the command core asks before a delete (children) and after it (what goes with a scope). */
   readonly children: ChildCounter;
   readonly eventStore: EventStore;
+  /** The read model (for benchmarks that compare how a query is served). */
+  readonly readStore: ReadStore;
   /** The real request pipeline in front of the method handlers. */
   readonly dispatcher: RequestPipeline;
   /** The handlers alone, as the anonymous caller, without authentication (for overhead benchmarks only). */
@@ -105,6 +108,7 @@ export async function startAuthTestWorld(options: AuthTestWorldOptions = {}): Pr
     repository,
     children,
     eventStore,
+    readStore: await graph.readStore(),
     dispatcher,
     processManagers,
     directory,
