@@ -6,17 +6,23 @@
  * A phrase is a substring search, so a word of the phrase may be only part of a document's word
  * ("pol" in "Apollo"). Every word of a phrase a document holds lies inside one of the document's
  * words, so the candidates for a phrase word are the documents under the indexed words containing
- * it, and for the phrase the intersection over its words. That reads the vocabulary (the distinct
- * words, far fewer than documents × text), not the documents; the query's filter still decides on
- * each candidate. A phrase without letters or digits gives no candidates set (the caller scans).
+ * it, and for the phrase the intersection over its words (starting from the rarest). That reads
+ * the vocabulary (the distinct words, far fewer than documents × text), not the documents; the
+ * query's filter still decides on each candidate. A phrase without letters or digits, or whose
+ * words are all common, gives no candidate set: the caller walks the kind in order.
  */
 import { resolve } from 'mingo/util';
 import { wordsOf } from '../phraseHint.js';
 import type { JsonObject } from '../readStore.js';
 
+/** Below this many names a candidate set is cheap whatever the kind's size. */
+const SMALL_ESTIMATE = 64;
+
 export class TextIndex {
   /** Word → names of the documents holding it in one of the fields. */
   private readonly byWord = new Map<string, Set<string>>();
+  /** Documents indexed (the store removes a document's old version before inserting the new one). */
+  private documentCount = 0;
 
   constructor(private readonly fields: readonly string[]) {}
 
@@ -32,20 +38,38 @@ export class TextIndex {
     return this.byWord.size;
   }
 
-  /** Names of every document that can hold `phrase`; undefined when the phrase has no word to look up. */
+  /**
+   * Names of every document that can hold `phrase` (a superset: the query's condition decides);
+   * undefined when the index would not narrow — the phrase has no word, or even its rarest word
+   * is under more than a quarter of the documents (and more than a few): walking the kind in
+   * order and stopping at the page's end is then as cheap.
+   */
   candidates(phrase: string): ReadonlySet<string> | undefined {
-    // Longest words first: they match the fewest indexed words, so the intersection shrinks fastest.
-    const words = [...new Set(wordsOf(phrase))].sort((left, right) => right.length - left.length);
+    const words = [...new Set(wordsOf(phrase))];
     if (words.length === 0) return undefined;
-    let result: Set<string> | undefined;
-    for (const word of words) {
+    // Per phrase word: the indexed words containing it, and how many names they hold at most.
+    const matches = words
+      .map((word) => {
+        const indexed: Set<string>[] = [];
+        let estimate = 0;
+        for (const [candidate, names] of this.byWord) {
+          if (!candidate.includes(word)) continue;
+          indexed.push(names);
+          estimate += names.size;
+        }
+        return { indexed, estimate };
+      })
+      .sort((left, right) => left.estimate - right.estimate);
+    const [rarest, ...others] = matches;
+    if (rarest === undefined || (rarest.estimate > SMALL_ESTIMATE && rarest.estimate * 4 > this.documentCount)) return undefined;
+    const result = new Set<string>();
+    for (const names of rarest.indexed) for (const name of names) result.add(name);
+    // Narrow by the other words while that costs less than what it saves.
+    for (const other of others) {
+      if (result.size === 0 || other.estimate > result.size * 4) break;
       const holding = new Set<string>();
-      for (const [indexed, names] of this.byWord) {
-        if (!indexed.includes(word)) continue;
-        for (const name of names) if (result === undefined || result.has(name)) holding.add(name);
-      }
-      result = holding;
-      if (result.size === 0) break;
+      for (const names of other.indexed) for (const name of names) if (result.has(name)) holding.add(name);
+      for (const name of result) if (!holding.has(name)) result.delete(name);
     }
     return result;
   }
@@ -53,6 +77,7 @@ export class TextIndex {
   insert(document: JsonObject): void {
     const name = document['name'];
     if (typeof name !== 'string') return;
+    this.documentCount += 1;
     for (const word of this.wordsOfDocument(document)) {
       let names = this.byWord.get(word);
       if (names === undefined) {
@@ -66,6 +91,7 @@ export class TextIndex {
   remove(document: JsonObject): void {
     const name = document['name'];
     if (typeof name !== 'string') return;
+    this.documentCount -= 1;
     for (const word of this.wordsOfDocument(document)) {
       const names = this.byWord.get(word);
       names?.delete(name);
