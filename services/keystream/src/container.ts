@@ -263,7 +263,7 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger, clock:
       clock,
       extraHandlers: (app) =>
         new Map([
-          ...invitationHandlers({ ...app, notifier: mail, validityDays: config.invitationValidityDays }),
+          ...invitationHandlers({ ...app, notifier: mail, validityDays: config.invitationValidityDays, publicUrl: config.publicUrl }),
           ...membershipHandlers({ queries: app.queries, readStore: reads, repository: app.repository, authorizer: app.authorizer, runner, waitMilliseconds: config.minPositionWaitMilliseconds }),
         ]),
     });
