@@ -14,7 +14,7 @@ export { ChildCounter } from './core/childCounter.js';
 export { CommandService } from './core/commandService.js';
 export type { CommandResult, CreateRequest, FollowUpCreate } from './core/commandService.js';
 export type { ProjectionProgress } from './core/projectionProgress.js';
-export { QueryService } from './core/queryService.js';
+export { QueryService, phraseFieldsOf } from './core/queryService.js';
 export type { CollectionPage, CollectionRequest, Projection, QueryServiceOptions } from './core/queryService.js';
 export { ResourceRepository } from './core/resourceRepository.js';
 export { followUpEnvelope, reactionEnvelope, requestEnvelope, systemEnvelope } from './application/commandEnvelope.js';

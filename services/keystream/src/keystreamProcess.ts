@@ -15,7 +15,7 @@ import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import { seedBuiltins } from './auth/seedBuiltins.js';
 import type { KeystreamConfig } from './config.js';
-import { composeKeystream, type WatchRole } from './container.js';
+import { composeKeystream, processManagerStateDirectory, type WatchRole } from './container.js';
 import { lockDataDirectories, type DataDirectoryLock } from './dataDirectoryLock.js';
 import { healthRoutes, readModelReadiness } from './healthRoutes.js';
 import { embeddedDirectories } from './stores.js';
@@ -40,7 +40,11 @@ export interface RunningKeystream {
 /** Starts the configured roles. */
 export async function startKeystream(config: KeystreamConfig, logger: Logger): Promise<RunningKeystream> {
   // Before anything opens the embedded stores: a second process there would corrupt them.
-  const locks: DataDirectoryLock[] = await lockDataDirectories(embeddedDirectories(config));
+  // The process managers' state store (api roles) is an LMDB environment in the data directory
+  // even with server stores: one process per directory there too.
+  const embedded = embeddedDirectories(config);
+  const runsManagers = config.role === 'all' || config.role === 'api';
+  const locks: DataDirectoryLock[] = await lockDataDirectories(embedded.length === 0 && runsManagers ? [processManagerStateDirectory(config)] : embedded);
   const releaseLocks = (): Promise<void> => Promise.all(locks.map((lock) => lock.release())).then(() => undefined);
   const graph = composeKeystream(config, logger);
   const runsProjector = config.role === 'all' || config.role === 'projector';
