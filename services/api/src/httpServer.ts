@@ -63,10 +63,35 @@ function answerRaw(socket: Duplex, status: number, headers: Readonly<Record<stri
   setTimeout(() => socket.destroy(), UNREAD_BODY_GRACE_MS).unref();
 }
 
+/** The exchange whose body is being read on each connection, for a parser refusal of that body. */
+const bodiesBeingRead = new WeakMap<object, NodeExchange>();
+
+/** Calls `then` once no response is being written on `socket` (node:http attaches the one it writes as `_httpMessage`). */
+function whenAnswered(socket: Duplex, then: () => void): void {
+  const current = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (current === undefined || current === null) {
+    then();
+    return;
+  }
+  current.once('close', () => {
+    // The next queued response, if any, is attached after this one's close.
+    setImmediate(() => {
+      whenAnswered(socket, then);
+    });
+  });
+}
+
 /** {@link EdgeExchange} over node:http. */
 class NodeExchange implements EdgeExchange {
   aborted = false;
   private readonly abortedCallbacks: (() => void)[] = [];
+  /** The parser has read the whole body (its events may still be on their way). */
+  get bodyComplete(): boolean {
+    return this.request.complete;
+  }
+
+  /** Ends the body being read with the parser's refusal of it. */
+  failBody: (error: KeystreamError) => void = () => undefined;
 
   constructor(
     readonly head: RequestHead,
@@ -87,20 +112,33 @@ class NodeExchange implements EdgeExchange {
     if (this.bodiless) return Promise.resolve(Buffer.alloc(0));
     const declared = Number(this.head.headers['content-length'] ?? '0');
     if (declared > limit) return Promise.resolve(this.refuseBody());
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
+      const socket = this.request.socket;
+      const stopReading = (): void => {
+        this.request.off('data', onData);
+        this.request.off('end', onEnd);
+        if (bodiesBeingRead.get(socket) === this) bodiesBeingRead.delete(socket);
+      };
+      // The parser may refuse the body (a bad chunk): the refusal is this request's answer.
+      this.failBody = (error: KeystreamError): void => {
+        stopReading();
+        this.response.setHeader('connection', 'close');
+        reject(error);
+      };
+      bodiesBeingRead.set(socket, this);
       const chunks: Buffer[] = [];
       let received = 0;
       const onData = (chunk: Buffer): void => {
         received += chunk.byteLength;
         if (received > limit) {
-          this.request.off('data', onData);
-          this.request.off('end', onEnd);
+          stopReading();
           resolve(this.refuseBody());
           return;
         }
         chunks.push(chunk);
       };
       const onEnd = (): void => {
+        stopReading();
         resolve(Buffer.concat(chunks, received));
       };
       this.request.on('data', onData);
@@ -180,14 +218,23 @@ export async function startHttpServer(host: string, port: number, options: HttpS
   });
 
   server.on('clientError', (error: NodeJS.ErrnoException & { reason?: string }, socket: Duplex) => {
-    // A response already under way on this connection (pipelining) cannot be followed by another head.
-    if (error.code === 'ECONNRESET' || (socket as { _httpMessage?: unknown })._httpMessage != null) {
+    if (error.code === 'ECONNRESET') {
       socket.destroy();
       return;
     }
-    const { status, headers, body } = errorAnswer(parserRefusal(error.code, error.reason));
+    const refusal = parserRefusal(error.code, error.reason);
+    const reading = bodiesBeingRead.get(socket);
+    // A body the parser finished is not what it refused: the refusal is of a later (pipelined) request.
+    if (reading !== undefined && !reading.bodyComplete) {
+      reading.failBody(refusal);
+      return;
+    }
+    const { status, headers, body } = errorAnswer(refusal);
     options.onRequestFinished?.({ method: undefined, status, seconds: 0 });
-    answerRaw(socket, status, headers, body);
+    // Pipelined requests parsed before the bad one are answered first, in order.
+    whenAnswered(socket, () => {
+      answerRaw(socket, status, headers, body);
+    });
   });
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, early: Buffer) => {

@@ -53,7 +53,10 @@ export interface RestEdgeOptions {
  */
 export interface EdgeExchange {
   readonly head: RequestHead;
-  /** Reads the whole body; 'too-large' as soon as more than `limit` bytes arrived (the rest is not kept). */
+  /**
+   * Reads the whole body; 'too-large' as soon as more than `limit` bytes arrived (the rest is not
+   * kept). Rejects with the refusal (a KeystreamError) when the body itself is malformed.
+   */
   readBody(limit: number): Promise<Buffer | 'too-large'>;
   /** Sends a whole answer. */
   respond(status: number, headers: Readonly<Record<string, string>>, body: string | Buffer): void;
@@ -204,7 +207,13 @@ export class RestEdge {
       this.send(exchange, errorAnswer(new KeystreamError('UNIMPLEMENTED', `${match.method.name} streams; HEAD is not served for it`, [], { httpStatus: 405, headers: { allow: 'GET' } })), started, match.method.name);
       return;
     }
-    const body = await exchange.readBody(this.maxBodyBytes);
+    let body: Buffer | 'too-large';
+    try {
+      body = await exchange.readBody(this.maxBodyBytes);
+    } catch (error) {
+      this.send(exchange, errorAnswer(isKeystreamError(error) ? error : this.internalError(error, head)), started, match.method.name);
+      return;
+    }
     if (body === 'too-large') {
       this.send(exchange, errorAnswer(new KeystreamError('RESOURCE_EXHAUSTED', `request body exceeds the limit of ${this.maxBodyBytes} bytes`, [], { httpStatus: 413 })), started, match.method.name);
       return;
