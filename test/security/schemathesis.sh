@@ -55,8 +55,8 @@ unimplemented = len(re.findall(r'not served by this version of keystream yet', t
 server_errors = sum(1 for status in statuses if status.startswith('5')) - unimplemented
 schema = len(re.findall(r'Response violates schema|Undocumented HTTP status code|Undocumented Content-Type|Missing Content-Type', text))
 generated = re.search(r'(\d+) generated', text)
-# Requests uWebSockets.js' native parser closes without an answer (unknown methods such as QUERY,
-# too many headers): docs/security.md, "HTTP parser limits".
+# Requests closed without an answer (the edge answers every request, docs/security.md, "HTTP
+# edge"; uWebSockets.js' parser, which served REST before, closed QUERY, 49+ headers… unanswered).
 closed = len(re.findall(r'Remote end closed connection without response', text))
 print(f"keystream fuzz: {generated.group(1) if generated else '?'} test cases, {server_errors} server errors, "
       f"{schema} schema violations, {unimplemented} 501 for methods not served yet, "
