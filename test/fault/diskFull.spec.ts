@@ -65,37 +65,61 @@ async function storageFullGauge(url: string, store: string): Promise<number> {
   return Number(line?.split(' ')[1]);
 }
 
-describe('keystream on a full disk', function () {
-  this.timeout(600_000);
-  let disk: SmallDisk | undefined;
-  let child: KeystreamChild | undefined;
+/**
+ * The hooks every suite below shares: a small tmpfs (the suite skips, saying why, where none can be
+ * mounted), a scratch directory off it, and the keystream child to kill at the end.
+ */
+class SmallDiskSuite {
+  child: KeystreamChild | undefined;
+  mounted: SmallDisk | undefined;
+  scratchDirectory: string | undefined;
 
+  get disk(): SmallDisk {
+    if (this.mounted === undefined) throw new Error('no disk');
+    return this.mounted;
+  }
+
+  /** A directory on the ordinary disk, for what must not run out of space. */
+  get scratch(): string {
+    if (this.scratchDirectory === undefined) throw new Error('no scratch directory');
+    return this.scratchDirectory;
+  }
+}
+
+function smallDiskSuite(sizeMiB: number): SmallDiskSuite {
+  const suite = new SmallDiskSuite();
   before(function () {
-    const mounted = mountSmallDisk(8);
+    const mounted = mountSmallDisk(sizeMiB);
     if ('skipReason' in mounted) {
       console.log(`      skipped: ${mounted.skipReason}`);
       this.skip();
     }
-    disk = mounted;
+    suite.mounted = mounted;
+    suite.scratchDirectory = mkdtempSync(path.join(tmpdir(), 'keystream-disk-full-'));
   });
-
   after(async () => {
-    if (child) await stopKeystreamChild(child, 'SIGKILL');
-    disk?.unmount();
+    if (suite.child) await stopKeystreamChild(suite.child, 'SIGKILL');
+    suite.mounted?.unmount();
+    if (suite.scratchDirectory !== undefined) rmSync(suite.scratchDirectory, { recursive: true, force: true });
   });
+  return suite;
+}
+
+describe('keystream on a full disk', function () {
+  this.timeout(600_000);
+  const suite = smallDiskSuite(8);
 
   it('should refuse writes with 507, keep serving reads, and resume writes once space is freed (5 rounds, then a start on a full disk)', async () => {
-    if (disk === undefined) throw new Error('no disk');
-    const small = disk;
+    const small = suite.disk;
     const dataDirectory = path.join(small.mountPoint, 'data');
-    child = await startKeystreamChild(dataDirectory);
+    suite.child = await startKeystreamChild(dataDirectory);
     const authorization = `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory }), DEFAULT_DEV_ADMIN)}`;
     const acknowledged = new Map<string, string>();
     const figures = { refused: 0, acknowledgedLost: 0, readsFailed: 0, halfApplied: 0 };
     let lastPosition = '';
 
     const create = async (requestId: string): Promise<Answer> => {
-      const answer = await call(child!.url, authorization, 'POST', '/v1/projects', { multiRegionPolicy: {}, title: `full ${requestId}`, metadata: { labels: { pad: 'x'.repeat(2000) } } }, { 'x-request-id': requestId });
+      const answer = await call(suite.child!.url, authorization, 'POST', '/v1/projects', { multiRegionPolicy: {}, title: `full ${requestId}`, metadata: { labels: { pad: 'x'.repeat(2000) } } }, { 'x-request-id': requestId });
       if (answer.status === 200) {
         acknowledged.set(requestId, answer.body['name'] as string);
         lastPosition = answer.position;
@@ -116,7 +140,7 @@ describe('keystream on a full disk', function () {
         const requestId = `full-${randomUUID()}`;
         const answer = await create(requestId);
         if (answer.status === 200) continue;
-        expect(answer.status, `${JSON.stringify(answer.body)}\n${child?.stderr()}${child?.stdout().split("\n").filter((line) => line.includes("incident") || line.includes("\"level\":50")).slice(-3).join("\n") ?? ""}`).to.equal(507);
+        expect(answer.status, `${JSON.stringify(answer.body)}\n${suite.child?.stderr()}${suite.child?.stdout().split("\n").filter((line) => line.includes("incident") || line.includes("\"level\":50")).slice(-3).join("\n") ?? ""}`).to.equal(507);
         expect(errorOf(answer).status).to.equal('RESOURCE_EXHAUSTED');
         expect(errorOf(answer).message).to.match(/no space left/);
         refused.push(requestId);
@@ -130,13 +154,13 @@ describe('keystream on a full disk', function () {
       const startOnFullDisk = round === 6;
       for (let index = 0; index < 3; index += 1) expect((await create(`before-${round}-${index}-${randomUUID()}`)).status).to.equal(200);
       if (startOnFullDisk) {
-        await stopKeystreamChild(child);
+        await stopKeystreamChild(suite.child);
         small.fill();
-        child = await startKeystreamChild(dataDirectory);
+        suite.child = await startKeystreamChild(dataDirectory);
       } else {
         small.fill();
       }
-      const url = child.url;
+      const url = suite.child.url;
       const refused = await writeUntilRefused();
       await checkReads(url);
       const ready = await readyz(url);
@@ -173,33 +197,15 @@ describe('keystream on a full disk', function () {
 
 describe('keystream with a full read-store disk', function () {
   this.timeout(300_000);
-  let disk: SmallDisk | undefined;
-  let child: KeystreamChild | undefined;
-  let eventsDirectory: string | undefined;
-
-  before(function () {
-    const mounted = mountSmallDisk(8);
-    if ('skipReason' in mounted) {
-      console.log(`      skipped: ${mounted.skipReason}`);
-      this.skip();
-    }
-    disk = mounted;
-    eventsDirectory = mkdtempSync(path.join(tmpdir(), 'keystream-full-read-'));
-  });
-
-  after(async () => {
-    if (child) await stopKeystreamChild(child, 'SIGKILL');
-    disk?.unmount();
-    if (eventsDirectory !== undefined) rmSync(eventsDirectory, { recursive: true, force: true });
-  });
+  const suite = smallDiskSuite(8);
 
   it('should keep accepting writes and keep the projector waiting (not failing) until space is freed', async () => {
-    if (disk === undefined || eventsDirectory === undefined) throw new Error('no disk');
+    const { disk, scratch: eventsDirectory } = suite;
     const readDirectory = path.join(disk.mountPoint, 'read');
     mkdirSync(readDirectory, { recursive: true });
     const environment = { KEYSTREAM_READSTORE: `lmdb:${readDirectory}`, KEYSTREAM_MIN_POSITION_WAIT_MS: '1000' };
-    child = await startKeystreamChild(eventsDirectory, environment);
-    const url = child.url;
+    suite.child = await startKeystreamChild(eventsDirectory, environment);
+    const url = suite.child.url;
     const authorization = `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: eventsDirectory }), DEFAULT_DEV_ADMIN)}`;
     disk.fill();
     const names: string[] = [];
@@ -219,7 +225,7 @@ describe('keystream with a full read-store disk', function () {
     expect(await storageFullGauge(url, 'read')).to.equal(1);
     // Longer than the projector's ordinary retry budget (about 11 s): it must still be waiting, not dead.
     await new Promise((resolve) => setTimeout(resolve, 15_000));
-    expect(child.process.exitCode, child.stderr()).to.equal(null);
+    expect(suite.child.process.exitCode, suite.child.stderr()).to.equal(null);
     expect((await call(url, authorization, 'GET', `/v1/${names[0] ?? ''}`)).status).to.equal(200);
     expect((await call(url, authorization, 'GET', '/v1/projects?pageSize=10')).status).to.equal(200);
     disk.free();
@@ -238,31 +244,13 @@ describe('keystream with a full read-store disk', function () {
 
 describe('keystream relaying to an event-stream file on a full disk', function () {
   this.timeout(300_000);
-  let disk: SmallDisk | undefined;
-  let child: KeystreamChild | undefined;
-  let dataDirectory: string | undefined;
-
-  before(function () {
-    const mounted = mountSmallDisk(4);
-    if ('skipReason' in mounted) {
-      console.log(`      skipped: ${mounted.skipReason}`);
-      this.skip();
-    }
-    disk = mounted;
-    dataDirectory = mkdtempSync(path.join(tmpdir(), 'keystream-full-stream-'));
-  });
-
-  after(async () => {
-    if (child) await stopKeystreamChild(child, 'SIGKILL');
-    disk?.unmount();
-    if (dataDirectory !== undefined) rmSync(dataDirectory, { recursive: true, force: true });
-  });
+  const suite = smallDiskSuite(4);
 
   it('should keep the relay waiting (not failing the process) and publish everything once space is freed', async () => {
-    if (disk === undefined || dataDirectory === undefined) throw new Error('no disk');
+    const { disk, scratch: dataDirectory } = suite;
     const file = path.join(disk.mountPoint, 'events.ndjson');
-    child = await startKeystreamChild(dataDirectory, { KEYSTREAM_EVENT_STREAM_FILE: file });
-    const url = child.url;
+    suite.child = await startKeystreamChild(dataDirectory, { KEYSTREAM_EVENT_STREAM_FILE: file });
+    const url = suite.child.url;
     const authorization = `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory }), DEFAULT_DEV_ADMIN)}`;
     disk.fill();
     const names: string[] = [];
@@ -273,7 +261,7 @@ describe('keystream relaying to an event-stream file on a full disk', function (
     }
     // Longer than the relay's ordinary retry budget: it must still be waiting, not dead.
     await new Promise((resolve) => setTimeout(resolve, 15_000));
-    expect(child.process.exitCode, child.stderr()).to.equal(null);
+    expect(suite.child.process.exitCode, suite.child.stderr()).to.equal(null);
     disk.free();
     const { readFileSync } = await import('node:fs');
     const deadline = Date.now() + 60_000;

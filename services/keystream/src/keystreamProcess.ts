@@ -161,6 +161,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
         await startedBridge?.close();
         await gateway?.close();
         await managers?.stop();
+        if (relay !== undefined) await drainRelay(relay, await (await graph.eventStore()).headPosition(), logger);
         await relay?.stop();
         await projector?.stop();
         await graph.close();
@@ -178,6 +179,23 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
     await graph.close().catch(() => undefined);
     await releaseLocks();
     throw error;
+  }
+}
+
+/** How long a graceful stop waits for the relay to publish what was written before it. */
+export const RELAY_SHUTDOWN_DRAIN_MILLISECONDS = 5_000;
+
+/**
+ * Lets the relay publish every event written before the stop (the edge is closed by then, so the
+ * head no longer moves): an analytics consumer sees the last writes now, not at the next start.
+ * A broker that does not answer in time is no reason to hang the stop; the events are published
+ * after the next start (at least once, from the checkpoint).
+ */
+async function drainRelay(relay: EventStreamRelay, head: string, logger: Logger): Promise<void> {
+  try {
+    await relay.waitForPosition(head, RELAY_SHUTDOWN_DRAIN_MILLISECONDS);
+  } catch (error) {
+    logger.warn({ err: error, head }, 'stopping before the relay published everything; the rest is published after the next start');
   }
 }
 

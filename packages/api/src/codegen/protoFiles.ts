@@ -11,85 +11,27 @@
  * One file per package (no package imports another cyclically), plus the two google.api files the
  * http option needs. Pure: {@link renderProtoFiles} returns the files; `writeProto.ts` writes them.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { METHODS } from '../methods/methodTable.js';
-import { defaultSpecPath } from './specLocation.js';
+import { readUpstreamTables, type EnumValueRow, type RpcRouteRow, type WireFieldRow } from './upstreamTables.js';
 
-/** One row of wire.tsv: a field of a message. */
-export interface WireField {
-  readonly message: string;
-  readonly field: string;
-  readonly number: number;
-  readonly type: string;
-  readonly typeName: string;
-  readonly label: 'optional' | 'repeated';
-  readonly oneof: string;
-  readonly jsonName: string;
-}
+/** A field of a message, as wire.tsv gives it. */
+type WireField = WireFieldRow;
+/** An HTTP binding of an RPC (the first row of an RPC is its primary binding). */
+type WireBinding = RpcRouteRow;
+/** A value of an enum. */
+type WireEnumValue = EnumValueRow;
 
-/** One row of rpcs.tsv: an HTTP binding of an RPC (the first row of an RPC is its primary binding). */
-export interface WireBinding {
-  readonly service: string;
-  readonly rpc: string;
-  readonly input: string;
-  readonly output: string;
-  readonly clientStreaming: boolean;
-  readonly serverStreaming: boolean;
-  readonly verb: string;
-  readonly path: string;
-  readonly body: string;
-}
-
-/** One row of enums.tsv. */
-export interface WireEnumValue {
-  readonly enumName: string;
-  readonly value: string;
-  readonly number: number;
-}
-
-/** The upstream wire tables. */
+/** The upstream wire tables the files are rendered from. */
 export interface WireTables {
   readonly fields: readonly WireField[];
   readonly bindings: readonly WireBinding[];
   readonly enumValues: readonly WireEnumValue[];
 }
 
-/** The folder of the upstream wire tables, beside the reference. */
-export function upstreamDirectory(): string {
-  return path.join(path.dirname(defaultSpecPath()), 'upstream');
-}
-
-function readTable(file: string): string[][] {
-  const [, ...rows] = readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
-  return rows.map((row) => row.split('\t'));
-}
-
-/** Reads wire.tsv, rpcs.tsv and enums.tsv. */
-export function readWireTables(directory = upstreamDirectory()): WireTables {
-  const fields = readTable(path.join(directory, 'wire.tsv')).map(([message, field, number, type, typeName, label, oneof, jsonName]): WireField => ({
-    message: message ?? '',
-    field: field ?? '',
-    number: Number(number),
-    type: type ?? '',
-    typeName: typeName ?? '',
-    label: label === 'repeated' ? 'repeated' : 'optional',
-    oneof: oneof ?? '',
-    jsonName: jsonName ?? '',
-  }));
-  const bindings = readTable(path.join(directory, 'rpcs.tsv')).map(([service, rpc, input, output, clientStreaming, serverStreaming, verb, route, body]): WireBinding => ({
-    service: service ?? '',
-    rpc: rpc ?? '',
-    input: input ?? '',
-    output: output ?? '',
-    clientStreaming: clientStreaming === 'true',
-    serverStreaming: serverStreaming === 'true',
-    verb: verb ?? '',
-    path: route ?? '',
-    body: body ?? '',
-  }));
-  const enumValues = readTable(path.join(directory, 'enums.tsv')).map(([enumName, value, number]): WireEnumValue => ({ enumName: enumName ?? '', value: value ?? '', number: Number(number) }));
-  return { fields, bindings, enumValues };
+/** Reads wire.tsv, rpcs.tsv and enums.tsv through the one validating reader of the upstream tables. */
+export function readWireTables(directory?: string): WireTables {
+  const tables = readUpstreamTables(directory);
+  return { fields: tables.fields, bindings: tables.routes, enumValues: tables.enumValues };
 }
 
 /** The protobuf packages rendered, each into one file (path relative to the proto root). */
@@ -129,7 +71,7 @@ function newNode(fullName: string): MessageNode {
 
 /** A `map<K, V>` field: a repeated `…Entry` message nested in the field's message, with key 1 and value 2. */
 function mapEntryOf(field: WireField, messages: ReadonlyMap<string, MessageNode>): MessageNode | undefined {
-  if (field.label !== 'repeated' || field.type !== 'message' || !field.typeName.startsWith(`${field.message}.`) || !field.typeName.endsWith('Entry')) return undefined;
+  if (!field.repeated || field.type !== 'message' || !field.typeName.startsWith(`${field.message}.`) || !field.typeName.endsWith('Entry')) return undefined;
   const entry = messages.get(field.typeName);
   const numbers = entry?.fields.map((candidate) => `${candidate.field}=${candidate.number}`).join(',');
   return numbers === 'key=1,value=2' ? entry : undefined;
@@ -204,7 +146,7 @@ function renderField(field: WireField, messages: ReadonlyMap<string, MessageNode
     const [key, value] = entry.fields as [WireField, WireField];
     return `${indent}map<${typeOf(key)}, ${typeOf(value)}> ${field.field} = ${field.number};`;
   }
-  const label = field.label === 'repeated' && !inOneof ? 'repeated ' : '';
+  const label = field.repeated && !inOneof ? 'repeated ' : '';
   // A JSON name other than protoc's default (lowerCamelCase) was declared with json_name.
   const jsonName = field.jsonName === defaultJsonName(field.field) ? '' : ` [json_name = ${quote(field.jsonName)}]`;
   return `${indent}${label}${typeOf(field)} ${field.field} = ${field.number}${jsonName};`;
@@ -218,7 +160,7 @@ function renderMessage(node: MessageNode, messages: ReadonlyMap<string, MessageN
   const renderedOneofs = new Set<string>();
   for (const field of node.fields) {
     if (mapEntryOf(field, messages) !== undefined) mapEntries.add(field.typeName);
-    if (field.oneof === '') {
+    if (field.oneof === undefined) {
       lines.push(renderField(field, messages, inner, false));
     } else if (!renderedOneofs.has(field.oneof)) {
       // A oneof is declared where its first member is.
@@ -236,7 +178,7 @@ function renderMessage(node: MessageNode, messages: ReadonlyMap<string, MessageN
 
 function renderHttpRule(bindings: readonly WireBinding[]): string[] {
   const ruleOf = (binding: WireBinding): string => {
-    const body = binding.body === '' ? '' : ` body: ${quote(binding.body)}`;
+    const body = binding.body === undefined ? '' : ` body: ${quote(binding.body)}`;
     return `${binding.verb.toLowerCase()}: ${quote(binding.path)}${body}`;
   };
   const [primary, ...additional] = bindings as [WireBinding, ...WireBinding[]];

@@ -143,3 +143,66 @@ export async function outcomeOf(run: Promise<ApiResult>): Promise<string> {
     throw error;
   }
 }
+
+let uniqueCounter = 0;
+
+/** A name no other call in this test process returns: `prefix`, a counter and the time. */
+export function uniqueId(prefix: string): string {
+  uniqueCounter += 1;
+  return `${prefix}${uniqueCounter}x${Date.now().toString(36)}`;
+}
+
+/** One core shared by a mocha suite, with the bootstrap administrator's token and common steps. */
+export interface AuthTestSuite {
+  /** The core; set by the suite's `before` hook. */
+  readonly world: AuthTestWorld;
+  /** A token of the bootstrap administrator; set by the suite's `before` hook. */
+  readonly admin: string;
+  /** Creates a project as the administrator; its name. */
+  readonly project: () => Promise<string>;
+  /** Binds `role` to `member` in `scope` as the administrator; the binding's name. */
+  readonly bind: (scope: string, role: string, member: string, extra?: JsonObject) => Promise<string>;
+}
+
+/**
+ * Installs the mocha hooks of a suite that shares one core: started before its first test, closed
+ * after its last, and (with `settleAfterEach`) the projector caught up after each test so the next
+ * one starts from a level read model. Call it inside `describe`.
+ */
+export function authTestSuite(options: { readonly settleAfterEach?: boolean } = {}): AuthTestSuite {
+  let world: AuthTestWorld | undefined;
+  let admin: string | undefined;
+  const ready = (): { world: AuthTestWorld; admin: string } => {
+    if (world === undefined || admin === undefined) throw new Error('the suite has not started: use it inside a test or hook');
+    return { world, admin };
+  };
+  before(async () => {
+    world = await startAuthTestWorld();
+    admin = await world.token('admin@keystream.local');
+  });
+  if (options.settleAfterEach === true) {
+    afterEach(async () => {
+      await world?.settle();
+    });
+  }
+  after(async () => {
+    await world?.close();
+  });
+  return {
+    get world() {
+      return ready().world;
+    },
+    get admin() {
+      return ready().admin;
+    },
+    project: async () => {
+      const name = `projects/${uniqueId('p')}`;
+      await ready().world.call('CreateProject', { project: { name, title: name } }, ready().admin);
+      return name;
+    },
+    bind: async (scope, role, member, extra = {}) => {
+      const answer = await ready().world.call('CreateRoleBinding', { parent: scope, roleBinding: { role, member, ...extra } }, ready().admin);
+      return (answer.response as JsonObject)['name'] as string;
+    },
+  };
+}

@@ -8,62 +8,32 @@
 import { expect } from 'chai';
 import { BUILTIN_ROLES, IAM_SERVICE } from '@keystream/authz';
 import type { JsonObject } from '@keystream/domain';
-import { outcomeOf, startAuthTestWorld, type AuthTestWorld } from './authTestWorld.js';
+import { authTestSuite, outcomeOf, uniqueId } from './authTestWorld.js';
 
 const P = `${IAM_SERVICE}/permissions`;
-let unique = 0;
-function id(prefix: string): string {
-  unique += 1;
-  return `${prefix}${unique}x${Date.now().toString(36)}`;
-}
-
 describe('security: authorization classes', function () {
   this.timeout(120_000);
-  let world: AuthTestWorld;
-  let admin: string;
-
-  before(async () => {
-    world = await startAuthTestWorld();
-    admin = await world.token('admin@keystream.local');
-  });
-
-  afterEach(async () => {
-    await world.settle();
-  });
-
-  after(async () => {
-    await world.close();
-  });
-
-  async function project(): Promise<string> {
-    const name = `projects/${id('p')}`;
-    await world.call('CreateProject', { project: { name, title: name } }, admin);
-    return name;
-  }
-
-  async function bind(scope: string, role: string, member: string, extra: JsonObject = {}): Promise<string> {
-    const answer = await world.call('CreateRoleBinding', { parent: scope, roleBinding: { role, member, ...extra } }, admin);
-    return (answer.response as JsonObject)['name'] as string;
-  }
+  const suite = authTestSuite({ settleAfterEach: true });
+  const { project, bind } = suite;
 
   async function user(): Promise<{ email: string; member: string; token: string }> {
-    const email = `${id('u')}@example.com`;
-    return { email, member: `user:${email}`, token: await world.token(email) };
+    const email = `${uniqueId('u')}@example.com`;
+    return { email, member: `user:${email}`, token: await suite.world.token(email) };
   }
 
   describe('field conditions on the stored resource and the result', () => {
     async function teamWorld(): Promise<{ scope: string; teamA: string; teamB: string; token: string }> {
       const scope = await project();
-      const role = `${scope}/roles/${id('team-b')}`;
-      await world.call(
+      const role = `${scope}/roles/${uniqueId('team-b')}`;
+      await suite.world.call(
         'CreateRole',
         { parent: scope, role: { name: role, grants: [{ permissions: [`${P}/groups.update`, `${P}/groups.get`, `${P}/groups.delete`], resourceFieldConditions: [{ path: 'metadata.labels.team', value: 'b' }] }] } },
-        admin,
+        suite.admin,
       );
-      const teamA = `${scope}/groups/${id('a')}`;
-      const teamB = `${scope}/groups/${id('b')}`;
-      await world.call('CreateGroup', { parent: scope, group: { name: teamA, displayName: 'A', metadata: { labels: { team: 'a' } } } }, admin);
-      await world.call('CreateGroup', { parent: scope, group: { name: teamB, displayName: 'B', metadata: { labels: { team: 'b' } } } }, admin);
+      const teamA = `${scope}/groups/${uniqueId('a')}`;
+      const teamB = `${scope}/groups/${uniqueId('b')}`;
+      await suite.world.call('CreateGroup', { parent: scope, group: { name: teamA, displayName: 'A', metadata: { labels: { team: 'a' } } } }, suite.admin);
+      await suite.world.call('CreateGroup', { parent: scope, group: { name: teamB, displayName: 'B', metadata: { labels: { team: 'b' } } } }, suite.admin);
       const caller = await user();
       await bind(scope, role, caller.member);
       return { scope, teamA, teamB, token: caller.token };
@@ -72,10 +42,10 @@ describe('security: authorization classes', function () {
     it('should refuse updating a team=a group by sending team=b, with or without a mask, and allow team=b to stay team=b', async () => {
       const { teamA, teamB, token } = await teamWorld();
       const relabel = (name: string, team: string, mask?: string[]): Promise<string> =>
-        outcomeOf(world.call('UpdateGroup', { group: { name, displayName: 'x', metadata: { labels: { team } } }, ...(mask === undefined ? {} : { updateMask: mask }) }, token));
+        outcomeOf(suite.world.call('UpdateGroup', { group: { name, displayName: 'x', metadata: { labels: { team } } }, ...(mask === undefined ? {} : { updateMask: mask }) }, token));
       expect(await relabel(teamA, 'b')).to.equal('PERMISSION_DENIED');
       expect(await relabel(teamA, 'b', ['metadata.labels', 'display_name'])).to.equal('PERMISSION_DENIED');
-      expect(await outcomeOf(world.call('UpdateGroup', { group: { name: teamA, displayName: 'renamed' }, updateMask: ['display_name'] }, token))).to.equal('PERMISSION_DENIED');
+      expect(await outcomeOf(suite.world.call('UpdateGroup', { group: { name: teamA, displayName: 'renamed' }, updateMask: ['display_name'] }, token))).to.equal('PERMISSION_DENIED');
       expect(await relabel(teamB, 'b', ['display_name'])).to.equal('ok');
       // The result must hold too: moving a team=b group out of team b is refused.
       expect(await relabel(teamB, 'a', ['metadata.labels'])).to.equal('PERMISSION_DENIED');
@@ -84,10 +54,10 @@ describe('security: authorization classes', function () {
 
     it('should decide Get and Delete on the stored resource, whatever the request carries', async () => {
       const { teamA, teamB, token } = await teamWorld();
-      expect(await outcomeOf(world.call('GetGroup', { name: teamA }, token))).to.equal('NOT_FOUND');
-      expect(await outcomeOf(world.call('GetGroup', { name: teamB }, token))).to.equal('ok');
-      expect(await outcomeOf(world.call('DeleteGroup', { name: teamA }, token))).to.equal('PERMISSION_DENIED');
-      expect(await outcomeOf(world.call('DeleteGroup', { name: teamB }, token))).to.equal('ok');
+      expect(await outcomeOf(suite.world.call('GetGroup', { name: teamA }, token))).to.equal('NOT_FOUND');
+      expect(await outcomeOf(suite.world.call('GetGroup', { name: teamB }, token))).to.equal('ok');
+      expect(await outcomeOf(suite.world.call('DeleteGroup', { name: teamA }, token))).to.equal('PERMISSION_DENIED');
+      expect(await outcomeOf(suite.world.call('DeleteGroup', { name: teamB }, token))).to.equal('ok');
     });
   });
 
@@ -97,14 +67,14 @@ describe('security: authorization classes', function () {
       const scope = await project();
       const editor = await user();
       await bind(scope, BUILTIN_ROLES.editor, editor.member);
-      const systemAdmins = `groups/${id('admins')}`;
-      await world.call('CreateGroup', { group: { name: systemAdmins, displayName: 'admins' } }, admin);
+      const systemAdmins = `groups/${uniqueId('admins')}`;
+      await suite.world.call('CreateGroup', { group: { name: systemAdmins, displayName: 'admins' } }, suite.admin);
       await bind('', BUILTIN_ROLES.admin, `group:${systemAdmins.split('/')[1] as string}@groups.iam.edgelq.com`);
-      const projectAdmins = `${scope}/groups/${id('padmins')}`;
-      await world.call('CreateGroup', { parent: scope, group: { name: projectAdmins, displayName: 'project admins' } }, admin);
+      const projectAdmins = `${scope}/groups/${uniqueId('padmins')}`;
+      await suite.world.call('CreateGroup', { parent: scope, group: { name: projectAdmins, displayName: 'project admins' } }, suite.admin);
       await bind(scope, BUILTIN_ROLES.admin, `group:${projectAdmins.split('/').pop() as string}@${scope.split('/')[1] as string}.groups.iam.edgelq.com`);
-      const account = `${scope}/regions/eu/serviceAccounts/${id('sa')}`;
-      await world.call('CreateServiceAccount', { parent: `${scope}/regions/eu`, serviceAccount: { name: account } }, admin);
+      const account = `${scope}/regions/eu/serviceAccounts/${uniqueId('sa')}`;
+      await suite.world.call('CreateServiceAccount', { parent: `${scope}/regions/eu`, serviceAccount: { name: account } }, suite.admin);
       await bind('', BUILTIN_ROLES.admin, `serviceAccount:${account.split('/').pop() as string}@${scope.split('/')[1] as string}.serviceaccounts.iam.edgelq.com`);
       return { scope, editor, systemAdmins, projectAdmins, account };
     }
@@ -113,18 +83,18 @@ describe('security: authorization classes', function () {
       const { scope, editor, projectAdmins } = await escalationWorld();
       const other = await user();
       for (const member of [editor.member, other.member]) {
-        expect(await outcomeOf(world.call('CreateGroupMember', { parent: projectAdmins, groupMember: { member } }, editor.token)), member).to.equal('PERMISSION_DENIED');
+        expect(await outcomeOf(suite.world.call('CreateGroupMember', { parent: projectAdmins, groupMember: { member } }, editor.token)), member).to.equal('PERMISSION_DENIED');
       }
       // Nested: a group of the editor's own making, then that group into the admins group.
-      const mine = `${scope}/groups/${id('mine')}`;
-      expect(await outcomeOf(world.call('CreateGroup', { parent: scope, group: { name: mine, displayName: 'mine' } }, editor.token))).to.equal('ok');
-      expect(await outcomeOf(world.call('CreateGroupMember', { parent: mine, groupMember: { member: editor.member } }, editor.token))).to.equal('ok');
+      const mine = `${scope}/groups/${uniqueId('mine')}`;
+      expect(await outcomeOf(suite.world.call('CreateGroup', { parent: scope, group: { name: mine, displayName: 'mine' } }, editor.token))).to.equal('ok');
+      expect(await outcomeOf(suite.world.call('CreateGroupMember', { parent: mine, groupMember: { member: editor.member } }, editor.token))).to.equal('ok');
       const nested = `group:${mine.split('/').pop() as string}@${scope.split('/')[1] as string}.groups.iam.edgelq.com`;
-      expect(await outcomeOf(world.call('CreateGroupMember', { parent: projectAdmins, groupMember: { member: nested } }, editor.token))).to.equal('PERMISSION_DENIED');
+      expect(await outcomeOf(suite.world.call('CreateGroupMember', { parent: projectAdmins, groupMember: { member: nested } }, editor.token))).to.equal('PERMISSION_DENIED');
       // A group without bindings gives nothing: adding anyone to it is fine.
-      expect(await outcomeOf(world.call('CreateGroupMember', { parent: mine, groupMember: { member: other.member } }, editor.token))).to.equal('ok');
+      expect(await outcomeOf(suite.world.call('CreateGroupMember', { parent: mine, groupMember: { member: other.member } }, editor.token))).to.equal('ok');
       // Still only an editor.
-      expect(await outcomeOf(world.call('CreateRoleBinding', { parent: scope, roleBinding: { role: BUILTIN_ROLES.admin, member: editor.member } }, editor.token))).to.equal('PERMISSION_DENIED');
+      expect(await outcomeOf(suite.world.call('CreateRoleBinding', { parent: scope, roleBinding: { role: BUILTIN_ROLES.admin, member: editor.member } }, editor.token))).to.equal('PERMISSION_DENIED');
     });
 
     it('should refuse joining a system-wide admins group to anyone but an administrator', async () => {
@@ -132,52 +102,52 @@ describe('security: authorization classes', function () {
       const systemGroupOwner = await user();
       // Holding groupMembers.create system-wide (an editor there) is not enough.
       await bind('', BUILTIN_ROLES.editor, systemGroupOwner.member, {});
-      expect(await outcomeOf(world.call('CreateGroupMember', { parent: systemAdmins, groupMember: { member: systemGroupOwner.member } }, systemGroupOwner.token))).to.equal('PERMISSION_DENIED');
-      expect(await outcomeOf(world.call('CreateGroupMember', { parent: systemAdmins, groupMember: { member: editor.member } }, admin))).to.equal('ok');
+      expect(await outcomeOf(suite.world.call('CreateGroupMember', { parent: systemAdmins, groupMember: { member: systemGroupOwner.member } }, systemGroupOwner.token))).to.equal('PERMISSION_DENIED');
+      expect(await outcomeOf(suite.world.call('CreateGroupMember', { parent: systemAdmins, groupMember: { member: editor.member } }, suite.admin))).to.equal('ok');
     });
 
     it('should refuse an editor creating keys (RSA and API) for a service account holding more than it', async () => {
       const { scope, editor, account } = await escalationWorld();
       for (const algorithm of ['API_KEY', 'RSA_2048']) {
-        expect(await outcomeOf(world.call('CreateServiceAccountKey', { parent: account, serviceAccountKey: { algorithm } }, editor.token)), algorithm).to.equal('PERMISSION_DENIED');
+        expect(await outcomeOf(suite.world.call('CreateServiceAccountKey', { parent: account, serviceAccountKey: { algorithm } }, editor.token)), algorithm).to.equal('PERMISSION_DENIED');
       }
       // A service account holding no more than the editor: allowed.
-      const modest = `${scope}/regions/eu/serviceAccounts/${id('modest')}`;
-      await world.call('CreateServiceAccount', { parent: `${scope}/regions/eu`, serviceAccount: { name: modest } }, admin);
-      expect(await outcomeOf(world.call('CreateServiceAccountKey', { parent: modest, serviceAccountKey: { algorithm: 'API_KEY' } }, editor.token))).to.equal('ok');
+      const modest = `${scope}/regions/eu/serviceAccounts/${uniqueId('modest')}`;
+      await suite.world.call('CreateServiceAccount', { parent: `${scope}/regions/eu`, serviceAccount: { name: modest } }, suite.admin);
+      expect(await outcomeOf(suite.world.call('CreateServiceAccountKey', { parent: modest, serviceAccountKey: { algorithm: 'API_KEY' } }, editor.token))).to.equal('ok');
       // An administrator holds every right (and act-as): allowed.
-      expect(await outcomeOf(world.call('CreateServiceAccountKey', { parent: account, serviceAccountKey: { algorithm: 'API_KEY' } }, admin))).to.equal('ok');
+      expect(await outcomeOf(suite.world.call('CreateServiceAccountKey', { parent: account, serviceAccountKey: { algorithm: 'API_KEY' } }, suite.admin))).to.equal('ok');
     });
 
     it('should refuse a binding manager binding roles beyond its own rights, at its scope or above', async () => {
       const scope = await project();
       const manager = await user();
-      const role = `${scope}/roles/${id('binder')}`;
-      await world.call('CreateRole', { parent: scope, role: { name: role, grants: [{ permissions: [`${P}/roleBindings.create`, `${P}/roleBindings.update`, `${P}/groups.get`] }] } }, admin);
+      const role = `${scope}/roles/${uniqueId('binder')}`;
+      await suite.world.call('CreateRole', { parent: scope, role: { name: role, grants: [{ permissions: [`${P}/roleBindings.create`, `${P}/roleBindings.update`, `${P}/groups.get`] }] } }, suite.admin);
       await bind(scope, role, manager.member);
       const target = await user();
-      expect(await outcomeOf(world.call('CreateRoleBinding', { parent: scope, roleBinding: { role: BUILTIN_ROLES.admin, member: target.member } }, manager.token))).to.equal('PERMISSION_DENIED');
-      expect(await outcomeOf(world.call('CreateRoleBinding', { parent: scope, roleBinding: { role: BUILTIN_ROLES.viewer, member: target.member } }, manager.token))).to.equal('PERMISSION_DENIED');
+      expect(await outcomeOf(suite.world.call('CreateRoleBinding', { parent: scope, roleBinding: { role: BUILTIN_ROLES.admin, member: target.member } }, manager.token))).to.equal('PERMISSION_DENIED');
+      expect(await outcomeOf(suite.world.call('CreateRoleBinding', { parent: scope, roleBinding: { role: BUILTIN_ROLES.viewer, member: target.member } }, manager.token))).to.equal('PERMISSION_DENIED');
       // Binding its own role (nothing it does not hold) is fine.
-      const own = await world.call('CreateRoleBinding', { parent: scope, roleBinding: { role, member: target.member } }, manager.token);
+      const own = await suite.world.call('CreateRoleBinding', { parent: scope, roleBinding: { role, member: target.member } }, manager.token);
       const ownName = (own.response as JsonObject)['name'] as string;
       // Updating that binding to a stronger role is refused like creating it.
-      expect(await outcomeOf(world.call('UpdateRoleBinding', { roleBinding: { name: ownName, role: BUILTIN_ROLES.admin, member: target.member } }, manager.token))).to.equal('PERMISSION_DENIED');
+      expect(await outcomeOf(suite.world.call('UpdateRoleBinding', { roleBinding: { name: ownName, role: BUILTIN_ROLES.admin, member: target.member } }, manager.token))).to.equal('PERMISSION_DENIED');
     });
 
     it('should refuse adding permissions the caller lacks to a bound role, and invitations with roles or groups beyond its rights', async () => {
       const scope = await project();
       const roleAdmin = await user();
-      const role = `${scope}/roles/${id('editable')}`;
-      await world.call('CreateRole', { parent: scope, role: { name: role, grants: [{ permissions: [`${P}/roles.update`, `${P}/groups.get`, `${P}/projectInvitations.create`] }] } }, admin);
+      const role = `${scope}/roles/${uniqueId('editable')}`;
+      await suite.world.call('CreateRole', { parent: scope, role: { name: role, grants: [{ permissions: [`${P}/roles.update`, `${P}/groups.get`, `${P}/projectInvitations.create`] }] } }, suite.admin);
       await bind(scope, role, roleAdmin.member);
-      expect(await outcomeOf(world.call('UpdateRole', { role: { name: role, grants: [{ permissions: [`${P}/roles.update`, `${P}/groups.get`, `${P}/projectInvitations.create`, `${P}/roleBindings.create`] }] } }, roleAdmin.token))).to.equal(
+      expect(await outcomeOf(suite.world.call('UpdateRole', { role: { name: role, grants: [{ permissions: [`${P}/roles.update`, `${P}/groups.get`, `${P}/projectInvitations.create`, `${P}/roleBindings.create`] }] } }, roleAdmin.token))).to.equal(
         'PERMISSION_DENIED',
       );
-      expect(await outcomeOf(world.call('UpdateRole', { role: { name: role, grants: [{ permissions: [`${P}/roles.update`, `${P}/projectInvitations.create`] }] } }, roleAdmin.token))).to.equal('ok');
+      expect(await outcomeOf(suite.world.call('UpdateRole', { role: { name: role, grants: [{ permissions: [`${P}/roles.update`, `${P}/projectInvitations.create`] }] } }, roleAdmin.token))).to.equal('ok');
       const invite = (bindingRoles: JsonObject[], groups: string[] = []): Promise<string> =>
         outcomeOf(
-          world.call('CreateProjectInvitation', { parent: scope, projectInvitation: { invitation: { inviteeEmail: `${id('i')}@example.com`, bindingRoles, groups } } }, roleAdmin.token),
+          suite.world.call('CreateProjectInvitation', { parent: scope, projectInvitation: { invitation: { inviteeEmail: `${uniqueId('i')}@example.com`, bindingRoles, groups } } }, roleAdmin.token),
         );
       expect(await invite([{ role: BUILTIN_ROLES.admin }])).to.equal('PERMISSION_DENIED');
       expect(await invite([{ role }])).to.not.equal('PERMISSION_DENIED');
@@ -185,19 +155,19 @@ describe('security: authorization classes', function () {
   });
 
   describe('no escalation through a condition', () => {
-    it('should refuse widening a condition that gates an admin binding to a caller who is not an admin there', async () => {
+    it('should refuse widening a condition that gates an suite.admin binding to a caller who is not an suite.admin there', async () => {
       const scope = await project();
-      const condition = `${scope}/conditions/${id('office')}`;
-      await world.call('CreateCondition', { parent: scope, condition: { name: condition, ipCondition: { allowedCidrs: ['10.0.0.0/8'] } } }, admin);
+      const condition = `${scope}/conditions/${uniqueId('office')}`;
+      await suite.world.call('CreateCondition', { parent: scope, condition: { name: condition, ipCondition: { allowedCidrs: ['10.0.0.0/8'] } } }, suite.admin);
       const gated = await user();
       await bind(scope, BUILTIN_ROLES.admin, gated.member, { executableConditions: [{ condition }] });
       const conditionEditor = await user();
-      const role = `${scope}/roles/${id('conditions')}`;
-      await world.call('CreateRole', { parent: scope, role: { name: role, grants: [{ permissions: [`${P}/conditions.update`, `${P}/conditions.get`] }] } }, admin);
+      const role = `${scope}/roles/${uniqueId('conditions')}`;
+      await suite.world.call('CreateRole', { parent: scope, role: { name: role, grants: [{ permissions: [`${P}/conditions.update`, `${P}/conditions.get`] }] } }, suite.admin);
       await bind(scope, role, conditionEditor.member);
       const widen = { condition: { name: condition, ipCondition: { allowedCidrs: ['0.0.0.0/0'] } } };
-      expect(await outcomeOf(world.call('UpdateCondition', widen, conditionEditor.token))).to.equal('PERMISSION_DENIED');
-      expect(await outcomeOf(world.call('UpdateCondition', widen, admin))).to.equal('ok');
+      expect(await outcomeOf(suite.world.call('UpdateCondition', widen, conditionEditor.token))).to.equal('PERMISSION_DENIED');
+      expect(await outcomeOf(suite.world.call('UpdateCondition', widen, suite.admin))).to.equal('ok');
     });
   });
 
@@ -205,12 +175,12 @@ describe('security: authorization classes', function () {
     it('should refuse invalid CIDRs when a Condition is created or updated', async () => {
       const scope = await project();
       for (const cidrs of [['not-a-cidr'], ['10.0.0.0/33'], ['10.0.0.0/8', '999.1.1.1/8']]) {
-        const condition = `${scope}/conditions/${id('c')}`;
-        expect(await outcomeOf(world.call('CreateCondition', { parent: scope, condition: { name: condition, ipCondition: { allowedCidrs: cidrs } } }, admin)), cidrs.join()).to.equal('INVALID_ARGUMENT');
+        const condition = `${scope}/conditions/${uniqueId('c')}`;
+        expect(await outcomeOf(suite.world.call('CreateCondition', { parent: scope, condition: { name: condition, ipCondition: { allowedCidrs: cidrs } } }, suite.admin)), cidrs.join()).to.equal('INVALID_ARGUMENT');
       }
-      const condition = `${scope}/conditions/${id('ok')}`;
-      expect(await outcomeOf(world.call('CreateCondition', { parent: scope, condition: { name: condition, ipCondition: { allowedCidrs: ['10.0.0.0/8'] } } }, admin))).to.equal('ok');
-      expect(await outcomeOf(world.call('UpdateCondition', { condition: { name: condition, ipCondition: { allowedCidrs: ['10.0.0.0/8', 'x'] } } }, admin))).to.equal('INVALID_ARGUMENT');
+      const condition = `${scope}/conditions/${uniqueId('ok')}`;
+      expect(await outcomeOf(suite.world.call('CreateCondition', { parent: scope, condition: { name: condition, ipCondition: { allowedCidrs: ['10.0.0.0/8'] } } }, suite.admin))).to.equal('ok');
+      expect(await outcomeOf(suite.world.call('UpdateCondition', { condition: { name: condition, ipCondition: { allowedCidrs: ['10.0.0.0/8', 'x'] } } }, suite.admin))).to.equal('INVALID_ARGUMENT');
     });
   });
 });
