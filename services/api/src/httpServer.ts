@@ -213,7 +213,24 @@ export async function startHttpServer(host: string, port: number, options: HttpS
   const headOf = (request: IncomingMessage): RequestHead =>
     requestHeadOf(request.method ?? '', request.url ?? '', request.rawHeaders, request.httpVersion, request.socket.remoteAddress ?? '');
 
+  // A connection without a request in flight (idle between keep-alive requests, or opened ahead
+  // by a client's pool) does not keep the process alive: the listener does, until it closes. One
+  // with a request in flight does. (uWS, which served REST before, held no Node handle at all for
+  // its connections.)
+  server.on('connection', (socket: Socket) => {
+    socket.unref();
+  });
+  const inFlightOn = new WeakMap<Socket, number>();
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const socket = request.socket;
+    const before = inFlightOn.get(socket) ?? 0;
+    inFlightOn.set(socket, before + 1);
+    if (before === 0) socket.ref();
+    response.once('close', () => {
+      const left = (inFlightOn.get(socket) ?? 1) - 1;
+      inFlightOn.set(socket, left);
+      if (left === 0) socket.unref();
+    });
     edge.serve(new NodeExchange(headOf(request), request, response, () => !edge.accepting));
   });
 

@@ -65,8 +65,7 @@ describe('keystream start with the watch gateway', () => {
 
     /** The HTTP status of the NDJSON route, which must refuse before streaming anything. */
     async function streamRefusal(token: string, method: string, request: Record<string, unknown>): Promise<RestError> {
-      // One connection per refusal, closed with it (node:http keeps connections alive, and an idle pooled one would outlive the test).
-      const stranger = new RestClient({ baseUrl: running.url, headers: { authorization: `Bearer ${token}`, connection: 'close' } });
+      const stranger = new RestClient({ baseUrl: running.url, headers: { authorization: `Bearer ${token}` } });
       try {
         for await (const line of stranger.stream(method, request)) throw new Error(`expected a refusal, got ${JSON.stringify(line)}`);
       } catch (error) {
@@ -116,10 +115,7 @@ describe('keystream start with the watch gateway', () => {
 
         const abort = new AbortController();
         const lines: Record<string, unknown>[] = [];
-        // Its own connection, closed with the stream: fetch keeps an abandoned stream's connection
-        // open to drain it, and a watch stream never ends by itself.
-        const streaming = new RestClient({ baseUrl: running.url, headers: { ...authorization, connection: 'close' } });
-        for await (const line of streaming.stream('WatchGroups', { type: 'STATELESS', filter: 'displayName = "watched"' }, abort.signal)) {
+        for await (const line of client.stream('WatchGroups', { type: 'STATELESS', filter: 'displayName = "watched"' }, abort.signal)) {
           lines.push(line);
           if (lines.length === 2) break;
         }
