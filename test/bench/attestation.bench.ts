@@ -97,7 +97,10 @@ function post(url: string, pathname: string, body: unknown, headers: Record<stri
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown> });
+        // Verify answers each call as one stream line, `{"result": …}`, as grpc-gateway frames a stream.
+        const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8').split('\n')[0] || '{}') as Record<string, unknown>;
+        const streamed = (response.headers['content-type'] ?? '').startsWith('application/x-ndjson');
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: streamed ? (parsed['result'] as Record<string, unknown>) : parsed });
       });
       response.on('error', reject);
     });

@@ -7,21 +7,48 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { ClientRequest, IncomingMessage } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken } from '@keystream/keystream';
+import { outboxPathOf, readOutbox } from '@keystream/notify';
 import { startFrontDoor, type FrontDoor } from '../support/frontDoor.js';
 import { startKeystreamChild, stopKeystreamChild, type KeystreamChild } from '../support/keystreamProcess.js';
 
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 const SCREENSHOT = path.join(repositoryRoot, 'docs', 'console.png');
+const ACCEPT_SCREENSHOT = path.join(repositoryRoot, 'docs', 'console-accept.png');
 
 /** An attribute of each element (run in the page; the test is typed without the DOM library). */
 function attributesOf(elements: readonly unknown[], name: string): (string | null)[] {
   return elements.map((element) => (element as { getAttribute(attribute: string): string | null }).getAttribute(name));
+}
+
+/** A port nothing listens on (bound, then released): connections to it are refused. */
+function deadPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+/** Polls `probe` until it answers something, or fails saying `what` after `timeoutMs`. */
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Debian's Chromium, or the one KEYSTREAM_CHROMIUM names. */
@@ -250,7 +277,11 @@ describe('the web console', function () {
       const elapsed = Date.now() - started;
       expect(elapsed, `the row appeared after ${elapsed} ms`).to.be.below(1_000);
       await page.waitForSelector('[data-counter="groups"] .value:text-is("3")');
-      await page.waitForSelector(`#changes li:has-text("${created}")`);
+      // Who did it: the server's last-modified-by annotation, in the pane and the table.
+      const line = page.locator(`#changes li:has-text("${created}")`);
+      await line.waitFor();
+      expect(await line.locator('.who').textContent()).to.equal(`by user:${DEFAULT_DEV_ADMIN}`);
+      expect(await page.locator(`${row(created)} td.who`).textContent()).to.equal(`user:${DEFAULT_DEV_ADMIN}`);
       await page.screenshot({ path: SCREENSHOT });
     });
 
@@ -304,6 +335,152 @@ describe('the web console', function () {
       expect(new Set(names).size).to.equal(names.length);
       expect(await page.evaluate(() => (globalThis as unknown as { keystreamMark?: number }).keystreamMark)).to.equal(42);
       await page.waitForSelector('[data-counter="groups"] .value:text-is("3")');
+    });
+
+    it('should say offline when the server stays out of reach beyond the reconnect budget, and come back live', async () => {
+      const door = front as FrontDoor;
+      await door.retarget(await deadPort());
+      await door.cut();
+      await page.waitForSelector('#link-state.reconnecting');
+      // The budget is 5 s (services/console/src/reconnectPolicy.ts); attempts go on meanwhile.
+      await page.waitForSelector('#link-state.offline', { timeout: 15_000 });
+      await door.retarget(Number(new URL((child as KeystreamChild).url).port));
+      await page.waitForSelector('#link-state.live', { timeout: 10_000 });
+      const created = (await rest('POST', `/v1/${project}/groups`, { group: { displayName: 'after offline' } }))['name'] as string;
+      await page.waitForSelector(row(created));
+      const line = page.locator(`#changes li:has-text("${created}")`);
+      await line.waitFor();
+      expect(await line.locator('.who').textContent()).to.equal(`by user:${DEFAULT_DEV_ADMIN}`);
+    });
+
+    it('should stop using a token the server refuses and say so on the sign-in screen, without retrying', async () => {
+      const refused = await (await (browser as Browser).newContext()).newPage();
+      const sockets: { isClosed(): boolean }[] = [];
+      refused.on('websocket', (socket) => {
+        sockets.push(socket);
+      });
+      await refused.goto(`${(front as FrontDoor).url}/console/`);
+      await refused.fill('#token', 'not-a-token');
+      await refused.click('#sign-in');
+      await refused.waitForSelector('#token-refused:has-text("UNAUTHENTICATED")');
+      expect(await refused.locator('#token').count()).to.equal(1);
+      expect(await refused.locator('[data-table], .counter').count()).to.equal(0);
+      await eventually(() => Promise.resolve(sockets.every((socket) => socket.isClosed()) ? true : undefined), 'the refused socket closing');
+      // No reconnect with the refused token: the first retry would come 100 ms after a close.
+      const another = await refused.waitForEvent('websocket', { timeout: 1_500 }).then(() => true, () => false);
+      expect([another, sockets.length]).to.deep.equal([false, 1]);
+      expect(await refused.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage.getItem('keystream.console.token'))).to.equal(null);
+      await refused.context().close();
+    });
+
+    describe('having an invitation mailed to an invitee', () => {
+      const VIEWER = 'services/iam.edgelq.com/roles/scope-viewer';
+      let counter = 0;
+      const invitee = (who: string): string => `${who}-${(counter += 1)}-${Date.now().toString(36)}@example.com`;
+
+      /** Invites `email` to the project and answers the invitation's name and the link its mail carries. */
+      const invite = async (email: string, invitation: Record<string, unknown> = {}): Promise<{ name: string; link: string }> => {
+        const name = (await rest('POST', `/v1/${project}/projectInvitations`, { invitation: { inviteeEmail: email, bindingRoles: [{ role: VIEWER }], ...invitation } }))['name'] as string;
+        const mail = await eventually(async () => (await readOutbox(outboxPathOf(dataDirectory))).find((entry) => entry.values['invitation'] === name), `the mail of ${name}`);
+        const link = mail.values['link'] as string;
+        expect(mail.text).to.include(link);
+        return { name, link };
+      };
+
+      /** Opens the mailed link (through the door the page uses) and signs in as `email`. */
+      const openLink = async (link: string, email: string): Promise<Page> => {
+        const url = new URL(link);
+        expect(url.pathname).to.equal('/console/');
+        const invited = await (await (browser as Browser).newContext()).newPage();
+        await invited.goto(`${(front as FrontDoor).url}/console/${url.hash}`);
+        await invited.waitForSelector('#invitation-sign-in');
+        // The one-time code leaves the address bar at once.
+        expect(invited.url()).to.not.include('code=');
+        await invited.fill('#token', await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory }), email));
+        await invited.click('#sign-in');
+        await invited.waitForSelector('#accept-page');
+        await invited.waitForSelector('#invitation, #invitation-status');
+        return invited;
+      };
+
+      it('should show the invitee the invitation and let them accept it, then open the project', async () => {
+        const email = invitee('frank');
+        const { link } = await invite(email);
+        expect(new URL(link).hash).to.match(/^#invitation=projects%2F.+&code=ksi_/);
+        const invited = await openLink(link, email);
+        const field = (name: string): Promise<string | null> => invited.locator(`#invitation [data-field="${name}"]`).textContent();
+        expect(await field('scope')).to.equal(`${project} (console demo)`);
+        expect(await field('roles')).to.equal(VIEWER);
+        expect(await field('inviter')).to.equal(DEFAULT_DEV_ADMIN);
+        expect(await field('invitee')).to.equal(email);
+        expect(Date.parse(await field('expires') ?? '')).to.be.above(Date.now());
+        await invited.screenshot({ path: ACCEPT_SCREENSHOT });
+        await invited.click('#accept-invitation');
+        await invited.waitForSelector('#invitation-outcome.ok:has-text("You accepted")');
+        await invited.click('#open-scope');
+        await invited.waitForSelector('#link-state.live');
+        // The invitee now lists the project's groups, live.
+        await invited.waitForSelector('[data-table="groups"] tr[data-name]');
+        await invited.context().close();
+
+        // The same link again: used.
+        const again = await openLink(link, email);
+        await again.waitForSelector(`#invitation-status:has-text("already used: user:${email} accepted it at")`);
+        expect(await again.locator('#accept-invitation').count()).to.equal(0);
+        await again.context().close();
+      });
+
+      it('should let the invitee decline', async () => {
+        const email = invitee('erin');
+        const invited = await openLink((await invite(email)).link, email);
+        await invited.click('#decline-invitation');
+        await invited.waitForSelector('#invitation-outcome.ok:has-text("You declined")');
+        await invited.waitForSelector(`#invitation-status:has-text("declined by user:${email}")`);
+        await invited.context().close();
+      });
+
+      it('should say when the invitation expired', async () => {
+        const email = invitee('gina');
+        const { name, link } = await invite(email, { expirationDate: new Date(Date.now() + 2_000).toISOString() });
+        await eventually(async () => ((await rest('GET', `/v1/${name}`))['invitation'] as { state?: string }).state === 'EXPIRED' || undefined, `${name} expiring`);
+        const invited = await openLink(link, email);
+        await invited.waitForSelector(`#invitation-status:has-text("expired at"):has-text("Ask ${DEFAULT_DEV_ADMIN} to send it again")`);
+        expect(await invited.locator('#accept-invitation').count()).to.equal(0);
+        await invited.context().close();
+      });
+
+      it('should send someone whose token is refused back to sign-in, keeping the invitation', async () => {
+        const email = invitee('hank');
+        const { link } = await invite(email);
+        const invited = await (await (browser as Browser).newContext()).newPage();
+        await invited.goto(`${(front as FrontDoor).url}/console/${new URL(link).hash}`);
+        await invited.fill('#token', 'not-a-token');
+        await invited.click('#sign-in');
+        // The accept page's REST look-up is refused: the same screen as a refused watch.
+        await invited.waitForSelector('#token-refused:has-text("UNAUTHENTICATED")');
+        await invited.waitForSelector('#invitation-sign-in');
+        await invited.fill('#token', await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory }), email));
+        await invited.click('#sign-in');
+        await invited.waitForSelector('#accept-invitation');
+        await invited.context().close();
+      });
+
+      it('should tell someone signed in with another email that it is not theirs, and say when a code was revoked', async () => {
+        const { link } = await invite(invitee('carol'));
+        const other = await openLink(link, 'outsider@example.com');
+        await other.waitForSelector('#invitation-status:has-text("not among the invitations addressed to outsider@example.com")');
+        expect(await other.locator('#invitation').count()).to.equal(0);
+        await other.context().close();
+
+        const email = invitee('dave');
+        const revoked = await invite(email);
+        await rest('DELETE', `/v1/${revoked.name}`);
+        const invited = await openLink(revoked.link, email);
+        await invited.waitForSelector('#invitation-status:has-text("not among")');
+        await invited.click('#accept-anyway');
+        await invited.waitForSelector('#invitation-outcome.error:has-text("This invitation was revoked")');
+        await invited.context().close();
+      });
     });
 
     it('should show a user only what they may list', async () => {

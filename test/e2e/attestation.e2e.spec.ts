@@ -35,6 +35,20 @@ function ok(answer: RestAnswer): JsonObject {
   return answer.body;
 }
 
+/**
+ * The message of a REST Verify answer: Verify streams upstream, so each call answers one line
+ * framed as grpc-gateway frames a stream, `{"result": <VerifyResponse>}`.
+ */
+function streamed(answer: RestAnswer): JsonObject {
+  expect(answer.status, answer.text).to.equal(200);
+  expect(answer.headers.get('content-type')).to.match(/^application\/x-ndjson/);
+  const lines = answer.text.split('\n').filter((line) => line !== '');
+  expect(lines, answer.text).to.have.length(1);
+  const line = JSON.parse(lines[0] as string) as JsonObject;
+  expect(Object.keys(line)).to.deep.equal(['result']);
+  return line['result'] as JsonObject;
+}
+
 (unavailable === undefined ? describe : describe.skip)(`Verify and AttestationConditions, end to end with a software TPM${unavailable === undefined ? '' : ` (skipped: ${unavailable})`}`, function () {
   this.timeout(120_000);
   let dataDirectory: string;
@@ -101,11 +115,11 @@ function ok(answer: RestAnswer): JsonObject {
   it('should refuse the conditioned grant without an attestation token, allow Verify, then allow the grant with the token (REST, two calls)', async () => {
     expect((await createGroup()).status).to.equal(403);
     const first = await device.call('Verify', { askForChallenge: await ask() });
-    const challenge = ok(first)['challenge'] as JsonObject;
+    const challenge = streamed(first)['challenge'] as JsonObject;
     const ticket = first.headers.get(TICKET);
     expect(ticket, 'the challenge ticket header').to.be.a('string');
     const second = await device.send('POST', `/v1/${domain}:verify`, { challengeResponse: await answer(challenge) }, { [TICKET]: ticket ?? '' });
-    const token = (ok(second)['attestationSuccessful'] as JsonObject)['attestationToken'] as string;
+    const token = (streamed(second)['attestationSuccessful'] as JsonObject)['attestationToken'] as string;
     expect(token).to.match(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect((await createGroup({ [ATTESTATION]: token })).status).to.equal(200);
     expect((await createGroup({ [ATTESTATION]: `${token.slice(0, -4)}AAAA` })).status).to.equal(403);
@@ -118,8 +132,8 @@ function ok(answer: RestAnswer): JsonObject {
 
   it("should not let another user with the same conditioned grant use the device's token, nor attest as the device", async () => {
     const first = await device.call('Verify', { askForChallenge: await ask() });
-    const second = await device.send('POST', `/v1/${domain}:verify`, { challengeResponse: await answer(ok(first)['challenge'] as JsonObject) }, { [TICKET]: first.headers.get(TICKET) ?? '' });
-    const token = (ok(second)['attestationSuccessful'] as JsonObject)['attestationToken'] as string;
+    const second = await device.send('POST', `/v1/${domain}:verify`, { challengeResponse: await answer(streamed(first)['challenge'] as JsonObject) }, { [TICKET]: first.headers.get(TICKET) ?? '' });
+    const token = (streamed(second)['attestationSuccessful'] as JsonObject)['attestationToken'] as string;
     const group = { parent: project, group: { name: `${project}/groups/o-${randomUUID().slice(0, 8)}`, displayName: 'other' } };
     expect((await other.call('CreateGroup', group, { headers: { [ATTESTATION]: token } })).status).to.equal(403);
     const impersonation = await other.call('Verify', { askForChallenge: await ask() });
@@ -167,8 +181,8 @@ function ok(answer: RestAnswer): JsonObject {
 
   async function tokenOverRest(): Promise<string> {
     const first = await device.call('Verify', { askForChallenge: await ask() });
-    const second = await device.send('POST', `/v1/${domain}:verify`, { challengeResponse: await answer(ok(first)['challenge'] as JsonObject) }, { [TICKET]: first.headers.get(TICKET) ?? '' });
-    return (ok(second)['attestationSuccessful'] as JsonObject)['attestationToken'] as string;
+    const second = await device.send('POST', `/v1/${domain}:verify`, { challengeResponse: await answer(streamed(first)['challenge'] as JsonObject) }, { [TICKET]: first.headers.get(TICKET) ?? '' });
+    return (streamed(second)['attestationSuccessful'] as JsonObject)['attestationToken'] as string;
   }
 
   it('should open a watch under the conditioned grant only on a socket that carries the token', async () => {

@@ -25,7 +25,7 @@ describe('invitations (e2e over HTTP)', function () {
 
   before(async () => {
     directory = fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-invitations-'));
-    config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
+    config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_GRPC_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
     running = await startKeystream(config, createLogger(config));
     admin = new RestClient({ baseUrl: running.url, headers: { authorization: `Bearer ${await mintDevToken(config, DEFAULT_DEV_ADMIN)}` } });
   });

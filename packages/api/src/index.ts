@@ -17,7 +17,7 @@ export type { BodyRule, MethodDescriptor, MethodKind, RouteDescriptor, StandardV
 export { allEnumDescriptors, allMessageDescriptors, enumDescriptor, messageDescriptor } from './registry/messageRegistry.js';
 export type { EnumDescriptor, FieldDescriptor, FieldValueType, MessageDescriptor, OneofDescriptor, ScalarKind } from './registry/messageRegistry.js';
 export type { ValidationRule } from './codegen/upstreamTables.js';
-export type { WireModel, WireFieldFacts, WireMessageFacts, WireRule } from './codegen/wireModel.js';
+export type { StreamingKind, WireModel, WireFieldFacts, WireMessageFacts, WireRule } from './codegen/wireModel.js';
 export { WIRE_MODEL } from './generated/wireModel.js';
 export { buildOpenApiDocument } from './openapi/openApiDocument.js';
 export type { OpenApiObject } from './openapi/openApiDocument.js';

@@ -56,3 +56,36 @@ describe('AuthzIndex.affectedSince', () => {
     });
   });
 });
+
+describe('AuthzIndex.membersOfGroups', () => {
+  const ops = 'group:ops@acme.groups.iam.edgelq.com';
+  const oncall = 'group:oncall@acme.groups.iam.edgelq.com';
+  let index: AuthzIndex;
+
+  beforeEach(() => {
+    index = new AuthzIndex();
+    index.apply(groupMember('projects/acme/groups/ops', 'm1', 'user:carol@example.com'));
+    index.apply(groupMember('projects/acme/groups/ops', 'm2', oncall));
+    index.apply(groupMember('projects/acme/groups/oncall', 'm1', 'serviceAccount:pager@acme.serviceaccounts.iam.edgelq.com'));
+    index.apply(groupMember('projects/acme/groups/oncall', 'm2', 'user:dave@example.com'));
+  });
+
+  it('should yield the members of a group and of the groups nested in it, and exactly those expandGroups leads back to it', () => {
+    const members = index.membersOfGroups([ops]);
+    expect(new Set(members)).to.deep.equal(new Set(['user:carol@example.com', oncall, 'serviceAccount:pager@acme.serviceaccounts.iam.edgelq.com', 'user:dave@example.com']));
+    for (const member of members) expect(index.expandGroups([member]), member).to.include(ops);
+    expect(index.membersOfGroups([oncall])).to.have.members(['serviceAccount:pager@acme.serviceaccounts.iam.edgelq.com', 'user:dave@example.com']);
+  });
+
+  it('should forget a member that left, and yield nothing for a non-group or an empty group', () => {
+    index.apply(deleted('GroupMember', 'projects/acme/groups/ops/groupMembers/m2'));
+    expect(index.membersOfGroups([ops])).to.deep.equal(['user:carol@example.com']);
+    expect(index.membersOfGroups(['user:carol@example.com'])).to.deep.equal([]);
+    expect(index.membersOfGroups(['group:nobody@groups.iam.edgelq.com'])).to.deep.equal([]);
+  });
+
+  it('should terminate on a membership cycle', () => {
+    index.apply(groupMember('projects/acme/groups/oncall', 'm3', ops));
+    expect(new Set(index.membersOfGroups([oncall]))).to.deep.equal(new Set(['serviceAccount:pager@acme.serviceaccounts.iam.edgelq.com', 'user:dave@example.com', ops, 'user:carol@example.com']));
+  });
+});

@@ -108,6 +108,8 @@ export class AuthzIndex implements AncestrySource {
   private readonly groupMembers = new Map<string, readonly [string, string]>();
   /** member → GroupMember name → `group:<email>` the member belongs to. */
   private readonly groupsByMember = new Map<string, Map<string, string>>();
+  /** `group:<email>` → GroupMember name → its member (the same memberships, the other way). */
+  private readonly membersByGroup = new Map<string, Map<string, string>>();
   private readonly conditions = new Map<string, JsonObject>();
   private readonly ancestries = new Map<string, readonly string[]>();
   private currentGeneration = 0;
@@ -257,6 +259,28 @@ export class AuthzIndex implements AncestrySource {
     return [...seen];
   }
 
+  /**
+   * The other direction of {@link expandGroups}: every member string that stands for one of the
+   * given groups — their members, and the members of groups among those, transitively — without
+   * the groups themselves. Whoever {@link expandGroups} reaches one of the groups from is in it.
+   * Anything that is not a `group:` member stands for itself only and yields nothing. A visited
+   * set makes membership cycles terminate.
+   */
+  membersOfGroups(groups: readonly string[]): string[] {
+    const seen = new Set(groups);
+    const members: string[] = [];
+    const queue = [...groups];
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      for (const member of this.membersByGroup.get(next)?.values() ?? []) {
+        if (seen.has(member)) continue;
+        seen.add(member);
+        members.push(member);
+        if (member.startsWith('group:')) queue.push(member);
+      }
+    }
+    return members;
+  }
+
   private addBinding(entry: BindingEntry): void {
     this.bindings.set(entry.name, entry);
     let byName = this.bindingsByMember.get(entry.member);
@@ -286,6 +310,12 @@ export class AuthzIndex implements AncestrySource {
       this.groupsByMember.set(member, groups);
     }
     groups.set(name, group);
+    let members = this.membersByGroup.get(group);
+    if (members === undefined) {
+      members = new Map();
+      this.membersByGroup.set(group, members);
+    }
+    members.set(name, member);
   }
 
   private removeGroupMember(name: string): void {
@@ -295,5 +325,8 @@ export class AuthzIndex implements AncestrySource {
     const groups = this.groupsByMember.get(existing[0]);
     groups?.delete(name);
     if (groups?.size === 0) this.groupsByMember.delete(existing[0]);
+    const members = this.membersByGroup.get(existing[1]);
+    members?.delete(name);
+    if (members?.size === 0) this.membersByGroup.delete(existing[1]);
   }
 }

@@ -8,8 +8,9 @@
  * - `scope-viewer`: every read permission (Get, BatchGet, List, Search, Watch, Check…).
  * - `self-service`: what every signed-in principal may do about itself (ListMy…, SearchMy…,
  *   CheckMyRoleBindings, Get/SetMySettings, IsUserVerified, ResendVerificationEmail,
- *   ResetMFAIfRecoveryKeyUsed, SetUsersNameInAuth0, invitations addressed to it); bound to
- *   `allAuthenticatedUsers` at the system scope.
+ *   ResetMFAIfRecoveryKeyUsed, SetUsersNameInAuth0, invitations addressed to it, claiming a
+ *   service name reserved for it: RegisterService, which the reservation itself decides); bound
+ *   to `allAuthenticatedUsers` at the system scope.
  * - `public`: RefreshUserFromIdToken (the token in the request is the proof); bound to `allUsers`.
  */
 import { ALL_METHODS as METHODS } from '@keystream/api';
@@ -47,7 +48,7 @@ export function iamPermissions(): string[] {
 }
 
 const ADMINISTRATIVE = /\/permissions\/(roles|roleBindings|permissions|conditions)\.(create|update|delete)$|\/permissions\/users\.(delete|deleteUsersByCriteria|create)$/;
-const SELF_SERVICE = /\.(listMy|searchMy|checkMy|getMySettings|setMySettings|isUserVerified|resendVerificationEmail|resetMFAIfRecoveryKeyUsed|setUsersNameInAuth0|accept|decline|listMyServiceProjects)$/;
+const SELF_SERVICE = /\.(listMy|searchMy|checkMy|getMySettings|setMySettings|isUserVerified|resendVerificationEmail|resetMFAIfRecoveryKeyUsed|setUsersNameInAuth0|accept|decline|listMyServiceProjects)$|\/permissions\/services\.register$/;
 
 function readPermissions(): string[] {
   return iamPermissions().filter((permission) => METHODS.some((method) => method.permission === permission && method.kind !== 'write'));

@@ -47,10 +47,19 @@ export interface RestClientOptions {
 export class RestClient {
   constructor(private readonly options: RestClientOptions) {}
 
-  /** Calls a unary method with a wire-JSON request; resolves to the wire-JSON response. */
+  /**
+   * Calls a method with a wire-JSON request; resolves to the wire-JSON response. Verify, which
+   * streams upstream, answers each REST call with one stream line (`{"result": …}`): its result
+   * is the response.
+   */
   async call(methodName: string, request: WireObject = {}, headers: Readonly<Record<string, string>> = {}): Promise<WireObject> {
     const response = await this.fetch(methodName, request, headers);
     const text = await response.text();
+    if (response.ok && response.headers.get('content-type')?.startsWith('application/x-ndjson') === true) {
+      const frame = JSON.parse(text.split('\n')[0] ?? '{}') as WireObject;
+      if (frame['error'] !== undefined) throw streamError(frame['error'] as RpcStatusJson);
+      return (frame['result'] ?? {}) as WireObject;
+    }
     const body = text === '' ? {} : (JSON.parse(text) as WireObject);
     if (!response.ok) throw new RestError(response.status, (body['error'] ?? {}));
     return body;

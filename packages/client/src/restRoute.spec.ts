@@ -61,5 +61,13 @@ describe('routeRequest', () => {
       expect(batch).to.deep.include({ httpMethod: 'POST', path: '/v1/projects/p1/projectInvitations:batchCreate' });
       expect(routeRequest(methodByName('CreateOrganizationInvitationCodes'), { parent: 'organizations/o1', count: 3 }).path).to.equal('/v1/organizations/o1/organizationInvitations:createCodes');
     });
+
+    it('should build the service registration route: the name in the path, the rest of the Service as the body', () => {
+      expect(routeRequest(methodByName('RegisterService'), { service: { name: 'services/shop.example.com', displayName: 'Shop' } })).to.deep.include({
+        httpMethod: 'POST',
+        path: '/v1/services/shop.example.com:register',
+        body: { displayName: 'Shop' },
+      });
+    });
   });
 });

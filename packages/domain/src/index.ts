@@ -8,6 +8,7 @@ export type { FoldableEvent, ResourceState } from './decider/resourceState.js';
 export { decideResource, referencesOf } from './decider/resourceDecider.js';
 export type { Decision, DomainEvent, ResourceCommand } from './decider/resourceDecider.js';
 export type { DecideContext } from './decider/decideContext.js';
+export { LAST_MODIFIED_BY_ANNOTATION, lastModifiedByOf, stampDecision, withLastModifiedBy } from './decider/lastModifiedBy.js';
 export { resolveNewName } from './decider/resolveNewName.js';
 export type { Reference } from './behaviours/resourceBehaviour.js';
 export { groupEmailOf } from './behaviours/group.js';

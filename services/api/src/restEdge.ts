@@ -237,11 +237,12 @@ export class RestEdge {
       if (!isKeystreamError(error) || ignoredFields.length === 0) throw error;
       throw new KeystreamError(error.code, error.message, error.details, { cause: error, httpStatus: error.httpStatus, headers: { ...error.headers, ...ignoredFieldsHeader(ignoredFields) } });
     });
-    return {
-      status: 200,
-      headers: { ...result.headers, ...ignoredFieldsHeader(ignoredFields), 'content-type': JSON_CONTENT_TYPE },
-      body: JSON.stringify(encodeMessage(match.method.responseType as MessageName, result.response as never)),
-    };
+    const encoded = encodeMessage(match.method.responseType as MessageName, result.response as never);
+    // A streaming RPC answered one message per call (Verify's two REST calls) is still a stream on
+    // the wire: framed as grpc-gateway frames one, so a client generated from the protos reads it.
+    return match.method.streaming === undefined
+      ? { status: 200, headers: { ...result.headers, ...ignoredFieldsHeader(ignoredFields), 'content-type': JSON_CONTENT_TYPE }, body: JSON.stringify(encoded) }
+      : { status: 200, headers: { ...result.headers, ...ignoredFieldsHeader(ignoredFields), 'content-type': NDJSON_CONTENT_TYPE }, body: `${JSON.stringify({ result: encoded })}\n` };
   }
 
   /**

@@ -1,9 +1,16 @@
 /**
  * One WebSocket for the whole console, kept alive: it reconnects with backoff after a cut (the
  * server restarting, the network dropping) and re-opens every registered watch on the new socket,
- * so the page resumes without a reload. Close code 1008/4401-style refusals stop it (wrong token).
+ * so the page resumes without a reload (`reconnecting`, then `offline` once the cut outlasts the
+ * budget of {@link ReconnectPolicy}; attempts go on). A token the server refuses
+ * (`UNAUTHENTICATED`) stops it for good: reconnecting with the same token cannot help, so the
+ * page is told once and goes back to sign-in.
  */
-import { BrowserWatchSocket, PageCache, WatchCache, type CacheChange, type Resource } from '@keystream/client';
+import { BrowserWatchSocket, PageCache, WatchCache, type CacheChange, type Resource, type WatchListener } from '@keystream/client';
+import { ReconnectPolicy } from './reconnectPolicy.js';
+
+/** How a watch ends in error. */
+export type WatchError = Parameters<WatchListener['onError']>[0];
 
 /** What the connection is doing, shown in the header. */
 export type LinkState = 'connecting' | 'live' | 'reconnecting' | 'offline';
@@ -17,18 +24,32 @@ interface Registered {
 export class LiveConnection {
   private socket: BrowserWatchSocket | undefined;
   private readonly watches = new Set<Registered>();
-  private delay = 100;
+  private readonly policy = new ReconnectPolicy();
   private stopped = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   state: LinkState = 'connecting';
   /** Times the socket came back after a cut. */
   reconnects = 0;
   onState: (state: LinkState) => void = () => undefined;
+  private readonly wentOffline = (): void => {
+    if (!this.stopped && this.state !== 'live') this.setState('offline');
+  };
+  private readonly cameOnline = (): void => {
+    // The browser has a network again: try now rather than at the end of the current delay.
+    if (this.stopped || this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    void this.connect(true);
+  };
 
-  constructor(private readonly url: string, private readonly token: string) {
-    window.addEventListener('offline', () => {
-      this.setState('offline');
-    });
+  constructor(
+    private readonly url: string,
+    private readonly token: string,
+    /** Called once when the server refuses the token; the connection is closed by then. */
+    private readonly onRefused: (reason: string) => void,
+  ) {
+    window.addEventListener('offline', this.wentOffline);
+    window.addEventListener('online', this.cameOnline);
     void this.connect(false);
   }
 
@@ -50,7 +71,7 @@ export class LiveConnection {
       return;
     }
     this.socket = socket;
-    this.delay = 100;
+    this.policy.connected();
     if (again) this.reconnects += 1;
     this.setState('live');
     socket.onClose(() => {
@@ -62,12 +83,26 @@ export class LiveConnection {
 
   private retry(): void {
     if (this.stopped || this.timer !== undefined) return;
-    this.setState(navigator.onLine ? 'reconnecting' : 'offline');
+    const { delayMs, state } = this.policy.failed(Date.now(), navigator.onLine);
+    this.setState(state);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.connect(true);
-    }, this.delay);
-    this.delay = Math.min(this.delay * 2, 2_000);
+    }, delayMs);
+  }
+
+  /**
+   * A watch ended with `error`. `UNAUTHENTICATED` means the token itself is refused (wrong,
+   * expired, revoked): every watch would fail the same way on every reconnect, so the connection
+   * stops and the page is told. Answers whether that happened.
+   */
+  failed(error: WatchError): boolean {
+    if (error.status !== 'UNAUTHENTICATED') return false;
+    if (!this.stopped) {
+      this.close();
+      this.onRefused(`${error.status}: ${error.message ?? ''}`);
+    }
+    return true;
   }
 
   /** Registers a watch: started now if the socket is open, and again on every reconnect. Returns its cancel. */
@@ -82,6 +117,8 @@ export class LiveConnection {
 
   close(): void {
     this.stopped = true;
+    window.removeEventListener('offline', this.wentOffline);
+    window.removeEventListener('online', this.cameOnline);
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.socket?.close();
   }
@@ -111,6 +148,7 @@ export function watchPage(connection: LiveConnection, method: string, singular: 
           if (page.apply(response)) onView({ rows: [...page.page], error: undefined, nextPageToken: page.nextPageToken, prevPageToken: page.prevPageToken });
         },
         onError(error) {
+          if (connection.failed(error)) return;
           onView({ rows: [], error: `${error.status ?? 'ERROR'}: ${error.message ?? ''}`, nextPageToken: undefined, prevPageToken: undefined });
         },
       });
@@ -140,6 +178,7 @@ export function watchCollection(connection: LiveConnection, method: string, sing
           if (step.changes.length > 0 || step.synced || step.hardReset) onUpdate(cache, step.changes, undefined);
         },
         onError(error) {
+          if (connection.failed(error)) return;
           onUpdate(cache, [], `${error.status ?? 'ERROR'}: ${error.message ?? ''}`);
         },
       });

@@ -1,15 +1,23 @@
 /**
  * The keystream console: sign in with a bearer token, pick an organization or project, and watch
  * its resources live. Every table is a stateful watch (one ordered, filtered page updated in place
- * with view indices), every counter and the change pane come from stateless watches.
+ * with view indices), every counter and the change pane come from stateless watches. An
+ * invitation link from a mail opens the invitee's accept page; a token the server refuses ends the
+ * session on a sign-in screen that says so.
  */
 import type { CacheChange, Resource } from '@keystream/client';
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { AcceptPage } from './acceptPage.js';
+import { invitationKindOf, parseInvitationFragment, type InvitationLink } from './invitationLink.js';
 import { LiveConnection, watchCollection, watchPage, type LinkState, type PageView } from './liveConnection.js';
+import { errorOf, restCall, type Session } from './restCall.js';
 import './style.css';
 
 const TOKEN_KEY = 'keystream.console.token';
+const INVITATION_KEY = 'keystream.console.invitation';
+/** The server-owned annotation naming the principal of a resource's last change (docs/decisions.md). */
+const LAST_MODIFIED_BY = 'iam.keystream.io/last-modified-by';
 const PAGE_SIZE = 20;
 
 /** One table of the console: which watch serves it for a scope. */
@@ -40,11 +48,24 @@ function watchUrl(): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/watch`;
 }
 
-function SignIn(props: { readonly onToken: (token: string) => void }) {
+/** Who last changed a resource, from its server-owned annotation; undefined for data written before it existed. */
+function lastModifiedByOf(resource: Resource | undefined): string | undefined {
+  const annotations = (resource?.['metadata'] as Record<string, unknown> | undefined)?.['annotations'] as Record<string, unknown> | undefined;
+  const value = annotations?.[LAST_MODIFIED_BY];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function SignIn(props: { readonly onToken: (token: string) => void; readonly refusal: string | undefined; readonly invitation: InvitationLink | undefined }) {
   const [value, setValue] = useState('');
   return (
     <form class="sign-in" onSubmit={(event) => { event.preventDefault(); if (value.trim() !== '') props.onToken(value.trim()); }}>
       <h1>keystream console</h1>
+      {props.refusal === undefined ? null : (
+        <p class="error" id="token-refused">The server refused the token you signed in with, so the console stopped using it ({props.refusal}). Sign in with a valid token.</p>
+      )}
+      {props.invitation === undefined ? null : (
+        <p class="hint" id="invitation-sign-in">Sign in to see your invitation to {invitationKindOf(props.invitation.name)?.scope ?? props.invitation.name}, and accept or decline it.</p>
+      )}
       <p>Paste a bearer token (<code>keystream token &lt;subject&gt;</code> with the development issuer, or an OIDC token).</p>
       <textarea id="token" rows={4} value={value} onInput={(event) => { setValue((event.target as HTMLTextAreaElement).value); }} />
       <button id="sign-in" type="submit">Sign in</button>
@@ -56,22 +77,19 @@ const INVITATION_KEYS = new Set(['invitations', 'orgInvitations']);
 const ROLES = ['scope-viewer', 'scope-editor', 'scope-admin'];
 
 /** A REST call with the signed-in token; resolves with the error message, or undefined when it succeeded. */
-async function call(token: string, method: string, route: string, body?: unknown): Promise<string | undefined> {
-  const response = await fetch(route, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  if (response.ok) return undefined;
-  const answer = (await response.json().catch(() => ({}))) as { error?: { status?: string; message?: string } };
-  return `${answer.error?.status ?? String(response.status)}: ${answer.error?.message ?? ''}`;
+async function call(session: Session, method: string, route: string, body?: unknown): Promise<string | undefined> {
+  return errorOf(await restCall(session, method, route, body));
 }
 
 /** Invites someone to the scope: creates an invitation; the table shows it through its watch. */
-function InviteForm(props: { readonly token: string; readonly kind: TableKind; readonly parent: string; readonly onError: (error: string | undefined) => void }) {
+function InviteForm(props: { readonly session: Session; readonly kind: TableKind; readonly parent: string; readonly onError: (error: string | undefined) => void }) {
   const [email, setEmail] = useState('');
   const [role, setRole] = useState(ROLES[0] as string);
   const submit = async (): Promise<void> => {
     const collection = props.kind.key === 'invitations' ? 'projectInvitations' : 'organizationInvitations';
     // The REST body of Create*Invitation is the invitation resource itself (docs/openapi.json).
     const body = { invitation: { inviteeEmail: email, bindingRoles: [{ role: `services/iam.edgelq.com/roles/${role}` }] } };
-    const error = await call(props.token, 'POST', `/v1/${props.parent}/${collection}`, body);
+    const error = await call(props.session, 'POST', `/v1/${props.parent}/${collection}`, body);
     props.onError(error);
     if (error === undefined) setEmail('');
   };
@@ -87,8 +105,8 @@ function InviteForm(props: { readonly token: string; readonly kind: TableKind; r
 }
 
 /** One live table: a stateful watch with a server-side filter, order and paging. */
-function LiveTable(props: { readonly connection: LiveConnection; readonly kind: TableKind; readonly parent: string; readonly token: string }) {
-  const { connection, kind, parent, token } = props;
+function LiveTable(props: { readonly connection: LiveConnection; readonly kind: TableKind; readonly parent: string; readonly session: Session }) {
+  const { connection, kind, parent, session } = props;
   const invitations = INVITATION_KEYS.has(kind.key);
   const [actionError, setActionError] = useState<string | undefined>(undefined);
   const [filter, setFilter] = useState('');
@@ -115,7 +133,7 @@ function LiveTable(props: { readonly connection: LiveConnection; readonly kind: 
           <option value="name desc">by name, descending</option>
         </select>
       </header>
-      {invitations ? <InviteForm token={token} kind={kind} parent={parent} onError={setActionError} /> : null}
+      {invitations ? <InviteForm session={session} kind={kind} parent={parent} onError={setActionError} /> : null}
       {view.error === undefined ? null : <p class="error">{view.error}</p>}
       {actionError === undefined ? null : <p class="error action">{actionError}</p>}
       <table>
@@ -125,10 +143,11 @@ function LiveTable(props: { readonly connection: LiveConnection; readonly kind: 
               <td class="name">{row.name}</td>
               <td>{kind.describe(row)}</td>
               <td class="when">{text((row['metadata'] as Record<string, unknown> | undefined)?.['updateTime'])}</td>
+              <td class="who">{lastModifiedByOf(row) ?? ''}</td>
               {invitations ? (
                 <td>
-                  <button class="resend" onClick={() => { void call(token, 'POST', `/v1/${row.name ?? ''}:resend`, {}).then(setActionError); }}>resend</button>
-                  <button class="revoke" onClick={() => { void call(token, 'DELETE', `/v1/${row.name ?? ''}`).then(setActionError); }}>revoke</button>
+                  <button class="resend" onClick={() => { void call(session, 'POST', `/v1/${row.name ?? ''}:resend`, {}).then(setActionError); }}>resend</button>
+                  <button class="revoke" onClick={() => { void call(session, 'DELETE', `/v1/${row.name ?? ''}`).then(setActionError); }}>revoke</button>
                 </td>
               ) : null}
             </tr>
@@ -149,6 +168,8 @@ interface ChangeLine {
   readonly what: string;
   readonly name: string;
   readonly when: string;
+  /** The principal of the change; undefined for a deletion, which a watch delivers as a name only. */
+  readonly who: string | undefined;
 }
 
 let changeSerial = 0;
@@ -157,14 +178,16 @@ function lineOf(kind: TableKind, change: CacheChange): ChangeLine {
   const meta = change.type === 'current' ? (change.resource['metadata'] as Record<string, unknown> | undefined) : undefined;
   const what = change.type === 'removed' ? 'deleted' : change.previous === undefined ? 'created' : 'updated';
   const when = text(meta?.['updateTime'] ?? meta?.['createTime']) || new Date().toISOString();
-  return { key: (changeSerial += 1), what: `${kind.singular} ${what}`, name: change.name, when };
+  const who = change.type === 'current' ? lastModifiedByOf(change.resource) : undefined;
+  return { key: (changeSerial += 1), what: `${kind.singular} ${what}`, name: change.name, when, who };
 }
 
-function Console(props: { readonly token: string; readonly onSignOut: () => void }) {
-  const connection = useMemo(() => new LiveConnection(watchUrl(), props.token), [props.token]);
+function Console(props: { readonly session: Session; readonly onSignOut: () => void; readonly initialScope: string | undefined }) {
+  const { session } = props;
+  const connection = useMemo(() => new LiveConnection(watchUrl(), session.token, session.refused), [session]);
   const [link, setLink] = useState<LinkState>(connection.state);
   const [scopes, setScopes] = useState<readonly string[]>([]);
-  const [scope, setScope] = useState<string | undefined>(undefined);
+  const [scope, setScope] = useState<string | undefined>(props.initialScope);
   const [counts, setCounts] = useState<Record<string, number | string>>({});
   const [changes, setChanges] = useState<readonly ChangeLine[]>([]);
   useEffect(() => {
@@ -222,12 +245,18 @@ function Console(props: { readonly token: string; readonly onSignOut: () => void
           </div>
           <div class="grid">
             <div class="tables">
-              {kinds.map((kind) => <LiveTable key={`${scope}:${kind.key}`} connection={connection} kind={kind} parent={kind.parent(scope) ?? ''} token={props.token} />)}
+              {kinds.map((kind) => <LiveTable key={`${scope}:${kind.key}`} connection={connection} kind={kind} parent={kind.parent(scope) ?? ''} session={session} />)}
             </div>
             <aside class="changes" id="changes">
               <h2>Live changes</h2>
               <ol>
-                {changes.map((line) => <li key={line.key}><span class="what">{line.what}</span> <span class="name">{line.name}</span> <time>{line.when}</time></li>)}
+                {changes.map((line) => (
+                  <li key={line.key}>
+                    <span class="what">{line.what}</span> <span class="name">{line.name}</span>{' '}
+                    {line.who === undefined ? <span class="who unknown" title="a deletion reaches a watch as a name only">by —</span> : <span class="who">by {line.who}</span>}{' '}
+                    <time>{line.when}</time>
+                  </li>
+                ))}
               </ol>
             </aside>
           </div>
@@ -237,10 +266,72 @@ function Console(props: { readonly token: string; readonly onSignOut: () => void
   );
 }
 
+/**
+ * The invitation a mail link opened, if any. The link's fragment is moved into the tab's
+ * sessionStorage and out of the address bar, so the one-time code is not left on screen, in a
+ * bookmark or in a copied URL; a reload of the tab still finds it.
+ */
+function takeInvitationLink(): InvitationLink | undefined {
+  const fromLink = parseInvitationFragment(location.hash);
+  if (fromLink !== undefined) {
+    sessionStorage.setItem(INVITATION_KEY, JSON.stringify(fromLink));
+    history.replaceState(null, '', `${location.pathname}${location.search}`);
+    return fromLink;
+  }
+  const stored = sessionStorage.getItem(INVITATION_KEY);
+  if (stored === null) return undefined;
+  const parsed = JSON.parse(stored) as { name?: unknown; code?: unknown };
+  return typeof parsed.name === 'string' && invitationKindOf(parsed.name) !== undefined ? { name: parsed.name, code: typeof parsed.code === 'string' ? parsed.code : undefined } : undefined;
+}
+
 function App() {
   const [token, setToken] = useState<string | null>(sessionStorage.getItem(TOKEN_KEY));
-  if (token === null) return <SignIn onToken={(value) => { sessionStorage.setItem(TOKEN_KEY, value); setToken(value); }} />;
-  return <Console token={token} onSignOut={() => { sessionStorage.removeItem(TOKEN_KEY); setToken(null); }} />;
+  const [refusal, setRefusal] = useState<string | undefined>(undefined);
+  const [invitation, setInvitation] = useState<InvitationLink | undefined>(takeInvitationLink);
+  const [initialScope, setInitialScope] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    // A second mail link opened in a tab that has the console already.
+    const onHash = (): void => {
+      const found = takeInvitationLink();
+      if (found !== undefined) setInvitation(found);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => {
+      window.removeEventListener('hashchange', onHash);
+    };
+  }, []);
+  const session = useMemo<Session | undefined>(() => {
+    if (token === null) return undefined;
+    let refused = false;
+    return {
+      token,
+      // Once per token: every watch and call refused with it would say the same.
+      refused: (reason) => {
+        if (refused) return;
+        refused = true;
+        sessionStorage.removeItem(TOKEN_KEY);
+        setRefusal(reason);
+        setToken(null);
+      },
+    };
+  }, [token]);
+  if (session === undefined) {
+    return <SignIn refusal={refusal} invitation={invitation} onToken={(value) => { sessionStorage.setItem(TOKEN_KEY, value); setRefusal(undefined); setToken(value); }} />;
+  }
+  if (invitation !== undefined) {
+    return (
+      <AcceptPage
+        session={session}
+        link={invitation}
+        onDone={(scope) => {
+          sessionStorage.removeItem(INVITATION_KEY);
+          setInitialScope(scope);
+          setInvitation(undefined);
+        }}
+      />
+    );
+  }
+  return <Console session={session} initialScope={initialScope} onSignOut={() => { sessionStorage.removeItem(TOKEN_KEY); setToken(null); }} />;
 }
 
 const root = document.getElementById('app');

@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { KeystreamError } from '@keystream/api';
 import { BUILTIN_ROLES } from '@keystream/authz';
-import { streamOf, type JsonObject } from '@keystream/domain';
+import { LAST_MODIFIED_BY_ANNOTATION, lastModifiedByOf, streamOf, type JsonObject } from '@keystream/domain';
 import type { EventStore } from '@keystream/eventstore';
 import { CommandService, followUpEnvelope, ResourceRepository, systemEnvelope, type CommandEnvelope, type FollowUpCreate } from '@keystream/service-api';
 import { startAuthTestWorld, type AuthTestWorld } from './auth/authTestWorld.js';
@@ -188,6 +188,33 @@ describe('command core', function () {
       const answer = await world.commands.createWithFollowUps(request, retry, (scope, eventId) => ownerOf(scope, eventId, retry));
       expect(answer.replayed).to.equal(true);
       expect(await world.repository.liveResource('RoleBinding', `${name}/roleBindings/creator-owner`)).to.include({ member: 'user:owner@example.com' });
+    });
+  });
+
+  describe('when principals write through the API', () => {
+    it('should name each write\'s actor on the resource, as the event envelope does, and ignore a forged value', async () => {
+      const admin = await world.token('admin@keystream.local');
+      const scope = `projects/${id('p')}`;
+      await world.call('CreateProject', { project: { name: scope, title: 'who', multiRegionPolicy: {} } }, admin);
+      const forged = { annotations: { [LAST_MODIFIED_BY_ANNOTATION]: 'user:mallory@example.com' } };
+      const created = (await world.call('CreateGroup', { parent: scope, group: { displayName: 'ops', metadata: forged } }, admin)).response as JsonObject;
+      const name = created['name'] as string;
+      expect(lastModifiedByOf(created)).to.equal('user:admin@keystream.local');
+      // An update that only tries to set the author changes nothing (no GroupUpdated below).
+      const updated = (await world.call('UpdateGroup', { group: { name, metadata: forged }, updateMask: ['metadata.annotations'] }, admin)).response as JsonObject;
+      expect(lastModifiedByOf(updated)).to.equal('user:admin@keystream.local');
+      await world.call('DeleteGroup', { name }, admin);
+      await world.settle();
+      // Every resource the log carries names the actor of the event that carries it.
+      const events = await world.eventStore.readAll('', 1_000_000);
+      const stamped = events.filter((event) => typeof event.data['resource'] === 'object' && event.data['resource'] !== null);
+      const disagreeing = stamped.filter((event) => lastModifiedByOf(event.data['resource'] as JsonObject) !== event.metadata.actor);
+      expect(disagreeing.map((event) => `${event.type} ${lastModifiedByOf(event.data['resource'] as JsonObject) ?? '-'} / ${event.metadata.actor}`)).to.deep.equal([]);
+      const ours = stamped.filter((event) => event.stream === streamOf('Group', name)).map((event) => [event.type, lastModifiedByOf(event.data['resource'] as JsonObject)]);
+      expect(ours).to.deep.equal([['GroupCreated', 'user:admin@keystream.local'], ['GroupDeleted', 'user:admin@keystream.local']]);
+      // The read model (what List and watches serve) shows the same author.
+      const owner = (await world.call('ListRoleBindings', { parent: scope }, admin)).response as { roleBindings: JsonObject[] };
+      expect(owner.roleBindings.map(lastModifiedByOf)).to.deep.equal(['system']);
     });
   });
 

@@ -236,7 +236,7 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger, clock:
       clock,
       extraHandlers: (app) =>
         new Map([
-          ...invitationHandlers({ ...app, notifier: mail, validityDays: config.invitationValidityDays }),
+          ...invitationHandlers({ ...app, notifier: mail, validityDays: config.invitationValidityDays, publicUrl: config.publicUrl }),
           ...membershipHandlers({ queries: app.queries, readStore: reads, repository: app.repository, authorizer: app.authorizer, runner, waitMilliseconds: config.minPositionWaitMilliseconds }),
         ]),
     });
@@ -254,7 +254,7 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger, clock:
     // WatchPrincipalUpdates is authorized for principals as a whole at open (authorizeWatch),
     // then reads them through watches that see every document.
     const principalEngine = new WatchEngine({ store: tail, hub, pageTokenKey: pageTokenKeyOf(config) });
-    const principalDeps = { engine: principalEngine, repository: await repository(), readStore: await readStore() };
+    const principalDeps = { engine: principalEngine, repository: await repository(), readStore: await readStore(), groups: authorizing.app.index };
     const engine = new WatchEngine({
       store: tail,
       hub,

@@ -278,7 +278,7 @@ describe('keystream start with the watch gateway', () => {
 describe('keystream stopping while watches are open', () => {
   it('should close WebSockets with 1001 and end NDJSON streams with an UNAVAILABLE error line', async () => {
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-watch-stop-'));
-    const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
+    const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_GRPC_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
     const running = await startKeystream(config, createLogger(config));
     let closed = false;
     try {

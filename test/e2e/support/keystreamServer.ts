@@ -18,6 +18,8 @@ export interface KeystreamTestServer {
   readonly openWatches: () => number;
   /** Headers every request should carry (a development bearer token when the server authenticates). */
   readonly headers: Readonly<Record<string, string>>;
+  /** Headers of a request made by another user (a development ID token for `email`). */
+  headersFor(email: string): Promise<Record<string, string>>;
   /** Shuts the server down gracefully and removes its data directory. */
   close(): Promise<void>;
 }
@@ -30,12 +32,12 @@ type MintDevToken = (config: KeystreamConfig, email: string) => Promise<string>;
  * keystream authenticates callers (it exports `mintDevToken`), none before authentication exists.
  * Looked up at run time so the suite runs unchanged on both.
  */
-async function credentialHeaders(config: KeystreamConfig): Promise<Record<string, string>> {
+async function credentialHeaders(config: KeystreamConfig, email?: string): Promise<Record<string, string>> {
   const exported = keystream as unknown as Readonly<Record<string, unknown>>;
   const mint = exported['mintDevToken'];
   if (typeof mint !== 'function') return {};
   const admin = exported['DEFAULT_DEV_ADMIN'];
-  const token = await (mint as MintDevToken)(config, typeof admin === 'string' ? admin : 'admin@keystream.local');
+  const token = await (mint as MintDevToken)(config, email ?? (typeof admin === 'string' ? admin : 'admin@keystream.local'));
   return { authorization: `Bearer ${token}` };
 }
 
@@ -57,6 +59,7 @@ export async function startKeystreamServer(environment: Readonly<Record<string, 
       grpcAddress: running.grpcAddress,
       openWatches: running.openWatches,
       headers,
+      headersFor: (email) => credentialHeaders(config, email),
       async close() {
         try {
           await running.close();

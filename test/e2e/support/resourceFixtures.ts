@@ -160,6 +160,28 @@ export class ResourceFixtures {
     return { name, resource: asStored(kind, answer.body), answered: answer.body, position: positionOf(answer) };
   }
 
+  /**
+   * The name of a MemberAssignment, which keystream alone makes: a RoleBinding for a new member
+   * in a new project, then the assignment that binding gives the member, polled for (bounded)
+   * until the process manager has written it and the read model holds it.
+   */
+  async memberAssignment(): Promise<string> {
+    const pattern = resourceByKind('RoleBinding').namePatterns.find((candidate) => candidate.segments[0]?.collection === 'projects');
+    if (pattern === undefined) throw new Error('RoleBinding has no pattern under projects/');
+    const binding = await this.create('RoleBinding', { pattern });
+    const member = binding.resource['member'] as string;
+    const scope = binding.name.split('/').slice(0, 2).join('/');
+    const filter = `member = "${member}" AND scope = "${scope}"`;
+    for (const deadline = Date.now() + 10_000; ; ) {
+      const answer = await this.client.call('ListMemberAssignments', { parent: 'regions/-', filter });
+      expect(answer.status, `ListMemberAssignments: ${answer.text}`).to.equal(200);
+      const found = (answer.body['memberAssignments'] as JsonObject[] | undefined)?.[0]?.['name'];
+      if (typeof found === 'string') return found;
+      if (Date.now() > deadline) throw new Error(`no MemberAssignment of ${member} in ${scope} after 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** Deletes a resource (its scope's role bindings, like the creator's owner binding, go with it). */
   async delete(kind: ResourceKind, name: string): Promise<RestAnswer> {
     return this.client.call(`Delete${kind}`, { name });

@@ -4,8 +4,9 @@
  * document cover them like the reference's own methods. They come from the invitation documents
  * the product is built from (`../shared/spec/README.md`): inviting many people in one call, codes
  * without a named invitee made in bulk, redeeming a code, and sending an organization invitation
- * again (the reference has ResendProjectInvitation only).
- * docs/invitations.md describes them.
+ * again (the reference has ResendProjectInvitation only) — docs/invitations.md describes them;
+ * and claiming a reserved service name, which the reference leaves to the meta service whose API
+ * the upstream tables do not carry (RegisterService, docs/identity.md).
  */
 import type { SpecEnum, SpecField, SpecMessage, SpecMethod } from './specParser.js';
 
@@ -61,6 +62,8 @@ export const EXTENSION_MESSAGES: readonly SpecMessage[] = [
   // The reference has ResendProjectInvitation; organizations get the same.
   message('ResendOrganizationInvitationRequest', [field('name', 'string')]),
   message('ResendOrganizationInvitationResponse', []),
+  // The one field of goten.meta.v1.CreateServiceRequest a registration needs: the Service itself.
+  message('RegisterServiceRequest', [field('service', 'Service')]),
 ];
 
 /** The extension methods. */
@@ -100,5 +103,15 @@ export const EXTENSION_METHODS: readonly SpecMethod[] = [
     // code itself is the proof of being invited.
     permissions: [`${IAM}/projectInvitations.accept`],
     routes: [{ verb: 'POST', path: '/v1/invitations:acceptCode', body: '*' }],
+  },
+  {
+    name: 'RegisterService',
+    section: 'shared',
+    requestType: 'RegisterServiceRequest',
+    responseType: 'Service',
+    // Any signed-in principal passes this gate (self-service); the reservation decides: only the
+    // admin account ReserveServiceName named may claim the name (PERMISSION_DENIED otherwise).
+    permissions: [`${IAM}/services.register`],
+    routes: [{ verb: 'POST', path: '/v1/{service.name=services/*}:register', body: 'service' }],
   },
 ];

@@ -51,6 +51,23 @@ export interface WireModel {
   readonly rules: readonly WireRule[];
   /** Upstream bindings the reference does not list, by RPC name. */
   readonly extraRoutes: readonly { readonly rpc: string; readonly route: SpecRoute }[];
+  /**
+   * The RPCs whose responses stream (`server_streaming`), by name: `server` when the request is
+   * one message, `bidirectional` when requests stream too (Verify).
+   */
+  readonly streaming: Readonly<Record<string, StreamingKind>>;
+}
+
+/** How an RPC's messages stream. */
+export type StreamingKind = 'server' | 'bidirectional';
+
+function streamingOf(routes: readonly RpcRouteRow[]): WireModel['streaming'] {
+  const streaming: Record<string, StreamingKind> = {};
+  for (const row of routes) {
+    if (row.clientStreaming && !row.serverStreaming) throw new Error(`rpcs.tsv: ${row.rpc} streams only requests; the contract has no such method`);
+    if (row.serverStreaming) streaming[row.rpc] = row.clientStreaming ? 'bidirectional' : 'server';
+  }
+  return streaming;
 }
 
 /** Fully qualified proto name of a contract message or enum. */
@@ -126,7 +143,7 @@ export function buildWireModel(model: SpecModel, tables: UpstreamTables): WireMo
     return { message: match.message, field: match.field, rule: row.rule, text: row.text };
   });
 
-  return { messages, enums, rules, extraRoutes: extraRoutes(model, tables.routes) };
+  return { messages, enums, rules, extraRoutes: extraRoutes(model, tables.routes), streaming: streamingOf(tables.routes) };
 }
 
 /** Renders `generated/wireModel.ts`. */
@@ -141,12 +158,13 @@ export function renderWireModel(wire: WireModel, header: string): string {
     header,
     `import type { WireModel } from '../codegen/wireModel.js';`,
     '',
-    `/** Field numbers, JSON names, oneofs, validation rules and extra bindings of the contract (upstream tables). */`,
+    `/** Field numbers, JSON names, oneofs, validation rules, extra bindings and streaming RPCs of the contract (upstream tables). */`,
     `export const WIRE_MODEL: WireModel = {`,
     `  "messages": [\n${wire.messages.map(messageLine).join('\n')}\n  ],`,
     `  "enums": ${JSON.stringify(wire.enums)},`,
     `  "rules": [\n${wire.rules.map((rule) => `    ${JSON.stringify(rule)},`).join('\n')}\n  ],`,
-    `  "extraRoutes": [\n${wire.extraRoutes.map((route) => `    ${JSON.stringify(route)},`).join('\n')}\n  ]`,
+    `  "extraRoutes": [\n${wire.extraRoutes.map((route) => `    ${JSON.stringify(route)},`).join('\n')}\n  ],`,
+    `  "streaming": ${JSON.stringify(wire.streaming)}`,
     `};`,
     '',
   ].join('\n');

@@ -2414,6 +2414,12 @@ export type RefreshUserFromIdTokenRequest = z.infer<typeof RefreshUserFromIdToke
 export const RefreshUserFromIdTokenResponseSchema = z.strictObject({});
 export type RefreshUserFromIdTokenResponse = z.infer<typeof RefreshUserFromIdTokenResponseSchema>;
 
+/** Message RegisterServiceRequest. */
+export const RegisterServiceRequestSchema = z.strictObject({
+  service: ServiceSchema.optional(),
+});
+export type RegisterServiceRequest = z.infer<typeof RegisterServiceRequestSchema>;
+
 /** Message ResendOrganizationInvitationRequest. */
 export const ResendOrganizationInvitationRequestSchema = z.strictObject({
   name: z.string().optional(),
@@ -4253,6 +4259,7 @@ export const MESSAGE_SCHEMAS = {
   'ProjectInvitationChange.Removed': ProjectInvitationChange_RemovedSchema,
   'RefreshUserFromIdTokenRequest': RefreshUserFromIdTokenRequestSchema,
   'RefreshUserFromIdTokenResponse': RefreshUserFromIdTokenResponseSchema,
+  'RegisterServiceRequest': RegisterServiceRequestSchema,
   'ResendOrganizationInvitationRequest': ResendOrganizationInvitationRequestSchema,
   'ResendOrganizationInvitationResponse': ResendOrganizationInvitationResponseSchema,
   'ResendProjectInvitationRequest': ResendProjectInvitationRequestSchema,

@@ -2735,6 +2735,7 @@ export const METHOD_NAMES = [
   'ListServiceReservations',
   'ListUsers',
   'RefreshUserFromIdToken',
+  'RegisterService',
   'ResendOrganizationInvitation',
   'ResendProjectInvitation',
   'ResendVerificationEmail',
@@ -2906,6 +2907,7 @@ export interface MethodMessages {
   readonly ListServiceReservations: { readonly request: 'ListServiceReservationsRequest'; readonly response: 'ListServiceReservationsResponse' };
   readonly ListUsers: { readonly request: 'ListUsersRequest'; readonly response: 'ListUsersResponse' };
   readonly RefreshUserFromIdToken: { readonly request: 'RefreshUserFromIdTokenRequest'; readonly response: 'RefreshUserFromIdTokenResponse' };
+  readonly RegisterService: { readonly request: 'RegisterServiceRequest'; readonly response: 'Service' };
   readonly ResendOrganizationInvitation: { readonly request: 'ResendOrganizationInvitationRequest'; readonly response: 'ResendOrganizationInvitationResponse' };
   readonly ResendProjectInvitation: { readonly request: 'ResendProjectInvitationRequest'; readonly response: 'ResendProjectInvitationResponse' };
   readonly ResendVerificationEmail: { readonly request: 'ResendVerificationEmailRequest'; readonly response: 'Empty' };

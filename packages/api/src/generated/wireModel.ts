@@ -4,7 +4,7 @@
 
 import type { WireModel } from '../codegen/wireModel.js';
 
-/** Field numbers, JSON names, oneofs, validation rules and extra bindings of the contract (upstream tables). */
+/** Field numbers, JSON names, oneofs, validation rules, extra bindings and streaming RPCs of the contract (upstream tables). */
 export const WIRE_MODEL: WireModel = {
   "messages": [
     {"name":"AttestationDomain","protoName":"ntt.iam.v1.AttestationDomain","fields":[
@@ -2629,5 +2629,6 @@ export const WIRE_MODEL: WireModel = {
   "extraRoutes": [
     {"rpc":"GetPrincipal","route":{"verb":"POST","path":"/v1:getPrincipal"}},
     {"rpc":"WatchPrincipalUpdates","route":{"verb":"POST","path":"/v1:watchPrincipalUpdates"}},
-  ]
+  ],
+  "streaming": {"WatchAttestationDomain":"server","WatchAttestationDomains":"server","Verify":"bidirectional","WatchPrincipalUpdates":"server","WatchCondition":"server","WatchConditions":"server","WatchGroupMember":"server","WatchGroupMembers":"server","WatchGroup":"server","WatchGroups":"server","WatchMemberAssignment":"server","WatchMemberAssignments":"server","WatchOrganizationInvitation":"server","WatchOrganizationInvitations":"server","WatchOrganization":"server","WatchOrganizations":"server","WatchPermission":"server","WatchPermissions":"server","WatchProjectInvitation":"server","WatchProjectInvitations":"server","WatchProject":"server","WatchProjects":"server","WatchRoleBinding":"server","WatchRoleBindings":"server","WatchRole":"server","WatchRoles":"server","WatchServiceAccountKey":"server","WatchServiceAccountKeys":"server","WatchServiceAccount":"server","WatchServiceAccounts":"server","WatchUser":"server","WatchUsers":"server"}
 };

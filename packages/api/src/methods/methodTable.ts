@@ -8,6 +8,7 @@ import { EXTENSION_METHODS } from '../codegen/extensionModel.js';
 import type { SpecMethod, SpecRoute } from '../codegen/specParser.js';
 import { MESSAGE_SCHEMAS } from '../generated/schemas.js';
 import { SPEC_MODEL, type MethodName, type ResourceKind } from '../generated/specModel.js';
+import type { StreamingKind } from '../codegen/wireModel.js';
 import { WIRE_MODEL } from '../generated/wireModel.js';
 import { parsePathTemplate, type PathTemplate } from '../routes/pathTemplate.js';
 
@@ -62,6 +63,12 @@ export interface MethodDescriptor {
   readonly standard?: StandardVerb;
   /** True for a method keystream serves beyond the reference (codegen/extensionModel.ts). */
   readonly extension?: boolean;
+  /**
+   * How the upstream RPC streams (rpcs.tsv): `server` for the watches, `bidirectional` for Verify;
+   * absent for a unary RPC. Over REST every answer of a streaming RPC is framed as grpc-gateway
+   * frames a stream (`{"result": …}` lines).
+   */
+  readonly streaming?: StreamingKind;
 }
 
 const READ_PREFIXES = ['Get', 'BatchGet', 'List', 'Search', 'Check', 'Is'] as const;
@@ -133,6 +140,7 @@ function describeMethod(method: SpecMethod): MethodDescriptor {
     })),
     kind: methodKind(method.name),
     ...(standard === undefined ? {} : { standard }),
+    ...(WIRE_MODEL.streaming[method.name] === undefined ? {} : { streaming: WIRE_MODEL.streaming[method.name] }),
   };
 }
 

@@ -229,8 +229,10 @@ function operation(method: MethodDescriptor, route: RouteDescriptor, index: numb
   if (route.body.kind === 'field') exclude.add(route.body.fieldPath);
   const query = route.body.kind === 'whole' ? [] : queryParameters(request, exclude);
   const body = requestBody(method, route);
+  // Verify streams upstream too (bidirectionally): over REST each call answers one framed line.
+  const streamed = method.streaming !== undefined;
   const responseContent =
-    method.kind === 'stream'
+    streamed
       ? {
           'application/x-ndjson': {
             schema: {
@@ -261,7 +263,9 @@ function operation(method: MethodDescriptor, route: RouteDescriptor, index: numb
       responses: {
         '200': {
           description:
-            method.kind === 'stream'
+            method.kind !== 'stream' && streamed
+              ? 'The stream\'s next response, as one line framed as grpc-gateway frames a stream: {"result": <response>} (one line per call: the exchange continues with the next call)'
+              : streamed
               ? 'A stream of responses, one line each framed as grpc-gateway frames them: {"result": <response>}; an error that ends the stream is a last line {"error": <google.rpc.Status>}'
               : 'Success',
           headers: IGNORED_FIELDS_HEADER,

@@ -2,6 +2,7 @@ import { RESOURCES, type ResourceDescriptor, type ResourceKind } from '@keystrea
 import { expect } from 'chai';
 import type { JsonObject } from '../events/resourceEvents.js';
 import { DeciderSpecification, LATER, TEST_NOW, testContext } from '../testing/deciderSpecification.js';
+import { LAST_MODIFIED_BY_ANNOTATION, lastModifiedByOf } from './lastModifiedBy.js';
 import { referencesOf, type ResourceCommand } from './resourceDecider.js';
 
 /** A name of the kind under its first pattern, with ids that fit every kind's id regex. */
@@ -61,6 +62,58 @@ describe('decideResource', () => {
             .then((events) => {
               const metadata = (events[0]!.data['resource'] as JsonObject)['metadata'] as JsonObject;
               expect([metadata['createTime'], metadata['uuid'], metadata['generation']]).to.deep.equal([TEST_NOW, '00000000-0000-4000-8000-000000000001', 1]);
+            });
+        });
+      });
+
+      describe('when it is written, by whom', () => {
+        const name = resource['name'] as string;
+        const forged = { annotations: { [LAST_MODIFIED_BY_ANNOTATION]: 'user:mallory@example.com', keep: 'me' } };
+        const bob = testContext({ ...context, now: LATER, actor: 'user:bob@example.com' });
+        const written = (events: readonly { data: JsonObject }[]): string | undefined => lastModifiedByOf(events[0]!.data['resource'] as JsonObject);
+
+        it('should name the creating actor, whatever the request says', () => {
+          expect(written(created.events)).to.equal('user:alice@example.com');
+          DeciderSpecification.for(kind)
+            .given([])
+            .when({ type: 'create', kind, resource: { ...resource, metadata: forged } }, context)
+            .then((events) => {
+              expect(written(events)).to.equal('user:alice@example.com');
+              expect(events[0]!.data['resource']).to.have.nested.property('metadata.annotations.keep', 'me');
+            });
+        });
+
+        it('should name the updating actor, in the answer and the changed paths', () => {
+          const decision = DeciderSpecification.for(kind)
+            .given([createdEvent])
+            .when({ type: 'update', kind, resource: { name, metadata: { labels: { env: 'prod' } } }, updateMask: ['metadata.labels'] }, bob)
+            .then((events) => {
+              expect(written(events)).to.equal('user:bob@example.com');
+            });
+          expect(lastModifiedByOf(decision.resource as JsonObject)).to.equal('user:bob@example.com');
+          expect(decision.updatedPaths.some((path) => path.startsWith('metadata.annotations'))).to.equal(true);
+        });
+
+        it('should ignore a forged value: the author stays the real one, and a replace that only changes it appends nothing', () => {
+          const stored = createdEvent.data['resource'] as JsonObject;
+          for (const command of [
+            { type: 'update', kind, resource: { name, metadata: forged }, updateMask: ['metadata.annotations'] },
+            { type: 'update', kind, resource: { ...stored, metadata: { ...(stored['metadata'] as JsonObject), annotations: { [LAST_MODIFIED_BY_ANNOTATION]: 'system' } } } },
+          ] as const) {
+            const decision = DeciderSpecification.for(kind).given([createdEvent]).when(command, bob).then('updateMask' in command ? (events) => {
+              // Only `keep` is new; the author is the real one.
+              expect(written(events)).to.equal('user:bob@example.com');
+            } : []);
+            expect(lastModifiedByOf(decision.resource as JsonObject)).to.not.equal('user:mallory@example.com');
+          }
+        });
+
+        it('should name the deleting actor in the final state', () => {
+          DeciderSpecification.for(kind)
+            .given([createdEvent])
+            .when({ type: 'delete', kind, name }, bob)
+            .then((events) => {
+              expect(written(events)).to.equal('user:bob@example.com');
             });
         });
       });

@@ -20,6 +20,7 @@ import type { Reference } from '../behaviours/resourceBehaviour.js';
 import { eventTypeOf, type JsonObject } from '../events/resourceEvents.js';
 import type { DecideContext } from './decideContext.js';
 import { canonicalPath, getAt, withValueAt } from './jsonPaths.js';
+import { lastModifiedByOf, withLastModifiedBy } from './lastModifiedBy.js';
 import { nextRevisionOf, type ResourceState } from './resourceState.js';
 
 /** Commands of the standard lifecycle, in the internal form of their resources. */
@@ -95,14 +96,18 @@ function outputOnlyPaths(descriptor: ResourceDescriptor): string[] {
   return descriptor.outputOnlyPaths.map(canonicalPath);
 }
 
-/** The resource without the fields the server computes: they are ignored on input. */
+/**
+ * The resource without the fields the server computes: they are ignored on input. The
+ * last-modified-by annotation is one of them (a read-modify-write client sends back what it read,
+ * so refusing it would break such clients; dropping it means a caller can never set it).
+ */
 function withoutOutputOnly(descriptor: ResourceDescriptor, resource: JsonObject): JsonObject {
-  return outputOnlyPaths(descriptor).reduce((result, path) => withValueAt(result, path, undefined), resource);
+  return withLastModifiedBy(outputOnlyPaths(descriptor).reduce((result, path) => withValueAt(result, path, undefined), resource), undefined);
 }
 
-/** Copies the output-only fields of `source` into `target`. */
+/** Copies the output-only fields of `source` into `target` (so an update that changes nothing else is a no-op). */
 function withOutputOnlyOf(descriptor: ResourceDescriptor, target: JsonObject, source: JsonObject): JsonObject {
-  return outputOnlyPaths(descriptor).reduce((result, path) => withValueAt(result, path, getAt(source, path)), target);
+  return withLastModifiedBy(outputOnlyPaths(descriptor).reduce((result, path) => withValueAt(result, path, getAt(source, path)), target), lastModifiedByOf(source));
 }
 
 function checkReferences(command: ResourceCommand, resource: JsonObject, context: DecideContext): void {
@@ -150,7 +155,7 @@ function create(descriptor: ResourceDescriptor, command: ResourceCommand & { res
   if (typeof name !== 'string') throw new Error('create commands carry a resolved name');
   if (state.status === 'live') throw new KeystreamError('ALREADY_EXISTS', `${descriptor.kind} ${name} already exists`);
   const input = withoutOutputOnly(descriptor, command.resource);
-  const derived = validateAndDerive(command, input, context);
+  const derived = withLastModifiedBy(validateAndDerive(command, input, context), context.actor);
   const resource: JsonObject = {
     ...derived,
     metadata: {
@@ -239,10 +244,11 @@ function update(descriptor: ResourceDescriptor, command: Extract<ResourceCommand
 
   const storedMetadata = metadataOf(stored);
   const generation = typeof storedMetadata['generation'] === 'number' ? storedMetadata['generation'] : 1;
+  const stamped = withLastModifiedBy(derived, context.actor);
   const resource: JsonObject = {
-    ...derived,
+    ...stamped,
     metadata: {
-      ...metadataOf(derived),
+      ...metadataOf(stamped),
       updateTime: context.now,
       generation: updatedPaths.some(isSpecPath) ? generation + 1 : generation,
       resourceVersion: String(nextRevisionOf(state)),
@@ -265,7 +271,8 @@ function remove(descriptor: ResourceDescriptor, command: Extract<ResourceCommand
   // The final state says it is gone: goten.types.Lifecycle.State has no DELETED, DELETING is its last state.
   const metadata = metadataOf(state.resource);
   const lifecycle = typeof metadata['lifecycle'] === 'object' && metadata['lifecycle'] !== null && !Array.isArray(metadata['lifecycle']) ? metadata['lifecycle'] : {};
-  const resource: JsonObject = { ...state.resource, metadata: { ...metadata, deleteTime: context.now, lifecycle: { ...lifecycle, state: 'DELETING' } } };
+  // The final state names who deleted it: the event log's consumers (Kafka) see the deleter.
+  const resource: JsonObject = withLastModifiedBy({ ...state.resource, metadata: { ...metadata, deleteTime: context.now, lifecycle: { ...lifecycle, state: 'DELETING' } } }, context.actor);
   return {
     events: [{ type: eventTypeOf(descriptor.kind, 'Deleted'), data: { name: command.name, resource } }],
     updatedPaths: [],

@@ -134,7 +134,7 @@ describe('invitation create', () => {
       const resource = events[0]!.data['resource'] as JsonObject;
       expect(resource['invitation']).to.deep.include({ inviteeEmail: 'bob@example.com', inviterEmail: 'alice@example.com', state: 'PENDING', expirationDate: '2026-01-09T03:04:05.000000000Z' });
       expect((resource['invitation'] as JsonObject)['inviterActor']).to.have.property('user').that.matches(/^users\/u[0-9a-f]{29}$/);
-      expect((resource['metadata'] as JsonObject)['annotations']).to.deep.equal({ [INVITATION_ANNOTATIONS.codeIssue]: '1' });
+      expect((resource['metadata'] as JsonObject)['annotations']).to.deep.equal({ [INVITATION_ANNOTATIONS.codeIssue]: '1', 'iam.keystream.io/last-modified-by': 'user:alice@example.com' });
     });
   });
 

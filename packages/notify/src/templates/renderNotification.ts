@@ -20,37 +20,37 @@ const TEMPLATES: Readonly<Record<NotificationTemplate, Readonly<Record<string, T
   'project-invitation': {
     en: {
       subject: '{inviter} invited you to the project {scopeTitle}',
-      body: '{inviter} invited you to join the project {scopeTitle} ({scope}).\n\nYour invitation code: {code}\n\nAccept it by signing in and sending the code (POST /v1/invitations:acceptCode), or decline it. The code works once and expires at {expires}.',
+      body: '{inviter} invited you to join the project {scopeTitle} ({scope}).\n\nSee it, accept or decline it in the console: {link}\n\nYour invitation code: {code} (or accept it by signing in and sending the code: POST /v1/invitations:acceptCode). The code works once and expires at {expires}.',
     },
     de: {
       subject: '{inviter} hat Sie zum Projekt {scopeTitle} eingeladen',
-      body: '{inviter} hat Sie eingeladen, dem Projekt {scopeTitle} ({scope}) beizutreten.\n\nIhr Einladungscode: {code}\n\nMelden Sie sich an und senden Sie den Code (POST /v1/invitations:acceptCode), um anzunehmen. Der Code gilt einmal und läuft am {expires} ab.',
+      body: '{inviter} hat Sie eingeladen, dem Projekt {scopeTitle} ({scope}) beizutreten.\n\nEinladung ansehen, annehmen oder ablehnen in der Konsole: {link}\n\nIhr Einladungscode: {code} (oder melden Sie sich an und senden Sie den Code: POST /v1/invitations:acceptCode). Der Code gilt einmal und läuft am {expires} ab.',
     },
     ja: {
       subject: '{inviter} さんからプロジェクト {scopeTitle} への招待が届きました',
-      body: '{inviter} さんがあなたをプロジェクト {scopeTitle} ({scope}) に招待しました。\n\n招待コード: {code}\n\nサインインしてコードを送信すると (POST /v1/invitations:acceptCode) 招待を承諾できます。辞退することもできます。コードは一度だけ使え、{expires} に失効します。',
+      body: '{inviter} さんがあなたをプロジェクト {scopeTitle} ({scope}) に招待しました。\n\nコンソールで招待を確認し、承諾または辞退できます: {link}\n\n招待コード: {code} (サインインしてコードを送信して承諾することもできます: POST /v1/invitations:acceptCode)。コードは一度だけ使え、{expires} に失効します。',
     },
     pl: {
       subject: '{inviter} zaprasza Cię do projektu {scopeTitle}',
-      body: '{inviter} zaprasza Cię do projektu {scopeTitle} ({scope}).\n\nTwój kod zaproszenia: {code}\n\nZaloguj się i wyślij kod (POST /v1/invitations:acceptCode), aby przyjąć zaproszenie. Kod działa jeden raz i wygasa {expires}.',
+      body: '{inviter} zaprasza Cię do projektu {scopeTitle} ({scope}).\n\nZobacz, przyjmij lub odrzuć zaproszenie w konsoli: {link}\n\nTwój kod zaproszenia: {code} (możesz też zalogować się i wysłać kod: POST /v1/invitations:acceptCode). Kod działa jeden raz i wygasa {expires}.',
     },
   },
   'organization-invitation': {
     en: {
       subject: '{inviter} invited you to the organization {scopeTitle}',
-      body: '{inviter} invited you to join the organization {scopeTitle} ({scope}).\n\nYour invitation code: {code}\n\nAccept it by signing in and sending the code (POST /v1/invitations:acceptCode), or decline it. The code works once and expires at {expires}.',
+      body: '{inviter} invited you to join the organization {scopeTitle} ({scope}).\n\nSee it, accept or decline it in the console: {link}\n\nYour invitation code: {code} (or accept it by signing in and sending the code: POST /v1/invitations:acceptCode). The code works once and expires at {expires}.',
     },
     de: {
       subject: '{inviter} hat Sie zur Organisation {scopeTitle} eingeladen',
-      body: '{inviter} hat Sie eingeladen, der Organisation {scopeTitle} ({scope}) beizutreten.\n\nIhr Einladungscode: {code}\n\nMelden Sie sich an und senden Sie den Code (POST /v1/invitations:acceptCode), um anzunehmen. Der Code gilt einmal und läuft am {expires} ab.',
+      body: '{inviter} hat Sie eingeladen, der Organisation {scopeTitle} ({scope}) beizutreten.\n\nEinladung ansehen, annehmen oder ablehnen in der Konsole: {link}\n\nIhr Einladungscode: {code} (oder melden Sie sich an und senden Sie den Code: POST /v1/invitations:acceptCode). Der Code gilt einmal und läuft am {expires} ab.',
     },
     ja: {
       subject: '{inviter} さんから組織 {scopeTitle} への招待が届きました',
-      body: '{inviter} さんがあなたを組織 {scopeTitle} ({scope}) に招待しました。\n\n招待コード: {code}\n\nサインインしてコードを送信すると (POST /v1/invitations:acceptCode) 招待を承諾できます。辞退することもできます。コードは一度だけ使え、{expires} に失効します。',
+      body: '{inviter} さんがあなたを組織 {scopeTitle} ({scope}) に招待しました。\n\nコンソールで招待を確認し、承諾または辞退できます: {link}\n\n招待コード: {code} (サインインしてコードを送信して承諾することもできます: POST /v1/invitations:acceptCode)。コードは一度だけ使え、{expires} に失効します。',
     },
     pl: {
       subject: '{inviter} zaprasza Cię do organizacji {scopeTitle}',
-      body: '{inviter} zaprasza Cię do organizacji {scopeTitle} ({scope}).\n\nTwój kod zaproszenia: {code}\n\nZaloguj się i wyślij kod (POST /v1/invitations:acceptCode), aby przyjąć zaproszenie. Kod działa jeden raz i wygasa {expires}.',
+      body: '{inviter} zaprasza Cię do organizacji {scopeTitle} ({scope}).\n\nZobacz, przyjmij lub odrzuć zaproszenie w konsoli: {link}\n\nTwój kod zaproszenia: {code} (możesz też zalogować się i wysłać kod: POST /v1/invitations:acceptCode). Kod działa jeden raz i wygasa {expires}.',
     },
   },
   'email-verification': {

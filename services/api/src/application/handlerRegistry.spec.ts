@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { KeystreamError, METHODS, methodByName } from '@keystream/api';
+import { ALL_METHODS, KeystreamError, METHODS, methodByName } from '@keystream/api';
 import { buildHandlerRegistry, CUSTOM_HANDLERS } from './handlerRegistry.js';
 import type { HandlerContext } from './handlerContext.js';
 import { standardHandlerOf } from './standardHandlers.js';
@@ -7,8 +7,8 @@ import { standardHandlerOf } from './standardHandlers.js';
 describe('handler registry', () => {
   const registry = buildHandlerRegistry();
 
-  it('should hold one handler for every method of the contract', () => {
-    expect([...registry.keys()].sort()).to.deep.equal(METHODS.map((method) => method.name).sort());
+  it('should hold one handler for every method of the contract and every extension', () => {
+    expect([...registry.keys()].sort()).to.deep.equal(ALL_METHODS.map((method) => method.name).sort());
   });
 
   it('should serve each custom method with its own handler, ahead of the generic one', () => {

@@ -6,7 +6,7 @@
  * does more than the generic one). Every other method answers UNIMPLEMENTED through
  * {@link unimplemented}: the one place a method of the contract is declared not served yet.
  */
-import { KeystreamError, METHODS, type MethodDescriptor, type MethodName } from '@keystream/api';
+import { ALL_METHODS, KeystreamError, type MethodDescriptor, type MethodName } from '@keystream/api';
 import { addRegionalAdminAccountForServices } from './handlers/addRegionalAdminAccountForServices.js';
 import { batchGetUsersByEmail } from './handlers/batchGetUsersByEmail.js';
 import { checkMyRoleBindings } from './handlers/checkMyRoleBindings.js';
@@ -25,6 +25,7 @@ import { isUserVerified } from './handlers/isUserVerified.js';
 import { listProjectServices } from './handlers/listProjectServices.js';
 import { listServiceReservations } from './handlers/listServiceReservations.js';
 import { refreshUserFromIdToken } from './handlers/refreshUserFromIdToken.js';
+import { registerService } from './handlers/registerService.js';
 import { resendVerificationEmail } from './handlers/resendVerificationEmail.js';
 import { reserveServiceName } from './handlers/reserveServiceName.js';
 import { resetMfaIfRecoveryKeyUsed } from './handlers/resetMfaIfRecoveryKeyUsed.js';
@@ -55,6 +56,7 @@ export const CUSTOM_HANDLERS: HandlerTable = {
   ListProjectServices: listProjectServices,
   ListServiceReservations: listServiceReservations,
   RefreshUserFromIdToken: refreshUserFromIdToken,
+  RegisterService: registerService,
   ResendVerificationEmail: resendVerificationEmail,
   ReserveServiceName: reserveServiceName,
   ResetMFAIfRecoveryKeyUsed: resetMfaIfRecoveryKeyUsed,
@@ -69,10 +71,14 @@ export function unimplemented(method: MethodDescriptor): AnyMethodHandler {
   return () => Promise.reject(new KeystreamError('UNIMPLEMENTED', `${method.name} is part of the contract but not served by this version of keystream yet`));
 }
 
-/** Every method's handler: custom first, then the generic standard one, else {@link unimplemented}. */
+/**
+ * Every method's handler, the reference's and keystream's extensions: custom first, then the
+ * generic standard one, else {@link unimplemented} (the invitation extensions are added by the
+ * process that serves invitations).
+ */
 export function buildHandlerRegistry(custom: HandlerTable = CUSTOM_HANDLERS): ReadonlyMap<MethodName, AnyMethodHandler> {
   const registry = new Map<MethodName, AnyMethodHandler>();
-  for (const method of METHODS) {
+  for (const method of ALL_METHODS) {
     // Each entry of the table is typed by its own method; the registry holds them side by side.
     const own = custom[method.name] as AnyMethodHandler | undefined;
     registry.set(method.name, own ?? standardHandlerOf(method) ?? unimplemented(method));

@@ -13,6 +13,7 @@ import {
   expectedRevisionOf,
   referencesOf,
   resolveNewName,
+  stampDecision,
   streamOf,
   type Decision,
   type JsonObject,
@@ -218,7 +219,8 @@ export class CommandService {
       const { state, lastEvent } = await this.repository.load(kind, name);
       const replay = await this.previousAttempt(kind, name, stream, envelope, lastEvent);
       if (replay) return replay;
-      const decision = decide(state, { now: envelope.occurredAt });
+      // Custom deciders do not know the actor; the resource they write names it like every other write.
+      const decision = stampDecision(decide(state, { now: envelope.occurredAt }), envelope.actor);
       if (decision.events.length === 0) return { resource: decision.resource, updatedPaths: [], position: lastEvent?.position ?? '', replayed: false };
       const ids = eventIdsFor(envelope.idempotencyKey, stream, decision.events.length);
       try {

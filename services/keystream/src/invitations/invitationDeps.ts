@@ -20,6 +20,8 @@ export interface InvitationDeps {
   readonly index: AuthzIndex;
   readonly notifier: Notifier;
   readonly clock: () => Date;
+  /** Base URL users reach keystream at (`KEYSTREAM_PUBLIC_URL`): the mail links to its console. */
+  readonly publicUrl: string;
   /** Days an invitation stays valid when the request sets no expiration_date (and a resend extends it by). */
   readonly validityDays: number;
 }

@@ -9,8 +9,16 @@ function strings(value: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
-/** The notification of one code issue of an invitation. */
-export function invitationNotification(kind: string, invitation: JsonObject, code: string, issue: number, scopeTitle: string | undefined): Notification {
+/**
+ * The console's accept page for an invitation and its code. Both travel in the fragment, which a
+ * browser never sends to a server: the code does not end up in access logs or `Referer` headers.
+ */
+export function invitationLink(publicUrl: string, name: string, code: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/console/#invitation=${encodeURIComponent(name)}&code=${encodeURIComponent(code)}`;
+}
+
+/** The notification of one code issue of an invitation; `publicUrl` is where the console is reached. */
+export function invitationNotification(kind: string, invitation: JsonObject, code: string, issue: number, scopeTitle: string | undefined, publicUrl: string): Notification {
   const body = invitationOf(invitation);
   const name = invitation['name'] as string;
   const scope = invitationScopeOf(name);
@@ -25,6 +33,7 @@ export function invitationNotification(kind: string, invitation: JsonObject, cod
       scope,
       scopeTitle: scopeTitle ?? scope,
       code,
+      link: invitationLink(publicUrl, name, code),
       expires: typeof body['expirationDate'] === 'string' ? body['expirationDate'] : '',
     },
     extras: strings(body['extras']),
@@ -40,7 +49,7 @@ export async function notifyInvitee(deps: InvitationDeps, kind: string, invitati
   const scopeResource = await deps.repository.liveResource(kind === 'ProjectInvitation' ? 'Project' : 'Organization', scope);
   const title = typeof scopeResource?.['title'] === 'string' ? scopeResource['title'] : undefined;
   try {
-    await deps.notifier.send(invitationNotification(kind, invitation, code, issue, title));
+    await deps.notifier.send(invitationNotification(kind, invitation, code, issue, title, deps.publicUrl));
   } catch (error) {
     throw new KeystreamError('UNAVAILABLE', `${kind} ${invitation['name'] as string} is stored, but its mail could not be sent (${error instanceof Error ? error.message : String(error)}); send it again with Resend`, [], { cause: error });
   }

@@ -74,7 +74,7 @@ describe('invitations (authorizing dispatcher, real core)', function () {
     expect(((mine.response as { projects: JsonObject[] }).projects).map((found) => found['name'])).to.deep.equal([scope]);
     const accepted = (await world.call('GetProjectInvitation', { name: invitation['name'] as string }, admin)).response as JsonObject;
     expect((accepted['invitation'] as JsonObject)['state']).to.equal('ACCEPTED');
-    expect((accepted['metadata'] as JsonObject)['annotations']).to.deep.include({ 'iam.keystream.io/accepted-by': `user:${bob}` });
+    expect((accepted['metadata'] as JsonObject)['annotations']).to.deep.include({ 'iam.keystream.io/accepted-by': `user:${bob}`, 'iam.keystream.io/last-modified-by': `user:${bob}` });
     await world.settle();
     const members = (await world.call('ListGroupMembers', { parent: group }, admin)).response as { groupMembers: JsonObject[] };
     expect(members.groupMembers.map((member) => member['member'])).to.include(`user:${bob}`);

@@ -39,7 +39,8 @@ describe('memberships (real core)', function () {
     for (const name of bindings) await world.call('CreateRoleBinding', { parent: project, roleBinding: { name, role: VIEWER, member: `user:${frank}` } }, admin);
     const mine = (await assignments(project)).filter((found) => found['member'] === `user:${frank}`);
     expect(mine).to.have.length(1);
-    expect(mine[0]).to.deep.include({ scope: project, scopeTitle: 'Before', scopeMetadata: { labels: { team: 'blue' } } });
+    // The copy of the scope's metadata is faithful, the server's annotations included.
+    expect(mine[0]).to.deep.include({ scope: project, scopeTitle: 'Before', scopeMetadata: { labels: { team: 'blue' }, annotations: { 'iam.keystream.io/last-modified-by': 'user:admin@keystream.local' } } });
 
     await world.call('UpdateProject', { project: { name: project, title: 'After' }, updateMask: ['title'] }, admin);
     expect((await assignments(project)).find((found) => found['member'] === `user:${frank}`)).to.deep.include({ scopeTitle: 'After' });

@@ -6,7 +6,8 @@
  * It is one event stream, `ServiceRegistry-global`: service names are global, there are few of
  * them and they change rarely, so one stream gives uniqueness and atomic multi-part decisions by
  * optimistic concurrency alone. The fold is cached with its revision and only newer events are
- * read. Its events carry no `resource`, so they project to no document; the relay publishes them.
+ * read. Its events carry no `resource`, so they project to no document, and the relay (resource
+ * events only) does not publish them.
  */
 import { randomUUID } from 'node:crypto';
 import { KeystreamError, MESSAGE_SCHEMAS } from '@keystream/api';
@@ -116,11 +117,19 @@ export class ServiceRegistry {
     });
   }
 
-  /** Deletes the reservation of `service` in `project`; NOT_FOUND when that project holds none. */
+  /**
+   * Deletes the reservation of `service` in `project`. A name the project's admin account has
+   * claimed is a registered service, no longer a reservation: FAILED_PRECONDITION (freeing it
+   * would orphan the service and let another project register the same name). NOT_FOUND when
+   * the project holds neither.
+   */
   async deleteReservation(project: string, service: string, actor: string): Promise<void> {
     await this.change(actor, (state) => {
+      if (state.services.get(service)?.project === project) {
+        throw new KeystreamError('FAILED_PRECONDITION', `service: ${service} was claimed: it is a registered service of ${project}, no longer a reservation, and stays registered`);
+      }
       const held = state.reservations.get(service);
-      if (held === undefined || held.project !== project) throw new KeystreamError('NOT_FOUND', `${project} holds no reservation of ${service}`);
+      if (held === undefined || held.project !== project) throw new KeystreamError('NOT_FOUND', `service: ${project} holds no reservation of ${service}`);
       return [{ type: 'ServiceReservationDeleted', data: { service, project } }];
     });
   }
@@ -139,11 +148,13 @@ export class ServiceRegistry {
     }
     let registered: JsonObject = {};
     await this.change(actor, (state) => {
-      if (state.services.has(name)) throw new KeystreamError('ALREADY_EXISTS', `service ${name} exists already`);
+      if (state.services.has(name)) throw new KeystreamError('ALREADY_EXISTS', `service.name: service ${name} exists already`);
       const held = state.reservations.get(name);
-      if (held === undefined) throw new KeystreamError('FAILED_PRECONDITION', `${name} is not reserved: a service project reserves it first (ReserveServiceName)`);
+      if (held === undefined) throw new KeystreamError('FAILED_PRECONDITION', `service.name: ${name} is not reserved: a service project reserves it first (ReserveServiceName)`);
+      // Who may claim is the reservation's admin account and no one else — not even an
+      // administrator: the caller's identity is the check, so it is PERMISSION_DENIED.
       if (actor !== `serviceAccount:${serviceAccountEmailOf(held.adminAccount)}`) {
-        throw new KeystreamError('PERMISSION_DENIED', `${name} is reserved for ${held.adminAccount}; ${actor} may not claim it`);
+        throw new KeystreamError('PERMISSION_DENIED', `service.name: ${name} is reserved for the admin account ${held.adminAccount}; ${actor} may not claim it`);
       }
       const now = this.clock().toISOString();
       registered = { ...service, name, metadata: { createTime: now, updateTime: now, uuid: randomUUID() } };

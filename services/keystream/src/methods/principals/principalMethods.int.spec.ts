@@ -158,6 +158,55 @@ describe('GetPrincipal and WatchPrincipalUpdates over HTTP', function () {
       await refused.close();
     });
 
+    it('should re-send the users and service accounts of a group whose bindings or members change, nested groups included', async () => {
+      const watcher = new StreamReader(ks.admin, 'WatchPrincipalUpdates', {});
+      try {
+        // ops ⊃ {carol, oncall}; oncall ⊃ {dave, the pager account}.
+        const carol = await ks.admin.call('CreateUser', { user: { email: 'carol@example.com' } });
+        const dave = await ks.admin.call('CreateUser', { user: { email: 'dave@example.com' } });
+        const erin = await ks.admin.call('CreateUser', { user: { email: 'erin@example.com' } });
+        await ks.admin.call('CreateServiceAccount', { parent: 'projects/acme/regions/eu', serviceAccount: { name: 'projects/acme/regions/eu/serviceAccounts/pager' } });
+        const pagerKey = (await ks.admin.call('CreateServiceAccountKey', { parent: 'projects/acme/regions/eu/serviceAccounts/pager', serviceAccountKey: { algorithm: 'API_KEY' } }))['name'] as string;
+        await ks.admin.call('CreateGroup', { parent: 'projects/acme', group: { name: 'projects/acme/groups/ops', displayName: 'Ops' } });
+        await ks.admin.call('CreateGroup', { parent: 'projects/acme', group: { name: 'projects/acme/groups/oncall', displayName: 'On call' } });
+        await ks.admin.call('CreateGroupMember', { parent: 'projects/acme/groups/ops', groupMember: { name: 'projects/acme/groups/ops/groupMembers/carol', member: 'user:carol@example.com' } });
+        await ks.admin.call('CreateGroupMember', { parent: 'projects/acme/groups/ops', groupMember: { name: 'projects/acme/groups/ops/groupMembers/oncall', member: 'group:oncall@acme.groups.iam.edgelq.com' } });
+        await ks.admin.call('CreateGroupMember', { parent: 'projects/acme/groups/oncall', groupMember: { name: 'projects/acme/groups/oncall/groupMembers/dave', member: 'user:dave@example.com' } });
+        await ks.admin.call('CreateGroupMember', { parent: 'projects/acme/groups/oncall', groupMember: { name: 'projects/acme/groups/oncall/groupMembers/pager', member: 'serviceAccount:pager@acme.serviceaccounts.iam.edgelq.com' } });
+        const sentSince = (from: number): Set<string> => new Set(watcher.responses.slice(from).flatMap(currentIds));
+        // Everything above has been sent once the watch shows each principal, and a last membership
+        // (of a group nobody is bound through) re-sends its member: later responses are the test's own.
+        await watcher.waitFor(() => [carol['name'] as string, dave['name'] as string, erin['name'] as string, pagerKey].every((id) => sentSince(0).has(id)), 0, 'the setup in the watch');
+        const sentinel = await ks.admin.call('CreateUser', { user: { email: 'sentinel@example.com' } });
+        await ks.admin.call('CreateGroup', { parent: 'projects/acme', group: { name: 'projects/acme/groups/idle', displayName: 'Idle' } });
+        const seenSentinel = await watcher.waitFor((response) => currentIds(response).includes(sentinel['name'] as string), 0, 'the sentinel user');
+        await ks.admin.call('CreateGroupMember', { parent: 'projects/acme/groups/idle', groupMember: { name: 'projects/acme/groups/idle/groupMembers/sentinel', member: 'user:sentinel@example.com' } });
+        const settled = await watcher.waitFor((response) => currentIds(response).includes(sentinel['name'] as string), seenSentinel + 1, 'the sentinel joining a group');
+
+        // A binding of the outer group reaches carol, and dave and the pager account through oncall; not erin.
+        await ks.admin.call('CreateRoleBinding', { parent: 'projects/acme', roleBinding: { name: 'projects/acme/roleBindings/ops-viewer', role: 'services/iam.edgelq.com/roles/scope-viewer', member: 'group:ops@acme.groups.iam.edgelq.com' } });
+        await watcher.waitFor(() => [carol['name'] as string, dave['name'] as string, pagerKey].every((id) => sentSince(settled + 1).has(id)), settled + 1, 'the members of the bound group');
+        const afterBinding = watcher.responses.length;
+        expect(sentSince(settled + 1).has(erin['name'] as string)).to.equal(false);
+
+        // Erin joins ops: erin is re-sent.
+        await ks.admin.call('CreateGroupMember', { parent: 'projects/acme/groups/ops', groupMember: { name: 'projects/acme/groups/ops/groupMembers/erin', member: 'user:erin@example.com' } });
+        await watcher.waitFor((response) => currentIds(response).includes(erin['name'] as string), afterBinding, 'erin joining');
+        const afterJoin = watcher.responses.length;
+
+        // Dave leaves oncall: dave is re-sent (his rights through ops shrank).
+        await ks.admin.call('DeleteGroupMember', { name: 'projects/acme/groups/oncall/groupMembers/dave' });
+        await watcher.waitFor((response) => currentIds(response).includes(dave['name'] as string), afterJoin, 'dave leaving');
+        const afterLeave = watcher.responses.length;
+
+        // The group's binding removed: its members now (carol, erin, the pager account), not dave.
+        await ks.admin.call('DeleteRoleBinding', { name: 'projects/acme/roleBindings/ops-viewer' });
+        await watcher.waitFor(() => [carol['name'] as string, erin['name'] as string, pagerKey].every((id) => sentSince(afterLeave).has(id)), afterLeave, 'the members of the unbound group');
+      } finally {
+        await watcher.close();
+      }
+    });
+
     it('should stream over the WebSocket gateway too', async () => {
       const socket = await WatchSocket.connect(`${ks.running.url.replace(/^http/, 'ws')}/v1/watch`, { authorization: ks.adminAuthorization });
       const responses: Wire[] = [];

@@ -1,19 +1,24 @@
 /**
- * WatchPrincipalUpdates on the watch machinery: three stateless watches — Users, ServiceAccountKeys
- * and RoleBindings, on an engine that sees everything — merged into one stream of principals.
+ * WatchPrincipalUpdates on the watch machinery: four stateless watches — Users, ServiceAccountKeys,
+ * RoleBindings and GroupMembers, on an engine that sees everything — merged into one stream of
+ * principals.
  *
  * - A User or key that appears or changes is a `current_principals` entry; one deleted (a key
  *   revoked) is a `removed_principals` entry with its key id.
  * - A RoleBinding created, changed or deleted re-sends the principals of its member (the user, or
- *   every key of the service account): their rights changed, a service drops what it cached.
- *   Group members are not expanded (a group binding re-sends nothing).
- * - The first `is_current` comes once all three snapshots are in; every later committed series is
- *   `is_current`. `resume_token` is the oldest of the three watches' tokens, so resuming replays
+ *   every key of the service account): their rights changed, a service drops what it cached. A
+ *   group member stands for every user and service account in the group, nested groups included,
+ *   as the authorization index resolves them (`AuthzIndex.membersOfGroups`).
+ * - A GroupMember added or removed re-sends the principals of the member that joined or left (for
+ *   a nested group, everyone in it): what they inherit through the group changed.
+ * - The first `is_current` comes once all four snapshots are in; every later committed series is
+ *   `is_current`. `resume_token` is the oldest of the four watches' tokens, so resuming replays
  *   from there (a principal may be sent again as current, which a client applies idempotently).
- * - Any of the three resetting hard resets them all: `is_reset`, then a fresh snapshot.
+ * - Any of the four resetting hard resets them all: `is_reset`, then a fresh snapshot.
  */
 import { KeystreamError, methodByName } from '@keystream/api';
 import type { JsonObject } from '@keystream/domain';
+import type { AuthzIndex } from '@keystream/authz';
 import type { ReadStore } from '@keystream/readstore';
 import { escapeRegex } from '@keystream/resource';
 import { keyPrincipal, userPrincipal, type PrincipalMessage, type ResourceRepository } from '@keystream/service-api';
@@ -25,15 +30,31 @@ export interface PrincipalUpdatesDeps {
   readonly engine: Pick<WatchEngine, 'start'>;
   readonly repository: ResourceRepository;
   readonly readStore: ReadStore;
+  /**
+   * Who is in a group, transitively: the authorization index of the process. Changes reach the
+   * watches only once authorization has caught up with them, so it knows at least as much as
+   * the change being mapped.
+   */
+  readonly groups: Pick<AuthzIndex, 'membersOfGroups'>;
 }
 
-type Part = 'users' | 'keys' | 'bindings';
+type Part = 'users' | 'keys' | 'bindings' | 'groupMembers';
 
 const PARTS: readonly { readonly part: Part; readonly method: string; readonly field: string; readonly request: JsonObject }[] = [
   { part: 'users', method: 'WatchUsers', field: 'userChanges', request: {} },
   { part: 'keys', method: 'WatchServiceAccountKeys', field: 'serviceAccountKeyChanges', request: { parent: 'projects/-/regions/-/serviceAccounts/-' } },
   { part: 'bindings', method: 'WatchRoleBindings', field: 'roleBindingChanges', request: {} },
+  { part: 'groupMembers', method: 'WatchGroupMembers', field: 'groupMemberChanges', request: {} },
 ];
+
+/** Addresses per read-model query when a group's members are looked up. */
+const LOOKUP_BATCH = 500;
+
+/** The resource a part's change carries, and its kind in the write model. */
+const MEMBER_CARRIERS: Readonly<Partial<Record<Part, { readonly kind: 'RoleBinding' | 'GroupMember'; readonly field: string }>>> = {
+  bindings: { kind: 'RoleBinding', field: 'roleBinding' },
+  groupMembers: { kind: 'GroupMember', field: 'groupMember' },
+};
 
 interface PartState {
   handle: WatchHandle | undefined;
@@ -74,28 +95,33 @@ export function startPrincipalUpdatesWatch(deps: PrincipalUpdatesDeps, request: 
     settle();
   };
 
-  const principalsOfMember = async (member: string | undefined): Promise<PrincipalMessage[]> => {
-    if (member === undefined) return [];
-    if (member.startsWith('user:')) {
-      const email = member.slice('user:'.length).toLowerCase();
-      const users = await deps.readStore.query('User', { filter: { email } });
-      return users.documents.map((stored) => userPrincipal(stored.document));
+  /** Principals of user and service-account members, looked up in one query per kind. */
+  const principalsOfMembers = async (members: readonly string[]): Promise<PrincipalMessage[]> => {
+    const principals: PrincipalMessage[] = [];
+    const userEmails = members.filter((member) => member.startsWith('user:')).map((member) => member.slice('user:'.length).toLowerCase());
+    const accountEmails = members.filter((member) => member.startsWith('serviceAccount:')).map((member) => member.slice('serviceAccount:'.length));
+    for (let from = 0; from < userEmails.length; from += LOOKUP_BATCH) {
+      const users = await deps.readStore.query('User', { filter: { email: { $in: userEmails.slice(from, from + LOOKUP_BATCH) } } });
+      principals.push(...users.documents.map((stored) => userPrincipal(stored.document)));
     }
-    if (member.startsWith('serviceAccount:')) {
-      const email = member.slice('serviceAccount:'.length);
-      const accounts = await deps.readStore.query('ServiceAccount', { filter: { email } });
-      const principals: PrincipalMessage[] = [];
+    for (let from = 0; from < accountEmails.length; from += LOOKUP_BATCH) {
+      const accounts = await deps.readStore.query('ServiceAccount', { filter: { email: { $in: accountEmails.slice(from, from + LOOKUP_BATCH) } } });
       for (const account of accounts.documents) {
         const keys = await deps.readStore.query('ServiceAccountKey', { filter: { name: { $regex: `^${escapeRegex(`${account.document['name'] as string}/serviceAccountKeys/`)}` } } });
         for (const key of keys.documents) principals.push(await keyPrincipal(deps.repository, key.document));
       }
-      return principals;
     }
-    return [];
+    return principals;
   };
 
-  const memberOfDeleted = async (name: string): Promise<string | undefined> => {
-    const { state } = await deps.repository.load('RoleBinding', name);
+  /** The principals a binding's or membership's member stands for (a group: everyone in it, nested groups included). */
+  const principalsOfMember = (member: string | undefined): Promise<PrincipalMessage[]> => {
+    if (member === undefined) return Promise.resolve([]);
+    return principalsOfMembers(member.startsWith('group:') ? deps.groups.membersOfGroups([member]) : [member]);
+  };
+
+  const memberOfDeleted = async (kind: 'RoleBinding' | 'GroupMember', name: string): Promise<string | undefined> => {
+    const { state } = await deps.repository.load(kind, name);
     const member = state.status === 'absent' ? undefined : state.resource['member'];
     return typeof member === 'string' ? member : undefined;
   };
@@ -133,11 +159,12 @@ export function startPrincipalUpdatesWatch(deps: PrincipalUpdatesDeps, request: 
         if (current !== undefined) state.current.push(await keyPrincipal(deps.repository, current['serviceAccountKey'] as JsonObject));
         if (removed !== undefined) state.removed.push(removed['name'] as string);
       } else {
-        // The snapshot of bindings sends nothing: the users' and keys' snapshots hold every principal.
+        // The snapshots of bindings and memberships send nothing: the users' and keys' snapshots hold every principal.
         if (!state.committed) continue;
-        const binding = current?.['roleBinding'] as JsonObject | undefined;
-        // A deleted binding's last event still holds its member.
-        const member = typeof binding?.['member'] === 'string' ? binding['member'] : await memberOfDeleted(removed?.['name'] as string);
+        const carrier = MEMBER_CARRIERS[part] as { readonly kind: 'RoleBinding' | 'GroupMember'; readonly field: string };
+        const resource = current?.[carrier.field] as JsonObject | undefined;
+        // A deleted binding's or membership's last event still holds its member.
+        const member = typeof resource?.['member'] === 'string' ? resource['member'] : await memberOfDeleted(carrier.kind, removed?.['name'] as string);
         state.current.push(...(await principalsOfMember(member)));
       }
     }
@@ -146,7 +173,8 @@ export function startPrincipalUpdatesWatch(deps: PrincipalUpdatesDeps, request: 
     if (typeof response['resumeToken'] === 'string') state.token = response['resumeToken'];
     const nowAll = [...parts.values()].every((entry) => entry.committed);
     const token = nowAll ? minimumToken() : undefined;
-    const currentPrincipals = state.current;
+    // A principal reached several ways (two bindings, a group and directly) is sent once per series.
+    const currentPrincipals = [...new Map(state.current.map((principal) => [typeof principal['principalKeyId'] === 'string' ? principal['principalKeyId'] : JSON.stringify(principal), principal])).values()];
     const removedPrincipals = state.removed.map((principalKeyId) => ({ principalKeyId }));
     state.current = [];
     state.removed = [];

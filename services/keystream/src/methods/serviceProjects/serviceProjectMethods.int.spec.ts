@@ -147,6 +147,75 @@ describe('service accounts, shards and service projects over HTTP', function () 
     });
   });
 
+  describe('RegisterService (claiming a reserved name)', () => {
+    const project = 'projects/claim-svc';
+    const account = `${project}/regions/eu/serviceAccounts/claim-admin`;
+    const service = 'services/claim.example.com';
+    let owner: RestClient;
+    let adminAccount: RestClient;
+
+    before(async () => {
+      await ks.admin.call('SetupServiceProject', { name: project, title: 'Claims', multiRegionPolicy: {} });
+      await ks.admin.call('ReserveServiceName', { name: project, service, adminAccount: account });
+      // The reserving account signs in with a key of its own (an API key here).
+      const key = await ks.admin.call('CreateServiceAccountKey', { parent: account, serviceAccountKey: { algorithm: 'API_KEY' } });
+      adminAccount = ks.withBearer(key['apiKey'] as string);
+      // Another account of the same project, and the project's own administrator (a user).
+      owner = await ks.as('owner@example.com');
+      await ks.admin.call('CreateRoleBinding', { parent: project, roleBinding: { role: 'services/iam.edgelq.com/roles/scope-admin', member: 'user:owner@example.com' } });
+    });
+
+    it('should refuse everyone but the reserving admin account: other accounts and administrators 403 naming service.name, anonymous 401', async () => {
+      await ks.admin.call('CreateServiceAccount', { parent: `${project}/regions/eu`, serviceAccount: { name: `${project}/regions/eu/serviceAccounts/intruder` } });
+      const intruderKey = await ks.admin.call('CreateServiceAccountKey', { parent: `${project}/regions/eu/serviceAccounts/intruder`, serviceAccountKey: { algorithm: 'API_KEY' } });
+      const intruder = ks.withBearer(intruderKey['apiKey'] as string);
+      for (const [who, client] of [['another account', intruder], ['the project administrator', owner], ['the system administrator', ks.admin], ['a stranger', alice]] as const) {
+        const refusal = await refusalOf(client.call('RegisterService', { service: { name: service, displayName: 'Claims' } }));
+        expect(refusal, who).to.include({ status: 403, code: 'PERMISSION_DENIED' });
+        expect(refusal.message, who).to.include('service.name');
+      }
+      expect(await refusalOf(ks.anonymous.call('RegisterService', { service: { name: service } }))).to.include({ status: 401 });
+      expect((await ks.admin.call('ListProjectServices', { name: project }))['services'] ?? []).to.deep.equal([]);
+      expect((await ks.admin.call('ListServiceReservations', { name: project }))['reservations']).to.deep.equal([{ service, adminAccount: account }]);
+    });
+
+    it('should refuse bad input naming the field, and a name nobody reserved', async () => {
+      expect(await refusalOf(adminAccount.call('RegisterService', { service: { name: 'services/Not A Domain' } }))).to.include({ status: 400 });
+      const unknownField = await refusalOf(adminAccount.call('RegisterService', { service: { name: service, allVersions: 'v1' } }));
+      expect(unknownField).to.include({ status: 400, code: 'INVALID_ARGUMENT' });
+      expect(unknownField.message).to.include('allVersions');
+      const free = await refusalOf(adminAccount.call('RegisterService', { service: { name: 'services/free.example.com' } }));
+      expect(free).to.include({ code: 'FAILED_PRECONDITION' });
+      expect(free.message).to.include('service.name');
+    });
+
+    it('should let the reserving admin account claim the name once over REST: the service is then listed, and its reservation is gone', async () => {
+      const registered = await adminAccount.call('RegisterService', { service: { name: service, displayName: 'Claims', allVersions: ['v1'], globalDomain: 'claim.example.com', metadata: { uuid: 'forged' } } });
+      expect(registered).to.include({ name: service, displayName: 'Claims', globalDomain: 'claim.example.com' });
+      expect(registered['allVersions']).to.deep.equal(['v1']);
+      // Output-only metadata is the server's.
+      const metadata = registered['metadata'] as Record<string, unknown>;
+      expect(metadata['uuid']).to.not.equal('forged');
+      expect(Date.parse(metadata['createTime'] as string)).to.be.greaterThan(0);
+      const listed = (await ks.admin.call('ListProjectServices', { name: project }))['services'] as Record<string, unknown>[];
+      expect(listed.map((entry) => entry['name'])).to.deep.equal([service]);
+      expect(listed[0]).to.include({ displayName: 'Claims' });
+      expect((await ks.admin.call('ListServiceReservations', { name: project }))['reservations'] ?? []).to.deep.equal([]);
+      expect(await refusalOf(adminAccount.call('RegisterService', { service: { name: service } }))).to.include({ status: 409, code: 'ALREADY_EXISTS' });
+      // The name stays taken: no project may reserve it again.
+      expect((await refusalOf(ks.admin.call('ReserveServiceName', { name: 'projects/shop-svc', service, adminAccount: 'projects/shop-svc/regions/eu/serviceAccounts/late-admin' }))).code).to.equal('ALREADY_EXISTS');
+    });
+
+    it('should refuse to delete the reservation of a claimed name (it is a service now), naming the field', async () => {
+      const refusal = await refusalOf(ks.admin.call('DeleteServiceReservation', { name: project, service }));
+      expect(refusal).to.include({ status: 400, code: 'FAILED_PRECONDITION' });
+      expect(refusal.message).to.include('service');
+      expect(((await ks.admin.call('ListProjectServices', { name: project }))['services'] as unknown[]).length).to.equal(1);
+      // Another project asking about the name is told it holds no reservation of it.
+      expect((await refusalOf(ks.admin.call('DeleteServiceReservation', { name: 'projects/shop-svc', service }))).code).to.equal('NOT_FOUND');
+    });
+  });
+
   describe('AddRegionalAdminAccountForServices', () => {
     it('should create the regional admin with a key and bind it as administrator of the service, once', async () => {
       const parent = 'projects/shop-svc/regions/us';

@@ -32,7 +32,7 @@ export interface KeystreamUnderTest {
 
 export async function startKeystreamUnderTest(environment: Readonly<Record<string, string>> = {}, options: { readonly captureLogs?: boolean } = {}): Promise<KeystreamUnderTest> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-methods-'));
-  const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_LOG_LEVEL: options.captureLogs === true ? 'trace' : 'silent', ...environment });
+  const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_GRPC_PORT: '0', KEYSTREAM_LOG_LEVEL: options.captureLogs === true ? 'trace' : 'silent', ...environment });
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
