@@ -25,6 +25,7 @@ export { isResourceKind, RESOURCES, resourceByKind } from './resources/resourceR
 export type { DefinedView, IdGeneration, NamePattern, NamePatternSegment, ResourceDescriptor } from './resources/resourceDescriptor.js';
 export { matchPathTemplate, parsePathTemplate, splitRequestPath } from './routes/pathTemplate.js';
 export type { PathTemplate, TemplateSegment, TemplateVariable } from './routes/pathTemplate.js';
+export { encodedOnce, isShared, markShared } from './wire/sharedEncoding.js';
 export { decodeMessage, encodeMessage, normalizeFieldValue, toInternalPath, toProtoPath } from './wire/wireCodec.js';
 export type { DecodeOptions, MessageName, MessageOf, UnknownFieldPolicy } from './wire/wireCodec.js';
 /** JSON values: the kernel's, re-exported because the contract's messages are made of them. */

@@ -45,6 +45,37 @@ describe('ChangeHub', () => {
       expect(hub.subscriptions).to.equal(0);
     });
   });
+
+  describe('when many caught-up subscribers share a bucket', () => {
+    it('should ask the bucket once per batch and hand them only the batches it selects something of', async () => {
+      let asked = 0;
+      const bucket = {
+        selectsAny: (entries: readonly ChangeLogEntry[]): boolean => {
+          asked += 1;
+          return entries.some((entry) => entry.name === 'groups/wanted');
+        },
+      };
+      const received = Array.from({ length: 200 }, () => [] as ChangeLogEntry[]);
+      const subscriptions = received.map((entries) => hub.subscribe('Group', fixture.position, { onEntries: (batch) => entries.push(...batch), onError: (error) => { throw error; } }, bucket));
+      const loose = collect(fixture.position);
+      // The first batch is delivered one by one (the subscribers catch up with it); from then on the bucket decides.
+      await fixture.write([{ kind: 'Group', name: 'groups/first', document: {} }]);
+      await eventually(() => loose.entries.length === 1, 5_000, 'the first batch');
+      asked = 0;
+      await fixture.write([{ kind: 'Group', name: 'groups/other', document: {} }]);
+      const wanted = await fixture.write([{ kind: 'Group', name: 'groups/wanted', document: {} }]);
+      await eventually(() => loose.entries.length === 3 && received.every((entries) => entries.length === 2), 5_000, 'the wanted batch');
+      expect(asked).to.equal(2);
+      for (const entries of received) expect(entries.map((entry) => entry.name)).to.deep.equal(['groups/first', 'groups/wanted']);
+      expect(loose.entries.map((entry) => entry.name)).to.deep.equal(['groups/first', 'groups/other', 'groups/wanted']);
+      // Every subscriber is through the skipped batch too.
+      for (const subscription of subscriptions) expect(subscription.through()).to.equal(wanted);
+      expect(hub.subscriptions).to.equal(201);
+      for (const subscription of subscriptions) subscription.close();
+      loose.close();
+      expect(hub.subscriptions).to.equal(0);
+    });
+  });
 });
 
 describe('positionBeforeTime', () => {

@@ -21,6 +21,16 @@ export interface HubListener {
   onError(error: Error): void;
 }
 
+/**
+ * Subscribers that share a selection (a fan-out group). Once caught up with the tail, a batch the
+ * bucket selects nothing of (no entry's before or after passes its parent and filter) is not
+ * handed to them at all: such entries can change nothing any of them shows, so one check per batch
+ * and bucket replaces one call per watch.
+ */
+export interface HubBucket {
+  selectsAny(entries: readonly ChangeLogEntry[]): boolean;
+}
+
 /** One watch's view of the shared tail. */
 export interface HubSubscription {
   /** Every entry of the kind up to this position has been delivered. */
@@ -56,6 +66,12 @@ interface Waiter {
 class Subscriber implements HubSubscription {
   cursor: Position;
   catchingUp = false;
+  /**
+   * Caught up with the shared tail: every batch published from now on is entirely after the
+   * cursor, so it is handed over as is, without comparing positions (the cursor then lags behind;
+   * `through` reads the hub's position instead).
+   */
+  live = false;
   pending: ChangeLogEntry[] = [];
   closed = false;
   waiters: Waiter[] = [];
@@ -66,6 +82,7 @@ class Subscriber implements HubSubscription {
     readonly kind: string,
     from: Position,
     readonly listener: HubListener,
+    readonly bucket: HubBucket | undefined,
   ) {
     this.cursor = from;
   }
@@ -85,13 +102,17 @@ class Subscriber implements HubSubscription {
   }
 
   settleWaiters(): void {
-    if (this.waiters.length === 0) return;
+    if (this.waiters.length === 0) {
+      this.hub.waiting.delete(this);
+      return;
+    }
     const through = this.through();
     this.waiters = this.waiters.filter((waiter) => {
       if (comparePositions(waiter.position, through) > 0) return true;
       waiter.resolve();
       return false;
     });
+    if (this.waiters.length === 0) this.hub.waiting.delete(this);
   }
 
   fail(error: Error): void {
@@ -108,6 +129,7 @@ class Subscriber implements HubSubscription {
     if (this.closed) return Promise.reject(new FeedLostError('subscription closed'));
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ position, resolve, reject });
+      this.hub.waiting.add(this);
     });
   }
 
@@ -115,6 +137,7 @@ class Subscriber implements HubSubscription {
     if (this.closed) return;
     this.closed = true;
     this.hub.unsubscribe(this);
+    this.hub.waiting.delete(this);
     void this.feed?.close();
     // Whoever waits on a closed subscription must not wait forever (a watch closing mid-snapshot).
     const waiters = this.waiters;
@@ -129,7 +152,12 @@ export class ChangeHub {
   position: Position = '';
   private ringFloor: Position = '';
   private ring: ChangeLogEntry[] = [];
+  /** The subscribers publish hands every batch of their kind to (all but the bucketed ones), by kind. */
   private readonly byKind = new Map<string, Set<Subscriber>>();
+  /** The caught-up subscribers with a bucket, by kind and bucket (publish skips them per bucket). */
+  private readonly bucketed = new Map<string, Map<HubBucket, Set<Subscriber>>>();
+  /** Subscribers with waiters on `reached` (settled after each batch; usually a few snapshotting watches). */
+  readonly waiting = new Set<Subscriber>();
   private readonly publishedListeners = new Set<() => void>();
   private readonly ringSize: number;
   private readonly maxPending: number;
@@ -160,6 +188,7 @@ export class ChangeHub {
   get subscriptions(): number {
     let total = 0;
     for (const set of this.byKind.values()) total += set.size;
+    for (const buckets of this.bucketed.values()) for (const members of buckets.values()) total += members.size;
     return total;
   }
 
@@ -167,8 +196,8 @@ export class ChangeHub {
    * Subscribes to the entries of `kind` strictly after `from`. Entries the hub already passed are
    * replayed from the ring or, when older, from a private catch-up feed.
    */
-  subscribe(kind: string, from: Position, listener: HubListener): HubSubscription {
-    const subscriber = new Subscriber(this, kind, from, listener);
+  subscribe(kind: string, from: Position, listener: HubListener, bucket?: HubBucket): HubSubscription {
+    const subscriber = new Subscriber(this, kind, from, listener, bucket);
     let set = this.byKind.get(kind);
     if (set === undefined) {
       set = new Set();
@@ -200,6 +229,12 @@ export class ChangeHub {
   /** @internal */
   unsubscribe(subscriber: Subscriber): void {
     this.byKind.get(subscriber.kind)?.delete(subscriber);
+    if (subscriber.bucket !== undefined && subscriber.live) {
+      const buckets = this.bucketed.get(subscriber.kind);
+      const members = buckets?.get(subscriber.bucket);
+      members?.delete(subscriber);
+      if (members?.size === 0) buckets?.delete(subscriber.bucket);
+    }
   }
 
   /**
@@ -217,8 +252,9 @@ export class ChangeHub {
       this.backoff.resolve();
     }
     await this.feed?.close();
-    for (const set of this.byKind.values()) for (const subscriber of set) void subscriber.feed?.close();
+    for (const subscriber of this.allSubscribers()) void subscriber.feed?.close();
     this.byKind.clear();
+    this.bucketed.clear();
     await this.running;
   }
 
@@ -276,8 +312,9 @@ export class ChangeHub {
 
   private async restartFromHead(error: FeedLostError): Promise<void> {
     const head = await this.store.head();
-    const lost = [...this.byKind.values()].flatMap((set) => [...set]);
+    const lost = this.allSubscribers();
     this.byKind.clear();
+    this.bucketed.clear();
     this.position = laterPosition(head, this.position);
     this.ringFloor = this.position;
     this.ring = [];
@@ -308,17 +345,58 @@ export class ChangeHub {
       else group.push(entry);
     }
     for (const [kind, entries] of groups) {
-      for (const subscriber of [...(this.byKind.get(kind) ?? [])]) {
-        if (subscriber.catchingUp) {
+      const promoted: Subscriber[] = [];
+      // Not copied: a subscriber removed meanwhile is skipped, one added meanwhile takes only
+      // entries after its own start (deliver checks its cursor).
+      for (const subscriber of this.byKind.get(kind) ?? []) {
+        if (subscriber.live) {
+          subscriber.listener.onEntries(entries);
+        } else if (subscriber.catchingUp) {
           for (const entry of entries) subscriber.pending.push(entry);
           if (subscriber.pending.length > this.maxPending) subscriber.fail(new FeedLostError('a catching-up watch fell too far behind'));
         } else {
           subscriber.deliver(entries);
+          if (!subscriber.closed && comparePositions(subscriber.cursor, this.position) >= 0) {
+            subscriber.live = true;
+            if (subscriber.bucket !== undefined) promoted.push(subscriber);
+          }
         }
       }
+      const buckets = this.bucketed.get(kind);
+      if (buckets !== undefined) {
+        for (const [bucket, members] of buckets) {
+          if (!bucket.selectsAny(entries)) continue;
+          for (const subscriber of members) subscriber.listener.onEntries(entries);
+        }
+      }
+      // Joined after the loops, so this batch is not handed to them twice.
+      for (const subscriber of promoted) this.joinBucket(subscriber);
     }
-    for (const set of this.byKind.values()) for (const subscriber of set) subscriber.settleWaiters();
+    for (const subscriber of [...this.waiting]) subscriber.settleWaiters();
     for (const listener of [...this.publishedListeners]) listener();
+  }
+
+  private allSubscribers(): Subscriber[] {
+    const all = [...this.byKind.values()].flatMap((set) => [...set]);
+    for (const buckets of this.bucketed.values()) for (const members of buckets.values()) all.push(...members);
+    return all;
+  }
+
+  private joinBucket(subscriber: Subscriber): void {
+    const bucket = subscriber.bucket;
+    if (bucket === undefined || subscriber.closed) return;
+    let buckets = this.bucketed.get(subscriber.kind);
+    if (buckets === undefined) {
+      buckets = new Map();
+      this.bucketed.set(subscriber.kind, buckets);
+    }
+    let members = buckets.get(bucket);
+    if (members === undefined) {
+      members = new Set();
+      buckets.set(bucket, members);
+    }
+    members.add(subscriber);
+    this.byKind.get(subscriber.kind)?.delete(subscriber);
   }
 
   private async catchUp(subscriber: Subscriber, target: Position): Promise<void> {

@@ -16,6 +16,11 @@ export class EntryQueue {
     return this.entries.length;
   }
 
+  /** Nothing queued, no progress mark, nudge or failure pending: the next take() would wait. */
+  get idle(): boolean {
+    return this.entries.length === 0 && this.progress === undefined && !this.woken && this.failure === undefined;
+  }
+
   push(entries: readonly ChangeLogEntry[]): void {
     for (const entry of entries) this.entries.push(entry);
     this.signal();

@@ -3,8 +3,10 @@
  * read store's change log, fanned out from one shared tail ({@link ChangeHub}).
  */
 export { ChangeHub, FeedLostError } from './changeHub.js';
-export type { ChangeHubOptions, HubListener, HubSubscription } from './changeHub.js';
+export type { ChangeHubOptions, HubBucket, HubListener, HubSubscription } from './changeHub.js';
 export { DocumentMatcher } from './documentMatcher.js';
+export { FanoutGroup, FanoutGroups } from './fanoutGroup.js';
+export type { FanoutStats, SharedSeries } from './fanoutGroup.js';
 export { applyPageOperations, pageDiff } from './pageDiff.js';
 export type { PageItem, PageOperation } from './pageDiff.js';
 export { comparePositions, laterPosition } from '@keystream/kernel';

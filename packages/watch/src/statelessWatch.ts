@@ -20,12 +20,12 @@
  * `Removed`/`Current` for exactly what was lost or gained, not with a hard reset.
  */
 import type { ChangeLogEntry, JsonObject, Position } from '@keystream/readstore';
-import { diffPaths, maskTouches } from '@keystream/resource';
 import { comparePositions, laterPosition } from '@keystream/kernel';
 import { encodeResumeToken } from './resumeToken.js';
 import { positionBeforeTime } from './startingPosition.js';
 import type { StatelessPlan } from './watchPlan.js';
 import { isResetCause, WatchRunner } from './watchRunner.js';
+import type { HubBucket } from './changeHub.js';
 
 type Start = { readonly kind: 'snapshot' } | { readonly kind: 'resume'; readonly after: Position } | { readonly kind: 'time'; readonly time: number };
 
@@ -36,6 +36,8 @@ export class StatelessWatch extends WatchRunner<StatelessPlan> {
    */
   private held: Set<string> | undefined;
   private changesSinceSize = 0;
+  /** The loop waits in tail() for entries: a batch may be taken as the group's shared series. */
+  private parked = false;
 
   protected async run(): Promise<void> {
     let start: Start =
@@ -195,7 +197,13 @@ export class StatelessWatch extends WatchRunner<StatelessPlan> {
         await this.reauthorize([]);
         continue;
       }
-      const entries = await this.take();
+      this.parked = true;
+      let entries: ChangeLogEntry[];
+      try {
+        entries = await this.take();
+      } finally {
+        this.parked = false;
+      }
       if (this.authorizationMoved()) {
         await this.reauthorize(entries);
         continue;
@@ -228,6 +236,68 @@ export class StatelessWatch extends WatchRunner<StatelessPlan> {
     }
   }
 
+  /**
+   * Its group: a stateless watch's client holds only documents whose last version it was sent
+   * passed the selection, so an entry whose before and after both fail it changes nothing here
+   * (not what the client holds, not a snapshot being folded, not a re-check of rights).
+   */
+  protected override hubBucket(): HubBucket {
+    return this.group;
+  }
+
+  /**
+   * The fan-out's fast path: while the loop waits at the tail with nothing queued, a batch is
+   * answered with the group's shared series — the same changes and the same response object as
+   * every watch of the group whose principal sees the batch alike — sent from here, synchronously.
+   * Anything unusual (rights moved, a transport to wait for, more changes than one chunk, a client
+   * that holds something else than what matched before) takes the loop's ordinary path instead.
+   */
+  protected override takeShared(entries: readonly ChangeLogEntry[]): boolean {
+    if (!this.parked || !this.queue.idle || this.closed || this.mustWaitWritable || this.authorizationMoved()) return false;
+    const held = this.held;
+    if (!this.group.selectsAny(entries)) {
+      // Nothing in the batch passes the filter (the usual case among many selective watches):
+      // nothing to send, and a client holding what matched holds none of these names.
+      if (held !== undefined) for (const entry of entries) if (held.has(entry.name)) return false;
+      return true;
+    }
+    const series = this.group.series(entries, this.context.principal);
+    // The client must hold exactly what matched before each entry (always so while rights stay
+    // put); a document changed twice in the batch is held after its first change as it matched then.
+    let next: Map<string, boolean> | undefined;
+    if (held !== undefined) {
+      next = new Map();
+      for (const item of series.outcomes) {
+        if ((next.get(item.name) ?? held.has(item.name)) !== item.before) return false;
+        next.set(item.name, item.after);
+      }
+    }
+    // Nothing, or only updates the mask hides: the client's set stays what it was.
+    if (series.response === undefined) return true;
+    const chunk = this.plan.maxChunkSize <= 0 ? Number.POSITIVE_INFINITY : this.plan.maxChunkSize;
+    if (series.changes.length > chunk) return false;
+    if (held !== undefined && next !== undefined) {
+      for (const [name, holds] of next) {
+        if (holds) held.add(name);
+        else held.delete(name);
+      }
+    }
+    this.committed = series.position;
+    try {
+      let writable = this.sink.send(series.response);
+      this.changesSinceSize += series.changes.length;
+      if (held !== undefined && this.changesSinceSize >= this.context.snapshotSizeInterval) {
+        this.changesSinceSize = 0;
+        writable = this.sink.send(this.responses.snapshotSize(held.size)) && writable;
+      }
+      if (!writable) this.mustWaitWritable = true;
+    } catch (error) {
+      // Runs inside the shared tail's fan-out: the failure is this watch's alone, its loop reports it.
+      this.queue.fail(error instanceof Error ? error : new Error(String(error)));
+    }
+    return true;
+  }
+
   /** The change the client sees for one entry, if any; keeps the held set. */
   private changeOf(entry: ChangeLogEntry): JsonObject | undefined {
     // Whether the client holds it: known exactly after a snapshot; after a resume, the document
@@ -236,9 +306,9 @@ export class StatelessWatch extends WatchRunner<StatelessPlan> {
     const after = this.matcher.matches(entry.after);
     if (after) {
       const document = entry.after as JsonObject;
-      if (before && entry.before !== null && !maskTouches(this.plan.mask, diffPaths(this.plan.descriptor.message, entry.before, document))) return undefined;
+      if (before && !this.group.touchesMask(entry)) return undefined;
       this.held?.add(entry.name);
-      return this.responses.current(this.responses.project(document));
+      return this.group.current(document);
     }
     if (before) {
       this.held?.delete(entry.name);

@@ -6,6 +6,7 @@ import type { MethodDescriptor } from '@keystream/api';
 import type { ReadStore } from '@keystream/readstore';
 import type { PageTokenKey } from '@keystream/resource';
 import type { ChangeHub } from './changeHub.js';
+import { FanoutGroups, type FanoutStats } from './fanoutGroup.js';
 import { SingleResourceWatch } from './singleResourceWatch.js';
 import { StatefulWatch } from './statefulWatch.js';
 import { StatelessWatch } from './statelessWatch.js';
@@ -66,9 +67,11 @@ export class WatchEngine {
   private readonly authorizationVersion: AuthorizationVersion;
   private knownAuthorizationVersion: number;
   private readonly stopListening: () => void;
+  private readonly groups: FanoutGroups;
 
   constructor(private readonly options: WatchEngineOptions) {
     this.authorizationVersion = options.authorizationVersion ?? (() => 0);
+    this.groups = new FanoutGroups(options.canSee ?? SEE_EVERYTHING, this.authorizationVersion);
     this.knownAuthorizationVersion = this.authorizationVersion();
     // A change of rights arrives through the log like any change (a binding, a group), so the end
     // of each published batch is when it can first be seen.
@@ -78,6 +81,16 @@ export class WatchEngine {
         : options.hub.onPublished(() => {
             this.checkAuthorization();
           });
+  }
+
+  /** The work the fan-out groups did: filter evaluations, visibility checks, shared series (metrics, tests). */
+  get fanoutStats(): Readonly<FanoutStats> {
+    return this.groups.stats;
+  }
+
+  /** Fan-out groups alive now: distinct (kind, selection, mask) among the open watches. */
+  get fanoutGroups(): number {
+    return this.groups.size;
   }
 
   /** Watches running now. */
@@ -100,6 +113,7 @@ export class WatchEngine {
     const context: WatchContext = {
       store: this.options.store,
       hub: this.options.hub,
+      groups: this.groups,
       principal,
       canSee: this.options.canSee ?? SEE_EVERYTHING,
       authorizationVersion: this.authorizationVersion,

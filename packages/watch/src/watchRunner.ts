@@ -5,13 +5,14 @@
 import { isKeystreamError, KeystreamError } from '@keystream/api';
 import { isChangeLogExpiredError, type ChangeLogEntry, type JsonObject, type Position, type ReadStore } from '@keystream/readstore';
 import type { PageTokenKey } from '@keystream/resource';
-import { FeedLostError, type ChangeHub, type HubSubscription } from './changeHub.js';
+import { FeedLostError, type ChangeHub, type HubBucket, type HubSubscription } from './changeHub.js';
 import { DocumentMatcher } from './documentMatcher.js';
+import type { FanoutGroup, FanoutGroups } from './fanoutGroup.js';
 import { comparePositions } from '@keystream/kernel';
 import { EntryQueue } from './entryQueue.js';
 import type { WatchPlan } from './watchPlan.js';
 import type { AuthorizationVersion, CanSee, RightsMoved, WatchPrincipal } from './watchPrincipal.js';
-import { WatchResponses } from './watchResponses.js';
+import type { WatchResponses } from './watchResponses.js';
 import type { WatchSink } from './watchSink.js';
 
 /** Fault injection for tests of the reset paths; never set in production. */
@@ -24,6 +25,8 @@ export interface WatchFaults {
 export interface WatchContext {
   readonly store: ReadStore;
   readonly hub: ChangeHub;
+  /** The engine's fan-out groups: the watch evaluates and shapes changes through its group. */
+  readonly groups: FanoutGroups;
   readonly principal: WatchPrincipal;
   readonly canSee: CanSee;
   /** The version of the state `canSee` decides on; the watch re-checks what it shows when it moves. */
@@ -60,6 +63,14 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
   protected subscription: HubSubscription | undefined;
   protected readonly responses: WatchResponses;
   protected readonly matcher: DocumentMatcher;
+  /** The watches showing the same kind, selection and mask: changes are evaluated and shaped once for all of them. */
+  protected readonly group: FanoutGroup;
+  /**
+   * A response sent outside the watch's loop (a shared series) found the transport above its
+   * limit: the loop waits for it to drain before its next send.
+   */
+  protected mustWaitWritable = false;
+  private groupReleased = false;
   /** The last resume token handed out, as a position; undefined for watches without tokens. */
   protected committed: Position | undefined;
   /** The authorization version the client's view was last computed with. */
@@ -72,8 +83,9 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
     protected readonly plan: Plan,
     protected readonly sink: WatchSink,
   ) {
-    this.responses = new WatchResponses(plan.descriptor, plan.mask);
-    this.matcher = new DocumentMatcher(plan.descriptor.kind, plan.type === 'single' ? {} : plan.selection, context.principal, context.canSee, context.authorizationVersion);
+    this.group = context.groups.acquire(plan.descriptor, plan.type === 'single' ? {} : plan.selection, plan.mask);
+    this.responses = this.group.responses;
+    this.matcher = new DocumentMatcher(this.group, context.principal);
     this.authorizationSeen = context.authorizationVersion();
   }
 
@@ -141,6 +153,10 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
   protected abstract run(): Promise<void>;
 
   private end(): void {
+    if (!this.groupReleased) {
+      this.groupReleased = true;
+      this.context.groups.release(this.group);
+    }
     this.subscription?.close();
     this.subscription = undefined;
     this.queue.interrupt();
@@ -154,6 +170,8 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
     const limit = this.context.maxQueuedEntries;
     const subscription = this.context.hub.subscribe(this.plan.descriptor.kind, from, {
       onEntries: (entries) => {
+        // A watch idle at the tail takes the batch as its group's shared series, at once.
+        if (this.takeShared?.(entries) === true) return;
         // Filtered here, synchronously in the fan-out: a watch wakes only for entries it may show.
         const relevant = entries.filter((entry) => this.isRelevant(entry));
         if (relevant.length === 0) return;
@@ -166,9 +184,23 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
       onError: (error) => {
         queue.fail(error);
       },
-    });
+    }, this.hubBucket());
     this.subscription = subscription;
     return subscription;
+  }
+
+  /**
+   * Handles a batch of the shared tail synchronously, without queueing it, when the watch can (it
+   * is idle at the tail and what it would send is its group's shared series). False: queue it.
+   */
+  protected takeShared?(entries: readonly ChangeLogEntry[]): boolean;
+
+  /**
+   * The hub bucket of the watch, if batches that its group's selection does not touch may be kept
+   * from it once it has caught up (they can change nothing it shows). Default: none.
+   */
+  protected hubBucket(): HubBucket | undefined {
+    return undefined;
   }
 
   /**
@@ -193,6 +225,11 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
   /** Sends one response, then waits while the transport is above its buffer limit. */
   protected async emit(response: JsonObject): Promise<void> {
     this.assertOpen();
+    if (this.mustWaitWritable) {
+      this.mustWaitWritable = false;
+      await this.sink.whenWritable();
+      this.assertOpen();
+    }
     if (!this.sink.send(response)) {
       await this.sink.whenWritable();
       this.assertOpen();

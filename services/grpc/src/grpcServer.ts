@@ -13,6 +13,7 @@
  */
 import {
   decodeMessage,
+  encodedOnce,
   encodeMessage,
   isKeystreamError,
   KeystreamError,
@@ -230,7 +231,8 @@ export async function startGrpcServer(host: string, port: number, options: GrpcS
         if (dispatcher === undefined) throw new KeystreamError('UNIMPLEMENTED', `${rpc.method.name} streams from the watch gateway; this process does not run one`);
         const request = decodeRequest(rpc, call.request);
         handle = await dispatcher(apiCall(rpc, call, request, abort.signal), {
-          send: (response) => call.write(encodeResponse(rpc, response)),
+          // A response the watch's fan-out group shares is serialized once for every stream.
+          send: (response) => call.write(encodedOnce(response as object, `grpc:${rpc.method.name}`, () => encodeResponse(rpc, response))),
           whenWritable: () =>
             abort.signal.aborted || !call.writableNeedDrain
               ? Promise.resolve()

@@ -262,6 +262,34 @@ describe('WatchGateway', () => {
       });
     });
 
+      it('should send each of many watches with the same filter its own frame of one shared change, the socket written in few corked writes', async () => {
+        await harness.fixture.write([group(1, { email: 'a@x.io' })]);
+        socket = await WatchSocket.connect(harness.wsUrl);
+        const watches = Array.from({ length: 60 }, () => collector());
+        const ids = watches.map((watch) => (socket as WatchSocket).watch('WatchGroups', { type: 'STATELESS', filter: 'email = "a@x.io"' }, watch));
+        expect(new Set(ids).size).to.equal(60);
+        await eventually(() => watches.every((watch) => watch.responses.length === 2), 10_000, 'every snapshot');
+        const before = { ...harness.gateway.writes };
+        const evaluations = harness.engine.fanoutStats.filterEvaluations;
+        await harness.fixture.write([group(2, { email: 'a@x.io' }), group(1, { email: 'gone@x.io' })]);
+        await eventually(() => watches.every((watch) => watch.responses.length === 3), 10_000, 'the change at every watch');
+        for (const watch of watches) {
+          expect(watch.responses[2]).to.deep.equal({
+            groupChanges: [{ removed: { name: 'groups/g1' } }, { current: { group: { name: 'groups/g2', displayName: 'group 2', description: 'd', email: 'a@x.io' } } }],
+            snapshotSize: '-1',
+            isCurrent: true,
+            resumeToken: harness.fixture.position,
+          });
+        }
+        // Three document versions in the batch (g1 before and after, g2), each evaluated once for all 60 watches.
+        expect(harness.engine.fanoutStats.filterEvaluations - evaluations).to.equal(3);
+        const frames = harness.gateway.writes.frames - before.frames;
+        const flushes = harness.gateway.writes.flushes - before.flushes;
+        expect(frames).to.equal(60);
+        // One corked write per tick carries every frame the tick made for the socket.
+        expect(flushes).to.be.at.most(6);
+      });
+
     describe('when an id already in use is opened again', () => {
       it('should refuse it in a frame that cannot be taken for the end of the running watch, which goes on', async () => {
         await harness.fixture.write([group(1)]);

@@ -9,7 +9,7 @@
  * `stallTimeoutMs`, or exceeds the hard limit, is closed (1013): memory stays bounded whatever a
  * client does, and nothing is ever dropped silently.
  */
-import { decodeMessage, encodeMessage, isKeystreamError, KeystreamError, METHODS, type MessageName, type MethodDescriptor } from '@keystream/api';
+import { decodeMessage, encodedOnce, encodeMessage, isKeystreamError, KeystreamError, METHODS, type MessageName, type MethodDescriptor } from '@keystream/api';
 import type { JsonObject } from '@keystream/readstore';
 import type { ApiCall, ApiDispatcher, HttpServerOptions } from '@keystream/service-api';
 import { ANONYMOUS, type WatchEngine, type WatchHandle, type WatchPrincipal, type WatchSink } from '@keystream/watch';
@@ -121,6 +121,13 @@ interface Connection {
   watched: boolean;
   /** Set once the socket is being closed for a slow reader: sent once what it buffered drained. */
   closing: { readonly code: number; readonly reason: string; readonly timer: NodeJS.Timeout } | undefined;
+  /**
+   * Frames not handed to uWS yet: a tick's frames for the socket go out together, corked (one
+   * write for many watches), when the tick's fan-out is done.
+   */
+  outbox?: string[];
+  /** Bytes in {@link outbox}: counted with uWS's buffered amount against the limits. */
+  outboxBytes?: number;
 }
 
 /** WebSocket close code for a client frame over the limit (RFC 6455 §7.4.1). */
@@ -182,6 +189,11 @@ export class WatchGateway {
   slowClosures = 0;
   /** The most bytes uWS held buffered for any one socket (metrics, tests); never above the hard limit. */
   peakBufferedBytes = 0;
+  /** Socket writes (corked flushes) and frames written (metrics, tests): frames per write grow with watches per socket. */
+  readonly writes = { flushes: 0, frames: 0 };
+  /** Sockets with frames in their outbox. */
+  private readonly unflushed = new Set<WebSocket<Connection>>();
+  private flushScheduled = false;
 
   constructor(private readonly options: WatchGatewayOptions) {
     this.soft = options.softBufferBytes ?? 1024 * 1024;
@@ -380,6 +392,7 @@ export class WatchGateway {
         continue;
       }
       connection.closed = true;
+      this.flush(ws);
       ws.end(CLOSE_GOING_AWAY, 'server shutting down: reconnect and resume');
     }
   }
@@ -420,6 +433,8 @@ export class WatchGateway {
     for (const watch of connection.watches.values()) watch.close();
     connection.watches.clear();
     this.wake(connection);
+    // What the watches sent before this goes out first; nothing is sent after it.
+    this.flush(ws);
     const reason = 'client too slow: reconnect and resume';
     if (ws.getBufferedAmount() === 0) {
       ws.end(CLOSE_TOO_SLOW, reason);
@@ -438,6 +453,7 @@ export class WatchGateway {
     if (closing === undefined) return;
     ws.getUserData().closing = undefined;
     clearTimeout(closing.timer);
+    this.flush(ws);
     ws.end(closing.code, closing.reason);
   }
 
@@ -447,10 +463,15 @@ export class WatchGateway {
       if (ws.getBufferedAmount() === 0) this.endClosing(ws);
       return;
     }
-    if (ws.getBufferedAmount() <= this.soft) {
+    if (this.bufferedOf(ws) <= this.soft) {
       connection.stalledSince = 0;
       this.wake(connection);
     }
+  }
+
+  /** What the socket holds that its client has not read: uWS's buffer and the outbox. */
+  private bufferedOf(ws: WebSocket<Connection>): number {
+    return ws.getBufferedAmount() + (ws.getUserData().outboxBytes ?? 0);
   }
 
   private wake(connection: Connection): void {
@@ -460,27 +481,77 @@ export class WatchGateway {
   }
 
   private sendFrame(ws: WebSocket<Connection>, frame: Record<string, unknown>): boolean {
+    if (ws.getUserData().closed) return true;
+    const text = JSON.stringify(frame);
+    return this.sendText(ws, text, Buffer.byteLength(text));
+  }
+
+  /**
+   * Queues a frame of `bytes` bytes for the socket; false when the socket is above its soft limit
+   * with it (the watch then waits for {@link whenWritable}).
+   */
+  private sendText(ws: WebSocket<Connection>, text: string, bytes: number): boolean {
     const connection = ws.getUserData();
     if (connection.closed) return true;
-    const text = JSON.stringify(frame);
+    const queued = connection.outboxBytes ?? 0;
     // Checked with this frame included, so what the socket buffers never exceeds the hard limit.
-    if (ws.getBufferedAmount() + Buffer.byteLength(text) > this.hard) {
+    if (ws.getBufferedAmount() + queued + bytes > this.hard) {
       this.closeTooSlow(ws, 'buffer would exceed the hard limit');
       return true;
     }
-    const result = ws.send(text, false);
-    const buffered = ws.getBufferedAmount();
-    if (buffered > this.peakBufferedBytes) this.peakBufferedBytes = buffered;
-    if (result === 2) {
-      // uWS dropped it: never let a client miss a frame silently.
-      this.closeTooSlow(ws, 'uWS dropped a frame');
-      return true;
+    (connection.outbox ??= []).push(text);
+    connection.outboxBytes = queued + bytes;
+    this.unflushed.add(ws);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // After the tick's fan-out: every watch woken by one batch has queued its frame by then.
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flushAll();
+      });
     }
-    if (ws.getBufferedAmount() > this.soft) {
+    if (ws.getBufferedAmount() + connection.outboxBytes > this.soft) {
       if (connection.stalledSince === 0) connection.stalledSince = Date.now();
       return false;
     }
     return true;
+  }
+
+  private flushAll(): void {
+    const sockets = [...this.unflushed];
+    this.unflushed.clear();
+    for (const ws of sockets) this.flush(ws);
+  }
+
+  /** Hands the socket's outbox to uWS in one corked write. */
+  private flush(ws: WebSocket<Connection>): void {
+    const connection = ws.getUserData();
+    const frames = connection.outbox;
+    if (frames === undefined || frames.length === 0) return;
+    connection.outbox = [];
+    connection.outboxBytes = 0;
+    this.unflushed.delete(ws);
+    // A socket uWS already closed cannot be written (its frames go nowhere, like its watches).
+    if (!this.sockets.has(ws)) return;
+    const outcome = { dropped: false };
+    ws.cork(() => {
+      for (const text of frames) if (ws.send(text, false) === 2) outcome.dropped = true;
+    });
+    this.writes.flushes += 1;
+    this.writes.frames += frames.length;
+    const buffered = ws.getBufferedAmount();
+    if (buffered > this.peakBufferedBytes) this.peakBufferedBytes = buffered;
+    // uWS dropped one: never let a client miss a frame silently.
+    if (outcome.dropped) {
+      this.closeTooSlow(ws, 'uWS dropped a frame');
+      return;
+    }
+    // Over the soft limit only while queued (the kernel took it all): no drain event will come, so
+    // the watches waiting on it go on now.
+    if (buffered <= this.soft && connection.closing === undefined) {
+      connection.stalledSince = 0;
+      this.wake(connection);
+    }
   }
 
   private onMessage(ws: WebSocket<Connection>, text: string): void {
@@ -632,10 +703,21 @@ export class WatchGateway {
     if (abandoned()) return;
     const release = this.reserveForPrincipal(principal);
     const responseType = method.responseType as MessageName;
+    // The frame is `{"id":…,"response":…}` spelled out, so a response many watches send (their
+    // group's shared series) is encoded once and only this watch's id is spliced in.
+    const prefix = `{"id":${JSON.stringify(id)},"response":`;
+    const prefixBytes = Buffer.byteLength(prefix) + 1;
     const sink: WatchSink = {
-      send: (response: JsonObject) => this.sendFrame(ws, { id, response: encodeMessage(responseType, response as never) }),
+      send: (response: JsonObject) => {
+        if (connection.closed) return true;
+        const encoded = encodedOnce(response, responseType, () => {
+          const json = JSON.stringify(encodeMessage(responseType, response as never));
+          return { json, bytes: Buffer.byteLength(json) };
+        });
+        return this.sendText(ws, `${prefix}${encoded.json}}`, prefixBytes + encoded.bytes);
+      },
       whenWritable: () =>
-        connection.closed || ws.getBufferedAmount() <= this.soft
+        connection.closed || this.bufferedOf(ws) <= this.soft
           ? Promise.resolve()
           : new Promise<void>((resolve) => {
               connection.writableWaiters.push(resolve);
