@@ -10,7 +10,15 @@
  * - ListMyProjects for a user with 10,000 MemberAssignments (a RoleBinding in each of 10,000
  *   projects, assignments made by the process manager): latency of the first page (100) and of a
  *   page with paging info, p50/p99 over repeated calls.
+ * - Search phrases over the 10,000 projects: SearchProjects through the API, and the read store's
+ *   query with the phrase hint (the text index) against the same query without it (a scan).
+ * - Restart: the core is closed and opened again on the same data directory; how long until the
+ *   process managers are level with the log again (ListMy… current), and how many events they
+ *   handled to get there.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startAuthTestWorld } from '@keystream/keystream/testing';
 import { systemEnvelope } from '@keystream/service-api';
 
@@ -30,7 +38,8 @@ async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }
 }
 
 async function main(): Promise<void> {
-  const world = await startAuthTestWorld();
+  let world = await startAuthTestWorld({ directory: fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-bench-')) });
+  const directory = world.directory;
   try {
     const admin = await world.token('admin@keystream.local');
     // Batch invite.
@@ -76,8 +85,43 @@ async function main(): Promise<void> {
       samples.sort((a, b) => a - b);
       console.log(`ListMyProjects ${label} with ${ASSIGNMENTS} assignments: p50 ${percentile(samples, 50).toFixed(1)} ms, p99 ${percentile(samples, 99).toFixed(1)} ms`);
     }
+
+    // Search phrases: end to end, then the read store with and without its text index.
+    for (const phrase of ['ject 12', 'Project 9999', 'nothing-like-this']) {
+      const samples: number[] = [];
+      let found = 0;
+      for (let round = 0; round < (quick ? 10 : 30); round += 1) {
+        const call = await timed(() => world.call('SearchProjects', { phrase, pageSize: 100 }, admin));
+        samples.push(call.ms);
+        found = (call.value.response as { projects?: unknown[] }).projects?.length ?? 0;
+      }
+      samples.sort((a, b) => a - b);
+      console.log(`SearchProjects phrase "${phrase}" over ${ASSIGNMENTS} projects (first page: ${found}): p50 ${percentile(samples, 50).toFixed(1)} ms, p99 ${percentile(samples, 99).toFixed(1)} ms`);
+      const pattern = phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const filter = { $or: ['name', 'title', 'description'].map((field) => ({ [field]: { $regex: pattern, $options: 'i' } })) };
+      for (const [label, hint] of [['scan', {}], ['text index', { phrase: { text: phrase, fields: ['name', 'title', 'description'] } }]] as const) {
+        const runs: number[] = [];
+        for (let round = 0; round < (quick ? 10 : 30); round += 1) runs.push((await timed(() => world.readStore.query('Project', { filter, limit: 100, ...hint }))).ms);
+        runs.sort((a, b) => a - b);
+        console.log(`  read store, ${label}: p50 ${percentile(runs, 50).toFixed(2)} ms, p99 ${percentile(runs, 99).toFixed(2)} ms`);
+      }
+    }
+
+    // Restart on the same data: how long until the process managers are current again.
+    await world.close();
+    const opened = await timed(() => startAuthTestWorld({ directory }));
+    world = opened.value;
+    const restarted = world;
+    const current = await timed(async () => restarted.processManagers.waitFor(await restarted.eventStore.headPosition(), 600_000));
+    const handled = (await restarted.processManagers.metrics()).eventsHandledTotal;
+    console.log(
+      `restart with ${ASSIGNMENTS} assignments: core open ${opened.ms.toFixed(0)} ms, process managers current ${current.ms.toFixed(0)} ms later (${handled} events handled after the restart)`,
+    );
+    const after = (await world.call('ListMyProjects', { pageSize: 1, includePagingInfo: true }, await world.token('busy@example.com'))).response as { totalCount?: number };
+    console.log(`after the restart ListMyProjects sees ${after.totalCount ?? '?'} projects`);
   } finally {
     await world.close();
+    fs.rmSync(directory, { recursive: true, force: true });
   }
 }
 

@@ -10,6 +10,7 @@ export type {
   ChangeFeed,
   ChangeLogEntry,
   ChangeLogRetention,
+  CountOptions,
   DocumentWrite,
   JsonObject,
   QueryFilter,
@@ -20,6 +21,8 @@ export type {
   StoredDocument,
 } from './readStore.js';
 export type { Position } from './position.js';
+export { wholeWordsOf, wordsOf } from './phraseHint.js';
+export type { PhraseHint } from './phraseHint.js';
 export { EXPIRED, ChangeLogExpiredError, isChangeLogExpiredError } from './errors/changeLogExpiredError.js';
 export { LmdbReadStore, openLmdbReadStore } from './lmdb/lmdbReadStore.js';
 export type { LmdbReadStoreOptions } from './lmdb/lmdbReadStore.js';

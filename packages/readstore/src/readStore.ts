@@ -4,6 +4,7 @@
  * {@link MongoReadStore}.
  */
 import type { JsonObject } from '@keystream/kernel';
+import type { PhraseHint } from './phraseHint.js';
 import type { Position } from './position.js';
 
 /** A read-model document is a resource in its internal camelCase form: a kernel JSON object. */
@@ -71,6 +72,17 @@ export interface QueryOptions {
   readonly limit?: number;
   /** Also count every document matching the filter, ignoring `limit`. */
   readonly countTotal?: boolean;
+  /**
+   * The search phrase the filter holds, as a hint: a store with a text index narrows to the
+   * documents that can match it (the filter still decides). Results are the same without it.
+   */
+  readonly phrase?: PhraseHint;
+}
+
+/** Options of {@link ReadStore.count}. */
+export interface CountOptions {
+  /** As in {@link QueryOptions.phrase}. */
+  readonly phrase?: PhraseHint;
 }
 
 /** Result of {@link ReadStore.query}. */
@@ -101,7 +113,7 @@ export interface ReadStore {
   get(kind: string, name: string): Promise<StoredDocument | undefined>;
   batchGet(kind: string, names: readonly string[]): Promise<BatchGetResult>;
   query(kind: string, options?: QueryOptions): Promise<QueryResult>;
-  count(kind: string, filter?: QueryFilter): Promise<number>;
+  count(kind: string, filter?: QueryFilter, options?: CountOptions): Promise<number>;
   /**
    * Atomically applies document writes, their change-log entries and the checkpoint. A write at
    * or below the document's stored position (deleted documents keep theirs) is skipped.

@@ -4,7 +4,8 @@
  */
 export type { ApiCall, ApiDispatcher, ApiResult, StreamDispatcher, StreamHandle, StreamSink } from './edgeContract.js';
 export { startHttpServer } from './httpServer.js';
-export type { HttpServerOptions, PlainAnswer, RunningHttpServer } from './httpServer.js';
+export type { HttpServerOptions, PlainAnswer, PlainRoute, RequestHead, RunningHttpServer, UpgradeHandler } from './httpServer.js';
+export { MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URL_BYTES } from './httpServer.js';
 export { loadNativeUws } from './nativeUws.js';
 export { transcodeRequest } from './requestTranscoder.js';
 export type { HttpRequestParts } from './requestTranscoder.js';
@@ -14,7 +15,7 @@ export { ChildCounter } from './core/childCounter.js';
 export { CommandService } from './core/commandService.js';
 export type { CommandResult, CreateRequest, FollowUpCreate } from './core/commandService.js';
 export type { ProjectionProgress } from './core/projectionProgress.js';
-export { QueryService } from './core/queryService.js';
+export { QueryService, phraseFieldsOf } from './core/queryService.js';
 export type { CollectionPage, CollectionRequest, Projection, QueryServiceOptions } from './core/queryService.js';
 export { ResourceRepository } from './core/resourceRepository.js';
 export { followUpEnvelope, reactionEnvelope, requestEnvelope, systemEnvelope } from './application/commandEnvelope.js';

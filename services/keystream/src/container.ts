@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ATTESTATION_TICKET_HEADER } from '@keystream/attestation';
-import { openLmdbCheckpoints } from '@keystream/consumer';
+import { openLmdbCheckpoints, openLmdbConsumerState } from '@keystream/consumer';
 import type { EventStore } from '@keystream/eventstore';
 import { connectKafkaEventStream, openNdjsonFileEventStream, type EventStream } from '@keystream/eventstream';
 import { OutboxNotifier, SmtpNotifier, type Notifier } from '@keystream/notify';
@@ -66,6 +66,17 @@ export const RELAY_CHECKPOINTS = { kafka: 'kafka-relay', ndjson: 'ndjson-relay' 
 export function relayCheckpointDirectory(config: KeystreamConfig): string {
   return path.join(config.dataDirectory, 'relay');
 }
+
+/** Where the process managers keep their state and checkpoint: `<data directory>/process-managers`. */
+export function processManagerStateDirectory(config: KeystreamConfig): string {
+  return path.join(config.dataDirectory, 'process-managers');
+}
+
+/**
+ * The shape of the process managers' stored state. Change it with the tables' layout: a store of
+ * another version is emptied at start and rebuilt from the log.
+ */
+export const PROCESS_MANAGER_STATE_VERSION = 'process-managers/1';
 
 /** Opens the configured outbound event stream. */
 function openConfiguredEventStream(destination: EventStreamConfig, logger: Logger): Promise<EventStream> {
@@ -212,14 +223,30 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger, clock:
       }),
   );
   const notifier = lifetime.singleton(() => notifierOf(config.notifier), (opened) => opened.close());
+  // The process managers' state and checkpoint: `<data directory>/process-managers`, written in one
+  // transaction per batch, so a restart resumes where they stopped (docs/consumers.md).
+  const processManagerState = lifetime.singleton(
+    () => {
+      mkdirSync(processManagerStateDirectory(config), { recursive: true });
+      return openLmdbConsumerState({ path: processManagerStateDirectory(config), version: PROCESS_MANAGER_STATE_VERSION });
+    },
+    (state) => state.close(),
+  );
   const processManagers = lifetime.singleton(async () => {
     const managerLogger = logger.child({ role: 'process-managers' });
     const writes = { noteWrite: (position: string) => { runner.noteWrite(position); } };
     const issuing = await commands();
+    const state = await processManagerState();
     const runner: ProcessManagerRunner = new ProcessManagerRunner(
       await eventStore(),
-      [new MembershipManager(issuing, writes, clock), new NestedGroupsManager(issuing, clock), new InvitationExpiryManager(issuing, managerLogger, clock), new InvitationGrantsManager(issuing, managerLogger, clock)],
+      [
+        new MembershipManager(issuing, writes, clock, state),
+        new NestedGroupsManager(issuing, clock, state),
+        new InvitationExpiryManager(issuing, managerLogger, clock, state),
+        new InvitationGrantsManager(issuing, managerLogger, clock),
+      ],
       managerLogger,
+      state,
     );
     return runner;
   });

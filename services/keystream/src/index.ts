@@ -12,3 +12,4 @@ export type { ServicePlan } from './servicePlan.js';
 export { mintDevToken } from './auth/authServices.js';
 export { DEFAULT_DEV_ADMIN } from './config.js';
 export type { AuthConfig } from './config.js';
+export { PROCESS_MANAGER_STATE_VERSION, processManagerStateDirectory } from './container.js';

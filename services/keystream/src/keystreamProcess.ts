@@ -4,8 +4,9 @@
  * and the event stream relay, then the HTTP edge; on shutdown the edge drains first, then the
  * relay and the projector store their checkpoints, then the stream and the stores close.
  */
-import { mountConsole } from './consoleAssets.js';
+import { CONSOLE_PATH, consoleRoute } from './consoleAssets.js';
 import { startHttpServer, type RunningHttpServer } from '@keystream/service-api';
+import { startWatchBridge, WATCH_PATH, type WatchBridge } from '@keystream/service-watch-gateway';
 import { startGrpcServer, type RunningGrpcServer } from '@keystream/service-grpc';
 import type { Projector } from '@keystream/service-projector';
 import type { EventStreamRelay } from '@keystream/service-relay';
@@ -15,7 +16,7 @@ import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import { seedBuiltins } from './auth/seedBuiltins.js';
 import type { KeystreamConfig } from './config.js';
-import { composeKeystream, type WatchRole } from './container.js';
+import { composeKeystream, processManagerStateDirectory, type WatchRole } from './container.js';
 import { lockDataDirectories, type DataDirectoryLock } from './dataDirectoryLock.js';
 import { healthRoutes, readModelReadiness } from './healthRoutes.js';
 import { embeddedDirectories } from './stores.js';
@@ -40,7 +41,11 @@ export interface RunningKeystream {
 /** Starts the configured roles. */
 export async function startKeystream(config: KeystreamConfig, logger: Logger): Promise<RunningKeystream> {
   // Before anything opens the embedded stores: a second process there would corrupt them.
-  const locks: DataDirectoryLock[] = await lockDataDirectories(embeddedDirectories(config));
+  // The process managers' state store (api roles) is an LMDB environment in the data directory
+  // even with server stores: one process per directory there too.
+  const embedded = embeddedDirectories(config);
+  const runsManagers = config.role === 'all' || config.role === 'api';
+  const locks: DataDirectoryLock[] = await lockDataDirectories(embedded.length === 0 && runsManagers ? [processManagerStateDirectory(config)] : embedded);
   const releaseLocks = (): Promise<void> => Promise.all(locks.map((lock) => lock.release())).then(() => undefined);
   const graph = composeKeystream(config, logger);
   const runsProjector = config.role === 'all' || config.role === 'projector';
@@ -52,6 +57,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
   let grpcServer: RunningGrpcServer | undefined;
   let projector: Projector | undefined;
   let watches: WatchRole | undefined;
+  let bridge: WatchBridge | undefined;
   let relay: EventStreamRelay | undefined;
   let processManagers: ProcessManagerRunner | undefined;
   try {
@@ -111,8 +117,12 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       processManagers = await graph.processManagers();
       await processManagers.start();
     }
-    // The watch gateway shares the edge's app and port: WebSocket on /v1/watch, NDJSON on the …:watch routes.
-    if (runsGateway) watches = await graph.watchRole();
+    // The watch gateway shares the edge's port: WebSocket on /v1/watch (bridged to the gateway's
+    // internal uWS listener), NDJSON on the …:watch routes.
+    if (runsGateway) {
+      watches = await graph.watchRole();
+      bridge = await startWatchBridge(watches.gateway);
+    }
     server = await startHttpServer(config.http.host, config.http.port, {
       dispatcher: runsApi ? (await graph.pipeline()).dispatch : routes.notServedHere,
       logger,
@@ -122,10 +132,8 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       },
       extraGetRoutes: { ...routes.routes, ...(runsApi ? emailVerificationRoute(await graph.identity()) : {}) },
       // The console (/console) is served wherever the edge is; its watches need the gateway.
-      configureApp: (app) => {
-        mountConsole(app);
-        watches?.gateway.configureApp(app);
-      },
+      extraGetPrefixes: { [CONSOLE_PATH]: consoleRoute() },
+      ...(bridge === undefined ? {} : { upgrades: { [WATCH_PATH]: bridge.upgrade } }),
       ...(watches === undefined ? {} : { streamDispatcher: watches.gateway.streamDispatcher }),
     });
     const hostText = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
@@ -141,6 +149,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
     const started = server;
     const startedGrpc = grpcServer;
     const gateway = watches;
+    const startedBridge = bridge;
     const managers = processManagers;
     return {
       url,
@@ -153,6 +162,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
         // edge first would cut their sockets without a close frame (1006).
         gateway?.gateway.close();
         await started.close();
+        await startedBridge?.close();
         await gateway?.close();
         await managers?.stop();
         if (relay !== undefined) await drainRelay(relay, await (await graph.eventStore()).headPosition(), logger);
@@ -165,6 +175,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
   } catch (error) {
     await grpcServer?.close(0);
     await server?.close(0);
+    await bridge?.close();
     await watches?.close().catch(() => undefined);
     await processManagers?.stop().catch(() => undefined);
     await relay?.stop().catch(() => undefined);

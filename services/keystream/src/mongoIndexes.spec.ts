@@ -22,6 +22,12 @@ describe('mongoIndexesOf', () => {
     expect(mongoIndexesOf(resourceByKind('ProjectInvitation'))).to.deep.include({ 'invitation.inviteeEmail': 1, name: 1 });
   });
 
+  it('should give each kind with phrase fields one text index over them (SearchMyProjects: name, title, description)', () => {
+    const textIndexes = mongoIndexesOf(resourceByKind('Project')).filter((index) => Object.values(index).includes('text'));
+    expect(textIndexes).to.have.length(1);
+    expect(Object.keys(textIndexes[0] ?? {})).to.include.members(['name', 'title', 'description']);
+  });
+
   it('should cover all 15 kinds', () => {
     expect(Object.keys(mongoIndexes())).to.have.length(15);
   });

@@ -3,11 +3,14 @@
  * (parents are name prefixes, which an anchored regex serves from it) is always indexed by the
  * adapter; here come the fields List filters use most — every reference field and the member
  * fields of bindings and assignments, the ancestry path the "my" views follow, an invitation's
- * invitee and state — and the common newest-first sort.
+ * invitee and state — the common newest-first sort, and a text index over the fields a search
+ * phrase is matched in (the adapter makes it without a language; docs/invitations.md says how
+ * `$text` serves phrases).
  */
 import { RESOURCES, type ResourceDescriptor } from '@keystream/api';
+import { phraseFieldsOf } from '@keystream/service-api';
 
-type IndexSpecification = Readonly<Record<string, 1 | -1>>;
+type IndexSpecification = Readonly<Record<string, 1 | -1 | 'text'>>;
 
 const MEMBER_FIELDS = new Set(['member', 'memberType', 'category', 'scope', 'ancestryPath']);
 
@@ -25,6 +28,9 @@ export function mongoIndexesOf(descriptor: ResourceDescriptor): IndexSpecificati
     if ((referenced || MEMBER_FIELDS.has(field.jsonName)) && field.cardinality !== 'map') indexes.push({ [field.jsonName]: 1, name: 1 });
   }
   if (descriptor.kind === 'ProjectInvitation' || descriptor.kind === 'OrganizationInvitation') indexes.push(...INVITATION_INDEXES);
+  // One text index per collection is all MongoDB allows: every phrase field in it.
+  const phraseFields = phraseFieldsOf(descriptor);
+  if (phraseFields.length > 0) indexes.push(Object.fromEntries(phraseFields.map((field) => [field, 'text' as const])));
   return indexes;
 }
 

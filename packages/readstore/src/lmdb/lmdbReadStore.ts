@@ -13,6 +13,7 @@ import type {
   ApplyResult,
   BatchGetResult,
   ChangeFeed,
+  CountOptions,
   ChangeLogEntry,
   ChangeLogRetention,
   JsonObject,
@@ -26,6 +27,8 @@ import { validateBatch } from '../validateBatch.js';
 import { EqualityIndex, equalityConditions } from './equalityIndex.js';
 import { meetsSetConditions, splitSetConditions } from './setMembershipFilter.js';
 import { SortedIndex } from './sortedIndex.js';
+import { TextIndex } from './textIndex.js';
+import type { PhraseHint } from '../phraseHint.js';
 import { openChangeFeed } from '../changeFeed.js';
 
 /** Options of {@link openLmdbReadStore}. */
@@ -52,6 +55,8 @@ interface KindState {
   readonly indexes: Map<string, SortedIndex>;
   /** Keyed by field path: built for paths filtered by equality, so scans can skip non-candidates. */
   readonly equality: Map<string, EqualityIndex>;
+  /** Keyed by the phrase fields: built for search phrases (textIndex.ts). */
+  readonly text: Map<string, TextIndex>;
 }
 
 /** Change-log entries read per LMDB range scan. */
@@ -161,7 +166,7 @@ export class LmdbReadStore implements ReadStore {
     const index = this.indexFor(state, options.sort);
     const filter = compileFilter(options.filter);
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
-    const candidates = this.candidatesFor(state, options.filter);
+    const candidates = this.candidatesFor(state, options.filter, options.phrase);
     const documents: StoredDocument[] = [];
     let total = 0;
     // Few candidates: filter them and sort the survivors. Otherwise walk the sort index, where a
@@ -184,11 +189,11 @@ export class LmdbReadStore implements ReadStore {
     return Promise.resolve(options.countTotal === true ? { documents, totalCount: total } : { documents });
   }
 
-  count(kind: string, filter?: QueryFilter): Promise<number> {
+  count(kind: string, filter?: QueryFilter, options: CountOptions = {}): Promise<number> {
     this.assertOpen();
     const state = this.kindState(kind);
     const compiled = compileFilter(filter);
-    const candidates = this.candidatesFor(state, filter);
+    const candidates = this.candidatesFor(state, filter, options.phrase);
     let total = 0;
     const names = candidates ?? state.documents.keys();
     for (const name of names) {
@@ -377,7 +382,7 @@ export class LmdbReadStore implements ReadStore {
       const prefix = `${kind}/`;
       // '0' is the character after '/': the range holds exactly the keys starting with the prefix.
       for (const { key, value } of this.documents.getRange({ start: prefix, end: `${kind}0` })) documents.set(key.slice(prefix.length), value);
-      state = { documents, indexes: new Map(), equality: new Map() };
+      state = { documents, indexes: new Map(), equality: new Map(), text: new Map() };
       this.kinds.set(kind, state);
     }
     return state;
@@ -406,8 +411,10 @@ export class LmdbReadStore implements ReadStore {
    * their index entries), or undefined when it has none. Equality indexes are built on first use
    * per path and kept up to date.
    */
-  private candidatesFor(state: KindState, filter: QueryFilter | undefined): ReadonlySet<string> | undefined {
+  private candidatesFor(state: KindState, filter: QueryFilter | undefined, phrase?: PhraseHint): ReadonlySet<string> | undefined {
     const sets: ReadonlySet<string>[] = [];
+    const byText = phrase === undefined ? undefined : this.textIndexFor(state, phrase.fields).candidates(phrase.text);
+    if (byText !== undefined) sets.push(byText);
     for (const [path, value] of equalityConditions(filter)) {
       let index = state.equality.get(path);
       if (index === undefined) {
@@ -423,6 +430,16 @@ export class LmdbReadStore implements ReadStore {
     const intersection = new Set<string>();
     for (const name of smallest) if (others.every((set) => set.has(name))) intersection.add(name);
     return intersection;
+  }
+
+  private textIndexFor(state: KindState, fields: readonly string[]): TextIndex {
+    const id = JSON.stringify(fields);
+    let index = state.text.get(id);
+    if (index === undefined) {
+      index = TextIndex.build(fields, [...state.documents.values()].flatMap((record) => (record.document === null ? [] : [record.document])));
+      state.text.set(id, index);
+    }
+    return index;
   }
 
   private candidateDocuments(state: KindState, names: ReadonlySet<string>): JsonObject[] {
@@ -443,7 +460,7 @@ export class LmdbReadStore implements ReadStore {
     // A private copy: the caller keeps its object, and indexes must see exactly what is cached.
     const document = after === null ? null : structuredClone(after);
     state.documents.set(name, { position, document });
-    for (const index of [...state.indexes.values(), ...state.equality.values()]) {
+    for (const index of [...state.indexes.values(), ...state.equality.values(), ...state.text.values()]) {
       if (current?.document != null) index.remove(current.document);
       if (document !== null) index.insert(document);
     }

@@ -12,6 +12,7 @@ import type {
   ApplyResult,
   BatchGetResult,
   ChangeFeed,
+  CountOptions,
   ChangeLogEntry,
   ChangeLogRetention,
   JsonObject,
@@ -23,6 +24,7 @@ import type {
 } from '../readStore.js';
 import { validateBatch } from '../validateBatch.js';
 import { openChangeFeed } from '../changeFeed.js';
+import { wholeWordsOf, type PhraseHint } from '../phraseHint.js';
 
 /** Options of {@link MongoReadStore.connect}. */
 export interface MongoReadStoreOptions {
@@ -128,6 +130,11 @@ export class MongoReadStore implements ReadStore {
     return this.db.collection<CheckpointDocument>(`${this.prefix}checkpoints`);
   }
 
+  /** Whether the kind's index set has a text index (`$text` fails without one). */
+  private hasTextIndex(kind: string): boolean {
+    return (this.options.indexes?.[kind] ?? []).some(isTextIndex);
+  }
+
   /** Creates a kind's collection and indexes once per process (outside any transaction). */
   private prepareKind(kind: string): Promise<void> {
     let prepared = this.preparedKinds.get(kind);
@@ -137,7 +144,11 @@ export class MongoReadStore implements ReadStore {
       prepared = (async () => {
         await collection.createIndex({ name: 1 });
         await collection.createIndex({ _deleted: 1, name: 1 });
-        for (const index of extra) await collection.createIndex(index);
+        for (const index of extra) {
+          // A text index (search phrases) without a language: no stemming and no stop words, so
+          // `$text` finds a word exactly as written, case- and diacritic-insensitively (withPhrase).
+          await collection.createIndex(index, isTextIndex(index) ? { name: 'phrase_text', default_language: 'none' } : undefined, undefined);
+        }
       })();
       this.preparedKinds.set(kind, prepared);
     }
@@ -167,7 +178,7 @@ export class MongoReadStore implements ReadStore {
   async query(kind: string, options: QueryOptions = {}): Promise<QueryResult> {
     await this.prepareKind(kind);
     const collection = this.kindCollection(kind);
-    const filter = liveFilter(options.filter);
+    const filter = withPhrase(liveFilter(options.filter), this.hasTextIndex(kind) ? options.phrase : undefined);
     const sort: Record<string, 1 | -1> = {};
     for (const [path, direction] of normalizeSort(options.sort)) sort[path] = direction;
     let cursor = collection.find(filter).sort(sort);
@@ -177,8 +188,10 @@ export class MongoReadStore implements ReadStore {
     return totalCount === undefined ? { documents } : { documents, totalCount };
   }
 
-  async count(kind: string, filter?: QueryFilter): Promise<number> {
-    return this.kindCollection(kind).countDocuments(liveFilter(filter));
+  async count(kind: string, filter?: QueryFilter, options: CountOptions = {}): Promise<number> {
+    const phrase = this.hasTextIndex(kind) ? options.phrase : undefined;
+    if (phrase !== undefined) await this.prepareKind(kind);
+    return this.kindCollection(kind).countDocuments(withPhrase(liveFilter(filter), phrase));
   }
 
   async apply(batch: ApplyBatch): Promise<ApplyResult> {
@@ -389,6 +402,24 @@ export class MongoReadStore implements ReadStore {
 
 function changeKey(position: Position, kind: string, name: string): string {
   return `${position}\u0000${kind}\u0000${name}`;
+}
+
+function isTextIndex(index: IndexSpecification): boolean {
+  return typeof index === 'object' && !Array.isArray(index) && !(index instanceof Map) && Object.values(index).includes('text');
+}
+
+/**
+ * Adds `$text` for the whole words of a search phrase (phraseHint.ts): it lets MongoDB start from
+ * the kind's text index (made from the descriptor's index set, `mongoIndexes`) and is implied by
+ * the phrase condition the filter holds, so results stay the same. A phrase with no whole word
+ * (one word, possibly part of a longer one) adds nothing: the filter's regex decides alone.
+ */
+function withPhrase(filter: Document, phrase: PhraseHint | undefined): Document {
+  if (phrase === undefined) return filter;
+  const words = wholeWordsOf(phrase.text);
+  if (words.length === 0) return filter;
+  // Quoted terms must all be present (unquoted ones would be any of them).
+  return { ...filter, $text: { $search: words.map((word) => `"${word}"`).join(' ') } };
 }
 
 function liveFilter(filter: QueryFilter | undefined): Document {

@@ -251,6 +251,36 @@ export function describeReadStoreContract(factory: ReadStoreContractFactory): vo
         expect(await store.count(kind, { tags: 'y' })).to.equal(1);
       });
 
+      it('should answer a search phrase the same with and without its hint, and keep the text index current after applies', async () => {
+        const store = await open();
+        const titles = ['Blue team alpha', 'Apollo rocket', 'blue-team', 'Team Alpha Blue', 'plain', 'Über Apollo'];
+        await store.apply({ writes: titles.map((title, index) => {
+          const name = `projects/t${index}`;
+          return { op: 'put' as const, kind, name, position: position(index + 1), document: project(name, { title }) };
+        }) });
+        const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        const search = async (phrase: string): Promise<{ hinted: string[]; plain: string[]; counted: number }> => {
+          const filter = { $or: ['name', 'title'].map((field) => ({ [field]: { $regex: escape(phrase), $options: 'i' } })) };
+          const hint = { phrase: { text: phrase, fields: ['name', 'title'] } };
+          const hinted = (await store.query(kind, { filter, ...hint })).documents.map((document) => document.name);
+          const plain = (await store.query(kind, { filter })).documents.map((document) => document.name);
+          return { hinted, plain, counted: await store.count(kind, filter, hint) };
+        };
+        const expected = (phrase: string, all: readonly string[]): string[] =>
+          all.flatMap((title, index) => (title.toLowerCase().includes(phrase.toLowerCase()) || `projects/t${index}`.includes(phrase.toLowerCase()) ? [`projects/t${index}`] : []));
+        for (const phrase of ['pol', 'team alpha', 'blue team alpha', 'TEAM', '-', 'über', 'nothing here', 't1']) {
+          const found = await search(phrase);
+          expect(found.hinted, phrase).to.deep.equal(expected(phrase, titles));
+          expect(found.plain, phrase).to.deep.equal(found.hinted);
+          expect(found.counted, phrase).to.equal(found.hinted.length);
+        }
+        // The index follows changes: a renamed title is found by its new words only.
+        await store.apply({ writes: [{ op: 'put', kind, name: 'projects/t4', position: position(20), document: project('projects/t4', { title: 'Apollo two' }) }] });
+        const renamed = ['Blue team alpha', 'Apollo rocket', 'blue-team', 'Team Alpha Blue', 'Apollo two', 'Über Apollo'];
+        expect((await search('apollo')).hinted).to.deep.equal(expected('apollo', renamed));
+        expect((await search('plain')).hinted).to.deep.equal([]);
+      });
+
       it('should sort a rare equality match by the requested order', async () => {
         const store = await open();
         await store.apply({ writes: Array.from({ length: 40 }, (_, index) => {

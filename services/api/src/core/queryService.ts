@@ -5,7 +5,7 @@
  */
 import { KeystreamError, resourceByKind, type ResourceDescriptor, type ResourceKind } from '@keystream/api';
 import type { JsonObject } from '@keystream/domain';
-import type { ReadStore } from '@keystream/readstore';
+import type { CountOptions, PhraseHint, ReadStore } from '@keystream/readstore';
 import {
   andQueries,
   applyFieldMask,
@@ -61,11 +61,22 @@ export interface QueryServiceOptions {
 /** Fields a search phrase is matched against, when the resource has them. */
 const PHRASE_FIELDS = ['name', 'title', 'displayName', 'description', 'email', 'member', 'fullName'] as const;
 
+/** The fields of a kind a search phrase is matched in (and a text index covers: `mongoIndexes`). */
+export function phraseFieldsOf(descriptor: ResourceDescriptor): string[] {
+  return PHRASE_FIELDS.filter((field) => descriptor.message.field(field) !== undefined);
+}
+
+/** The phrase as a condition: case-insensitively inside one of the phrase fields. */
 function phraseQuery(descriptor: ResourceDescriptor, phrase: string | undefined): MongoQuery {
   if (phrase === undefined || phrase.trim() === '') return {};
   const pattern = escapeRegex(phrase.trim());
-  const fields = PHRASE_FIELDS.filter((field) => descriptor.message.field(field) !== undefined);
-  return { $or: fields.map((field) => ({ [field]: { $regex: pattern, $options: 'i' } })) };
+  return { $or: phraseFieldsOf(descriptor).map((field) => ({ [field]: { $regex: pattern, $options: 'i' } })) };
+}
+
+/** The phrase as a hint for the read store's text index (the condition above decides). */
+function phraseHint(descriptor: ResourceDescriptor, phrase: string | undefined): { phrase: PhraseHint } | Record<string, never> {
+  if (phrase === undefined || phrase.trim() === '') return {};
+  return { phrase: { text: phrase.trim(), fields: phraseFieldsOf(descriptor) } };
 }
 
 export class QueryService {
@@ -112,13 +123,14 @@ export class QueryService {
     const pageSize = resolvePageSize(request.pageSize);
     const token = request.pageToken === undefined || request.pageToken === '' ? undefined : decodePageToken(request.pageToken, this.options.pageTokenKey, fingerprint);
     const plan = pageQuery({ query: baseQuery, orderBy, pageSize, token });
-    const result = await this.readStore.query(kind, { filter: plan.query, sort: plan.sort, limit: plan.limit, countTotal: false });
+    const hint = phraseHint(descriptor, request.phrase);
+    const result = await this.readStore.query(kind, { filter: plan.query, sort: plan.sort, limit: plan.limit, countTotal: false, ...hint });
     const page = pageResult(
       plan,
       result.documents.map((stored) => stored.document),
       { key: this.options.pageTokenKey, fingerprint },
     );
-    const paging = request.includePagingInfo === true ? await this.pagingInfo(kind, baseQuery, orderBy, page.items[0]) : {};
+    const paging = request.includePagingInfo === true ? await this.pagingInfo(kind, baseQuery, orderBy, page.items[0], hint) : {};
     return {
       items: page.items.map((item) => this.shape(descriptor, item, request)),
       ...(page.nextPageToken === undefined ? {} : { nextPageToken: page.nextPageToken }),
@@ -132,9 +144,10 @@ export class QueryService {
     baseQuery: MongoQuery,
     orderBy: OrderBy,
     first: JsonObject | undefined,
+    hint: CountOptions,
   ): Promise<{ currentOffset: number; totalResultsCount: number }> {
-    const totalResultsCount = await this.readStore.count(kind, baseQuery);
-    const currentOffset = first === undefined ? 0 : await this.readStore.count(kind, andQueries(baseQuery, cursorQuery(orderBy, sortValuesOf(orderBy, first), 'before', false)));
+    const totalResultsCount = await this.readStore.count(kind, baseQuery, hint);
+    const currentOffset = first === undefined ? 0 : await this.readStore.count(kind, andQueries(baseQuery, cursorQuery(orderBy, sortValuesOf(orderBy, first), 'before', false)), hint);
     return { currentOffset, totalResultsCount };
   }
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { KeystreamError, methodByName, type MethodDescriptor, type ResourceKind } from '@keystream/api';
 import type { JsonObject } from '@keystream/domain';
 import type { EventStore } from '@keystream/eventstore';
+import type { ReadStore } from '@keystream/readstore';
 import { ANONYMOUS } from '@keystream/authz';
 import {
   buildHandlerRegistry,
@@ -37,6 +38,8 @@ export interface AuthTestWorld {
   /** What the command core asks before a delete (children) and after it (what goes with a scope). */
   readonly children: ChildCounter;
   readonly eventStore: EventStore;
+  /** The read model (for benchmarks that compare how a query is served). */
+  readonly readStore: ReadStore;
   /** The real request pipeline in front of the method handlers. */
   readonly dispatcher: RequestPipeline;
   /** The handlers alone, as the anonymous caller, without authentication (for overhead benchmarks only). */
@@ -56,12 +59,25 @@ export interface AuthTestWorld {
   settle(): Promise<void>;
   /** The process managers (MemberAssignments, nested groups, invitation expiry and grants). */
   readonly processManagers: ProcessManagerRunner;
+  /** The data directory (pass it to {@link startAuthTestWorld} to restart on the same data). */
+  readonly directory: string;
   close(): Promise<void>;
 }
 
-/** Starts a core in a fresh temporary directory (with `clock`, a test can move time). */
-export async function startAuthTestWorld(options: { clock?: () => Date } = {}): Promise<AuthTestWorld> {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-authz-'));
+/** Options of {@link startAuthTestWorld}. */
+export interface AuthTestWorldOptions {
+  /** With it, a test can move time (invitation expiry). */
+  readonly clock?: () => Date;
+  /**
+   * The data directory to open (a restart of an earlier world); it is kept on close. Without it, a
+   * fresh temporary directory is made and removed on close.
+   */
+  readonly directory?: string;
+}
+
+/** Starts a core in a fresh temporary directory, or in `options.directory` (a restart). */
+export async function startAuthTestWorld(options: AuthTestWorldOptions = {}): Promise<AuthTestWorld> {
+  const directory = options.directory ?? fs.mkdtempSync(path.join(os.tmpdir(), 'keystream-authz-'));
   const config = loadConfig({ KEYSTREAM_DATA_DIR: directory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_GRPC_PORT: '0', KEYSTREAM_LOG_LEVEL: 'silent' });
   const graph = composeKeystream(config, createLogger(config), options.clock);
   const projector = await graph.projector();
@@ -92,8 +108,10 @@ export async function startAuthTestWorld(options: { clock?: () => Date } = {}): 
     repository,
     children,
     eventStore,
+    readStore: await graph.readStore(),
     dispatcher,
     processManagers,
+    directory,
     unauthenticatedDispatch: (call) => runHandler(handlers, dispatcher.app, call, ANONYMOUS),
     probe,
     reached: () => reachedCount,
@@ -127,7 +145,7 @@ export async function startAuthTestWorld(options: { clock?: () => Date } = {}): 
         await projector.stop();
         await graph.close();
       } finally {
-        fs.rmSync(directory, { recursive: true, force: true });
+        if (options.directory === undefined) fs.rmSync(directory, { recursive: true, force: true });
       }
     },
   };

@@ -1,12 +1,14 @@
 /**
  * Expiry is an event: this process manager keeps the expiration date of every PENDING invitation
- * (rebuilt from the log) and, when one passes, appends `<Kind>Expired` through the command core
+ * (the table `invitation-expiry.pending` of the runner's state store, committed with its
+ * checkpoint) and, when one passes, appends `<Kind>Expired` through the command core
  * (request id derived from the invitation and its date, so a replay or a second replica appends
  * nothing new). Watchers see PENDING → EXPIRED like any change. Accept checks the clock itself, so
  * an invitation past its date is refused even before this runs.
  */
 import { decideInvitation, invitationOf, parseStream, type InvitationKind } from '@keystream/domain';
 import type { RecordedEvent } from '@keystream/eventstore';
+import { ConsumerStateStore, memoryStateBackend, type StateTable } from '@keystream/consumer';
 import { reactionEnvelope, type CommandService } from '@keystream/service-api';
 import type { ProcessManager } from '../processManagers/processManager.js';
 
@@ -18,11 +20,14 @@ export interface ExpiryLogger {
   warn(object: object, message: string): void;
 }
 
+/** A PENDING invitation as remembered: its kind and expiration date (text and ms). */
+type PendingInvitation = { readonly kind: InvitationKind; readonly at: number; readonly date: string };
+
 export class InvitationExpiryManager implements ProcessManager {
   readonly name = 'invitation-expiry';
   readonly eventTypePrefixes = ['ProjectInvitation', 'OrganizationInvitation'];
-  /** PENDING invitations by name: kind and expiration time (ms). */
-  private readonly pending = new Map<string, { kind: InvitationKind; at: number; date: string }>();
+  /** PENDING invitations by name (stored). */
+  private readonly pending: StateTable<PendingInvitation>;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
@@ -31,7 +36,15 @@ export class InvitationExpiryManager implements ProcessManager {
     private readonly commands: CommandService,
     private readonly logger: ExpiryLogger,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+    state: ConsumerStateStore = new ConsumerStateStore(memoryStateBackend()),
+  ) {
+    this.pending = state.table<PendingInvitation>('invitation-expiry.pending');
+  }
+
+  /** Arms the timer for the invitations remembered from before the restart. */
+  start(): void {
+    this.arm();
+  }
 
   /** How many PENDING invitations it watches. */
   get watching(): number {
@@ -45,8 +58,9 @@ export class InvitationExpiryManager implements ProcessManager {
     const live = !event.type.endsWith('Deleted') && typeof resource === 'object' && resource !== null && !Array.isArray(resource);
     const invitation = live ? invitationOf(resource) : {};
     const date = invitation['expirationDate'];
-    if (live && invitation['state'] === 'PENDING' && typeof date === 'string') this.pending.set(stream.name, { kind: stream.kind, at: Date.parse(date), date });
-    else this.pending.delete(stream.name);
+    if (live && invitation['state'] === 'PENDING' && typeof date === 'string') {
+      if (this.pending.get(stream.name)?.date !== date) this.pending.set(stream.name, { kind: stream.kind, at: Date.parse(date), date });
+    } else this.pending.delete(stream.name);
     this.arm();
     return Promise.resolve();
   }

@@ -6,12 +6,15 @@
  * System and service bindings get none. When a project or organization changes, its assignments
  * are rewritten so the copied scope fields (title, parent, partial metadata, …) stay current.
  *
- * Every command's request id is derived from the event handled, so a replay of the log (this
- * manager rebuilds its index from the start at every start) appends nothing new.
+ * Every command's request id is derived from the event handled, so handling an event again (the
+ * batch after the last checkpoint, after a crash) appends nothing new. What it remembers — which
+ * assignments each binding holds — is the table `member-assignments.bindings` of the runner's
+ * state store, committed with the checkpoint; the other indexes are derived from it.
  */
 import { isKeystreamError } from '@keystream/api';
 import { isAssignableScope, memberAssignmentNameOf, parseMemberAssignmentName, parseStream, type JsonObject } from '@keystream/domain';
 import type { RecordedEvent } from '@keystream/eventstore';
+import { ConsumerStateStore, memoryStateBackend, type StateTable } from '@keystream/consumer';
 import { reactionEnvelope, type CommandService } from '@keystream/service-api';
 import type { ProcessManager } from '../processManagers/processManager.js';
 
@@ -50,18 +53,29 @@ export interface MembershipWrites {
 export class MembershipManager implements ProcessManager {
   readonly name = 'member-assignments';
   readonly eventTypePrefixes = ['RoleBinding', 'Project', 'Organization'];
-  /** Assignment name → the bindings holding it. */
+  /** Binding name → the assignment names it holds (stored). */
+  private readonly bindings: StateTable<string[]>;
+  /** Assignment name → the bindings holding it (derived from {@link bindings}). */
   private readonly holders = new Map<string, Set<string>>();
-  /** Binding name → the assignment names it holds. */
-  private readonly bindings = new Map<string, readonly string[]>();
-  /** Scope → its assignment names. */
+  /** Scope → its assignment names (derived). */
   private readonly byScope = new Map<string, Set<string>>();
 
   constructor(
     private readonly commands: CommandService,
     private readonly writes: MembershipWrites,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+    state: ConsumerStateStore = new ConsumerStateStore(memoryStateBackend()),
+  ) {
+    this.bindings = state.table<string[]>('member-assignments.bindings');
+    this.start();
+  }
+
+  /** Derives the indexes from the stored table. */
+  start(): void {
+    this.holders.clear();
+    this.byScope.clear();
+    for (const [binding, names] of this.bindings) this.hold(binding, names);
+  }
 
   /** How many assignments the index holds (for metrics and tests). */
   get assignmentCount(): number {
@@ -89,18 +103,22 @@ export class MembershipManager implements ProcessManager {
     for (const name of removed) if (othersHolding(name) === 0) await this.remove(name, event);
     if (wanted.length === 0) this.bindings.delete(bindingName);
     else this.bindings.set(bindingName, wanted);
-    for (const name of added) {
-      const holders = this.holders.get(name) ?? new Set<string>();
-      holders.add(bindingName);
-      this.holders.set(name, holders);
-      this.indexScope(name, true);
-    }
+    this.hold(bindingName, added);
     for (const name of removed) {
       const holders = this.holders.get(name);
       holders?.delete(bindingName);
       if (holders !== undefined && holders.size > 0) continue;
       this.holders.delete(name);
       this.indexScope(name, false);
+    }
+  }
+
+  private hold(bindingName: string, names: readonly string[]): void {
+    for (const name of names) {
+      const holders = this.holders.get(name) ?? new Set<string>();
+      holders.add(bindingName);
+      this.holders.set(name, holders);
+      this.indexScope(name, true);
     }
   }
 

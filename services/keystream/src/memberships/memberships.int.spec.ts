@@ -118,4 +118,71 @@ describe('memberships (real core)', function () {
     expect((await membersOf(a)).filter((found) => found['member'] === harry)).to.deep.equal([]);
     expect((await membersOf(b)).filter((found) => Array.isArray(found['minAncestryMembers']))).to.deep.equal([]);
   });
+
+  it('keeps a member reached along two paths (a ⊃ b ⊃ m, a ⊃ c ⊃ m) in a while one path is left, in the copies and in ListMyProjects', async () => {
+    const project = `projects/${id('p')}`;
+    await world.call('CreateProject', { project: { name: project, title: 'Diamond' } }, admin);
+    const [a, b, c] = ['a', 'b', 'c'].map((letter) => `${project}/groups/${letter}${id('g').slice(2)}`) as [string, string, string];
+    const emails: Record<string, string> = {};
+    for (const group of [a, b, c]) {
+      await world.call('CreateGroup', { parent: project, group: { name: group } }, admin);
+      emails[group] = ((await world.call('GetGroup', { name: group }, admin)).response as JsonObject)['email'] as string;
+    }
+    const ivy = `${id('ivy')}@example.com`;
+    const member = async (group: string, who: string): Promise<string> => ((await world.call('CreateGroupMember', { parent: group, groupMember: { member: who } }, admin)).response as JsonObject)['name'] as string;
+    await member(b, `user:${ivy}`);
+    await member(c, `user:${ivy}`);
+    const bInA = await member(a, `group:${emails[b]}`);
+    const cInA = await member(a, `group:${emails[c]}`);
+    await world.call('CreateRoleBinding', { parent: project, roleBinding: { role: VIEWER, member: `group:${emails[a]}` } }, admin);
+    await world.settle();
+    const copiesOfIvy = async (): Promise<JsonObject[]> =>
+      (((await world.call('ListGroupMembers', { parent: a, pageSize: 100 }, admin)).response as { groupMembers?: JsonObject[] }).groupMembers ?? []).filter((found) => found['member'] === `user:${ivy}`);
+    const ivyToken = await world.token(ivy);
+    const myProjects = async (): Promise<unknown[]> => ((await world.call('ListMyProjects', {}, ivyToken)).response as { projects: JsonObject[] }).projects.map((found) => found['name']);
+    // One copy; no group is on both paths, so its list is the owner alone (b or c, the first by name).
+    const [first, second] = [emails[b] as string, emails[c] as string].sort();
+    expect((await copiesOfIvy()).map((found) => found['minAncestryMembers'])).to.deep.equal([[`group:${first}`]]);
+    expect(await myProjects()).to.deep.equal([project]);
+
+    // The owning path goes: the copy stays, now owned by the other path, and Ivy still sees the project.
+    await world.call('DeleteGroupMember', { name: first === emails[b] ? bInA : cInA }, admin);
+    await world.settle();
+    expect((await copiesOfIvy()).map((found) => found['minAncestryMembers'])).to.deep.equal([[`group:${second}`]]);
+    expect(await myProjects()).to.deep.equal([project]);
+
+    // The last path goes: the copy and the project go too.
+    await world.call('DeleteGroupMember', { name: first === emails[b] ? cInA : bInA }, admin);
+    await world.settle();
+    expect(await copiesOfIvy()).to.deep.equal([]);
+    expect(await myProjects()).to.deep.equal([]);
+  });
+
+  it('finds the caller\'s projects by a phrase in name, title or description (part of a word, several words, any case), paging info counting only matches', async () => {
+    const suffix = id('s').slice(2);
+    const projects = [
+      { name: `projects/apollo-${suffix}`, title: 'Moon rocket', description: 'Crewed landings' },
+      { name: `projects/gemini-${suffix}`, title: 'Two seats', description: 'Rendezvous and docking in orbit' },
+      { name: `projects/mercury-${suffix}`, title: 'First flights', description: 'One seat, orbit later' },
+    ];
+    const olga = `${id('olga')}@example.com`;
+    for (const project of projects) {
+      await world.call('CreateProject', { project: { ...project, multiRegionPolicy: {} } }, admin);
+      await world.call('CreateRoleBinding', { parent: project.name, roleBinding: { role: VIEWER, member: `user:${olga}` } }, admin);
+    }
+    // Another project with the same words that Olga does not take part in.
+    await world.call('CreateProject', { project: { name: `projects/orbit-${suffix}`, title: 'Orbit', multiRegionPolicy: {} } }, admin);
+    await world.settle();
+    const olgaToken = await world.token(olga);
+    const search = async (phrase: string): Promise<{ names: unknown[]; total: unknown }> => {
+      const response = (await world.call('SearchMyProjects', { phrase, includePagingInfo: true }, olgaToken)).response as { projects: JsonObject[]; totalCount?: number };
+      return { names: response.projects.map((found) => found['name']), total: response.totalCount };
+    };
+    expect(await search('ORBIT')).to.deep.equal({ names: [`projects/gemini-${suffix}`, `projects/mercury-${suffix}`], total: 2 });
+    expect(await search('ndezv')).to.deep.equal({ names: [`projects/gemini-${suffix}`], total: 1 });
+    expect(await search('docking in orb')).to.deep.equal({ names: [`projects/gemini-${suffix}`], total: 1 });
+    expect(await search(`apollo-${suffix}`)).to.deep.equal({ names: [`projects/apollo-${suffix}`], total: 1 });
+    expect(await search('seat, orbit')).to.deep.equal({ names: [`projects/mercury-${suffix}`], total: 1 });
+    expect(await search('saturn')).to.deep.equal({ names: [], total: 0 });
+  });
 });

@@ -2,19 +2,25 @@
  * Nested groups as the reference describes them: when a group B is a member of a group A, every
  * member of B is copied into A as a GroupMember whose `min_ancestry_members` lists the groups it
  * came through, the group that made the copy last (`[group:C, group:B]` for a member of C in B in
- * A). A member reachable along several paths is copied once, with the ancestors the paths share
- * (owner last). A copy that would lead back into the group it is copied into is not made, so
- * cycles end. Direct members (empty ancestry) are never touched; copies follow every change of
- * the direct memberships they derive from and disappear with them. Authorization expands groups
- * from direct members the same way, so copies change no decision.
+ * A). A member reachable along several paths is copied once and, as the reference says ("this
+ * field contains list only of common ancestors"), its list holds the groups every path passes
+ * through, then the owner: the direct member of A one of the paths comes through (of several, the
+ * first by name, so the choice does not depend on the order the memberships were made in). When a
+ * path goes, the copy stays while another path remains, and its list is recomputed from the paths
+ * left. A copy that would lead back into the group it is copied into is not made, so cycles end.
+ * Direct members (empty ancestry) are never touched; copies follow every change of the direct
+ * memberships they derive from and disappear with them. Authorization expands groups from direct
+ * members the same way, so copies change no decision.
  *
- * State (the direct memberships and the copies made) is rebuilt from the log at every start;
- * copies are named after (group, member) and written with request ids derived from the event
- * handled, so a replay appends nothing new.
+ * State (the direct memberships, the group emails, the copies made) lives in tables of the
+ * runner's state store, committed with its checkpoint; copies are named after (group, member) and
+ * written with request ids derived from the event handled, so handling an event again appends
+ * nothing new.
  */
 import { isKeystreamError } from '@keystream/api';
 import { GROUP_MEMBER_ANCESTRY_ANNOTATION, groupEmailOf, parseStream, type JsonObject } from '@keystream/domain';
 import type { RecordedEvent } from '@keystream/eventstore';
+import { ConsumerStateStore, memoryStateBackend, type StateTable } from '@keystream/consumer';
 import { reactionEnvelope, type CommandService } from '@keystream/service-api';
 import { createHash } from 'node:crypto';
 import type { ProcessManager } from '../processManagers/processManager.js';
@@ -32,34 +38,77 @@ export function copyNameOf(group: string, member: string): string {
   return `${group}/groupMembers/c${createHash('sha256').update(`${group}\n${member}`).digest('hex').slice(0, 29)}`;
 }
 
-/** Common ancestors of several paths, in the order of the first, and the first path's owner last. */
-function commonAncestry(paths: readonly (readonly string[])[]): string[] {
-  const [first, ...rest] = paths;
+/** A copy as made: its name and its ancestry (comma-separated). */
+type MadeCopy = { readonly name: string; readonly ancestry: string };
+
+function byText(left: string, right: string): number {
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+/**
+ * The `min_ancestry_members` of a member reached along `paths` (each the groups it came through,
+ * the direct member of the target last): the groups on every path, then the owner. The owner is
+ * the first by name of the direct members the paths end with; the common groups keep the order
+ * of the owner's first path (shortest, then by text).
+ */
+export function minAncestryOf(paths: readonly (readonly string[])[]): string[] {
+  const ordered = [...paths].sort((left, right) => byText(left.at(-1) ?? '', right.at(-1) ?? '') || left.length - right.length || byText(left.join(','), right.join(',')));
+  const first = ordered[0];
   if (first === undefined) return [];
   const owner = first[first.length - 1] as string;
-  const shared = first.slice(0, -1).filter((entry) => rest.every((path) => path.includes(entry)));
+  const shared = first.slice(0, -1).filter((entry) => entry !== owner && paths.every((path) => path.includes(entry)));
   return [...shared, owner];
 }
 
 export class NestedGroupsManager implements ProcessManager {
   readonly name = 'nested-groups';
   readonly eventTypePrefixes = ['GroupMember', 'GroupDeleted'];
-  /** Group name → direct member name → member string. */
+  /** Direct GroupMember name → member string (stored). */
+  private readonly directRows: StateTable<string>;
+  /** `<group>\n<member>` → the copy as made (stored). */
+  private readonly copyRows: StateTable<MadeCopy>;
+  /** Group email → group name, for the groups that had direct members (stored). */
+  private readonly groupsByEmail: StateTable<string>;
+  /** Group name → direct member name → member string (derived from {@link directRows}). */
   private readonly direct = new Map<string, Map<string, string>>();
-  /** Group name → member string → the copy as made (name and ancestry). */
-  private readonly copies = new Map<string, Map<string, { name: string; ancestry: string }>>();
-  /** Group email → group name, for the groups that have direct members. */
-  private readonly groupsByEmail = new Map<string, string>();
+  /** Group name → member string → the copy as made (derived from {@link copyRows}). */
+  private readonly copies = new Map<string, Map<string, MadeCopy>>();
 
   constructor(
     private readonly commands: CommandService,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+    state: ConsumerStateStore = new ConsumerStateStore(memoryStateBackend()),
+  ) {
+    this.directRows = state.table<string>('nested-groups.direct');
+    this.copyRows = state.table<MadeCopy>('nested-groups.copies');
+    this.groupsByEmail = state.table<string>('nested-groups.groups');
+    this.start();
+  }
+
+  /** Derives the indexes from the stored tables. */
+  start(): void {
+    this.direct.clear();
+    this.copies.clear();
+    for (const [name, member] of this.directRows) this.indexDirect(name, member);
+    for (const [key, copy] of this.copyRows) {
+      const split = key.indexOf('\n');
+      const group = key.slice(0, split);
+      const made = this.copies.get(group) ?? new Map<string, MadeCopy>();
+      made.set(key.slice(split + 1), copy);
+      this.copies.set(group, made);
+    }
+  }
+
+  /** How many copies exist (for tests and metrics). */
+  get copyCount(): number {
+    return this.copyRows.size;
+  }
 
   async handle(event: RecordedEvent): Promise<void> {
     const stream = parseStream(event.stream);
     if (stream === undefined) return;
     if (stream.kind === 'Group' && event.type === 'GroupDeleted') {
+      for (const name of this.direct.get(stream.name)?.keys() ?? []) this.directRows.delete(name);
       this.direct.delete(stream.name);
       await this.refreshAffected(stream.name, event);
       return;
@@ -70,13 +119,29 @@ export class NestedGroupsManager implements ProcessManager {
     // Copies are this manager's own output; only direct members drive it.
     if (Array.isArray(ancestry) && ancestry.length > 0) return;
     const group = groupOfMember(stream.name);
-    this.groupsByEmail.set(groupEmailOf(group), group);
-    const members = this.direct.get(group) ?? new Map<string, string>();
-    if (event.type === 'GroupMemberDeleted' || resource === undefined || typeof resource['member'] !== 'string') members.delete(stream.name);
-    else members.set(stream.name, resource['member']);
-    if (members.size === 0) this.direct.delete(group);
-    else this.direct.set(group, members);
+    if (this.groupsByEmail.get(groupEmailOf(group)) !== group) this.groupsByEmail.set(groupEmailOf(group), group);
+    if (event.type === 'GroupMemberDeleted' || resource === undefined || typeof resource['member'] !== 'string') {
+      this.directRows.delete(stream.name);
+      this.unindexDirect(stream.name);
+    } else if (this.directRows.get(stream.name) !== resource['member']) {
+      this.directRows.set(stream.name, resource['member']);
+      this.indexDirect(stream.name, resource['member']);
+    }
     await this.refreshAffected(group, event);
+  }
+
+  private indexDirect(name: string, member: string): void {
+    const group = groupOfMember(name);
+    const members = this.direct.get(group) ?? new Map<string, string>();
+    members.set(name, member);
+    this.direct.set(group, members);
+  }
+
+  private unindexDirect(name: string): void {
+    const group = groupOfMember(name);
+    const members = this.direct.get(group);
+    members?.delete(name);
+    if (members?.size === 0) this.direct.delete(group);
   }
 
   /** The copies a group should hold: member → ancestry paths (groups it came through, nearest last). */
@@ -98,7 +163,7 @@ export class NestedGroupsManager implements ProcessManager {
     };
     visit(group, [], new Set([group]));
     const wanted = new Map<string, string[]>();
-    for (const [member, memberPaths] of paths) wanted.set(member, commonAncestry(memberPaths));
+    for (const [member, memberPaths] of paths) wanted.set(member, minAncestryOf(memberPaths));
     return wanted;
   }
 
@@ -117,13 +182,14 @@ export class NestedGroupsManager implements ProcessManager {
         }
       }
     }
-    return [...result];
+    // In name order: the commands come in the same order whatever order the state was loaded in.
+    return [...result].sort(byText);
   }
 
   private async refreshAffected(changed: string, cause: RecordedEvent): Promise<void> {
     for (const group of this.affected(changed)) {
       const wanted = this.direct.has(group) ? this.wanted(group) : new Map<string, string[]>();
-      const made = this.copies.get(group) ?? new Map<string, { name: string; ancestry: string }>();
+      const made = this.copies.get(group) ?? new Map<string, MadeCopy>();
       const next = new Map(made);
       for (const [member, ancestry] of wanted) {
         const text = ancestry.join(',');
@@ -135,11 +201,13 @@ export class NestedGroupsManager implements ProcessManager {
           cause,
         );
         next.set(member, { name, ancestry: text });
+        this.copyRows.set(`${group}\n${member}`, { name, ancestry: text });
       }
       for (const [member, copy] of made) {
         if (wanted.has(member)) continue;
         await this.run({ type: 'delete', kind: 'GroupMember', name: copy.name }, `:nested:${copy.name}`, cause);
         next.delete(member);
+        this.copyRows.delete(`${group}\n${member}`);
       }
       if (next.size === 0) this.copies.delete(group);
       else this.copies.set(group, next);
