@@ -1,7 +1,8 @@
 /**
- * Prometheus metrics of a keystream process: HTTP requests by method and status, and the
- * projector's progress, read from it at scrape time.
+ * Prometheus metrics of a keystream process: HTTP requests by method and status, how busy the
+ * main thread is, and the projector's progress, read from it at scrape time.
  */
+import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The part of the projector's metrics exported as gauges (see @keystream/service-projector). */
@@ -32,6 +33,19 @@ export class KeystreamMetrics {
       labelNames: ['method'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [this.registry],
+    });
+    // Every role of the embedded default shares the main thread, and lmdb-js runs each write
+    // transaction's callbacks on it too: under load an append waits for this thread, not for the
+    // disk. Busy seconds over wall seconds says whether the thread is the limit (close to 1) or
+    // requests wait on something else. Process CPU cannot tell: it adds the writer thread's work.
+    new Counter({
+      name: 'keystream_event_loop_busy_seconds_total',
+      help: 'Seconds the main thread spent running JavaScript and callbacks rather than waiting for I/O (event loop utilization)',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(performance.eventLoopUtilization().active / 1000);
+      },
     });
     if (projector !== undefined) {
       const gauge = (name: string, help: string, read: (source: ProjectorGaugeSource) => number | undefined): void => {

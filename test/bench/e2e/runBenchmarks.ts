@@ -49,22 +49,42 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-/** A wrk result and, for keystream, the server's CPU time per request during the run. */
-type Measured = WrkResult & { readonly serverCpuUsPerRequest?: number };
+/**
+ * A wrk result and, for keystream, the server's CPU time per request during the run and the share
+ * of the run its main thread was busy (event loop utilization, from /metrics).
+ */
+type Measured = WrkResult & { readonly serverCpuUsPerRequest?: number; readonly mainThreadBusy?: number };
 
 function describe(result: Measured): string {
   const failures = result.non2xx + result.socketErrors > 0 ? `, ${result.non2xx} non-2xx, ${result.socketErrors} socket errors` : '';
   const cpu = result.serverCpuUsPerRequest === undefined ? '' : `, server CPU ${result.serverCpuUsPerRequest.toFixed(0)} µs/request`;
-  return `${formatRate(result.perSecond)}/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms${failures}${cpu}`;
+  const busy = result.mainThreadBusy === undefined ? '' : `, main thread busy ${(result.mainThreadBusy * 100).toFixed(0)} %`;
+  return `${formatRate(result.perSecond)}/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms${failures}${cpu}${busy}`;
 }
 
-/** Runs wrk and reads the server process's CPU time around it. */
-async function measured(pid: number | undefined, run: WrkRun): Promise<Measured> {
+/** The main thread's busy seconds so far, from a keystream server's /metrics (undefined when absent). */
+async function mainThreadBusySeconds(serverUrl: string): Promise<number | undefined> {
+  const text = await (await fetch(`${serverUrl}/metrics`)).text();
+  const line = text.split('\n').find((candidate) => candidate.startsWith('keystream_event_loop_busy_seconds_total '));
+  return line === undefined ? undefined : Number(line.split(' ')[1]);
+}
+
+/** Runs wrk against a keystream child and reads the server's CPU time and main-thread busy time around it. */
+async function measured(child: KeystreamChild, run: WrkRun): Promise<Measured> {
+  const pid = child.process.pid;
   const before = processCpuSeconds(pid);
+  const busyBefore = await mainThreadBusySeconds(child.url);
+  const started = performance.now();
   const result = await runWrk(run);
+  const wallSeconds = (performance.now() - started) / 1000;
+  const busyAfter = await mainThreadBusySeconds(child.url);
   const after = processCpuSeconds(pid);
-  if (before === undefined || after === undefined || result.requests === 0) return result;
-  return { ...result, serverCpuUsPerRequest: ((after - before) / result.requests) * 1e6 };
+  if (result.requests === 0) return result;
+  return {
+    ...result,
+    ...(before === undefined || after === undefined ? {} : { serverCpuUsPerRequest: ((after - before) / result.requests) * 1e6 }),
+    ...(busyBefore === undefined || busyAfter === undefined ? {} : { mainThreadBusy: (busyAfter - busyBefore) / wallSeconds }),
+  };
 }
 
 async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -108,7 +128,7 @@ async function httpFigures(scratch: string): Promise<{ creates: Measured; gets: 
     const created = await json(`${child.url}/v1/groups`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ displayName: 'get target' }) });
     if (created.status !== 200) throw new Error(`a create answered ${created.status}: ${JSON.stringify(created.body)}`);
     log(`creates: wrk -t${WRK_THREADS} -c${CLIENTS} -d${duration}s POST /v1/groups (unique display names)`);
-    const creates = await measured(child.process.pid, {
+    const creates = await measured(child, {
       url: `${child.url}/v1/groups`,
       script: uniquePostScript(headers, '{"displayName":"bench {{id}}","description":"created by the end-to-end benchmark {{id}}"}'),
       connections: CLIENTS,
@@ -119,7 +139,7 @@ async function httpFigures(scratch: string): Promise<{ creates: Measured; gets: 
     });
     log(`  ${describe(creates)}`);
     log(`gets: wrk -t${WRK_THREADS} -c${CLIENTS} -d${duration}s GET /v1/${String(created.body['name'])}`);
-    const gets = await measured(child.process.pid, { url: `${child.url}/v1/${String(created.body['name'])}`, script: getScript(headers), connections: CLIENTS, threads: WRK_THREADS, seconds: duration, directory: scratch, name: 'gets' });
+    const gets = await measured(child, { url: `${child.url}/v1/${String(created.body['name'])}`, script: getScript(headers), connections: CLIENTS, threads: WRK_THREADS, seconds: duration, directory: scratch, name: 'gets' });
     log(`  ${describe(gets)}`);
     return { creates, gets, startupSeconds };
   });
