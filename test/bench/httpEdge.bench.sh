@@ -15,18 +15,8 @@ if ! command -v wrk > /dev/null; then
   echo "wrk is not installed (Debian: apt-get install wrk)" >&2
   exit 1
 fi
-data="$(mktemp -d)"
-port="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
-export KEYSTREAM_DATA_DIR="$data" KEYSTREAM_HTTP_HOST=127.0.0.1 KEYSTREAM_HTTP_PORT="$port" KEYSTREAM_GRPC_PORT=0 KEYSTREAM_LOG_LEVEL=warn
-node services/keystream/dist/cli.js start > "$data/server.log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 1 150); do
-  curl -fsS "http://127.0.0.1:$port/readyz" > /dev/null 2>&1 && break
-  sleep 0.2
-done
-base="http://127.0.0.1:$port"
-token="$(node services/keystream/dist/cli.js token --user admin@keystream.local)"
+# shellcheck source=../support/startKeystream.sh
+source test/support/startKeystream.sh
 curl -sS --fail-with-body -o /dev/null -X POST "$base/v1/projects" -H "Authorization: Bearer $token" -H 'content-type: application/json' -d '{"name": "projects/bench", "title": "bench", "multiRegionPolicy": {"defaultControlRegion": "eu1"}}'
 # The project must be readable before the runs start.
 for _ in $(seq 1 100); do

@@ -20,17 +20,8 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet 'schemathesis>=4,<5'
 fi
-data="$(mktemp -d)"
-port="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
-export KEYSTREAM_DATA_DIR="$data" KEYSTREAM_HTTP_HOST=127.0.0.1 KEYSTREAM_HTTP_PORT="$port" KEYSTREAM_GRPC_PORT=0 KEYSTREAM_LOG_LEVEL=warn
-node services/keystream/dist/cli.js start > "$data/server.log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$port/readyz" > /dev/null 2>&1 && break
-  sleep 0.2
-done
-token="$(node services/keystream/dist/cli.js token --user admin@keystream.local)"
+# shellcheck source=../support/startKeystream.sh
+source test/support/startKeystream.sh
 set +e
 timeout "$limit" "$venv/bin/schemathesis" run docs/openapi.json \
   --exclude-path-regex ':watch[A-Za-z]*$' \
