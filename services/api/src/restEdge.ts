@@ -11,7 +11,7 @@
  * the head, moves bytes and reports backpressure; everything a client can observe is decided here.
  */
 import { randomUUID } from 'node:crypto';
-import { encodeMessage, isKeystreamError, KeystreamError, type MessageName } from '@keystream/api';
+import { encodedOnce, encodeMessage, isKeystreamError, KeystreamError, type MessageName } from '@keystream/api';
 import type { Logger } from '@keystream/kernel';
 import type { ApiDispatcher, StreamDispatcher, StreamHandle } from './edgeContract.js';
 import type { RequestHead } from './requestHead.js';
@@ -288,7 +288,9 @@ export class RestEdge {
       { method: match.method, request, headers: head.headers, remoteAddress: head.remoteAddress, signal: abort.signal },
       {
         // grpc-gateway's framing of a server stream: one `{"result": <response>}` per line.
-        send: (message) => write(`${JSON.stringify({ result: encodeMessage(match.method.responseType as MessageName, message as never) })}\n`),
+        send: (message) =>
+          // A fan-out group hands one response object to all its watches: its line is encoded once.
+          write(encodedOnce(message as object, `ndjson:${match.method.responseType}`, () => `${JSON.stringify({ result: encodeMessage(match.method.responseType as MessageName, message as never) })}\n`)),
         whenWritable: () =>
           exchange.aborted || state.writable
             ? Promise.resolve()
