@@ -1,12 +1,9 @@
 /**
  * Security suite, denial-of-service classes, against a real keystream process: a LIKE built to
  * make a backtracking regex explode, deep nesting, oversized strings, lists and maps — each
- * refused or answered without stalling the server (health checks keep answering meanwhile) —
- * and requests at the HTTP edge that an earlier parser closed without an answer.
+ * refused or answered without stalling the server (health checks keep answering meanwhile).
  */
-import net from 'node:net';
 import { expect } from 'chai';
-import WebSocket from 'ws';
 import { expectError } from './support/expectError.js';
 import { useKeystream } from './support/useKeystream.js';
 
@@ -60,63 +57,6 @@ describe('security (e2e)', () => {
       }
       const groups = await suite.client.send('GET', `/v1/${project.name}/groups`);
       expect(groups.body['groups'] ?? []).to.deep.equal([]);
-    });
-  });
-
-  describe('having requests an HTTP parser could close without an answer', () => {
-    /** Sends `parts` as separate TCP writes; resolves the status of the first answer. */
-    async function statusOf(parts: readonly string[]): Promise<number> {
-      const { hostname, port } = new URL(suite.server.url);
-      const socket = net.connect(Number(port), hostname);
-      socket.setNoDelay(true);
-      socket.on('error', () => undefined);
-      let answer = '';
-      const closed = new Promise<void>((resolve) => socket.on('close', () => { resolve(); }));
-      socket.on('data', (chunk: Buffer) => {
-        answer += chunk.toString('latin1');
-      });
-      await new Promise<void>((resolve) => socket.once('connect', () => { resolve(); }));
-      for (const part of parts) {
-        socket.write(part, 'latin1');
-        await new Promise((resolve) => setTimeout(resolve, 15));
-      }
-      socket.end();
-      await closed;
-      return Number(/^HTTP\/1\.1 (\d{3}) /.exec(answer)?.[1] ?? 0);
-    }
-    const authorization = (): string => suite.server.headers['authorization'] ?? '';
-    const head = (method: string, extra = ''): string => `${method} /v1/projects HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: ${authorization()}\r\n${extra}\r\n`;
-
-    it('should serve a real token padded by 20 KiB of headers arriving in 5 writes', async () => {
-      const request = head('GET', `X-Padding: ${'p'.repeat(20 * 1024)}\r\n`);
-      const size = Math.ceil(request.length / 5);
-      expect(await statusOf(Array.from({ length: 5 }, (_unused, index) => request.slice(index * size, (index + 1) * size)))).to.equal(200);
-    });
-
-    it('should answer 49 and 100 headers with 200, and 500 with 431', async () => {
-      const fields = (count: number): string => Array.from({ length: count - 3 }, (_unused, index) => `X-F${index}: v\r\n`).join('');
-      expect(await statusOf([head('GET', fields(49))])).to.equal(200);
-      expect(await statusOf([head('GET', fields(100))])).to.equal(200);
-      expect(await statusOf([head('GET', fields(500))])).to.equal(431);
-    });
-
-    it('should answer QUERY and PROPFIND with 405, an unknown method with 501, and CL+TE with 400', async () => {
-      expect(await statusOf([head('QUERY', 'Content-Length: 0\r\n')])).to.equal(405);
-      expect(await statusOf([head('PROPFIND')])).to.equal(405);
-      expect(await statusOf([head('FROBNICATE')])).to.equal(501);
-      expect(await statusOf([head('POST', 'Content-Length: 4\r\nTransfer-Encoding: chunked\r\n') + '0\r\n\r\n'])).to.equal(400);
-    });
-
-    it('should open a watch socket whose head is over 20 KiB, and close a 10 MiB message with 1009', async () => {
-      const url = `${suite.server.url.replace(/^http/, 'ws')}/v1/watch`;
-      const socket = new WebSocket(url, { headers: { authorization: authorization(), 'x-padding': 'q'.repeat(20 * 1024) } });
-      await new Promise<void>((resolve, reject) => {
-        socket.once('open', () => { resolve(); });
-        socket.once('error', reject);
-      });
-      const closed = new Promise<number>((resolve) => socket.once('close', (code) => { resolve(code); }));
-      socket.send('x'.repeat(10 * 1024 * 1024));
-      expect(await closed).to.equal(1009);
     });
   });
 });

@@ -1,34 +1,44 @@
 /**
- * The public HTTP/1.1 listener: Node's own HTTP parser (node:http, llhttp) carrying the REST edge
- * ({@link RestEdge}), with WebSocket upgrades handed to whoever serves them (the watch gateway's
- * bridge).
+ * The REST edge on uWebSockets.js: every route of the contract, one JSON error model.
  *
- * Node's parser was chosen over uWebSockets.js' for the public port because its limits are
- * configurable and every refusal is answered (docs/security.md, "HTTP parser"): a head over the
- * limits is 431/414, an unknown method 501, Content-Length with Transfer-Encoding 400 — nothing is
- * closed without an answer. This module only adapts node:http to {@link EdgeExchange}.
+ * A request is matched to its method, its body read (bounded), transcoded and validated; the
+ * decoded request goes to the dispatcher (the command/query core), and the dispatcher's result is
+ * encoded back to the wire format. Errors become `{"error": {...}}` with the status of their code.
+ * Nothing a caller sends can produce a stack trace: unexpected failures are answered with a
+ * generic INTERNAL error carrying an id, and logged with that id.
  */
-import { createServer, ServerResponse, STATUS_CODES, type IncomingMessage } from 'node:http';
-import { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { KeystreamError } from '@keystream/api';
-import { errorAnswer, RestEdge, type EdgeExchange, type RestEdgeOptions } from './restEdge.js';
-import { MAX_HEADER_COUNT, PARSER_MAX_HEAD_BYTES, parserRefusal, requestHeadOf, type RequestHead } from './requestHead.js';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import { createServer } from 'node:net';
+import { encodedOnce, encodeMessage, isKeystreamError, KeystreamError, type MessageName } from '@keystream/api';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
+import type { ApiDispatcher, StreamDispatcher, StreamHandle } from './edgeContract.js';
+import { loadNativeUws } from './nativeUws.js';
+import { transcodeRequest } from './requestTranscoder.js';
+import { RouteTable, type RouteMatch } from './routeTable.js';
+import type { Logger } from '@keystream/kernel';
 
-export { IGNORED_FIELDS_HEADER, type PlainAnswer, type PlainRoute } from './restEdge.js';
-export { MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URL_BYTES, PARSER_MAX_HEAD_BYTES, type RequestHead } from './requestHead.js';
+export interface HttpServerOptions {
+  readonly dispatcher: ApiDispatcher;
+  /** Where the edge reports failures it could not attribute to the caller. */
+  readonly logger: Pick<Logger, 'error'>;
+  /** Largest request body accepted, in bytes (default 1 MiB). */
+  readonly maxBodyBytes?: number;
+  /** Called once per answered request, for metrics. `method` is the RPC name, or undefined when no route matched. */
+  readonly onRequestFinished?: (outcome: { readonly method: string | undefined; readonly status: number; readonly seconds: number }) => void;
+  /** Extra handlers (health, metrics, links in mails) mounted before the contract's routes, by exact path. */
+  readonly extraGetRoutes?: Readonly<Record<string, (request: { readonly query: string }) => PlainAnswer | Promise<PlainAnswer>>>;
+  /** Serves stream methods as NDJSON over HTTP; without it they answer UNIMPLEMENTED. */
+  readonly streamDispatcher?: StreamDispatcher;
+  /** Mounts more handlers on the same app (e.g. the watch gateway's WebSocket route) before the contract's routes. */
+  readonly configureApp?: (app: TemplatedApp) => void;
+}
 
-/**
- * Takes over an upgrade request whose head passed every check of the edge. `socket` is the
- * client's connection (nothing has been answered on it yet), `early` the bytes the client sent
- * after the head.
- */
-export type UpgradeHandler = (head: RequestHead, socket: Duplex, early: Buffer) => void;
-
-/** Options of {@link startHttpServer}. */
-export interface HttpServerOptions extends RestEdgeOptions {
-  /** WebSocket upgrades by exact path (the watch gateway's bridge on /v1/watch). */
-  readonly upgrades?: Readonly<Record<string, UpgradeHandler>>;
+/** A non-contract answer (health, metrics). */
+export interface PlainAnswer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
 }
 
 /** A listening server. */
@@ -39,287 +49,390 @@ export interface RunningHttpServer {
   close(drainMilliseconds?: number): Promise<void>;
 }
 
-/** After refusing a request whose body was not read, how long the client may go on sending before its connection is cut. */
-const UNREAD_BODY_GRACE_MS = 2_000;
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** Longest request URL (path and query) answered; longer is 414 (docs/security.md, "Limits"). */
+export const MAX_URL_BYTES = 8 * 1024;
+/** Largest header block answered; larger is 431 (docs/security.md, "Limits"). */
+export const MAX_HEADER_BYTES = 16 * 1024;
+/** Headers that must appear at most once. */
+const SINGLE_HEADERS = ['content-length', 'authorization', 'host', 'transfer-encoding', 'content-type', 'x-request-id'] as const;
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+const NDJSON_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8';
+
+/** Response header naming the request fields keystream ignored because the contract has no such field. */
+export const IGNORED_FIELDS_HEADER = 'x-keystream-ignored-fields';
+
+/** At most this many ignored names are echoed, each cut to a bounded length (the header stays small). */
+const MAX_IGNORED_NAMES = 32;
+const MAX_IGNORED_NAME_LENGTH = 128;
+
+function ignoredFieldsHeader(ignoredFields: readonly string[]): Record<string, string> {
+  // Names come from the caller: only header-safe characters are echoed.
+  const names = [...new Set(ignoredFields.map((name) => name.slice(0, MAX_IGNORED_NAME_LENGTH).replace(/[^\x21-\x7e]/g, '?')))];
+  if (names.length === 0) return {};
+  const shown = names.slice(0, MAX_IGNORED_NAMES);
+  const more = names.length - shown.length;
+  return { [IGNORED_FIELDS_HEADER]: more > 0 ? `${shown.join(', ')}, ... (${more} more)` : shown.join(', ') };
+}
+
+function statusLine(status: number): string {
+  return `${status} ${STATUS_CODES[status] ?? 'Unknown'}`;
+}
+
+interface Outgoing {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+function errorOutgoing(error: KeystreamError): Outgoing {
+  return { status: error.httpStatus, headers: { ...error.headers, 'content-type': JSON_CONTENT_TYPE }, body: JSON.stringify(error.toBody()) };
+}
+
+/** The parts of a uWS request that must be copied before the handler returns (uWS reuses them). */
+interface CapturedRequest {
+  readonly httpMethod: string;
+  readonly path: string;
+  readonly query: string;
+  readonly headers: Record<string, string>;
+  readonly remoteAddress: string;
+  /** What is wrong with the request head itself (answered before routing), if anything. */
+  readonly headProblem?: KeystreamError | undefined;
+}
+
+/** uWS's getQuery() returns undefined when the URL has no query, whatever its declared type says. */
+function orEmpty(value: string | undefined): string {
+  return value ?? '';
+}
+
+function capture(response: HttpResponse, request: HttpRequest): CapturedRequest {
+  const headers: Record<string, string> = {};
+  const duplicated = new Set<string>();
+  let headerBytes = 0;
+  request.forEach((name, value) => {
+    if (Object.hasOwn(headers, name)) duplicated.add(name);
+    headers[name] = value;
+    headerBytes += name.length + value.length + 4;
+  });
+  const path = request.getUrl();
+  const query = orEmpty(request.getQuery());
+  return {
+    httpMethod: request.getMethod().toUpperCase(),
+    path,
+    query,
+    headers,
+    remoteAddress: Buffer.from(response.getRemoteAddressAsText()).toString(),
+    headProblem: headProblemOf(path.length + query.length + 1, headerBytes, duplicated, headers),
+  };
+}
+
+/** uWS's `ListenOptions.LIBUS_LISTEN_EXCLUSIVE_PORT` (the package declares it as a non-const enum only). */
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
+
+/** The native listen(host, port, options, cb), which the package's declarations leave out. */
+interface ListenWithOptions {
+  listen(host: string, port: number, options: number, callback: (socket: us_listen_socket | false) => void): unknown;
+}
 
 function addressInUse(host: string, port: number, why: string): Error {
   return Object.assign(new Error(`cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port}: ${why}`), { code: 'EADDRINUSE' });
 }
 
-/** Writes a whole HTTP/1.1 answer on a socket the HTTP server no longer manages, and closes it. */
-function answerRaw(socket: Duplex, status: number, headers: Readonly<Record<string, string>>, body: string): void {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}`];
-  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
-  lines.push(`content-length: ${Buffer.byteLength(body)}`, 'connection: close', '', '');
-  socket.end(lines.join('\r\n') + body);
-  // The client may still be sending what was refused: read it for a while (so the answer is not
-  // lost to a reset), then cut.
-  socket.on('error', () => undefined);
-  socket.resume();
-  setTimeout(() => socket.destroy(), UNREAD_BODY_GRACE_MS).unref();
-}
-
-/** The exchange whose body is being read on each connection, for a parser refusal of that body. */
-const bodiesBeingRead = new WeakMap<object, NodeExchange>();
-
-/** Calls `then` once no response is being written on `socket` (node:http attaches the one it writes as `_httpMessage`). */
-function whenAnswered(socket: Duplex, then: () => void): void {
-  const current = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (current === undefined || current === null) {
-    then();
-    return;
-  }
-  current.once('close', () => {
-    // The next queued response, if any, is attached after this one's close.
-    setImmediate(() => {
-      whenAnswered(socket, then);
+/**
+ * Refuses a busy address before uWS binds it. uWS's exclusive bind does not notice an earlier
+ * socket that itself allowed sharing (SO_REUSEPORT, as uWS sets by default); a plain bind does.
+ * Any overlap counts: 0.0.0.0 or :: held elsewhere makes 127.0.0.1 busy, and the other way round.
+ */
+function assertAddressFree(host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') reject(addressInUse(host, port, 'the address is in use by another process'));
+      // Anything else (not permitted, no such address) is for uWS's own bind to report.
+      else resolve();
+    });
+    probe.listen({ host, port, exclusive: true }, () => {
+      probe.close(() => {
+        resolve();
+      });
     });
   });
 }
 
-/** {@link EdgeExchange} over node:http. */
-class NodeExchange implements EdgeExchange {
-  aborted = false;
-  private readonly abortedCallbacks: (() => void)[] = [];
-  /** The parser has read the whole body (its events may still be on their way). */
-  get bodyComplete(): boolean {
-    return this.request.complete;
+/**
+ * Refusals of a request head that the HTTP parser let through: a URL or header block over the
+ * documented limits (414, 431), a header that must appear once given twice (400: two
+ * Content-Lengths are a request-smuggling vector, two Authorizations an ambiguity about who
+ * calls), and Content-Length together with Transfer-Encoding.
+ */
+function headProblemOf(urlBytes: number, headerBytes: number, duplicated: ReadonlySet<string>, headers: Readonly<Record<string, string>>): KeystreamError | undefined {
+  if (urlBytes > MAX_URL_BYTES) {
+    return new KeystreamError('INVALID_ARGUMENT', `request URL is ${urlBytes} bytes; at most ${MAX_URL_BYTES} are accepted (send long values in a POST body)`, [], { httpStatus: 414 });
   }
-
-  /** Ends the body being read with the parser's refusal of it. */
-  failBody: (error: KeystreamError) => void = () => undefined;
-
-  constructor(
-    readonly head: RequestHead,
-    private readonly request: IncomingMessage,
-    private readonly response: ServerResponse,
-    private readonly closing: () => boolean,
-    /** The request carries no body (an upgrade answered as an ordinary request). */
-    private readonly bodiless = false,
-  ) {
-    response.on('close', () => {
-      if (response.writableFinished) return;
-      this.aborted = true;
-      for (const callback of this.abortedCallbacks.splice(0)) callback();
-    });
+  if (headerBytes > MAX_HEADER_BYTES) {
+    return new KeystreamError('INVALID_ARGUMENT', `request headers are ${headerBytes} bytes; at most ${MAX_HEADER_BYTES} are accepted`, [], { httpStatus: 431 });
   }
-
-  readBody(limit: number): Promise<Buffer | 'too-large'> {
-    if (this.bodiless) return Promise.resolve(Buffer.alloc(0));
-    const declared = Number(this.head.headers['content-length'] ?? '0');
-    if (declared > limit) return Promise.resolve(this.refuseBody());
-    return new Promise((resolve, reject) => {
-      const socket = this.request.socket;
-      const stopReading = (): void => {
-        this.request.off('data', onData);
-        this.request.off('end', onEnd);
-        if (bodiesBeingRead.get(socket) === this) bodiesBeingRead.delete(socket);
-      };
-      // The parser may refuse the body (a bad chunk): the refusal is this request's answer.
-      this.failBody = (error: KeystreamError): void => {
-        stopReading();
-        this.response.setHeader('connection', 'close');
-        reject(error);
-      };
-      bodiesBeingRead.set(socket, this);
-      const chunks: Buffer[] = [];
-      let received = 0;
-      const onData = (chunk: Buffer): void => {
-        received += chunk.byteLength;
-        if (received > limit) {
-          stopReading();
-          resolve(this.refuseBody());
-          return;
-        }
-        chunks.push(chunk);
-      };
-      const onEnd = (): void => {
-        stopReading();
-        resolve(Buffer.concat(chunks, received));
-      };
-      this.request.on('data', onData);
-      this.request.on('end', onEnd);
-      // The client left mid-body: nothing will be answered (aborted), but the work must end.
-      this.request.on('error', () => {
-        resolve(Buffer.alloc(0));
-      });
-    });
+  for (const name of SINGLE_HEADERS) {
+    if (duplicated.has(name)) return new KeystreamError('INVALID_ARGUMENT', `header ${name} given more than once; it must appear once`);
   }
-
-  /** The body is over the limit: the answer closes the connection, the rest is read and dropped for a while. */
-  private refuseBody(): 'too-large' {
-    this.response.setHeader('connection', 'close');
-    this.request.resume();
-    this.response.on('finish', () => {
-      setTimeout(() => this.request.socket.destroy(), UNREAD_BODY_GRACE_MS).unref();
-    });
-    return 'too-large';
+  if (headers['content-length'] !== undefined && headers['transfer-encoding'] !== undefined) {
+    return new KeystreamError('INVALID_ARGUMENT', 'both Content-Length and Transfer-Encoding given; send one');
   }
-
-  respond(status: number, headers: Readonly<Record<string, string>>, body: string | Buffer): void {
-    this.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
-    // Node leaves the body out of an answer to HEAD by itself.
-    this.response.end(body);
-  }
-
-  startStream(status: number, headers: Readonly<Record<string, string>>): void {
-    this.writeHead(status, headers);
-    // The head goes out now, not with the first line: a client sees the stream has started.
-    this.response.flushHeaders();
-  }
-
-  private writeHead(status: number, headers: Readonly<Record<string, string>>): void {
-    if (this.closing()) this.response.setHeader('connection', 'close');
-    for (const [name, value] of Object.entries(headers)) this.response.setHeader(name, value);
-    this.response.writeHead(status);
-  }
-
-  write(chunk: string): boolean {
-    return this.response.write(chunk);
-  }
-
-  end(chunk: string): void {
-    this.response.end(chunk);
-  }
-
-  onWritable(callback: () => void): void {
-    this.response.on('drain', callback);
-  }
-
-  onAborted(callback: () => void): void {
-    if (this.aborted) callback();
-    else this.abortedCallbacks.push(callback);
-  }
+  return undefined;
 }
 
 /** Starts the REST edge on host:port (port 0 picks a free one). */
 export async function startHttpServer(host: string, port: number, options: HttpServerOptions): Promise<RunningHttpServer> {
-  const edge = new RestEdge(options);
-  const server = createServer({
-    maxHeaderSize: PARSER_MAX_HEAD_BYTES,
-    // Checked by the edge, answered in JSON like every other refusal.
-    requireHostHeader: false,
-    // A (slow) client gets this long to send its whole head.
-    headersTimeout: 30_000,
-  });
-  // Node drops header fields past this count; the edge refuses more than MAX_HEADER_COUNT, so it
-  // must see at least one more than that.
-  server.maxHeadersCount = MAX_HEADER_COUNT * 2;
+  const uws = loadNativeUws();
+  const routes = new RouteTable();
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const inFlight = new Set<Promise<void>>();
+  const streams = new Set<StreamHandle>();
+  let accepting = true;
 
-  const headOf = (request: IncomingMessage): RequestHead =>
-    requestHeadOf(request.method ?? '', request.url ?? '', request.rawHeaders, request.httpVersion, request.socket.remoteAddress ?? '');
-
-  // A connection without a request in flight (idle between keep-alive requests, or opened ahead
-  // by a client's pool) does not keep the process alive: the listener does, until it closes. One
-  // with a request in flight does. (uWS, which served REST before, held no Node handle at all for
-  // its connections.)
-  server.on('connection', (socket: Socket) => {
-    socket.unref();
-  });
-  const inFlightOn = new WeakMap<Socket, number>();
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    const socket = request.socket;
-    const before = inFlightOn.get(socket) ?? 0;
-    inFlightOn.set(socket, before + 1);
-    if (before === 0) socket.ref();
-    response.once('close', () => {
-      const left = (inFlightOn.get(socket) ?? 1) - 1;
-      inFlightOn.set(socket, left);
-      if (left === 0) socket.unref();
+  const send = (response: HttpResponse, aborted: { value: boolean }, outgoing: Outgoing, started: bigint, method?: string, head = false): void => {
+    options.onRequestFinished?.({ method, status: outgoing.status, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+    if (aborted.value) return;
+    response.cork(() => {
+      response.writeStatus(statusLine(outgoing.status));
+      for (const [name, value] of Object.entries(outgoing.headers)) response.writeHeader(name, value);
+      if (head) response.endWithoutBody(Buffer.byteLength(outgoing.body));
+      else response.end(outgoing.body);
     });
-    edge.serve(new NodeExchange(headOf(request), request, response, () => !edge.accepting));
-  });
+  };
 
-  server.on('clientError', (error: NodeJS.ErrnoException & { reason?: string }, socket: Duplex) => {
-    if (error.code === 'ECONNRESET') {
-      socket.destroy();
-      return;
-    }
-    const refusal = parserRefusal(error.code, error.reason);
-    const reading = bodiesBeingRead.get(socket);
-    // A body the parser finished is not what it refused: the refusal is of a later (pipelined) request.
-    if (reading !== undefined && !reading.bodyComplete) {
-      reading.failBody(refusal);
-      return;
-    }
-    const { status, headers, body } = errorAnswer(refusal);
-    options.onRequestFinished?.({ method: undefined, status, seconds: 0 });
-    // Pipelined requests parsed before the bad one are answered first, in order.
-    whenAnswered(socket, () => {
-      answerRaw(socket, status, headers, body);
-    });
-  });
+  const internalError = (error: unknown, captured: CapturedRequest): KeystreamError => {
+    const incident = randomUUID();
+    options.logger.error({ incident, method: captured.httpMethod, path: captured.path, error }, 'request failed unexpectedly');
+    return new KeystreamError('INTERNAL', `internal error; quote incident ${incident} when reporting it`);
+  };
 
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, early: Buffer) => {
-    const head = headOf(request);
-    const refuse = (error: KeystreamError): void => {
-      const answer = errorAnswer(error);
-      options.onRequestFinished?.({ method: undefined, status: answer.status, seconds: 0 });
-      answerRaw(socket, answer.status, answer.headers, answer.body);
+  /**
+   * A stream method as NDJSON: the status line and headers go out with the first response, so a
+   * stream that fails before it produces anything is answered as an ordinary error. Slow clients
+   * are handled with uWS's write/onWritable backpressure. Lines are framed as grpc-gateway frames
+   * them: `{"result": <response>}`, and a failure after the first line ends the stream with a last
+   * `{"error": <google.rpc.Status>}` line.
+   */
+  const stream = async (
+    response: HttpResponse,
+    aborted: { value: boolean },
+    captured: CapturedRequest,
+    match: RouteMatch,
+    request: unknown,
+    abort: AbortController,
+    started: bigint,
+    extraHeaders: Readonly<Record<string, string>> = {},
+  ): Promise<Outgoing | undefined> => {
+    const dispatcher = options.streamDispatcher;
+    if (dispatcher === undefined) {
+      throw new KeystreamError('UNIMPLEMENTED', `${match.method.name} streams over the watch gateway; this process does not run one`);
+    }
+    // `writable` is false from a write uWS had to buffer until its onWritable: a waiter must not
+    // wait for a drain that already happened.
+    const state = { headersSent: false, writable: true };
+    let writableWaiters: (() => void)[] = [];
+    const wakeWriters = (): void => {
+      const waiters = writableWaiters;
+      writableWaiters = [];
+      for (const waiter of waiters) waiter();
     };
-    const handler = options.upgrades?.[head.path];
-    if (head.headProblem !== undefined) refuse(head.headProblem);
-    else if (handler !== undefined && request.headers.upgrade?.toLowerCase() === 'websocket') {
-      if (!edge.accepting) refuse(new KeystreamError('UNAVAILABLE', 'keystream is shutting down; reconnect to another instance'));
-      else handler(head, socket, early);
-    } else if (head.headers['content-length'] !== undefined || head.headers['transfer-encoding'] !== undefined) {
-      refuse(KeystreamError.invalidArgument([{ field: 'Upgrade', description: `no upgrade is served at ${head.path}; send the request without Upgrade` }]));
-    } else {
-      // An upgrade nothing here serves (h2c, or a WebSocket elsewhere) is ignored, as RFC 9110
-      // §7.8 allows: the request is answered as an ordinary one (it has no body), then the
-      // connection closes.
-      serveIgnoringUpgrade(edge, head, request, socket);
+    const write = (line: string): boolean => {
+      if (aborted.value) return true;
+      const written = { ok: true };
+      response.cork(() => {
+        if (!state.headersSent) {
+          state.headersSent = true;
+          response.writeStatus(statusLine(200)).writeHeader('content-type', NDJSON_CONTENT_TYPE);
+          for (const [name, value] of Object.entries(extraHeaders)) response.writeHeader(name, value);
+        }
+        written.ok = response.write(line);
+      });
+      if (!written.ok) state.writable = false;
+      return written.ok;
+    };
+    response.onWritable(() => {
+      state.writable = true;
+      wakeWriters();
+      return true;
+    });
+    const handle = await dispatcher(
+      { method: match.method, request, headers: captured.headers, remoteAddress: captured.remoteAddress, signal: abort.signal },
+      {
+        // grpc-gateway's framing of a server stream: one `{"result": <response>}` per line.
+        send: (message) =>
+          // A fan-out group hands one response object to all its watches: its line is encoded once.
+          write(encodedOnce(message as object, `ndjson:${match.method.responseType}`, () => `${JSON.stringify({ result: encodeMessage(match.method.responseType as MessageName, message as never) })}\n`)),
+        whenWritable: () =>
+          aborted.value || state.writable
+            ? Promise.resolve()
+            : new Promise<void>((resolve) => {
+                writableWaiters.push(resolve);
+              }),
+      },
+    );
+    streams.add(handle);
+    abort.signal.addEventListener('abort', () => {
+      handle.close();
+      wakeWriters();
+    });
+    const done = await handle.done;
+    // A stream the server ends because it is shutting down did not end by itself: say so, in the
+    // same last-line form as any failure, so a client knows to reconnect (and resume) elsewhere.
+    const failure = done ?? (accepting ? undefined : new KeystreamError('UNAVAILABLE', 'keystream is shutting down; reconnect (to another instance) and resume'));
+    streams.delete(handle);
+    wakeWriters();
+    if (!state.headersSent && failure !== undefined) return errorOutgoing(failure);
+    options.onRequestFinished?.({ method: match.method.name, status: 200, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+    if (aborted.value) return undefined;
+    response.cork(() => {
+      if (!state.headersSent) {
+        response.writeStatus(statusLine(200)).writeHeader('content-type', NDJSON_CONTENT_TYPE);
+        for (const [name, value] of Object.entries(extraHeaders)) response.writeHeader(name, value);
+      }
+      response.end(failure === undefined ? '' : `${JSON.stringify({ error: failure.toStatus() })}\n`);
+    });
+    return undefined;
+  };
+
+  const handle = async (captured: CapturedRequest, match: RouteMatch, body: Buffer, abort: AbortController): Promise<Outgoing> => {
+    const ignoredFields: string[] = [];
+    const request = transcodeRequest(match, { query: captured.query, body, contentType: captured.headers['content-type'] }, ignoredFields);
+    const call = { method: match.method, request, headers: captured.headers, remoteAddress: captured.remoteAddress, signal: abort.signal };
+    const result = await options.dispatcher(call).catch((error: unknown) => {
+      // A refusal may well be due to a field that was ignored (a 404 where allow_missing was meant):
+      // the error answer names the ignored fields too.
+      if (!isKeystreamError(error) || ignoredFields.length === 0) throw error;
+      throw new KeystreamError(error.code, error.message, error.details, { cause: error, httpStatus: error.httpStatus, headers: { ...error.headers, ...ignoredFieldsHeader(ignoredFields) } });
+    });
+    const encoded = encodeMessage(match.method.responseType as MessageName, result.response as never);
+    // A streaming RPC answered one message per call (Verify's two REST calls) is still a stream on
+    // the wire: framed as grpc-gateway frames one, so a client generated from the protos reads it.
+    return match.method.streaming === undefined
+      ? { status: 200, headers: { ...result.headers, ...ignoredFieldsHeader(ignoredFields), 'content-type': JSON_CONTENT_TYPE }, body: JSON.stringify(encoded) }
+      : { status: 200, headers: { ...result.headers, ...ignoredFieldsHeader(ignoredFields), 'content-type': NDJSON_CONTENT_TYPE }, body: `${JSON.stringify({ result: encoded })}\n` };
+  };
+
+  // The native app has close() (closes the listen socket and every open connection); the package's
+  // type declarations predate it.
+  const app = uws.App() as TemplatedApp & { close(): void };
+  options.configureApp?.(app);
+  for (const [path, produce] of Object.entries(options.extraGetRoutes ?? {})) {
+    app.get(path, (response, request) => {
+      let aborted = false;
+      // uWS reuses the request once this callback returns: the query is copied first.
+      const query = orEmpty(request.getQuery());
+      response.onAborted(() => {
+        aborted = true;
+      });
+      void Promise.resolve()
+        .then(() => produce({ query }))
+        .catch((error: unknown): PlainAnswer => {
+          options.logger.error({ path, error }, 'built-in route failed');
+          return { status: 500, contentType: 'text/plain', body: 'internal error' };
+        })
+        .then(({ status, contentType, body }) => {
+          if (aborted) return;
+          response.cork(() => {
+            response.writeStatus(statusLine(status)).writeHeader('content-type', contentType).end(body);
+          });
+        });
+    });
+  }
+
+  app.any('/*', (response, request) => {
+    const started = process.hrtime.bigint();
+    const captured = capture(response, request);
+    const head = captured.httpMethod === 'HEAD';
+    const aborted = { value: false };
+    const abort = new AbortController();
+    response.onAborted(() => {
+      aborted.value = true;
+      abort.abort();
+    });
+    if (!accepting) {
+      send(response, aborted, errorOutgoing(new KeystreamError('UNAVAILABLE', 'keystream is shutting down; retry on another instance')), started, undefined, head);
+      return;
     }
+    if (captured.headProblem !== undefined) {
+      send(response, aborted, errorOutgoing(captured.headProblem), started, undefined, head);
+      return;
+    }
+    let match: RouteMatch;
+    try {
+      // HEAD is GET without the body (RFC 9110 §9.3.2).
+      match = routes.match(captured.httpMethod === 'HEAD' ? 'GET' : captured.httpMethod, captured.path);
+    } catch (error) {
+      send(response, aborted, errorOutgoing(isKeystreamError(error) ? error : internalError(error, captured)), started, undefined, head);
+      return;
+    }
+    if (head && match.method.kind === 'stream') {
+      send(response, aborted, errorOutgoing(new KeystreamError('UNIMPLEMENTED', `${match.method.name} streams; HEAD is not served for it`, [], { httpStatus: 405, headers: { allow: 'GET' } })), started, match.method.name, head);
+      return;
+    }
+
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let rejected = false;
+    response.onData((chunk, isLast) => {
+      if (rejected) return;
+      received += chunk.byteLength;
+      if (received > maxBodyBytes) {
+        rejected = true;
+        send(
+          response,
+          aborted,
+          errorOutgoing(new KeystreamError('RESOURCE_EXHAUSTED', `request body exceeds the limit of ${maxBodyBytes} bytes`, [], { httpStatus: 413 })),
+          started,
+          match.method.name,
+          head,
+        );
+        return;
+      }
+      // uWS reuses the chunk's memory once this callback returns, so it is copied.
+      chunks.push(Buffer.from(new Uint8Array(chunk).slice()));
+      if (!isLast) return;
+      const body = Buffer.concat(chunks);
+      const answer: Promise<Outgoing | undefined> =
+        match.method.kind === 'stream'
+          ? Promise.resolve()
+              .then(() => {
+                const ignoredFields: string[] = [];
+                const request = transcodeRequest(match, { query: captured.query, body, contentType: captured.headers['content-type'] }, ignoredFields);
+                return stream(response, aborted, captured, match, request, abort, started, ignoredFieldsHeader(ignoredFields));
+              })
+          : handle(captured, match, body, abort);
+      const work = answer
+        .catch((error: unknown) => errorOutgoing(isKeystreamError(error) ? error : internalError(error, captured)))
+        .then((outgoing) => {
+          if (outgoing !== undefined) send(response, aborted, outgoing, started, match.method.name, head);
+        });
+      inFlight.add(work);
+      void work.finally(() => inFlight.delete(work));
+    });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'EADDRINUSE' ? addressInUse(host, port, 'the address is in use by another process') : error);
-    });
-    server.listen({ host, port, exclusive: true }, () => {
-      server.removeAllListeners('error');
-      server.on('error', (error) => {
-        options.logger.error({ error }, 'the HTTP server failed');
-      });
-      resolve();
+  if (port !== 0) await assertAddressFree(host, port);
+  const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
+    // Exclusive: by default uWS sets SO_REUSEPORT, and a second instance on a busy port would
+    // silently share it (the kernel splitting connections between the two).
+    (app as unknown as ListenWithOptions).listen(host, port, LIBUS_LISTEN_EXCLUSIVE_PORT, (socket) => {
+      if (socket) resolve(socket);
+      else reject(addressInUse(host, port, 'the address is in use by another process, or not permitted'));
     });
   });
-  const address = server.address();
 
   return {
     host,
-    port: typeof address === 'object' && address !== null ? address.port : port,
+    port: uws.us_socket_local_port(listenSocket),
     async close(drainMilliseconds = 10_000): Promise<void> {
-      const closed = new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-      });
-      await edge.close(drainMilliseconds);
-      server.closeAllConnections();
-      await closed;
+      accepting = false;
+      uws.us_listen_socket_close(listenSocket);
+      // Streams never finish by themselves: end them so their responses complete.
+      for (const running of streams) running.close();
+      const deadline = new Promise<void>((resolve) => setTimeout(resolve, drainMilliseconds).unref());
+      await Promise.race([Promise.allSettled([...inFlight]).then(() => undefined), deadline]);
+      app.close();
     },
   };
-}
-
-/** Answers a request that asked for an upgrade no one serves, as an ordinary request without a body. */
-function serveIgnoringUpgrade(edge: RestEdge, head: RequestHead, request: IncomingMessage, socket: Duplex): void {
-  // node:http hands upgrades a net.Socket; anything else cannot carry a ServerResponse.
-  if (!(socket instanceof Socket)) {
-    socket.destroy();
-    return;
-  }
-  const response = new ServerResponse(request);
-  response.shouldKeepAlive = false;
-  response.assignSocket(socket);
-  response.on('finish', () => {
-    response.detachSocket(socket);
-    socket.end();
-  });
-  socket.on('error', () => undefined);
-  edge.serve(new NodeExchange(head, request, response, () => true, true));
 }

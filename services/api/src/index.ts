@@ -4,8 +4,7 @@
  */
 export type { ApiCall, ApiDispatcher, ApiResult, StreamDispatcher, StreamHandle, StreamSink } from './edgeContract.js';
 export { startHttpServer } from './httpServer.js';
-export type { HttpServerOptions, PlainAnswer, PlainRoute, RequestHead, RunningHttpServer, UpgradeHandler } from './httpServer.js';
-export { MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URL_BYTES } from './httpServer.js';
+export type { HttpServerOptions, PlainAnswer, RunningHttpServer } from './httpServer.js';
 export { loadNativeUws } from './nativeUws.js';
 export { transcodeRequest } from './requestTranscoder.js';
 export type { HttpRequestParts } from './requestTranscoder.js';

@@ -1,12 +1,12 @@
 /**
- * Serves the web console (services/console, built by `npm run build`) at /console on the HTTP
- * edge. Files are read once at start: hashed files under assets/ are immutable for a year,
+ * Serves the web console (services/console, built by `npm run build`) at /console on the edge's
+ * uWS app. Files are read once at start: hashed files under assets/ are immutable for a year,
  * index.html is `no-cache` (it names the current hashes), and every answer has its content type.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PlainRoute } from '@keystream/service-api';
+import type { HttpResponse, TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 
 /** Where the console is served. */
 export const CONSOLE_PATH = '/console';
@@ -54,19 +54,32 @@ export function loadConsoleAssets(directory = CONSOLE_DIST): ReadonlyMap<string,
   return assets;
 }
 
-const NO_SNIFF = { 'x-content-type-options': 'nosniff' } as const;
+function answer(response: HttpResponse, status: string, headers: Readonly<Record<string, string>>, body: Buffer | string): void {
+  response.cork(() => {
+    response.writeStatus(status);
+    for (const [name, value] of Object.entries(headers)) response.writeHeader(name, value);
+    response.writeHeader('x-content-type-options', 'nosniff');
+    response.end(body);
+  });
+}
 
-/** The handler of GET /console and /console/*, for the edge's `extraGetPrefixes`. */
-export function consoleRoute(assets: ReadonlyMap<string, Asset> = loadConsoleAssets()): PlainRoute {
-  return ({ path }) => {
-    if (path === CONSOLE_PATH) return { status: 308, contentType: 'text/plain; charset=utf-8', headers: { ...NO_SNIFF, location: `${CONSOLE_PATH}/` }, body: '' };
+/** Mounts GET /console and /console/* on `app`. */
+export function mountConsole(app: TemplatedApp, assets: ReadonlyMap<string, Asset> = loadConsoleAssets()): void {
+  app.get(CONSOLE_PATH, (response) => {
+    answer(response, '308 Permanent Redirect', { location: `${CONSOLE_PATH}/` }, '');
+  });
+  app.get(`${CONSOLE_PATH}/*`, (response, request) => {
     if (assets.size === 0) {
-      return { status: 503, contentType: 'text/plain; charset=utf-8', headers: { ...NO_SNIFF, 'cache-control': 'no-store' }, body: 'the console is not built: run `npm run build`\n' };
+      answer(response, '503 Service Unavailable', { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, 'the console is not built: run `npm run build`\n');
+      return;
     }
-    const file = path.slice(CONSOLE_PATH.length + 1);
+    const path = request.getUrl().slice(CONSOLE_PATH.length + 1);
     // The console is one page: anything that is not a file is the page itself.
-    const asset = assets.get(file === '' ? 'index.html' : file) ?? (file.startsWith('assets/') ? undefined : assets.get('index.html'));
-    if (asset === undefined) return { status: 404, contentType: 'text/plain; charset=utf-8', headers: { ...NO_SNIFF, 'cache-control': 'no-cache' }, body: 'not found\n' };
-    return { status: 200, contentType: asset.contentType, headers: { ...NO_SNIFF, 'cache-control': asset.cacheControl }, body: asset.body };
-  };
+    const asset = assets.get(path === '' ? 'index.html' : path) ?? (path.startsWith('assets/') ? undefined : assets.get('index.html'));
+    if (asset === undefined) {
+      answer(response, '404 Not Found', { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' }, 'not found\n');
+      return;
+    }
+    answer(response, '200 OK', { 'content-type': asset.contentType, 'cache-control': asset.cacheControl }, asset.body);
+  });
 }

@@ -4,9 +4,8 @@
  * and the event stream relay, then the HTTP edge; on shutdown the edge drains first, then the
  * relay and the projector store their checkpoints, then the stream and the stores close.
  */
-import { CONSOLE_PATH, consoleRoute } from './consoleAssets.js';
+import { mountConsole } from './consoleAssets.js';
 import { startHttpServer, type RunningHttpServer } from '@keystream/service-api';
-import { startWatchBridge, WATCH_PATH, type WatchBridge } from '@keystream/service-watch-gateway';
 import { startGrpcServer, type RunningGrpcServer } from '@keystream/service-grpc';
 import type { Projector } from '@keystream/service-projector';
 import type { EventStreamRelay } from '@keystream/service-relay';
@@ -57,7 +56,6 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
   let grpcServer: RunningGrpcServer | undefined;
   let projector: Projector | undefined;
   let watches: WatchRole | undefined;
-  let bridge: WatchBridge | undefined;
   let relay: EventStreamRelay | undefined;
   let processManagers: ProcessManagerRunner | undefined;
   try {
@@ -117,12 +115,8 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       processManagers = await graph.processManagers();
       await processManagers.start();
     }
-    // The watch gateway shares the edge's port: WebSocket on /v1/watch (bridged to the gateway's
-    // internal uWS listener), NDJSON on the …:watch routes.
-    if (runsGateway) {
-      watches = await graph.watchRole();
-      bridge = await startWatchBridge(watches.gateway);
-    }
+    // The watch gateway shares the edge's app and port: WebSocket on /v1/watch, NDJSON on the …:watch routes.
+    if (runsGateway) watches = await graph.watchRole();
     server = await startHttpServer(config.http.host, config.http.port, {
       dispatcher: runsApi ? (await graph.pipeline()).dispatch : routes.notServedHere,
       logger,
@@ -132,8 +126,10 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       },
       extraGetRoutes: { ...routes.routes, ...(runsApi ? emailVerificationRoute(await graph.identity()) : {}) },
       // The console (/console) is served wherever the edge is; its watches need the gateway.
-      extraGetPrefixes: { [CONSOLE_PATH]: consoleRoute() },
-      ...(bridge === undefined ? {} : { upgrades: { [WATCH_PATH]: bridge.upgrade } }),
+      configureApp: (app) => {
+        mountConsole(app);
+        watches?.gateway.configureApp(app);
+      },
       ...(watches === undefined ? {} : { streamDispatcher: watches.gateway.streamDispatcher }),
     });
     const hostText = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
@@ -149,7 +145,6 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
     const started = server;
     const startedGrpc = grpcServer;
     const gateway = watches;
-    const startedBridge = bridge;
     const managers = processManagers;
     return {
       url,
@@ -162,7 +157,6 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
         // edge first would cut their sockets without a close frame (1006).
         gateway?.gateway.close();
         await started.close();
-        await startedBridge?.close();
         await gateway?.close();
         await managers?.stop();
         if (relay !== undefined) await drainRelay(relay, await (await graph.eventStore()).headPosition(), logger);
@@ -175,7 +169,6 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
   } catch (error) {
     await grpcServer?.close(0);
     await server?.close(0);
-    await bridge?.close();
     await watches?.close().catch(() => undefined);
     await processManagers?.stop().catch(() => undefined);
     await relay?.stop().catch(() => undefined);

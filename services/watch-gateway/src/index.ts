@@ -4,9 +4,6 @@
  */
 export { CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, WATCH_PATH, WatchGateway } from './watchGateway.js';
 export type { PrincipalResolver, WatchAuthorizer, WatchGatewayOptions } from './watchGateway.js';
-export { startWatchBridge } from './watchBridge.js';
-export type { WatchBridge } from './watchBridge.js';
-export { BRIDGE_NONCE_HEADER } from './upgradeHandovers.js';
 export { parseClientFrame } from './watchFrames.js';
 export type { ClientFrame } from './watchFrames.js';
 export { BEARER_PROTOCOL_PREFIX, WATCH_SUBPROTOCOL, readProtocolOffer } from './protocolOffer.js';

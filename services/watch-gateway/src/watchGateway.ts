@@ -1,6 +1,6 @@
 /**
- * The watch gateway: every Watch method over a multiplexed WebSocket (on an internal uWS app the
- * public listener bridges upgrades to: watchBridge.ts) and, through the edge's StreamDispatcher, as NDJSON over HTTP. One {@link ChangeHub}
+ * The watch gateway: every Watch method over a multiplexed WebSocket (mounted on the REST edge's
+ * uWS app) and, through the edge's StreamDispatcher, as NDJSON over HTTP. One {@link ChangeHub}
  * per gateway feeds every watch.
  *
  * Backpressure: each socket has a soft limit on uWS's buffered amount. A watch pauses while its
@@ -16,7 +16,6 @@ import { ANONYMOUS, type WatchEngine, type WatchHandle, type WatchPrincipal, typ
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { frameIdOf, parseClientFrame, parseMinPosition } from './watchFrames.js';
 import { readProtocolOffer } from './protocolOffer.js';
-import { BRIDGE_NONCE_HEADER, type UpgradeHandovers } from './upgradeHandovers.js';
 import { MIN_POSITION_HEADER, type Logger } from '@keystream/kernel';
 
 type StreamDispatcher = NonNullable<HttpServerOptions['streamDispatcher']>;
@@ -56,7 +55,7 @@ export interface WatchGatewayOptions {
   readonly closeGraceMs?: number;
   /** Seconds without traffic before uWS closes a socket; pings are sent automatically before that (default 60). */
   readonly idleTimeoutSeconds?: number;
-  /** Largest client message (default 1 MiB): a larger one closes the socket with 1009, however much larger (the bridge measures it from the frame headers). */
+  /** Largest client frame (default 1 MiB): a larger one closes the socket with 1009 (above 4× the limit the connection is cut, 1006). */
   readonly maxFrameBytes?: number;
   /**
    * Read-your-writes for watches: resolves once the read model (and whatever decides what a
@@ -236,38 +235,22 @@ export class WatchGateway {
     return this.sockets.size;
   }
 
-  /** Largest client message accepted; a larger one closes the socket with 1009. */
-  get maxFrameBytes(): number {
-    return this.maxFrame;
-  }
-
-  /**
-   * Mounts the WebSocket endpoint on the gateway's internal uWS app (see watchBridge.ts): an
-   * upgrade is taken only with the nonce of a handover from the public listener, whose headers
-   * and client address it then uses.
-   */
-  mount(app: TemplatedApp, handovers: UpgradeHandovers): void {
+  /** Mounts the WebSocket endpoint; pass as the edge's `configureApp`. */
+  readonly configureApp = (app: TemplatedApp): void => {
     app.ws<Connection>(WATCH_PATH, {
       idleTimeout: this.options.idleTimeoutSeconds ?? 60,
       sendPingsAutomatically: true,
-      // The bridge refuses messages over the limit before they get here (1009). Behind it, uWS
-      // reads up to a ceiling above the limit, and the gateway closes larger ones itself with
-      // 1009; above the ceiling uWS would cut the connection without a close frame (1006).
+      // uWS cuts a connection whose frame exceeds this without a close frame (1006), so it reads up
+      // to a ceiling above the limit and the gateway closes larger frames itself with 1009.
       maxPayloadLength: this.maxFrame * FRAME_CEILING_FACTOR,
       // Above this uWS would drop messages; the gateway closes the socket before it gets there.
       maxBackpressure: this.hard * 2,
       closeOnBackpressureLimit: 0,
       upgrade: (response: HttpResponse, request: HttpRequest, context: us_socket_context_t) => {
-        const handover = handovers.claim(request.getHeader(BRIDGE_NONCE_HEADER));
-        if (handover === undefined) {
-          // Not from the public listener (or replayed): nothing here is trusted.
-          const body = JSON.stringify(new KeystreamError('PERMISSION_DENIED', 'connect through the public listener').toBody());
-          response.cork(() => {
-            response.writeStatus('403 Forbidden').writeHeader('content-type', 'application/json').end(body);
-          });
-          return;
-        }
-        const headers: Record<string, string> = { ...handover.headers };
+        const headers: Record<string, string> = {};
+        request.forEach((name, value) => {
+          headers[name] = value;
+        });
         let offer;
         try {
           offer = readProtocolOffer(headers['sec-websocket-protocol'] ?? '', headers['authorization']);
@@ -284,7 +267,7 @@ export class WatchGateway {
         delete headers['sec-websocket-protocol'];
         const connection: Connection = {
           headers,
-          remoteAddress: handover.remoteAddress,
+          remoteAddress: Buffer.from(response.getRemoteAddressAsText()).toString(),
           watches: new Map(),
           opening: new Map(),
           exchanges: new Map(),
@@ -327,7 +310,7 @@ export class WatchGateway {
         }
       },
     });
-  }
+  };
 
   /** Serves the REST `…:watch` routes as NDJSON; pass as the edge's `streamDispatcher`. */
   readonly streamDispatcher: StreamDispatcher = async (call: ApiCall, sink): Promise<StreamHandle> => {

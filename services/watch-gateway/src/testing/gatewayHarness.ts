@@ -1,6 +1,6 @@
 /**
  * A real watch gateway for tests: embedded read store, shared tail, engine, and the REST edge's
- * server with the WebSocket bridge and the NDJSON stream dispatcher mounted, on a free port.
+ * uWS server with the WebSocket route and the NDJSON stream dispatcher mounted, on a free port.
  */
 import type { ChangeLogRetention, JsonObject } from '@keystream/readstore';
 import { applyFieldMask, compileFilter, filterQuery, parseFilter, resolveView } from '@keystream/resource';
@@ -9,7 +9,6 @@ import { startHttpServer, type RunningHttpServer } from '@keystream/service-api'
 import { ChangeHub, WatchEngine, type WatchEngineOptions } from '@keystream/watch';
 import { openWatchStoreFixture, type WatchStoreFixture } from '@keystream/watch/testing';
 import { WATCH_PATH, WatchGateway, type WatchGatewayOptions } from '../watchGateway.js';
-import { startWatchBridge, type WatchBridge } from '../watchBridge.js';
 
 export interface GatewayHarness {
   readonly fixture: WatchStoreFixture;
@@ -17,8 +16,6 @@ export interface GatewayHarness {
   readonly engine: WatchEngine;
   readonly gateway: WatchGateway;
   readonly server: RunningHttpServer;
-  /** The bridge from the public listener to the gateway's internal uWS listener. */
-  readonly bridge: WatchBridge;
   /** `ws://127.0.0.1:port/v1/watch` */
   readonly wsUrl: string;
   /** `http://127.0.0.1:port` */
@@ -44,11 +41,10 @@ export async function startGatewayHarness(
   await hub.start();
   const engine = new WatchEngine({ store: fixture.store, hub, pageTokenKey: 'test-page-token-key-0123456789abcdef', ...options.engine });
   const gateway = new WatchGateway({ engine, logger: { error: () => undefined, warn: () => undefined }, ...options.gateway });
-  const bridge = await startWatchBridge(gateway);
   const server = await startHttpServer('127.0.0.1', 0, {
     dispatcher: () => Promise.reject(new KeystreamError('UNIMPLEMENTED', 'only watches here')),
     logger: { error: () => undefined },
-    upgrades: { [WATCH_PATH]: bridge.upgrade },
+    configureApp: gateway.configureApp,
     streamDispatcher: gateway.streamDispatcher,
   });
   return {
@@ -57,7 +53,6 @@ export async function startGatewayHarness(
     engine,
     gateway,
     server,
-    bridge,
     wsUrl: `ws://127.0.0.1:${server.port}${WATCH_PATH}`,
     httpUrl: `http://127.0.0.1:${server.port}`,
     async list(kind, filter, fieldMask) {
@@ -71,7 +66,6 @@ export async function startGatewayHarness(
     async close() {
       gateway.close();
       await server.close(1000);
-      await bridge.close();
       await engine.close();
       await hub.close();
       if (options.sharedFixture === undefined) await fixture.close();
