@@ -1,4 +1,4 @@
-# Sourced by the shell scripts that load a real server (the fuzz, the HTTP edge bench): starts the
+# Sourced by the shell scripts that load a real server (today the fuzz, test/security/schemathesis.sh): starts the
 # built `keystream start` on a fresh data directory and a free loopback port, waits until it is
 # ready, and stops it and removes the directory when the script exits. Sets `data`, `port`,
 # `server`, `base` and `token` (the bootstrap administrator's). Needs a built tree.

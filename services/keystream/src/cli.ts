@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { MAX_DEV_TOKEN_LIFETIME_SECONDS } from '@keystream/authz';
-import { ConfigError, loadConfig, ROLES, type Role } from './config.js';
+import { ConfigError, loadConfig, ROLES, type KeystreamConfig, type Role } from './config.js';
 import { mintDevToken } from './auth/authServices.js';
 import { DataDirectoryInUseError } from './dataDirectoryLock.js';
 import { startKeystream } from './keystreamProcess.js';
@@ -117,14 +117,8 @@ async function token(argv: readonly string[]): Promise<number> {
     process.stderr.write(`keystream: token needs --user <email> (and --ttl as a number of seconds from 1 to ${MAX_DEV_TOKEN_LIFETIME_SECONDS})\n`);
     return EXIT.usage;
   }
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`keystream: ${error.message}\n`);
-    return EXIT.config;
-  }
+  const config = configOrExit();
+  if (typeof config === 'number') return config;
   try {
     process.stdout.write(`${await mintDevToken(config, values.user, ttl)}\n`);
   } catch (error) {
@@ -134,17 +128,22 @@ async function token(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-/** Prints the outbox (the embedded notifier's mails), optionally only those to one address. */
-async function outbox(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({ args: [...argv], options: { to: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
-  let config;
+/** The configuration from the environment, or the exit code after saying what is wrong with it. */
+function configOrExit(): KeystreamConfig | number {
   try {
-    config = loadConfig(process.env);
+    return loadConfig(process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`keystream: ${error.message}\n`);
     return EXIT.config;
   }
+}
+
+/** Prints the outbox (the embedded notifier's mails), optionally only those to one address. */
+async function outbox(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({ args: [...argv], options: { to: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  const config = configOrExit();
+  if (typeof config === 'number') return config;
   if (config.notifier.kind !== 'outbox') {
     process.stderr.write('keystream: mail goes over SMTP (KEYSTREAM_SMTP_URL is set); there is no outbox\n');
     return EXIT.config;
