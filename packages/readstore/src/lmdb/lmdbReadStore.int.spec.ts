@@ -58,3 +58,51 @@ describe('LmdbReadStore on disk', () => {
     });
   });
 });
+
+describe('LmdbReadStore reads while an apply commits', () => {
+  /** Runs `read` on every turn of the event loop until the apply settles; returns the violations seen. */
+  async function readThroughApply(apply: Promise<unknown>, read: () => Promise<string | undefined>): Promise<string[]> {
+    let settled = false;
+    void apply.finally(() => {
+      settled = true;
+    });
+    const violations: string[] = [];
+    while (!settled) {
+      const violation = await read();
+      if (violation !== undefined) violations.push(violation);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await apply;
+    return violations;
+  }
+
+  const position = (index: number): string => String(index).padStart(16, '0');
+
+  describe('having a Get, a BatchGet and a first query of a kind during each of many commits', () => {
+    it('should never answer a document newer than head() at the time of the answer', async () => {
+      const path = await mkdtemp(join(tmpdir(), 'keystream-readstore-'));
+      const store = openLmdbReadStore({ path });
+      try {
+        const violations: string[] = [];
+        for (let index = 1; index <= 150; index += 1) {
+          const kind = `Kind${index}`;
+          const name = `things/t${index}`;
+          const apply = store.apply({ writes: [{ op: 'put', kind, name, position: position(index), document: { name } }] });
+          violations.push(
+            ...(await readThroughApply(apply, async () => {
+              const [got, batch, listed] = await Promise.all([store.get(kind, name), store.batchGet(kind, [name]), store.query(kind)]);
+              const head = await store.head();
+              const seen = [got, ...batch.found, ...listed.documents].filter((stored) => stored !== undefined);
+              const ahead = seen.find((stored) => stored.position > head);
+              return ahead === undefined ? undefined : `${ahead.name} at ${ahead.position} with head ${head}`;
+            })),
+          );
+        }
+        expect(violations).to.deep.equal([]);
+      } finally {
+        await store.close();
+        await rm(path, { recursive: true, force: true });
+      }
+    });
+  });
+});

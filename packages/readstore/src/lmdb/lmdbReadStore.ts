@@ -92,6 +92,8 @@ const SMALL_CANDIDATE_RATIO = 16;
  */
 export class LmdbReadStore implements ReadStore {
   private readonly kinds = new Map<string, KindState>();
+  /** Kinds loaded from a commit whose apply has not finished, until it has (see `loadedKind`). */
+  private readonly kindsCatchingUp = new Map<string, Promise<void>>();
   private readonly applied = new EventEmitter();
   private readonly feeds = new Set<AbortController>();
   private readonly retention: ChangeLogRetention;
@@ -125,6 +127,20 @@ export class LmdbReadStore implements ReadStore {
    */
   private visibleHead: Position;
 
+  /**
+   * The apply between its commit starting and its in-memory update, if one is. A read that goes to
+   * LMDB (a Get, a kind's first load) may see that commit before `visibleHead` does; such a read
+   * waits for this before answering, so nothing a read returns is ahead of `head()`.
+   */
+  private committing: Promise<unknown> | undefined;
+
+  /** A position LMDB showed a reader, ahead of `visibleHead`: waits until the in-memory state caught up. */
+  private async catchUpTo(position: Position): Promise<void> {
+    while (comparePositions(position, this.visibleHead) > 0 && this.committing !== undefined) {
+      await this.committing.catch(() => undefined);
+    }
+  }
+
   /** Opens (creating if needed) the store in `options.path`. */
   static open(options: LmdbReadStoreOptions): LmdbReadStore {
     // No event-turn batching: a failed commit (disk full) would otherwise also reject a batch-start
@@ -143,26 +159,38 @@ export class LmdbReadStore implements ReadStore {
     return new LmdbReadStore(root, documents, changes, checkpoints, meta, options);
   }
 
-  get(kind: string, name: string): Promise<StoredDocument | undefined> {
+  async get(kind: string, name: string): Promise<StoredDocument | undefined> {
     this.assertOpen();
-    return Promise.resolve(this.readDocument(kind, name));
-  }
-
-  batchGet(kind: string, names: readonly string[]): Promise<BatchGetResult> {
-    this.assertOpen();
-    const found: StoredDocument[] = [];
-    const missing: string[] = [];
-    for (const name of names) {
-      const stored = this.readDocument(kind, name);
-      if (stored === undefined) missing.push(name);
-      else found.push(stored);
+    for (;;) {
+      const record = this.documents.get(documentKey(kind, name));
+      if (record === undefined || comparePositions(record.position, this.visibleHead) <= 0 || this.committing === undefined) {
+        return record?.document == null ? undefined : { name, position: record.position, document: record.document };
+      }
+      // Read from a commit whose apply has not finished: answered once head() shows it too.
+      await this.catchUpTo(record.position);
     }
-    return Promise.resolve({ found, missing });
   }
 
-  query(kind: string, options: QueryOptions = {}): Promise<QueryResult> {
+  async batchGet(kind: string, names: readonly string[]): Promise<BatchGetResult> {
     this.assertOpen();
-    const state = this.kindState(kind);
+    for (;;) {
+      const found: StoredDocument[] = [];
+      const missing: string[] = [];
+      let newest: Position = '';
+      for (const name of names) {
+        const record = this.documents.get(documentKey(kind, name));
+        if (record !== undefined && comparePositions(record.position, newest) > 0) newest = record.position;
+        if (record?.document == null) missing.push(name);
+        else found.push({ name, position: record.position, document: record.document });
+      }
+      if (comparePositions(newest, this.visibleHead) <= 0 || this.committing === undefined) return { found, missing };
+      await this.catchUpTo(newest);
+    }
+  }
+
+  async query(kind: string, options: QueryOptions = {}): Promise<QueryResult> {
+    this.assertOpen();
+    const state = await this.loadedKind(kind);
     const index = this.indexFor(state, options.sort);
     const filter = compileFilter(options.filter);
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
@@ -186,12 +214,12 @@ export class LmdbReadStore implements ReadStore {
         break;
       }
     }
-    return Promise.resolve(options.countTotal === true ? { documents, totalCount: total } : { documents });
+    return options.countTotal === true ? { documents, totalCount: total } : { documents };
   }
 
-  count(kind: string, filter?: QueryFilter, options: CountOptions = {}): Promise<number> {
+  async count(kind: string, filter?: QueryFilter, options: CountOptions = {}): Promise<number> {
     this.assertOpen();
-    const state = this.kindState(kind);
+    const state = await this.loadedKind(kind);
     const compiled = compileFilter(filter);
     const candidates = this.candidatesFor(state, filter, options.phrase);
     let total = 0;
@@ -200,7 +228,7 @@ export class LmdbReadStore implements ReadStore {
       const document = state.documents.get(name)?.document;
       if (document != null && (compiled === undefined || compiled.test(document))) total += 1;
     }
-    return Promise.resolve(total);
+    return total;
   }
 
   /** Why applies currently fail for lack of storage (the last apply found no space), if they do. */
@@ -213,9 +241,12 @@ export class LmdbReadStore implements ReadStore {
     validateBatch(batch);
     const recordedAt = this.now();
     let outcome: ApplyOutcome;
+    const commit = this.root.transaction(() => this.applyInTransaction(batch, recordedAt));
+    this.committing = commit;
     try {
-      outcome = await this.root.transaction(() => this.applyInTransaction(batch, recordedAt));
+      outcome = await commit;
     } catch (error) {
+      if (this.committing === commit) this.committing = undefined;
       // Nothing of the batch was committed (LMDB aborts the whole transaction); the projector retries it.
       const noSpace = await noSpaceCauseOf(error);
       if (noSpace === undefined) throw error;
@@ -226,10 +257,10 @@ export class LmdbReadStore implements ReadStore {
     // Committed: bring the in-memory kinds up to date, then wake the tails.
     for (const entry of outcome.entries) this.updateKindState(entry.kind, entry.name, entry.position, entry.after);
     for (const tombstone of outcome.silentTombstones) this.updateKindState(tombstone.kind, tombstone.name, tombstone.position, null);
-    if (outcome.entries.length > 0 || outcome.pruned) {
-      this.visibleHead = this.headSync();
-      this.applied.emit(APPLIED);
-    }
+    if (outcome.entries.length > 0 || outcome.pruned) this.visibleHead = this.headSync();
+    // Cleared only together with the in-memory update: a reader woken by it sees both.
+    if (this.committing === commit) this.committing = undefined;
+    if (outcome.entries.length > 0 || outcome.pruned) this.applied.emit(APPLIED);
     return { applied: outcome.applied, skipped: outcome.skipped };
   }
 
@@ -368,22 +399,31 @@ export class LmdbReadStore implements ReadStore {
     return typeof value === 'number' ? value : 0;
   }
 
-  private readDocument(kind: string, name: string): StoredDocument | undefined {
-    const record = this.documents.get(documentKey(kind, name));
-    if (record?.document == null) return undefined;
-    return { name, position: record.position, document: record.document };
-  }
-
-  /** The kind's in-memory state, loading it from LMDB on first use. */
-  private kindState(kind: string): KindState {
-    let state = this.kinds.get(kind);
-    if (state === undefined) {
-      const documents = new Map<string, DocumentRecord>();
-      const prefix = `${kind}/`;
-      // '0' is the character after '/': the range holds exactly the keys starting with the prefix.
-      for (const { key, value } of this.documents.getRange({ start: prefix, end: `${kind}0` })) documents.set(key.slice(prefix.length), value);
-      state = { documents, indexes: new Map(), equality: new Map(), text: new Map() };
-      this.kinds.set(kind, state);
+  /**
+   * The kind's in-memory state, loading it from LMDB on first use. A load that saw a commit whose
+   * apply has not finished waits for it (the apply then brings the loaded kind level with `head()`).
+   */
+  private async loadedKind(kind: string): Promise<KindState> {
+    const loaded = this.kinds.get(kind);
+    if (loaded !== undefined) {
+      await this.kindsCatchingUp.get(kind);
+      return loaded;
+    }
+    const documents = new Map<string, DocumentRecord>();
+    const prefix = `${kind}/`;
+    let newest: Position = '';
+    // '0' is the character after '/': the range holds exactly the keys starting with the prefix.
+    for (const { key, value } of this.documents.getRange({ start: prefix, end: `${kind}0` })) {
+      documents.set(key.slice(prefix.length), value);
+      if (comparePositions(value.position, newest) > 0) newest = value.position;
+    }
+    const state: KindState = { documents, indexes: new Map(), equality: new Map(), text: new Map() };
+    // Registered before waiting, so the pending apply updates it; another load meanwhile uses it.
+    this.kinds.set(kind, state);
+    if (comparePositions(newest, this.visibleHead) > 0) {
+      const caughtUp = this.catchUpTo(newest).finally(() => this.kindsCatchingUp.delete(kind));
+      this.kindsCatchingUp.set(kind, caughtUp);
+      await caughtUp;
     }
     return state;
   }
