@@ -4,7 +4,8 @@
  */
 export type { ApiCall, ApiDispatcher, ApiResult, StreamDispatcher, StreamHandle, StreamSink } from './edgeContract.js';
 export { startHttpServer } from './httpServer.js';
-export type { HttpServerOptions, PlainAnswer, RunningHttpServer } from './httpServer.js';
+export type { HttpEdgeKind, HttpServerOptions, PlainAnswer, RunningHttpServer } from './httpServer.js';
+export { peerOf } from './edgePeer.js';
 export { loadNativeUws } from './nativeUws.js';
 export { transcodeRequest } from './requestTranscoder.js';
 export type { HttpRequestParts } from './requestTranscoder.js';

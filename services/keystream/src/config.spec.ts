@@ -19,9 +19,14 @@ describe('loadConfig', () => {
     it('should run every role on embedded stores under ./.keystream, on loopback port 8080', () => {
       const config = loadConfig({});
       expect(config.role).to.equal('all');
-      expect(config.http).to.deep.equal({ host: '127.0.0.1', port: 8080, maxBodyBytes: 1048576 });
+      expect(config.http).to.deep.equal({ host: '127.0.0.1', port: 8080, maxBodyBytes: 1048576, edge: 'node' });
       expect(config.eventStore).to.deep.equal({ kind: 'lmdb', directory: path.resolve('.keystream/events') });
       expect(config.readStore).to.deep.equal({ kind: 'lmdb', directory: path.resolve('.keystream/read') });
+    });
+
+    it('should hold the HTTP port with node:http unless KEYSTREAM_HTTP_EDGE=uws, and name the variable for anything else', () => {
+      expect(loadConfig({ KEYSTREAM_HTTP_EDGE: 'uws' }).http.edge).to.equal('uws');
+      expect(problemsOf(() => loadConfig({ KEYSTREAM_HTTP_EDGE: 'nginx' }))[0]).to.match(/KEYSTREAM_HTTP_EDGE \("nginx"\): expected node or uws/);
     });
 
     it('should acknowledge writes only once flushed to disk, unless KEYSTREAM_DURABILITY=relaxed', () => {

@@ -54,6 +54,9 @@ const EnvironmentSchema = z.object({
   KEYSTREAM_DURABILITY: z.enum(['flush', 'relaxed'], { error: 'expected flush or relaxed' }).default('flush'),
   KEYSTREAM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KEYSTREAM_MAX_BODY_BYTES: positiveInteger('a positive number of bytes').default(1024 * 1024),
+  // node: node:http takes the port and answers every oversized or odd request (docs/security.md);
+  // uws: uWebSockets.js takes it directly, faster, for deployments behind a proxy that enforces limits.
+  KEYSTREAM_HTTP_EDGE: z.enum(['node', 'uws'], { error: 'expected node or uws' }).default('node'),
   KEYSTREAM_MIN_POSITION_WAIT_MS: positiveInteger('a positive number of milliseconds').default(5000),
   KEYSTREAM_CHANGELOG_MAX_ENTRIES: positiveInteger('a positive number of entries').default(1_000_000),
   KEYSTREAM_CHANGELOG_MAX_AGE_MS: positiveInteger('a positive number of milliseconds').default(7 * 24 * 60 * 60 * 1000),
@@ -138,7 +141,7 @@ export type NotifierConfig =
 export interface KeystreamConfig {
   readonly role: Role;
   readonly dataDirectory: string;
-  readonly http: { readonly host: string; readonly port: number; readonly maxBodyBytes: number };
+  readonly http: { readonly host: string; readonly port: number; readonly maxBodyBytes: number; readonly edge: 'node' | 'uws' };
   /** The gRPC edge (same host as HTTP): undefined when turned off (`KEYSTREAM_GRPC_PORT=0`); port 0 picks a free one. */
   readonly grpc: { readonly port: number } | undefined;
   readonly eventStore: StoreLocation;
@@ -219,7 +222,7 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
   return {
     role,
     dataDirectory,
-    http: { host: env.KEYSTREAM_HTTP_HOST, port: env.KEYSTREAM_HTTP_PORT, maxBodyBytes: env.KEYSTREAM_MAX_BODY_BYTES },
+    http: { host: env.KEYSTREAM_HTTP_HOST, port: env.KEYSTREAM_HTTP_PORT, maxBodyBytes: env.KEYSTREAM_MAX_BODY_BYTES, edge: env.KEYSTREAM_HTTP_EDGE },
     grpc: env.KEYSTREAM_GRPC_PORT === 0 ? undefined : { port: env.KEYSTREAM_GRPC_PORT === 'auto' ? 0 : env.KEYSTREAM_GRPC_PORT },
     eventStore,
     readStore,

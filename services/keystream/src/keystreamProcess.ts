@@ -121,6 +121,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       dispatcher: runsApi ? (await graph.pipeline()).dispatch : routes.notServedHere,
       logger,
       maxBodyBytes: config.http.maxBodyBytes,
+      edge: config.http.edge,
       onRequestFinished: (outcome) => {
         metrics.recordRequest(outcome);
       },
@@ -130,7 +131,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
         mountConsole(app);
         watches?.gateway.configureApp(app);
       },
-      ...(watches === undefined ? {} : { streamDispatcher: watches.gateway.streamDispatcher }),
+      ...(watches === undefined ? {} : { streamDispatcher: watches.gateway.streamDispatcher, maxWebSocketMessageBytes: watches.gateway.messageCeilingBytes }),
     });
     const hostText = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
     const url = `http://${hostText}:${server.port}`;

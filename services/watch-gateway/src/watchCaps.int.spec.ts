@@ -102,6 +102,24 @@ describe('WatchGateway limits', () => {
         await eventually(() => anotherCode !== 0, 5_000, 'the second socket closed');
         expect(anotherCode).to.equal(1009);
       });
+
+      for (const [label, size] of [
+        ['just above the ceiling uWS reads (4× the limit)', 4 * 1024 + 1],
+        ['far above it', 64 * 1024],
+      ] as const) {
+        it(`should close with 1009 too when the frame is ${label}, not cut the connection`, async () => {
+          const socket = await WatchSocket.connect(harness.wsUrl);
+          sockets.push(socket);
+          let code = 0;
+          socket.onClose((closed) => {
+            code = closed;
+          });
+          socket.sendRaw(JSON.stringify({ id: 'x', method: 'WatchGroups', request: { filter: 'a'.repeat(size) } }));
+          await eventually(() => code !== 0, 5_000, 'the socket closed');
+          expect(code).to.equal(1009);
+        });
+      }
+
     });
   });
 });

@@ -12,6 +12,7 @@
 import { decodeMessage, encodedOnce, encodeMessage, isKeystreamError, KeystreamError, METHODS, type MessageName, type MethodDescriptor } from '@keystream/api';
 import type { JsonObject } from '@keystream/readstore';
 import type { ApiCall, ApiDispatcher, HttpServerOptions } from '@keystream/service-api';
+import { peerOf } from '@keystream/service-api';
 import { ANONYMOUS, type WatchEngine, type WatchHandle, type WatchPrincipal, type WatchSink } from '@keystream/watch';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { frameIdOf, parseClientFrame, parseMinPosition } from './watchFrames.js';
@@ -235,6 +236,15 @@ export class WatchGateway {
     return this.sockets.size;
   }
 
+  /**
+   * The largest client message uWS reads (so the gateway can answer a larger-than-limit one with
+   * 1009); pass as the edge's `maxWebSocketMessageBytes`, so the node:http edge answers anything
+   * above it with 1009 too instead of uWS cutting the connection.
+   */
+  get messageCeilingBytes(): number {
+    return this.maxFrame * FRAME_CEILING_FACTOR;
+  }
+
   /** Mounts the WebSocket endpoint; pass as the edge's `configureApp`. */
   readonly configureApp = (app: TemplatedApp): void => {
     app.ws<Connection>(WATCH_PATH, {
@@ -242,7 +252,7 @@ export class WatchGateway {
       sendPingsAutomatically: true,
       // uWS cuts a connection whose frame exceeds this without a close frame (1006), so it reads up
       // to a ceiling above the limit and the gateway closes larger frames itself with 1009.
-      maxPayloadLength: this.maxFrame * FRAME_CEILING_FACTOR,
+      maxPayloadLength: this.messageCeilingBytes,
       // Above this uWS would drop messages; the gateway closes the socket before it gets there.
       maxBackpressure: this.hard * 2,
       closeOnBackpressureLimit: 0,
@@ -265,9 +275,11 @@ export class WatchGateway {
         if (offer.authorization !== undefined) headers['authorization'] = offer.authorization;
         // The offer may carry the token: keep it out of everything that could be logged or echoed.
         delete headers['sec-websocket-protocol'];
+        // Bridged by the node:http edge over loopback: the client's address comes from the edge.
+        const remoteAddress = peerOf(headers, Buffer.from(response.getRemoteAddressAsText()).toString());
         const connection: Connection = {
           headers,
-          remoteAddress: Buffer.from(response.getRemoteAddressAsText()).toString(),
+          remoteAddress,
           watches: new Map(),
           opening: new Map(),
           exchanges: new Map(),

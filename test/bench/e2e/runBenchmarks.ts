@@ -252,7 +252,7 @@ function machineNotes(load: readonly number[], wrk: string): string[] {
     `- machine: ${cpus.length} cores, ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.platform()} ${os.release()}`,
     `- load average at start (1/5/15 min): ${load.map((value) => value.toFixed(2)).join(' / ')}`,
     `- node ${process.version}, ${wrk}, commit ${commit}`,
-    `- settings: wrk ${WRK_THREADS} threads, ${CLIENTS} connections, ${duration} s per run; ${seededEvents} events seeded for the rebuild and the relay${quick ? '; --quick' : ''}`,
+    `- settings: HTTP edge ${process.env['KEYSTREAM_HTTP_EDGE'] ?? 'node'} (KEYSTREAM_HTTP_EDGE), wrk ${WRK_THREADS} threads, ${CLIENTS} connections, ${duration} s per run; ${seededEvents} events seeded for the rebuild and the relay${quick ? '; --quick' : ''}`,
   ];
 }
 

@@ -45,6 +45,7 @@ export async function startGatewayHarness(
     dispatcher: () => Promise.reject(new KeystreamError('UNIMPLEMENTED', 'only watches here')),
     logger: { error: () => undefined },
     configureApp: gateway.configureApp,
+    maxWebSocketMessageBytes: gateway.messageCeilingBytes,
     streamDispatcher: gateway.streamDispatcher,
   });
   return {
