@@ -77,6 +77,12 @@ export interface QueryOptions {
    * documents that can match it (the filter still decides). Results are the same without it.
    */
   readonly phrase?: PhraseHint;
+  /**
+   * The page boundary the filter's keyset condition selects after, as a hint: its sort-key values
+   * in `sort` order (`name` last). A store walking an index in that order may start there instead
+   * of skipping the earlier entries one by one. Results are the same without it.
+   */
+  readonly seek?: { readonly values: readonly unknown[] };
 }
 
 /** Options of {@link ReadStore.count}. */

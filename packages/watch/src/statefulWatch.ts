@@ -58,7 +58,8 @@ export class StatefulWatch extends WatchRunner<StatefulPlan> {
     const { plan } = this;
     this.markAuthorizationSeen();
     const query = pageQuery({ query: plan.selection, orderBy: plan.orderBy, pageSize: plan.pageSize, token: plan.pageToken });
-    const result = await this.context.store.query(plan.descriptor.kind, { filter: query.query, sort: query.sort, limit: query.limit });
+    const seek = query.token === undefined ? {} : { seek: { values: query.token.values } };
+    const result = await this.context.store.query(plan.descriptor.kind, { filter: query.query, sort: query.sort, limit: query.limit, ...seek });
     this.assertOpen();
     // Visibility is applied to the fetched page; issue 7 moves it into the query so pages stay full.
     const fetched = result.documents.map((stored) => stored.document).filter((document) => this.matcher.matches(document));

@@ -57,6 +57,8 @@ const EnvironmentSchema = z.object({
   // node: node:http takes the port and answers every oversized or odd request (docs/security.md);
   // uws: uWebSockets.js takes it directly, faster, for deployments behind a proxy that enforces limits.
   KEYSTREAM_HTTP_EDGE: z.enum(['node', 'uws'], { error: 'expected node or uws' }).default('node'),
+  /** Byte budget of the embedded read store's cache of decoded documents, in MiB (0 turns it off). */
+  KEYSTREAM_READ_CACHE_MB: z.coerce.number({ error: 'expected a number of MiB' }).int('expected a whole number of MiB').min(0, 'expected 0 or more MiB').max(65_536, 'expected at most 65536 MiB').default(64),
   KEYSTREAM_MIN_POSITION_WAIT_MS: positiveInteger('a positive number of milliseconds').default(5000),
   KEYSTREAM_CHANGELOG_MAX_ENTRIES: positiveInteger('a positive number of entries').default(1_000_000),
   KEYSTREAM_CHANGELOG_MAX_AGE_MS: positiveInteger('a positive number of milliseconds').default(7 * 24 * 60 * 60 * 1000),
@@ -146,6 +148,8 @@ export interface KeystreamConfig {
   readonly grpc: { readonly port: number } | undefined;
   readonly eventStore: StoreLocation;
   readonly readStore: StoreLocation;
+  /** Byte budget of the embedded read store's document cache. */
+  readonly readCacheBytes: number;
   readonly kafkaBrokers: readonly string[] | undefined;
   /** The relay's destination; undefined means no relay (`all` then skips the role). */
   readonly eventStream: EventStreamConfig | undefined;
@@ -226,6 +230,7 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
     grpc: env.KEYSTREAM_GRPC_PORT === 0 ? undefined : { port: env.KEYSTREAM_GRPC_PORT === 'auto' ? 0 : env.KEYSTREAM_GRPC_PORT },
     eventStore,
     readStore,
+    readCacheBytes: env.KEYSTREAM_READ_CACHE_MB * 1024 * 1024,
     kafkaBrokers: env.KEYSTREAM_KAFKA_BROKERS?.split(','),
     eventStream,
     pageTokenKey: env.KEYSTREAM_PAGE_TOKEN_KEY,

@@ -17,7 +17,10 @@ export function openConfiguredEventStore(config: KeystreamConfig): Promise<Event
   return Promise.resolve(openLmdbEventStore({ path: location.directory, waitForFlush: config.durability === 'flush' }));
 }
 
-/** Opens the configured read store, with the change-log retention of the configuration. */
+/**
+ * Opens the configured read store, with the change-log retention of the configuration. Both
+ * adapters get the same indexes (mongoIndexes.ts); the embedded one serves queries from them.
+ */
 export async function openConfiguredReadStore(config: KeystreamConfig): Promise<ReadStore> {
   const location = config.readStore;
   const retention = config.changeLog;
@@ -26,7 +29,7 @@ export async function openConfiguredReadStore(config: KeystreamConfig): Promise<
     return connectMongoReadStore({ url: location.url, database, retention, indexes: mongoIndexes() });
   }
   mkdirSync(location.directory, { recursive: true });
-  return openLmdbReadStore({ path: location.directory, retention });
+  return openLmdbReadStore({ path: location.directory, retention, indexes: mongoIndexes(), cacheBytes: config.readCacheBytes });
 }
 
 /**

@@ -20,6 +20,24 @@ describeReadStoreContract({
   },
 });
 
+/** Indexes on the fields the contract's documents hold, so the same suite runs index-served. */
+const CONTRACT_INDEXES = [{ tier: 1, name: 1 }, { score: -1, name: 1 }, { rank: 1, name: 1 }, { tags: 1, name: 1 }, { owner: 1, name: 1 }, { 'labels.env': 1, name: 1 }, { name: 'text', title: 'text' }] as const;
+
+describeReadStoreContract({
+  name: 'embedded LMDB with persistent indexes and a small document cache',
+  async create(options) {
+    const path = await mkdtemp(join(tmpdir(), 'keystream-readstore-'));
+    const store = openLmdbReadStore({ path, ...options, indexes: () => CONTRACT_INDEXES, cacheBytes: 4 * 1024 });
+    return {
+      store,
+      async dispose() {
+        await store.close();
+        await rm(path, { recursive: true, force: true });
+      },
+    };
+  },
+});
+
 describe('LmdbReadStore on disk', () => {
   const longName = (index: number): string => `projects/p-${index}/regions/europe-west/serviceAccounts/${'agent-'.repeat(8)}${index}`;
 

@@ -3,9 +3,10 @@ import { KeystreamError, StorageFullLatch, noSpaceCauseOf, storageExhausted } fr
 import type { Database, RootDatabase } from 'lmdb';
 import { open } from 'lmdb';
 import { filterQuery } from '@keystream/resource';
+import { compare, resolve } from 'mingo/util';
 import type { Query } from 'mingo';
 import { ChangeLogExpiredError } from '../errors/changeLogExpiredError.js';
-import { normalizeSort } from '../normalizeSort.js';
+import { normalizeSort, type SortKey } from '../normalizeSort.js';
 import type { Position } from '../position.js';
 import { comparePositions } from '../position.js';
 import type {
@@ -24,39 +25,58 @@ import type {
   StoredDocument,
 } from '../readStore.js';
 import { validateBatch } from '../validateBatch.js';
-import { EqualityIndex, equalityConditions } from './equalityIndex.js';
 import { meetsSetConditions, splitSetConditions } from './setMembershipFilter.js';
-import { SortedIndex } from './sortedIndex.js';
-import { TextIndex } from './textIndex.js';
-import type { PhraseHint } from '../phraseHint.js';
+import { wholeWordsOf, wordsOf, type PhraseHint } from '../phraseHint.js';
 import { openChangeFeed } from '../changeFeed.js';
+import { choosePath, kindRange, SMALL_PATH, type AccessPath, type KeyRange, type NameRange, type PlanContext, type SeekBoundary } from './accessPath.js';
+import { DocumentCache } from './documentCache.js';
+import { TopK } from './topK.js';
+import { fieldConditions, likeLiteralRuns } from './filterClauses.js';
+import { afterPrefix, textComponent } from './indexKey.js';
+import {
+  kindIndexesOf,
+  postingKey,
+  sortedEntriesOf,
+  textWordsOf,
+  wordPrefix,
+  type IndexSpecification,
+  type KindIndexes,
+  type SortedIndexDefinition,
+  type TextIndexDefinition,
+} from './kindIndexes.js';
 
 /** Options of {@link openLmdbReadStore}. */
 export interface LmdbReadStoreOptions {
   /** Directory of the LMDB environment (created if absent). */
   readonly path: string;
   readonly retention?: ChangeLogRetention;
-  /** Sort orders kept indexed per kind (least recently used ones are dropped). Default 8. */
-  readonly maxIndexesPerKind?: number;
+  /**
+   * The indexes of each kind: the same specifications the MongoDB adapter creates (sorted
+   * `{field: 1|-1, …, name: 1}` and one `'text'` index over the phrase fields). A kind without any
+   * is read in name order. A kind whose stored index set differs is re-indexed at its first use.
+   */
+  readonly indexes?: Readonly<Record<string, readonly IndexSpecification[]>> | ((kind: string) => readonly IndexSpecification[]);
+  /** Byte budget of the decoded-document cache. Default {@link DEFAULT_CACHE_BYTES}. */
+  readonly cacheBytes?: number;
   /** Clock for change-log timestamps and age retention (tests pass a fake). */
   readonly now?: () => number;
 }
 
-/** A document record: `document` is null for a deletion tombstone, which keeps its position. */
+export type { IndexSpecification } from './kindIndexes.js';
+
+/** Default byte budget of the document cache: 64 MiB. */
+export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** A document record as stored: the live document and the position of its last write. */
 interface DocumentRecord {
   readonly position: Position;
-  readonly document: JsonObject | null;
+  readonly document: JsonObject;
 }
 
-/** In-memory state of one kind: every live document and the sort indexes built so far. */
-interface KindState {
-  readonly documents: Map<string, DocumentRecord>;
-  /** Keyed by the normalised sort spec; insertion order is recency (for LRU eviction). */
-  readonly indexes: Map<string, SortedIndex>;
-  /** Keyed by field path: built for paths filtered by equality, so scans can skip non-candidates. */
-  readonly equality: Map<string, EqualityIndex>;
-  /** Keyed by the phrase fields: built for search phrases (textIndex.ts). */
-  readonly text: Map<string, TextIndex>;
+/** A document's state during an apply: `document` null when deleted (a tombstone) or never there. */
+interface DocumentState {
+  readonly position: Position;
+  readonly document: JsonObject | null;
 }
 
 /** Change-log entries read per LMDB range scan. */
@@ -65,40 +85,42 @@ const PRUNED_THROUGH = 'prunedThrough';
 const CHANGE_COUNT = 'changeCount';
 const KEY_FORMAT = 'keyFormat';
 /**
- * Version of the key layout. Keys join their parts with '/': a control character as separator
- * breaks lmdb's ordered-binary keys (a key over 64 bytes holding \0 or \x01 is stored as an
- * array and drops out of string ranges). A store written with another layout is a projection
- * that can be rebuilt, so it is emptied and the projector replays it from the start.
+ * Version of the layout. A store written with another layout is a projection that can be rebuilt,
+ * so it is emptied and the projector replays it from the start. Format 3: live documents and
+ * tombstones apart, persistent indexes, per-kind counts.
  */
-const CURRENT_KEY_FORMAT = 2;
+const CURRENT_KEY_FORMAT = 3;
 const APPLIED = 'applied';
-/** Sort the candidates instead of walking the index when they are fewer than 1/16 of the kind. */
-const SMALL_CANDIDATE_RATIO = 16;
+/** Documents re-indexed per write transaction when a kind's index set changed. */
+const REINDEX_CHUNK = 5_000;
+/** Text-index words read at most when a phrase word must be looked for inside words. */
+const TEXT_NARROW_RATIO = 4;
 
 /**
- * The embedded ReadStore on LMDB.
+ * The embedded ReadStore on LMDB, with everything on disk: queries are served from persistent
+ * indexes, and memory does not grow with the number of documents (a byte-bounded cache of decoded
+ * documents aside).
  *
- * Persistent layout (one environment): `documents` (`kind NUL name` → record, tombstones
- * included), `changes` (`position NUL kind NUL name` → entry; fixed-width positions make key order
- * position order), `checkpoints` (projector → position), `meta` (prune watermark, entry count).
- * `apply` is one lmdb-js write transaction, so documents, change log and checkpoint commit
- * together.
+ * Layout (one environment): `documents` (`kind/name` → live document and position), `tombstones`
+ * (`kind/name` → position of the deletion, so a replayed older write stays a no-op), `index`
+ * (sorted-index keys, indexKey.ts → name), `postings` and `vocabulary` (the text index: word +
+ * name, and word → how many documents hold it), `changes` (`position/kind/name` → entry;
+ * fixed-width positions make key order position order), `checkpoints`, `meta` (prune watermark,
+ * entry count, per-kind document counts and index sets, multikey flags). `apply` is one write
+ * transaction: documents, index entries, change log and checkpoint commit together.
  *
- * Queries run in memory: the first query of a kind loads its documents, and each sort order asked
- * for gets a {@link SortedIndex} that `apply` keeps up to date. A query walks the index in order,
- * tests each document with the compiled mingo filter and stops at `limit` (or walks on to count
- * when `countTotal` is asked). This assumes one process owns the store, which is how the embedded
- * default runs.
+ * A query picks an access path (accessPath.ts), reads the documents it yields and tests each with
+ * the kit's compiled filter, stopping at the limit when the path is in the sort's order.
  */
 export class LmdbReadStore implements ReadStore {
-  private readonly kinds = new Map<string, KindState>();
-  /** Kinds loaded from a commit whose apply has not finished, until it has (see `loadedKind`). */
-  private readonly kindsCatchingUp = new Map<string, Promise<void>>();
   private readonly applied = new EventEmitter();
   private readonly feeds = new Set<AbortController>();
   private readonly retention: ChangeLogRetention;
-  private readonly maxIndexesPerKind: number;
   private readonly now: () => number;
+  private readonly cache: DocumentCache;
+  private readonly indexSpecifications: (kind: string) => readonly IndexSpecification[];
+  /** Kinds whose stored index set was checked (and rebuilt if it differed) in this process. */
+  private readonly kindIndexes = new Map<string, KindIndexes>();
   private closed = false;
   /** Whether the storage is full: set by a commit that found no space, cleared once one commits with room again. */
   private readonly storageFull: StorageFullLatch;
@@ -106,128 +128,130 @@ export class LmdbReadStore implements ReadStore {
   private constructor(
     private readonly root: RootDatabase,
     private readonly documents: Database<DocumentRecord, string>,
+    private readonly tombstones: Database<Position, string>,
+    private readonly index: Database<string, Buffer>,
+    private readonly postings: Database<string, Buffer>,
+    private readonly vocabulary: Database<readonly [word: string, count: number], Buffer>,
     private readonly changes: Database<ChangeLogEntry, string>,
     private readonly checkpoints: Database<Position, string>,
-    private readonly meta: Database<Position | number, string>,
+    private readonly meta: Database<number | string | boolean, string>,
     options: LmdbReadStoreOptions,
   ) {
     this.storageFull = new StorageFullLatch(options.path);
     this.retention = options.retention ?? {};
-    this.maxIndexesPerKind = options.maxIndexesPerKind ?? 8;
     this.now = options.now ?? Date.now;
+    this.cache = new DocumentCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES);
+    const indexes = options.indexes;
+    this.indexSpecifications = typeof indexes === 'function' ? indexes : (kind) => indexes?.[kind] ?? [];
     this.applied.setMaxListeners(0);
     this.visibleHead = this.headSync();
   }
 
   /**
-   * The head as of the last apply whose documents are in memory. A commit becomes visible in LMDB
-   * a moment before `apply` resumes and updates the in-memory kinds; a head read from LMDB in that
-   * window would be ahead of what `query` shows, and a watch snapshot taken then (head, then query)
-   * would lose the document. So the head moves only together with the in-memory documents.
+   * The head as of the last apply that finished. A commit becomes visible in LMDB a moment before
+   * `apply` resumes; reads wait for an apply in that window (`settled`), so nothing a read returns
+   * is ahead of `head()` — a watch snapshot (head, then query) would otherwise get a document
+   * twice, from the query and from the change log after the head.
    */
   private visibleHead: Position;
 
-  /**
-   * The apply between its commit starting and its in-memory update, if one is. A read that goes to
-   * LMDB (a Get, a kind's first load) may see that commit before `visibleHead` does; such a read
-   * waits for this before answering, so nothing a read returns is ahead of `head()`.
-   */
+  /** The apply between its commit starting and its bookkeeping, if one is. */
   private committing: Promise<unknown> | undefined;
 
-  /** A position LMDB showed a reader, ahead of `visibleHead`: waits until the in-memory state caught up. */
-  private async catchUpTo(position: Position): Promise<void> {
-    while (comparePositions(position, this.visibleHead) > 0 && this.committing !== undefined) {
-      await this.committing.catch(() => undefined);
-    }
+  /** Waits until no apply is between commit and bookkeeping (LMDB then shows exactly `visibleHead`). */
+  private async settled(): Promise<void> {
+    while (this.committing !== undefined) await this.committing.catch(() => undefined);
   }
 
   /** Opens (creating if needed) the store in `options.path`. */
   static open(options: LmdbReadStoreOptions): LmdbReadStore {
     // No event-turn batching: a failed commit (disk full) would otherwise also reject a batch-start
     // promise of lmdb-js's own that nothing handles, ending the process (see the event store).
-    const root = open({ path: options.path, maxDbs: 8, compression: false, eventTurnBatching: false });
+    const root = open({ path: options.path, maxDbs: 12, compression: false, eventTurnBatching: false });
     const documents = root.openDB<DocumentRecord, string>({ name: 'documents' });
+    const tombstones = root.openDB<Position, string>({ name: 'tombstones' });
+    const index = root.openDB<string, Buffer>({ name: 'index', keyEncoding: 'binary' });
+    const postings = root.openDB<string, Buffer>({ name: 'postings', keyEncoding: 'binary' });
+    const vocabulary = root.openDB<readonly [string, number], Buffer>({ name: 'vocabulary', keyEncoding: 'binary' });
     const changes = root.openDB<ChangeLogEntry, string>({ name: 'changes' });
     const checkpoints = root.openDB<Position, string>({ name: 'checkpoints' });
-    const meta = root.openDB<Position | number, string>({ name: 'meta' });
+    const meta = root.openDB<number | string | boolean, string>({ name: 'meta' });
     if (meta.get(KEY_FORMAT) !== CURRENT_KEY_FORMAT) {
       root.transactionSync(() => {
-        for (const db of [documents, changes, checkpoints, meta]) db.clearSync();
+        // Format 2 kept tombstones in `documents`: clear it too (the projector replays).
+        for (const db of [documents, tombstones, index, postings, vocabulary, changes, checkpoints, meta]) db.clearSync();
         meta.putSync(KEY_FORMAT, CURRENT_KEY_FORMAT);
       });
     }
-    return new LmdbReadStore(root, documents, changes, checkpoints, meta, options);
+    return new LmdbReadStore(root, documents, tombstones, index, postings, vocabulary, changes, checkpoints, meta, options);
   }
 
   async get(kind: string, name: string): Promise<StoredDocument | undefined> {
     this.assertOpen();
-    for (;;) {
-      const record = this.documents.get(documentKey(kind, name));
-      if (record === undefined || comparePositions(record.position, this.visibleHead) <= 0 || this.committing === undefined) {
-        return record?.document == null ? undefined : { name, position: record.position, document: record.document };
-      }
-      // Read from a commit whose apply has not finished: answered once head() shows it too.
-      await this.catchUpTo(record.position);
-    }
+    await this.settled();
+    const record = this.readDocument(documentKey(kind, name));
+    return record === undefined ? undefined : { name, position: record.position, document: record.document };
   }
 
   async batchGet(kind: string, names: readonly string[]): Promise<BatchGetResult> {
     this.assertOpen();
-    for (;;) {
-      const found: StoredDocument[] = [];
-      const missing: string[] = [];
-      let newest: Position = '';
-      for (const name of names) {
-        const record = this.documents.get(documentKey(kind, name));
-        if (record !== undefined && comparePositions(record.position, newest) > 0) newest = record.position;
-        if (record?.document == null) missing.push(name);
-        else found.push({ name, position: record.position, document: record.document });
-      }
-      if (comparePositions(newest, this.visibleHead) <= 0 || this.committing === undefined) return { found, missing };
-      await this.catchUpTo(newest);
+    await this.settled();
+    const found: StoredDocument[] = [];
+    const missing: string[] = [];
+    for (const name of names) {
+      const record = this.readDocument(documentKey(kind, name));
+      if (record === undefined) missing.push(name);
+      else found.push({ name, position: record.position, document: record.document });
     }
+    return { found, missing };
   }
 
   async query(kind: string, options: QueryOptions = {}): Promise<QueryResult> {
     this.assertOpen();
-    const state = await this.loadedKind(kind);
-    const index = this.indexFor(state, options.sort);
+    await this.settled();
+    // From here on synchronous: no apply can finish in between, so the result is one state.
+    const sort = normalizeSort(options.sort);
     const filter = compileFilter(options.filter);
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
-    const candidates = this.candidatesFor(state, options.filter, options.phrase);
-    const documents: StoredDocument[] = [];
+    const countAll = options.countTotal === true;
+    const path = this.pathFor(kind, options.filter, sort, countAll || limit === Number.POSITIVE_INFINITY, options.phrase, options.seek);
+    const matches = (document: JsonObject): boolean => filter === undefined || filter.test(document);
     let total = 0;
-    // Few candidates: filter them and sort the survivors. Otherwise walk the sort index, where a
-    // set lookup is far cheaper than evaluating the filter and most documents fail it.
-    const ordered =
-      candidates !== undefined && candidates.size * SMALL_CANDIDATE_RATIO < index.size
-        ? index.order(this.candidateDocuments(state, candidates).filter((document) => filter === undefined || filter.test(document)))
-        : index.documents();
-    for (const { name, document } of ordered) {
-      if (candidates !== undefined && !candidates.has(name)) continue;
-      if (filter !== undefined && !filter.test(document)) continue;
-      total += 1;
-      if (documents.length < limit) {
-        const record = state.documents.get(name);
-        if (record !== undefined) documents.push({ name, position: record.position, document: structuredClone(document) });
-      } else if (options.countTotal !== true) {
-        break;
+    if (isOrdered(path)) {
+      const documents: StoredDocument[] = [];
+      for (const stored of this.walk(kind, path)) {
+        if (!matches(stored.document)) continue;
+        total += 1;
+        if (documents.length < limit) documents.push(stored);
+        else if (!countAll) break;
       }
+      return countAll ? { documents, totalCount: total } : { documents };
     }
-    return options.countTotal === true ? { documents, totalCount: total } : { documents };
+    const order = (left: StoredDocument, right: StoredDocument): number => compareBySort(sort, left, right);
+    const kept: StoredDocument[] = [];
+    const best = Number.isFinite(limit) ? new TopK<StoredDocument>(limit, order) : undefined;
+    for (const stored of this.walk(kind, path)) {
+      if (!matches(stored.document)) continue;
+      total += 1;
+      if (best === undefined) kept.push(stored);
+      else best.offer(stored);
+    }
+    const documents = best === undefined ? kept.sort(order) : best.sorted();
+    return countAll ? { documents, totalCount: total } : { documents };
   }
 
   async count(kind: string, filter?: QueryFilter, options: CountOptions = {}): Promise<number> {
     this.assertOpen();
-    const state = await this.loadedKind(kind);
+    await this.settled();
     const compiled = compileFilter(filter);
-    const candidates = this.candidatesFor(state, filter, options.phrase);
+    if (compiled === undefined) return this.documentCount(kind);
+    const path = this.pathFor(kind, filter, normalizeSort(undefined), true, options.phrase, undefined);
+    // A path that is exactly the filter is counted from its keys, without reading documents.
+    if (path.exact && path.type === 'index') return this.countIndexKeys(path.ranges, Number.POSITIVE_INFINITY);
+    if (path.exact && path.type === 'documents') return this.countDocuments(path.range, Number.POSITIVE_INFINITY);
+    if (path.exact && path.type === 'names') return path.names.filter((name) => this.documents.doesExist(documentKey(kind, name))).length;
     let total = 0;
-    const names = candidates ?? state.documents.keys();
-    for (const name of names) {
-      const document = state.documents.get(name)?.document;
-      if (document != null && (compiled === undefined || compiled.test(document))) total += 1;
-    }
+    for (const stored of this.walk(kind, path)) if (compiled.test(stored.document)) total += 1;
     return total;
   }
 
@@ -239,6 +263,8 @@ export class LmdbReadStore implements ReadStore {
   async apply(batch: ApplyBatch): Promise<ApplyResult> {
     this.assertOpen();
     validateBatch(batch);
+    // Index sets are checked before the transaction (a rebuild commits on its own).
+    for (const write of batch.writes) this.indexesOf(write.kind);
     const recordedAt = this.now();
     let outcome: ApplyOutcome;
     const commit = this.root.transaction(() => this.applyInTransaction(batch, recordedAt));
@@ -254,11 +280,13 @@ export class LmdbReadStore implements ReadStore {
       throw storageExhausted('read store', noSpace);
     }
     this.storageFull.noteCommitted();
-    // Committed: bring the in-memory kinds up to date, then wake the tails.
-    for (const entry of outcome.entries) this.updateKindState(entry.kind, entry.name, entry.position, entry.after);
-    for (const tombstone of outcome.silentTombstones) this.updateKindState(tombstone.kind, tombstone.name, tombstone.position, null);
+    for (const [key, state] of outcome.finalStates) {
+      // Cached documents follow the commit; others are read from LMDB when asked for.
+      if (state.document === null) this.cache.delete(key);
+      else if (this.cache.has(key)) this.cache.set(key, { position: state.position, document: state.document });
+    }
     if (outcome.entries.length > 0 || outcome.pruned) this.visibleHead = this.headSync();
-    // Cleared only together with the in-memory update: a reader woken by it sees both.
+    // Cleared only together with the head: a reader woken by it sees both.
     if (this.committing === commit) this.committing = undefined;
     if (outcome.entries.length > 0 || outcome.pruned) this.applied.emit(APPLIED);
     return { applied: outcome.applied, skipped: outcome.skipped };
@@ -267,12 +295,14 @@ export class LmdbReadStore implements ReadStore {
   /** Runs inside the write transaction. Reads and decisions first; it must not throw once writing. */
   private applyInTransaction(batch: ApplyBatch, recordedAt: number): ApplyOutcome {
     const entries: ChangeLogEntry[] = [];
-    const silentTombstones: { kind: string; name: string; position: Position }[] = [];
-    const pending = new Map<string, DocumentRecord>();
+    const original = new Map<string, { kind: string; name: string; state: DocumentState | undefined }>();
+    const pending = new Map<string, DocumentState>();
+    let silent = 0;
     let skipped = 0;
     for (const write of batch.writes) {
       const key = documentKey(write.kind, write.name);
-      const current = pending.get(key) ?? this.documents.get(key);
+      if (!original.has(key)) original.set(key, { kind: write.kind, name: write.name, state: this.storedState(key) });
+      const current = pending.get(key) ?? original.get(key)?.state;
       if (current !== undefined && comparePositions(write.position, current.position) <= 0) {
         skipped += 1;
         continue;
@@ -280,15 +310,252 @@ export class LmdbReadStore implements ReadStore {
       const after = write.op === 'put' ? write.document : null;
       const before = current?.document ?? null;
       pending.set(key, { position: write.position, document: after });
-      if (before === null && after === null) silentTombstones.push({ kind: write.kind, name: write.name, position: write.position });
+      if (before === null && after === null) silent += 1;
       else entries.push({ position: write.position, kind: write.kind, name: write.name, before, after, recordedAt });
     }
-    for (const [key, record] of pending) this.documents.putSync(key, record);
+    for (const [key, state] of pending) {
+      const { kind, name, state: was } = original.get(key) as { kind: string; name: string; state: DocumentState | undefined };
+      if (state.document === null) {
+        this.documents.removeSync(key);
+        this.tombstones.putSync(key, state.position);
+      } else {
+        this.documents.putSync(key, { position: state.position, document: state.document });
+        if (was !== undefined && was.document === null) this.tombstones.removeSync(key);
+      }
+      this.reindexDocument(this.indexesOf(kind), name, was?.document ?? null, state.document);
+      const delta = (state.document === null ? 0 : 1) - (was?.document == null ? 0 : 1);
+      if (delta !== 0) this.meta.putSync(countKey(kind), this.documentCount(kind) + delta);
+    }
     for (const entry of entries) this.changes.putSync(changeKey(entry.position, entry.kind, entry.name), entry);
     if (batch.checkpoint !== undefined) this.checkpoints.putSync(batch.checkpoint.projector, batch.checkpoint.position);
     const count = this.storedChangeCount() + entries.length;
     const pruned = this.pruneInTransaction(count, recordedAt);
-    return { entries, silentTombstones, applied: entries.length + silentTombstones.length, skipped, pruned };
+    return { entries, finalStates: pending, applied: entries.length + silent, skipped, pruned };
+  }
+
+  /** A document's stored state: live, a tombstone, or undefined when never written. */
+  private storedState(key: string): DocumentState | undefined {
+    const record = this.documents.get(key);
+    if (record !== undefined) return record;
+    const deletedAt = this.tombstones.get(key);
+    return deletedAt === undefined ? undefined : { position: deletedAt, document: null };
+  }
+
+  /** Moves a document's index entries from its old version to its new one (inside a write transaction). */
+  private reindexDocument(indexes: KindIndexes, name: string, before: JsonObject | null, after: JsonObject | null): void {
+    for (const definition of indexes.sorted) {
+      const old = before === null ? [] : sortedEntriesOf(definition, name, before).entries;
+      const next = after === null ? { entries: [], multikey: false } : sortedEntriesOf(definition, name, after);
+      const oldKeys = new Set(old.map((entry) => entry.key.toString('hex')));
+      const nextKeys = new Set(next.entries.map((entry) => entry.key.toString('hex')));
+      for (const entry of old) if (!nextKeys.has(entry.key.toString('hex'))) this.index.removeSync(entry.key);
+      for (const entry of next.entries) if (!oldKeys.has(entry.key.toString('hex'))) this.index.putSync(entry.key, name);
+      if (next.multikey && this.meta.get(multikeyKey(indexes.kind, definition)) !== true) this.meta.putSync(multikeyKey(indexes.kind, definition), true);
+    }
+    const text = indexes.text;
+    if (text === undefined) return;
+    const oldWords = before === null ? new Set<string>() : textWordsOf(text, before);
+    const newWords = after === null ? new Set<string>() : textWordsOf(text, after);
+    for (const word of oldWords) if (!newWords.has(word)) this.movePosting(text, word, name, -1);
+    for (const word of newWords) if (!oldWords.has(word)) this.movePosting(text, word, name, 1);
+  }
+
+  /** Adds (+1) or removes (-1) one document under one word of the text index. */
+  private movePosting(text: TextIndexDefinition, word: string, name: string, delta: 1 | -1): void {
+    const vocabularyKey = wordPrefix(text, word);
+    const count = (this.vocabulary.get(vocabularyKey)?.[1] ?? 0) + delta;
+    if (count > 0) this.vocabulary.putSync(vocabularyKey, [word, count]);
+    else this.vocabulary.removeSync(vocabularyKey);
+    if (delta > 0) this.postings.putSync(postingKey(text, word, name), name);
+    else this.postings.removeSync(postingKey(text, word, name));
+  }
+
+  /**
+   * The kind's index definitions. The first use in a process compares them with the set the
+   * stored entries were made for and, if they differ (or a rebuild was cut short), re-indexes the
+   * kind in chunks of write transactions; the set is recorded only once every chunk committed.
+   */
+  private indexesOf(kind: string): KindIndexes {
+    const known = this.kindIndexes.get(kind);
+    if (known !== undefined) return known;
+    const specifications = this.indexSpecifications(kind);
+    const indexes = kindIndexesOf(kind, specifications);
+    const fingerprint = JSON.stringify(specifications);
+    const storedFingerprint = this.meta.get(indexSetKey(kind));
+    if (storedFingerprint !== fingerprint && !(storedFingerprint === undefined && this.documentCount(kind) === 0 && specifications.length === 0)) {
+      this.reindexKind(kind, indexes, fingerprint);
+    }
+    this.kindIndexes.set(kind, indexes);
+    return indexes;
+  }
+
+  private reindexKind(kind: string, indexes: KindIndexes, fingerprint: string): void {
+    const prefix = textComponent(kind);
+    this.root.transactionSync(() => {
+      for (const db of [this.index, this.postings, this.vocabulary]) for (const key of [...db.getKeys({ start: prefix, end: afterPrefix(prefix) })]) db.removeSync(key);
+      for (const { key } of this.meta.getRange({ start: `multikey/${kind}/`, end: `multikey/${kind}0` })) this.meta.removeSync(key);
+      this.meta.removeSync(indexSetKey(kind));
+    });
+    let after: string | undefined;
+    const range = kindRange(kind);
+    let live = 0;
+    for (;;) {
+      const chunk = [...this.documents.getRange({ start: after ?? range.start, end: range.end, limit: REINDEX_CHUNK + 1 })].filter(({ key }) => key !== after);
+      if (chunk.length === 0) break;
+      this.root.transactionSync(() => {
+        for (const { key, value } of chunk) this.reindexDocument(indexes, key.slice(kind.length + 1), null, value.document);
+      });
+      live += chunk.length;
+      after = chunk[chunk.length - 1]?.key;
+    }
+    this.root.transactionSync(() => {
+      this.meta.putSync(countKey(kind), live);
+      this.meta.putSync(indexSetKey(kind), fingerprint);
+    });
+  }
+
+  /** The access path of a query: a text-index candidate set when a phrase or LIKE narrows enough, else the planner's choice. */
+  private pathFor(kind: string, filter: QueryFilter | undefined, sort: readonly SortKey[], countAll: boolean, phrase: PhraseHint | undefined, seek: SeekBoundary | undefined): AccessPath {
+    const indexes = this.indexesOf(kind);
+    const text = indexes.text;
+    if (text !== undefined) {
+      const narrowed = this.textCandidates(kind, text, filter, phrase);
+      if (narrowed !== undefined && (narrowed.size < SMALL_PATH || countAll)) return { type: 'names', names: [...narrowed], exact: false };
+    }
+    const context: PlanContext = {
+      kind,
+      indexes,
+      isMultikey: (definition) => this.meta.get(multikeyKey(kind, definition)) === true,
+      countIndexKeys: (ranges, cap) => this.countIndexKeys(ranges, cap),
+      countDocuments: (range, cap) => this.countDocuments(range, cap),
+    };
+    return choosePath(context, filter, sort, countAll, seek);
+  }
+
+  /**
+   * Names of the documents that can hold a search phrase (or a LIKE's literal text on a text
+   * field), from the text index; undefined when the index would not narrow.
+   */
+  private textCandidates(kind: string, text: TextIndexDefinition, filter: QueryFilter | undefined, phrase: PhraseHint | undefined): Set<string> | undefined {
+    const texts: string[] = [];
+    if (phrase !== undefined && phrase.fields.every((field) => text.fields.includes(field))) texts.push(phrase.text);
+    for (const condition of fieldConditions(filter)) {
+      if (condition.type === 'like' && text.fields.includes(condition.path)) texts.push(likeLiteralRuns(condition.pattern).join(' '));
+    }
+    let best: Set<string> | undefined;
+    for (const candidateText of texts) {
+      const names = this.phraseCandidates(kind, text, candidateText);
+      if (names !== undefined && (best === undefined || names.size < best.size)) best = names;
+    }
+    return best;
+  }
+
+  /**
+   * Every word of a phrase lies inside one word of a matching text, and its whole words (between
+   * spaces) are words of it. So: a whole word's postings when there is one (the rarest); else the
+   * postings of the indexed words containing the phrase's rarest word (the vocabulary is read,
+   * not the documents). Undefined when even that would be over a quarter of the kind.
+   */
+  private phraseCandidates(kind: string, text: TextIndexDefinition, phrase: string): Set<string> | undefined {
+    const whole = [...new Set(wholeWordsOf(phrase).map((word) => word.toLowerCase()))];
+    const documents = this.documentCount(kind);
+    const tooMany = (count: number): boolean => count > SMALL_PATH && count * TEXT_NARROW_RATIO > documents;
+    if (whole.length > 0) {
+      const counted = whole.map((word) => ({ word, count: this.vocabulary.get(wordPrefix(text, word))?.[1] ?? 0 })).sort((left, right) => left.count - right.count);
+      const rarest = counted[0] as { word: string; count: number };
+      if (tooMany(rarest.count)) return undefined;
+      return new Set(this.postingsOf(text, [rarest.word]));
+    }
+    const words = [...new Set(wordsOf(phrase))];
+    if (words.length === 0) return undefined;
+    const holding = words.map((word) => ({ word, indexed: [] as string[], count: 0 }));
+    for (const { value } of this.vocabulary.getRange({ start: text.prefix, end: afterPrefix(text.prefix) })) {
+      const [indexedWord, count] = value;
+      for (const entry of holding) {
+        if (!indexedWord.includes(entry.word)) continue;
+        entry.indexed.push(indexedWord);
+        entry.count += count;
+      }
+    }
+    holding.sort((left, right) => left.count - right.count);
+    const rarest = holding[0] as { indexed: string[]; count: number };
+    if (tooMany(rarest.count)) return undefined;
+    return new Set(this.postingsOf(text, rarest.indexed));
+  }
+
+  private *postingsOf(text: TextIndexDefinition, words: readonly string[]): Generator<string> {
+    for (const word of words) {
+      const prefix = wordPrefix(text, word);
+      for (const { value } of this.postings.getRange({ start: prefix, end: afterPrefix(prefix) })) yield value;
+    }
+  }
+
+  /** The documents a path yields, in its order (names looked up are yielded as found). */
+  private *walk(kind: string, path: AccessPath): Generator<StoredDocument> {
+    if (path.type === 'names') {
+      for (const name of path.names) {
+        const record = this.documents.get(documentKey(kind, name));
+        if (record !== undefined) yield { name, position: record.position, document: record.document };
+      }
+      return;
+    }
+    if (path.type === 'documents') {
+      const prefixLength = kind.length + 1;
+      const seekKey = path.seekName === undefined ? undefined : documentKey(kind, path.seekName);
+      const inRange = seekKey !== undefined && seekKey >= path.range.start && seekKey < path.range.end;
+      const options = path.reverse ? { start: inRange ? seekKey : path.range.end, end: path.range.start, reverse: true } : { start: inRange ? seekKey : path.range.start, end: path.range.end };
+      for (const { key, value } of this.documents.getRange(options)) {
+        if (path.reverse && key === path.range.end) continue;
+        yield { name: key.slice(prefixLength), position: value.position, document: value.document };
+      }
+      // A reverse range excludes its lower end, which is a document when the prefix is a whole name.
+      const first = path.reverse ? this.documents.get(path.range.start) : undefined;
+      if (first !== undefined) yield { name: path.range.start.slice(prefixLength), position: first.position, document: first.document };
+      return;
+    }
+    const seen = path.mayRepeat ? new Set<string>() : undefined;
+    const ranges = path.reverse ? [...path.ranges].reverse() : path.ranges;
+    for (const range of ranges) {
+      const seek = path.seek !== undefined && Buffer.compare(path.seek, range.start) >= 0 && Buffer.compare(path.seek, range.end) < 0 ? path.seek : undefined;
+      const options = path.reverse ? { start: seek ?? range.end, end: range.start, reverse: true } : { start: seek ?? range.start, end: range.end };
+      for (const { key, value: name } of this.index.getRange(options)) {
+        if (path.reverse && seek === undefined && Buffer.compare(key, range.end) === 0) continue;
+        if (seen !== undefined) {
+          if (seen.has(name)) continue;
+          seen.add(name);
+        }
+        const record = this.documents.get(documentKey(kind, name));
+        if (record !== undefined) yield { name, position: record.position, document: record.document };
+      }
+    }
+  }
+
+  private countIndexKeys(ranges: readonly KeyRange[], cap: number): number {
+    let total = 0;
+    for (const range of ranges) {
+      total += this.index.getKeysCount({ start: range.start, end: range.end, ...(Number.isFinite(cap) ? { limit: cap - total } : {}) });
+      if (total >= cap) break;
+    }
+    return total;
+  }
+
+  private countDocuments(range: NameRange, cap: number): number {
+    return this.documents.getKeysCount({ start: range.start, end: range.end, ...(Number.isFinite(cap) ? { limit: cap } : {}) });
+  }
+
+  /** Live documents of a kind (kept in `meta` by every apply). */
+  private documentCount(kind: string): number {
+    const value = this.meta.get(countKey(kind));
+    return typeof value === 'number' ? value : 0;
+  }
+
+  /** A live document, from the cache or LMDB (then cached). */
+  private readDocument(key: string): DocumentRecord | undefined {
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    const record = this.documents.get(key);
+    if (record !== undefined) this.cache.set(key, record);
+    return record;
   }
 
   /** Deletes the oldest entries beyond the retention limits, advancing the prune watermark. */
@@ -378,7 +645,7 @@ export class LmdbReadStore implements ReadStore {
     this.closed = true;
     for (const feed of this.feeds) feed.abort();
     this.feeds.clear();
-    this.kinds.clear();
+    this.cache.clear();
     await this.root.close();
   }
 
@@ -399,113 +666,6 @@ export class LmdbReadStore implements ReadStore {
     return typeof value === 'number' ? value : 0;
   }
 
-  /**
-   * The kind's in-memory state, loading it from LMDB on first use. A load that saw a commit whose
-   * apply has not finished waits for it (the apply then brings the loaded kind level with `head()`).
-   */
-  private async loadedKind(kind: string): Promise<KindState> {
-    const loaded = this.kinds.get(kind);
-    if (loaded !== undefined) {
-      await this.kindsCatchingUp.get(kind);
-      return loaded;
-    }
-    const documents = new Map<string, DocumentRecord>();
-    const prefix = `${kind}/`;
-    let newest: Position = '';
-    // '0' is the character after '/': the range holds exactly the keys starting with the prefix.
-    for (const { key, value } of this.documents.getRange({ start: prefix, end: `${kind}0` })) {
-      documents.set(key.slice(prefix.length), value);
-      if (comparePositions(value.position, newest) > 0) newest = value.position;
-    }
-    const state: KindState = { documents, indexes: new Map(), equality: new Map(), text: new Map() };
-    // Registered before waiting, so the pending apply updates it; another load meanwhile uses it.
-    this.kinds.set(kind, state);
-    if (comparePositions(newest, this.visibleHead) > 0) {
-      const caughtUp = this.catchUpTo(newest).finally(() => this.kindsCatchingUp.delete(kind));
-      this.kindsCatchingUp.set(kind, caughtUp);
-      await caughtUp;
-    }
-    return state;
-  }
-
-  private indexFor(state: KindState, sort: QueryOptions['sort']): SortedIndex {
-    const keys = normalizeSort(sort);
-    const id = JSON.stringify(keys);
-    let index = state.indexes.get(id);
-    if (index === undefined) {
-      const live = [...state.documents.values()].flatMap((record) => (record.document === null ? [] : [record.document]));
-      index = SortedIndex.build(keys, live);
-      if (state.indexes.size >= this.maxIndexesPerKind) {
-        const oldest = state.indexes.keys().next();
-        if (oldest.done !== true) state.indexes.delete(oldest.value);
-      }
-    } else {
-      state.indexes.delete(id);
-    }
-    state.indexes.set(id, index);
-    return index;
-  }
-
-  /**
-   * The documents every top-level equality condition of the filter allows (the intersection of
-   * their index entries), or undefined when it has none. Equality indexes are built on first use
-   * per path and kept up to date.
-   */
-  private candidatesFor(state: KindState, filter: QueryFilter | undefined, phrase?: PhraseHint): ReadonlySet<string> | undefined {
-    const sets: ReadonlySet<string>[] = [];
-    const byText = phrase === undefined ? undefined : this.textIndexFor(state, phrase.fields).candidates(phrase.text);
-    if (byText !== undefined) sets.push(byText);
-    for (const [path, value] of equalityConditions(filter)) {
-      let index = state.equality.get(path);
-      if (index === undefined) {
-        index = EqualityIndex.build(path, [...state.documents.values()].flatMap((record) => (record.document === null ? [] : [record.document])));
-        state.equality.set(path, index);
-      }
-      sets.push(index.candidates(value));
-    }
-    if (sets.length <= 1) return sets[0];
-    // Intersect from the smallest set, so the work is bounded by it.
-    sets.sort((left, right) => left.size - right.size);
-    const [smallest, ...others] = sets as [ReadonlySet<string>, ...ReadonlySet<string>[]];
-    const intersection = new Set<string>();
-    for (const name of smallest) if (others.every((set) => set.has(name))) intersection.add(name);
-    return intersection;
-  }
-
-  private textIndexFor(state: KindState, fields: readonly string[]): TextIndex {
-    const id = JSON.stringify(fields);
-    let index = state.text.get(id);
-    if (index === undefined) {
-      index = TextIndex.build(fields, [...state.documents.values()].flatMap((record) => (record.document === null ? [] : [record.document])));
-      state.text.set(id, index);
-    }
-    return index;
-  }
-
-  private candidateDocuments(state: KindState, names: ReadonlySet<string>): JsonObject[] {
-    const documents: JsonObject[] = [];
-    for (const name of names) {
-      const document = state.documents.get(name)?.document;
-      if (document != null) documents.push(document);
-    }
-    return documents;
-  }
-
-  /** Applies one committed change to a loaded kind (unloaded kinds load fresh later). */
-  private updateKindState(kind: string, name: string, position: Position, after: JsonObject | null): void {
-    const state = this.kinds.get(kind);
-    if (state === undefined) return;
-    const current = state.documents.get(name);
-    if (current !== undefined && comparePositions(position, current.position) <= 0) return;
-    // A private copy: the caller keeps its object, and indexes must see exactly what is cached.
-    const document = after === null ? null : structuredClone(after);
-    state.documents.set(name, { position, document });
-    for (const index of [...state.indexes.values(), ...state.equality.values(), ...state.text.values()]) {
-      if (current?.document != null) index.remove(current.document);
-      if (document !== null) index.insert(document);
-    }
-  }
-
   private assertOpen(): void {
     if (this.closed) throw new KeystreamError('FAILED_PRECONDITION', 'the read store is closed');
   }
@@ -513,7 +673,8 @@ export class LmdbReadStore implements ReadStore {
 
 interface ApplyOutcome {
   readonly entries: readonly ChangeLogEntry[];
-  readonly silentTombstones: readonly { readonly kind: string; readonly name: string; readonly position: Position }[];
+  /** Each written document's state after the batch, by document key. */
+  readonly finalStates: ReadonlyMap<string, DocumentState>;
   readonly applied: number;
   readonly skipped: number;
   readonly pruned: boolean;
@@ -544,4 +705,29 @@ function compileFilter(filter: QueryFilter | undefined): { test(document: unknow
 /** Opens the embedded LMDB read store. */
 export function openLmdbReadStore(options: LmdbReadStoreOptions): LmdbReadStore {
   return LmdbReadStore.open(options);
+}
+
+function countKey(kind: string): string {
+  return `count/${kind}`;
+}
+
+function indexSetKey(kind: string): string {
+  return `indexSet/${kind}`;
+}
+
+function multikeyKey(kind: string, definition: SortedIndexDefinition): string {
+  return `multikey/${kind}/${definition.id}`;
+}
+
+function isOrdered(path: AccessPath): boolean {
+  return path.type !== 'names' && path.ordered;
+}
+
+/** The sort's order (mingo's comparison, missing = null), names last: the order of a page. */
+function compareBySort(sort: readonly SortKey[], left: StoredDocument, right: StoredDocument): number {
+  for (const [path, direction] of sort) {
+    const order = compare(resolve(left.document, path) ?? null, resolve(right.document, path) ?? null);
+    if (order !== 0) return order * direction;
+  }
+  return left.name < right.name ? -1 : left.name > right.name ? 1 : 0;
 }

@@ -124,7 +124,9 @@ export class QueryService {
     const token = request.pageToken === undefined || request.pageToken === '' ? undefined : decodePageToken(request.pageToken, this.options.pageTokenKey, fingerprint);
     const plan = pageQuery({ query: baseQuery, orderBy, pageSize, token });
     const hint = phraseHint(descriptor, request.phrase);
-    const result = await this.readStore.query(kind, { filter: plan.query, sort: plan.sort, limit: plan.limit, countTotal: false, ...hint });
+    // The page token's boundary lets an index walk start there (a deep page costs what the first does).
+    const seek = plan.token === undefined ? {} : { seek: { values: plan.token.values } };
+    const result = await this.readStore.query(kind, { filter: plan.query, sort: plan.sort, limit: plan.limit, countTotal: false, ...hint, ...seek });
     const page = pageResult(
       plan,
       result.documents.map((stored) => stored.document),

@@ -1,0 +1,244 @@
+/**
+ * How the embedded store reads a query: the access paths a filter and sort allow (names looked
+ * up, a range of the documents' name order, ranges of a sorted index, a text-index candidate set,
+ * a walk of an index in the sort's order) and the choice among them.
+ *
+ * Every path yields a superset of the matches (the compiled filter still decides on each
+ * document), so the choice changes only how much is read. A path is "ordered" when it yields
+ * documents in the query's sort order: the query then stops at its limit; otherwise it keeps the
+ * best `limit` matches (TopK). The choice: names when the filter lists them; else the smallest
+ * selective path, counted up to a cap, preferring one that is ordered; when every selective path is
+ * large, a walk in the sort order (which stops at the page's end); else the whole kind.
+ */
+import type { SortKey } from '../normalizeSort.js';
+import { afterPrefix, indexKey, isCutInKey, nameComponent, stringPrefixBytes, type KeyPart } from './indexKey.js';
+import type { KindIndexes, SortedIndexDefinition } from './kindIndexes.js';
+import { fieldConditions, likeLiteralPrefix, topLevelClauses, type Bound, type FieldCondition, type IndexScalar } from './filterClauses.js';
+
+/** A byte range of the index database, walked forwards or backwards. */
+export interface KeyRange {
+  readonly start: Buffer;
+  readonly end: Buffer;
+}
+
+/** A string range of the documents database (`kind/name` keys). */
+export interface NameRange {
+  readonly start: string;
+  readonly end: string;
+}
+
+export type AccessPath =
+  | { readonly type: 'names'; readonly names: readonly string[]; readonly exact: boolean }
+  | { readonly type: 'documents'; readonly range: NameRange; readonly reverse: boolean; readonly ordered: boolean; readonly exact: boolean; readonly seekName?: string }
+  | { readonly type: 'index'; readonly ranges: readonly KeyRange[]; readonly reverse: boolean; readonly ordered: boolean; readonly exact: boolean; readonly mayRepeat: boolean; readonly seek?: Buffer };
+
+/** What the planner needs from the store. */
+export interface PlanContext {
+  readonly kind: string;
+  readonly indexes: KindIndexes;
+  /** Whether an index has held an array value (its order then is not one per document). */
+  isMultikey(index: SortedIndexDefinition): boolean;
+  /** Index keys in the ranges, counted up to `cap`. */
+  countIndexKeys(ranges: readonly KeyRange[], cap: number): number;
+  /** Documents in the name range, counted up to `cap`. */
+  countDocuments(range: NameRange, cap: number): number;
+}
+
+/** A keyset boundary: the sort-key values of the item a page continues after. */
+export interface SeekBoundary {
+  readonly values: readonly unknown[];
+}
+
+/** Paths at most this large are read whole even when not in the sort order. */
+export const SMALL_PATH = 2_048;
+
+interface Candidate {
+  readonly path: AccessPath;
+  readonly estimate: number;
+}
+
+/** The documents database range of a kind, optionally of the names starting with `prefix`. */
+export function kindRange(kind: string, prefix = ''): NameRange {
+  // '0' is the character after '/': the range holds exactly the keys starting with `kind/`.
+  return prefix === '' ? { start: `${kind}/`, end: `${kind}0` } : { start: `${kind}/${prefix}`, end: `${kind}/${prefix}\u{10ffff}` };
+}
+
+/**
+ * Chooses the path for a query. `sort` is normalised (ends with name). `countAll` asks for every
+ * match (a count, or a query counting its total), so order does not save anything.
+ */
+export function choosePath(context: PlanContext, filter: Readonly<Record<string, unknown>> | undefined, sort: readonly SortKey[], countAll: boolean, seek: SeekBoundary | undefined): AccessPath {
+  const conditions = fieldConditions(filter);
+  const onlyClause = topLevelClauses(filter).length === 1;
+  const names = conditions.find((condition) => condition.path === 'name' && condition.type === 'in');
+  if (names !== undefined && names.type === 'in') {
+    return { type: 'names', names: names.values.filter((value): value is string => typeof value === 'string'), exact: onlyClause };
+  }
+  const fixed = fixedPaths(context, conditions);
+  const candidates: Candidate[] = [];
+  for (const condition of conditions) {
+    const path = selectivePath(context, condition, sort, fixed, seek, onlyClause);
+    if (path === undefined) continue;
+    candidates.push({ path, estimate: estimateOf(context, path) });
+  }
+  const smallest = minBy(candidates);
+  const orderedSelective = minBy(candidates.filter((candidate) => isOrdered(candidate.path)));
+  if (countAll) return (orderedSelective !== undefined && smallest !== undefined && orderedSelective.estimate <= smallest.estimate ? orderedSelective : smallest)?.path ?? walkPath(context, sort, seek, true);
+  if (orderedSelective !== undefined && orderedSelective.estimate < SMALL_PATH) return orderedSelective.path;
+  if (smallest !== undefined && smallest.estimate < SMALL_PATH) return smallest.path;
+  if (orderedSelective !== undefined) return orderedSelective.path;
+  const walk = walkPath(context, sort, seek, false);
+  if (isOrdered(walk)) return walk;
+  return smallest?.path ?? walk;
+}
+
+function isOrdered(path: AccessPath): boolean {
+  return (path.type === 'documents' || path.type === 'index') && path.ordered;
+}
+
+function minBy(candidates: readonly Candidate[]): Candidate | undefined {
+  let best: Candidate | undefined;
+  for (const candidate of candidates) if (best === undefined || candidate.estimate < best.estimate) best = candidate;
+  return best;
+}
+
+function estimateOf(context: PlanContext, path: AccessPath): number {
+  const cap = SMALL_PATH * 4;
+  if (path.type === 'documents') return context.countDocuments(path.range, cap);
+  if (path.type === 'index') return context.countIndexKeys(path.ranges, cap);
+  return path.names.length;
+}
+
+/** Paths whose value is the same in every match (single-value equality on a field no array holds). */
+function fixedPaths(context: PlanContext, conditions: readonly FieldCondition[]): Set<string> {
+  const fixed = new Set<string>();
+  for (const condition of conditions) {
+    if (condition.type !== 'in' || condition.values.length !== 1) continue;
+    const index = context.indexes.sorted.find((candidate) => candidate.fields[0]?.[0] === condition.path);
+    if (index !== undefined && !context.isMultikey(index)) fixed.add(condition.path);
+  }
+  return fixed;
+}
+
+/** The sort without the fields every match holds the same value in. */
+function effectiveSort(sort: readonly SortKey[], fixed: ReadonlySet<string>): SortKey[] {
+  return sort.filter(([path]) => !fixed.has(path));
+}
+
+/** Whether `yields` (an order a path produces) is `wanted`, or its exact reverse. */
+function orderRelation(yields: readonly SortKey[], wanted: readonly SortKey[]): 'same' | 'reverse' | undefined {
+  if (yields.length !== wanted.length) return undefined;
+  if (yields.every(([path, direction], index) => wanted[index]?.[0] === path && wanted[index][1] === direction)) return 'same';
+  if (yields.every(([path, direction], index) => wanted[index]?.[0] === path && wanted[index][1] === -direction)) return 'reverse';
+  return undefined;
+}
+
+function selectivePath(
+  context: PlanContext,
+  condition: FieldCondition,
+  sort: readonly SortKey[],
+  fixed: ReadonlySet<string>,
+  seek: SeekBoundary | undefined,
+  onlyClause: boolean,
+): AccessPath | undefined {
+  const wanted = effectiveSort(sort, fixed);
+  if (condition.path === 'name') {
+    const prefix = condition.type === 'prefix' ? condition.prefix : condition.type === 'like' ? likeLiteralPrefix(condition.pattern).text : '';
+    if (prefix === '') return undefined;
+    const relation = orderRelation([['name', 1]], wanted);
+    const exact = onlyClause && ((condition.type === 'prefix' && condition.exact) || (condition.type === 'like' && condition.pattern === `${escapeLike(prefix)}%`));
+    const seekName = relation === undefined ? undefined : seekNameOf(seek);
+    return { type: 'documents', range: kindRange(context.kind, prefix), reverse: relation === 'reverse', ordered: relation !== undefined, exact, ...(seekName === undefined ? {} : { seekName }) };
+  }
+  const index = context.indexes.sorted.find((candidate) => candidate.fields[0]?.[0] === condition.path);
+  if (index === undefined) return undefined;
+  const multikey = context.isMultikey(index);
+  const [first, ...rest] = index.fields as [SortKey, ...SortKey[]];
+  const restOrder: SortKey[] = [...rest, ['name', 1]];
+  switch (condition.type) {
+    case 'in': {
+      const values = [...condition.values].sort(compareScalars);
+      const ranges = values.map((value) => prefixRange(Buffer.concat([index.prefix, indexKey([[value, first[1]]])])));
+      const single = values.length === 1;
+      const relation = single && !multikey ? orderRelation(restOrder, wanted) : undefined;
+      const exact = onlyClause && rest.length === 0 && !values.some(isCutInKey) && (single || !multikey);
+      const seekKey = relation === undefined || seek === undefined ? undefined : seekKeyOf(index, sort, seek, values[0]);
+      return { type: 'index', ranges, reverse: relation === 'reverse', ordered: relation !== undefined, exact, mayRepeat: multikey && !single, ...(seekKey === undefined ? {} : { seek: seekKey }) };
+    }
+    case 'range': {
+      const range = boundedRange(index, first[1], condition.lower, condition.upper);
+      return { type: 'index', ranges: [range], reverse: false, ordered: false, exact: false, mayRepeat: multikey };
+    }
+    case 'prefix':
+    case 'like': {
+      const prefix = condition.type === 'prefix' ? condition.prefix : likeLiteralPrefix(condition.pattern).text;
+      if (prefix === '' || first[1] !== 1) return undefined;
+      const start = Buffer.concat([index.prefix, stringPrefixBytes(prefix)]);
+      return { type: 'index', ranges: [{ start, end: afterPrefix(start) }], reverse: false, ordered: false, exact: false, mayRepeat: multikey };
+    }
+  }
+}
+
+/** A walk of the whole kind in the sort's order, if an index (or the name order) gives it. */
+function walkPath(context: PlanContext, sort: readonly SortKey[], seek: SeekBoundary | undefined, countAll: boolean): AccessPath {
+  const byName = orderRelation([['name', 1]], sort);
+  if (byName !== undefined || countAll) {
+    const seekName = byName === undefined ? undefined : seekNameOf(seek);
+    return { type: 'documents', range: kindRange(context.kind), reverse: byName === 'reverse', ordered: byName !== undefined, exact: false, ...(seekName === undefined ? {} : { seekName }) };
+  }
+  for (const index of context.indexes.sorted) {
+    if (context.isMultikey(index)) continue;
+    const relation = orderRelation([...index.fields, ['name', 1]], sort);
+    if (relation === undefined) continue;
+    const seekKey = seek === undefined ? undefined : seekKeyOf(index, sort, seek);
+    return { type: 'index', ranges: [prefixRange(index.prefix)], reverse: relation === 'reverse', ordered: true, exact: false, mayRepeat: false, ...(seekKey === undefined ? {} : { seek: seekKey }) };
+  }
+  return { type: 'documents', range: kindRange(context.kind), reverse: false, ordered: false, exact: false };
+}
+
+/**
+ * The index key of the boundary item (values aligned with `sort`), to start a walk at; the first
+ * field's value is `fixedFirst` when an equality gives it (the sort need not hold that field).
+ */
+function seekKeyOf(index: SortedIndexDefinition, sort: readonly SortKey[], seek: SeekBoundary, fixedFirst?: unknown): Buffer | undefined {
+  if (seek.values.length !== sort.length) return undefined;
+  const valueOf = (path: string): unknown => seek.values[sort.findIndex(([candidate]) => candidate === path)];
+  const name = valueOf('name');
+  const known = (path: string, position: number): boolean => (position === 0 && fixedFirst !== undefined) || sort.some(([candidate]) => candidate === path);
+  if (typeof name !== 'string' || index.fields.some(([path], position) => !known(path, position))) return undefined;
+  const parts: KeyPart[] = index.fields.map(([path, direction], position) => [position === 0 && fixedFirst !== undefined ? fixedFirst : (valueOf(path) ?? null), direction]);
+  return Buffer.concat([index.prefix, indexKey(parts), nameComponent(name)]);
+}
+
+function seekNameOf(seek: SeekBoundary | undefined): string | undefined {
+  const last = seek?.values[seek.values.length - 1];
+  return typeof last === 'string' ? last : undefined;
+}
+
+function prefixRange(prefix: Buffer): KeyRange {
+  return { start: prefix, end: afterPrefix(prefix) };
+}
+
+/** The index range of values between the bounds, within their type (as MongoDB compares). */
+function boundedRange(index: SortedIndexDefinition, direction: 1 | -1, lower: Bound | undefined, upper: Bound | undefined): KeyRange {
+  const sample = (lower ?? upper)?.value;
+  const typeStart = Buffer.concat([index.prefix, typeof sample === 'number' ? indexKey([[Number.NEGATIVE_INFINITY, 1]]) : indexKey([['', 1]])]);
+  const typeEnd = afterPrefix(Buffer.concat([index.prefix, typeof sample === 'number' ? indexKey([[Number.POSITIVE_INFINITY, 1]]) : Buffer.of(0x40)]));
+  if (direction === -1) {
+    // A descending index holds the range too, mirrored; reading all of the type is still correct.
+    return { start: index.prefix, end: afterPrefix(index.prefix) };
+  }
+  const start = lower === undefined ? typeStart : Buffer.concat([index.prefix, indexKey([[lower.value, 1]]).subarray(0, -1)]);
+  const end = upper === undefined ? typeEnd : afterPrefix(Buffer.concat([index.prefix, indexKey([[upper.value, 1]]).subarray(0, -1)]));
+  return { start, end };
+}
+
+function compareScalars(left: IndexScalar, right: IndexScalar): number {
+  const leftText = `${typeof left}:${String(left)}`;
+  const rightText = `${typeof right}:${String(right)}`;
+  return leftText < rightText ? -1 : leftText > rightText ? 1 : 0;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/gu, '\\$&');
+}

@@ -1,0 +1,44 @@
+import { expect } from 'chai';
+import { compare } from 'mingo/util';
+import { indexKey, nameComponent } from './indexKey.js';
+
+/** Values of every type an indexed field holds, with the edges of each type's order. */
+const VALUES: unknown[] = [
+  null, undefined, 0, -0, 1, -1, 0.5, -0.5, 1e300, -1e300, 2 ** 53, Number.MIN_VALUE,
+  '', 'a', 'ab', 'a\u0000', 'a\u0001b', 'b', 'B', 'Z', 'é', 'e\u0301', '日本', 'a'.repeat(300), `${'a'.repeat(300)}b`,
+  true, false, [1], ['a', 'b'], { a: 1 },
+];
+
+function sign(value: number): number {
+  return value < 0 ? -1 : value > 0 ? 1 : 0;
+}
+
+describe('indexKey', () => {
+  for (const direction of [1, -1] as const) {
+    it(`should order keys as mingo orders the values (${direction === 1 ? 'ascending' : 'descending'}), then by name`, () => {
+      const failures: string[] = [];
+      for (const left of VALUES) {
+        for (const right of VALUES) {
+          // Values over 256 bytes are cut in keys: only their 256-byte prefix orders them.
+          if (typeof left === 'string' && typeof right === 'string' && left.length > 256 && right.length > 256) continue;
+          // Arrays and objects are keyed by their JSON text, not mingo's element-wise order: an index
+          // that ever held one is multikey, and the store never walks it for order.
+          if ((typeof left === 'object' && left !== null) || (typeof right === 'object' && right !== null)) continue;
+          const byValue = sign(compare(left ?? null, right ?? null)) * direction;
+          const byKey = sign(Buffer.compare(Buffer.concat([indexKey([[left, direction]]), nameComponent('n')]), Buffer.concat([indexKey([[right, direction]]), nameComponent('n')])));
+          if (byValue !== byKey) failures.push(`${JSON.stringify(left)} vs ${JSON.stringify(right)}: mingo ${byValue}, key ${byKey}`);
+        }
+      }
+      expect(failures).to.deep.equal([]);
+    });
+  }
+
+  it('should order a shorter value before its extensions whatever the next component holds', () => {
+    const shorter = Buffer.concat([indexKey([['ab', 1]]), nameComponent('zzz')]);
+    const longer = Buffer.concat([indexKey([['abc', 1]]), nameComponent('a')]);
+    expect(Buffer.compare(shorter, longer)).to.equal(-1);
+    const shorterDescending = Buffer.concat([indexKey([['ab', -1]]), nameComponent('a')]);
+    const longerDescending = Buffer.concat([indexKey([['abc', -1]]), nameComponent('zzz')]);
+    expect(Buffer.compare(shorterDescending, longerDescending)).to.equal(1);
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * Binary index keys whose byte order (what LMDB sorts by) is the order mingo's `compare` gives the
+ * values, component by component, each ascending or descending.
+ *
+ * A component is a type rank byte (mingo's order of types: null/absent, numbers, arrays, strings,
+ * objects, booleans, anything else) and the value's bytes: numbers as 16 hex digits of their
+ * order-preserving float64 bits, strings as UTF-8 (byte order is code point order, which differs
+ * from JavaScript's UTF-16 order only between astral characters and U+E000–U+FFFF), other values
+ * as their JSON text. Bytes 0x00 and 0x01 are escaped (0x01 0x01, 0x01 0x02) so 0x00 can end a
+ * component and shorter values sort before their extensions. A descending component inverts every
+ * byte and ends with 0xFF before the 0x00 (no escaped byte is 0xFF: UTF-8 never holds 0xFE/0xFF
+ * and numbers are hex), which reverses its order against every other value.
+ *
+ * Values longer than {@link MAX_VALUE_BYTES} are cut: such a key still finds the value's documents
+ * (the query's filter decides), but orders values sharing that prefix by the rest of the key.
+ */
+
+/** Bytes of one value kept in a key (LMDB's key limit is 1,978 bytes for the whole key). */
+export const MAX_VALUE_BYTES = 256;
+/** Bytes of the name (the last component) kept in a key; the entry's value holds the whole name. */
+export const MAX_NAME_BYTES = 1024;
+
+const RANK_NULL = 0x10;
+const RANK_NUMBER = 0x20;
+const RANK_ARRAY = 0x30;
+const RANK_STRING = 0x40;
+const RANK_OBJECT = 0x50;
+const RANK_BOOLEAN = 0x60;
+const RANK_OTHER = 0x70;
+
+/** One component: its value and direction. */
+export type KeyPart = readonly [value: unknown, direction: 1 | -1];
+
+/** A key whose components are `parts`, each ending in its separator. */
+export function indexKey(parts: readonly KeyPart[]): Buffer {
+  const chunks: Buffer[] = [];
+  for (const [value, direction] of parts) chunks.push(component(value, direction, MAX_VALUE_BYTES));
+  return Buffer.concat(chunks);
+}
+
+/** The component of the document name (ascending, longer cut-off). */
+export function nameComponent(name: string): Buffer {
+  return component(name, 1, MAX_NAME_BYTES);
+}
+
+/** A raw string component (ascending): used for the fixed prefix of a key (kind, index id). */
+export function textComponent(text: string): Buffer {
+  return component(text, 1, MAX_NAME_BYTES);
+}
+
+/**
+ * The component bytes of a string without its end: keys of every string value starting with
+ * `prefix` lie in [result, result + 0xFF). Ascending only.
+ */
+export function stringPrefixBytes(prefix: string): Buffer {
+  const body = Buffer.from(prefix, 'utf8').subarray(0, MAX_VALUE_BYTES);
+  return Buffer.concat([Buffer.of(RANK_STRING), escape(body)]);
+}
+
+/** The smallest key after every key starting with `prefix`. */
+export function afterPrefix(prefix: Buffer): Buffer {
+  return Buffer.concat([prefix, Buffer.of(0xff)]);
+}
+
+/** Whether an index value would be cut in a key (so equality on it is not exact from the key). */
+export function isCutInKey(value: unknown): boolean {
+  return typeof value === 'string' && Buffer.byteLength(value, 'utf8') > MAX_VALUE_BYTES;
+}
+
+function component(value: unknown, direction: 1 | -1, maxBytes: number): Buffer {
+  const body = escape(valueBytes(value, maxBytes));
+  if (direction === 1) return Buffer.concat([body, Buffer.of(0x00)]);
+  const inverted = Buffer.allocUnsafe(body.length + 2);
+  for (let index = 0; index < body.length; index += 1) inverted[index] = 0xff - (body[index] as number);
+  inverted[body.length] = 0xff;
+  inverted[body.length + 1] = 0x00;
+  return inverted;
+}
+
+function valueBytes(value: unknown, maxBytes: number): Buffer {
+  if (value === null || value === undefined) return Buffer.of(RANK_NULL);
+  if (typeof value === 'number') return Buffer.concat([Buffer.of(RANK_NUMBER), Buffer.from(numberHex(value), 'latin1')]);
+  if (typeof value === 'string') return Buffer.concat([Buffer.of(RANK_STRING), cutUtf8(value, maxBytes)]);
+  if (typeof value === 'boolean') return Buffer.of(RANK_BOOLEAN, value ? 1 : 0);
+  const json = cutUtf8(JSON.stringify(value), maxBytes);
+  if (Array.isArray(value)) return Buffer.concat([Buffer.of(RANK_ARRAY), json]);
+  if (typeof value === 'object') return Buffer.concat([Buffer.of(RANK_OBJECT), json]);
+  return Buffer.concat([Buffer.of(RANK_OTHER), json]);
+}
+
+/** UTF-8 bytes of `text`, at most `maxBytes`, not splitting a character. */
+function cutUtf8(text: string, maxBytes: number): Buffer {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return bytes;
+  let end = maxBytes;
+  // Back off continuation bytes (10xxxxxx) so the cut falls on a character boundary.
+  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end -= 1;
+  return bytes.subarray(0, end);
+}
+
+/** 16 hex digits whose string order is the numeric order of float64 values (-0 as 0). */
+function numberHex(value: number): string {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, value === 0 ? 0 : value);
+  let high = view.getUint32(0);
+  let low = view.getUint32(4);
+  if ((high & 0x80000000) !== 0) {
+    high = ~high >>> 0;
+    low = ~low >>> 0;
+  } else {
+    high = (high | 0x80000000) >>> 0;
+  }
+  return high.toString(16).padStart(8, '0') + low.toString(16).padStart(8, '0');
+}
+
+function escape(bytes: Buffer): Buffer {
+  if (!bytes.includes(0x00) && !bytes.includes(0x01)) return bytes;
+  const out: number[] = [];
+  for (const byte of bytes) {
+    if (byte === 0x00) out.push(0x01, 0x01);
+    else if (byte === 0x01) out.push(0x01, 0x02);
+    else out.push(byte);
+  }
+  return Buffer.from(out);
+}

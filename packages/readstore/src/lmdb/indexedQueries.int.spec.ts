@@ -1,0 +1,207 @@
+/**
+ * Model-based check of the embedded store's index-served queries: random documents and changes,
+ * random filters (equality, IN, ranges, name prefixes, LIKE, $or), sorts, limits, counts and
+ * keyset pages (with the seek hint), each answered by the store with persistent indexes and by a
+ * plain in-memory evaluation (mingo over every document) — the two must agree exactly.
+ */
+import { expect } from 'chai';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compare, resolve } from 'mingo/util';
+import { cursorQuery, filterQuery, LIKE_OPERATOR, type OrderBy } from '@keystream/resource';
+import type { DocumentWrite, JsonObject, SortSpec } from '../readStore.js';
+import { normalizeSort } from '../normalizeSort.js';
+import { openLmdbReadStore, type LmdbReadStore } from './lmdbReadStore.js';
+import type { IndexSpecification } from './kindIndexes.js';
+
+const KIND = 'Group';
+const INDEXES: IndexSpecification[] = [
+  { 'metadata.createTime': -1, name: 1 },
+  { parent: 1, name: 1 },
+  { tier: 1, name: 1 },
+  { score: 1, name: 1 },
+  { tags: 1, name: 1 },
+  { title: 'text' },
+];
+const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'apollo', 'polo', 'team', 'blue', 'über', 'x1'];
+const SORTS: (SortSpec | undefined)[] = [undefined, { score: 1 }, { score: -1 }, { 'metadata.createTime': -1 }, { 'metadata.createTime': 1 }, { name: -1 }, { tier: 1 }, { title: 1 }];
+
+/** A small seeded generator, so a failure names a seed that reproduces it. */
+function generator(seed: number): { int(max: number): number; pick<T>(values: readonly T[]): T; chance(p: number): boolean } {
+  let state = seed >>> 0 || 1;
+  const next = (): number => {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return state / 0x1_0000_0000;
+  };
+  return {
+    int: (max) => Math.floor(next() * max),
+    pick: (values) => values[Math.floor(next() * values.length)] as never,
+    chance: (p) => next() < p,
+  };
+}
+
+type Random = ReturnType<typeof generator>;
+
+function randomDocument(random: Random, name: string): JsonObject {
+  const document: Record<string, unknown> = { name, parent: `projects/p${random.int(4)}`, metadata: { createTime: `2026-0${1 + random.int(9)}-1${random.int(9)}T00:00:0${random.int(9)}Z` } };
+  if (random.chance(0.8)) document['tier'] = random.chance(0.1) ? null : random.pick(['gold', 'silver', 'bronze']);
+  if (random.chance(0.8)) document['score'] = random.chance(0.2) ? random.int(10) - 5 + 0.5 : random.int(10) - 3;
+  if (random.chance(0.7)) document['tags'] = random.chance(0.5) ? [random.pick(WORDS), random.pick(WORDS)] : random.pick(WORDS);
+  document['title'] = Array.from({ length: 1 + random.int(3) }, () => (random.chance(0.3) ? random.pick(WORDS).toUpperCase() : random.pick(WORDS))).join(random.chance(0.5) ? ' ' : '-');
+  return document as JsonObject;
+}
+
+function randomClause(random: Random): Record<string, unknown> {
+  switch (random.int(11)) {
+    case 0:
+      return { parent: `projects/p${random.int(5)}` };
+    case 1:
+      return { parent: { $in: [`projects/p${random.int(4)}`, `projects/p${random.int(4)}`] } };
+    case 2:
+      return { tier: { $eq: random.pick(['gold', 'silver', 'bronze']) } };
+    case 3:
+      return { score: { [random.pick(['$gt', '$gte'])]: random.int(8) - 4 } };
+    case 4:
+      return { score: { $gt: random.int(4) - 4, $lte: random.int(4) } };
+    case 5:
+      return { tags: random.pick(WORDS) };
+    case 6:
+      return { name: { $regex: `^projects/p${random.int(4)}/groups/g${random.int(3)}` } };
+    case 7:
+      return { title: { [LIKE_OPERATOR]: `${random.pick(WORDS).slice(0, 1 + random.int(3))}%` } };
+    case 8:
+      return { title: { [LIKE_OPERATOR]: `%${random.pick(WORDS).slice(1, 3)}%` } };
+    case 9:
+      return { $or: [{ tier: 'gold' }, { score: { $lt: 0 } }] };
+    default:
+      return { 'metadata.createTime': { $lt: `2026-0${1 + random.int(9)}` } };
+  }
+}
+
+function randomFilter(random: Random): Record<string, unknown> | undefined {
+  const count = random.int(4);
+  if (count === 0) return undefined;
+  const clauses = Array.from({ length: count }, () => randomClause(random));
+  return clauses.length === 1 ? clauses[0] : { $and: clauses };
+}
+
+/** The reference: every document, mingo's filter, the sort's order with name last. */
+function expected(documents: ReadonlyMap<string, JsonObject>, filter: Record<string, unknown> | undefined, sort: SortSpec | undefined): string[] {
+  const query = filter === undefined ? undefined : filterQuery(filter);
+  const keys = normalizeSort(sort);
+  return [...documents.values()]
+    .filter((document) => query === undefined || query.test(document as Record<string, unknown>))
+    .sort((left, right) => {
+      for (const [path, direction] of keys) {
+        const order = compare(resolve(left, path) ?? null, resolve(right, path) ?? null);
+        if (order !== 0) return order * direction;
+      }
+      return 0;
+    })
+    .map((document) => document['name'] as string);
+}
+
+function orderByOf(sort: SortSpec | undefined): OrderBy {
+  return { fields: normalizeSort(sort).map(([path, direction]) => ({ path, direction: direction === 1 ? 'asc' : 'desc' })) };
+}
+
+describe('LmdbReadStore index-served queries (model-based)', function () {
+  this.timeout(60_000);
+  let path: string;
+  let store: LmdbReadStore;
+
+  beforeEach(async () => {
+    path = await mkdtemp(join(tmpdir(), 'keystream-indexed-'));
+    store = openLmdbReadStore({ path, indexes: { [KIND]: INDEXES }, cacheBytes: 64 * 1024 });
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await rm(path, { recursive: true, force: true });
+  });
+
+  for (const seed of [1, 2, 3, 4]) {
+    it(`should answer random queries, counts and keyset pages as a full in-memory evaluation does (seed ${seed})`, async () => {
+      const random = generator(seed);
+      const model = new Map<string, JsonObject>();
+      let position = 0;
+      const failures: string[] = [];
+      for (let round = 0; round < 12; round += 1) {
+        const writes: DocumentWrite[] = [];
+        for (let index = 0; index < 40; index += 1) {
+          const name = `projects/p${random.int(4)}/groups/g${random.int(60)}`;
+          position += 1;
+          const at = position.toString(16).padStart(16, '0');
+          if (random.chance(0.2)) {
+            writes.push({ op: 'delete', kind: KIND, name, position: at });
+            model.delete(name);
+          } else {
+            const document = randomDocument(random, name);
+            writes.push({ op: 'put', kind: KIND, name, position: at, document });
+            model.set(name, document);
+          }
+        }
+        await store.apply({ writes });
+        for (let query = 0; query < 15; query += 1) {
+          const filter = randomFilter(random);
+          const sort = random.pick(SORTS);
+          const all = expected(model, filter, sort);
+          const label = `seed ${seed} round ${round}: ${JSON.stringify({ filter, sort })}`;
+          const limit = random.chance(0.3) ? undefined : 1 + random.int(12);
+          const result = await store.query(KIND, { ...(filter === undefined ? {} : { filter }), ...(sort === undefined ? {} : { sort }), ...(limit === undefined ? {} : { limit }), countTotal: true });
+          const names = result.documents.map((stored) => stored.name);
+          if (JSON.stringify(names) !== JSON.stringify(all.slice(0, limit))) failures.push(`${label} limit ${limit}: got ${names.join(',')} expected ${all.slice(0, limit).join(',')}`);
+          if (result.totalCount !== all.length) failures.push(`${label}: total ${result.totalCount} expected ${all.length}`);
+          const counted = await store.count(KIND, filter);
+          if (counted !== all.length) failures.push(`${label}: count ${counted} expected ${all.length}`);
+          // Keyset pages forwards, with the seek hint, cover the same list exactly once.
+          const pageSize = 1 + random.int(7);
+          const paged: string[] = [];
+          let boundary: unknown[] | undefined;
+          for (let page = 0; page < 1_000; page += 1) {
+            const keys = normalizeSort(sort);
+            const cursor = boundary === undefined ? undefined : cursorQuery(orderByOf(sort), boundary as never, 'after', false);
+            const pageFilter = cursor === undefined ? filter : filter === undefined ? cursor : { $and: [filter, cursor] };
+            const found = await store.query(KIND, { ...(pageFilter === undefined ? {} : { filter: pageFilter }), ...(sort === undefined ? {} : { sort }), limit: pageSize, ...(boundary === undefined ? {} : { seek: { values: boundary } }) });
+            paged.push(...found.documents.map((stored) => stored.name));
+            const last = found.documents[found.documents.length - 1];
+            if (found.documents.length < pageSize || last === undefined) break;
+            boundary = keys.map(([field]) => resolve(last.document, field) ?? null);
+          }
+          if (JSON.stringify(paged) !== JSON.stringify(all)) failures.push(`${label} pages of ${pageSize}: got ${paged.join(',')} expected ${all.join(',')}`);
+        }
+      }
+      expect(failures.slice(0, 5).join("\n"), `${failures.length} disagreements`).to.equal("");
+    });
+  }
+
+  it('should rebuild a kind\'s indexes when its index set changes, and serve the same answers', async () => {
+    const random = generator(9);
+    const writes: DocumentWrite[] = Array.from({ length: 300 }, (_, index) => {
+      const name = `projects/p${index % 4}/groups/g${index}`;
+      return { op: 'put', kind: KIND, name, position: (index + 1).toString(16).padStart(16, '0'), document: randomDocument(random, name) };
+    });
+    const plain = openLmdbReadStore({ path: join(path, 'plain') });
+    try {
+      await plain.apply({ writes });
+    } finally {
+      await plain.close();
+    }
+    const reopened = openLmdbReadStore({ path: join(path, 'plain'), indexes: { [KIND]: INDEXES } });
+    try {
+      const filter = { tier: 'gold' };
+      const all = (await reopened.query(KIND, { filter, sort: { score: -1 } })).documents.map((stored) => stored.name);
+      const model = new Map(writes.map((write) => [write.name, (write as { document: JsonObject }).document]));
+      expect(all).to.deep.equal(expected(model, filter, { score: -1 }));
+      expect(await reopened.count(KIND)).to.equal(300);
+      expect(await reopened.count(KIND, filter)).to.equal(all.length);
+    } finally {
+      await reopened.close();
+    }
+  });
+});
