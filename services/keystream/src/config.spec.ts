@@ -29,6 +29,13 @@ describe('loadConfig', () => {
       expect(problemsOf(() => loadConfig({ KEYSTREAM_HTTP_EDGE: 'nginx' }))[0]).to.match(/KEYSTREAM_HTTP_EDGE \("nginx"\): expected node or uws/);
     });
 
+    it('should give the embedded read store a 64 MiB document cache unless KEYSTREAM_READ_CACHE_MB says otherwise, and name the variable for a bad value', () => {
+      expect(loadConfig({}).readCacheBytes).to.equal(64 * 1024 * 1024);
+      expect(loadConfig({ KEYSTREAM_READ_CACHE_MB: '0' }).readCacheBytes).to.equal(0);
+      expect(loadConfig({ KEYSTREAM_READ_CACHE_MB: '256' }).readCacheBytes).to.equal(256 * 1024 * 1024);
+      for (const bad of ['-1', 'lots', '1.5']) expect(problemsOf(() => loadConfig({ KEYSTREAM_READ_CACHE_MB: bad }))[0], bad).to.match(/^KEYSTREAM_READ_CACHE_MB \(/);
+    });
+
     it('should acknowledge writes only once flushed to disk, unless KEYSTREAM_DURABILITY=relaxed', () => {
       expect(loadConfig({}).durability).to.equal('flush');
       expect(loadConfig({ KEYSTREAM_DURABILITY: 'relaxed' }).durability).to.equal('relaxed');

@@ -121,6 +121,8 @@ export class LmdbReadStore implements ReadStore {
   private readonly indexSpecifications: (kind: string) => readonly IndexSpecification[];
   /** Kinds whose stored index set was checked (and rebuilt if it differed) in this process. */
   private readonly kindIndexes = new Map<string, KindIndexes>();
+  /** Multikey flags known to be stored (they are never cleared but by a re-index). */
+  private readonly multikeyFlags = new Set<string>();
   private closed = false;
   /** Whether the storage is full: set by a commit that found no space, cleared once one commits with room again. */
   private readonly storageFull: StorageFullLatch;
@@ -313,6 +315,7 @@ export class LmdbReadStore implements ReadStore {
       if (before === null && after === null) silent += 1;
       else entries.push({ position: write.position, kind: write.kind, name: write.name, before, after, recordedAt });
     }
+    const tally = new IndexTally();
     for (const [key, state] of pending) {
       const { kind, name, state: was } = original.get(key) as { kind: string; name: string; state: DocumentState | undefined };
       if (state.document === null) {
@@ -322,10 +325,10 @@ export class LmdbReadStore implements ReadStore {
         this.documents.putSync(key, { position: state.position, document: state.document });
         if (was !== undefined && was.document === null) this.tombstones.removeSync(key);
       }
-      this.reindexDocument(this.indexesOf(kind), name, was?.document ?? null, state.document);
-      const delta = (state.document === null ? 0 : 1) - (was?.document == null ? 0 : 1);
-      if (delta !== 0) this.meta.putSync(countKey(kind), this.documentCount(kind) + delta);
+      this.reindexDocument(this.indexesOf(kind), name, was?.document ?? null, state.document, tally);
+      tally.count(kind, (state.document === null ? 0 : 1) - (was?.document == null ? 0 : 1));
     }
+    this.writeTally(tally);
     for (const entry of entries) this.changes.putSync(changeKey(entry.position, entry.kind, entry.name), entry);
     if (batch.checkpoint !== undefined) this.checkpoints.putSync(batch.checkpoint.projector, batch.checkpoint.position);
     const count = this.storedChangeCount() + entries.length;
@@ -342,7 +345,7 @@ export class LmdbReadStore implements ReadStore {
   }
 
   /** Moves a document's index entries from its old version to its new one (inside a write transaction). */
-  private reindexDocument(indexes: KindIndexes, name: string, before: JsonObject | null, after: JsonObject | null): void {
+  private reindexDocument(indexes: KindIndexes, name: string, before: JsonObject | null, after: JsonObject | null, tally: IndexTally): void {
     for (const definition of indexes.sorted) {
       const old = before === null ? [] : sortedEntriesOf(definition, name, before).entries;
       const next = after === null ? { entries: [], multikey: false } : sortedEntriesOf(definition, name, after);
@@ -350,24 +353,38 @@ export class LmdbReadStore implements ReadStore {
       const nextKeys = new Set(next.entries.map((entry) => entry.key.toString('hex')));
       for (const entry of old) if (!nextKeys.has(entry.key.toString('hex'))) this.index.removeSync(entry.key);
       for (const entry of next.entries) if (!oldKeys.has(entry.key.toString('hex'))) this.index.putSync(entry.key, name);
-      if (next.multikey && this.meta.get(multikeyKey(indexes.kind, definition)) !== true) this.meta.putSync(multikeyKey(indexes.kind, definition), true);
+      if (next.multikey) tally.multikey.add(multikeyKey(indexes.kind, definition));
     }
     const text = indexes.text;
     if (text === undefined) return;
     const oldWords = before === null ? new Set<string>() : textWordsOf(text, before);
     const newWords = after === null ? new Set<string>() : textWordsOf(text, after);
-    for (const word of oldWords) if (!newWords.has(word)) this.movePosting(text, word, name, -1);
-    for (const word of newWords) if (!oldWords.has(word)) this.movePosting(text, word, name, 1);
+    for (const word of oldWords) {
+      if (newWords.has(word)) continue;
+      this.postings.removeSync(postingKey(text, word, name));
+      tally.word(text, word, -1);
+    }
+    for (const word of newWords) {
+      if (oldWords.has(word)) continue;
+      this.postings.putSync(postingKey(text, word, name), name);
+      tally.word(text, word, 1);
+    }
   }
 
-  /** Adds (+1) or removes (-1) one document under one word of the text index. */
-  private movePosting(text: TextIndexDefinition, word: string, name: string, delta: 1 | -1): void {
-    const vocabularyKey = wordPrefix(text, word);
-    const count = (this.vocabulary.get(vocabularyKey)?.[1] ?? 0) + delta;
-    if (count > 0) this.vocabulary.putSync(vocabularyKey, [word, count]);
-    else this.vocabulary.removeSync(vocabularyKey);
-    if (delta > 0) this.postings.putSync(postingKey(text, word, name), name);
-    else this.postings.removeSync(postingKey(text, word, name));
+  /** Writes what a batch changed in counts, word counts and multikey flags: once per key, not per document. */
+  private writeTally(tally: IndexTally): void {
+    for (const [kind, delta] of tally.counts) if (delta !== 0) this.meta.putSync(countKey(kind), this.documentCount(kind) + delta);
+    for (const { key, word, delta } of tally.words.values()) {
+      if (delta === 0) continue;
+      const count = (this.vocabulary.get(key)?.[1] ?? 0) + delta;
+      if (count > 0) this.vocabulary.putSync(key, [word, count]);
+      else this.vocabulary.removeSync(key);
+    }
+    for (const key of tally.multikey) {
+      if (this.multikeyFlags.has(key)) continue;
+      if (this.meta.get(key) !== true) this.meta.putSync(key, true);
+      this.multikeyFlags.add(key);
+    }
   }
 
   /**
@@ -393,7 +410,10 @@ export class LmdbReadStore implements ReadStore {
     const prefix = textComponent(kind);
     this.root.transactionSync(() => {
       for (const db of [this.index, this.postings, this.vocabulary]) for (const key of [...db.getKeys({ start: prefix, end: afterPrefix(prefix) })]) db.removeSync(key);
-      for (const { key } of this.meta.getRange({ start: `multikey/${kind}/`, end: `multikey/${kind}0` })) this.meta.removeSync(key);
+      for (const { key } of this.meta.getRange({ start: `multikey/${kind}/`, end: `multikey/${kind}0` })) {
+        this.meta.removeSync(key);
+        this.multikeyFlags.delete(key);
+      }
       this.meta.removeSync(indexSetKey(kind));
     });
     let after: string | undefined;
@@ -403,7 +423,10 @@ export class LmdbReadStore implements ReadStore {
       const chunk = [...this.documents.getRange({ start: after ?? range.start, end: range.end, limit: REINDEX_CHUNK + 1 })].filter(({ key }) => key !== after);
       if (chunk.length === 0) break;
       this.root.transactionSync(() => {
-        for (const { key, value } of chunk) this.reindexDocument(indexes, key.slice(kind.length + 1), null, value.document);
+        const tally = new IndexTally();
+        for (const { key, value } of chunk) this.reindexDocument(indexes, key.slice(kind.length + 1), null, value.document, tally);
+        tally.counts.clear();
+        this.writeTally(tally);
       });
       live += chunk.length;
       after = chunk[chunk.length - 1]?.key;
@@ -425,7 +448,7 @@ export class LmdbReadStore implements ReadStore {
     const context: PlanContext = {
       kind,
       indexes,
-      isMultikey: (definition) => this.meta.get(multikeyKey(kind, definition)) === true,
+      isMultikey: (definition) => this.multikeyFlags.has(multikeyKey(kind, definition)) || this.meta.get(multikeyKey(kind, definition)) === true,
       countIndexKeys: (ranges, cap) => this.countIndexKeys(ranges, cap),
       countDocuments: (range, cap) => this.countDocuments(range, cap),
     };
@@ -705,6 +728,25 @@ function compileFilter(filter: QueryFilter | undefined): { test(document: unknow
 /** Opens the embedded LMDB read store. */
 export function openLmdbReadStore(options: LmdbReadStoreOptions): LmdbReadStore {
   return LmdbReadStore.open(options);
+}
+
+/** What one transaction changes in per-kind counts, text-index word counts and multikey flags. */
+class IndexTally {
+  readonly counts = new Map<string, number>();
+  readonly words = new Map<string, { key: Buffer; word: string; delta: number }>();
+  readonly multikey = new Set<string>();
+
+  count(kind: string, delta: number): void {
+    if (delta !== 0) this.counts.set(kind, (this.counts.get(kind) ?? 0) + delta);
+  }
+
+  word(text: TextIndexDefinition, word: string, delta: 1 | -1): void {
+    const key = wordPrefix(text, word);
+    const id = key.toString('latin1');
+    const entry = this.words.get(id);
+    if (entry === undefined) this.words.set(id, { key, word, delta });
+    else entry.delta += delta;
+  }
 }
 
 function countKey(kind: string): string {

@@ -1,0 +1,122 @@
+/**
+ * Benchmark of the embedded read model at scale (issue 21). Prints figures; asserts nothing.
+ *
+ *   npx tsx --conditions=keystream-source test/bench/readModelScale.bench.ts [documents] [--quick]
+ *
+ * Seeds RoleBindings (default 1,000,000; --quick 100,000) straight into the embedded read store
+ * through `apply` in batches of 1,000 (the projector's code path, with the indexes keystream gives
+ * the store), then measures: apply documents/s with the indexes maintained, anonymous RSS of this
+ * process, time from reopening the store to a first answered List (restart), and p50/p99 of List
+ * pages (parent, equality filters, order_by on an indexed field), a deep keyset page against the
+ * first one, counts (include_paging_info) and a search phrase served by the text index.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { cursorQuery, type OrderBy } from '@keystream/resource';
+import { openLmdbReadStore, type DocumentWrite, type JsonObject, type LmdbReadStore, type QueryOptions } from '@keystream/readstore';
+import { mongoIndexes } from '@keystream/keystream';
+
+const quick = process.argv.includes('--quick');
+const countArgument = process.argv.slice(2).find((argument) => /^\d+$/u.test(argument));
+const DOCUMENTS = Number(countArgument ?? (quick ? 100_000 : 1_000_000));
+const PROJECTS = 1_000;
+const ROLES = 20;
+const MEMBERS = 50_000;
+const BATCH = 1_000;
+const RUNS = quick ? 50 : 200;
+const KIND = 'RoleBinding';
+
+function roleBinding(index: number): JsonObject {
+  const project = `projects/p${index % PROJECTS}`;
+  const name = `${project}/roleBindings/rb${index}`;
+  const member = `user:u${index % MEMBERS}@example.com`;
+  const created = new Date(Date.UTC(2026, 0, 1) + index * 1_000).toISOString();
+  return {
+    name,
+    role: `roles/r${index % ROLES}`,
+    member,
+    memberType: 'user',
+    category: 'regular',
+    scope: project,
+    ancestryPath: [project],
+    parentByOrg: 'organizations/acme',
+    metadata: { createTime: created, updateTime: created, uuid: `00000000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`, resourceVersion: '1', labels: { team: `t${index % 7}` } },
+  };
+}
+
+/** Anonymous resident memory (heap and native allocations, not LMDB's mapped file pages), in MB. */
+function anonymousRssMb(): number {
+  const match = /RssAnon:\s+(\d+) kB/u.exec(readFileSync('/proc/self/status', 'utf8'));
+  return match === null ? Number.NaN : Number(match[1]) / 1024;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function timed(label: string, run: (iteration: number) => Promise<unknown>): Promise<void> {
+  const samples: number[] = [];
+  for (let iteration = 0; iteration < RUNS; iteration += 1) {
+    const started = performance.now();
+    await run(iteration);
+    samples.push(performance.now() - started);
+  }
+  samples.sort((a, b) => a - b);
+  console.log(`${label.padEnd(72)} p50 ${percentile(samples, 50).toFixed(2).padStart(8)} ms   p99 ${percentile(samples, 99).toFixed(2).padStart(8)} ms`);
+}
+
+const NEWEST_FIRST: OrderBy = { fields: [{ path: 'metadata.createTime', direction: 'desc' }, { path: 'name', direction: 'asc' }] } as unknown as OrderBy;
+
+const directory = await mkdtemp(join(tmpdir(), 'keystream-readmodel-bench-'));
+const open = (): LmdbReadStore => openLmdbReadStore({ path: directory, indexes: mongoIndexes() });
+try {
+  console.log(`read model at scale: ${DOCUMENTS.toLocaleString('en')} ${KIND}s in ${PROJECTS} projects (${process.platform}, Node ${process.version})`);
+  const rssBefore = anonymousRssMb();
+  let store = open();
+  const seedStarted = performance.now();
+  for (let from = 0; from < DOCUMENTS; from += BATCH) {
+    const writes: DocumentWrite[] = [];
+    for (let index = from; index < Math.min(DOCUMENTS, from + BATCH); index += 1) {
+      const document = roleBinding(index);
+      writes.push({ op: 'put', kind: KIND, name: document['name'] as string, position: (index + 1).toString(16).padStart(16, '0'), document });
+    }
+    await store.apply({ writes });
+  }
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  console.log(`apply with indexes maintained: ${Math.round(DOCUMENTS / seedSeconds).toLocaleString('en')} documents/s (batches of ${BATCH})`);
+  await store.close();
+  globalThis.gc?.();
+
+  const reopenStarted = performance.now();
+  store = open();
+  await store.query(KIND, { filter: { name: { $regex: '^projects/p1/roleBindings/' } }, sort: { 'metadata.createTime': -1 }, limit: 101 });
+  console.log(`restart to a first answered List: ${(performance.now() - reopenStarted).toFixed(1)} ms`);
+
+  const page = (options: QueryOptions): Promise<unknown> => store.query(KIND, { limit: 101, ...options });
+  await timed('List page, parent, order_by createTime desc', (i) => page({ filter: { name: { $regex: `^projects/p${i % PROJECTS}/roleBindings/` } }, sort: { 'metadata.createTime': -1 } }));
+  await timed('List page, equality (member, rare), order_by createTime desc', (i) => page({ filter: { member: `user:u${i % MEMBERS}@example.com` }, sort: { 'metadata.createTime': -1 } }));
+  await timed('List page, equality (role, 1 in 20), order_by createTime desc', (i) => page({ filter: { role: `roles/r${i % ROLES}` }, sort: { 'metadata.createTime': -1 } }));
+  await timed('List page, equality (role) + parent, order_by name', (i) => page({ filter: { $and: [{ name: { $regex: `^projects/p${i % PROJECTS}/roleBindings/` } }, { role: `roles/r${i % ROLES}` }] } }));
+
+  // Deep pages: the boundary of page 1,000 (100 per page) as a page token would carry it.
+  const depth = Math.min(DOCUMENTS - 200, 100_000);
+  const boundaryDocument = (await store.query(KIND, { sort: { 'metadata.createTime': -1 }, limit: depth })).documents.at(-1)?.document ?? {};
+  const boundary = [(boundaryDocument['metadata'] as JsonObject)['createTime'], boundaryDocument['name']];
+  const cursor = cursorQuery(NEWEST_FIRST, boundary as never, 'after', false);
+  await timed('page 1 of everything, order_by createTime desc', () => page({ sort: { 'metadata.createTime': -1 } }));
+  await timed(`page ${Math.round(depth / 100)} of everything with its page token (keyset seek)`, () => page({ filter: cursor, sort: { 'metadata.createTime': -1 }, seek: { values: boundary } }));
+
+  await timed(`count everything (include_paging_info, ${DOCUMENTS.toLocaleString('en')})`, () => store.count(KIND, {}));
+  await timed(`count role = r (${Math.round(DOCUMENTS / ROLES).toLocaleString('en')} matches)`, (i) => store.count(KIND, { role: `roles/r${i % ROLES}` }));
+  await timed('count under one project (name prefix)', (i) => store.count(KIND, { name: { $regex: `^projects/p${i % PROJECTS}/roleBindings/` } }));
+  await timed('search phrase "u4242@" (text index), page', () =>
+    page({ filter: { $or: [{ name: { $regex: 'u4242@', $options: 'i' } }, { member: { $regex: 'u4242@', $options: 'i' } }] }, phrase: { text: 'u4242@', fields: ['name', 'member'] } }),
+  );
+  console.log(`anonymous RSS: ${anonymousRssMb().toFixed(0)} MB now, ${rssBefore.toFixed(0)} MB before seeding (document cache budget 64 MB)`);
+  await store.close();
+} finally {
+  await rm(directory, { recursive: true, force: true });
+}
