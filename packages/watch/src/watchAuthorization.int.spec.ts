@@ -93,8 +93,10 @@ describe('WatchEngine authorization changes', () => {
           visible.add('groups/unrelated');
         });
         await fixture.write([{ kind: 'Group', name: 'groups/b', document: { displayName: 'b2' } }]);
-        // The next visible change arrives, and nothing came before it.
-        await eventually(() => sink.responses.length === 3, 5_000, 'the change of b');
+        // The next visible change arrives, and nothing came before it. It comes from the tail, or
+        // folded into the re-decision when that read the store after the write (then followed by
+        // the count): either way the only change after the snapshot is b's.
+        await eventually(() => changesOf(sink).length >= 3, 5_000, 'the change of b');
         expect(changesOf(sink).slice(2)).to.deep.equal([{ current: { group: { name: 'groups/b', displayName: 'b2' } } }]);
       });
     });

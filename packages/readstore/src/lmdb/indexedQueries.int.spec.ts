@@ -57,7 +57,7 @@ function randomDocument(random: Random, name: string): JsonObject {
 }
 
 function randomClause(random: Random): Record<string, unknown> {
-  switch (random.int(11)) {
+  switch (random.int(12)) {
     case 0:
       return { parent: `projects/p${random.int(5)}` };
     case 1:
@@ -78,6 +78,11 @@ function randomClause(random: Random): Record<string, unknown> {
       return { title: { [LIKE_OPERATOR]: `%${random.pick(WORDS).slice(1, 3)}%` } };
     case 9:
       return { $or: [{ tier: 'gold' }, { score: { $lt: 0 } }] };
+    case 10: {
+      // Several literal runs inside one word of the value: none of them is a word of it.
+      const word = random.pick(WORDS.filter((candidate) => candidate.length >= 4));
+      return { title: { [LIKE_OPERATOR]: `%${word[0] ?? ''}%${word[1] ?? ''}%${word[2] ?? ''}%` } };
+    }
     default:
       return { 'metadata.createTime': { $lt: `2026-0${1 + random.int(9)}` } };
   }

@@ -460,14 +460,18 @@ export class LmdbReadStore implements ReadStore {
    * field), from the text index; undefined when the index would not narrow.
    */
   private textCandidates(kind: string, text: TextIndexDefinition, filter: QueryFilter | undefined, phrase: PhraseHint | undefined): Set<string> | undefined {
-    const texts: string[] = [];
-    if (phrase !== undefined && phrase.fields.every((field) => text.fields.includes(field))) texts.push(phrase.text);
+    // Each: the whole words (a word of every matching text) and the words inside a matching text's words.
+    const lookups: { whole: string[]; inside: string[] }[] = [];
+    if (phrase !== undefined && phrase.fields.every((field) => text.fields.includes(field))) lookups.push({ whole: wholeWordsOf(phrase.text), inside: wordsOf(phrase.text) });
     for (const condition of fieldConditions(filter)) {
-      if (condition.type === 'like' && text.fields.includes(condition.path)) texts.push(likeLiteralRuns(condition.pattern).join(' '));
+      if (condition.type !== 'like' || !text.fields.includes(condition.path)) continue;
+      // A LIKE's literal runs are pieces of the value: whole words only between spaces inside one run.
+      const runs = likeLiteralRuns(condition.pattern);
+      lookups.push({ whole: runs.flatMap((run) => wholeWordsOf(run)), inside: runs.flatMap((run) => wordsOf(run)) });
     }
     let best: Set<string> | undefined;
-    for (const candidateText of texts) {
-      const names = this.phraseCandidates(kind, text, candidateText);
+    for (const lookup of lookups) {
+      const names = this.phraseCandidates(kind, text, lookup);
       if (names !== undefined && (best === undefined || names.size < best.size)) best = names;
     }
     return best;
@@ -479,8 +483,8 @@ export class LmdbReadStore implements ReadStore {
    * postings of the indexed words containing the phrase's rarest word (the vocabulary is read,
    * not the documents). Undefined when even that would be over a quarter of the kind.
    */
-  private phraseCandidates(kind: string, text: TextIndexDefinition, phrase: string): Set<string> | undefined {
-    const whole = [...new Set(wholeWordsOf(phrase).map((word) => word.toLowerCase()))];
+  private phraseCandidates(kind: string, text: TextIndexDefinition, lookup: { whole: readonly string[]; inside: readonly string[] }): Set<string> | undefined {
+    const whole = [...new Set(lookup.whole.map((word) => word.toLowerCase()))];
     const documents = this.documentCount(kind);
     const tooMany = (count: number): boolean => count > SMALL_PATH && count * TEXT_NARROW_RATIO > documents;
     if (whole.length > 0) {
@@ -489,7 +493,7 @@ export class LmdbReadStore implements ReadStore {
       if (tooMany(rarest.count)) return undefined;
       return new Set(this.postingsOf(text, [rarest.word]));
     }
-    const words = [...new Set(wordsOf(phrase))];
+    const words = [...new Set(lookup.inside)];
     if (words.length === 0) return undefined;
     const holding = words.map((word) => ({ word, indexed: [] as string[], count: 0 }));
     for (const { value } of this.vocabulary.getRange({ start: text.prefix, end: afterPrefix(text.prefix) })) {
