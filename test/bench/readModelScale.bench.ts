@@ -25,7 +25,7 @@ const DOCUMENTS = Number(countArgument ?? (quick ? 100_000 : 1_000_000));
 const PROJECTS = 1_000;
 const ROLES = 20;
 const MEMBERS = 50_000;
-const BATCH = 1_000;
+const BATCH = Number(process.env['KEYSTREAM_BENCH_BATCH'] ?? 1_000);
 const RUNS = quick ? 50 : 200;
 const KIND = 'RoleBinding';
 
@@ -84,6 +84,11 @@ try {
       writes.push({ op: 'put', kind: KIND, name: document['name'] as string, position: (index + 1).toString(16).padStart(16, '0'), document });
     }
     await store.apply({ writes });
+    const done = Math.min(DOCUMENTS, from + BATCH);
+    if (done % (DOCUMENTS / 4) === 0 || done === DOCUMENTS) {
+      const seconds = (performance.now() - seedStarted) / 1000;
+      console.log(`  seeded ${done.toLocaleString('en')}: ${Math.round(done / seconds).toLocaleString('en')} documents/s so far, anonymous RSS ${anonymousRssMb().toFixed(0)} MB`);
+    }
   }
   const seedSeconds = (performance.now() - seedStarted) / 1000;
   console.log(`apply with indexes maintained: ${Math.round(DOCUMENTS / seedSeconds).toLocaleString('en')} documents/s (batches of ${BATCH})`);
@@ -102,8 +107,9 @@ try {
   await timed('List page, equality (role) + parent, order_by name', (i) => page({ filter: { $and: [{ name: { $regex: `^projects/p${i % PROJECTS}/roleBindings/` } }, { role: `roles/r${i % ROLES}` }] } }));
 
   // Deep pages: the boundary of page 1,000 (100 per page) as a page token would carry it.
+  // Creation times grow with the index, so newest first the depth-th document is this one.
   const depth = Math.min(DOCUMENTS - 200, 100_000);
-  const boundaryDocument = (await store.query(KIND, { sort: { 'metadata.createTime': -1 }, limit: depth })).documents.at(-1)?.document ?? {};
+  const boundaryDocument = roleBinding(DOCUMENTS - depth);
   const boundary = [(boundaryDocument['metadata'] as JsonObject)['createTime'], boundaryDocument['name']];
   const cursor = cursorQuery(NEWEST_FIRST, boundary as never, 'after', false);
   await timed('page 1 of everything, order_by createTime desc', () => page({ sort: { 'metadata.createTime': -1 } }));
@@ -115,7 +121,9 @@ try {
   await timed('search phrase "u4242@" (text index), page', () =>
     page({ filter: { $or: [{ name: { $regex: 'u4242@', $options: 'i' } }, { member: { $regex: 'u4242@', $options: 'i' } }] }, phrase: { text: 'u4242@', fields: ['name', 'member'] } }),
   );
-  console.log(`anonymous RSS: ${anonymousRssMb().toFixed(0)} MB now, ${rssBefore.toFixed(0)} MB before seeding (document cache budget 64 MB)`);
+  globalThis.gc?.();
+  const heapMb = process.memoryUsage().heapUsed / 1024 / 1024;
+  console.log(`anonymous RSS: ${anonymousRssMb().toFixed(0)} MB now, ${rssBefore.toFixed(0)} MB before seeding; JS heap in use ${heapMb.toFixed(0)} MB (document cache budget 64 MB)`);
   await store.close();
 } finally {
   await rm(directory, { recursive: true, force: true });

@@ -26,6 +26,7 @@ export interface SortedIndexDefinition {
 
 /** The text index over a kind's phrase fields. */
 export interface TextIndexDefinition {
+  readonly kind: string;
   readonly id: string;
   readonly fields: readonly string[];
   readonly prefix: Buffer;
@@ -47,7 +48,7 @@ export function kindIndexesOf(kind: string, specifications: readonly IndexSpecif
     const prefix = Buffer.concat([textComponent(kind), textComponent(id)]);
     const entries = Object.entries(specification);
     if (entries.some(([, direction]) => direction === 'text')) {
-      text = { id, fields: entries.map(([field]) => field), prefix };
+      text = { kind, id, fields: entries.map(([field]) => field), prefix };
       return;
     }
     const fields = entries.filter(([field]) => field !== 'name').map(([field, direction]) => [field, direction === -1 ? -1 : 1] as const);

@@ -60,12 +60,17 @@ export interface LmdbReadStoreOptions {
   readonly cacheBytes?: number;
   /** Clock for change-log timestamps and age retention (tests pass a fake). */
   readonly now?: () => number;
+  /** Documents a text-index word must be under before its postings are dropped (default 4,096; tests lower it). */
+  readonly saturatedWordCount?: number;
 }
 
 export type { IndexSpecification } from './kindIndexes.js';
 
 /** Default byte budget of the document cache: 64 MiB. */
 export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** A text-index word: the word, how many documents hold it, and whether its postings are dropped. */
+type VocabularyEntry = readonly [word: string, count: number, saturated?: true];
 
 /** A document record as stored: the live document and the position of its last write. */
 interface DocumentRecord {
@@ -93,8 +98,14 @@ const CURRENT_KEY_FORMAT = 3;
 const APPLIED = 'applied';
 /** Documents re-indexed per write transaction when a kind's index set changed. */
 const REINDEX_CHUNK = 5_000;
-/** Text-index words read at most when a phrase word must be looked for inside words. */
+/** A text-index word narrows a search only when under 1/4 of the kind's documents hold it. */
 const TEXT_NARROW_RATIO = 4;
+/**
+ * A word held by more documents than this and by over 1/TEXT_NARROW_RATIO of the kind loses its
+ * postings for good ("projects", "com" in every name and email): they could never narrow a search,
+ * and keeping them would be most of the index's writes. Its count is still kept.
+ */
+const SATURATED_WORD_COUNT = 4_096;
 
 /**
  * The embedded ReadStore on LMDB, with everything on disk: queries are served from persistent
@@ -118,9 +129,12 @@ export class LmdbReadStore implements ReadStore {
   private readonly retention: ChangeLogRetention;
   private readonly now: () => number;
   private readonly cache: DocumentCache;
+  private readonly saturatedWordCount: number;
   private readonly indexSpecifications: (kind: string) => readonly IndexSpecification[];
   /** Kinds whose stored index set was checked (and rebuilt if it differed) in this process. */
   private readonly kindIndexes = new Map<string, KindIndexes>();
+  /** Per text index: the words whose postings are no longer kept (loaded from `meta` on first use). */
+  private readonly saturated = new Map<string, Set<string>>();
   /** Multikey flags known to be stored (they are never cleared but by a re-index). */
   private readonly multikeyFlags = new Set<string>();
   private closed = false;
@@ -133,7 +147,7 @@ export class LmdbReadStore implements ReadStore {
     private readonly tombstones: Database<Position, string>,
     private readonly index: Database<string, Buffer>,
     private readonly postings: Database<string, Buffer>,
-    private readonly vocabulary: Database<readonly [word: string, count: number], Buffer>,
+    private readonly vocabulary: Database<VocabularyEntry, Buffer>,
     private readonly changes: Database<ChangeLogEntry, string>,
     private readonly checkpoints: Database<Position, string>,
     private readonly meta: Database<number | string | boolean, string>,
@@ -143,6 +157,7 @@ export class LmdbReadStore implements ReadStore {
     this.retention = options.retention ?? {};
     this.now = options.now ?? Date.now;
     this.cache = new DocumentCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES);
+    this.saturatedWordCount = options.saturatedWordCount ?? SATURATED_WORD_COUNT;
     const indexes = options.indexes;
     this.indexSpecifications = typeof indexes === 'function' ? indexes : (kind) => indexes?.[kind] ?? [];
     this.applied.setMaxListeners(0);
@@ -174,7 +189,7 @@ export class LmdbReadStore implements ReadStore {
     const tombstones = root.openDB<Position, string>({ name: 'tombstones' });
     const index = root.openDB<string, Buffer>({ name: 'index', keyEncoding: 'binary' });
     const postings = root.openDB<string, Buffer>({ name: 'postings', keyEncoding: 'binary' });
-    const vocabulary = root.openDB<readonly [string, number], Buffer>({ name: 'vocabulary', keyEncoding: 'binary' });
+    const vocabulary = root.openDB<VocabularyEntry, Buffer>({ name: 'vocabulary', keyEncoding: 'binary' });
     const changes = root.openDB<ChangeLogEntry, string>({ name: 'changes' });
     const checkpoints = root.openDB<Position, string>({ name: 'checkpoints' });
     const meta = root.openDB<number | string | boolean, string>({ name: 'meta' });
@@ -359,27 +374,51 @@ export class LmdbReadStore implements ReadStore {
     if (text === undefined) return;
     const oldWords = before === null ? new Set<string>() : textWordsOf(text, before);
     const newWords = after === null ? new Set<string>() : textWordsOf(text, after);
+    const saturated = this.saturatedWords(text);
     for (const word of oldWords) {
       if (newWords.has(word)) continue;
-      this.postings.removeSync(postingKey(text, word, name));
+      if (!saturated.has(word)) this.postings.removeSync(postingKey(text, word, name));
       tally.word(text, word, -1);
     }
     for (const word of newWords) {
       if (oldWords.has(word)) continue;
-      this.postings.putSync(postingKey(text, word, name), name);
+      if (!saturated.has(word)) this.postings.putSync(postingKey(text, word, name), name);
       tally.word(text, word, 1);
     }
   }
 
+  /** The words of a text index too common to keep postings for (see SATURATED_WORD_COUNT). */
+  private saturatedWords(text: TextIndexDefinition): Set<string> {
+    const id = `${text.kind}/${text.id}`;
+    let words = this.saturated.get(id);
+    if (words === undefined) {
+      words = new Set();
+      const prefix = `saturated/${id}/`;
+      for (const key of this.meta.getKeys({ start: prefix, end: `saturated/${id}0` })) words.add(key.slice(prefix.length));
+      this.saturated.set(id, words);
+    }
+    return words;
+  }
+
   /** Writes what a batch changed in counts, word counts and multikey flags: once per key, not per document. */
   private writeTally(tally: IndexTally): void {
-    for (const [kind, delta] of tally.counts) if (delta !== 0) this.meta.putSync(countKey(kind), this.documentCount(kind) + delta);
-    for (const { key, word, delta } of tally.words.values()) {
+    for (const { text, key, word, delta } of tally.words.values()) {
       if (delta === 0) continue;
-      const count = (this.vocabulary.get(key)?.[1] ?? 0) + delta;
-      if (count > 0) this.vocabulary.putSync(key, [word, count]);
+      const stored = this.vocabulary.get(key);
+      const count = (stored?.[1] ?? 0) + delta;
+      let saturated = stored?.[2] === true;
+      if (!saturated && count > this.saturatedWordCount && count * TEXT_NARROW_RATIO > this.documentCount(text.kind) + (tally.counts.get(text.kind) ?? 0)) {
+        // Under so many documents the word can never narrow a search: stop keeping its postings.
+        saturated = true;
+        const prefix = wordPrefix(text, word);
+        for (const postingKey of [...this.postings.getKeys({ start: prefix, end: afterPrefix(prefix) })]) this.postings.removeSync(postingKey);
+        this.meta.putSync(saturatedKey(text, word), true);
+        this.saturatedWords(text).add(word);
+      }
+      if (count > 0) this.vocabulary.putSync(key, saturated ? [word, count, true] : [word, count]);
       else this.vocabulary.removeSync(key);
     }
+    for (const [kind, delta] of tally.counts) if (delta !== 0) this.meta.putSync(countKey(kind), this.documentCount(kind) + delta);
     for (const key of tally.multikey) {
       if (this.multikeyFlags.has(key)) continue;
       if (this.meta.get(key) !== true) this.meta.putSync(key, true);
@@ -410,6 +449,8 @@ export class LmdbReadStore implements ReadStore {
     const prefix = textComponent(kind);
     this.root.transactionSync(() => {
       for (const db of [this.index, this.postings, this.vocabulary]) for (const key of [...db.getKeys({ start: prefix, end: afterPrefix(prefix) })]) db.removeSync(key);
+      for (const key of [...this.meta.getKeys({ start: `saturated/${kind}/`, end: `saturated/${kind}0` })]) this.meta.removeSync(key);
+      for (const id of [...this.saturated.keys()]) if (id.startsWith(`${kind}/`)) this.saturated.delete(id);
       for (const { key } of this.meta.getRange({ start: `multikey/${kind}/`, end: `multikey/${kind}0` })) {
         this.meta.removeSync(key);
         this.multikeyFlags.delete(key);
@@ -488,20 +529,29 @@ export class LmdbReadStore implements ReadStore {
     const documents = this.documentCount(kind);
     const tooMany = (count: number): boolean => count > SMALL_PATH && count * TEXT_NARROW_RATIO > documents;
     if (whole.length > 0) {
-      const counted = whole.map((word) => ({ word, count: this.vocabulary.get(wordPrefix(text, word))?.[1] ?? 0 })).sort((left, right) => left.count - right.count);
+      const saturated = this.saturatedWords(text);
+      const counted = whole
+        .map((word) => ({ word, count: saturated.has(word) ? Number.POSITIVE_INFINITY : (this.vocabulary.get(wordPrefix(text, word))?.[1] ?? 0) }))
+        .sort((left, right) => left.count - right.count);
       const rarest = counted[0] as { word: string; count: number };
       if (tooMany(rarest.count)) return undefined;
       return new Set(this.postingsOf(text, [rarest.word]));
     }
     const words = [...new Set(lookup.inside)];
     if (words.length === 0) return undefined;
-    const holding = words.map((word) => ({ word, indexed: [] as string[], count: 0 }));
-    for (const { value } of this.vocabulary.getRange({ start: text.prefix, end: afterPrefix(text.prefix) })) {
-      const [indexedWord, count] = value;
+    // The vocabulary's keys hold each word's UTF-8 bytes (letters and digits need no escaping), so
+    // a byte search in the key finds the words containing a phrase word without decoding values.
+    const holding = words.map((word) => ({ word, bytes: Buffer.from(word, 'utf8'), indexed: [] as string[], count: 0 }));
+    const wordStart = text.prefix.length + 1;
+    for (const key of this.vocabulary.getKeys({ start: text.prefix, end: afterPrefix(text.prefix) })) {
+      let value: VocabularyEntry | undefined;
       for (const entry of holding) {
-        if (!indexedWord.includes(entry.word)) continue;
-        entry.indexed.push(indexedWord);
-        entry.count += count;
+        if (key.indexOf(entry.bytes, wordStart) < 0) continue;
+        value ??= this.vocabulary.get(key);
+        if (value === undefined) continue;
+        entry.indexed.push(value[0]);
+        // A saturated word has no postings: a phrase word inside it cannot narrow.
+        entry.count += value[2] === true ? Number.POSITIVE_INFINITY : value[1];
       }
     }
     holding.sort((left, right) => left.count - right.count);
@@ -737,7 +787,7 @@ export function openLmdbReadStore(options: LmdbReadStoreOptions): LmdbReadStore 
 /** What one transaction changes in per-kind counts, text-index word counts and multikey flags. */
 class IndexTally {
   readonly counts = new Map<string, number>();
-  readonly words = new Map<string, { key: Buffer; word: string; delta: number }>();
+  readonly words = new Map<string, { text: TextIndexDefinition; key: Buffer; word: string; delta: number }>();
   readonly multikey = new Set<string>();
 
   count(kind: string, delta: number): void {
@@ -748,9 +798,13 @@ class IndexTally {
     const key = wordPrefix(text, word);
     const id = key.toString('latin1');
     const entry = this.words.get(id);
-    if (entry === undefined) this.words.set(id, { key, word, delta });
+    if (entry === undefined) this.words.set(id, { text, key, word, delta });
     else entry.delta += delta;
   }
+}
+
+function saturatedKey(text: TextIndexDefinition, word: string): string {
+  return `saturated/${text.kind}/${text.id}/${word}`;
 }
 
 function countKey(kind: string): string {
