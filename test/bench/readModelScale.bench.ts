@@ -1,7 +1,7 @@
 /**
  * Benchmark of the embedded read model at scale (issue 21). Prints figures; asserts nothing.
  *
- *   npx tsx --conditions=keystream-source test/bench/readModelScale.bench.ts [documents] [--quick]
+ *   npx tsx --conditions=keystream-source test/bench/readModelScale.bench.ts [documents] [--quick] [--http]
  *
  * Seeds RoleBindings (default 1,000,000; --quick 100,000) straight into the embedded read store
  * through `apply` in batches of 1,000 (the projector's code path, with the indexes keystream gives
@@ -9,6 +9,9 @@
  * process, time from reopening the store to a first answered List (restart), and p50/p99 of List
  * pages (parent, equality filters, order_by on an indexed field), a deep keyset page against the
  * first one, counts (include_paging_info) and a search phrase served by the text index.
+ * With --http the same read store is then served by `keystream start` (the seeded directory is its
+ * data directory's read store) and timed as a client sees it: spawn to ready, List pages, a deep
+ * page through page tokens, include_paging_info, and the server's anonymous RSS.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -17,7 +20,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { cursorQuery, type OrderBy } from '@keystream/resource';
 import { openLmdbReadStore, type DocumentWrite, type JsonObject, type LmdbReadStore, type QueryOptions } from '@keystream/readstore';
-import { mongoIndexes } from '@keystream/keystream';
+import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken, mongoIndexes } from '@keystream/keystream';
+import { startKeystreamChild, stopKeystreamChild } from '../support/keystreamProcess.js';
 
 const quick = process.argv.includes('--quick');
 const countArgument = process.argv.slice(2).find((argument) => /^\d+$/u.test(argument));
@@ -70,7 +74,10 @@ async function timed(label: string, run: (iteration: number) => Promise<unknown>
 
 const NEWEST_FIRST: OrderBy = { fields: [{ path: 'metadata.createTime', direction: 'desc' }, { path: 'name', direction: 'asc' }] } as unknown as OrderBy;
 
-const directory = await mkdtemp(join(tmpdir(), 'keystream-readmodel-bench-'));
+const http = process.argv.includes('--http');
+const dataDirectory = await mkdtemp(join(tmpdir(), 'keystream-readmodel-bench-'));
+// The default place of the read store in a data directory, so --http can serve it as it stands.
+const directory = join(dataDirectory, 'read');
 const open = (): LmdbReadStore => openLmdbReadStore({ path: directory, indexes: mongoIndexes() });
 try {
   console.log(`read model at scale: ${DOCUMENTS.toLocaleString('en')} ${KIND}s in ${PROJECTS} projects (${process.platform}, Node ${process.version})`);
@@ -125,6 +132,45 @@ try {
   const heapMb = process.memoryUsage().heapUsed / 1024 / 1024;
   console.log(`anonymous RSS: ${anonymousRssMb().toFixed(0)} MB now, ${rssBefore.toFixed(0)} MB before seeding; JS heap in use ${heapMb.toFixed(0)} MB (document cache budget 64 MB)`);
   await store.close();
+  if (http) await throughHttp();
 } finally {
-  await rm(directory, { recursive: true, force: true });
+  await rm(dataDirectory, { recursive: true, force: true });
+}
+
+/** The seeded read store served by `keystream start`, timed through HTTP. */
+async function throughHttp(): Promise<void> {
+  const spawned = performance.now();
+  const child = await startKeystreamChild(dataDirectory, { KEYSTREAM_LOG_LEVEL: 'warn' }, 600_000);
+  try {
+    const headers = { authorization: `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory }), DEFAULT_DEV_ADMIN)}` };
+    const get = async (path: string): Promise<JsonObject> => {
+      const response = await fetch(`${child.url}${path}`, { headers });
+      const body = (await response.json()) as JsonObject;
+      if (response.status !== 200) throw new Error(`GET ${path}: ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
+      return body;
+    };
+    for (;;) {
+      const ready = await fetch(`${child.url}/readyz`);
+      if (ready.status === 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    console.log(`through HTTP (keystream start on the seeded data directory): spawn to ready ${((performance.now() - spawned) / 1000).toFixed(2)} s`);
+    const newestFirst = encodeURIComponent('metadata.create_time desc');
+    await timed('HTTP List page of 100, one project, order_by create_time desc', (i) => get(`/v1/projects/p${i % PROJECTS}/roleBindings?pageSize=100&orderBy=${newestFirst}`));
+    await timed('HTTP List page of 100, filter member (rare), all projects', (i) => get(`/v1/projects/-/roleBindings?pageSize=100&filter=${encodeURIComponent(`member = "user:u${i % MEMBERS}@example.com"`)}`));
+    await timed('HTTP List page of 100 with include_paging_info, one project', (i) => get(`/v1/projects/p${i % PROJECTS}/roleBindings?pageSize=100&includePagingInfo=true`));
+    // A deep page: follow next_page_token 50 times, then time that page and the first.
+    let token = '';
+    for (let page = 0; page < 50; page += 1) {
+      const next = (await get(`/v1/projects/-/roleBindings?pageSize=100&orderBy=${newestFirst}${token === '' ? '' : `&pageToken=${token}`}`))['nextPageToken'];
+      token = typeof next === 'string' ? encodeURIComponent(next) : '';
+    }
+    await timed('HTTP page 1 of everything, order_by create_time desc', () => get(`/v1/projects/-/roleBindings?pageSize=100&orderBy=${newestFirst}`));
+    await timed('HTTP page 51 of everything through its page token', () => get(`/v1/projects/-/roleBindings?pageSize=100&orderBy=${newestFirst}&pageToken=${token}`));
+    await timed('HTTP page 51 with include_paging_info', () => get(`/v1/projects/-/roleBindings?pageSize=100&orderBy=${newestFirst}&includePagingInfo=true&pageToken=${token}`));
+    const status = readFileSync(`/proc/${child.process.pid}/status`, 'utf8');
+    console.log(`server anonymous RSS: ${(Number(/RssAnon:\s+(\d+) kB/u.exec(status)?.[1]) / 1024).toFixed(0)} MB`);
+  } finally {
+    await stopKeystreamChild(child);
+  }
 }

@@ -89,6 +89,12 @@ export interface QueryOptions {
 export interface CountOptions {
   /** As in {@link QueryOptions.phrase}. */
   readonly phrase?: PhraseHint;
+  /**
+   * A hint that the filter holds a keyset condition selecting the documents before a boundary in
+   * `sort` order (a page's offset): its sort-key values (`name` last). A store may then count in
+   * that order from the start and stop at the boundary. The count is the same without it.
+   */
+  readonly before?: { readonly sort: SortSpec; readonly values: readonly unknown[] };
 }
 
 /** Result of {@link ReadStore.query}. */

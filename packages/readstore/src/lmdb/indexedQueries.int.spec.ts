@@ -57,7 +57,7 @@ function randomDocument(random: Random, name: string): JsonObject {
 }
 
 function randomClause(random: Random): Record<string, unknown> {
-  switch (random.int(12)) {
+  switch (random.int(13)) {
     case 0:
       return { parent: `projects/p${random.int(5)}` };
     case 1:
@@ -78,6 +78,9 @@ function randomClause(random: Random): Record<string, unknown> {
       return { title: { [LIKE_OPERATOR]: `%${random.pick(WORDS).slice(1, 3)}%` } };
     case 9:
       return { $or: [{ tier: 'gold' }, { score: { $lt: 0 } }] };
+    case 11:
+      // A wildcard parent: a regex on names that is more than a prefix.
+      return { name: { $regex: `^projects/p[${random.int(4)}${random.int(4)}]/groups/[^/]+$` } };
     case 10: {
       // Several literal runs inside one word of the value: none of them is a word of it.
       const word = random.pick(WORDS.filter((candidate) => candidate.length >= 4));
@@ -174,6 +177,14 @@ describe('LmdbReadStore index-served queries (model-based)', function () {
             const cursor = boundary === undefined ? undefined : cursorQuery(orderByOf(sort), boundary as never, 'after', false);
             const pageFilter = cursor === undefined ? filter : filter === undefined ? cursor : { $and: [filter, cursor] };
             const found = await store.query(KIND, { ...(pageFilter === undefined ? {} : { filter: pageFilter }), ...(sort === undefined ? {} : { sort }), limit: pageSize, ...(boundary === undefined ? {} : { seek: { values: boundary } }) });
+            // The page's offset, counted with the keyset condition and its hint, is its first item's place.
+            const first = found.documents[0];
+            if (first !== undefined) {
+              const values = keys.map(([field]) => resolve(first.document, field) ?? null);
+              const before = cursorQuery(orderByOf(sort), values as never, 'before', false);
+              const offset = await store.count(KIND, filter === undefined ? before : { $and: [filter, before] }, { before: { sort: sort ?? {}, values } });
+              if (offset !== paged.length) failures.push(`${label}: offset of page ${page} counted ${offset}, expected ${paged.length}`);
+            }
             paged.push(...found.documents.map((stored) => stored.name));
             const last = found.documents[found.documents.length - 1];
             if (found.documents.length < pageSize || last === undefined) break;

@@ -31,7 +31,7 @@ import { openChangeFeed } from '../changeFeed.js';
 import { choosePath, kindRange, SMALL_PATH, type AccessPath, type KeyRange, type NameRange, type PlanContext, type SeekBoundary } from './accessPath.js';
 import { DocumentCache } from './documentCache.js';
 import { TopK } from './topK.js';
-import { fieldConditions, likeLiteralRuns } from './filterClauses.js';
+import { fieldConditions, likeLiteralRuns, topLevelClauses } from './filterClauses.js';
 import { afterPrefix, textComponent } from './indexKey.js';
 import {
   kindIndexesOf,
@@ -262,14 +262,64 @@ export class LmdbReadStore implements ReadStore {
     await this.settled();
     const compiled = compileFilter(filter);
     if (compiled === undefined) return this.documentCount(kind);
+    if (options.before !== undefined) {
+      const before = this.countBefore(kind, filter, compiled, options.before, options.phrase);
+      if (before !== undefined) return before;
+    }
     const path = this.pathFor(kind, filter, normalizeSort(undefined), true, options.phrase, undefined);
     // A path that is exactly the filter is counted from its keys, without reading documents.
     if (path.exact && path.type === 'index') return this.countIndexKeys(path.ranges, Number.POSITIVE_INFINITY);
     if (path.exact && path.type === 'documents') return this.countDocuments(path.range, Number.POSITIVE_INFINITY);
     if (path.exact && path.type === 'names') return path.names.filter((name) => this.documents.doesExist(documentKey(kind, name))).length;
+    // A filter on names alone (a wildcard parent) is decided on the keys, which are the names.
+    if (path.type === 'documents' && mentionsOnlyName(filter)) {
+      let counted = 0;
+      const prefixLength = kind.length + 1;
+      for (const key of this.documents.getKeys({ start: path.range.start, end: path.range.end })) if (compiled.test({ name: key.slice(prefixLength) })) counted += 1;
+      return counted;
+    }
     let total = 0;
     for (const stored of this.walk(kind, path)) if (compiled.test(stored.document)) total += 1;
     return total;
+  }
+
+  /**
+   * A count of the documents before a boundary in a sort order (the filter holds that keyset
+   * condition), read in that order from the start and stopped at the boundary; from index keys
+   * alone when the keyset condition is the whole filter. Undefined when no path gives the order.
+   */
+  private countBefore(kind: string, filter: QueryFilter | undefined, compiled: { test(document: unknown): boolean }, before: NonNullable<CountOptions['before']>, phrase: PhraseHint | undefined): number | undefined {
+    const sort = normalizeSort(before.sort);
+    if (before.values.length !== sort.length) return undefined;
+    if (topLevelClauses(filter).length === 1) {
+      const seeking = this.pathFor(kind, filter, sort, false, phrase, { values: before.values });
+      const keys = this.keysBeforeSeek(kind, seeking);
+      if (keys !== undefined) return keys;
+    }
+    const path = this.pathFor(kind, filter, sort, false, phrase, undefined);
+    if (!isOrdered(path)) return undefined;
+    const boundary: StoredDocument = { name: String(before.values[before.values.length - 1]), position: '', document: boundaryDocument(sort, before.values) };
+    let total = 0;
+    for (const stored of this.walk(kind, path)) {
+      if (compareBySort(sort, stored, boundary) >= 0) break;
+      if (compiled.test(stored.document)) total += 1;
+    }
+    return total;
+  }
+
+  /** Entries of a whole-kind ordered walk before its seek key, counted from keys; undefined for other paths. */
+  private keysBeforeSeek(kind: string, path: AccessPath): number | undefined {
+    if (path.type === 'documents' && path.ordered && path.seekName !== undefined && path.range.start === kindRange(kind).start) {
+      const boundary = documentKey(kind, path.seekName);
+      if (!path.reverse) return this.documents.getKeysCount({ start: path.range.start, end: boundary });
+      return this.documents.getKeysCount({ start: boundary, end: path.range.end }) - (this.documents.doesExist(boundary) ? 1 : 0);
+    }
+    if (path.type === 'index' && path.ordered && path.seek !== undefined && path.ranges.length === 1) {
+      const range = path.ranges[0] as KeyRange;
+      if (!path.reverse) return this.index.getKeysCount({ start: range.start, end: path.seek });
+      return this.index.getKeysCount({ start: path.seek, end: range.end }) - (this.index.doesExist(path.seek) ? 1 : 0);
+    }
+    return undefined;
   }
 
   /** Why applies currently fail for lack of storage (the last apply found no space), if they do. */
@@ -821,6 +871,28 @@ function multikeyKey(kind: string, definition: SortedIndexDefinition): string {
 
 function isOrdered(path: AccessPath): boolean {
   return path.type !== 'names' && path.ordered;
+}
+
+/** Whether every field a filter tests is `name` (operators aside). */
+function mentionsOnlyName(filter: unknown): boolean {
+  if (Array.isArray(filter)) return filter.every(mentionsOnlyName);
+  if (typeof filter !== 'object' || filter === null) return true;
+  return Object.entries(filter).every(([key, value]) => (key.startsWith('$') ? mentionsOnlyName(value) : key === 'name'));
+}
+
+/** A document holding `values` at the sort's paths (for comparing with a boundary). */
+function boundaryDocument(sort: readonly SortKey[], values: readonly unknown[]): JsonObject {
+  const document: Record<string, unknown> = {};
+  sort.forEach(([path], index) => {
+    let target = document;
+    const parts = path.split('.');
+    parts.slice(0, -1).forEach((part) => {
+      target[part] ??= {};
+      target = target[part] as Record<string, unknown>;
+    });
+    target[parts[parts.length - 1] as string] = values[index] ?? null;
+  });
+  return document as JsonObject;
 }
 
 /** The sort's order (mingo's comparison, missing = null), names last: the order of a page. */

@@ -10,6 +10,7 @@ import {
   andQueries,
   applyFieldMask,
   collectionQuery,
+  compileSort,
   cursorQuery,
   decodePageToken,
   escapeRegex,
@@ -149,7 +150,11 @@ export class QueryService {
     hint: CountOptions,
   ): Promise<{ currentOffset: number; totalResultsCount: number }> {
     const totalResultsCount = await this.readStore.count(kind, baseQuery, hint);
-    const currentOffset = first === undefined ? 0 : await this.readStore.count(kind, andQueries(baseQuery, cursorQuery(orderBy, sortValuesOf(orderBy, first), 'before', false)), hint);
+    if (first === undefined) return { currentOffset: 0, totalResultsCount };
+    // The offset: what precedes the page's first item; the hint lets a store count in order and stop there.
+    const values = sortValuesOf(orderBy, first);
+    const before = { sort: compileSort(orderBy), values };
+    const currentOffset = await this.readStore.count(kind, andQueries(baseQuery, cursorQuery(orderBy, values, 'before', false)), { ...hint, before });
     return { currentOffset, totalResultsCount };
   }
 
