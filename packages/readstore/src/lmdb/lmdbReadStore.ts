@@ -32,7 +32,7 @@ import { choosePath, kindRange, SMALL_PATH, type AccessPath, type KeyRange, type
 import { DocumentCache } from './documentCache.js';
 import { TopK } from './topK.js';
 import { fieldConditions, likeLiteralRuns, topLevelClauses } from './filterClauses.js';
-import { afterPrefix, textComponent } from './indexKey.js';
+import { afterPrefix, indexKey, isCutInKey, nameComponent, textComponent } from './indexKey.js';
 import {
   kindIndexesOf,
   postingKey,
@@ -233,10 +233,11 @@ export class LmdbReadStore implements ReadStore {
     const countAll = options.countTotal === true;
     const path = this.pathFor(kind, options.filter, sort, countAll || limit === Number.POSITIVE_INFINITY, options.phrase, options.seek);
     const matches = (document: JsonObject): boolean => filter === undefined || filter.test(document);
+    const probe = this.probeFor(kind, options.filter);
     let total = 0;
     if (isOrdered(path)) {
       const documents: StoredDocument[] = [];
-      for (const stored of this.walk(kind, path)) {
+      for (const stored of this.walk(kind, path, probe)) {
         if (!matches(stored.document)) continue;
         total += 1;
         if (documents.length < limit) documents.push(stored);
@@ -247,7 +248,7 @@ export class LmdbReadStore implements ReadStore {
     const order = (left: StoredDocument, right: StoredDocument): number => compareBySort(sort, left, right);
     const kept: StoredDocument[] = [];
     const best = Number.isFinite(limit) ? new TopK<StoredDocument>(limit, order) : undefined;
-    for (const stored of this.walk(kind, path)) {
+    for (const stored of this.walk(kind, path, probe)) {
       if (!matches(stored.document)) continue;
       total += 1;
       if (best === undefined) kept.push(stored);
@@ -279,7 +280,7 @@ export class LmdbReadStore implements ReadStore {
       return counted;
     }
     let total = 0;
-    for (const stored of this.walk(kind, path)) if (compiled.test(stored.document)) total += 1;
+    for (const stored of this.walk(kind, path, this.probeFor(kind, filter))) if (compiled.test(stored.document)) total += 1;
     return total;
   }
 
@@ -300,7 +301,7 @@ export class LmdbReadStore implements ReadStore {
     if (!isOrdered(path)) return undefined;
     const boundary: StoredDocument = { name: String(before.values[before.values.length - 1]), position: '', document: boundaryDocument(sort, before.values) };
     let total = 0;
-    for (const stored of this.walk(kind, path)) {
+    for (const stored of this.walk(kind, path, this.probeFor(kind, filter))) {
       if (compareBySort(sort, stored, boundary) >= 0) break;
       if (compiled.test(stored.document)) total += 1;
     }
@@ -618,9 +619,10 @@ export class LmdbReadStore implements ReadStore {
   }
 
   /** The documents a path yields, in its order (names looked up are yielded as found). */
-  private *walk(kind: string, path: AccessPath): Generator<StoredDocument> {
+  private *walk(kind: string, path: AccessPath, probe?: (name: string) => boolean): Generator<StoredDocument> {
     if (path.type === 'names') {
       for (const name of path.names) {
+        if (probe !== undefined && !probe(name)) continue;
         const record = this.documents.get(documentKey(kind, name));
         if (record !== undefined) yield { name, position: record.position, document: record.document };
       }
@@ -651,10 +653,33 @@ export class LmdbReadStore implements ReadStore {
           if (seen.has(name)) continue;
           seen.add(name);
         }
+        if (probe !== undefined && !probe(name)) continue;
         const record = this.documents.get(documentKey(kind, name));
         if (record !== undefined) yield { name, position: record.position, document: record.document };
       }
     }
+  }
+
+  /**
+   * A test on names that rejects documents an equality of the filter excludes, from the index
+   * keys of that equality (a key lookup instead of reading and decoding the document). Never
+   * rejects a match: every document equal to a value has that value's key in a single-field index.
+   */
+  private probeFor(kind: string, filter: QueryFilter | undefined): ((name: string) => boolean) | undefined {
+    const indexes = this.indexesOf(kind);
+    const probes: Buffer[][] = [];
+    for (const condition of fieldConditions(filter)) {
+      if (condition.type !== 'in' || condition.values.some(isCutInKey)) continue;
+      const index = indexes.sorted.find((candidate) => candidate.fields.length === 1 && candidate.fields[0]?.[0] === condition.path);
+      if (index === undefined) continue;
+      const direction = (index.fields[0] as SortKey)[1];
+      probes.push(condition.values.map((value) => Buffer.concat([index.prefix, indexKey([[value, direction]])])));
+    }
+    if (probes.length === 0) return undefined;
+    return (name) => {
+      const nameBytes = nameComponent(name);
+      return probes.every((prefixes) => prefixes.some((prefix) => this.index.doesExist(Buffer.concat([prefix, nameBytes]))));
+    };
   }
 
   private countIndexKeys(ranges: readonly KeyRange[], cap: number): number {
