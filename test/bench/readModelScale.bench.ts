@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { cursorQuery, type OrderBy } from '@keystream/resource';
+import { open as openLmdb } from 'lmdb';
 import { openLmdbReadStore, type DocumentWrite, type JsonObject, type LmdbReadStore, type QueryOptions } from '@keystream/readstore';
 import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken, mongoIndexes } from '@keystream/keystream';
 import { startKeystreamChild, stopKeystreamChild } from '../support/keystreamProcess.js';
@@ -72,6 +73,39 @@ async function timed(label: string, run: (iteration: number) => Promise<unknown>
   console.log(`${label.padEnd(72)} p50 ${percentile(samples, 50).toFixed(2).padStart(8)} ms   p99 ${percentile(samples, 99).toFixed(2).padStart(8)} ms`);
 }
 
+/** Entries of every database of the store (documents, index entries, postings, change log, …). */
+function storedEntries(path: string): number {
+  const root = openLmdb({ path, maxDbs: 12, readOnly: true });
+  try {
+    return ['documents', 'tombstones', 'index', 'postings', 'vocabulary', 'changes'].reduce((total, name) => total + (root.openDB({ name }).getStats() as { entryCount: number }).entryCount, 0);
+  } finally {
+    void root.close();
+  }
+}
+
+/**
+ * The storage engine's own ceiling: `total` random 48-byte keys with ~40-byte values, put in
+ * write transactions of `perTransaction` (as many as one apply writes), in a fresh environment.
+ */
+async function rawPutRate(path: string, perTransaction: number, total: number): Promise<number> {
+  const root = openLmdb({ path, maxDbs: 2, compression: false, eventTurnBatching: false });
+  const db = root.openDB<string, Buffer>({ name: 'raw', keyEncoding: 'binary' });
+  const started = performance.now();
+  for (let done = 0; done < total; done += perTransaction) {
+    await root.transaction(() => {
+      for (let index = done; index < Math.min(total, done + perTransaction); index += 1) {
+        const key = Buffer.alloc(48);
+        key.writeUInt32BE((index * 2_654_435_761) >>> 0, 0);
+        key.write(`entry-${index}`, 4);
+        db.putSync(key, `projects/p${index % 1000}/roleBindings/rb${index}`);
+      }
+    });
+  }
+  const rate = total / ((performance.now() - started) / 1000);
+  await root.close();
+  return rate;
+}
+
 const NEWEST_FIRST: OrderBy = { fields: [{ path: 'metadata.createTime', direction: 'desc' }, { path: 'name', direction: 'asc' }] } as unknown as OrderBy;
 
 const http = process.argv.includes('--http');
@@ -98,8 +132,14 @@ try {
     }
   }
   const seedSeconds = (performance.now() - seedStarted) / 1000;
-  console.log(`apply with indexes maintained: ${Math.round(DOCUMENTS / seedSeconds).toLocaleString('en')} documents/s (batches of ${BATCH})`);
   await store.close();
+  const entries = storedEntries(directory);
+  const perDocument = entries / DOCUMENTS;
+  const rawPuts = await rawPutRate(join(dataDirectory, 'raw'), Math.round(BATCH * perDocument), Math.max(200_000, Math.min(entries, 2_000_000)));
+  await rm(join(dataDirectory, 'raw'), { recursive: true, force: true });
+  const applyRate = DOCUMENTS / seedSeconds;
+  console.log(`apply with indexes maintained: ${Math.round(applyRate).toLocaleString('en')} documents/s (batches of ${BATCH}), ${perDocument.toFixed(1)} LMDB entries per document`);
+  console.log(`  raw LMDB puts (random keys, transactions of ${Math.round(BATCH * perDocument).toLocaleString('en')}, ${Math.max(200_000, Math.min(entries, 2_000_000)).toLocaleString('en')} in all): ${Math.round(rawPuts).toLocaleString('en')}/s = ${Math.round(rawPuts / perDocument).toLocaleString('en')} documents/s at that many entries each; apply reaches ${((applyRate * perDocument * 100) / rawPuts).toFixed(0)} % of it`);
   globalThis.gc?.();
 
   const reopenStarted = performance.now();

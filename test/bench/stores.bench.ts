@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { START_POSITION, openLmdbEventStore } from '@keystream/eventstore';
 import type { NewEvent } from '@keystream/eventstore';
 import { openLmdbReadStore } from '@keystream/readstore';
+import { mongoIndexes } from '@keystream/keystream';
 import type { DocumentWrite, JsonObject } from '@keystream/readstore';
 import { open } from 'lmdb';
 
@@ -148,11 +149,10 @@ function projectDocument(index: number): JsonObject {
 
 async function benchReadStore(): Promise<void> {
   const path = await mkdtemp(join(tmpdir(), 'keystream-bench-read-'));
-  const store = openLmdbReadStore({ path, retention: { maxEntries: 1_000_000 } });
+  // The indexes keystream gives a Project: newest first, parent organization, the text index.
+  const store = openLmdbReadStore({ path, retention: { maxEntries: 1_000_000 }, indexes: { Project: mongoIndexes()['Project'] ?? [] } });
   try {
     const kind = 'Project';
-    // Load the kind and one sort index first, so apply also pays for index maintenance.
-    await store.query(kind, { sort: { 'metadata.createTime': -1 }, limit: 1 });
     const applyStarted = performance.now();
     const batchSize = 500;
     for (let start = 0; start < DOCUMENTS; start += batchSize) {
@@ -163,11 +163,11 @@ async function benchReadStore(): Promise<void> {
       await store.apply({ writes, checkpoint: { projector: 'bench', position: Math.min(DOCUMENTS, start + batchSize).toString(16).padStart(16, '0') } });
     }
     const applySeconds = (performance.now() - applyStarted) / 1000;
-    console.log(`read store apply (batches of ${batchSize})     ${format(DOCUMENTS / applySeconds)} docs/s (${format(DOCUMENTS)} docs, with change log and one maintained sort index)`);
+    console.log(`read store apply (batches of ${batchSize})     ${format(DOCUMENTS / applySeconds)} docs/s (${format(DOCUMENTS)} docs, with change log and the Project indexes maintained)`);
 
     const sortStarted = performance.now();
     await store.query(kind, { sort: { title: 1 }, limit: 1 });
-    console.log(`new sort index build                ${format(performance.now() - sortStarted, 1)} ms over ${format(DOCUMENTS)} docs (first query with an unseen sort)`);
+    console.log(`sort on an unindexed field          ${format(performance.now() - sortStarted, 1)} ms over ${format(DOCUMENTS)} docs (reads every document, keeps the best page)`);
 
     for (const countTotal of [false, true]) {
       const latencies: number[] = [];
