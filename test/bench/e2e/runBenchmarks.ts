@@ -364,6 +364,9 @@ async function main(): Promise<void> {
         '- watch rows: test/bench/watchFanout.bench.ts (a separate Node client process, stateless',
         '  WatchGroups over WebSockets, open-loop writes through HTTP); its lines for this checkout are',
         '  taken over: frame latency, the write ack p99 as a multiple of the no-watcher one, RSS per idle watch.',
+        '- the read model at 1M documents (List pages, deep pages, counts, memory, restart, apply with',
+        '  indexes) takes long to seed, so it is its own bench: test/bench/readModelScale.bench.ts; its',
+        '  latest figures are in docs/stores.md, "The embedded read model at scale".',
         '',
         ...notes,
       ].join('\n');

@@ -31,6 +31,7 @@ import { openChangeFeed } from '../changeFeed.js';
 import { choosePath, kindRange, SMALL_PATH, type AccessPath, type KeyRange, type NameRange, type PlanContext, type SeekBoundary } from './accessPath.js';
 import { DocumentCache } from './documentCache.js';
 import { TopK } from './topK.js';
+import { WordList } from './wordList.js';
 import { fieldConditions, likeLiteralRuns, topLevelClauses } from './filterClauses.js';
 import { afterPrefix, indexKey, isCutInKey, nameComponent, textComponent } from './indexKey.js';
 import {
@@ -133,6 +134,8 @@ export class LmdbReadStore implements ReadStore {
   private readonly indexSpecifications: (kind: string) => readonly IndexSpecification[];
   /** Kinds whose stored index set was checked (and rebuilt if it differed) in this process. */
   private readonly kindIndexes = new Map<string, KindIndexes>();
+  /** Per text index: its distinct words, once a search needed them (wordList.ts). */
+  private readonly wordLists = new Map<string, WordList>();
   /** Per text index: the words whose postings are no longer kept (loaded from `meta` on first use). */
   private readonly saturated = new Map<string, Set<string>>();
   /** Multikey flags known to be stored (they are never cleared but by a re-index). */
@@ -468,6 +471,10 @@ export class LmdbReadStore implements ReadStore {
       }
       if (count > 0) this.vocabulary.putSync(key, saturated ? [word, count, true] : [word, count]);
       else this.vocabulary.removeSync(key);
+      // A loaded word list follows words in and out (a word listed by an aborted commit is only extra).
+      const list = this.wordLists.get(`${text.kind}/${text.id}`);
+      if (stored === undefined && count > 0) list?.add(word);
+      else if (stored !== undefined && count <= 0) list?.remove();
     }
     for (const [kind, delta] of tally.counts) if (delta !== 0) this.meta.putSync(countKey(kind), this.documentCount(kind) + delta);
     for (const key of tally.multikey) {
@@ -502,6 +509,7 @@ export class LmdbReadStore implements ReadStore {
       for (const db of [this.index, this.postings, this.vocabulary]) for (const key of [...db.getKeys({ start: prefix, end: afterPrefix(prefix) })]) db.removeSync(key);
       for (const key of [...this.meta.getKeys({ start: `saturated/${kind}/`, end: `saturated/${kind}0` })]) this.meta.removeSync(key);
       for (const id of [...this.saturated.keys()]) if (id.startsWith(`${kind}/`)) this.saturated.delete(id);
+      for (const id of [...this.wordLists.keys()]) if (id.startsWith(`${kind}/`)) this.wordLists.delete(id);
       for (const { key } of this.meta.getRange({ start: `multikey/${kind}/`, end: `multikey/${kind}0` })) {
         this.meta.removeSync(key);
         this.multikeyFlags.delete(key);
@@ -590,25 +598,37 @@ export class LmdbReadStore implements ReadStore {
     }
     const words = [...new Set(lookup.inside)];
     if (words.length === 0) return undefined;
-    // The vocabulary's keys hold each word's UTF-8 bytes (letters and digits need no escaping), so
-    // a byte search in the key finds the words containing a phrase word without decoding values.
-    const holding = words.map((word) => ({ word, bytes: Buffer.from(word, 'utf8'), indexed: [] as string[], count: 0 }));
-    const wordStart = text.prefix.length + 1;
-    for (const key of this.vocabulary.getKeys({ start: text.prefix, end: afterPrefix(text.prefix) })) {
-      let value: VocabularyEntry | undefined;
-      for (const entry of holding) {
-        if (key.indexOf(entry.bytes, wordStart) < 0) continue;
-        value ??= this.vocabulary.get(key);
-        if (value === undefined) continue;
-        entry.indexed.push(value[0]);
+    // Per phrase word: the indexed words containing it (from the in-memory word list) and how
+    // many documents they hold, given up as soon as that is too many to narrow.
+    const list = this.wordListOf(text);
+    let rarest: { indexed: string[]; count: number } | undefined;
+    for (const word of words) {
+      const indexed: string[] = [];
+      let count = 0;
+      for (const candidate of list.containing(word)) {
+        const entry = this.vocabulary.get(wordPrefix(text, candidate));
+        if (entry === undefined) continue;
         // A saturated word has no postings: a phrase word inside it cannot narrow.
-        entry.count += value[2] === true ? Number.POSITIVE_INFINITY : value[1];
+        count += entry[2] === true ? Number.POSITIVE_INFINITY : entry[1];
+        if (tooMany(count) || (rarest !== undefined && count >= rarest.count)) break;
+        indexed.push(candidate);
       }
+      if (!tooMany(count) && (rarest === undefined || count < rarest.count)) rarest = { indexed, count };
     }
-    holding.sort((left, right) => left.count - right.count);
-    const rarest = holding[0] as { indexed: string[]; count: number };
-    if (tooMany(rarest.count)) return undefined;
+    if (rarest === undefined) return undefined;
     return new Set(this.postingsOf(text, rarest.indexed));
+  }
+
+  /** The text index's distinct words in memory, read from the vocabulary's keys on first use (or when stale). */
+  private wordListOf(text: TextIndexDefinition): WordList {
+    const id = `${text.kind}/${text.id}`;
+    const known = this.wordLists.get(id);
+    if (known !== undefined && !known.stale) return known;
+    // A vocabulary key is the index prefix, the string rank byte, the word's UTF-8 (letters and
+    // digits: nothing escaped) and the component's end.
+    const list = WordList.of(mapIterable(this.vocabulary.getKeys({ start: text.prefix, end: afterPrefix(text.prefix) }), (key) => key.subarray(text.prefix.length + 1, key.length - 1).toString('utf8')));
+    this.wordLists.set(id, list);
+    return list;
   }
 
   private *postingsOf(text: TextIndexDefinition, words: readonly string[]): Generator<string> {
@@ -896,6 +916,10 @@ function multikeyKey(kind: string, definition: SortedIndexDefinition): string {
 
 function isOrdered(path: AccessPath): boolean {
   return path.type !== 'names' && path.ordered;
+}
+
+function* mapIterable<T, U>(values: Iterable<T>, map: (value: T) => U): Generator<U> {
+  for (const value of values) yield map(value);
 }
 
 /** Whether every field a filter tests is `name` (operators aside). */

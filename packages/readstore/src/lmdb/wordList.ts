@@ -1,0 +1,79 @@
+/**
+ * The distinct words of one text index, held in memory as newline-joined strings, so the words
+ * containing a phrase word are found with the engine's native substring search (a few
+ * milliseconds over a million words) instead of reading the vocabulary from LMDB. A phrase word
+ * may be part of a document word ("pol" in "Apollo"), so this is how a one-word search is served.
+ *
+ * It may hold words no document holds any more (removals are only counted, and the list is
+ * rebuilt from the vocabulary once they are half of it): callers check each word found against
+ * the vocabulary. It costs about the words' length plus one byte each (Latin-1 strings), which
+ * grows with distinct words, not with documents.
+ */
+
+/** Words per joined chunk: appending rebuilds only the last chunk's string. */
+const CHUNK_WORDS = 16_384;
+
+export class WordList {
+  private readonly chunks: string[] = [];
+  /** Words in the last chunk (a small one is extended rather than followed by another). */
+  private lastChunkWords = 0;
+  private pending: string[] = [];
+  private words = 0;
+  private removed = 0;
+
+  /** A list of `words` (each once). */
+  static of(words: Iterable<string>): WordList {
+    const list = new WordList();
+    for (const word of words) list.add(word);
+    return list;
+  }
+
+  /** A word that entered the vocabulary. */
+  add(word: string): void {
+    this.pending.push(word);
+    this.words += 1;
+    if (this.pending.length >= CHUNK_WORDS) this.seal();
+  }
+
+  /** A word that left the vocabulary (it stays listed until a rebuild). */
+  remove(): void {
+    this.removed += 1;
+  }
+
+  /** Whether enough listed words are gone that the list should be rebuilt. */
+  get stale(): boolean {
+    return this.removed * 2 > this.words && this.removed > CHUNK_WORDS;
+  }
+
+  /** Every listed word containing `part` (each once). */
+  containing(part: string): Set<string> {
+    this.seal();
+    const found = new Set<string>();
+    if (part === '' || part.includes('\n')) return found;
+    for (const chunk of this.chunks) {
+      for (let at = chunk.indexOf(part); at >= 0; at = chunk.indexOf(part, at + 1)) {
+        const start = chunk.lastIndexOf('\n', at) + 1;
+        const end = chunk.indexOf('\n', at);
+        found.add(chunk.slice(start, end < 0 ? chunk.length : end));
+        // Go on after this word: another match inside it would name it again.
+        if (end < 0) break;
+        at = end;
+      }
+    }
+    return found;
+  }
+
+  private seal(): void {
+    if (this.pending.length === 0) return;
+    const joined = this.pending.join('\n');
+    if (this.chunks.length > 0 && this.lastChunkWords < CHUNK_WORDS) {
+      const last = this.chunks.length - 1;
+      this.chunks[last] = `${this.chunks[last] ?? ''}\n${joined}`;
+      this.lastChunkWords += this.pending.length;
+    } else {
+      this.chunks.push(joined);
+      this.lastChunkWords = this.pending.length;
+    }
+    this.pending = [];
+  }
+}
