@@ -705,14 +705,14 @@ export class LmdbReadStore implements ReadStore {
   private countIndexKeys(ranges: readonly KeyRange[], cap: number): number {
     let total = 0;
     for (const range of ranges) {
-      total += this.index.getKeysCount({ start: range.start, end: range.end, ...(Number.isFinite(cap) ? { limit: cap - total } : {}) });
+      total += Number.isFinite(cap) ? countUpTo(this.index.getKeys({ start: range.start, end: range.end, limit: cap - total })) : this.index.getKeysCount({ start: range.start, end: range.end });
       if (total >= cap) break;
     }
     return total;
   }
 
   private countDocuments(range: NameRange, cap: number): number {
-    return this.documents.getKeysCount({ start: range.start, end: range.end, ...(Number.isFinite(cap) ? { limit: cap } : {}) });
+    return Number.isFinite(cap) ? countUpTo(this.documents.getKeys({ start: range.start, end: range.end, limit: cap })) : this.documents.getKeysCount({ start: range.start, end: range.end });
   }
 
   /** Live documents of a kind (kept in `meta` by every apply). */
@@ -916,6 +916,17 @@ function multikeyKey(kind: string, definition: SortedIndexDefinition): string {
 
 function isOrdered(path: AccessPath): boolean {
   return path.type !== 'names' && path.ordered;
+}
+
+/**
+ * How many keys a limited key range holds. (lmdb-js's getKeysCount ignores `limit` and counts the
+ * whole range: an estimate capped that way read every key of a large kind.)
+ */
+function countUpTo(keys: Iterable<unknown>): number {
+  let count = 0;
+  const iterator = keys[Symbol.iterator]();
+  while (iterator.next().done !== true) count += 1;
+  return count;
 }
 
 function* mapIterable<T, U>(values: Iterable<T>, map: (value: T) => U): Generator<U> {
