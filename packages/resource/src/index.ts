@@ -31,8 +31,8 @@ export type { CompareOperator, Filter, FilterField, FilterNode, FilterValue, Val
 export { compileFilter } from './filter/compileFilter.js';
 export { assertFilterCost, filterCost, LIKE_WORD_COST, MAX_FILTER_COST, MAX_LIKE_PATTERN_LENGTH } from './filter/filterCost.js';
 export { likeRegex } from './filter/likeRegex.js';
-export { likeMatcher } from './filter/likeMatcher.js';
-export type { LikeMatcher } from './filter/likeMatcher.js';
+export { likeMatcher, likeShape } from './filter/likeMatcher.js';
+export type { LikeMatcher, LikeShape } from './filter/likeMatcher.js';
 export { filterQuery, toMongoDriverQuery } from './filter/filterQuery.js';
 export { LIKE_OPERATOR } from './filter/mongoQuery.js';
 export type { MongoQuery, MongoSort } from './filter/mongoQuery.js';

@@ -6,23 +6,11 @@ import net from 'node:net';
 import { expect } from 'chai';
 import { MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URL_BYTES, startHttpServer, type RunningHttpServer } from './httpServer.js';
 
-/** Sends raw request bytes and returns everything the server answered before closing. */
-async function raw(port: number, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let answer = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      answer += chunk;
-    });
-    socket.on('error', reject);
-    socket.on('close', () => { resolve(answer); });
-    socket.end(request);
-  });
-}
-
-/** Sends the request in pieces of `pieceBytes`, pausing between them, so the server reads it in several reads. */
-async function rawInPieces(port: number, request: string, pieceBytes: number): Promise<string> {
+/**
+ * Sends raw request bytes and returns everything the server answered before closing: in one write,
+ * or in pieces of `pieceBytes` with a pause between them, so the server reads it in several reads.
+ */
+async function raw(port: number, request: string, pieceBytes?: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     socket.setNoDelay(true);
@@ -33,6 +21,10 @@ async function rawInPieces(port: number, request: string, pieceBytes: number): P
     });
     socket.on('error', reject);
     socket.on('close', () => { resolve(answer); });
+    if (pieceBytes === undefined) {
+      socket.end(request);
+      return;
+    }
     void (async () => {
       for (let offset = 0; offset < request.length && !socket.destroyed; offset += pieceBytes) {
         socket.write(request.slice(offset, offset + pieceBytes));
@@ -138,7 +130,7 @@ describe('HTTP edge', () => {
       describe(`when a token of 12 KiB arrives in pieces of ${pieceBytes} bytes`, () => {
         it('should be served', async () => {
           const token = `Bearer ${'k'.repeat(12 * 1024)}`;
-          const answer = await rawInPieces(server.port, get(`Authorization: ${token}\r\n`), pieceBytes);
+          const answer = await raw(server.port, get(`Authorization: ${token}\r\n`), pieceBytes);
           expect(statusOf(answer), answer.slice(0, 200)).to.equal(200);
           expect(authorizations[authorizations.length - 1]).to.equal(token);
         });
@@ -152,7 +144,7 @@ describe('HTTP edge', () => {
     ] as const) {
       describe(`when ${label} arrives in pieces`, () => {
         it('should answer 431 with a JSON error', async () => {
-          const answer = await rawInPieces(server.port, get(extra), 2000);
+          const answer = await raw(server.port, get(extra), 2000);
           expect(statusOf(answer), answer.slice(0, 200)).to.equal(431);
           expect(bodyOf(answer)).to.contain('INVALID_ARGUMENT');
         });
@@ -162,7 +154,7 @@ describe('HTTP edge', () => {
     for (const length of [MAX_URL_BYTES + 1, 20 * 1024]) {
       describe(`when a URL of ${length} bytes arrives in pieces`, () => {
         it('should answer 414', async () => {
-          const answer = await rawInPieces(server.port, get('', `/v1/groups/g1?view=${'a'.repeat(length)}`), 1500);
+          const answer = await raw(server.port, get('', `/v1/groups/g1?view=${'a'.repeat(length)}`), 1500);
           expect(statusOf(answer), answer.slice(0, 200)).to.equal(414);
         });
       });
@@ -179,7 +171,7 @@ describe('HTTP edge', () => {
       // The parser reports only the last piece of a head it cannot hold: when that piece is part of
       // the request line, the edge cannot tell it from a header value (docs/security.md).
       it('should answer 414 or 431, not close silently', async () => {
-        const answer = await rawInPieces(server.port, get('', `/v1/groups/g1?view=${'a'.repeat(100 * 1024)}`), 1500);
+        const answer = await raw(server.port, get('', `/v1/groups/g1?view=${'a'.repeat(100 * 1024)}`), 1500);
         expect(statusOf(answer), answer.slice(0, 200)).to.be.oneOf([414, 431]);
       });
     });

@@ -5,9 +5,9 @@
  * documented limits are read whatever reads they arrive in and everything over them is answered
  * (400, 405, 413, 414, 431), and the uWS app (the watch gateway's WebSocket, the console) runs
  * behind it on loopback, reached through the upgrade bridge. `uws`: uWebSockets.js takes the port
- * directly — faster, but its parser closes some oversized or odd requests without an answer
- * (docs/security.md, "HTTP parser limits"); for deployments behind a proxy that already enforces
- * header limits.
+ * directly — watch frames skip the loopback hop, but its parser closes some oversized or odd
+ * requests without an answer (docs/security.md, "HTTP parser limits with KEYSTREAM_HTTP_EDGE=uws");
+ * for deployments behind a proxy that already enforces header limits.
  */
 import { createServer } from 'node:net';
 import type { TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';

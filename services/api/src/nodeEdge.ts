@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { KeystreamError } from '@keystream/api';
 import { isEdgeHeader, peerOf, plainAddress } from './edgePeer.js';
-import { errorAnswer, headProblemOf, MAX_HEADER_BYTES, MAX_URL_BYTES, statusLine, type RestExchange, type RestHandler } from './restHandler.js';
+import { errorAnswer, MAX_HEADER_BYTES, MAX_URL_BYTES, readRequestHead, statusLine, type RequestHead, type RestExchange, type RestHandler } from './restHandler.js';
 import { createUpgradeBridge } from './upgradeBridge.js';
 
 /** What llhttp may buffer of one head: the URL and header limits and room for the request line. */
@@ -36,24 +36,20 @@ export interface NodeEdge {
   closeConnections(graceMilliseconds: number): Promise<void>;
 }
 
-interface Head {
-  readonly headers: Record<string, string>;
-  readonly problem: KeystreamError | undefined;
+/** A request's head as checked, and its URL split once. */
+interface Head extends RequestHead {
+  readonly path: string;
+  readonly query: string;
 }
 
 function readHead(request: IncomingMessage): Head {
-  const headers: Record<string, string> = {};
-  const duplicated = new Set<string>();
-  let headerBytes = 0;
+  const url = request.url ?? '/';
+  const queryStart = url.indexOf('?');
   const raw = request.rawHeaders;
-  for (let index = 0; index + 1 < raw.length; index += 2) {
-    const name = (raw[index] as string).toLowerCase();
-    const value = raw[index + 1] as string;
-    if (Object.hasOwn(headers, name)) duplicated.add(name);
-    headers[name] = value;
-    headerBytes += name.length + value.length + 4;
-  }
-  return { headers, problem: headProblemOf({ urlBytes: (request.url ?? '').length, headerBytes, headerCount: raw.length / 2, duplicated, headers }) };
+  const checked = readRequestHead((visit) => {
+    for (let index = 0; index + 1 < raw.length; index += 2) visit((raw[index] as string).toLowerCase(), raw[index + 1] as string);
+  }, url.length);
+  return { ...checked, path: queryStart < 0 ? url : url.slice(0, queryStart), query: queryStart < 0 ? '' : url.slice(queryStart + 1) };
 }
 
 /** A raw error answer for a connection the parser gave up on (or an upgrade refused before bridging). */
@@ -88,16 +84,14 @@ function parserRefusal(error: NodeJS.ErrnoException & { rawPacket?: Buffer }): K
 }
 
 function nodeExchange(request: IncomingMessage, response: ServerResponse, head: Head): RestExchange {
-  const url = request.url ?? '/';
-  const queryStart = url.indexOf('?');
   let writableListener: (() => void) | undefined;
   const writeHead = (status: number, headers: Readonly<Record<string, string>>): void => {
     response.writeHead(status, headers);
   };
   return {
     httpMethod: (request.method ?? 'GET').toUpperCase(),
-    path: queryStart < 0 ? url : url.slice(0, queryStart),
-    query: queryStart < 0 ? '' : url.slice(queryStart + 1),
+    path: head.path,
+    query: head.query,
     headers: head.headers,
     remoteAddress: peerOf(head.headers, plainAddress(request.socket.remoteAddress)),
     headProblem: head.problem,
@@ -181,8 +175,7 @@ export function createNodeEdge(options: NodeEdgeOptions): NodeEdge {
   const bridge = options.upstreamPort === undefined ? undefined : createUpgradeBridge(options.upstreamPort, options.maxWebSocketMessageBytes);
   const server = createServer({ maxHeaderSize: PARSER_HEAD_LIMIT, joinDuplicateHeaders: false }, (request, response) => {
     const head = readHead(request);
-    const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
-    if (options.upstreamPort !== undefined && head.problem === undefined && !isContractPath(path) && !options.ownPaths.has(path)) {
+    if (options.upstreamPort !== undefined && head.problem === undefined && !isContractPath(head.path) && !options.ownPaths.has(head.path)) {
       forwardToUpstream(request, response, options.upstreamPort, head);
       return;
     }

@@ -120,7 +120,7 @@ export function errorAnswer(error: KeystreamError): Outgoing {
 }
 
 /** A head's measurements, for the refusals the HTTP parser leaves to the edge. */
-export interface HeadFacts {
+interface HeadFacts {
   readonly urlBytes: number;
   readonly headerBytes: number;
   readonly headerCount: number;
@@ -135,7 +135,7 @@ export interface HeadFacts {
  * Content-Lengths are a request-smuggling vector, two Authorizations an ambiguity about who
  * calls), and Content-Length together with Transfer-Encoding.
  */
-export function headProblemOf(facts: HeadFacts): KeystreamError | undefined {
+function headProblemOf(facts: HeadFacts): KeystreamError | undefined {
   if (facts.urlBytes > MAX_URL_BYTES) {
     return new KeystreamError('INVALID_ARGUMENT', `request URL is ${facts.urlBytes} bytes; at most ${MAX_URL_BYTES} are accepted (send long values in a POST body)`, [], { httpStatus: 414 });
   }
@@ -152,6 +152,31 @@ export function headProblemOf(facts: HeadFacts): KeystreamError | undefined {
     return new KeystreamError('INVALID_ARGUMENT', 'both Content-Length and Transfer-Encoding given; send one');
   }
   return undefined;
+}
+
+/** A request head as the edge checks it: headers by lower-case name (a repeated one keeps its last value) and what is wrong with it. */
+export interface RequestHead {
+  readonly headers: Record<string, string>;
+  readonly problem: KeystreamError | undefined;
+}
+
+/**
+ * Collects a head from a server's header list (`eachHeader` calls back each lower-case name and
+ * value in order) and checks it against the limits ({@link headProblemOf}): how both HTTP servers
+ * read a head.
+ */
+export function readRequestHead(eachHeader: (visit: (name: string, value: string) => void) => void, urlBytes: number): RequestHead {
+  const headers: Record<string, string> = {};
+  const duplicated = new Set<string>();
+  let headerBytes = 0;
+  let headerCount = 0;
+  eachHeader((name, value) => {
+    if (Object.hasOwn(headers, name)) duplicated.add(name);
+    headers[name] = value;
+    headerBytes += name.length + value.length + 4;
+    headerCount += 1;
+  });
+  return { headers, problem: headProblemOf({ urlBytes, headerBytes, headerCount, duplicated, headers }) };
 }
 
 /** The REST edge's request handling, shared by the HTTP servers. */

@@ -3,7 +3,7 @@
  * handler returns, so everything is copied first, and body chunks are copied as they arrive.
  */
 import type { HttpRequest, HttpResponse } from '@trufflesuite/uws-js-unofficial';
-import { headProblemOf, statusLine, type AnswerHead, type RestExchange } from './restHandler.js';
+import { readRequestHead, statusLine, type AnswerHead, type RestExchange } from './restHandler.js';
 
 /** uWS's getQuery() returns undefined when the URL has no query, whatever its declared type says. */
 function orEmpty(value: string | undefined): string {
@@ -22,18 +22,9 @@ function writeHead(response: HttpResponse, head: AnswerHead): void {
 }
 
 export function uwsExchange(response: HttpResponse, request: HttpRequest, peerOf: PeerOf): RestExchange {
-  const headers: Record<string, string> = {};
-  const duplicated = new Set<string>();
-  let headerBytes = 0;
-  let headerCount = 0;
-  request.forEach((name, value) => {
-    if (Object.hasOwn(headers, name)) duplicated.add(name);
-    headers[name] = value;
-    headerBytes += name.length + value.length + 4;
-    headerCount += 1;
-  });
   const path = request.getUrl();
   const query = orEmpty(request.getQuery());
+  const { headers, problem } = readRequestHead((visit) => { request.forEach(visit); }, path.length + query.length + 1);
   const abortListeners: (() => void)[] = [];
   response.onAborted(() => {
     for (const listener of abortListeners) listener();
@@ -44,7 +35,7 @@ export function uwsExchange(response: HttpResponse, request: HttpRequest, peerOf
     query,
     headers,
     remoteAddress: peerOf(headers, Buffer.from(response.getRemoteAddressAsText()).toString()),
-    headProblem: headProblemOf({ urlBytes: path.length + query.length + 1, headerBytes, headerCount, duplicated, headers }),
+    headProblem: problem,
     onAborted(listener) {
       abortListeners.push(listener);
     },

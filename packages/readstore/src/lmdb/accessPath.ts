@@ -11,9 +11,9 @@
  * large, a walk in the sort order (which stops at the page's end); else the whole kind.
  */
 import type { SortKey } from '../normalizeSort.js';
-import { afterPrefix, indexKey, isCutInKey, nameComponent, stringPrefixBytes, type KeyPart } from './indexKey.js';
+import { afterPrefix, indexKey, isCutInKey, stringComponent, stringPrefixBytes, type KeyPart } from './indexKey.js';
 import type { KindIndexes, SortedIndexDefinition } from './kindIndexes.js';
-import { fieldConditions, likeLiteralPrefix, topLevelClauses, type Bound, type FieldCondition, type IndexScalar } from './filterClauses.js';
+import type { Bound, FieldCondition, FilterShape } from './filterClauses.js';
 
 /** A byte range of the index database, walked forwards or backwards. */
 export interface KeyRange {
@@ -67,9 +67,9 @@ export function kindRange(kind: string, prefix = ''): NameRange {
  * Chooses the path for a query. `sort` is normalised (ends with name). `countAll` asks for every
  * match (a count, or a query counting its total), so order does not save anything.
  */
-export function choosePath(context: PlanContext, filter: Readonly<Record<string, unknown>> | undefined, sort: readonly SortKey[], countAll: boolean, seek: SeekBoundary | undefined): AccessPath {
-  const conditions = fieldConditions(filter);
-  const onlyClause = topLevelClauses(filter).length === 1;
+export function choosePath(context: PlanContext, filter: FilterShape, sort: readonly SortKey[], countAll: boolean, seek: SeekBoundary | undefined): AccessPath {
+  const { conditions } = filter;
+  const onlyClause = filter.clauseCount === 1;
   const names = conditions.find((condition) => condition.path === 'name' && condition.type === 'in');
   if (names !== undefined && names.type === 'in') {
     return { type: 'names', names: names.values.filter((value): value is string => typeof value === 'string'), exact: onlyClause };
@@ -143,10 +143,10 @@ function selectivePath(
 ): AccessPath | undefined {
   const wanted = effectiveSort(sort, fixed);
   if (condition.path === 'name') {
-    const prefix = condition.type === 'prefix' ? condition.prefix : condition.type === 'like' ? likeLiteralPrefix(condition.pattern).text : '';
+    const prefix = condition.type === 'prefix' ? condition.prefix : condition.type === 'like' ? condition.shape.prefix : '';
     if (prefix === '') return undefined;
     const relation = orderRelation([['name', 1]], wanted);
-    const exact = onlyClause && ((condition.type === 'prefix' && condition.exact) || (condition.type === 'like' && condition.pattern === `${escapeLike(prefix)}%`));
+    const exact = onlyClause && ((condition.type === 'prefix' && condition.exact) || (condition.type === 'like' && condition.shape.afterPrefix === 'anything'));
     const seekName = relation === undefined ? undefined : seekNameOf(seek);
     return { type: 'documents', range: kindRange(context.kind, prefix), reverse: relation === 'reverse', ordered: relation !== undefined, exact, ...(seekName === undefined ? {} : { seekName }) };
   }
@@ -157,7 +157,7 @@ function selectivePath(
   const restOrder: SortKey[] = [...rest, ['name', 1]];
   switch (condition.type) {
     case 'in': {
-      const values = [...condition.values].sort(compareScalars);
+      const { values } = condition;
       const ranges = values.map((value) => prefixRange(Buffer.concat([index.prefix, indexKey([[value, first[1]]])])));
       const single = values.length === 1;
       const relation = single && !multikey ? orderRelation(restOrder, wanted) : undefined;
@@ -171,7 +171,7 @@ function selectivePath(
     }
     case 'prefix':
     case 'like': {
-      const prefix = condition.type === 'prefix' ? condition.prefix : likeLiteralPrefix(condition.pattern).text;
+      const prefix = condition.type === 'prefix' ? condition.prefix : condition.shape.prefix;
       if (prefix === '' || first[1] !== 1) return undefined;
       const start = Buffer.concat([index.prefix, stringPrefixBytes(prefix)]);
       return { type: 'index', ranges: [{ start, end: afterPrefix(start) }], reverse: false, ordered: false, exact: false, mayRepeat: multikey };
@@ -207,7 +207,7 @@ function seekKeyOf(index: SortedIndexDefinition, sort: readonly SortKey[], seek:
   const known = (path: string, position: number): boolean => (position === 0 && fixedFirst !== undefined) || sort.some(([candidate]) => candidate === path);
   if (typeof name !== 'string' || index.fields.some(([path], position) => !known(path, position))) return undefined;
   const parts: KeyPart[] = index.fields.map(([path, direction], position) => [position === 0 && fixedFirst !== undefined ? fixedFirst : (valueOf(path) ?? null), direction]);
-  return Buffer.concat([index.prefix, indexKey(parts), nameComponent(name)]);
+  return Buffer.concat([index.prefix, indexKey(parts), stringComponent(name)]);
 }
 
 function seekNameOf(seek: SeekBoundary | undefined): string | undefined {
@@ -231,14 +231,4 @@ function boundedRange(index: SortedIndexDefinition, direction: 1 | -1, lower: Bo
   const start = lower === undefined ? typeStart : Buffer.concat([index.prefix, indexKey([[lower.value, 1]]).subarray(0, -1)]);
   const end = upper === undefined ? typeEnd : afterPrefix(Buffer.concat([index.prefix, indexKey([[upper.value, 1]]).subarray(0, -1)]));
   return { start, end };
-}
-
-function compareScalars(left: IndexScalar, right: IndexScalar): number {
-  const leftText = `${typeof left}:${String(left)}`;
-  const rightText = `${typeof right}:${String(right)}`;
-  return leftText < rightText ? -1 : leftText > rightText ? 1 : 0;
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/gu, '\\$&');
 }

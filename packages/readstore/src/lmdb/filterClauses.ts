@@ -4,7 +4,7 @@
  * Each is reported with the clause it came from, so a caller can tell whether a path serves the
  * whole filter. Anything else stays for the compiled filter, which always decides.
  */
-import { LIKE_OPERATOR } from '@keystream/resource';
+import { LIKE_OPERATOR, likeShape, type LikeShape } from '@keystream/resource';
 
 type Clause = Readonly<Record<string, unknown>>;
 
@@ -16,7 +16,20 @@ export type FieldCondition =
   | { readonly type: 'in'; readonly path: string; readonly values: readonly IndexScalar[]; readonly clause: Clause }
   | { readonly type: 'range'; readonly path: string; readonly lower?: Bound; readonly upper?: Bound; readonly clause: Clause }
   | { readonly type: 'prefix'; readonly path: string; readonly prefix: string; readonly exact: boolean; readonly clause: Clause }
-  | { readonly type: 'like'; readonly path: string; readonly pattern: string; readonly clause: Clause };
+  | { readonly type: 'like'; readonly path: string; readonly pattern: string; readonly shape: LikeShape; readonly clause: Clause };
+
+/** What an index can use of a filter, read once per query. */
+export interface FilterShape {
+  /** How many conditions the filter's top level holds (1: a servable one may be the whole filter). */
+  readonly clauseCount: number;
+  readonly conditions: readonly FieldCondition[];
+}
+
+/** The filter's top-level clauses and the servable conditions among them. */
+export function filterShape(filter: Clause | undefined): FilterShape {
+  const clauses = topLevelClauses(filter);
+  return { clauseCount: clauses.length, conditions: clauses.flatMap((clause) => conditionOfClause(clause) ?? []) };
+}
 
 /** A range end: the value and whether it is included. */
 export interface Bound {
@@ -25,7 +38,7 @@ export interface Bound {
 }
 
 /** The filter's top-level clauses (each one key), `$and`s flattened. */
-export function topLevelClauses(filter: Clause | undefined): Clause[] {
+function topLevelClauses(filter: Clause | undefined): Clause[] {
   const clauses: Clause[] = [];
   const visit = (clause: Clause): void => {
     for (const [key, value] of Object.entries(clause)) {
@@ -40,16 +53,10 @@ export function topLevelClauses(filter: Clause | undefined): Clause[] {
   return clauses;
 }
 
-/** The servable conditions among the filter's top-level clauses. */
-export function fieldConditions(filter: Clause | undefined): FieldCondition[] {
-  const conditions: FieldCondition[] = [];
-  for (const clause of topLevelClauses(filter)) {
-    const [path, operand] = Object.entries(clause)[0] ?? [];
-    if (path === undefined || path.startsWith('$')) continue;
-    const condition = conditionOf(path, operand, clause);
-    if (condition !== undefined) conditions.push(condition);
-  }
-  return conditions;
+function conditionOfClause(clause: Clause): FieldCondition | undefined {
+  const [path, operand] = Object.entries(clause)[0] ?? [];
+  if (path === undefined || path.startsWith('$')) return undefined;
+  return conditionOf(path, operand, clause);
 }
 
 function conditionOf(path: string, operand: unknown, clause: Clause): FieldCondition | undefined {
@@ -60,7 +67,7 @@ function conditionOf(path: string, operand: unknown, clause: Clause): FieldCondi
     const [operator, value] = entries[0] as [string, unknown];
     if (operator === '$eq' && isScalar(value)) return { type: 'in', path, values: [value], clause };
     if (operator === '$in' && Array.isArray(value) && value.length > 0 && value.every(isScalar)) return { type: 'in', path, values: [...new Set(value)], clause };
-    if (operator === LIKE_OPERATOR && typeof value === 'string') return { type: 'like', path, pattern: value, clause };
+    if (operator === LIKE_OPERATOR && typeof value === 'string') return { type: 'like', path, pattern: value, shape: likeShape(value), clause };
     if (operator === '$regex' && typeof value === 'string') {
       const prefix = anchoredLiteralPrefix(value);
       if (prefix !== undefined) return { type: 'prefix', path, prefix: prefix.text, exact: prefix.whole, clause };
@@ -78,39 +85,6 @@ function conditionOf(path: string, operand: unknown, clause: Clause): FieldCondi
   if (lower !== undefined && upper !== undefined && typeof lower.value !== typeof upper.value) return undefined;
   if (lower === undefined && upper === undefined) return undefined;
   return { type: 'range', path, ...(lower === undefined ? {} : { lower }), ...(upper === undefined ? {} : { upper }), clause };
-}
-
-/**
- * The literal text a LIKE pattern starts with (before its first `%` or `_`), unescaped, and
- * whether that text is the whole pattern.
- */
-export function likeLiteralPrefix(pattern: string): { text: string; whole: boolean } {
-  let text = '';
-  const chars = Array.from(pattern);
-  for (let index = 0; index < chars.length; index += 1) {
-    const char = chars[index] as string;
-    if (char === '\\' && index + 1 < chars.length) text += chars[++index] as string;
-    else if (char === '%' || char === '_') return { text, whole: false };
-    else text += char;
-  }
-  return { text, whole: true };
-}
-
-/** The literal runs of a LIKE pattern (the text between wildcards), unescaped. */
-export function likeLiteralRuns(pattern: string): string[] {
-  const runs: string[] = [];
-  let run = '';
-  const chars = Array.from(pattern);
-  for (let index = 0; index < chars.length; index += 1) {
-    const char = chars[index] as string;
-    if (char === '\\' && index + 1 < chars.length) run += chars[++index] as string;
-    else if (char === '%' || char === '_') {
-      if (run !== '') runs.push(run);
-      run = '';
-    } else run += char;
-  }
-  if (run !== '') runs.push(run);
-  return runs;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { compare } from 'mingo/util';
-import { indexKey, nameComponent } from './indexKey.js';
+import { indexKey, stringComponent } from './indexKey.js';
 
 /** Values of every type an indexed field holds, with the edges of each type's order. */
 const VALUES: unknown[] = [
@@ -25,7 +25,7 @@ describe('indexKey', () => {
           // that ever held one is multikey, and the store never walks it for order.
           if ((typeof left === 'object' && left !== null) || (typeof right === 'object' && right !== null)) continue;
           const byValue = sign(compare(left ?? null, right ?? null)) * direction;
-          const byKey = sign(Buffer.compare(Buffer.concat([indexKey([[left, direction]]), nameComponent('n')]), Buffer.concat([indexKey([[right, direction]]), nameComponent('n')])));
+          const byKey = sign(Buffer.compare(Buffer.concat([indexKey([[left, direction]]), stringComponent('n')]), Buffer.concat([indexKey([[right, direction]]), stringComponent('n')])));
           if (byValue !== byKey) failures.push(`${JSON.stringify(left)} vs ${JSON.stringify(right)}: mingo ${byValue}, key ${byKey}`);
         }
       }
@@ -34,11 +34,11 @@ describe('indexKey', () => {
   }
 
   it('should order a shorter value before its extensions whatever the next component holds', () => {
-    const shorter = Buffer.concat([indexKey([['ab', 1]]), nameComponent('zzz')]);
-    const longer = Buffer.concat([indexKey([['abc', 1]]), nameComponent('a')]);
+    const shorter = Buffer.concat([indexKey([['ab', 1]]), stringComponent('zzz')]);
+    const longer = Buffer.concat([indexKey([['abc', 1]]), stringComponent('a')]);
     expect(Buffer.compare(shorter, longer)).to.equal(-1);
-    const shorterDescending = Buffer.concat([indexKey([['ab', -1]]), nameComponent('a')]);
-    const longerDescending = Buffer.concat([indexKey([['abc', -1]]), nameComponent('zzz')]);
+    const shorterDescending = Buffer.concat([indexKey([['ab', -1]]), stringComponent('a')]);
+    const longerDescending = Buffer.concat([indexKey([['abc', -1]]), stringComponent('zzz')]);
     expect(Buffer.compare(shorterDescending, longerDescending)).to.equal(1);
   });
 });

@@ -38,13 +38,11 @@ export function indexKey(parts: readonly KeyPart[]): Buffer {
   return Buffer.concat(chunks);
 }
 
-/** The component of the document name (ascending, longer cut-off). */
-export function nameComponent(name: string): Buffer {
-  return component(name, 1, MAX_NAME_BYTES);
-}
-
-/** A raw string component (ascending): used for the fixed prefix of a key (kind, index id). */
-export function textComponent(text: string): Buffer {
+/**
+ * An ascending string component with the longer cut-off: a key's fixed parts (kind, index id,
+ * word) and the document name that ends every key.
+ */
+export function stringComponent(text: string): Buffer {
   return component(text, 1, MAX_NAME_BYTES);
 }
 

@@ -10,7 +10,7 @@ import { resolve } from 'mingo/util';
 import { wordsOf } from '../phraseHint.js';
 import type { JsonObject } from '../readStore.js';
 import type { SortKey } from '../normalizeSort.js';
-import { indexKey, nameComponent, textComponent, type KeyPart } from './indexKey.js';
+import { indexKey, stringComponent, type KeyPart } from './indexKey.js';
 
 /** An index specification: field paths with a direction, or `'text'` for the text index's fields. */
 export type IndexSpecification = Readonly<Record<string, 1 | -1 | 'text'>>;
@@ -45,7 +45,7 @@ export function kindIndexesOf(kind: string, specifications: readonly IndexSpecif
   let text: TextIndexDefinition | undefined;
   specifications.forEach((specification, position) => {
     const id = String(position);
-    const prefix = Buffer.concat([textComponent(kind), textComponent(id)]);
+    const prefix = Buffer.concat([stringComponent(kind), stringComponent(id)]);
     const entries = Object.entries(specification);
     if (entries.some(([, direction]) => direction === 'text')) {
       text = { kind, id, fields: entries.map(([field]) => field), prefix };
@@ -74,7 +74,7 @@ export function sortedEntriesOf(index: SortedIndexDefinition, name: string, docu
     if (Array.isArray(value)) multikey = true;
     combinations = combinations.flatMap((parts) => values.map((element) => [...parts, [element, direction] as const]));
   }
-  const nameBytes = nameComponent(name);
+  const nameBytes = stringComponent(name);
   const entries = combinations.map((parts) => ({ key: Buffer.concat([index.prefix, indexKey(parts), nameBytes]), name }));
   return { entries, multikey };
 }
@@ -92,12 +92,12 @@ export function textWordsOf(index: TextIndexDefinition, document: JsonObject): S
 
 /** The key prefix of one word's postings (followed by the names). */
 export function wordPrefix(index: TextIndexDefinition, word: string): Buffer {
-  return Buffer.concat([index.prefix, textComponent(word)]);
+  return Buffer.concat([index.prefix, stringComponent(word)]);
 }
 
 /** A posting's key: the word, then the name. */
 export function postingKey(index: TextIndexDefinition, word: string, name: string): Buffer {
-  return Buffer.concat([wordPrefix(index, word), nameComponent(name)]);
+  return Buffer.concat([wordPrefix(index, word), stringComponent(name)]);
 }
 
 /** Array elements are keyed as themselves when scalar; others by their JSON (deduplicated by it). */

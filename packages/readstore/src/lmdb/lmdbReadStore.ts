@@ -32,8 +32,8 @@ import { choosePath, kindRange, SMALL_PATH, type AccessPath, type KeyRange, type
 import { DocumentCache } from './documentCache.js';
 import { TopK } from './topK.js';
 import { WordList } from './wordList.js';
-import { fieldConditions, likeLiteralRuns, topLevelClauses } from './filterClauses.js';
-import { afterPrefix, indexKey, isCutInKey, nameComponent, textComponent } from './indexKey.js';
+import { filterShape, type FilterShape } from './filterClauses.js';
+import { afterPrefix, indexKey, isCutInKey, stringComponent } from './indexKey.js';
 import {
   kindIndexesOf,
   postingKey,
@@ -234,9 +234,11 @@ export class LmdbReadStore implements ReadStore {
     const filter = compileFilter(options.filter);
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
     const countAll = options.countTotal === true;
-    const path = this.pathFor(kind, options.filter, sort, countAll || limit === Number.POSITIVE_INFINITY, options.phrase, options.seek);
+    // The filter is read for what indexes can use once, here, and handed to each step.
+    const shape = filterShape(options.filter);
+    const path = this.pathFor(kind, shape, sort, countAll || limit === Number.POSITIVE_INFINITY, options.phrase, options.seek);
     const matches = (document: JsonObject): boolean => filter === undefined || filter.test(document);
-    const probe = this.probeFor(kind, options.filter);
+    const probe = this.probeFor(kind, shape);
     let total = 0;
     if (isOrdered(path)) {
       const documents: StoredDocument[] = [];
@@ -266,11 +268,12 @@ export class LmdbReadStore implements ReadStore {
     await this.settled();
     const compiled = compileFilter(filter);
     if (compiled === undefined) return this.documentCount(kind);
+    const shape = filterShape(filter);
     if (options.before !== undefined) {
-      const before = this.countBefore(kind, filter, compiled, options.before, options.phrase);
+      const before = this.countBefore(kind, shape, compiled, options.before, options.phrase);
       if (before !== undefined) return before;
     }
-    const path = this.pathFor(kind, filter, normalizeSort(undefined), true, options.phrase, undefined);
+    const path = this.pathFor(kind, shape, normalizeSort(undefined), true, options.phrase, undefined);
     // A path that is exactly the filter is counted from its keys, without reading documents.
     if (path.exact && path.type === 'index') return this.countIndexKeys(path.ranges, Number.POSITIVE_INFINITY);
     if (path.exact && path.type === 'documents') return this.countDocuments(path.range, Number.POSITIVE_INFINITY);
@@ -283,7 +286,7 @@ export class LmdbReadStore implements ReadStore {
       return counted;
     }
     let total = 0;
-    for (const stored of this.walk(kind, path, this.probeFor(kind, filter))) if (compiled.test(stored.document)) total += 1;
+    for (const stored of this.walk(kind, path, this.probeFor(kind, shape))) if (compiled.test(stored.document)) total += 1;
     return total;
   }
 
@@ -292,10 +295,10 @@ export class LmdbReadStore implements ReadStore {
    * condition), read in that order from the start and stopped at the boundary; from index keys
    * alone when the keyset condition is the whole filter. Undefined when no path gives the order.
    */
-  private countBefore(kind: string, filter: QueryFilter | undefined, compiled: { test(document: unknown): boolean }, before: NonNullable<CountOptions['before']>, phrase: PhraseHint | undefined): number | undefined {
+  private countBefore(kind: string, filter: FilterShape, compiled: { test(document: unknown): boolean }, before: NonNullable<CountOptions['before']>, phrase: PhraseHint | undefined): number | undefined {
     const sort = normalizeSort(before.sort);
     if (before.values.length !== sort.length) return undefined;
-    if (topLevelClauses(filter).length === 1) {
+    if (filter.clauseCount === 1) {
       const seeking = this.pathFor(kind, filter, sort, false, phrase, { values: before.values });
       const keys = this.keysBeforeSeek(kind, seeking);
       if (keys !== undefined) return keys;
@@ -504,7 +507,7 @@ export class LmdbReadStore implements ReadStore {
   }
 
   private reindexKind(kind: string, indexes: KindIndexes, fingerprint: string): void {
-    const prefix = textComponent(kind);
+    const prefix = stringComponent(kind);
     this.root.transactionSync(() => {
       for (const db of [this.index, this.postings, this.vocabulary]) for (const key of [...db.getKeys({ start: prefix, end: afterPrefix(prefix) })]) db.removeSync(key);
       for (const key of [...this.meta.getKeys({ start: `saturated/${kind}/`, end: `saturated/${kind}0` })]) this.meta.removeSync(key);
@@ -538,7 +541,7 @@ export class LmdbReadStore implements ReadStore {
   }
 
   /** The access path of a query: a text-index candidate set when a phrase or LIKE narrows enough, else the planner's choice. */
-  private pathFor(kind: string, filter: QueryFilter | undefined, sort: readonly SortKey[], countAll: boolean, phrase: PhraseHint | undefined, seek: SeekBoundary | undefined): AccessPath {
+  private pathFor(kind: string, filter: FilterShape, sort: readonly SortKey[], countAll: boolean, phrase: PhraseHint | undefined, seek: SeekBoundary | undefined): AccessPath {
     const indexes = this.indexesOf(kind);
     const text = indexes.text;
     if (text !== undefined) {
@@ -559,14 +562,14 @@ export class LmdbReadStore implements ReadStore {
    * Names of the documents that can hold a search phrase (or a LIKE's literal text on a text
    * field), from the text index; undefined when the index would not narrow.
    */
-  private textCandidates(kind: string, text: TextIndexDefinition, filter: QueryFilter | undefined, phrase: PhraseHint | undefined): Set<string> | undefined {
+  private textCandidates(kind: string, text: TextIndexDefinition, filter: FilterShape, phrase: PhraseHint | undefined): Set<string> | undefined {
     // Each: the whole words (a word of every matching text) and the words inside a matching text's words.
     const lookups: { whole: string[]; inside: string[] }[] = [];
     if (phrase !== undefined && phrase.fields.every((field) => text.fields.includes(field))) lookups.push({ whole: wholeWordsOf(phrase.text), inside: wordsOf(phrase.text) });
-    for (const condition of fieldConditions(filter)) {
+    for (const condition of filter.conditions) {
       if (condition.type !== 'like' || !text.fields.includes(condition.path)) continue;
       // A LIKE's literal runs are pieces of the value: whole words only between spaces inside one run.
-      const runs = likeLiteralRuns(condition.pattern);
+      const { runs } = condition.shape;
       lookups.push({ whole: runs.flatMap((run) => wholeWordsOf(run)), inside: runs.flatMap((run) => wordsOf(run)) });
     }
     let best: Set<string> | undefined;
@@ -685,10 +688,10 @@ export class LmdbReadStore implements ReadStore {
    * keys of that equality (a key lookup instead of reading and decoding the document). Never
    * rejects a match: every document equal to a value has that value's key in a single-field index.
    */
-  private probeFor(kind: string, filter: QueryFilter | undefined): ((name: string) => boolean) | undefined {
+  private probeFor(kind: string, filter: FilterShape): ((name: string) => boolean) | undefined {
     const indexes = this.indexesOf(kind);
     const probes: Buffer[][] = [];
-    for (const condition of fieldConditions(filter)) {
+    for (const condition of filter.conditions) {
       if (condition.type !== 'in' || condition.values.some(isCutInKey)) continue;
       const index = indexes.sorted.find((candidate) => candidate.fields.length === 1 && candidate.fields[0]?.[0] === condition.path);
       if (index === undefined) continue;
@@ -697,7 +700,7 @@ export class LmdbReadStore implements ReadStore {
     }
     if (probes.length === 0) return undefined;
     return (name) => {
-      const nameBytes = nameComponent(name);
+      const nameBytes = stringComponent(name);
       return probes.every((prefixes) => prefixes.some((prefix) => this.index.doesExist(Buffer.concat([prefix, nameBytes]))));
     };
   }

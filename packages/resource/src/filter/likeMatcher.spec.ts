@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { filterQuery, toMongoDriverQuery } from './filterQuery.js';
-import { likeMatcher } from './likeMatcher.js';
+import { likeMatcher, likeShape } from './likeMatcher.js';
 import { likeRegex } from './likeRegex.js';
 
 /** The plain (backtracking) meaning of a LIKE pattern, as a reference on small inputs. */
@@ -97,5 +97,16 @@ describe('filterQuery', () => {
         expect(query.test({})).to.equal(false);
       });
     });
+  });
+});
+
+describe('likeShape', () => {
+  it('should give the literal runs, unescaped, and what follows the literal prefix', () => {
+    expect(likeShape('abc%')).to.deep.equal({ runs: ['abc'], prefix: 'abc', afterPrefix: 'anything' });
+    expect(likeShape('abc%%')).to.deep.equal({ runs: ['abc'], prefix: 'abc', afterPrefix: 'anything' });
+    expect(likeShape('abc')).to.deep.equal({ runs: ['abc'], prefix: 'abc', afterPrefix: 'nothing' });
+    expect(likeShape('a\\%b_c%')).to.deep.equal({ runs: ['a%b', 'c'], prefix: 'a%b', afterPrefix: 'more' });
+    expect(likeShape('%x%y%')).to.deep.equal({ runs: ['x', 'y'], prefix: '', afterPrefix: 'more' });
+    expect(likeShape('ab%c')).to.deep.equal({ runs: ['ab', 'c'], prefix: 'ab', afterPrefix: 'more' });
   });
 });

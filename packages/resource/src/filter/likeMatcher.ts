@@ -25,6 +25,40 @@ function tokensOf(pattern: string): Token[] {
   return tokens;
 }
 
+/**
+ * A LIKE pattern's literal runs (the text between wildcards, unescaped) and how it starts and
+ * ends: an index can serve the literal prefix of a pattern that starts with one, and a text index
+ * can look for the words inside the runs.
+ */
+export interface LikeShape {
+  /** The literal runs, in order. */
+  readonly runs: readonly string[];
+  /** The literal text before the first wildcard ('' when the pattern starts with one). */
+  readonly prefix: string;
+  /** What follows the prefix: nothing, exactly one `%`, or anything else. */
+  readonly afterPrefix: 'nothing' | 'anything' | 'more';
+}
+
+/** The shape of a LIKE pattern, from the same tokens the matcher runs on. */
+export function likeShape(pattern: string): LikeShape {
+  const tokens = tokensOf(pattern);
+  const runs: string[] = [];
+  let run = '';
+  for (const token of tokens) {
+    if (token.kind === 'char') {
+      run += token.char;
+      continue;
+    }
+    if (run !== '') runs.push(run);
+    run = '';
+  }
+  if (run !== '') runs.push(run);
+  const firstWildcard = tokens.findIndex((token) => token.kind !== 'char');
+  const prefix = tokens[0]?.kind === 'char' ? (runs[0] ?? '') : '';
+  const afterPrefix = firstWildcard < 0 ? 'nothing' : firstWildcard === tokens.length - 1 && tokens[firstWildcard]?.kind === 'any' ? 'anything' : 'more';
+  return { runs, prefix, afterPrefix };
+}
+
 /** A compiled LIKE pattern: `test(value)` is true when the whole value matches. */
 export interface LikeMatcher {
   readonly pattern: string;
