@@ -76,7 +76,7 @@ describe('one keystream per data directory and per address', function () {
     expect((await fetch(`${second.url}/healthz`)).status).to.equal(200);
     await stopKeystreamChild(second, 'SIGKILL');
     // A pid file naming a live process that is not keystream (this test runner) is stale too.
-    writeFileSync(path.join(directory, 'keystream.pid'), `${process.pid}\n`);
+    writeFileSync(path.join(directory, 'keystream.event-log.pid'), `${process.pid}\n`);
     const third = await start(directory);
     expect((await fetch(`${third.url}/healthz`)).status).to.equal(200);
   });

@@ -20,9 +20,12 @@ export interface KeystreamChild {
   readonly exited: Promise<number | NodeJS.Signals>;
 }
 
-/** Starts `keystream start` on a free port with its data in `dataDirectory`; resolves once it serves. */
-export async function startKeystreamChild(dataDirectory: string, environment: Record<string, string> = {}, timeoutMs = 30_000): Promise<KeystreamChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=keystream-source', CLI, 'start'], {
+/**
+ * Starts `keystream start` on a free port with its data in `dataDirectory`; resolves once it
+ * serves. `startArguments` go after `start` (`['--role', 'projector']`).
+ */
+export async function startKeystreamChild(dataDirectory: string, environment: Record<string, string> = {}, timeoutMs = 30_000, startArguments: readonly string[] = []): Promise<KeystreamChild> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=keystream-source', CLI, 'start', ...startArguments], {
     cwd: repositoryRoot,
     env: { ...process.env, KEYSTREAM_DATA_DIR: dataDirectory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_GRPC_PORT: '0', KEYSTREAM_LOG_LEVEL: 'warn', ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,9 +71,9 @@ export interface RefusedStart {
 }
 
 /** Runs `keystream start` expecting it to exit by itself (a refusal); fails if it serves instead. */
-export async function runKeystreamExpectingExit(dataDirectory: string, environment: Record<string, string> = {}, timeoutMs = 30_000): Promise<RefusedStart> {
+export async function runKeystreamExpectingExit(dataDirectory: string, environment: Record<string, string> = {}, timeoutMs = 30_000, startArguments: readonly string[] = []): Promise<RefusedStart> {
   try {
-    const child = await startKeystreamChild(dataDirectory, environment, timeoutMs);
+    const child = await startKeystreamChild(dataDirectory, environment, timeoutMs, startArguments);
     await stopKeystreamChild(child, 'SIGKILL');
     throw new Error(`keystream started and served at ${child.url} although it should have refused:\n${child.stderr()}`);
   } catch (error) {

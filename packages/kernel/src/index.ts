@@ -1,7 +1,8 @@
 /**
  * @keystream/kernel — the primitives every keystream package shares, one copy of each: positions
  * in the event log, JSON types and the object guard, the logger interface, the retry policy, and
- * field-name case conversion. It depends on nothing.
+ * field-name case conversion, and the notice of commits another process makes to an LMDB
+ * environment. It depends on nothing but Node.
  */
 export { START_POSITION, comparePositions, isPositionText, laterPosition } from './position.js';
 export type { Position } from './position.js';
@@ -14,3 +15,5 @@ export type { Logger } from './logger.js';
 export { DEFAULT_RETRY_POLICY, backoffDelay, sleep } from './retryPolicy.js';
 export type { RetryPolicy } from './retryPolicy.js';
 export { camelToSnake, snakeToCamel } from './fieldCase.js';
+export { COMMIT_POLL_MILLISECONDS, watchEnvironmentCommits } from './environmentCommits.js';
+export type { EnvironmentCommitWatch } from './environmentCommits.js';

@@ -5,7 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import { MAX_DEV_TOKEN_LIFETIME_SECONDS } from '@keystream/authz';
-import { ConfigError, loadConfig, ROLES, type KeystreamConfig, type Role } from './config.js';
+import { ConfigError, loadConfig, parseRoles, ROLES, type KeystreamConfig } from './config.js';
+import { processPlan, type ProcessPlan } from './processPlan.js';
+import { CHILD_OF_VARIABLE, followParent, startRoleProcess } from './roleProcess.js';
 import { mintDevToken } from './auth/authServices.js';
 import { DataDirectoryInUseError } from './dataDirectoryLock.js';
 import { startKeystream } from './keystreamProcess.js';
@@ -16,7 +18,8 @@ import { readOutbox } from '@keystream/notify';
 const USAGE = `usage: keystream <command> [options]
 
 commands:
-  start [--role all|api|projector|gateway|relay]  run keystream (default: every role, embedded storage in ./.keystream)
+  start [--role all|api,projector,gateway,relay]  run keystream (default: every role, embedded storage in ./.keystream);
+                                                  one or more roles joined by commas run just those
   token --user <email> [--ttl <s>]                print a token of the built-in development issuer for that user
   outbox [--to <email>] [--json]                  print the mails keystream wrote to its outbox (invitations with their codes)
   help                                            show this text
@@ -37,24 +40,33 @@ function isInUse(error: unknown): error is Error {
 
 async function start(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({ args: [...argv], options: { role: { type: 'string', default: 'all' } }, strict: true });
-  const role = values.role as Role;
-  if (!ROLES.includes(role)) {
-    process.stderr.write(`keystream: --role must be one of ${ROLES.join(', ')}, not "${values.role}"\n`);
+  const role = values.role;
+  if (parseRoles(role) === undefined) {
+    process.stderr.write(`keystream: --role must be all, or one or more of ${ROLES.filter((name) => name !== 'all').join(', ')} joined by commas (api,gateway), not "${role}"\n`);
     return EXIT.usage;
   }
   let config;
+  let plan: ProcessPlan;
+  const isChild = process.env[CHILD_OF_VARIABLE] !== undefined;
   try {
     config = loadConfig(process.env, role);
+    // The roles of `all` spread over processes on the embedded default (processPlan.ts).
+    plan = isChild ? { here: config.role, children: [] } : processPlan(config);
+    if (plan.here !== config.role) config = loadConfig(process.env, plan.here);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`keystream: ${error.message}\n`);
     return EXIT.config;
   }
   const logger = createLogger(config);
+  // Started first: the api waits for the read model (the built-ins) before it serves.
+  const children = plan.children.map((roles) => startRoleProcess(roles, logger));
+  const stopChildren = (): Promise<void> => Promise.all(children.map((child) => child.stop())).then(() => undefined);
   let running;
   try {
     running = await startKeystream(config, logger);
   } catch (error) {
+    await stopChildren();
     if (!isInUse(error)) throw error;
     logger.error({ error }, 'cannot start');
     process.stderr.write(`keystream: ${error.message}\n`);
@@ -69,7 +81,8 @@ async function start(argv: readonly string[]): Promise<number> {
       stopping = true;
       if (code === 0) logger.info({ reason }, 'shutting down');
       else logger.error({ reason }, 'shutting down after a failure');
-      started.close().then(
+      // The children (the projector) stop after this process's api: what it accepted gets projected.
+      started.close().then(stopChildren).then(
         () => {
           resolve(code);
         },
@@ -84,6 +97,9 @@ async function start(argv: readonly string[]): Promise<number> {
     });
     process.once('SIGINT', () => {
       stop('SIGINT', 0);
+    });
+    followParent(() => {
+      stop('the parent process ended', 0);
     });
     void started.failed.then((error) => {
       // A projector or relay that ends because a graceful stop asked it to is no failure.
@@ -106,7 +122,9 @@ async function start(argv: readonly string[]): Promise<number> {
   });
   // Only now, with the signal handlers in place: a supervisor that signals as soon as it reads
   // the banner must get a graceful stop, not the default action of an unhandled SIGTERM.
-  process.stderr.write(`${startBanner(config, started.url, started.grpcAddress)}\n`);
+  // A child's parent prints the banner (and a harness reading stderr sees one).
+  if (isChild) logger.info({ roles: config.role, url: started.url }, 'serving');
+  else process.stderr.write(`${startBanner(config, started.url, started.grpcAddress, children)}\n`);
   return stopped;
 }
 

@@ -113,10 +113,9 @@ describe('loadConfig', () => {
   });
 
   describe('having one role on the embedded stores', () => {
-    it('should refuse, since those stores serve one process', () => {
-      const problems = problemsOf(() => loadConfig({}, 'api'));
-      expect(problems[0]).to.match(/--role api needs a MongoDB read store/);
-      expect(problems[1]).to.match(/--role api needs EventStoreDB/);
+    it('should accept every role (the writing role holds a store, the others follow it)', () => {
+      for (const role of ['api', 'projector', 'gateway'] as const) expect(loadConfig({}, role).readStore.kind).to.equal('lmdb');
+      expect(loadConfig({ KEYSTREAM_EVENT_STREAM_FILE: '/tmp/events.ndjson' }, 'relay').eventStore.kind).to.equal('lmdb');
     });
   });
   describe('having an event stream destination', () => {
@@ -154,7 +153,7 @@ describe('loadConfig', () => {
     it('should refuse both destinations at once, a bad topic, and --role relay without a destination', () => {
       expect(problemsOf(() => loadConfig({ KEYSTREAM_KAFKA_BROKERS: 'k:9092', KEYSTREAM_EVENT_STREAM_FILE: 'e.ndjson' }))[0]).to.match(/one destination/);
       expect(problemsOf(() => loadConfig({ KEYSTREAM_KAFKA_BROKERS: 'k:9092', KEYSTREAM_KAFKA_TOPIC: 'bad topic' }))[0]).to.match(/^KEYSTREAM_KAFKA_TOPIC \("bad topic"\): expected a Kafka topic name/);
-      expect(problemsOf(() => loadConfig(SERVER_STORES, 'relay'))[0]).to.match(/--role relay needs a destination/);
+      expect(problemsOf(() => loadConfig(SERVER_STORES, 'relay'))[0]).to.match(/--role relay runs the relay, which needs a destination/);
       expect(loadConfig({ ...SERVER_STORES, KEYSTREAM_KAFKA_BROKERS: 'k:9092' }, 'relay').role).to.equal('relay');
     });
   });

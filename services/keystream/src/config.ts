@@ -9,6 +9,20 @@ import { parseShardEndpoints } from '@keystream/service-api';
 /** The roles a process can run. `all` is every role in one process (the embedded default). */
 export const ROLES = ['all', 'api', 'projector', 'gateway', 'relay'] as const;
 export type Role = (typeof ROLES)[number];
+/** One role of a process (`all` names every one). */
+export type ServedRole = Exclude<Role, 'all'>;
+const SERVED_ROLES: readonly ServedRole[] = ['api', 'projector', 'gateway', 'relay'];
+
+/**
+ * The roles `--role` names: `all`, one role, or several joined by commas (`api,gateway`);
+ * undefined when it names anything else.
+ */
+export function parseRoles(text: string): ReadonlySet<ServedRole> | undefined {
+  if (text === 'all') return new Set(SERVED_ROLES);
+  const named = text.split(',');
+  if (named.some((role) => !(SERVED_ROLES as readonly string[]).includes(role))) return undefined;
+  return new Set(named as ServedRole[]);
+}
 
 const positiveInteger = (what: string) =>
   z.coerce.number({ error: `expected ${what}` }).int(`expected ${what}`).positive(`expected ${what}`);
@@ -58,6 +72,13 @@ const EnvironmentSchema = z.object({
   // uws: uWebSockets.js takes it directly, faster, for deployments behind a proxy that enforces limits.
   KEYSTREAM_HTTP_EDGE: z.enum(['node', 'uws'], { error: 'expected node or uws' }).default('node'),
   /** Byte budget of the embedded read store's cache of decoded documents, in MiB (0 turns it off). */
+  // How many processes `keystream start` (all roles, embedded stores) spreads its roles over: `auto`
+  // follows the cores (processPlan.ts).
+  KEYSTREAM_PROCESSES: z
+    .union([z.literal('auto'), z.coerce.number({ error: 'expected auto or a number of processes (1–3)' }).int('expected auto or a number of processes (1–3)').min(1, 'expected auto or a number of processes (1–3)').max(3, 'expected auto or a number of processes (1–3)')], {
+      error: 'expected auto or a number of processes (1–3)',
+    })
+    .default('auto'),
   KEYSTREAM_READ_CACHE_MB: z.coerce.number({ error: 'expected a number of MiB' }).int('expected a whole number of MiB').min(0, 'expected 0 or more MiB').max(65_536, 'expected at most 65536 MiB').default(64),
   KEYSTREAM_MIN_POSITION_WAIT_MS: positiveInteger('a positive number of milliseconds').default(5000),
   KEYSTREAM_CHANGELOG_MAX_ENTRIES: positiveInteger('a positive number of entries').default(1_000_000),
@@ -141,7 +162,10 @@ export type NotifierConfig =
   | { readonly kind: 'smtp'; readonly host: string; readonly port: number; readonly secure: boolean; readonly user: string | undefined; readonly password: string | undefined; readonly from: string };
 
 export interface KeystreamConfig {
-  readonly role: Role;
+  /** The roles as `--role` named them (`all`, `api`, `api,gateway`). */
+  readonly role: string;
+  /** The roles this process runs. */
+  readonly roles: ReadonlySet<ServedRole>;
   readonly dataDirectory: string;
   readonly http: { readonly host: string; readonly port: number; readonly maxBodyBytes: number; readonly edge: 'node' | 'uws' };
   /** The gRPC edge (same host as HTTP): undefined when turned off (`KEYSTREAM_GRPC_PORT=0`); port 0 picks a free one. */
@@ -150,6 +174,8 @@ export interface KeystreamConfig {
   readonly readStore: StoreLocation;
   /** Byte budget of the embedded read store's document cache. */
   readonly readCacheBytes: number;
+  /** Processes `keystream start --role all` spreads its roles over on the embedded stores (`auto`: follow the cores). */
+  readonly processes: number | 'auto';
   readonly kafkaBrokers: readonly string[] | undefined;
   /** The relay's destination; undefined means no relay (`all` then skips the role). */
   readonly eventStream: EventStreamConfig | undefined;
@@ -194,7 +220,9 @@ function describeValue(environment: Readonly<Record<string, string | undefined>>
 }
 
 /** Reads the configuration of a process running `role`; throws ConfigError listing every problem. */
-export function loadConfig(environment: Readonly<Record<string, string | undefined>>, role: Role = 'all'): KeystreamConfig {
+export function loadConfig(environment: Readonly<Record<string, string | undefined>>, role: string = 'all'): KeystreamConfig {
+  const roles = parseRoles(role);
+  if (roles === undefined) throw new ConfigError([`--role (${role}): expected all, or one or more of ${SERVED_ROLES.join(', ')} joined by commas`]);
   const parsed = EnvironmentSchema.safeParse(environment);
   if (!parsed.success) {
     throw new ConfigError(
@@ -208,29 +236,22 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
   const dataDirectory = path.resolve(env.KEYSTREAM_DATA_DIR);
   const readStore = location(env.KEYSTREAM_READSTORE, path.join(dataDirectory, 'read'));
   const eventStore = location(env.KEYSTREAM_EVENTSTORE, path.join(dataDirectory, 'events'));
-  // The embedded stores wake their readers in-process: a process running one role would never
-  // hear of the other roles' writes, so split roles need the server stores.
-  const splitRoleProblems = [
-    ...(role !== 'all' && readStore.kind === 'lmdb'
-      ? [`KEYSTREAM_READSTORE (${describeValue(environment, 'KEYSTREAM_READSTORE')}): the embedded read store serves a single process, so --role ${role} needs a MongoDB read store; or run every role together (--role all)`]
-      : []),
-    ...(role !== 'all' && eventStore.kind === 'lmdb'
-      ? [`KEYSTREAM_EVENTSTORE (${describeValue(environment, 'KEYSTREAM_EVENTSTORE')}): the embedded event store serves a single process, so --role ${role} needs EventStoreDB; or run every role together (--role all)`]
-      : []),
-  ];
-  if (splitRoleProblems.length > 0) throw new ConfigError(splitRoleProblems);
-  const eventStream = eventStreamConfigOf(env, environment, role);
+  // Split roles work on the embedded stores too: the process that writes a store (the api role the
+  // event log, the projector the read model) holds it, the others follow its commits (stores.ts).
+  const eventStream = eventStreamConfigOf(env, environment, role, roles);
   const auth = authConfigOf(env);
   const identity = identityConfigOf(env);
   const shards = shardsConfigOf(env, environment);
   return {
     role,
+    roles,
     dataDirectory,
     http: { host: env.KEYSTREAM_HTTP_HOST, port: env.KEYSTREAM_HTTP_PORT, maxBodyBytes: env.KEYSTREAM_MAX_BODY_BYTES, edge: env.KEYSTREAM_HTTP_EDGE },
     grpc: env.KEYSTREAM_GRPC_PORT === 0 ? undefined : { port: env.KEYSTREAM_GRPC_PORT === 'auto' ? 0 : env.KEYSTREAM_GRPC_PORT },
     eventStore,
     readStore,
     readCacheBytes: env.KEYSTREAM_READ_CACHE_MB * 1024 * 1024,
+    processes: env.KEYSTREAM_PROCESSES,
     kafkaBrokers: env.KEYSTREAM_KAFKA_BROKERS?.split(','),
     eventStream,
     pageTokenKey: env.KEYSTREAM_PAGE_TOKEN_KEY,
@@ -293,7 +314,7 @@ function shardsConfigOf(env: z.infer<typeof EnvironmentSchema>, environment: Rea
   return { count, endpoints };
 }
 
-function eventStreamConfigOf(env: z.infer<typeof EnvironmentSchema>, environment: Readonly<Record<string, string | undefined>>, role: Role): EventStreamConfig | undefined {
+function eventStreamConfigOf(env: z.infer<typeof EnvironmentSchema>, environment: Readonly<Record<string, string | undefined>>, role: string, roles: ReadonlySet<ServedRole>): EventStreamConfig | undefined {
   const brokers = env.KEYSTREAM_KAFKA_BROKERS?.split(',');
   const file = env.KEYSTREAM_EVENT_STREAM_FILE;
   // One destination per relay: its checkpoint says how far that destination got.
@@ -313,8 +334,9 @@ function eventStreamConfigOf(env: z.infer<typeof EnvironmentSchema>, environment
     };
   }
   if (file !== undefined) return { kind: 'ndjson', path: path.resolve(file) };
-  if (role === 'relay') {
-    throw new ConfigError(['KEYSTREAM_KAFKA_BROKERS (unset): --role relay needs a destination: KEYSTREAM_KAFKA_BROKERS=host:port[,…] or KEYSTREAM_EVENT_STREAM_FILE=<path>']);
+  // `all` skips the relay without a destination; a relay asked for by name needs one.
+  if (role !== 'all' && roles.has('relay')) {
+    throw new ConfigError([`KEYSTREAM_KAFKA_BROKERS (unset): --role ${role} runs the relay, which needs a destination: KEYSTREAM_KAFKA_BROKERS=host:port[,…] or KEYSTREAM_EVENT_STREAM_FILE=<path>`]);
   }
   return undefined;
 }

@@ -174,7 +174,7 @@ function notifierOf(notifier: NotifierConfig): Notifier {
  */
 export function composeKeystream(config: KeystreamConfig, logger: Logger, clock: () => Date = () => new Date()): KeystreamGraph {
   const lifetime = new Lifetime();
-  const runsProjector = config.role === 'all' || config.role === 'projector';
+  const runsProjector = config.roles.has('projector');
 
   const eventStore = lifetime.singleton(() => openConfiguredEventStore(config), (store) => store.close());
   const readStore = lifetime.singleton(() => openConfiguredReadStore(config), (store) => store.close());

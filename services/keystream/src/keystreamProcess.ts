@@ -15,10 +15,10 @@ import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import { seedBuiltins } from './auth/seedBuiltins.js';
 import type { KeystreamConfig } from './config.js';
-import { composeKeystream, processManagerStateDirectory, type WatchRole } from './container.js';
+import { composeKeystream, type WatchRole } from './container.js';
 import { lockDataDirectories, type DataDirectoryLock } from './dataDirectoryLock.js';
 import { healthRoutes, readModelReadiness } from './healthRoutes.js';
-import { embeddedDirectories } from './stores.js';
+import { writerLocks } from './stores.js';
 import type { ProcessManagerRunner } from './processManagers/processManagerRunner.js';
 import { emailVerificationRoute } from './identity/emailVerificationRoute.js';
 import type { KeystreamMetrics } from './metrics.js';
@@ -39,19 +39,15 @@ export interface RunningKeystream {
 
 /** Starts the configured roles. */
 export async function startKeystream(config: KeystreamConfig, logger: Logger): Promise<RunningKeystream> {
-  // Before anything opens the embedded stores: a second process there would corrupt them.
-  // The process managers' state store (api roles) is an LMDB environment in the data directory
-  // even with server stores: one process per directory there too.
-  const embedded = embeddedDirectories(config);
-  const runsManagers = config.role === 'all' || config.role === 'api';
-  const locks: DataDirectoryLock[] = await lockDataDirectories(embedded.length === 0 && runsManagers ? [processManagerStateDirectory(config)] : embedded);
+  // Before anything opens the embedded stores: a second writer there would corrupt them.
+  const locks: DataDirectoryLock[] = await lockDataDirectories(writerLocks(config));
   const releaseLocks = (): Promise<void> => Promise.all(locks.map((lock) => lock.release())).then(() => undefined);
   const graph = composeKeystream(config, logger);
-  const runsProjector = config.role === 'all' || config.role === 'projector';
-  const runsApi = config.role === 'all' || config.role === 'api';
-  const runsGateway = config.role === 'all' || config.role === 'gateway';
+  const runsProjector = config.roles.has('projector');
+  const runsApi = config.roles.has('api');
+  const runsGateway = config.roles.has('gateway');
   // `all` relays only when a destination is configured; `relay` without one is refused by loadConfig.
-  const runsRelay = config.eventStream !== undefined && (config.role === 'all' || config.role === 'relay');
+  const runsRelay = config.eventStream !== undefined && config.roles.has('relay');
   let server: RunningHttpServer | undefined;
   let grpcServer: RunningGrpcServer | undefined;
   let projector: Projector | undefined;
@@ -85,7 +81,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
     // Ready once the read model holds the log as it stood now: a rebuild must not take traffic
     // while Lists still miss most documents. The relay alone serves no reads.
     const readiness =
-      config.role === 'relay'
+      !runsApi && !runsGateway && !runsProjector
         ? undefined
         : readModelReadiness(
             await (await graph.eventStore()).headPosition(),

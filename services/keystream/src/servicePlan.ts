@@ -40,10 +40,11 @@ function authLine(config: KeystreamConfig): string {
 }
 
 /** The lines printed once the process serves. */
-export function startBanner(config: KeystreamConfig, url: string, grpcAddress?: string): string {
+export function startBanner(config: KeystreamConfig, url: string, grpcAddress?: string, children: readonly { readonly roles: string; pid(): number | undefined }[] = []): string {
   const plan = servicePlan();
   return [
     `keystream is serving ${plan.service} at ${url} (role: ${config.role})`,
+    ...children.map((child) => `  ${child.roles}: a process of its own (pid ${child.pid() ?? '?'}) on the same data directory; KEYSTREAM_PROCESSES=1 runs every role here`),
     `  ${plan.resources} resources, ${plan.methods} methods on ${plan.routes} REST routes; see docs/openapi.json`,
     grpcAddress === undefined ? '  gRPC: off (KEYSTREAM_GRPC_PORT=0)' : `  gRPC: ${grpcAddress} (ntt.iam.v1, reflection and grpc.health.v1; protos in docs/proto)`,
     `  event store: ${describeStore(config.eventStore)}; read store: ${describeStore(config.readStore)}`,

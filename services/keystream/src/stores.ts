@@ -6,7 +6,7 @@ import { connectEsdbEventStore, openLmdbEventStore, type EventStore } from '@key
 import { connectMongoReadStore, openLmdbReadStore, type ReadStore } from '@keystream/readstore';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { KeystreamConfig } from './config.js';
+import type { KeystreamConfig, StoreLocation } from './config.js';
 import { mongoIndexes } from './mongoIndexes.js';
 
 /** Opens the configured event store. */
@@ -14,7 +14,7 @@ export function openConfiguredEventStore(config: KeystreamConfig): Promise<Event
   const location = config.eventStore;
   if (location.kind === 'server') return Promise.resolve(connectEsdbEventStore({ connectionString: location.url }));
   mkdirSync(location.directory, { recursive: true });
-  return Promise.resolve(openLmdbEventStore({ path: location.directory, waitForFlush: config.durability === 'flush' }));
+  return Promise.resolve(openLmdbEventStore({ path: location.directory, waitForFlush: config.durability === 'flush', follow: !writesEventLog(config) }));
 }
 
 /**
@@ -29,16 +29,47 @@ export async function openConfiguredReadStore(config: KeystreamConfig): Promise<
     return connectMongoReadStore({ url: location.url, database, retention, indexes: mongoIndexes() });
   }
   mkdirSync(location.directory, { recursive: true });
-  return openLmdbReadStore({ path: location.directory, retention, indexes: mongoIndexes(), cacheBytes: config.readCacheBytes });
+  return openLmdbReadStore({ path: location.directory, retention, indexes: mongoIndexes(), cacheBytes: config.readCacheBytes, follow: !writesReadModel(config) });
+}
+
+/** Whether the process appends to the event log (it runs the api); the others follow it (embedded) or only read it. */
+export function writesEventLog(config: Pick<KeystreamConfig, 'roles'>): boolean {
+  return config.roles.has('api');
+}
+
+/** Whether the process applies to the read model (it runs the projector); the others follow it (embedded) or only read it. */
+export function writesReadModel(config: Pick<KeystreamConfig, 'roles'>): boolean {
+  return config.roles.has('projector');
 }
 
 /**
- * The directories this process keeps embedded data in (the data directory, and any embedded
- * store placed outside it), which it must hold alone. None when every store is a server.
+ * What this process must hold alone: per embedded store it writes (and the process managers' and
+ * relay's state, kept in LMDB in the data directory whatever the stores), the directory and the
+ * part written. Two processes may share a directory when they write different parts — an api
+ * process and a projector on one data directory — but never the same part. A process that only
+ * follows a store (a gateway) holds nothing.
  */
-export function embeddedDirectories(config: KeystreamConfig): string[] {
-  const stores = [config.eventStore, config.readStore].flatMap((location) => (location.kind === 'lmdb' ? [location.directory] : []));
-  if (stores.length === 0) return [];
-  const inside = (directory: string): boolean => directory === config.dataDirectory || directory.startsWith(`${config.dataDirectory}${path.sep}`);
-  return [config.dataDirectory, ...stores.filter((directory) => !inside(directory))];
+export function writerLocks(config: KeystreamConfig): WriterLock[] {
+  const locks: WriterLock[] = [];
+  const store = (location: StoreLocation, part: string): void => {
+    if (location.kind !== 'lmdb') return;
+    locks.push({ directory: config.dataDirectory, part });
+    // A store placed outside the data directory is held there too (another data directory may name it).
+    if (!isInside(location.directory, config.dataDirectory)) locks.push({ directory: location.directory, part });
+  };
+  if (writesEventLog(config)) store(config.eventStore, 'event-log');
+  if (writesReadModel(config)) store(config.readStore, 'read-model');
+  if (config.roles.has('api')) locks.push({ directory: config.dataDirectory, part: 'process-managers' });
+  if (config.eventStream !== undefined && config.roles.has('relay')) locks.push({ directory: config.dataDirectory, part: 'relay' });
+  return locks;
+}
+
+/** A part of a directory one process writes (see writerLocks). */
+export interface WriterLock {
+  readonly directory: string;
+  readonly part: string;
+}
+
+function isInside(directory: string, parent: string): boolean {
+  return directory === parent || directory.startsWith(`${parent}${path.sep}`);
 }

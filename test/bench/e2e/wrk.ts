@@ -4,7 +4,7 @@
  * requests and, at the end, prints one `WRK_RESULT {json}` line this module parses.
  */
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -142,14 +142,43 @@ export async function runWrk(run: WrkRun): Promise<WrkResult> {
  */
 export function processCpuSeconds(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
+  const own = statOf(pid);
+  if (own === undefined) return undefined;
+  // keystream start runs roles in child processes on several cores: their CPU is the server's too.
+  let total = own.cpuSeconds;
+  for (const child of descendantsOf(pid)) total += statOf(child)?.cpuSeconds ?? 0;
+  return total;
+}
+
+/** CPU seconds and parent of a live process, from /proc/<pid>/stat. */
+function statOf(pid: number): { readonly cpuSeconds: number; readonly parent: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at field 3; utime and stime are 14 and 15.
+    // Fields after the command name (which may hold spaces) start at field 3; ppid is 4, utime and stime are 14 and 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND, parent: Number(fields[1]) };
   } catch {
     return undefined;
   }
+}
+
+/** Every live process below `pid`. */
+function descendantsOf(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/u.test(entry)) continue;
+    const parent = statOf(Number(entry))?.parent;
+    if (parent !== undefined) children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+  }
+  const found: number[] = [];
+  const pending = [pid];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    for (const child of children.get(next) ?? []) {
+      found.push(child);
+      pending.push(child);
+    }
+  }
+  return found;
 }
 
 /** USER_HZ: 100 on every Linux architecture Node runs on. */

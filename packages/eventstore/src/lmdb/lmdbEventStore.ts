@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { KeystreamError, StorageFullLatch, noSpaceCauseOf, storageExhausted } from '@keystream/api';
 import type { Database, RootDatabase } from 'lmdb';
+import { watchEnvironmentCommits, type EnvironmentCommitWatch } from '@keystream/kernel';
 import { open } from 'lmdb';
 import { DuplicateEventIdError } from '../errors/duplicateEventIdError.js';
 import { WrongExpectedVersionError } from '../errors/wrongExpectedVersionError.js';
@@ -33,6 +34,12 @@ export interface LmdbEventStoreOptions {
    * crash or power loss (`KEYSTREAM_DURABILITY=relaxed`).
    */
   readonly waitForFlush?: boolean;
+  /**
+   * This process only reads: another process (the one running the api) appends to the same
+   * directory. Appends are refused; the other process's commits are noticed (environmentCommits
+   * in @keystream/kernel) and handed to subscriptions. Default false: this process appends.
+   */
+  readonly follow?: boolean;
 }
 
 /** How an event is stored under its sequence number. */
@@ -78,6 +85,8 @@ export class LmdbEventStore implements EventStore {
   private nextSequence: number;
   /** Highest sequence known committed; what subscribers may read up to. */
   private committedSequence: number;
+  /** A follower's watch on the writer's commits. */
+  private commitWatch: EnvironmentCommitWatch | undefined;
 
   private constructor(
     private readonly root: RootDatabase,
@@ -87,6 +96,7 @@ export class LmdbEventStore implements EventStore {
     private readonly eventIds: Database<EventIdEntry, [string, string]>,
     private readonly waitForFlush: boolean,
     storageDirectory: string,
+    private readonly following: boolean,
   ) {
     this.storageFull = new StorageFullLatch(storageDirectory);
     this.appended.setMaxListeners(0);
@@ -94,6 +104,27 @@ export class LmdbEventStore implements EventStore {
     for (const key of events.getKeys({ reverse: true, limit: 1 })) last = key;
     this.nextSequence = last + 1;
     this.committedSequence = last;
+    if (following) {
+      this.commitWatch = watchEnvironmentCommits(storageDirectory, () => {
+        this.followCommits();
+      });
+    }
+  }
+
+  /** Follower: takes the writer's newest commit as the head and wakes the subscriptions. */
+  private followCommits(): void {
+    if (this.closed) return;
+    // lmdb-js keeps a read snapshot for the rest of an event turn: look at the newest commit.
+    this.root.resetReadTxn();
+    let last = 0;
+    for (const key of this.events.getKeys({ reverse: true, limit: 1 })) last = key;
+    if (last <= this.committedSequence) return;
+    this.committedSequence = last;
+    this.appended.emit(APPENDED, this.committedSequence);
+  }
+
+  private assertWriter(): void {
+    if (this.following) throw new KeystreamError('FAILED_PRECONDITION', 'this process follows the event store another keystream process (the api) writes; it cannot append');
   }
 
   /** Opens (creating if needed) the store in `options.path`. */
@@ -110,11 +141,13 @@ export class LmdbEventStore implements EventStore {
       root.openDB<EventIdEntry, [string, string]>({ name: 'eventIds' }),
       options.waitForFlush ?? true,
       options.path,
+      options.follow === true,
     );
   }
 
   async append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     this.assertOpen();
+    this.assertWriter();
     validateAppend(stream, events, expectedRevision);
     const outcome = await this.commit((): AppendOutcome => this.appendInTransaction(stream, events, expectedRevision));
     if (outcome.kind === 'conflict') throw new WrongExpectedVersionError(stream, expectedRevision, outcome.actualRevision);
@@ -128,6 +161,7 @@ export class LmdbEventStore implements EventStore {
    */
   async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     this.assertOpen();
+    this.assertWriter();
     const streams = new Set<string>();
     for (const { stream, events, expectedRevision } of appends) {
       validateAppend(stream, events, expectedRevision);
@@ -269,6 +303,8 @@ export class LmdbEventStore implements EventStore {
 
   headPosition(): Promise<Position> {
     this.assertOpen();
+    // A follower looks for newer commits first (what the writer acknowledged is part of the head).
+    if (this.following) this.followCommits();
     return Promise.resolve(encodeSequencePosition(this.committedSequence));
   }
 
@@ -299,6 +335,7 @@ export class LmdbEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.commitWatch?.close();
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     await this.root.close();
   }

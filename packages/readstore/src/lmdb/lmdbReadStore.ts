@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { KeystreamError, StorageFullLatch, noSpaceCauseOf, storageExhausted } from '@keystream/api';
-import type { Database, RootDatabase } from 'lmdb';
+import type { Database, RootDatabase, Transaction } from 'lmdb';
+import { watchEnvironmentCommits, type EnvironmentCommitWatch } from '@keystream/kernel';
 import { open } from 'lmdb';
 import { filterQuery } from '@keystream/resource';
 import { compare, resolve } from 'mingo/util';
@@ -63,6 +64,13 @@ export interface LmdbReadStoreOptions {
   readonly now?: () => number;
   /** Documents a text-index word must be under before its postings are dropped (default 4,096; tests lower it). */
   readonly saturatedWordCount?: number;
+  /**
+   * This process only reads: another process (the one running the projector) applies to the same
+   * directory. Applies are refused; the other process's commits are noticed (environmentCommits in
+   * @keystream/kernel) and handed to change feeds, and reads see one commit at a time (see
+   * `follow`). Default false: this process writes.
+   */
+  readonly follow?: boolean;
 }
 
 export type { IndexSpecification } from './kindIndexes.js';
@@ -84,6 +92,13 @@ interface DocumentState {
   readonly position: Position;
   readonly document: JsonObject | null;
 }
+
+/**
+ * A follower that finds more new change-log entries than this since its last look (it was not
+ * told for a long while, or a rebuild ran) forgets its cached documents and word lists instead of
+ * reading every entry to update them.
+ */
+const FOLLOW_ENTRIES_CAP = 10_000;
 
 /** Change-log entries read per LMDB range scan. */
 const FEED_PAGE = 512;
@@ -143,6 +158,15 @@ export class LmdbReadStore implements ReadStore {
   private closed = false;
   /** Whether the storage is full: set by a commit that found no space, cleared once one commits with room again. */
   private readonly storageFull: StorageFullLatch;
+  /** Whether another process applies (LmdbReadStoreOptions.follow). */
+  private readonly following: boolean;
+  /**
+   * A follower's reads: one LMDB read snapshot, moved to the newest commit only by `follow`, so
+   * nothing a read returns is ahead of `head()` (empty for the writer, whose reads are its own).
+   */
+  private snapshot: { transaction?: Transaction } = {};
+  private pinned: Transaction | undefined;
+  private commitWatch: EnvironmentCommitWatch | undefined;
 
   private constructor(
     private readonly root: RootDatabase,
@@ -164,7 +188,61 @@ export class LmdbReadStore implements ReadStore {
     const indexes = options.indexes;
     this.indexSpecifications = typeof indexes === 'function' ? indexes : (kind) => indexes?.[kind] ?? [];
     this.applied.setMaxListeners(0);
+    this.following = options.follow === true;
+    if (this.following) {
+      this.pin();
+      this.commitWatch = watchEnvironmentCommits(options.path, () => {
+        this.follow();
+      });
+    }
     this.visibleHead = this.headSync();
+  }
+
+  /** Follower: reads from now on see the newest commit. */
+  private pin(): void {
+    // Released first, so lmdb-js cannot hand the same snapshot back as the "new" one.
+    this.pinned?.done();
+    this.root.resetReadTxn();
+    this.pinned = this.root.useReadTransaction();
+    this.snapshot = { transaction: this.pinned };
+  }
+
+  /**
+   * Follower: moves to the newest commit the writer made, and brings what this process keeps in
+   * memory up to it — cached documents the entries since the last look touched are dropped, their
+   * words join loaded word lists, saturated words and multikey flags are read again — before
+   * change feeds are woken. Synchronous, so no read runs half before and half after.
+   */
+  private follow(): void {
+    if (this.closed) return;
+    this.pin();
+    const head = this.headSync();
+    if (head === this.visibleHead) return;
+    const from = this.visibleHead;
+    const entries = comparePositions(from, this.prunedThrough()) < 0 ? FOLLOW_ENTRIES_CAP + 1 : countUpTo(this.changes.getKeys({ start: `${from}0`, limit: FOLLOW_ENTRIES_CAP + 1, ...this.snapshot }));
+    if (entries > FOLLOW_ENTRIES_CAP) {
+      this.cache.clear();
+      this.wordLists.clear();
+    } else {
+      for (const { value: entry } of this.changes.getRange({ start: `${from}0`, ...this.snapshot })) {
+        this.cache.delete(documentKey(entry.kind, entry.name));
+        const text = entry.after === null ? undefined : this.indexesOf(entry.kind).text;
+        const list = text === undefined ? undefined : this.wordLists.get(`${text.kind}/${text.id}`);
+        if (text === undefined || list === undefined || entry.after === null) continue;
+        // Words new to this document; the list may hold them already (it tolerates repeats).
+        const before = entry.before === null ? new Set<string>() : textWordsOf(text, entry.before);
+        for (const word of textWordsOf(text, entry.after)) if (!before.has(word)) list.addUnchecked(word);
+      }
+    }
+    this.saturated.clear();
+    this.multikeyFlags.clear();
+    this.visibleHead = head;
+    this.applied.emit(APPLIED);
+  }
+
+  /** Whether `key` is stored, in the reads' snapshot (lmdb-js takes the options after a value argument). */
+  private exists(db: Database<unknown, string> | Database<string, Buffer>, key: string | Buffer): boolean {
+    return (db as unknown as SnapshotExistence).doesExist(key, undefined, this.snapshot);
   }
 
   /**
@@ -277,12 +355,12 @@ export class LmdbReadStore implements ReadStore {
     // A path that is exactly the filter is counted from its keys, without reading documents.
     if (path.exact && path.type === 'index') return this.countIndexKeys(path.ranges, Number.POSITIVE_INFINITY);
     if (path.exact && path.type === 'documents') return this.countDocuments(path.range, Number.POSITIVE_INFINITY);
-    if (path.exact && path.type === 'names') return path.names.filter((name) => this.documents.doesExist(documentKey(kind, name))).length;
+    if (path.exact && path.type === 'names') return path.names.filter((name) => this.exists(this.documents, documentKey(kind, name))).length;
     // A filter on names alone (a wildcard parent) is decided on the keys, which are the names.
     if (path.type === 'documents' && mentionsOnlyName(filter)) {
       let counted = 0;
       const prefixLength = kind.length + 1;
-      for (const key of this.documents.getKeys({ start: path.range.start, end: path.range.end })) if (compiled.test({ name: key.slice(prefixLength) })) counted += 1;
+      for (const key of this.documents.getKeys({ start: path.range.start, end: path.range.end, ...this.snapshot })) if (compiled.test({ name: key.slice(prefixLength) })) counted += 1;
       return counted;
     }
     let total = 0;
@@ -318,13 +396,13 @@ export class LmdbReadStore implements ReadStore {
   private keysBeforeSeek(kind: string, path: AccessPath): number | undefined {
     if (path.type === 'documents' && path.ordered && path.seekName !== undefined && path.range.start === kindRange(kind).start) {
       const boundary = documentKey(kind, path.seekName);
-      if (!path.reverse) return this.documents.getKeysCount({ start: path.range.start, end: boundary });
-      return this.documents.getKeysCount({ start: boundary, end: path.range.end }) - (this.documents.doesExist(boundary) ? 1 : 0);
+      if (!path.reverse) return this.documents.getKeysCount({ start: path.range.start, end: boundary, ...this.snapshot });
+      return this.documents.getKeysCount({ start: boundary, end: path.range.end, ...this.snapshot }) - (this.exists(this.documents, boundary) ? 1 : 0);
     }
     if (path.type === 'index' && path.ordered && path.seek !== undefined && path.ranges.length === 1) {
       const range = path.ranges[0] as KeyRange;
-      if (!path.reverse) return this.index.getKeysCount({ start: range.start, end: path.seek });
-      return this.index.getKeysCount({ start: path.seek, end: range.end }) - (this.index.doesExist(path.seek) ? 1 : 0);
+      if (!path.reverse) return this.index.getKeysCount({ start: range.start, end: path.seek, ...this.snapshot });
+      return this.index.getKeysCount({ start: path.seek, end: range.end, ...this.snapshot }) - (this.exists(this.index, path.seek) ? 1 : 0);
     }
     return undefined;
   }
@@ -336,6 +414,7 @@ export class LmdbReadStore implements ReadStore {
 
   async apply(batch: ApplyBatch): Promise<ApplyResult> {
     this.assertOpen();
+    if (this.following) throw new KeystreamError('FAILED_PRECONDITION', 'this process follows the read store another keystream process (the projector) writes; it cannot apply');
     validateBatch(batch);
     // Index sets are checked before the transaction (a rebuild commits on its own).
     for (const write of batch.writes) this.indexesOf(write.kind);
@@ -451,7 +530,7 @@ export class LmdbReadStore implements ReadStore {
     if (words === undefined) {
       words = new Set();
       const prefix = `saturated/${id}/`;
-      for (const key of this.meta.getKeys({ start: prefix, end: `saturated/${id}0` })) words.add(key.slice(prefix.length));
+      for (const key of this.meta.getKeys({ start: prefix, end: `saturated/${id}0`, ...this.snapshot })) words.add(key.slice(prefix.length));
       this.saturated.set(id, words);
     }
     return words;
@@ -498,8 +577,10 @@ export class LmdbReadStore implements ReadStore {
     const specifications = this.indexSpecifications(kind);
     const indexes = kindIndexesOf(kind, specifications);
     const fingerprint = JSON.stringify(specifications);
-    const storedFingerprint = this.meta.get(indexSetKey(kind));
+    const storedFingerprint = this.meta.get(indexSetKey(kind), this.snapshot);
     if (storedFingerprint !== fingerprint && !(storedFingerprint === undefined && this.documentCount(kind) === 0 && specifications.length === 0)) {
+      // A follower leaves re-indexing to the writer and reads the kind in name order until it is done.
+      if (this.following) return kindIndexesOf(kind, []);
       this.reindexKind(kind, indexes, fingerprint);
     }
     this.kindIndexes.set(kind, indexes);
@@ -551,7 +632,7 @@ export class LmdbReadStore implements ReadStore {
     const context: PlanContext = {
       kind,
       indexes,
-      isMultikey: (definition) => this.multikeyFlags.has(multikeyKey(kind, definition)) || this.meta.get(multikeyKey(kind, definition)) === true,
+      isMultikey: (definition) => this.multikeyFlags.has(multikeyKey(kind, definition)) || this.meta.get(multikeyKey(kind, definition), this.snapshot) === true,
       countIndexKeys: (ranges, cap) => this.countIndexKeys(ranges, cap),
       countDocuments: (range, cap) => this.countDocuments(range, cap),
     };
@@ -593,7 +674,7 @@ export class LmdbReadStore implements ReadStore {
     if (whole.length > 0) {
       const saturated = this.saturatedWords(text);
       const counted = whole
-        .map((word) => ({ word, count: saturated.has(word) ? Number.POSITIVE_INFINITY : (this.vocabulary.get(wordPrefix(text, word))?.[1] ?? 0) }))
+        .map((word) => ({ word, count: saturated.has(word) ? Number.POSITIVE_INFINITY : (this.vocabulary.get(wordPrefix(text, word), this.snapshot)?.[1] ?? 0) }))
         .sort((left, right) => left.count - right.count);
       const rarest = counted[0] as { word: string; count: number };
       if (tooMany(rarest.count)) return undefined;
@@ -609,7 +690,7 @@ export class LmdbReadStore implements ReadStore {
       const indexed: string[] = [];
       let count = 0;
       for (const candidate of list.containing(word)) {
-        const entry = this.vocabulary.get(wordPrefix(text, candidate));
+        const entry = this.vocabulary.get(wordPrefix(text, candidate), this.snapshot);
         if (entry === undefined) continue;
         // A saturated word has no postings: a phrase word inside it cannot narrow.
         count += entry[2] === true ? Number.POSITIVE_INFINITY : entry[1];
@@ -629,7 +710,7 @@ export class LmdbReadStore implements ReadStore {
     if (known !== undefined && !known.stale) return known;
     // A vocabulary key is the index prefix, the string rank byte, the word's UTF-8 (letters and
     // digits: nothing escaped) and the component's end.
-    const list = WordList.of(mapIterable(this.vocabulary.getKeys({ start: text.prefix, end: afterPrefix(text.prefix) }), (key) => key.subarray(text.prefix.length + 1, key.length - 1).toString('utf8')));
+    const list = WordList.of(mapIterable(this.vocabulary.getKeys({ start: text.prefix, end: afterPrefix(text.prefix), ...this.snapshot }), (key) => key.subarray(text.prefix.length + 1, key.length - 1).toString('utf8')));
     this.wordLists.set(id, list);
     return list;
   }
@@ -637,7 +718,7 @@ export class LmdbReadStore implements ReadStore {
   private *postingsOf(text: TextIndexDefinition, words: readonly string[]): Generator<string> {
     for (const word of words) {
       const prefix = wordPrefix(text, word);
-      for (const { value } of this.postings.getRange({ start: prefix, end: afterPrefix(prefix) })) yield value;
+      for (const { value } of this.postings.getRange({ start: prefix, end: afterPrefix(prefix), ...this.snapshot })) yield value;
     }
   }
 
@@ -646,7 +727,7 @@ export class LmdbReadStore implements ReadStore {
     if (path.type === 'names') {
       for (const name of path.names) {
         if (probe !== undefined && !probe(name)) continue;
-        const record = this.documents.get(documentKey(kind, name));
+        const record = this.documents.get(documentKey(kind, name), this.snapshot);
         if (record !== undefined) yield { name, position: record.position, document: record.document };
       }
       return;
@@ -656,12 +737,12 @@ export class LmdbReadStore implements ReadStore {
       const seekKey = path.seekName === undefined ? undefined : documentKey(kind, path.seekName);
       const inRange = seekKey !== undefined && seekKey >= path.range.start && seekKey < path.range.end;
       const options = path.reverse ? { start: inRange ? seekKey : path.range.end, end: path.range.start, reverse: true } : { start: inRange ? seekKey : path.range.start, end: path.range.end };
-      for (const { key, value } of this.documents.getRange(options)) {
+      for (const { key, value } of this.documents.getRange({ ...options, ...this.snapshot })) {
         if (path.reverse && key === path.range.end) continue;
         yield { name: key.slice(prefixLength), position: value.position, document: value.document };
       }
       // A reverse range excludes its lower end, which is a document when the prefix is a whole name.
-      const first = path.reverse ? this.documents.get(path.range.start) : undefined;
+      const first = path.reverse ? this.documents.get(path.range.start, this.snapshot) : undefined;
       if (first !== undefined) yield { name: path.range.start.slice(prefixLength), position: first.position, document: first.document };
       return;
     }
@@ -670,14 +751,14 @@ export class LmdbReadStore implements ReadStore {
     for (const range of ranges) {
       const seek = path.seek !== undefined && Buffer.compare(path.seek, range.start) >= 0 && Buffer.compare(path.seek, range.end) < 0 ? path.seek : undefined;
       const options = path.reverse ? { start: seek ?? range.end, end: range.start, reverse: true } : { start: seek ?? range.start, end: range.end };
-      for (const { key, value: name } of this.index.getRange(options)) {
+      for (const { key, value: name } of this.index.getRange({ ...options, ...this.snapshot })) {
         if (path.reverse && seek === undefined && Buffer.compare(key, range.end) === 0) continue;
         if (seen !== undefined) {
           if (seen.has(name)) continue;
           seen.add(name);
         }
         if (probe !== undefined && !probe(name)) continue;
-        const record = this.documents.get(documentKey(kind, name));
+        const record = this.documents.get(documentKey(kind, name), this.snapshot);
         if (record !== undefined) yield { name, position: record.position, document: record.document };
       }
     }
@@ -701,26 +782,26 @@ export class LmdbReadStore implements ReadStore {
     if (probes.length === 0) return undefined;
     return (name) => {
       const nameBytes = stringComponent(name);
-      return probes.every((prefixes) => prefixes.some((prefix) => this.index.doesExist(Buffer.concat([prefix, nameBytes]))));
+      return probes.every((prefixes) => prefixes.some((prefix) => this.exists(this.index, Buffer.concat([prefix, nameBytes]))));
     };
   }
 
   private countIndexKeys(ranges: readonly KeyRange[], cap: number): number {
     let total = 0;
     for (const range of ranges) {
-      total += Number.isFinite(cap) ? countUpTo(this.index.getKeys({ start: range.start, end: range.end, limit: cap - total })) : this.index.getKeysCount({ start: range.start, end: range.end });
+      total += Number.isFinite(cap) ? countUpTo(this.index.getKeys({ start: range.start, end: range.end, limit: cap - total, ...this.snapshot })) : this.index.getKeysCount({ start: range.start, end: range.end, ...this.snapshot });
       if (total >= cap) break;
     }
     return total;
   }
 
   private countDocuments(range: NameRange, cap: number): number {
-    return Number.isFinite(cap) ? countUpTo(this.documents.getKeys({ start: range.start, end: range.end, limit: cap })) : this.documents.getKeysCount({ start: range.start, end: range.end });
+    return Number.isFinite(cap) ? countUpTo(this.documents.getKeys({ start: range.start, end: range.end, limit: cap, ...this.snapshot })) : this.documents.getKeysCount({ start: range.start, end: range.end, ...this.snapshot });
   }
 
   /** Live documents of a kind (kept in `meta` by every apply). */
   private documentCount(kind: string): number {
-    const value = this.meta.get(countKey(kind));
+    const value = this.meta.get(countKey(kind), this.snapshot);
     return typeof value === 'number' ? value : 0;
   }
 
@@ -728,7 +809,7 @@ export class LmdbReadStore implements ReadStore {
   private readDocument(key: string): DocumentRecord | undefined {
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached;
-    const record = this.documents.get(key);
+    const record = this.documents.get(key, this.snapshot);
     if (record !== undefined) this.cache.set(key, record);
     return record;
   }
@@ -757,11 +838,14 @@ export class LmdbReadStore implements ReadStore {
 
   checkpoint(projector: string): Promise<Position | undefined> {
     this.assertOpen();
-    return Promise.resolve(this.checkpoints.get(projector));
+    if (this.following) this.follow();
+    return Promise.resolve(this.checkpoints.get(projector, this.snapshot));
   }
 
   head(): Promise<Position> {
     this.assertOpen();
+    // A follower looks for newer commits first: a head read after a query is never behind it.
+    if (this.following) this.follow();
     return Promise.resolve(this.visibleHead);
   }
 
@@ -794,7 +878,7 @@ export class LmdbReadStore implements ReadStore {
   private readChangesAfter(cursor: Position): ChangeLogEntry[] {
     const result: ChangeLogEntry[] = [];
     // '0' sorts after the '/' that ends every key of `cursor` and before any later position.
-    for (const { value } of this.changes.getRange({ start: `${cursor}0` })) {
+    for (const { value } of this.changes.getRange({ start: `${cursor}0`, ...this.snapshot })) {
       const last = result[result.length - 1];
       if (result.length >= FEED_PAGE && last !== undefined && last.position !== value.position) break;
       result.push(value);
@@ -818,6 +902,8 @@ export class LmdbReadStore implements ReadStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.commitWatch?.close();
+    this.pinned?.done();
     for (const feed of this.feeds) feed.abort();
     this.feeds.clear();
     this.cache.clear();
@@ -826,18 +912,18 @@ export class LmdbReadStore implements ReadStore {
 
   private headSync(): Position {
     let newest: Position = '';
-    for (const { value } of this.changes.getRange({ reverse: true, limit: 1 })) newest = value.position;
+    for (const { value } of this.changes.getRange({ reverse: true, limit: 1, ...this.snapshot })) newest = value.position;
     const pruned = this.prunedThrough();
     return comparePositions(newest, pruned) >= 0 ? newest : pruned;
   }
 
   private prunedThrough(): Position {
-    const value = this.meta.get(PRUNED_THROUGH);
+    const value = this.meta.get(PRUNED_THROUGH, this.snapshot);
     return typeof value === 'string' ? value : '';
   }
 
   private storedChangeCount(): number {
-    const value = this.meta.get(CHANGE_COUNT);
+    const value = this.meta.get(CHANGE_COUNT, this.snapshot);
     return typeof value === 'number' ? value : 0;
   }
 
@@ -853,6 +939,11 @@ interface ApplyOutcome {
   readonly applied: number;
   readonly skipped: number;
   readonly pruned: boolean;
+}
+
+/** lmdb-js's `doesExist` with read options: an undefined value asks whether the key is there at all. */
+interface SnapshotExistence {
+  doesExist(key: string | Buffer, value: undefined, options: { transaction?: Transaction }): boolean;
 }
 
 function documentKey(kind: string, name: string): string {

@@ -20,6 +20,7 @@ export class WordList {
   private pending: string[] = [];
   private words = 0;
   private removed = 0;
+  private unchecked = 0;
 
   /** A list of `words` (each once). */
   static of(words: Iterable<string>): WordList {
@@ -35,6 +36,16 @@ export class WordList {
     if (this.pending.length >= CHUNK_WORDS) this.seal();
   }
 
+  /**
+   * A word that may be listed already (a follower learns words from changed documents, not from
+   * the vocabulary): kept like any, and once such words outnumber the rest the list counts as
+   * stale, so repeats cost at most the list's size again before it is rebuilt.
+   */
+  addUnchecked(word: string): void {
+    this.add(word);
+    this.unchecked += 1;
+  }
+
   /** A word that left the vocabulary (it stays listed until a rebuild). */
   remove(): void {
     this.removed += 1;
@@ -42,7 +53,7 @@ export class WordList {
 
   /** Whether enough listed words are gone that the list should be rebuilt. */
   get stale(): boolean {
-    return this.removed * 2 > this.words && this.removed > CHUNK_WORDS;
+    return (this.removed * 2 > this.words && this.removed > CHUNK_WORDS) || (this.unchecked * 2 > this.words && this.unchecked > CHUNK_WORDS);
   }
 
   /** Every listed word containing `part` (each once). */

@@ -1,0 +1,30 @@
+/**
+ * How `keystream start` spreads the roles of `all` over processes on the embedded stores, so the
+ * default uses more than one core: the api (with the watch gateway, which shares its HTTP port)
+ * stays in the process started, the projector — the other half of every write's cost, the read
+ * model's apply — runs in a child process, and with three or more the relay gets its own. They
+ * share the data directory: the api writes the event log, the projector the read model, and each
+ * follows the other's commits (docs/operations.md). One process runs everything when asked
+ * (`KEYSTREAM_PROCESSES=1`), on one core, or on server stores (whose roles an operator deploys
+ * apart with `--role`).
+ */
+import { availableParallelism } from 'node:os';
+import type { KeystreamConfig } from './config.js';
+
+/** The roles of the process started and of each child it runs. */
+export interface ProcessPlan {
+  /** `--role` of this process: `all` when nothing runs apart. */
+  readonly here: string;
+  /** `--role` of each child process. */
+  readonly children: readonly string[];
+}
+
+/** The plan for a process configured with `config`, on `cores` cores. */
+export function processPlan(config: Pick<KeystreamConfig, 'role' | 'processes' | 'eventStore' | 'readStore' | 'eventStream'>, cores: number = availableParallelism()): ProcessPlan {
+  const embedded = config.eventStore.kind === 'lmdb' && config.readStore.kind === 'lmdb';
+  const processes = config.processes === 'auto' ? Math.min(cores, 3) : config.processes;
+  if (config.role !== 'all' || !embedded || processes < 2) return { here: config.role, children: [] };
+  const relays = config.eventStream !== undefined;
+  if (processes === 2 || !relays) return { here: relays ? 'api,gateway,relay' : 'api,gateway', children: ['projector'] };
+  return { here: 'api,gateway', children: ['projector', 'relay'] };
+}

@@ -1,0 +1,91 @@
+/**
+ * The roles of `keystream start` in separate processes over one embedded data directory: a
+ * projector, an api and a gateway process, each `keystream start --role …` on the same
+ * KEYSTREAM_DATA_DIR. The api process writes the event log, the projector the read model; each
+ * follows the other's commits (no server stores), so a create through the api is read back at once
+ * (read-your-writes across processes) and streamed by the gateway's watch. A second writer of a
+ * part is refused naming the part; a reader alone is not.
+ */
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken } from '@keystream/keystream';
+import { runKeystreamExpectingExit, startKeystreamChild, stopKeystreamChild, type KeystreamChild } from '../support/keystreamProcess.js';
+
+const IN_USE = 75;
+
+describe('keystream roles in separate processes on one embedded data directory', function () {
+  this.timeout(120_000);
+  let dataDirectory: string;
+  let authorization: string;
+  const children: KeystreamChild[] = [];
+  const start = async (role: string): Promise<KeystreamChild> => {
+    const child = await startKeystreamChild(dataDirectory, {}, 60_000, ['--role', role]);
+    children.push(child);
+    return child;
+  };
+
+  before(async () => {
+    dataDirectory = mkdtempSync(path.join(tmpdir(), 'keystream-split-'));
+    authorization = `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory }), DEFAULT_DEV_ADMIN)}`;
+  });
+
+  after(async () => {
+    await Promise.all(children.splice(0).map((child) => stopKeystreamChild(child, 'SIGKILL')));
+    rmSync(dataDirectory, { recursive: true, force: true });
+  });
+
+  it('should read back a create at once through the api and stream it from the gateway', async () => {
+    const projector = await start('projector');
+    const api = await start('api');
+    const gateway = await start('gateway');
+    expect((await fetch(`${projector.url}/readyz`)).status).to.equal(200);
+
+    // A stateless watch on the gateway, read line by line (NDJSON).
+    const abort = new AbortController();
+    const watch = await fetch(`${gateway.url}/v1/projects:watch`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: '{"type":"STATELESS"}', signal: abort.signal });
+    expect(watch.status).to.equal(200);
+    const lines = createInterface({ input: Readable.fromWeb(watch.body as never) })[Symbol.asyncIterator]() as AsyncIterator<string>;
+
+    const titles = ['split one', 'split two', 'split three'];
+    const names: string[] = [];
+    for (const title of titles) {
+      const created = await fetch(`${api.url}/v1/projects`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify({ title, multiRegionPolicy: {} }) });
+      const body = (await created.json()) as { name: string };
+      expect(created.status, JSON.stringify(body)).to.equal(200);
+      names.push(body.name);
+      // Read-your-writes: the api waits for the projector process before answering the read.
+      const read = await fetch(`${api.url}/v1/${body.name}`, { headers: { authorization, 'x-keystream-min-position': created.headers.get('x-keystream-min-position') ?? '' } });
+      expect(read.status).to.equal(200);
+      expect(((await read.json()) as { title: string }).title).to.equal(title);
+    }
+    const listed = (await (await fetch(`${api.url}/v1/projects?pageSize=100`, { headers: { authorization } })).json()) as { projects: { name: string }[] };
+    expect(listed.projects.map((project) => project.name)).to.include.members(names);
+
+    // Every create reaches the watch, in order.
+    const seen: string[] = [];
+    const deadline = Date.now() + 15_000;
+    while (names.some((name) => !seen.includes(name)) && Date.now() < deadline) {
+      const line = await lines.next();
+      if (line.done === true) break;
+      const text = line.value;
+      for (const name of names) if (text.includes(`"${name}"`) && !seen.includes(name)) seen.push(name);
+    }
+    abort.abort();
+    expect(seen).to.deep.equal(names);
+  });
+
+  it('should refuse a second writer of a part, naming it, and let the first keep serving', async () => {
+    const refused = await runKeystreamExpectingExit(dataDirectory, {}, 60_000, ['--role', 'api']);
+    expect(refused.status, refused.stderr).to.equal(IN_USE);
+    expect(refused.stderr).to.include('event log');
+    const refusedAll = await runKeystreamExpectingExit(dataDirectory, {}, 60_000, ['--role', 'projector']);
+    expect(refusedAll.status, refusedAll.stderr).to.equal(IN_USE);
+    expect(refusedAll.stderr).to.include('read model');
+    const api = children[1] as KeystreamChild;
+    expect((await fetch(`${api.url}/v1/projects?pageSize=1`, { headers: { authorization } })).status).to.equal(200);
+  });
+});
