@@ -78,6 +78,37 @@ describe('keystream roles in separate processes on one embedded data directory',
     expect(seen).to.deep.equal(names);
   });
 
+  it('should run the projector as a child of keystream start with KEYSTREAM_PROCESSES=2, which ends with its parent however it ends', async () => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'keystream-split-child-'));
+    try {
+      const headers = { authorization: `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: directory }), DEFAULT_DEV_ADMIN)}`, 'content-type': 'application/json' };
+      const parent = await startKeystreamChild(directory, { KEYSTREAM_PROCESSES: '2' }, 60_000);
+      const banner = /projector: a process of its own \(pid (\d+)\)/.exec(parent.stderr());
+      expect(banner, parent.stderr()).not.to.equal(null);
+      const childPid = Number(banner?.[1]);
+      const created = await fetch(`${parent.url}/v1/projects`, { method: 'POST', headers, body: JSON.stringify({ title: 'child projected', multiRegionPolicy: {} }) });
+      expect(created.status).to.equal(200);
+      const position = created.headers.get('x-keystream-min-position') ?? '';
+      const listed = (await (await fetch(`${parent.url}/v1/projects?pageSize=100`, { headers: { ...headers, 'x-keystream-min-position': position } })).json()) as { projects: { title: string }[] };
+      expect(listed.projects.map((project) => project.title)).to.include('child projected');
+      // SIGKILL leaves the child no signal: it notices its stdin closing and stops.
+      await stopKeystreamChild(parent, 'SIGKILL');
+      const deadline = Date.now() + 20_000;
+      const alive = (): boolean => {
+        try {
+          process.kill(childPid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      while (alive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(alive(), 'the projector child outlived its parent').to.equal(false);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
   it('should refuse a second writer of a part, naming it, and let the first keep serving', async () => {
     const refused = await runKeystreamExpectingExit(dataDirectory, {}, 60_000, ['--role', 'api']);
     expect(refused.status, refused.stderr).to.equal(IN_USE);

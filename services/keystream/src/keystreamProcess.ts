@@ -105,8 +105,15 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
         await graph.repository(),
         config.auth.bootstrapAdmins,
       );
-      // Serve once the read model has the built-ins, so the first List sees them.
-      if (seeded.position !== '') await (await graph.projectionProgress()).waitForPosition(seeded.position, config.minPositionWaitMilliseconds);
+      // Serve once the read model has the built-ins, so the first List sees them. A projector in
+      // another process may still be starting, so this waits longer than a request would; a
+      // read model that cannot catch up (its disk full) does not stop the start: /readyz says so.
+      if (seeded.position !== '') {
+        const wait = runsProjector ? config.minPositionWaitMilliseconds : Math.max(config.minPositionWaitMilliseconds, STARTUP_PROJECTION_WAIT_MS);
+        await (await graph.projectionProgress()).waitForPosition(seeded.position, wait).catch((error: unknown) => {
+          logger.warn({ err: error, position: seeded.position }, 'serving before the read model holds the built-in roles; /readyz answers 503 until it catches up');
+        });
+      }
       // MemberAssignments, nested groups, invitation expiry and grants run beside the API.
       processManagers = await graph.processManagers();
       await processManagers.start();
@@ -175,6 +182,9 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
     throw error;
   }
 }
+
+/** How long an api without a local projector waits at start for the read model to hold the built-ins. */
+const STARTUP_PROJECTION_WAIT_MS = 30_000;
 
 /** How long a graceful stop waits for the relay to publish what was written before it. */
 export const RELAY_SHUTDOWN_DRAIN_MILLISECONDS = 5_000;

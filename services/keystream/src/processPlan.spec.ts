@@ -3,7 +3,7 @@ import { loadConfig } from './config.js';
 import { processPlan } from './processPlan.js';
 
 describe('processPlan', () => {
-  const embedded = (environment: Record<string, string> = {}, role = 'all') => loadConfig({ KEYSTREAM_DATA_DIR: '/tmp/keystream-plan', ...environment }, role);
+  const embedded = (environment: Record<string, string> = {}, role = 'all') => loadConfig({ KEYSTREAM_DATA_DIR: '/tmp/keystream-plan', KEYSTREAM_PROCESSES: 'auto', ...environment }, role);
 
   it('should run the projector apart from the api on two cores or more, and the relay too on three', () => {
     expect(processPlan(embedded(), 2)).to.deep.equal({ here: 'api,gateway', children: ['projector'] });
@@ -11,7 +11,8 @@ describe('processPlan', () => {
     expect(processPlan(embedded({ KEYSTREAM_EVENT_STREAM_FILE: '/tmp/e.ndjson' }), 16)).to.deep.equal({ here: 'api,gateway', children: ['projector', 'relay'] });
   });
 
-  it('should run everything in one process on one core, when asked, for a named role, or on server stores', () => {
+  it('should run everything in one process by default, on one core, when asked, for a named role, or on server stores', () => {
+    expect(processPlan(loadConfig({ KEYSTREAM_DATA_DIR: '/tmp/keystream-plan' }), 8)).to.deep.equal({ here: 'all', children: [] });
     expect(processPlan(embedded(), 1)).to.deep.equal({ here: 'all', children: [] });
     expect(processPlan(embedded({ KEYSTREAM_PROCESSES: '1' }), 8)).to.deep.equal({ here: 'all', children: [] });
     expect(processPlan(embedded({}, 'api'), 8)).to.deep.equal({ here: 'api', children: [] });

@@ -298,14 +298,14 @@ export class LmdbEventStore implements EventStore {
 
   /** The committed head sequence (0 when empty). */
   headSequence(): number {
+    // A follower looks for newer commits first (what the writer acknowledged is part of the head).
+    if (this.following) this.followCommits();
     return this.committedSequence;
   }
 
   headPosition(): Promise<Position> {
     this.assertOpen();
-    // A follower looks for newer commits first (what the writer acknowledged is part of the head).
-    if (this.following) this.followCommits();
-    return Promise.resolve(encodeSequencePosition(this.committedSequence));
+    return Promise.resolve(encodeSequencePosition(this.headSequence()));
   }
 
   subscribeToAll(fromPosition: Position, options: SubscribeToAllOptions = {}): AllSubscription {

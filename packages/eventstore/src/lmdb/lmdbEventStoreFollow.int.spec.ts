@@ -11,9 +11,18 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { START_POSITION } from '@keystream/kernel';
+import type { AllSubscription } from '../eventStore.js';
 import { openLmdbEventStore, type LmdbEventStore } from './lmdbEventStore.js';
 
 const APPEND_CHILD = fileURLToPath(new URL('../testing/appendChild.ts', import.meta.url));
+
+/** How long the follower may take to hand over what the other process appended (inotify is ~1 ms, the poll fallback 250 ms). */
+const DELIVERY_DEADLINE_MS = 5_000;
+
+/** Starts the other process, appending to `stream` in `directory` until killed. */
+function spawnAppender(directory: string, stream: string): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, ['--import', 'tsx', '--conditions=keystream-source', APPEND_CHILD, `lmdb:${directory}`, stream], { stdio: 'pipe' });
+}
 
 /** The positions the appending child acknowledged, as they come. */
 function acknowledgements(child: ChildProcessWithoutNullStreams): AsyncIterator<string> {
@@ -25,6 +34,43 @@ function acknowledgements(child: ChildProcessWithoutNullStreams): AsyncIterator<
       return { value: line.value.split(' ')[3] as string, done: false };
     },
   };
+}
+
+/** The next `count` acknowledged positions; fails if the child ends first. */
+async function nextAcknowledged(acked: AsyncIterator<string>, count: number): Promise<string[]> {
+  const positions: string[] = [];
+  while (positions.length < count) {
+    const next = await acked.next();
+    if (next.done === true) throw new Error(`the appending child ended after ${positions.length} of ${count} acknowledgements`);
+    positions.push(next.value);
+  }
+  return positions;
+}
+
+/** Positions of the first `count` events the subscription delivers (fewer if it is closed first). */
+async function receivePositions(subscription: AllSubscription, count: number): Promise<string[]> {
+  const received: string[] = [];
+  for await (const message of subscription) {
+    if (message.kind !== 'event') continue;
+    received.push(message.event.position);
+    if (received.length >= count) break;
+  }
+  return received;
+}
+
+/**
+ * What `receiving` got once the follower had {@link DELIVERY_DEADLINE_MS} after the writer's last
+ * acknowledgement: the subscription is closed then, so a follower that stops noticing the other
+ * process's commits returns short instead of hanging. Started after the acknowledgements so it
+ * times the follower only, not the child's start-up or its flushes.
+ */
+async function receivedWithinDeadline(subscription: AllSubscription, receiving: Promise<string[]>): Promise<string[]> {
+  const deadline = setTimeout(() => void subscription.close(), DELIVERY_DEADLINE_MS);
+  try {
+    return await receiving;
+  } finally {
+    clearTimeout(deadline);
+  }
 }
 
 describe('LmdbEventStore followed by a process that does not append', function () {
@@ -46,34 +92,53 @@ describe('LmdbEventStore followed by a process that does not append', function (
     await rm(directory, { recursive: true, force: true });
   });
 
-  it('catches up on what was appended before it opened, then receives every later append in order', async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', '--conditions=keystream-source', APPEND_CHILD, `lmdb:${directory}`, 'Probe-1'], { stdio: 'pipe' });
-    const acked = acknowledgements(child);
-    const before: string[] = [];
-    for (let index = 0; index < 5; index += 1) before.push((await acked.next()).value as string);
+  it('receives what the other process appends after it opened, in order, and its head follows every acknowledged append', async () => {
     follower = openLmdbEventStore({ path: directory, follow: true });
     const subscription = follower.subscribeToAll(START_POSITION);
-    const received: string[] = [];
-    for await (const message of subscription) {
-      if (message.kind !== 'event') continue;
-      received.push(message.event.position);
-      if (received.length >= 40) break;
+    const receiving = receivePositions(subscription, 20);
+    child = spawnAppender(directory, 'Probe-live');
+    const acked = acknowledgements(child);
+    const ackedPositions: string[] = [];
+    while (ackedPositions.length < 20) {
+      const [position] = (await nextAcknowledged(acked, 1)) as [string];
+      ackedPositions.push(position);
+      // What the writer acknowledged is committed, so the follower's head is at least there.
+      expect(await follower.headPosition() >= position, `head ${await follower.headPosition()} behind acknowledged ${position}`).to.equal(true);
     }
-    const ackedLater: string[] = [...before];
-    while (ackedLater.length < 40) ackedLater.push((await acked.next()).value as string);
+    expect(await receivedWithinDeadline(subscription, receiving)).to.deep.equal(ackedPositions);
+  });
+
+  it('catches up on what was appended before it opened, then receives every later append in order', async () => {
+    child = spawnAppender(directory, 'Probe-catch-up');
+    const acked = acknowledgements(child);
+    const before = await nextAcknowledged(acked, 5);
+    follower = openLmdbEventStore({ path: directory, follow: true });
+    expect(await follower.headPosition() >= (before[4] as string)).to.equal(true);
+    const subscription = follower.subscribeToAll(START_POSITION);
+    const receiving = receivePositions(subscription, 40);
+    const ackedPositions = [...before, ...(await nextAcknowledged(acked, 35))];
+    const received = await receivedWithinDeadline(subscription, receiving);
     // Every acknowledged position, in the log's order, none skipped or repeated.
-    expect(received).to.deep.equal(ackedLater.slice(0, 40));
+    expect(received).to.deep.equal(ackedPositions);
     expect((await follower.headPosition()) >= (received[39] as string)).to.equal(true);
   });
 
   it('refuses to append, and leaves the log as the writer left it', async () => {
     follower = openLmdbEventStore({ path: directory, follow: true });
     const metadata = { actor: 'system', requestId: 'r', correlationId: 'r', causationId: 'r', occurredAt: new Date().toISOString(), schema: 1 };
-    const error = await follower.append('Probe-2', [{ id: 'e1', type: 'Probed', data: {}, metadata }], 'no_stream').then(
+    const events = [{ id: 'e1', type: 'Probed', data: {}, metadata }];
+    const appendError = await follower.append('Probe-2', events, 'no_stream').then(
       () => undefined,
       (caught: unknown) => caught,
     );
-    expect(error).to.have.property('code', 'FAILED_PRECONDITION');
+    expect(appendError).to.have.property('code', 'FAILED_PRECONDITION');
+    const multiStreamError = await follower.appendToStreams([{ stream: 'Probe-3', events, expectedRevision: 'no_stream' }]).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(multiStreamError).to.have.property('code', 'FAILED_PRECONDITION');
     expect(await follower.readStream('Probe-2')).to.deep.equal([]);
+    expect(await follower.readStream('Probe-3')).to.deep.equal([]);
+    expect(await follower.headPosition()).to.equal(START_POSITION);
   });
 });

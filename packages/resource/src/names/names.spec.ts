@@ -122,7 +122,42 @@ describe('parentQuery', () => {
         const regex = new RegExp(query.name.$regex);
         expect(regex.test('projects/p1/roleBindings/rb1')).to.equal(true);
         expect(regex.test('organizations/o1/roleBindings/rb1')).to.equal(false);
-        expect(regex.test('projects/p1/roleBindings/rb1/x/y')).to.equal(false);
+        expect(regex.test('roleBindings/rb1')).to.equal(false);
+      });
+
+      it('should be a bare prefix when every name with that beginning is a child (a key range for the stores), and a full regex otherwise', () => {
+        const regexOf = (kind: Parameters<typeof resourceByKind>[0], parent: string): string => (parentQuery(resourceByKind(kind), parent) as { name: { $regex: string } }).name.$regex;
+        // Only one RoleBinding pattern begins with projects/: each such name is projects/{p}/roleBindings/{rb}.
+        expect(regexOf('RoleBinding', 'projects/-')).to.equal('^projects/');
+        expect(regexOf('GroupMember', 'projects/-/groups/-')).to.equal('^projects/');
+        expect(regexOf('GroupMember', 'projects/p1/groups/-')).to.equal('^projects/p1/groups/');
+        expect(regexOf('RoleBinding', 'projects/p1')).to.equal('^projects/p1/roleBindings/');
+        expect(regexOf('Project', '')).to.equal('^projects/');
+        // A concrete id after a wildcard narrows further than any prefix.
+        expect(regexOf('ServiceAccount', 'projects/-/regions/r1')).to.equal('^projects/[^/]+/regions/r1/serviceAccounts/[^/]+$');
+        expect(regexOf('ServiceAccountKey', 'projects/p1/regions/-/serviceAccounts/sa1')).to.equal('^projects/p1/regions/[^/]+/serviceAccounts/sa1/serviceAccountKeys/[^/]+$');
+      });
+
+      it('should select the same names as the full regex, for every kind and parent shape', () => {
+        for (const descriptor of RESOURCES) {
+          for (const pattern of descriptor.namePatterns) {
+            const pairs = pattern.segments.length - 1;
+            // Every parent of this pattern with each id either concrete (aa1) or a wildcard.
+            for (let mask = 0; mask < 2 ** pairs; mask += 1) {
+              const parent = pattern.segments.slice(0, pairs).map((segment, index) => `${segment.collection}/${(mask >> index) & 1 ? '-' : 'aa1'}`).join('/');
+              const query = parentQuery(descriptor, parent) as { name: { $regex: string } };
+              const selects = new RegExp(query.name.$regex);
+              const exactly = new RegExp(nameRegex(`${parent === '' ? '' : `${parent}/`}${(pattern.segments[pairs] as { collection: string }).collection}/-`));
+              // Every name of the kind that could exist: each pattern filled with ids aa1 and bb2.
+              for (const other of descriptor.namePatterns) {
+                for (let fill = 0; fill < 2 ** other.segments.length; fill += 1) {
+                  const name = other.segments.map((segment, index) => `${segment.collection}/${(fill >> index) & 1 ? 'bb2' : 'aa1'}`).join('/');
+                  expect(selects.test(name), `${descriptor.kind} parent ${JSON.stringify(parent)}: ${name}`).to.equal(exactly.test(name));
+                }
+              }
+            }
+          }
+        }
       });
     });
   });
