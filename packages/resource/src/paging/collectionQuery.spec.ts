@@ -10,7 +10,7 @@ describe('collectionQuery', () => {
       const compiled = collectionQuery(roleBindings, { parent: 'projects/p1', filter: 'member = "user:a@b.c"', orderBy: '' }, { query: { x: 1 }, fingerprint: 'phrase' });
       expect(compiled.parent).to.equal('projects/p1');
       expect(compiled.query).to.deep.equal({
-        $and: [{ name: { $regex: '^projects/p1/roleBindings/[^/]+$' } }, { member: { $eq: 'user:a@b.c' } }, { x: 1 }],
+        $and: [{ name: { $regex: '^projects/p1/roleBindings/' } }, { member: { $eq: 'user:a@b.c' } }, { x: 1 }],
       });
       const other = collectionQuery(roleBindings, { parent: 'projects/p1', filter: 'member = "user:a@b.c"' }, { query: { x: 1 }, fingerprint: 'another' });
       expect(other.fingerprint).to.not.equal(compiled.fingerprint);
