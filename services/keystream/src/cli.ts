@@ -82,7 +82,7 @@ async function start(argv: readonly string[]): Promise<number> {
       if (code === 0) logger.info({ reason }, 'shutting down');
       else logger.error({ reason }, 'shutting down after a failure');
       // The children (the projector) stop after this process's api: what it accepted gets projected.
-      started.close().then(stopChildren).then(
+      started.close({ waitForProjection: children.length > 0 }).then(stopChildren).then(
         () => {
           resolve(code);
         },

@@ -73,13 +73,12 @@ const EnvironmentSchema = z.object({
   KEYSTREAM_HTTP_EDGE: z.enum(['node', 'uws'], { error: 'expected node or uws' }).default('node'),
   /** Byte budget of the embedded read store's cache of decoded documents, in MiB (0 turns it off). */
   // How many processes `keystream start` (all roles, embedded stores) spreads its roles over: `auto`
-  // follows the cores (processPlan.ts). One by default for now: a follower does not yet report the
-  // writer's full disk on /readyz, and a start on a full disk is not handled across processes.
+  // follows the cores (processPlan.ts); 1 keeps every role in one process.
   KEYSTREAM_PROCESSES: z
     .union([z.literal('auto'), z.coerce.number({ error: 'expected auto or a number of processes (1–3)' }).int('expected auto or a number of processes (1–3)').min(1, 'expected auto or a number of processes (1–3)').max(3, 'expected auto or a number of processes (1–3)')], {
       error: 'expected auto or a number of processes (1–3)',
     })
-    .default(1),
+    .default('auto'),
   KEYSTREAM_READ_CACHE_MB: z.coerce.number({ error: 'expected a number of MiB' }).int('expected a whole number of MiB').min(0, 'expected 0 or more MiB').max(65_536, 'expected at most 65536 MiB').default(64),
   KEYSTREAM_MIN_POSITION_WAIT_MS: positiveInteger('a positive number of milliseconds').default(5000),
   KEYSTREAM_CHANGELOG_MAX_ENTRIES: positiveInteger('a positive number of entries').default(1_000_000),

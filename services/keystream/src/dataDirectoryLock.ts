@@ -12,10 +12,14 @@
  * A `keystream.<part>.pid` file beside the data says who holds it, for the message a second process
  * prints. Elsewhere (no abstract namespace) the pid file is the lock, taken with O_EXCL, and a
  * file naming a process that no longer runs is stale and taken over.
+ *
+ * The socket also answers whoever connects with the part's status (PartStatus), so a process that
+ * follows a part another process writes learns what only the writer can see — that its disk is
+ * full — without a file (which a full disk could not hold) or a parent in common.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 
 /** The file naming the process that holds a part of a directory. */
@@ -46,11 +50,43 @@ export class DataDirectoryInUseError extends Error {
   }
 }
 
+/** What the writer of a part tells a process that follows it. */
+export interface PartStatus {
+  /** Why the writer cannot write the part for lack of storage, while it cannot. */
+  readonly storageProblem?: string;
+}
+
 /** A held lock; release it after the stores closed. */
 export interface DataDirectoryLock {
   readonly directory: string;
   readonly part: string;
+  /** What the lock answers a follower from now on (nothing is known until this is called). */
+  reportStatus(status: () => PartStatus): void;
   release(): Promise<void>;
+}
+
+/** Sends a connecting follower the status, one JSON line, and closes. */
+class StatusReporter {
+  private status: () => PartStatus = () => ({});
+
+  set(status: () => PartStatus): void {
+    this.status = status;
+  }
+
+  answer(socket: Socket): void {
+    let text: string;
+    try {
+      text = JSON.stringify(this.status());
+    } catch {
+      text = '{}';
+    }
+    socket.on('error', () => undefined);
+    socket.end(`${text}\n`);
+  }
+}
+
+function abstractSocketName(directory: string, part: string): string {
+  return `\0keystream-data-dir-${createHash('sha256').update(`${directory}\0${part}`).digest('hex').slice(0, 40)}`;
 }
 
 function holderOf(directory: string, part: string): number | undefined {
@@ -89,13 +125,15 @@ function removePidFile(directory: string, part: string): void {
 
 /** Linux: the abstract-namespace socket that is the lock. */
 async function lockWithAbstractSocket(directory: string, part: string): Promise<DataDirectoryLock> {
-  const name = `\0keystream-data-dir-${createHash('sha256').update(`${directory}\0${part}`).digest('hex').slice(0, 40)}`;
-  const server: Server = createServer((socket) => socket.destroy());
+  const reporter = new StatusReporter();
+  const server: Server = createServer((socket) => {
+    reporter.answer(socket);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(error.code === 'EADDRINUSE' ? new DataDirectoryInUseError(directory, part, holderOf(directory, part)) : error);
     });
-    server.listen(name, () => {
+    server.listen(abstractSocketName(directory, part), () => {
       resolve();
     });
   });
@@ -110,6 +148,9 @@ async function lockWithAbstractSocket(directory: string, part: string): Promise<
   return {
     directory,
     part,
+    reportStatus(status) {
+      reporter.set(status);
+    },
     async release() {
       removePidFile(directory, part);
       await new Promise<void>((resolve) => server.close(() => { resolve(); }));
@@ -125,6 +166,8 @@ function lockWithPidFile(directory: string, part: string): DataDirectoryLock {
       return {
         directory,
         part,
+        // No socket to answer on: followers learn nothing here (askPartWriter answers undefined).
+        reportStatus() {},
         release() {
           removePidFile(directory, part);
           return Promise.resolve();
@@ -161,5 +204,51 @@ export async function lockDataDirectories(parts: readonly { readonly directory: 
   } catch (error) {
     await Promise.all(held.map((lock) => lock.release()));
     throw error;
+  }
+}
+
+/**
+ * Asks the process writing `part` of `directory` for its status: undefined when no process holds
+ * the part, it does not answer within `timeoutMilliseconds`, or the platform has no abstract
+ * sockets (the pid-file lock cannot answer).
+ */
+export function askPartWriter(directory: string, part: string, timeoutMilliseconds = 1_000): Promise<PartStatus | undefined> {
+  if (process.platform !== 'linux') return Promise.resolve(undefined);
+  let real: string;
+  try {
+    real = realpathSync(directory);
+  } catch {
+    return Promise.resolve(undefined);
+  }
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(abstractSocketName(real, part));
+    const settle = (status: PartStatus | undefined): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(status);
+    };
+    const timer = setTimeout(() => {
+      settle(undefined);
+    }, timeoutMilliseconds);
+    timer.unref();
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', () => {
+      settle(undefined);
+    });
+    socket.on('end', () => {
+      settle(readPartStatus(Buffer.concat(chunks).toString('utf8')));
+    });
+  });
+}
+
+function readPartStatus(text: string): PartStatus | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const problem = (parsed as Record<string, unknown>)['storageProblem'];
+    return typeof problem === 'string' ? { storageProblem: problem } : {};
+  } catch {
+    return undefined;
   }
 }

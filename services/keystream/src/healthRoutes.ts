@@ -45,7 +45,7 @@ export function healthRoutes(parts: {
   readonly projector?: Projector;
   readonly readiness?: ReadModelReadiness;
   /** Stores refusing writes for lack of space: shown by /readyz, which stays 200 (reads go on). */
-  readonly storageProblems?: () => readonly string[];
+  readonly storageProblems?: () => readonly string[] | Promise<readonly string[]>;
 }): HealthRoutes {
   return {
     routes: {
@@ -56,7 +56,7 @@ export function healthRoutes(parts: {
         if (why !== undefined) return { status: 503, contentType: 'text/plain; charset=utf-8', body: `not ready: ${why}\n` };
         // A full disk leaves reads, Lists and watches working: the process stays in rotation,
         // and says what it cannot do.
-        const degraded = parts.storageProblems?.() ?? [];
+        const degraded = (await parts.storageProblems?.()) ?? [];
         return { status: 200, contentType: 'text/plain; charset=utf-8', body: degraded.length === 0 ? 'ready\n' : `ready, degraded:\n${degraded.map((problem) => `  ${problem}\n`).join('')}` };
       },
       '/metrics': async () => ({ status: 200, contentType: parts.metrics.registry.contentType, body: await parts.metrics.render() }),

@@ -5,7 +5,7 @@
  * relay and the projector store their checkpoints, then the stream and the stores close.
  */
 import { mountConsole } from './consoleAssets.js';
-import { startHttpServer, type RunningHttpServer } from '@keystream/service-api';
+import { startHttpServer, type ProjectionProgress, type RunningHttpServer } from '@keystream/service-api';
 import { startGrpcServer, type RunningGrpcServer } from '@keystream/service-grpc';
 import type { Projector } from '@keystream/service-projector';
 import type { EventStreamRelay } from '@keystream/service-relay';
@@ -16,9 +16,9 @@ import type { Logger } from 'pino';
 import { seedBuiltins } from './auth/seedBuiltins.js';
 import type { KeystreamConfig } from './config.js';
 import { composeKeystream, type WatchRole } from './container.js';
-import { lockDataDirectories, type DataDirectoryLock } from './dataDirectoryLock.js';
+import { askPartWriter, lockDataDirectories, type DataDirectoryLock, type PartStatus } from './dataDirectoryLock.js';
 import { healthRoutes, readModelReadiness } from './healthRoutes.js';
-import { writerLocks } from './stores.js';
+import { writerLocks, writesEventLog, writesReadModel } from './stores.js';
 import type { ProcessManagerRunner } from './processManagers/processManagerRunner.js';
 import { emailVerificationRoute } from './identity/emailVerificationRoute.js';
 import type { KeystreamMetrics } from './metrics.js';
@@ -33,8 +33,12 @@ export interface RunningKeystream {
   readonly openWatches: () => number;
   /** Resolves when the projector fails for good (the process should exit). */
   readonly failed: Promise<Error>;
-  /** Graceful shutdown: drain in-flight requests, store the checkpoint, close the stores. */
-  close(): Promise<void>;
+  /**
+   * Graceful shutdown: drain in-flight requests, store the checkpoint, close the stores.
+   * `waitForProjection`: the projector runs in another process that is stopped after this one
+   * (a child): first wait (bounded) until it applied everything this process appended.
+   */
+  close(options?: { readonly waitForProjection?: boolean }): Promise<void>;
 }
 
 /** Starts the configured roles. */
@@ -87,11 +91,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
             await (await graph.eventStore()).headPosition(),
             await graph.projectionProgress(),
           );
-    const storage = storageHealth(
-      metrics,
-      await graph.eventStore(),
-      await graph.readStore(),
-    );
+    const storage = storageHealth(metrics, config, locks, await graph.eventStore(), await graph.readStore());
     const routes = healthRoutes({
       metrics,
       role: config.role,
@@ -155,7 +155,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       grpcAddress: startedGrpc === undefined ? undefined : `${hostText}:${startedGrpc.port}`,
       openWatches: () => gateway?.openWatches() ?? 0,
       failed,
-      async close() {
+      async close(options = {}) {
         await startedGrpc?.close();
         // WebSocket clients first get 1001 (going away) while the edge still runs; closing the
         // edge first would cut their sockets without a close frame (1006).
@@ -163,6 +163,8 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
         await started.close();
         await gateway?.close();
         await managers?.stop();
+        // Nothing is appended any more: let a projector in another process apply what was accepted.
+        if (options.waitForProjection === true) await drainProjection(await graph.projectionProgress(), await (await graph.eventStore()).headPosition(), logger);
         if (relay !== undefined) await drainRelay(relay, await (await graph.eventStore()).headPosition(), logger);
         await relay?.stop();
         await projector?.stop();
@@ -186,6 +188,23 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
 /** How long an api without a local projector waits at start for the read model to hold the built-ins. */
 const STARTUP_PROJECTION_WAIT_MS = 30_000;
 
+/** How long a graceful stop waits for a projector in another process to apply what was written before it. */
+export const PROJECTION_SHUTDOWN_DRAIN_MILLISECONDS = 5_000;
+
+/**
+ * Waits until the read model holds the log's head, so a projector child stopped next leaves
+ * nothing this process accepted unapplied (a restart onto a full disk could not apply it). A
+ * projector that does not get there in time is no reason to hang the stop: it applies the rest
+ * after the next start.
+ */
+async function drainProjection(progress: ProjectionProgress, head: string, logger: Logger): Promise<void> {
+  try {
+    await progress.waitForPosition(head, PROJECTION_SHUTDOWN_DRAIN_MILLISECONDS);
+  } catch (error) {
+    logger.warn({ err: error, head }, 'stopping before the projector applied everything; it applies the rest after the next start');
+  }
+}
+
 /** How long a graceful stop waits for the relay to publish what was written before it. */
 export const RELAY_SHUTDOWN_DRAIN_MILLISECONDS = 5_000;
 
@@ -206,23 +225,42 @@ async function drainRelay(relay: EventStreamRelay, head: string, logger: Logger)
 /**
  * Which stores currently refuse writes for lack of space, for /readyz and for the
  * `keystream_storage_full{store}` gauge (1 while the store's last write found its disk full).
+ * Only a store's writer sees its disk fill: a process that follows an embedded store another
+ * process writes (the api beside a projector process) asks that writer through the part's lock,
+ * and this process's locks answer the same question for the parts it writes.
  */
-function storageHealth(metrics: KeystreamMetrics, eventStore: EventStore, readStore: ReadStore): () => string[] {
-  const stores = { events: eventStore, read: readStore } as const;
+function storageHealth(metrics: KeystreamMetrics, config: KeystreamConfig, locks: readonly DataDirectoryLock[], eventStore: EventStore, readStore: ReadStore): () => Promise<string[]> {
+  const statusOf = (port: EventStore | ReadStore) => (): PartStatus => {
+    const problem = port.storageProblem?.();
+    return problem === undefined ? {} : { storageProblem: problem };
+  };
+  for (const lock of locks) {
+    if (lock.part === 'event-log') lock.reportStatus(statusOf(eventStore));
+    if (lock.part === 'read-model') lock.reportStatus(statusOf(readStore));
+  }
+  const problemOf = (port: EventStore | ReadStore, followed: boolean, part: string) => async (): Promise<string | undefined> =>
+    followed ? (await askPartWriter(config.dataDirectory, part))?.storageProblem : port.storageProblem?.();
+  const stores = {
+    events: problemOf(eventStore, config.eventStore.kind === 'lmdb' && !writesEventLog(config), 'event-log'),
+    read: problemOf(readStore, config.readStore.kind === 'lmdb' && !writesReadModel(config), 'read-model'),
+  } as const;
   new Gauge({
     name: 'keystream_storage_full',
     help: 'Whether the store refuses writes because its storage is full (1) or not (0); writes resume by themselves once space is freed',
     labelNames: ['store'],
     registers: [metrics.registry],
-    collect() {
-      for (const [store, port] of Object.entries(stores)) this.set({ store }, port.storageProblem?.() === undefined ? 0 : 1);
+    async collect() {
+      for (const [store, problem] of Object.entries(stores)) this.set({ store }, (await problem()) === undefined ? 0 : 1);
     },
   });
-  return () =>
-    Object.entries(stores).flatMap(([store, port]) => {
-      const problem = port.storageProblem?.();
-      return problem === undefined ? [] : [`the ${store === 'events' ? 'event' : 'read'} store's storage is full, so ${store === 'events' ? 'writes are refused (507)' : 'the read model lags'}: ${problem}`];
-    });
+  return async () => {
+    const problems: string[] = [];
+    for (const [store, problemNow] of Object.entries(stores)) {
+      const problem = await problemNow();
+      if (problem !== undefined) problems.push(`the ${store === 'events' ? 'event' : 'read'} store's storage is full, so ${store === 'events' ? 'writes are refused (507)' : 'the read model lags'}: ${problem}`);
+    }
+    return problems;
+  };
 }
 
 /** Exports the relay's progress on /metrics, read at scrape time. */

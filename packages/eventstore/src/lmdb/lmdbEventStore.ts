@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import path from 'node:path';
 import { KeystreamError, StorageFullLatch, noSpaceCauseOf, storageExhausted } from '@keystream/api';
 import type { Database, RootDatabase } from 'lmdb';
 import { watchEnvironmentCommits, type EnvironmentCommitWatch } from '@keystream/kernel';
@@ -19,9 +20,13 @@ import type {
   SubscribeToAllOptions,
 } from '../eventStore.js';
 import type { Position } from '../position.js';
+import { DataFileFlusher } from './dataFileFlusher.js';
 import { LmdbAllSubscription } from './lmdbAllSubscription.js';
 import { decodeSequencePosition, encodeSequencePosition } from './sequencePosition.js';
 import { validateAppend } from '../validateAppend.js';
+
+/** How long an append waits for lmdb-js to report its flush before the store flushes the file itself. */
+const FLUSH_FALLBACK_MS = 50;
 
 /** Options of {@link openLmdbEventStore}. */
 export interface LmdbEventStoreOptions {
@@ -40,6 +45,12 @@ export interface LmdbEventStoreOptions {
    * in @keystream/kernel) and handed to subscriptions. Default false: this process appends.
    */
   readonly follow?: boolean;
+  /**
+   * How the store puts its data file on disk itself (default: fdatasync): a follower before it
+   * hands the writer's newest commits over, the writer when lmdb-js does not report its flush.
+   * Given for tests that hold a flush back.
+   */
+  readonly flushDataFile?: (dataFile: string) => Promise<void>;
 }
 
 /** How an event is stored under its sequence number. */
@@ -87,6 +98,12 @@ export class LmdbEventStore implements EventStore {
   private committedSequence: number;
   /** A follower's watch on the writer's commits. */
   private commitWatch: EnvironmentCommitWatch | undefined;
+  /** Follower: the newest commit seen, delivered once flushed. */
+  private followTarget = 0;
+  /** Follower: the flush delivering followTarget (chained, one at a time). */
+  private followFlush: Promise<void> = Promise.resolve();
+  /** The environment's data file, flushed by a follower and as the writer's fallback. */
+  private readonly dataFile: DataFileFlusher;
 
   private constructor(
     private readonly root: RootDatabase,
@@ -97,8 +114,10 @@ export class LmdbEventStore implements EventStore {
     private readonly waitForFlush: boolean,
     storageDirectory: string,
     private readonly following: boolean,
+    flushDataFile: ((dataFile: string) => Promise<void>) | undefined,
   ) {
     this.storageFull = new StorageFullLatch(storageDirectory);
+    this.dataFile = new DataFileFlusher(path.join(storageDirectory, 'data.mdb'), flushDataFile);
     this.appended.setMaxListeners(0);
     let last = 0;
     for (const key of events.getKeys({ reverse: true, limit: 1 })) last = key;
@@ -106,21 +125,77 @@ export class LmdbEventStore implements EventStore {
     this.committedSequence = last;
     if (following) {
       this.commitWatch = watchEnvironmentCommits(storageDirectory, () => {
-        this.followCommits();
+        this.followCommits().catch(() => {
+          // The flush failed: nothing was delivered unflushed; the fallback poll tries again.
+          this.followTarget = this.committedSequence;
+          this.followFlush = Promise.resolve();
+        });
       });
     }
   }
 
-  /** Follower: takes the writer's newest commit as the head and wakes the subscriptions. */
-  private followCommits(): void {
-    if (this.closed) return;
+  /**
+   * Follower: takes the writer's newest commit as the head and wakes the subscriptions, once it is
+   * on disk. LMDB makes a commit visible to other processes before the writer's flush finishes
+   * (lmdb-js overlaps the sync with the next transaction), and the writer's own subscribers wait
+   * for that flush: so must a follower, or a projector in another process could store a read
+   * model ahead of a log that a power loss then takes back. The follower flushes the file itself
+   * (fdatasync writes out every dirty page of it, whichever process wrote them), one flush for
+   * however many commits arrived meanwhile. Resolves once the head holds what it saw.
+   */
+  private followCommits(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     // lmdb-js keeps a read snapshot for the rest of an event turn: look at the newest commit.
     this.root.resetReadTxn();
     let last = 0;
     for (const key of this.events.getKeys({ reverse: true, limit: 1 })) last = key;
-    if (last <= this.committedSequence) return;
-    this.committedSequence = last;
-    this.appended.emit(APPENDED, this.committedSequence);
+    if (last <= this.committedSequence || last <= this.followTarget) return this.followFlush;
+    this.followTarget = last;
+    this.followFlush = this.followFlush.then(async () => {
+      if (this.closed || last <= this.committedSequence) return;
+      await this.flushFollowedFile();
+      if (this.closed || last <= this.committedSequence) return;
+      this.committedSequence = last;
+      this.appended.emit(APPENDED, this.committedSequence);
+    });
+    return this.followFlush;
+  }
+
+  /** fdatasync on the environment's data file, for a follower. */
+  private async flushFollowedFile(): Promise<void> {
+    try {
+      await this.dataFile.flush();
+    } catch (error) {
+      // A file system that cannot flush from a reader (EINVAL/EBADF on some) leaves durability to
+      // the writer's own flush, as before; anything else is worth retrying at the next commit.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EINVAL' && code !== 'EBADF' && code !== 'EROFS') throw error;
+    }
+  }
+
+  /**
+   * The writer: resolves once its commits are on disk. lmdb-js's `flushed` promise says so, but a
+   * write batch that fails (a full disk) never resolves the flush promises it had handed out, and
+   * an append that picked one up would wait forever (a process manager's command then blocked the
+   * process's stop). So when lmdb-js has not answered within FLUSH_FALLBACK_MS the store flushes
+   * the data file itself: the commit is written by then, so that flush holds it too.
+   */
+  private async awaitFlush(): Promise<void> {
+    let fallback: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        Promise.resolve(this.root.flushed),
+        new Promise<void>((resolve, reject) => {
+          fallback = setTimeout(() => {
+            this.dataFile.flush().then(resolve, (error: unknown) => {
+              reject(new KeystreamError('UNAVAILABLE', `the event store could not put the write on disk (${error instanceof Error ? error.message : String(error)}); it may or may not last: retry with the same request id`));
+            });
+          }, FLUSH_FALLBACK_MS);
+        }),
+      ]);
+    } finally {
+      clearTimeout(fallback);
+    }
   }
 
   private assertWriter(): void {
@@ -142,6 +217,7 @@ export class LmdbEventStore implements EventStore {
       options.waitForFlush ?? true,
       options.path,
       options.follow === true,
+      options.flushDataFile,
     );
   }
 
@@ -207,7 +283,7 @@ export class LmdbEventStore implements EventStore {
   private async settle(outcome: AppendOutcome): Promise<AppendResult> {
     if (outcome.kind !== 'written' && outcome.kind !== 'duplicate') throw new KeystreamError('INTERNAL', `an append outcome ${outcome.kind} has no result`);
     if (outcome.kind === 'written') {
-      if (this.waitForFlush) await this.root.flushed;
+      if (this.waitForFlush) await this.awaitFlush();
       if (outcome.sequence > this.committedSequence) this.committedSequence = outcome.sequence;
       this.appended.emit(APPENDED, this.committedSequence);
     }
@@ -296,16 +372,17 @@ export class LmdbEventStore implements EventStore {
     return this.storageFull.problem();
   }
 
-  /** The committed head sequence (0 when empty). */
+  /** The committed head sequence (0 when empty); a follower's may lag a flush behind (headPosition waits for it). */
   headSequence(): number {
-    // A follower looks for newer commits first (what the writer acknowledged is part of the head).
-    if (this.following) this.followCommits();
+    if (this.following) this.followCommits().catch(() => undefined);
     return this.committedSequence;
   }
 
-  headPosition(): Promise<Position> {
+  async headPosition(): Promise<Position> {
     this.assertOpen();
-    return Promise.resolve(encodeSequencePosition(this.headSequence()));
+    // A follower looks for newer commits first (what the writer acknowledged is part of the head).
+    if (this.following) await this.followCommits().catch(() => undefined);
+    return encodeSequencePosition(this.committedSequence);
   }
 
   subscribeToAll(fromPosition: Position, options: SubscribeToAllOptions = {}): AllSubscription {
@@ -336,6 +413,8 @@ export class LmdbEventStore implements EventStore {
     if (this.closed) return;
     this.closed = true;
     this.commitWatch?.close();
+    await this.followFlush.catch(() => undefined);
+    await this.dataFile.close();
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     await this.root.close();
   }

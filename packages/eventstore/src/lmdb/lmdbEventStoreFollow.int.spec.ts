@@ -78,6 +78,7 @@ describe('LmdbEventStore followed by a process that does not append', function (
   let directory: string;
   let child: ChildProcessWithoutNullStreams | undefined;
   let follower: LmdbEventStore | undefined;
+  let releasing: NodeJS.Timeout | undefined;
 
   beforeEach(async () => {
     directory = await mkdtemp(join(tmpdir(), 'keystream-follow-events-'));
@@ -89,6 +90,7 @@ describe('LmdbEventStore followed by a process that does not append', function (
     child = undefined;
     await follower?.close();
     follower = undefined;
+    clearInterval(releasing);
     await rm(directory, { recursive: true, force: true });
   });
 
@@ -105,6 +107,40 @@ describe('LmdbEventStore followed by a process that does not append', function (
       // What the writer acknowledged is committed, so the follower's head is at least there.
       expect(await follower.headPosition() >= position, `head ${await follower.headPosition()} behind acknowledged ${position}`).to.equal(true);
     }
+    expect(await receivedWithinDeadline(subscription, receiving)).to.deep.equal(ackedPositions);
+  });
+
+  it('hands over nothing the writer committed until its own flush of the data file finished', async () => {
+    const flushes: { readonly file: string; readonly release: () => void }[] = [];
+    follower = openLmdbEventStore({
+      path: directory,
+      follow: true,
+      flushDataFile: (file) => new Promise<void>((resolve) => flushes.push({ file, release: resolve })),
+    });
+    const subscription = follower.subscribeToAll(START_POSITION);
+    const receiving = receivePositions(subscription, 5);
+    child = spawnAppender(directory, 'Probe-flush');
+    const ackedPositions = await nextAcknowledged(acknowledgements(child), 5);
+    const flushAsked = Date.now() + DELIVERY_DEADLINE_MS;
+    while (flushes.length === 0) {
+      expect(Date.now(), 'the follower asks for a flush after noticing the commits').to.be.below(flushAsked);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(flushes[0]?.file).to.equal(join(directory, 'data.mdb'));
+    let delivered = false;
+    void receiving.then(() => {
+      delivered = true;
+    });
+    const head = follower.headPosition();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(delivered, 'events delivered before their flush').to.equal(false);
+    expect(follower.headSequence(), 'head moved before the flush').to.equal(0);
+    // Released flushes deliver what they covered; later commits get flushes of their own.
+    // (until the follower closed: afterEach clears it)
+    releasing = setInterval(() => {
+      for (const flush of flushes.splice(0)) flush.release();
+    }, 5);
+    expect((await head) >= (ackedPositions[0] as string)).to.equal(true);
     expect(await receivedWithinDeadline(subscription, receiving)).to.deep.equal(ackedPositions);
   });
 
