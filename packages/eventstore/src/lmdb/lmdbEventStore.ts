@@ -151,10 +151,12 @@ export class LmdbEventStore implements EventStore {
     for (const key of this.events.getKeys({ reverse: true, limit: 1 })) last = key;
     if (last <= this.committedSequence || last <= this.followTarget) return this.followFlush;
     this.followTarget = last;
+    // Checked again after the flush: the store may close, or a newer flush land, meanwhile.
+    const superseded = (): boolean => this.closed || last <= this.committedSequence;
     this.followFlush = this.followFlush.then(async () => {
-      if (this.closed || last <= this.committedSequence) return;
+      if (superseded()) return;
       await this.flushFollowedFile();
-      if (this.closed || last <= this.committedSequence) return;
+      if (superseded()) return;
       this.committedSequence = last;
       this.appended.emit(APPENDED, this.committedSequence);
     });
