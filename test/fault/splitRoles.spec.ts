@@ -2,8 +2,9 @@
  * The roles of `keystream start` in separate processes over one embedded data directory: a
  * projector, an api and a gateway process, each `keystream start --role …` on the same
  * KEYSTREAM_DATA_DIR. The api process writes the event log, the projector the read model; each
- * follows the other's commits (no server stores), so a create through the api is read back at once
- * (read-your-writes across processes) and streamed by the gateway's watch. A second writer of a
+ * follows the other's commits (no server stores), so a create through the api is read back at once,
+ * listed by a List given its position (read-your-writes across processes) and streamed by the
+ * gateway's watch. A second writer of a
  * part is refused naming the part; a reader alone is not.
  */
 import { expect } from 'chai';
@@ -48,34 +49,43 @@ describe('keystream roles in separate processes on one embedded data directory',
     const abort = new AbortController();
     const watch = await fetch(`${gateway.url}/v1/projects:watch`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: '{"type":"STATELESS"}', signal: abort.signal });
     expect(watch.status).to.equal(200);
-    const lines = createInterface({ input: Readable.fromWeb(watch.body as never) })[Symbol.asyncIterator]() as AsyncIterator<string>;
+    // Closed however the test ends, so a failing assertion leaves no socket open.
+    try {
+      const lines = createInterface({ input: Readable.fromWeb(watch.body as never) })[Symbol.asyncIterator]() as AsyncIterator<string>;
 
-    const titles = ['split one', 'split two', 'split three'];
-    const names: string[] = [];
-    for (const title of titles) {
-      const created = await fetch(`${api.url}/v1/projects`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify({ title, multiRegionPolicy: {} }) });
-      const body = (await created.json()) as { name: string };
-      expect(created.status, JSON.stringify(body)).to.equal(200);
-      names.push(body.name);
-      // Read-your-writes: the api waits for the projector process before answering the read.
-      const read = await fetch(`${api.url}/v1/${body.name}`, { headers: { authorization, 'x-keystream-min-position': created.headers.get('x-keystream-min-position') ?? '' } });
-      expect(read.status).to.equal(200);
-      expect(((await read.json()) as { title: string }).title).to.equal(title);
-    }
-    const listed = (await (await fetch(`${api.url}/v1/projects?pageSize=100`, { headers: { authorization } })).json()) as { projects: { name: string }[] };
-    expect(listed.projects.map((project) => project.name)).to.include.members(names);
+      const titles = ['split one', 'split two', 'split three'];
+      const names: string[] = [];
+      let lastPosition = '';
+      for (const title of titles) {
+        const created = await fetch(`${api.url}/v1/projects`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify({ title, multiRegionPolicy: {} }) });
+        const body = (await created.json()) as { name: string };
+        expect(created.status, JSON.stringify(body)).to.equal(200);
+        names.push(body.name);
+        lastPosition = created.headers.get('x-keystream-min-position') ?? '';
+        // Get reads the event log the api writes: at once, whatever the projector did yet.
+        const read = await fetch(`${api.url}/v1/${body.name}`, { headers: { authorization } });
+        expect(read.status).to.equal(200);
+        expect(((await read.json()) as { title: string }).title).to.equal(title);
+      }
+      // Read-your-writes on the read model: the api waits for the projector process's checkpoint to
+      // pass the last create (without the position a List may answer before the projector applied it).
+      expect(lastPosition).not.to.equal('');
+      const listed = (await (await fetch(`${api.url}/v1/projects?pageSize=100`, { headers: { authorization, 'x-keystream-min-position': lastPosition } })).json()) as { projects: { name: string }[] };
+      expect(listed.projects.map((project) => project.name)).to.include.members(names);
 
-    // Every create reaches the watch, in order.
-    const seen: string[] = [];
-    const deadline = Date.now() + 15_000;
-    while (names.some((name) => !seen.includes(name)) && Date.now() < deadline) {
-      const line = await lines.next();
-      if (line.done === true) break;
-      const text = line.value;
-      for (const name of names) if (text.includes(`"${name}"`) && !seen.includes(name)) seen.push(name);
+      // Every create reaches the watch, in order.
+      const seen: string[] = [];
+      const deadline = Date.now() + 15_000;
+      while (names.some((name) => !seen.includes(name)) && Date.now() < deadline) {
+        const line = await lines.next();
+        if (line.done === true) break;
+        const text = line.value;
+        for (const name of names) if (text.includes(`"${name}"`) && !seen.includes(name)) seen.push(name);
+      }
+      expect(seen).to.deep.equal(names);
+    } finally {
+      abort.abort();
     }
-    abort.abort();
-    expect(seen).to.deep.equal(names);
   });
 
   it('should run the projector as a child of keystream start with KEYSTREAM_PROCESSES=2, which ends with its parent however it ends', async () => {
