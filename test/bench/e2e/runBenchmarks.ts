@@ -252,7 +252,7 @@ function machineNotes(load: readonly number[], wrk: string): string[] {
     `- machine: ${cpus.length} cores, ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.platform()} ${os.release()}`,
     `- load average at start (1/5/15 min): ${load.map((value) => value.toFixed(2)).join(' / ')}`,
     `- node ${process.version}, ${wrk}, commit ${commit}`,
-    `- settings: HTTP edge ${process.env['KEYSTREAM_HTTP_EDGE'] ?? 'node'} (KEYSTREAM_HTTP_EDGE), wrk ${WRK_THREADS} threads, ${CLIENTS} connections, ${duration} s per run; ${seededEvents} events seeded for the rebuild and the relay${quick ? '; --quick' : ''}`,
+    `- settings: HTTP edge ${process.env['KEYSTREAM_HTTP_EDGE'] ?? 'node'} (KEYSTREAM_HTTP_EDGE), processes ${process.env['KEYSTREAM_PROCESSES'] ?? 'auto'} (KEYSTREAM_PROCESSES), wrk ${WRK_THREADS} threads, ${CLIENTS} connections, ${duration} s per run; ${seededEvents} events seeded for the rebuild and the relay${quick ? '; --quick' : ''}`,
   ];
 }
 
@@ -347,7 +347,7 @@ async function main(): Promise<void> {
         '',
         '## How each figure is measured',
         '',
-        '- server CPU per request: user + system time of the `keystream start` process during the wrk run',
+        '- server CPU per request: user + system time of the `keystream start` process and its children during the wrk run',
         '  (from /proc) divided by the requests answered: comparable across runs where rates are not.',
         '- creates: `wrk` POSTs `/v1/groups` with a unique display name per request (Lua script), as the',
         '  bootstrap administrator, durable acknowledgement (`KEYSTREAM_DURABILITY=flush`, the default).',
