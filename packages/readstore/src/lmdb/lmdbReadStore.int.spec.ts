@@ -77,6 +77,47 @@ describe('LmdbReadStore on disk', () => {
   });
 });
 
+describe('LmdbReadStore counts under a wildcard parent', () => {
+  // `projects/-` is the name prefix `projects/`: counted per first name segment by every apply.
+  const names = (segment: string, from: number, to: number): string[] => Array.from({ length: to - from }, (_, offset) => `${segment}/s${from + offset}/roleBindings/b`);
+  const put = (name: string, position: number) => ({ op: 'put' as const, kind: 'RoleBinding', name, position: String(position).padStart(16, '0'), document: { name } });
+  const remove = (name: string, position: number) => ({ op: 'delete' as const, kind: 'RoleBinding', name, position: String(position).padStart(16, '0') });
+  const prefixFilter = (prefix: string) => ({ name: { $regex: `^${prefix}` } });
+
+  describe('having creates, deletes, re-creates and updates in and across batches, then a reopen', () => {
+    it('should count the names of each first segment as a query lists them', async () => {
+      const path = await mkdtemp(join(tmpdir(), 'keystream-readstore-'));
+      try {
+        let position = 0;
+        const store = openLmdbReadStore({ path });
+        await store.apply({ writes: [...names('projects', 0, 30), ...names('organizations', 0, 7)].map((name) => put(name, (position += 1))) });
+        // Deleted, one deleted twice, one re-created in the same batch, two updated (counted once).
+        const [a, b, c, d] = names('projects', 0, 4) as [string, string, string, string];
+        await store.apply({ writes: [remove(a, (position += 1)), remove(b, (position += 1)), remove(b, (position += 1)), remove(c, (position += 1)), put(c, (position += 1)), put(d, (position += 1)), put(d, (position += 1))] });
+        await store.apply({ writes: [remove('projects/never/roleBindings/b', (position += 1)), put(a, (position += 1)), ...names('organizations', 0, 3).map((name) => remove(name, (position += 1)))] });
+        const expectCounts = async (reader: typeof store): Promise<void> => {
+          for (const prefix of ['projects/', 'organizations/', 'services/', 'projects/s1']) {
+            const listed = await reader.query('RoleBinding', { filter: prefixFilter(prefix), limit: 1_000 });
+            expect(await reader.count('RoleBinding', prefixFilter(prefix)), prefix).to.equal(listed.documents.length);
+          }
+          expect(await reader.count('RoleBinding', prefixFilter('projects/'))).to.equal(29);
+          expect(await reader.count('RoleBinding', prefixFilter('organizations/'))).to.equal(4);
+        };
+        await expectCounts(store);
+        await store.close();
+        const reopened = openLmdbReadStore({ path });
+        try {
+          await expectCounts(reopened);
+        } finally {
+          await reopened.close();
+        }
+      } finally {
+        await rm(path, { recursive: true, force: true });
+      }
+    });
+  });
+});
+
 describe('LmdbReadStore reads while an apply commits', () => {
   /** Runs `read` on every turn of the event loop until the apply settles; returns the violations seen. */
   async function readThroughApply(apply: Promise<unknown>, read: () => Promise<string | undefined>): Promise<string[]> {

@@ -108,9 +108,10 @@ const KEY_FORMAT = 'keyFormat';
 /**
  * Version of the layout. A store written with another layout is a projection that can be rebuilt,
  * so it is emptied and the projector replays it from the start. Format 3: live documents and
- * tombstones apart, persistent indexes, per-kind counts.
+ * tombstones apart, persistent indexes, per-kind counts. Format 4: also counts per kind and first
+ * name segment (`projects/`), so a wildcard parent's count is one read.
  */
-const CURRENT_KEY_FORMAT = 3;
+const CURRENT_KEY_FORMAT = 4;
 const APPLIED = 'applied';
 /** Documents re-indexed per write transaction when a kind's index set changed. */
 const REINDEX_CHUNK = 5_000;
@@ -477,7 +478,7 @@ export class LmdbReadStore implements ReadStore {
         if (was !== undefined && was.document === null) this.tombstones.removeSync(key);
       }
       this.reindexDocument(this.indexesOf(kind), name, was?.document ?? null, state.document, tally);
-      tally.count(kind, (state.document === null ? 0 : 1) - (was?.document == null ? 0 : 1));
+      tally.count(kind, name, (state.document === null ? 0 : 1) - (was?.document == null ? 0 : 1));
     }
     this.writeTally(tally);
     for (const entry of entries) this.changes.putSync(changeKey(entry.position, entry.kind, entry.name), entry);
@@ -559,6 +560,11 @@ export class LmdbReadStore implements ReadStore {
       else if (stored !== undefined && count <= 0) list?.remove();
     }
     for (const [kind, delta] of tally.counts) if (delta !== 0) this.meta.putSync(countKey(kind), this.documentCount(kind) + delta);
+    for (const [key, delta] of tally.segmentCounts) {
+      const count = this.storedCount(key) + delta;
+      if (count > 0) this.meta.putSync(key, count);
+      else this.meta.removeSync(key);
+    }
     for (const key of tally.multikey) {
       if (this.multikeyFlags.has(key)) continue;
       if (this.meta.get(key) !== true) this.meta.putSync(key, true);
@@ -796,12 +802,20 @@ export class LmdbReadStore implements ReadStore {
   }
 
   private countDocuments(range: NameRange, cap: number): number {
+    // The names under one first segment (`RoleBinding/projects/…`, a wildcard parent) are counted by every apply.
+    const segment = firstSegmentCountKey(range);
+    if (segment !== undefined) return Math.min(cap, this.storedCount(segment));
     return Number.isFinite(cap) ? countUpTo(this.documents.getKeys({ start: range.start, end: range.end, limit: cap, ...this.snapshot })) : this.documents.getKeysCount({ start: range.start, end: range.end, ...this.snapshot });
   }
 
   /** Live documents of a kind (kept in `meta` by every apply). */
   private documentCount(kind: string): number {
-    const value = this.meta.get(countKey(kind), this.snapshot);
+    return this.storedCount(countKey(kind));
+  }
+
+  /** A count kept in `meta` (0 when absent). */
+  private storedCount(key: string): number {
+    const value = this.meta.get(key, this.snapshot);
     return typeof value === 'number' ? value : 0;
   }
 
@@ -976,11 +990,16 @@ export function openLmdbReadStore(options: LmdbReadStoreOptions): LmdbReadStore 
 /** What one transaction changes in per-kind counts, text-index word counts and multikey flags. */
 class IndexTally {
   readonly counts = new Map<string, number>();
+  /** Deltas of the counts per kind and first name segment, by their `meta` key. */
+  readonly segmentCounts = new Map<string, number>();
   readonly words = new Map<string, { text: TextIndexDefinition; key: Buffer; word: string; delta: number }>();
   readonly multikey = new Set<string>();
 
-  count(kind: string, delta: number): void {
-    if (delta !== 0) this.counts.set(kind, (this.counts.get(kind) ?? 0) + delta);
+  count(kind: string, name: string, delta: number): void {
+    if (delta === 0) return;
+    this.counts.set(kind, (this.counts.get(kind) ?? 0) + delta);
+    const key = segmentCountKey(kind, name);
+    if (key !== undefined) this.segmentCounts.set(key, (this.segmentCounts.get(key) ?? 0) + delta);
   }
 
   word(text: TextIndexDefinition, word: string, delta: 1 | -1): void {
@@ -998,6 +1017,24 @@ function saturatedKey(text: TextIndexDefinition, word: string): string {
 
 function countKey(kind: string): string {
   return `count/${kind}`;
+}
+
+/** The `meta` key counting a kind's names that begin with the first segment of `name` (`projects/`). */
+function segmentCountKey(kind: string, name: string): string | undefined {
+  const slash = name.indexOf('/');
+  return slash <= 0 ? undefined : `count/${kind}/${name.slice(0, slash + 1)}`;
+}
+
+/** The counting key of a documents range that is exactly one kind's names under one first segment, if it is. */
+function firstSegmentCountKey(range: NameRange): string | undefined {
+  const kindEnd = range.start.indexOf('/');
+  if (kindEnd <= 0) return undefined;
+  const kind = range.start.slice(0, kindEnd);
+  const prefix = range.start.slice(kindEnd + 1);
+  const slash = prefix.indexOf('/');
+  if (slash <= 0 || slash !== prefix.length - 1) return undefined;
+  const exact = kindRange(kind, prefix);
+  return exact.start === range.start && exact.end === range.end ? `count/${kind}/${prefix}` : undefined;
 }
 
 function indexSetKey(kind: string): string {
