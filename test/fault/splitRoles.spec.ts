@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken } from '@keystream/keystream';
 import { runKeystreamExpectingExit, startKeystreamChild, stopKeystreamChild, type KeystreamChild } from '../support/keystreamProcess.js';
@@ -93,7 +94,7 @@ describe('keystream roles in separate processes on one embedded data directory',
     try {
       const headers = { authorization: `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: directory }), DEFAULT_DEV_ADMIN)}`, 'content-type': 'application/json' };
       const parent = await startKeystreamChild(directory, { KEYSTREAM_PROCESSES: '2' }, 60_000);
-      const banner = /projector: a process of its own \(pid (\d+)\)/.exec(parent.stderr());
+      const banner = /projector[a-z,]*: a process of its own \(pid (\d+)\)/.exec(parent.stderr());
       expect(banner, parent.stderr()).not.to.equal(null);
       const childPid = Number(banner?.[1]);
       const created = await fetch(`${parent.url}/v1/projects`, { method: 'POST', headers, body: JSON.stringify({ title: 'child projected', multiRegionPolicy: {} }) });
@@ -119,6 +120,68 @@ describe('keystream roles in separate processes on one embedded data directory',
     }
   });
 
+  it('should share the connections of keystream start with its replica child: every write is read back at once over any other connection, listed and watched', async () => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'keystream-replica-'));
+    const parent = await startKeystreamChild(directory, { KEYSTREAM_PROCESSES: '2' }, 60_000);
+    const watchAbort = new AbortController();
+    try {
+      const headers = { authorization: `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: directory }), DEFAULT_DEV_ADMIN)}`, 'content-type': 'application/json' };
+      // Each request on a connection of its own, so the connections alternate between the processes.
+      const rolesSeen = new Set<string>();
+      const deadline = Date.now() + 20_000;
+      while (rolesSeen.size < 2 && Date.now() < deadline) {
+        const scrape = await onNewConnection(`${parent.url}/metrics`);
+        const roles = /keystream_process_roles\{roles="([^"]+)"\} 1/.exec(scrape.body)?.[1];
+        if (roles !== undefined) rolesSeen.add(roles);
+      }
+      expect([...rolesSeen].sort()).to.deep.equal(['api,gateway', 'projector,replica,gateway']);
+
+      // Watches opened over two connections (so most likely one in each process) see every create.
+      const watches = await Promise.all([0, 1].map(async () => {
+        const response = await fetch(`${parent.url}/v1/groups:watch`, { method: 'POST', headers, body: '{"type":"STATELESS"}', signal: watchAbort.signal });
+        expect(response.status).to.equal(200);
+        return createInterface({ input: Readable.fromWeb(response.body as never) })[Symbol.asyncIterator]() as AsyncIterator<string>;
+      }));
+
+      const names: string[] = [];
+      let lastPosition = '';
+      for (let index = 0; index < 8; index += 1) {
+        const displayName = `replica ${index}`;
+        const created = await onNewConnection(`${parent.url}/v1/groups`, { method: 'POST', headers, body: JSON.stringify({ displayName }) });
+        expect(created.status, created.body).to.equal(200);
+        const name = (JSON.parse(created.body) as { name: string }).name;
+        names.push(name);
+        lastPosition = String(created.headers['x-keystream-min-position'] ?? '');
+        // The next connection goes to the other process: it reads the write at once.
+        const read = await onNewConnection(`${parent.url}/v1/${name}`, { headers });
+        expect(read.status, read.body).to.equal(200);
+        expect((JSON.parse(read.body) as { displayName: string }).displayName).to.equal(displayName);
+        // A write on a resource made through the other process: its revision is the one just read.
+        const updated = await onNewConnection(`${parent.url}/v1/${name}`, { method: 'PUT', headers, body: JSON.stringify({ displayName: `${displayName} renamed` }) });
+        expect(updated.status, updated.body).to.equal(200);
+      }
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const listed = await onNewConnection(`${parent.url}/v1/groups?pageSize=100`, { headers: { ...headers, 'x-keystream-min-position': lastPosition } });
+        const groups = (JSON.parse(listed.body) as { groups: { name: string; displayName: string }[] }).groups;
+        expect(groups.filter((group) => names.includes(group.name)).map((group) => group.displayName).sort()).to.deep.equal(names.map((_, index) => `replica ${index} renamed`).sort());
+      }
+      for (const lines of watches) {
+        const seen = new Set<string>();
+        const until = Date.now() + 15_000;
+        while (seen.size < names.length && Date.now() < until) {
+          const line = await lines.next();
+          if (line.done === true) break;
+          for (const name of names) if (line.value.includes(`"${name}"`) && line.value.includes('renamed')) seen.add(name);
+        }
+        expect([...seen].sort()).to.deep.equal([...names].sort());
+      }
+    } finally {
+      watchAbort.abort();
+      await stopKeystreamChild(parent, 'SIGTERM');
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
   it('should refuse a second writer of a part, naming it, and let the first keep serving', async () => {
     const refused = await runKeystreamExpectingExit(dataDirectory, {}, 60_000, ['--role', 'api']);
     expect(refused.status, refused.stderr).to.equal(IN_USE);
@@ -130,3 +193,19 @@ describe('keystream roles in separate processes on one embedded data directory',
     expect((await fetch(`${api.url}/v1/projects?pageSize=1`, { headers: { authorization } })).status).to.equal(200);
   });
 });
+
+/** One request on a connection of its own (no keep-alive pool): the body as text. */
+function onNewConnection(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') });
+      });
+      response.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.end(options.body);
+  });
+}

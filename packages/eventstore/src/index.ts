@@ -26,3 +26,7 @@ export { EsdbEventStore, connectEsdbEventStore } from './esdb/esdbEventStore.js'
 export type { EsdbEventStoreOptions } from './esdb/esdbEventStore.js';
 export { encodeEsdbPosition, decodeEsdbPosition } from './esdb/esdbPosition.js';
 export { openEventStore } from './openEventStore.js';
+export { ForwardingEventStore } from './forwarding/forwardingEventStore.js';
+export type { ForwardingEventStoreOptions } from './forwarding/forwardingEventStore.js';
+export { serveAppends } from './forwarding/appendServer.js';
+export type { AppendServer, AppendServerOptions } from './forwarding/appendServer.js';

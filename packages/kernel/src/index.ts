@@ -17,3 +17,4 @@ export type { RetryPolicy } from './retryPolicy.js';
 export { camelToSnake, snakeToCamel } from './fieldCase.js';
 export { COMMIT_POLL_MILLISECONDS, watchEnvironmentCommits } from './environmentCommits.js';
 export type { EnvironmentCommitWatch } from './environmentCommits.js';
+export { keptFile } from './keptFile.js';

@@ -9,7 +9,7 @@
  * requests without an answer (docs/security.md, "HTTP parser limits with KEYSTREAM_HTTP_EDGE=uws");
  * for deployments behind a proxy that already enforces header limits.
  */
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import type { TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
 import { peerOf } from './edgePeer.js';
 import { loadNativeUws } from './nativeUws.js';
@@ -30,12 +30,22 @@ export interface HttpServerOptions extends RestHandlerOptions {
   readonly edge?: HttpEdgeKind;
   /** With the `node` edge: a WebSocket message declared larger is closed with 1009 at the edge (default 4 MiB, uWS's ceiling). */
   readonly maxWebSocketMessageBytes?: number;
+  /**
+   * With the `node` edge: offered every accepted connection before it is read; true when it took
+   * the connection (handed it to another process serving the same API), false to serve it here.
+   */
+  readonly shareConnection?: (socket: Socket) => boolean;
 }
 
 /** A listening server. */
 export interface RunningHttpServer {
   readonly port: number;
   readonly host: string;
+  /**
+   * Serves a connection accepted elsewhere (another process's listener handed it over, unread):
+   * only the `node` edge can; the `uws` edge closes it.
+   */
+  adopt(socket: Socket): void;
   /** Stops accepting connections, waits (bounded) for in-flight requests, then closes. */
   close(drainMilliseconds?: number): Promise<void>;
 }
@@ -113,6 +123,9 @@ export async function startHttpServer(host: string, port: number, options: HttpS
     return {
       host,
       port: uws.us_socket_local_port(listenSocket),
+      adopt(socket) {
+        socket.destroy();
+      },
       async close(drainMilliseconds = 10_000): Promise<void> {
         uws.us_listen_socket_close(listenSocket);
         await handler.drain(drainMilliseconds);
@@ -130,12 +143,26 @@ export async function startHttpServer(host: string, port: number, options: HttpS
     ownPaths: new Set(Object.keys(options.extraGetRoutes ?? {})),
     maxWebSocketMessageBytes: options.maxWebSocketMessageBytes ?? DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES,
   });
+  const adopt = (socket: Socket): void => {
+    if (socket.destroyed) return;
+    edge.server.emit('connection', socket);
+    // Accepted paused (unread, so it could go elsewhere): the HTTP parser reads it from here.
+    socket.resume();
+  };
+  // Shared connections are accepted paused by a plain listener that offers each one first.
+  const share = options.shareConnection;
+  const listener =
+    share === undefined
+      ? edge.server
+      : createServer({ pauseOnConnect: true }, (socket) => {
+          if (!share(socket)) adopt(socket);
+        });
   try {
     if (port !== 0) await assertAddressFree(host, port);
     await new Promise<void>((resolve, reject) => {
-      edge.server.once('error', reject);
-      edge.server.listen({ host, port, exclusive: true }, () => {
-        edge.server.off('error', reject);
+      listener.once('error', reject);
+      listener.listen({ host, port, exclusive: true }, () => {
+        listener.off('error', reject);
         resolve();
       });
     });
@@ -145,12 +172,13 @@ export async function startHttpServer(host: string, port: number, options: HttpS
     if (code === 'EADDRINUSE') throw addressInUse(host, port, 'the address is in use by another process');
     throw error;
   }
-  const address = edge.server.address();
+  const address = listener.address();
   return {
     host,
     port: typeof address === 'object' && address !== null ? address.port : port,
+    adopt,
     async close(drainMilliseconds = 10_000): Promise<void> {
-      const closed = new Promise<void>((resolve) => edge.server.close(() => { resolve(); }));
+      const closed = Promise.all([...new Set([listener, edge.server])].map((server) => new Promise<void>((resolve) => server.close(() => { resolve(); }))));
       if (upstreamSocket !== undefined) uws.us_listen_socket_close(upstreamSocket);
       await handler.drain(drainMilliseconds);
       // Close frames the gateway already sent still have to cross the WebSocket bridge.

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { MAX_DEV_TOKEN_LIFETIME_SECONDS } from '@keystream/authz';
 import { ConfigError, loadConfig, parseRoles, ROLES, type KeystreamConfig } from './config.js';
 import { processPlan, type ProcessPlan } from './processPlan.js';
-import { CHILD_OF_VARIABLE, followParent, startRoleProcess } from './roleProcess.js';
+import { CHILD_OF_VARIABLE, connectionSharing, followParent, serveHandedConnections, startRoleProcess } from './roleProcess.js';
 import { mintDevToken } from './auth/authServices.js';
 import { DataDirectoryInUseError } from './dataDirectoryLock.js';
 import { startKeystream } from './keystreamProcess.js';
@@ -62,9 +62,11 @@ async function start(argv: readonly string[]): Promise<number> {
   // Started first: the api waits for the read model (the built-ins) before it serves.
   const children = plan.children.map((roles) => startRoleProcess(roles, logger));
   const stopChildren = (): Promise<void> => Promise.all(children.map((child) => child.stop())).then(() => undefined);
+  // Replica children serve every other HTTP connection this process accepts.
+  const shareConnection = connectionSharing(children.filter((child) => child.roles.split(',').includes('replica')));
   let running;
   try {
-    running = await startKeystream(config, logger);
+    running = await startKeystream(config, logger, shareConnection === undefined ? {} : { shareConnection });
   } catch (error) {
     await stopChildren();
     if (!isInUse(error)) throw error;
@@ -82,7 +84,7 @@ async function start(argv: readonly string[]): Promise<number> {
       if (code === 0) logger.info({ reason }, 'shutting down');
       else logger.error({ reason }, 'shutting down after a failure');
       // The children (the projector) stop after this process's api: what it accepted gets projected.
-      started.close({ waitForProjection: children.length > 0 }).then(stopChildren).then(
+      started.close({ waitForProjection: children.length > 0, stopChildren }).then(
         () => {
           resolve(code);
         },
@@ -123,7 +125,10 @@ async function start(argv: readonly string[]): Promise<number> {
   // Only now, with the signal handlers in place: a supervisor that signals as soon as it reads
   // the banner must get a graceful stop, not the default action of an unhandled SIGTERM.
   // A child's parent prints the banner (and a harness reading stderr sees one).
-  if (isChild) logger.info({ roles: config.role, url: started.url }, 'serving');
+  if (isChild) {
+    if (config.roles.has('replica')) serveHandedConnections(started.adopt);
+    logger.info({ roles: config.role, url: started.url }, 'serving');
+  }
   else process.stderr.write(`${startBanner(config, started.url, started.grpcAddress, children)}\n`);
   return stopped;
 }

@@ -6,19 +6,25 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseShardEndpoints } from '@keystream/service-api';
 
-/** The roles a process can run. `all` is every role in one process (the embedded default). */
-export const ROLES = ['all', 'api', 'projector', 'gateway', 'relay'] as const;
+/**
+ * The roles a process can run. `all` is every role but `replica` in one process (the embedded
+ * default). `replica` serves the API like `api` in front of an event log another process's `api`
+ * writes (on the embedded stores its appends go to that process, appendForwarding.ts), without
+ * the process managers or the seeding that the `api` process runs once.
+ */
+export const ROLES = ['all', 'api', 'replica', 'projector', 'gateway', 'relay'] as const;
 export type Role = (typeof ROLES)[number];
-/** One role of a process (`all` names every one). */
+/** One role of a process (`all` names every one but replica). */
 export type ServedRole = Exclude<Role, 'all'>;
-const SERVED_ROLES: readonly ServedRole[] = ['api', 'projector', 'gateway', 'relay'];
+const SERVED_ROLES: readonly ServedRole[] = ['api', 'replica', 'projector', 'gateway', 'relay'];
+const ALL_ROLES: readonly ServedRole[] = ['api', 'projector', 'gateway', 'relay'];
 
 /**
  * The roles `--role` names: `all`, one role, or several joined by commas (`api,gateway`);
  * undefined when it names anything else.
  */
 export function parseRoles(text: string): ReadonlySet<ServedRole> | undefined {
-  if (text === 'all') return new Set(SERVED_ROLES);
+  if (text === 'all') return new Set(ALL_ROLES);
   const named = text.split(',');
   if (named.some((role) => !(SERVED_ROLES as readonly string[]).includes(role))) return undefined;
   return new Set(named as ServedRole[]);
@@ -239,6 +245,10 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
   // Split roles work on the embedded stores too: the process that writes a store (the api role the
   // event log, the projector the read model) holds it, the others follow its commits (stores.ts).
   const eventStream = eventStreamConfigOf(env, environment, role, roles);
+  if (roles.has('replica') && roles.has('api')) throw new ConfigError([`--role (${role}): api and replica in one process; a replica serves the API beside an api process, so run one or the other`]);
+  if (roles.has('replica') && eventStore.kind === 'lmdb' && process.platform !== 'linux') {
+    throw new ConfigError([`--role (${role}): a replica on the embedded event log reaches its writer through an abstract Unix socket, which only Linux has; run every role in one process here`]);
+  }
   const auth = authConfigOf(env);
   const identity = identityConfigOf(env);
   const shards = shardsConfigOf(env, environment);

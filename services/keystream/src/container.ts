@@ -252,7 +252,8 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger, clock:
   });
   const identity = lifetime.singleton(async () => buildIdentityProvider(config, await commands(), await notifier()));
   const pipeline = lifetime.singleton(async () => {
-    const [store, mail, runner, reads] = [await eventStore(), await notifier(), await processManagers(), await readStore()];
+    // The process managers run in the api process only; a replica answers without waiting for them.
+    const [store, mail, runner, reads] = [await eventStore(), await notifier(), config.roles.has('api') ? await processManagers() : undefined, await readStore()];
     return buildRequestPipeline(config, {
       eventStore: store,
       readStore: reads,

@@ -4,6 +4,9 @@
  * and the event stream relay, then the HTTP edge; on shutdown the edge drains first, then the
  * relay and the projector store their checkpoints, then the stream and the stores close.
  */
+import type { Socket } from 'node:net';
+import type { AppendServer } from '@keystream/eventstore';
+import { serveReplicaAppends } from './appendForwarding.js';
 import { mountConsole } from './consoleAssets.js';
 import { startHttpServer, type ProjectionProgress, type RunningHttpServer } from '@keystream/service-api';
 import { startGrpcServer, type RunningGrpcServer } from '@keystream/service-grpc';
@@ -31,6 +34,8 @@ export interface RunningKeystream {
   readonly grpcAddress: string | undefined;
   /** The watches open now over every transport (0 when this process runs no watch gateway). */
   readonly openWatches: () => number;
+  /** Serves an HTTP connection another process accepted and handed over unread. */
+  readonly adopt: (socket: Socket) => void;
   /** Resolves when the projector fails for good (the process should exit). */
   readonly failed: Promise<Error>;
   /**
@@ -38,17 +43,39 @@ export interface RunningKeystream {
    * `waitForProjection`: the projector runs in another process that is stopped after this one
    * (a child): first wait (bounded) until it applied everything this process appended.
    */
-  close(options?: { readonly waitForProjection?: boolean }): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
+}
+
+/** How a process closes beside its children. */
+export interface CloseOptions {
+  /** The projector runs in a child stopped after this process: wait (bounded) until it applied what was appended here. */
+  readonly waitForProjection?: boolean;
+  /**
+   * Stops the child processes; run once this process serves no more requests but still answers
+   * the replicas' appends, so requests they are finishing still get written.
+   */
+  readonly stopChildren?: () => Promise<void>;
+}
+
+/** What the process that started this one arranges around it. */
+export interface KeystreamStartOptions {
+  /**
+   * Offered each accepted HTTP connection before it is read: true when it handed it to a replica
+   * process (connectionSharing.ts). Without it every connection is served here.
+   */
+  readonly shareConnection?: (socket: Socket) => boolean;
 }
 
 /** Starts the configured roles. */
-export async function startKeystream(config: KeystreamConfig, logger: Logger): Promise<RunningKeystream> {
+export async function startKeystream(config: KeystreamConfig, logger: Logger, options: KeystreamStartOptions = {}): Promise<RunningKeystream> {
   // Before anything opens the embedded stores: a second writer there would corrupt them.
   const locks: DataDirectoryLock[] = await lockDataDirectories(writerLocks(config));
   const releaseLocks = (): Promise<void> => Promise.all(locks.map((lock) => lock.release())).then(() => undefined);
   const graph = composeKeystream(config, logger);
   const runsProjector = config.roles.has('projector');
+  // The api writes (seeds the built-ins, runs the process managers); a replica only serves.
   const runsApi = config.roles.has('api');
+  const servesApi = runsApi || config.roles.has('replica');
   const runsGateway = config.roles.has('gateway');
   // `all` relays only when a destination is configured; `relay` without one is refused by loadConfig.
   const runsRelay = config.eventStream !== undefined && config.roles.has('relay');
@@ -58,8 +85,11 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
   let watches: WatchRole | undefined;
   let relay: EventStreamRelay | undefined;
   let processManagers: ProcessManagerRunner | undefined;
+  let appendServer: AppendServer | undefined;
   try {
     const metrics = await graph.metrics();
+    // Each process answers /metrics for itself (a replica serves every other connection): say whose they are.
+    new Gauge({ name: 'keystream_process_roles', help: 'The roles of the process that answered this scrape (always 1)', labelNames: ['roles'], registers: [metrics.registry] }).set({ roles: config.role }, 1);
     let failed: Promise<Error> = new Promise<Error>(() => undefined);
     if (runsProjector) {
       projector = await graph.projector();
@@ -85,7 +115,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
     // Ready once the read model holds the log as it stood now: a rebuild must not take traffic
     // while Lists still miss most documents. The relay alone serves no reads.
     const readiness =
-      !runsApi && !runsGateway && !runsProjector
+      !servesApi && !runsGateway && !runsProjector
         ? undefined
         : readModelReadiness(
             await (await graph.eventStore()).headPosition(),
@@ -99,6 +129,10 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
       ...(projector === undefined ? {} : { projector }),
       ...(readiness === undefined ? {} : { readiness }),
     });
+    // Replicas on the embedded log append through this process (appendForwarding.ts).
+    if (writesEventLog(config) && config.eventStore.kind === 'lmdb' && process.platform === 'linux') {
+      appendServer = await serveReplicaAppends(await graph.eventStore(), config.eventStore.directory);
+    }
     if (runsApi) {
       const seeded = await seedBuiltins(
         await graph.commands(),
@@ -121,14 +155,15 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
     // The watch gateway shares the edge's app and port: WebSocket on /v1/watch, NDJSON on the …:watch routes.
     if (runsGateway) watches = await graph.watchRole();
     server = await startHttpServer(config.http.host, config.http.port, {
-      dispatcher: runsApi ? (await graph.pipeline()).dispatch : routes.notServedHere,
+      dispatcher: servesApi ? (await graph.pipeline()).dispatch : routes.notServedHere,
       logger,
       maxBodyBytes: config.http.maxBodyBytes,
       edge: config.http.edge,
       onRequestFinished: (outcome) => {
         metrics.recordRequest(outcome);
       },
-      extraGetRoutes: { ...routes.routes, ...(runsApi ? emailVerificationRoute(await graph.identity()) : {}) },
+      extraGetRoutes: { ...routes.routes, ...(servesApi ? emailVerificationRoute(await graph.identity()) : {}) },
+      ...(options.shareConnection === undefined ? {} : { shareConnection: options.shareConnection }),
       // The console (/console) is served wherever the edge is; its watches need the gateway.
       configureApp: (app) => {
         mountConsole(app);
@@ -141,7 +176,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
     // The gRPC edge serves the same dispatchers on its own port (docs/grpc.md).
     if (config.grpc !== undefined) {
       grpcServer = await startGrpcServer(config.http.host, config.grpc.port, {
-        dispatcher: runsApi ? (await graph.pipeline()).dispatch : routes.notServedHere,
+        dispatcher: servesApi ? (await graph.pipeline()).dispatch : routes.notServedHere,
         logger,
         ...(watches === undefined ? {} : { streamDispatcher: watches.gateway.streamDispatcher }),
       });
@@ -150,10 +185,14 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
     const startedGrpc = grpcServer;
     const gateway = watches;
     const managers = processManagers;
+    const appends = appendServer;
     return {
       url,
       grpcAddress: startedGrpc === undefined ? undefined : `${hostText}:${startedGrpc.port}`,
       openWatches: () => gateway?.openWatches() ?? 0,
+      adopt: (socket) => {
+        started.adopt(socket);
+      },
       failed,
       async close(options = {}) {
         await startedGrpc?.close();
@@ -163,8 +202,11 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
         await started.close();
         await gateway?.close();
         await managers?.stop();
-        // Nothing is appended any more: let a projector in another process apply what was accepted.
+        // Nothing is appended here any more: let a projector in another process apply what was accepted.
         if (options.waitForProjection === true) await drainProjection(await graph.projectionProgress(), await (await graph.eventStore()).headPosition(), logger);
+        // Replicas finish their requests through the append server, which closes after them.
+        await options.stopChildren?.();
+        await appends?.close();
         if (relay !== undefined) await drainRelay(relay, await (await graph.eventStore()).headPosition(), logger);
         await relay?.stop();
         await projector?.stop();
@@ -177,6 +219,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger): P
     await server?.close(0);
     await watches?.close().catch(() => undefined);
     await processManagers?.stop().catch(() => undefined);
+    await appendServer?.close().catch(() => undefined);
     await relay?.stop().catch(() => undefined);
     await projector?.stop().catch(() => undefined);
     await graph.close().catch(() => undefined);

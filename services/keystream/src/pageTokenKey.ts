@@ -4,7 +4,7 @@
  * tokens stay valid across restarts. The key file is readable by its owner only.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { keptFile } from '@keystream/kernel';
 import path from 'node:path';
 import type { KeystreamConfig } from './config.js';
 
@@ -19,14 +19,6 @@ export function attestationKeyOf(config: KeystreamConfig): string {
 }
 
 function keptKey(config: KeystreamConfig, fileName: string): string {
-  const file = path.join(config.dataDirectory, fileName);
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  mkdirSync(config.dataDirectory, { recursive: true });
-  const key = randomBytes(32).toString('base64url');
-  writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
-  return key;
+  // Processes starting together on one data directory (an api and its replica) keep one key.
+  return keptFile(path.join(config.dataDirectory, fileName), () => `${randomBytes(32).toString('base64url')}\n`).toString('utf8').trim();
 }

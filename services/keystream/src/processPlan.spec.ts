@@ -5,11 +5,23 @@ import { processPlan } from './processPlan.js';
 describe('processPlan', () => {
   const embedded = (environment: Record<string, string> = {}, role = 'all') => loadConfig({ KEYSTREAM_DATA_DIR: '/tmp/keystream-plan', KEYSTREAM_PROCESSES: 'auto', ...environment }, role);
 
-  it('should run the projector apart from the api on two cores or more by default, and the relay too on three', () => {
-    expect(processPlan(loadConfig({ KEYSTREAM_DATA_DIR: '/tmp/keystream-plan' }), 2)).to.deep.equal({ here: 'api,gateway', children: ['projector'] });
-    expect(processPlan(embedded(), 2)).to.deep.equal({ here: 'api,gateway', children: ['projector'] });
-    expect(processPlan(embedded({ KEYSTREAM_EVENT_STREAM_FILE: '/tmp/e.ndjson' }), 2)).to.deep.equal({ here: 'api,gateway,relay', children: ['projector'] });
-    expect(processPlan(embedded({ KEYSTREAM_EVENT_STREAM_FILE: '/tmp/e.ndjson' }), 16)).to.deep.equal({ here: 'api,gateway', children: ['projector', 'relay'] });
+  it('should run the projector, serving the API as a replica, apart from the api on two cores or more by default, and the relay too on three', () => {
+    const replica = 'projector,replica,gateway';
+    expect(processPlan(loadConfig({ KEYSTREAM_DATA_DIR: '/tmp/keystream-plan' }), 2, 'linux')).to.deep.equal({ here: 'api,gateway', children: [replica] });
+    expect(processPlan(embedded(), 2, 'linux')).to.deep.equal({ here: 'api,gateway', children: [replica] });
+    expect(processPlan(embedded({ KEYSTREAM_EVENT_STREAM_FILE: '/tmp/e.ndjson' }), 2, 'linux')).to.deep.equal({ here: 'api,gateway,relay', children: [replica] });
+    expect(processPlan(embedded({ KEYSTREAM_EVENT_STREAM_FILE: '/tmp/e.ndjson' }), 16, 'linux')).to.deep.equal({ here: 'api,gateway', children: [replica, 'relay'] });
+  });
+
+  it('should keep the API in the process started where connections cannot be handed over (the uws edge) or replicas cannot reach the writer (not Linux)', () => {
+    expect(processPlan(embedded({ KEYSTREAM_HTTP_EDGE: 'uws' }), 2, 'linux')).to.deep.equal({ here: 'api,gateway', children: ['projector'] });
+    expect(processPlan(embedded(), 2, 'darwin')).to.deep.equal({ here: 'api,gateway', children: ['projector'] });
+  });
+
+  it('should refuse a replica beside the api in one process, and on the embedded log off Linux', () => {
+    expect(() => embedded({}, 'api,replica')).to.throw(/api and replica in one process/);
+    expect(embedded({}, 'replica,projector,gateway').roles.has('replica')).to.equal(true);
+    expect(embedded({}, 'all').roles.has('replica')).to.equal(false);
   });
 
   it('should run everything in one process on one core, when asked, for a named role, or on server stores', () => {
@@ -21,7 +33,7 @@ describe('processPlan', () => {
   });
 
   it('should follow KEYSTREAM_PROCESSES over the cores, and refuse a count it cannot use', () => {
-    expect(processPlan(embedded({ KEYSTREAM_PROCESSES: '2', KEYSTREAM_EVENT_STREAM_FILE: '/tmp/e.ndjson' }), 1).children).to.deep.equal(['projector']);
+    expect(processPlan(embedded({ KEYSTREAM_PROCESSES: '2', KEYSTREAM_EVENT_STREAM_FILE: '/tmp/e.ndjson' }), 1, 'linux').children).to.deep.equal(['projector,replica,gateway']);
     expect(() => embedded({ KEYSTREAM_PROCESSES: '0' })).to.throw(/KEYSTREAM_PROCESSES \("0"\): expected auto or a number of processes/);
     expect(() => embedded({ KEYSTREAM_PROCESSES: 'many' })).to.throw(/KEYSTREAM_PROCESSES/);
   });

@@ -1,12 +1,16 @@
 /**
  * How `keystream start` spreads the roles of `all` over processes on the embedded stores, so the
- * default uses more than one core: the api (with the watch gateway, which shares its HTTP port)
- * stays in the process started, the projector — the other half of every write's cost, the read
- * model's apply — runs in a child process, and with three or more the relay gets its own. They
- * share the data directory: the api writes the event log, the projector the read model, and each
- * follows the other's commits (docs/operations.md). One process runs everything when asked
- * (`KEYSTREAM_PROCESSES=1`), on one core, or on server stores (whose roles an operator deploys
- * apart with `--role`).
+ * default uses more than one core: the api (the one writer of the event log, with the process
+ * managers and the watch gateway) stays in the process started; the projector — the other half of
+ * every write's cost, the read model's apply — runs in a child process, which also serves the API
+ * and watches as a replica: the process started hands it every other HTTP connection unread, and
+ * its appends go back to the writer (appendForwarding.ts). With three or more processes the relay
+ * gets its own. They share the data directory: the api writes the event log, the projector the
+ * read model, and each follows the other's commits (docs/operations.md). One process runs
+ * everything when asked (`KEYSTREAM_PROCESSES=1`), on one core, or on server stores (whose roles
+ * an operator deploys apart with `--role`). Connections can be handed over only by the `node`
+ * HTTP edge and replicas reach the writer only on Linux: elsewhere the child runs the projector
+ * alone.
  */
 import { availableParallelism } from 'node:os';
 import type { KeystreamConfig } from './config.js';
@@ -20,11 +24,16 @@ export interface ProcessPlan {
 }
 
 /** The plan for a process configured with `config`, on `cores` cores. */
-export function processPlan(config: Pick<KeystreamConfig, 'role' | 'processes' | 'eventStore' | 'readStore' | 'eventStream'>, cores: number = availableParallelism()): ProcessPlan {
+export function processPlan(
+  config: Pick<KeystreamConfig, 'role' | 'processes' | 'eventStore' | 'readStore' | 'eventStream' | 'http'>,
+  cores: number = availableParallelism(),
+  platform: NodeJS.Platform = process.platform,
+): ProcessPlan {
   const embedded = config.eventStore.kind === 'lmdb' && config.readStore.kind === 'lmdb';
   const processes = config.processes === 'auto' ? Math.min(cores, 3) : config.processes;
   if (config.role !== 'all' || !embedded || processes < 2) return { here: config.role, children: [] };
+  const projector = platform === 'linux' && config.http.edge === 'node' ? 'projector,replica,gateway' : 'projector';
   const relays = config.eventStream !== undefined;
-  if (processes === 2 || !relays) return { here: relays ? 'api,gateway,relay' : 'api,gateway', children: ['projector'] };
-  return { here: 'api,gateway', children: ['projector', 'relay'] };
+  if (processes === 2 || !relays) return { here: relays ? 'api,gateway,relay' : 'api,gateway', children: [projector] };
+  return { here: 'api,gateway', children: [projector, 'relay'] };
 }

@@ -8,6 +8,7 @@
  * data directory (exit 75) simply retries.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Socket } from 'node:net';
 import type { Logger } from 'pino';
 
 /** Set in a child's environment to this process's pid: the child follows its parent's life. */
@@ -25,6 +26,11 @@ export interface RoleProcess {
   readonly roles: string;
   /** The child's pid now (it changes when the child is restarted). */
   pid(): number | undefined;
+  /**
+   * Hands an accepted HTTP connection, unread, to the child to serve: false (the caller serves it)
+   * unless the child is a replica that said it serves (it is restarting, or stopping).
+   */
+  handOver(socket: Socket): boolean;
   /** Stops the child gracefully (SIGTERM; SIGKILL after a grace period) and does not restart it. */
   stop(): Promise<void>;
 }
@@ -32,6 +38,8 @@ export interface RoleProcess {
 /** Starts `keystream start --role roles` as a child of this process. */
 export function startRoleProcess(roles: string, logger: Logger): RoleProcess {
   let child: ChildProcess | undefined;
+  /** The running child once it said it serves HTTP connections handed to it. */
+  let serving: ChildProcess | undefined;
   let stopping = false;
   let delay = FIRST_RESTART_DELAY_MS;
   let restartTimer: NodeJS.Timeout | undefined;
@@ -42,16 +50,24 @@ export function startRoleProcess(roles: string, logger: Logger): RoleProcess {
     const startedAt = Date.now();
     const spawned = spawn(process.execPath, [...process.execArgv, script, 'start', '--role', roles], {
       env: { ...process.env, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_GRPC_PORT: '0', KEYSTREAM_PROCESSES: '1', [CHILD_OF_VARIABLE]: String(process.pid) },
-      stdio: ['pipe', 'inherit', 'inherit'],
+      // The IPC channel carries handed-over connections (and the child's word that it serves).
+      stdio: ['pipe', 'inherit', 'inherit', 'ipc'],
     });
     child = spawned;
+    spawned.on('message', (message: unknown) => {
+      if (isServingMessage(message) && child === spawned && !stopping) serving = spawned;
+    });
+    spawned.once('disconnect', () => {
+      if (serving === spawned) serving = undefined;
+    });
     // An error on the pipe (the child gone) is the exit's business, not a crash of this process.
-    spawned.stdin.on('error', () => undefined);
+    spawned.stdin?.on('error', () => undefined);
     spawned.once('error', (error) => {
       logger.error({ error, roles }, 'could not start a role process');
     });
     spawned.once('exit', (code, signal) => {
       if (child === spawned) child = undefined;
+      if (serving === spawned) serving = undefined;
       if (stopping) return;
       delay = Date.now() - startedAt > HEALTHY_RUN_MS ? FIRST_RESTART_DELAY_MS : delay;
       const log = code === 75 ? logger.warn.bind(logger) : logger.error.bind(logger);
@@ -65,8 +81,21 @@ export function startRoleProcess(roles: string, logger: Logger): RoleProcess {
   return {
     roles,
     pid: () => child?.pid,
+    handOver(socket) {
+      const target = serving;
+      if (target === undefined || !target.connected) return false;
+      target.send({ type: CONNECTION_MESSAGE }, socket, (error) => {
+        // The child went away as it was sent: the connection is lost (the client sees a reset and retries).
+        if (error !== null) {
+          logger.debug({ err: error, roles }, 'a connection could not be handed to a role process');
+          socket.destroy();
+        }
+      });
+      return true;
+    },
     async stop() {
       stopping = true;
+      serving = undefined;
       clearTimeout(restartTimer);
       const running = child;
       if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
@@ -76,6 +105,45 @@ export function startRoleProcess(roles: string, logger: Logger): RoleProcess {
       await exited;
       clearTimeout(timer);
     },
+  };
+}
+
+/** The message carrying a handed-over connection. */
+const CONNECTION_MESSAGE = 'keystream:connection';
+/** The message a child sends once it serves the connections handed to it. */
+const SERVING_MESSAGE = 'keystream:serving';
+
+function isServingMessage(message: unknown): boolean {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === SERVING_MESSAGE;
+}
+
+/**
+ * In a child that serves HTTP: takes the connections the parent hands over (`adopt` serves one),
+ * then tells the parent it may hand them. Nothing happens outside a child with an IPC channel.
+ */
+export function serveHandedConnections(adopt: (socket: Socket) => void): void {
+  const send = process.send?.bind(process);
+  if (send === undefined || process.env[CHILD_OF_VARIABLE] === undefined) return;
+  process.on('message', (message: unknown, handle: unknown) => {
+    if (typeof message !== 'object' || message === null || (message as { type?: unknown }).type !== CONNECTION_MESSAGE) return;
+    if (handle instanceof Socket) adopt(handle);
+  });
+  send({ type: SERVING_MESSAGE });
+}
+
+/**
+ * Shares accepted connections between this process and the replica children, in turn: the answer
+ * for the HTTP edge's shareConnection (true when a child took the connection). A child that is not
+ * serving (starting, restarting) is left out of the turn.
+ */
+export function connectionSharing(replicas: readonly RoleProcess[]): ((socket: Socket) => boolean) | undefined {
+  if (replicas.length === 0) return undefined;
+  let turn = 0;
+  return (socket) => {
+    turn = (turn + 1) % (replicas.length + 1);
+    if (turn === 0) return false;
+    const replica = replicas[turn - 1];
+    return replica !== undefined && replica.handOver(socket);
   };
 }
 

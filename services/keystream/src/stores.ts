@@ -2,11 +2,12 @@
  * Opens the event store and the read store where the configuration says: embedded LMDB
  * directories by default, EventStoreDB and MongoDB when their URLs are given.
  */
-import { connectEsdbEventStore, openLmdbEventStore, type EventStore } from '@keystream/eventstore';
+import { connectEsdbEventStore, ForwardingEventStore, openLmdbEventStore, type EventStore } from '@keystream/eventstore';
 import { connectMongoReadStore, openLmdbReadStore, type ReadStore } from '@keystream/readstore';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { KeystreamConfig, StoreLocation } from './config.js';
+import { appendSocketOf, readAppendSecret } from './appendForwarding.js';
 import { mongoIndexes } from './mongoIndexes.js';
 
 /** Opens the configured event store. */
@@ -14,7 +15,11 @@ export function openConfiguredEventStore(config: KeystreamConfig): Promise<Event
   const location = config.eventStore;
   if (location.kind === 'server') return Promise.resolve(connectEsdbEventStore({ connectionString: location.url }));
   mkdirSync(location.directory, { recursive: true });
-  return Promise.resolve(openLmdbEventStore({ path: location.directory, waitForFlush: config.durability === 'flush', follow: !writesEventLog(config) }));
+  const store = openLmdbEventStore({ path: location.directory, waitForFlush: config.durability === 'flush', follow: !writesEventLog(config) });
+  if (!config.roles.has('replica')) return Promise.resolve(store);
+  // A replica reads its follower and appends through the log's writer (appendForwarding.ts).
+  const directory = location.directory;
+  return Promise.resolve(new ForwardingEventStore(store, { address: appendSocketOf(directory), secret: () => readAppendSecret(directory) }));
 }
 
 /**

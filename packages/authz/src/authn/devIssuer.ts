@@ -5,8 +5,8 @@
  * deployments configure an OIDC issuer and switch this off (docs/security.md).
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
+import { keptFile } from '@keystream/kernel';
 import { jwtVerify, SignJWT } from 'jose';
 import type { UserPrincipal } from '../principal.js';
 import { unauthenticated } from './authenticationError.js';
@@ -38,18 +38,9 @@ export class DevIssuer {
 
   /** Loads the key from `<dataDirectory>/dev-issuer-key.pem`, creating it on first use. */
   static open(dataDirectory: string, audience: string): DevIssuer {
-    const file = path.join(dataDirectory, DEV_ISSUER_KEY_FILE);
-    if (!fs.existsSync(file)) {
-      fs.mkdirSync(dataDirectory, { recursive: true });
-      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      try {
-        fs.writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
-      } catch (error) {
-        // Another process created it first: use theirs.
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-    }
-    return new DevIssuer(createPrivateKey(fs.readFileSync(file)), audience);
+    // Processes starting together on one data directory keep one key, never half of it.
+    const pem = keptFile(path.join(dataDirectory, DEV_ISSUER_KEY_FILE), () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    return new DevIssuer(createPrivateKey(pem), audience);
   }
 
   /** A signed token for a user. */

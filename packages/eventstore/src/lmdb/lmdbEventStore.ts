@@ -163,6 +163,22 @@ export class LmdbEventStore implements EventStore {
     return this.followFlush;
   }
 
+  /**
+   * Follower: the writer answered an append of this process at `position` (forwardingEventStore.ts),
+   * and answers only once its commit is on disk, so the head moves there without a flush of its
+   * own: what this process reads next includes its own write.
+   */
+  acknowledgeWriterPosition(position: Position): void {
+    if (!this.following || this.closed) return;
+    const sequence = decodeSequencePosition(position);
+    if (sequence <= this.committedSequence) return;
+    // The read snapshot of this turn may predate the commit.
+    this.root.resetReadTxn();
+    this.committedSequence = sequence;
+    this.followTarget = Math.max(this.followTarget, sequence);
+    this.appended.emit(APPENDED, this.committedSequence);
+  }
+
   /** fdatasync on the environment's data file, for a follower. */
   private async flushFollowedFile(): Promise<void> {
     try {

@@ -1,0 +1,130 @@
+/**
+ * The wire between a process that follows the embedded event log and the one process that writes
+ * it (forwardingEventStore.ts, appendServer.ts): newline-delimited JSON over a local stream
+ * socket. The client's first line proves it may append (the secret the writer keeps in a file
+ * only the data directory's owner can read); then each line is a request carrying an id, answered
+ * by one line with the same id, in whatever order the appends finish, so appends of many requests
+ * share the writer's commits. Errors cross as data and are thrown again as the same classes, so
+ * a caller cannot tell a forwarded append from a local one.
+ */
+import { KeystreamError, type ErrorDetail, type StatusCode } from '@keystream/api';
+import { z } from 'zod';
+import { DuplicateEventIdError } from '../errors/duplicateEventIdError.js';
+import { WrongExpectedVersionError } from '../errors/wrongExpectedVersionError.js';
+import type { AppendResult, ExpectedRevision, NewEvent, StreamAppend } from '../eventStore.js';
+
+/** The longest line either side accepts (a command's events are far smaller; the body limit is 1 MiB). */
+export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+const ExpectedRevisionSchema = z.union([z.number().int().nonnegative(), z.literal('no_stream'), z.literal('any')]);
+// Anything JSON.parse produced is JSON already: only the envelope needs checking.
+const JsonObjectSchema = z.record(z.string(), z.unknown());
+const NewEventSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  data: JsonObjectSchema,
+  metadata: z.object({
+    actor: z.string(),
+    requestId: z.string(),
+    correlationId: z.string(),
+    causationId: z.string(),
+    occurredAt: z.string(),
+    schema: z.number(),
+    requestFingerprint: z.string().optional(),
+  }),
+});
+const StreamAppendSchema = z.object({ stream: z.string(), events: z.array(NewEventSchema), expectedRevision: ExpectedRevisionSchema });
+
+/** The first line of a connection. */
+export const HelloSchema = z.object({ secret: z.string() });
+
+/** A request line. */
+export const AppendRequestSchema = z.discriminatedUnion('op', [
+  z.object({ id: z.number().int(), op: z.literal('append'), append: StreamAppendSchema }),
+  z.object({ id: z.number().int(), op: z.literal('appendToStreams'), appends: z.array(StreamAppendSchema) }),
+]);
+export type AppendRequest = z.infer<typeof AppendRequestSchema>;
+
+/** A request as the client sends it (the id is added as it is sent). */
+export type AppendCall = { readonly op: 'append'; readonly append: StreamAppend } | { readonly op: 'appendToStreams'; readonly appends: readonly StreamAppend[] };
+
+/** An error as it crosses the wire. */
+export type WireError =
+  | { readonly kind: 'wrongExpectedVersion'; readonly stream: string; readonly expectedRevision: ExpectedRevision; readonly actualRevision: number | 'no_stream' }
+  | { readonly kind: 'duplicateEventId'; readonly stream: string; readonly duplicateIds: readonly string[] }
+  | { readonly kind: 'keystream'; readonly code: StatusCode; readonly message: string; readonly details: readonly ErrorDetail[] }
+  | { readonly kind: 'internal'; readonly message: string };
+
+/** An answer line: the results in request order, or the error. */
+export type AppendAnswer = { readonly id: number; readonly results: readonly AppendResult[] } | { readonly id: number; readonly error: WireError };
+
+const AppendResultSchema = z.object({ revision: z.number().int(), position: z.string() });
+const WireErrorSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('wrongExpectedVersion'), stream: z.string(), expectedRevision: ExpectedRevisionSchema, actualRevision: z.union([z.number().int(), z.literal('no_stream')]) }),
+  z.object({ kind: z.literal('duplicateEventId'), stream: z.string(), duplicateIds: z.array(z.string()) }),
+  z.object({ kind: z.literal('keystream'), code: z.string(), message: z.string(), details: z.array(z.record(z.string(), z.unknown())) }),
+  z.object({ kind: z.literal('internal'), message: z.string() }),
+]);
+export const AppendAnswerSchema = z.union([
+  z.object({ id: z.number().int(), results: z.array(AppendResultSchema) }),
+  z.object({ id: z.number().int(), error: WireErrorSchema }),
+]);
+
+/** What a failed append becomes on the wire. */
+export function errorToWire(error: unknown): WireError {
+  if (error instanceof WrongExpectedVersionError) return { kind: 'wrongExpectedVersion', stream: error.stream, expectedRevision: error.expectedRevision, actualRevision: error.actualRevision };
+  if (error instanceof DuplicateEventIdError) return { kind: 'duplicateEventId', stream: error.stream, duplicateIds: error.duplicateIds };
+  if (error instanceof KeystreamError) return { kind: 'keystream', code: error.code, message: error.message, details: error.details };
+  return { kind: 'internal', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** The error a wire error stands for: the class the writer threw, so callers handle it alike. */
+export function errorFromWire(wire: z.infer<typeof WireErrorSchema>): Error {
+  switch (wire.kind) {
+    case 'wrongExpectedVersion':
+      return new WrongExpectedVersionError(wire.stream, wire.expectedRevision, wire.actualRevision);
+    case 'duplicateEventId':
+      return new DuplicateEventIdError(wire.stream, wire.duplicateIds);
+    case 'keystream':
+      return new KeystreamError(wire.code as StatusCode, wire.message, wire.details as ErrorDetail[]);
+    case 'internal':
+      return new Error(`the event log's writer failed the append: ${wire.message}`);
+  }
+}
+
+/** The events of a request, as the store's port takes them. */
+export function appendsOf(request: AppendRequest): StreamAppend[] {
+  const toEvents = (events: z.infer<typeof NewEventSchema>[]): NewEvent[] => events as NewEvent[];
+  const list = request.op === 'append' ? [request.append] : request.appends;
+  return list.map((append) => ({ stream: append.stream, events: toEvents(append.events), expectedRevision: append.expectedRevision }));
+}
+
+/**
+ * Splits a byte stream into lines and hands each to `onLine`; a line longer than MAX_FRAME_BYTES
+ * calls `onOverflow` instead (the peer is broken or hostile: the connection should end).
+ */
+export function lineReader(onLine: (line: string) => void, onOverflow: () => void): (chunk: Buffer) => void {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  return (chunk) => {
+    let start = 0;
+    for (let newline = chunk.indexOf(10, start); newline >= 0; newline = chunk.indexOf(10, start)) {
+      const piece = chunk.subarray(start, newline);
+      const line = pending.length === 0 ? piece.toString('utf8') : Buffer.concat([...pending, piece]).toString('utf8');
+      pending = [];
+      pendingBytes = 0;
+      start = newline + 1;
+      if (line !== '') onLine(line);
+    }
+    if (start < chunk.length) {
+      pendingBytes += chunk.length - start;
+      if (pendingBytes > MAX_FRAME_BYTES) {
+        pending = [];
+        pendingBytes = 0;
+        onOverflow();
+        return;
+      }
+      pending.push(chunk.subarray(start));
+    }
+  };
+}

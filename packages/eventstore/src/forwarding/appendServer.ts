@@ -1,0 +1,101 @@
+/**
+ * The writer's side of append forwarding (appendProtocol.ts): listens on a local socket and runs
+ * each request's append on the store this process writes, answering every line with its result or
+ * error. Requests of one connection run concurrently, like appends of concurrent requests here, so
+ * they share commits. A connection that does not open with the secret, or sends a line that is not
+ * a request, is closed: only a process that can read the data directory may append.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { EventStore } from '../eventStore.js';
+import { AppendRequestSchema, appendsOf, errorToWire, HelloSchema, lineReader, type AppendAnswer, type AppendRequest } from './appendProtocol.js';
+
+/** A listening append server. */
+export interface AppendServer {
+  /** Stops listening and ends every connection; appends already running still finish (and are answered if the peer is there). */
+  close(): Promise<void>;
+}
+
+export interface AppendServerOptions {
+  /** Where to listen: a Unix socket path, or on Linux an abstract name starting with "\0". */
+  readonly address: string;
+  /** What a client must send first. */
+  readonly secret: string;
+}
+
+/** Serves appends to `store` on `options.address`. */
+export async function serveAppends(store: EventStore, options: AppendServerOptions): Promise<AppendServer> {
+  const expected = Buffer.from(options.secret, 'utf8');
+  const connections = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    connections.add(socket);
+    socket.on('close', () => connections.delete(socket));
+    socket.on('error', () => undefined);
+    serveConnection(socket, store, expected);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.address, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  // The server must not keep the process alive by itself.
+  server.unref();
+  return {
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => { resolve(); }));
+      for (const socket of connections) socket.end();
+      await closed;
+    },
+  };
+}
+
+function serveConnection(socket: Socket, store: EventStore, secret: Buffer): void {
+  let admitted = false;
+  const answer = (reply: AppendAnswer): void => {
+    if (!socket.writable) return;
+    socket.write(`${JSON.stringify(reply)}\n`);
+  };
+  const run = async (request: AppendRequest): Promise<void> => {
+    try {
+      const appends = appendsOf(request);
+      const [single] = appends;
+      const results = request.op === 'append' && single !== undefined ? [await store.append(single.stream, single.events, single.expectedRevision)] : await store.appendToStreams(appends);
+      answer({ id: request.id, results });
+    } catch (error) {
+      answer({ id: request.id, error: errorToWire(error) });
+    }
+  };
+  socket.on(
+    'data',
+    lineReader(
+      (line) => {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(line);
+        } catch {
+          socket.destroy();
+          return;
+        }
+        if (!admitted) {
+          const hello = HelloSchema.safeParse(parsed);
+          const offered = hello.success ? Buffer.from(hello.data.secret, 'utf8') : Buffer.alloc(0);
+          if (offered.length !== secret.length || !timingSafeEqual(offered, secret)) {
+            socket.destroy();
+            return;
+          }
+          admitted = true;
+          return;
+        }
+        const request = AppendRequestSchema.safeParse(parsed);
+        if (!request.success) {
+          socket.destroy();
+          return;
+        }
+        void run(request.data);
+      },
+      () => socket.destroy(),
+    ),
+  );
+}

@@ -1,0 +1,159 @@
+/**
+ * Append forwarding between real processes: the writer of the embedded log runs in a child
+ * (testing/appendServerChild.ts), this process reads a follower of the same directory and appends
+ * through the child's socket. The EventStore contract holds for it as for the writer itself.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { KeystreamError } from '@keystream/api';
+import type { EventStore, NewEvent } from '../eventStore.js';
+import { describeEventStoreContract } from '../testing/eventStoreContract.js';
+import { openLmdbEventStore } from '../lmdb/lmdbEventStore.js';
+import { ForwardingEventStore } from './forwardingEventStore.js';
+
+const SERVER_CHILD = fileURLToPath(new URL('../testing/appendServerChild.ts', import.meta.url));
+
+interface Writer {
+  readonly child: ChildProcessWithoutNullStreams;
+  stop(): Promise<void>;
+}
+
+/** Starts the writer process on `directory`, listening on `address`; resolves once it listens. */
+async function startWriter(directory: string, address: string, secret: string): Promise<Writer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=keystream-source', SERVER_CHILD, directory, address, secret], { stdio: 'pipe' });
+  const stderr: string[] = [];
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const first = await lines.next();
+  if (first.done === true || first.value !== 'READY') throw new Error(`the writer process did not start: ${stderr.join('')}`);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve(); }));
+  return {
+    child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.stdin.end();
+      await exited;
+    },
+  };
+}
+
+function event(type = 'ThingHappened'): NewEvent {
+  const id = randomUUID();
+  return { id, type, data: { id }, metadata: { actor: 'system', requestId: id, correlationId: id, causationId: id, occurredAt: new Date().toISOString(), schema: 1 } };
+}
+
+/** A temporary data directory with its writer process and a forwarding store over it. */
+async function forwardingWorld(secretOfClient?: string): Promise<{ directory: string; address: string; writer: Writer; open(): ForwardingEventStore; dispose(): Promise<void> }> {
+  const directory = await mkdtemp(join(tmpdir(), 'keystream-forwarding-'));
+  const address = join(directory, 'appends.sock');
+  const secret = randomUUID();
+  const writer = await startWriter(join(directory, 'log'), address, secret);
+  const opened: EventStore[] = [];
+  return {
+    directory,
+    address,
+    writer,
+    open() {
+      const store = new ForwardingEventStore(openLmdbEventStore({ path: join(directory, 'log'), follow: true }), { address, secret: () => secretOfClient ?? secret, answerTimeoutMilliseconds: 5_000 });
+      opened.push(store);
+      return store;
+    },
+    async dispose() {
+      await Promise.all(opened.map((store) => store.close()));
+      await writer.stop();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+describeEventStoreContract({
+  name: 'embedded LMDB, appends forwarded to the writer process',
+  async create() {
+    const world = await forwardingWorld();
+    let store: EventStore | undefined = world.open();
+    const closeStore = async (): Promise<void> => {
+      await store?.close();
+      store = undefined;
+    };
+    return {
+      get store(): EventStore {
+        if (store === undefined) throw new Error('the store is closed');
+        return store;
+      },
+      closeStore,
+      async reopen() {
+        await closeStore();
+        store = world.open();
+        return store;
+      },
+      dispose: () => world.dispose(),
+    };
+  },
+});
+
+describe('ForwardingEventStore', function () {
+  this.timeout(30_000);
+
+  it('reads its own append at once, in the same turn, and its head includes it', async () => {
+    const world = await forwardingWorld();
+    try {
+      const store = world.open();
+      for (let round = 0; round < 20; round += 1) {
+        const written = event();
+        const stream = `Group-groups/g${randomUUID().slice(0, 8)}`;
+        const result = await store.append(stream, [written], 'no_stream');
+        const read = await store.readStream(stream);
+        expect(read.map((recorded) => recorded.id), `round ${round}`).to.deep.equal([written.id]);
+        expect(await store.headPosition()).to.equal(result.position);
+      }
+    } finally {
+      await world.dispose();
+    }
+  });
+
+  it('refuses a client without the secret: the append fails UNAVAILABLE and nothing is written', async () => {
+    const world = await forwardingWorld('not-the-secret');
+    try {
+      const store = world.open();
+      const stream = `Group-groups/g${randomUUID().slice(0, 8)}`;
+      const failure = await store.append(stream, [event()], 'no_stream').then(() => undefined, (error: unknown) => error);
+      expect(failure).to.be.instanceOf(KeystreamError);
+      expect((failure as KeystreamError).code).to.equal('UNAVAILABLE');
+      expect((failure as KeystreamError).message).to.match(/retry with the same request id/);
+      expect(await store.readStream(stream)).to.deep.equal([]);
+    } finally {
+      await world.dispose();
+    }
+  });
+
+  it('fails UNAVAILABLE while the writer is gone, and a retry with the same events after it is back writes them once', async () => {
+    const world = await forwardingWorld();
+    let writer = world.writer;
+    try {
+      const store = world.open();
+      const stream = `Group-groups/g${randomUUID().slice(0, 8)}`;
+      const firstEvent = event();
+      const first = await store.append(stream, [firstEvent], 'no_stream');
+      await writer.stop();
+      const retried = [event(), event()];
+      const failure = await store.append(stream, retried, first.revision).then(() => undefined, (error: unknown) => error);
+      expect((failure as KeystreamError).code).to.equal('UNAVAILABLE');
+      // Another writer takes over the directory (a restart); the same append is written exactly once.
+      writer = await startWriter(join(world.directory, 'log'), world.address, 'second-secret');
+      const store2 = new ForwardingEventStore(openLmdbEventStore({ path: join(world.directory, 'log'), follow: true }), { address: world.address, secret: () => 'second-secret' });
+      const again = await store2.append(stream, retried, first.revision);
+      const twice = await store2.append(stream, retried, first.revision);
+      expect(twice).to.deep.equal(again);
+      expect((await store2.readStream(stream)).map((recorded) => recorded.id)).to.deep.equal([firstEvent.id, ...retried.map((written) => written.id)]);
+      await store2.close();
+    } finally {
+      await writer.stop();
+      await world.dispose();
+    }
+  });
+});

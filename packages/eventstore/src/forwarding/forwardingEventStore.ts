@@ -1,0 +1,193 @@
+/**
+ * The event store of a process that serves the API in front of an embedded event log another
+ * process writes (an api replica, docs/operations.md): reads come from its own follower of the log
+ * (LMDB is multi-process), appends go to the one writer over a local socket (appendServer.ts), so
+ * the log keeps exactly one writer — one sequence, one place where revisions are checked — while
+ * the work before an append (validation, authorization, the decision) runs here, on this core.
+ *
+ * Once the writer answers, the follower takes the answered position as its head at once (the
+ * writer answers after the commit is on disk, so nothing is flushed again): what this process
+ * reads next — the resource it just wrote, the authorization the write changed — includes it.
+ */
+import { connect, type Socket } from 'node:net';
+import { KeystreamError } from '@keystream/api';
+import type { AllSubscription, AppendResult, EventStore, ExpectedRevision, NewEvent, ReadStreamOptions, RecordedEvent, StreamAppend, SubscribeToAllOptions } from '../eventStore.js';
+import type { LmdbEventStore } from '../lmdb/lmdbEventStore.js';
+import { comparePositions, type Position } from '../position.js';
+import { validateAppend } from '../validateAppend.js';
+import { AppendAnswerSchema, errorFromWire, lineReader, type AppendCall } from './appendProtocol.js';
+
+export interface ForwardingEventStoreOptions {
+  /** The writer's append socket (a path, or on Linux an abstract name starting with "\0"). */
+  readonly address: string;
+  /** The secret the writer expects; read at each connection (a restarted writer chooses a new one). */
+  readonly secret: () => string;
+  /** How long an append waits for the writer's answer before failing UNAVAILABLE (default 30 s). */
+  readonly answerTimeoutMilliseconds?: number;
+}
+
+const DEFAULT_ANSWER_TIMEOUT_MS = 30_000;
+
+interface PendingAppend {
+  readonly resolve: (results: AppendResult[]) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+/** Why an append's fate is unknown: the caller may retry with the same request id (appends are idempotent by event id). */
+function unanswered(why: string): KeystreamError {
+  return new KeystreamError('UNAVAILABLE', `the process that writes the event log did not answer (${why}); the write may or may not have happened: retry with the same request id`);
+}
+
+/** An event store that reads its follower and appends through the log's writer. */
+export class ForwardingEventStore implements EventStore {
+  readonly atomicMultiStream = true;
+  private connection: Promise<Socket> | undefined;
+  private readonly pending = new Map<number, PendingAppend>();
+  private nextId = 1;
+  private closed = false;
+
+  constructor(
+    private readonly follower: LmdbEventStore,
+    private readonly options: ForwardingEventStoreOptions,
+  ) {}
+
+  async append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+    this.assertOpen();
+    validateAppend(stream, events, expectedRevision);
+    const [result] = await this.forward({ op: 'append', append: { stream, events, expectedRevision } });
+    if (result === undefined) throw new KeystreamError('INTERNAL', `the event log's writer answered an append to "${stream}" without a result`);
+    return result;
+  }
+
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    this.assertOpen();
+    const streams = new Set<string>();
+    for (const { stream, events, expectedRevision } of appends) {
+      validateAppend(stream, events, expectedRevision);
+      if (streams.has(stream)) throw new KeystreamError('INVALID_ARGUMENT', `stream "${stream}" appears twice in one multi-stream append`);
+      streams.add(stream);
+    }
+    const results = await this.forward({ op: 'appendToStreams', appends });
+    if (results.length !== appends.length) throw new KeystreamError('INTERNAL', `the event log's writer answered ${results.length} results for ${appends.length} appends`);
+    return results;
+  }
+
+  readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+    return this.follower.readStream(stream, options);
+  }
+
+  readAll(fromPosition: Position, limit: number): Promise<RecordedEvent[]> {
+    return this.follower.readAll(fromPosition, limit);
+  }
+
+  headPosition(): Promise<Position> {
+    return this.follower.headPosition();
+  }
+
+  subscribeToAll(fromPosition: Position, options?: SubscribeToAllOptions): AllSubscription {
+    return this.follower.subscribeToAll(fromPosition, options);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const connection = this.connection;
+    this.connection = undefined;
+    this.failPending(unanswered('this process is stopping'));
+    if (connection !== undefined) (await connection.catch(() => undefined))?.destroy();
+    await this.follower.close();
+  }
+
+  /** Sends one request and waits for its answer; a success moves the follower's head to it. */
+  private async forward(request: AppendCall): Promise<AppendResult[]> {
+    const socket = await this.connectOnce();
+    const id = this.nextId;
+    this.nextId += 1;
+    const results = await new Promise<AppendResult[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(unanswered(`no answer within ${this.options.answerTimeoutMilliseconds ?? DEFAULT_ANSWER_TIMEOUT_MS} ms`));
+      }, this.options.answerTimeoutMilliseconds ?? DEFAULT_ANSWER_TIMEOUT_MS);
+      timer.unref();
+      this.pending.set(id, { resolve, reject, timer });
+      socket.write(`${JSON.stringify({ ...request, id })}\n`);
+    });
+    let newest: Position | undefined;
+    for (const { position } of results) if (newest === undefined || comparePositions(position, newest) > 0) newest = position;
+    if (newest !== undefined) this.follower.acknowledgeWriterPosition(newest);
+    return results;
+  }
+
+  /** The connection to the writer, opened on first use and again after it closed. */
+  private connectOnce(): Promise<Socket> {
+    this.connection ??= new Promise<Socket>((resolve, reject) => {
+      let secret: string;
+      try {
+        secret = this.options.secret();
+      } catch (error) {
+        reject(unanswered(`its secret cannot be read: ${error instanceof Error ? error.message : String(error)}`));
+        return;
+      }
+      const socket = connect(this.options.address);
+      socket.unref();
+      socket.setNoDelay(true);
+      const onData = lineReader(
+        (line) => {
+          this.settle(line);
+        },
+        () => socket.destroy(),
+      );
+      socket.on('data', onData);
+      socket.once('connect', () => {
+        socket.write(`${JSON.stringify({ secret })}\n`);
+        resolve(socket);
+      });
+      socket.on('error', () => undefined);
+      socket.once('close', () => {
+        reject(unanswered('it is not running or refused the connection'));
+        this.connection = undefined;
+        // A conflict or duplicate would have been answered: these appends' fate is unknown.
+        this.failPending(unanswered('the connection to it closed'));
+      });
+    });
+    const connecting = this.connection;
+    // A failed connection is not kept: the next append tries again.
+    connecting.catch(() => {
+      if (this.connection === connecting) this.connection = undefined;
+    });
+    return connecting;
+  }
+
+  private settle(line: string): void {
+    let answer;
+    try {
+      answer = AppendAnswerSchema.parse(JSON.parse(line));
+    } catch {
+      return;
+    }
+    const waiting = this.pending.get(answer.id);
+    if (waiting === undefined) return;
+    this.pending.delete(answer.id);
+    clearTimeout(waiting.timer);
+    if ('results' in answer) {
+      waiting.resolve(answer.results);
+      return;
+    }
+    // A refused append (a conflict) may have lost to a newer write: let the next read see it.
+    void this.follower.headPosition().catch(() => undefined);
+    waiting.reject(errorFromWire(answer.error));
+  }
+
+  private failPending(error: KeystreamError): void {
+    for (const [id, waiting] of this.pending) {
+      clearTimeout(waiting.timer);
+      this.pending.delete(id);
+      waiting.reject(error);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new KeystreamError('FAILED_PRECONDITION', 'the event store is closed');
+  }
+}
