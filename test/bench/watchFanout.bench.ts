@@ -30,6 +30,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken } from '@keystream/keystream';
 import WebSocket from 'ws';
+import { descendantsOf } from './e2e/wrk.js';
 
 const PRINCIPALS = 25;
 const PER_SOCKET = 100;
@@ -67,10 +68,18 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
 }
 
+/** Resident bytes of the server: the process started and its children (a replica holds half the watches). */
 function rssOf(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /VmRSS:\s+(\d+) kB/.exec(status);
-  return match === null ? Number.NaN : Number(match[1]) * 1024;
+  let total = 0;
+  for (const member of [pid, ...descendantsOf(pid)]) {
+    try {
+      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${member}/status`, 'utf8'));
+      total += match === null ? 0 : Number(match[1]) * 1024;
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return total;
 }
 
 function call(agent: http.Agent, url: string, method: string, body: unknown, token: string): Promise<{ status: number; text: string }> {

@@ -23,7 +23,7 @@ export { diffPaths } from './paths/diffPaths.js';
 export { maskTouches } from './paths/maskTouches.js';
 export { resolveView } from './paths/resolveView.js';
 export type { ViewName } from './paths/resolveView.js';
-export { normalizeTimestamp } from './paths/normalizeTimestamp.js';
+export { normalizeTimestamp, timestampOfDate } from './paths/normalizeTimestamp.js';
 export { normalizeTimestamps } from './paths/normalizeTimestamps.js';
 
 export { parseFilter, MAX_FILTER_DEPTH, MAX_FILTER_LENGTH } from './filter/parseFilter.js';

@@ -163,7 +163,7 @@ function statOf(pid: number): { readonly cpuSeconds: number; readonly parent: nu
 }
 
 /** Every live process below `pid`. */
-function descendantsOf(pid: number): number[] {
+export function descendantsOf(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/u.test(entry)) continue;

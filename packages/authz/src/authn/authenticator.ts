@@ -71,6 +71,10 @@ export class Authenticator {
   /** The principal a bearer token stands for. */
   async principalOfToken(token: string): Promise<Principal> {
     if (token.startsWith(API_KEY_PREFIX)) return this.apiKeyPrincipal(token);
+    // A user token verified before is answered before decoding it again (the common case: a
+    // client sends the same token on every request until it expires).
+    const remembered = this.rememberedUser(token);
+    if (remembered !== undefined) return remembered;
     const peeked = peekJwt(token);
     if (peeked === undefined) throw unauthenticated('the bearer token is neither a JWT nor an API key');
     const kid = peeked.header['kid'];
@@ -86,8 +90,8 @@ export class Authenticator {
    */
   async userOfIdToken(token: string): Promise<UserPrincipal> {
     const now = this.clock();
-    const remembered = this.verifiedUsers.get(token);
-    if (remembered !== undefined && remembered.until > now) return remembered.principal;
+    const remembered = this.rememberedUser(token, now);
+    if (remembered !== undefined) return remembered;
     const peeked = peekJwt(token);
     const issuer = peeked?.payload['iss'];
     let principal: UserPrincipal;
@@ -100,6 +104,12 @@ export class Authenticator {
       this.verifiedUsers.set(token, { principal, until: Math.min(exp * 1000, now + VERIFIED_TOKEN_TTL_MS) });
     }
     return principal;
+  }
+
+  /** The user of a token verified earlier and not yet expired, if it was. */
+  private rememberedUser(token: string, now: number = this.clock()): UserPrincipal | undefined {
+    const remembered = this.verifiedUsers.get(token);
+    return remembered !== undefined && remembered.until > now ? remembered.principal : undefined;
   }
 
   private async liveKey(name: string): Promise<{ key: JsonObject; account: JsonObject }> {

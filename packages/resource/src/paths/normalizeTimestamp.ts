@@ -32,3 +32,13 @@ export function normalizeTimestamp(text: string, field = 'timestamp'): string {
   const nanos = (match[7] ?? '').padEnd(9, '0');
   return `${pad(utcYear, 4)}-${pad(utc.getUTCMonth() + 1)}-${pad(utc.getUTCDate())}T${pad(utc.getUTCHours())}:${pad(utc.getUTCMinutes())}:${pad(utc.getUTCSeconds())}.${nanos}Z`;
 }
+
+/**
+ * The canonical form of a moment (what normalizeTimestamp makes of its ISO text), without parsing
+ * it back: a request stamps one on every write, and Date's own ISO form of a year from 0 to 9999
+ * differs from the canonical one only in its three fraction digits.
+ */
+export function timestampOfDate(date: Date): string {
+  const iso = date.toISOString();
+  return /^(?!0000)\d{4}-/.test(iso) && iso.length === 24 ? `${iso.slice(0, 23)}000000Z` : normalizeTimestamp(iso);
+}

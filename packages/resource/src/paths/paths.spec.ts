@@ -6,7 +6,7 @@ import { diffPaths } from './diffPaths.js';
 import { parseFieldMask } from './fieldMask.js';
 import { maskTouches } from './maskTouches.js';
 import { mergeMasked } from './mergeMasked.js';
-import { normalizeTimestamp } from './normalizeTimestamp.js';
+import { normalizeTimestamp, timestampOfDate } from './normalizeTimestamp.js';
 import { normalizeTimestamps } from './normalizeTimestamps.js';
 import { resolveFieldPath } from './resolveFieldPath.js';
 import { resolveView } from './resolveView.js';
@@ -240,5 +240,16 @@ describe('normalizeTimestamps', () => {
         });
       });
     });
+  });
+});
+
+describe('timestampOfDate', () => {
+  it('stamps a moment as normalizeTimestamp writes its ISO text, across years, milliseconds and the edges of the range', () => {
+    const moments = [0, 1, 999, Date.UTC(2024, 1, 29, 23, 59, 59, 999), Date.UTC(1, 0, 1), Date.UTC(9999, 11, 31, 23, 59, 59, 999), -62_135_596_800_000];
+    for (let index = 0; index < 500; index += 1) moments.push(Math.floor(Math.random() * 253_402_300_799_999));
+    for (const moment of moments) {
+      const date = new Date(moment);
+      expect(timestampOfDate(date), date.toISOString()).to.equal(normalizeTimestamp(date.toISOString()));
+    }
   });
 });

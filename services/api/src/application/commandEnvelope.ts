@@ -4,7 +4,7 @@
  * to the command core, which stamps it on every event it appends.
  */
 import { randomUUID } from 'node:crypto';
-import { normalizeTimestamp } from '@keystream/resource';
+import { timestampOfDate } from '@keystream/resource';
 import { requestFingerprint } from '../core/deterministicIds.js';
 
 /** Who asks, and the request's identity for idempotency and tracing. */
@@ -45,7 +45,7 @@ export function requestEnvelope(actor: string, callerRequestId: string | undefin
     idempotencyKey: callerRequestId,
     correlationId: requestId,
     causationId: requestId,
-    occurredAt: normalizeTimestamp(now.toISOString()),
+    occurredAt: timestampOfDate(now),
     ...(requestFingerprintOf === undefined ? {} : { requestFingerprint: requestFingerprintOf }),
   };
 }
@@ -89,5 +89,5 @@ export interface CausingEvent {
  */
 export function reactionEnvelope(event: CausingEvent, step: string, now: Date): CommandEnvelope {
   const key = `${event.id}${step}`;
-  return { actor: 'system', requestId: key, idempotencyKey: key, correlationId: event.metadata.correlationId, causationId: event.id, occurredAt: normalizeTimestamp(now.toISOString()) };
+  return { actor: 'system', requestId: key, idempotencyKey: key, correlationId: event.metadata.correlationId, causationId: event.id, occurredAt: timestampOfDate(now) };
 }
