@@ -81,8 +81,8 @@ const EnvironmentSchema = z.object({
   // How many processes `keystream start` (all roles, embedded stores) spreads its roles over: `auto`
   // follows the cores (processPlan.ts); 1 keeps every role in one process.
   KEYSTREAM_PROCESSES: z
-    .union([z.literal('auto'), z.coerce.number({ error: 'expected auto or a number of processes (1–3)' }).int('expected auto or a number of processes (1–3)').min(1, 'expected auto or a number of processes (1–3)').max(3, 'expected auto or a number of processes (1–3)')], {
-      error: 'expected auto or a number of processes (1–3)',
+    .union([z.literal('auto'), z.coerce.number({ error: 'expected auto or a number of processes (1–16)' }).int('expected auto or a number of processes (1–16)').min(1, 'expected auto or a number of processes (1–16)').max(16, 'expected auto or a number of processes (1–16)')], {
+      error: 'expected auto or a number of processes (1–16)',
     })
     .default('auto'),
   KEYSTREAM_READ_CACHE_MB: z.coerce.number({ error: 'expected a number of MiB' }).int('expected a whole number of MiB').min(0, 'expected 0 or more MiB').max(65_536, 'expected at most 65536 MiB').default(64),

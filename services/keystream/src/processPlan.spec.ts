@@ -10,7 +10,18 @@ describe('processPlan', () => {
     expect(processPlan(loadConfig({ KEYSTREAM_DATA_DIR: '/tmp/keystream-plan' }), 2, 'linux')).to.deep.equal({ here: 'api,gateway', children: [replica] });
     expect(processPlan(embedded(), 2, 'linux')).to.deep.equal({ here: 'api,gateway', children: [replica] });
     expect(processPlan(embedded({ KEYSTREAM_EVENT_STREAM_FILE: '/tmp/e.ndjson' }), 2, 'linux')).to.deep.equal({ here: 'api,gateway,relay', children: [replica] });
-    expect(processPlan(embedded({ KEYSTREAM_EVENT_STREAM_FILE: '/tmp/e.ndjson' }), 16, 'linux')).to.deep.equal({ here: 'api,gateway', children: [replica, 'relay'] });
+    expect(processPlan(embedded({ KEYSTREAM_EVENT_STREAM_FILE: '/tmp/e.ndjson' }), 3, 'linux')).to.deep.equal({ here: 'api,gateway', children: [replica, 'relay'] });
+  });
+
+  it('should add replicas serving HTTP and watches for the processes left, up to 4 with auto', () => {
+    const replica = 'projector,replica,gateway';
+    expect(processPlan(embedded(), 3, 'linux')).to.deep.equal({ here: 'api,gateway', children: [replica, 'replica,gateway'] });
+    expect(processPlan(embedded(), 64, 'linux')).to.deep.equal({ here: 'api,gateway', children: [replica, 'replica,gateway', 'replica,gateway'] });
+    expect(processPlan(embedded({ KEYSTREAM_EVENT_STREAM_FILE: '/tmp/e.ndjson' }), 64, 'linux')).to.deep.equal({ here: 'api,gateway', children: [replica, 'relay', 'replica,gateway'] });
+    expect(processPlan(embedded({ KEYSTREAM_PROCESSES: '6' }), 2, 'linux').children).to.deep.equal([replica, 'replica,gateway', 'replica,gateway', 'replica,gateway', 'replica,gateway']);
+    // Without replicas nothing is left to spread past the projector and the relay.
+    expect(processPlan(embedded({ KEYSTREAM_PROCESSES: '6', KEYSTREAM_HTTP_EDGE: 'uws' }), 2, 'linux').children).to.deep.equal(['projector']);
+    expect(processPlan(embedded({ KEYSTREAM_EVENT_STREAM_FILE: '/tmp/e.ndjson' }), 64, 'darwin').children).to.deep.equal(['projector', 'relay']);
   });
 
   it('should keep the API in the process started where connections cannot be handed over (the uws edge) or replicas cannot reach the writer (not Linux)', () => {
