@@ -8,7 +8,7 @@ export * as schemas from './generated/schemas.js';
 export { MESSAGE_SCHEMAS, ENUM_SCHEMAS } from './generated/schemas.js';
 export type { SpecEnum, SpecField, SpecMessage, SpecMethod, SpecModel, SpecResource, SpecRoute } from './codegen/specParser.js';
 export { HTTP_STATUS_BY_CODE, KeystreamError, STATUS_CODES, isKeystreamError, statusCodeName } from './errors/keystreamError.js';
-export { INSUFFICIENT_STORAGE, isStorageExhausted, noSpaceCauseOf, storageExhausted } from './errors/storageExhausted.js';
+export { INSUFFICIENT_STORAGE, isStorageExhausted, markStorageExhausted, noSpaceCauseOf, storageExhausted } from './errors/storageExhausted.js';
 export { STORAGE_FREE_MARGIN_BYTES, StorageFullLatch } from './errors/storageFullLatch.js';
 export type { ErrorBody, ErrorDetail, FieldViolation, KeystreamErrorOptions, RpcStatus, StatusCode } from './errors/keystreamError.js';
 export { ALL_METHODS, EXTENSION_METHOD_DESCRIPTORS, METHODS, methodByName } from './methods/methodTable.js';

@@ -8,12 +8,24 @@
  * it, nobody else.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { serveAppends, type AppendServer, type EventStore } from '@keystream/eventstore';
+import type { Logger } from 'pino';
 
 /** The secret file, in the event log's directory. */
 const SECRET_FILE = 'keystream.appends.secret';
+
+/**
+ * Set in the environment of the replicas `keystream start` runs as its children: the secret of
+ * the process that started them, so they need no file (which a full disk may not let it write).
+ */
+export const APPEND_SECRET_VARIABLE = 'KEYSTREAM_APPEND_SECRET';
+
+/** A new secret for the append socket. */
+export function newAppendSecret(): string {
+  return randomBytes(32).toString('hex');
+}
 
 /** The abstract socket name of the writer of the event log in `directory`. */
 export function appendSocketOf(directory: string): string {
@@ -21,22 +33,28 @@ export function appendSocketOf(directory: string): string {
   return `\0keystream-appends-${createHash('sha256').update(real).digest('hex').slice(0, 40)}`;
 }
 
-/** The secret a replica sends, as the current writer wrote it. */
+/** The secret a replica sends: its parent's, else the one the current writer wrote beside the log. */
 export function readAppendSecret(directory: string): string {
-  return readFileSync(path.join(directory, SECRET_FILE), 'utf8').trim();
+  return process.env[APPEND_SECRET_VARIABLE] ?? readFileSync(path.join(directory, SECRET_FILE), 'utf8').trim();
 }
 
 /**
- * Starts serving appends to `store`, the event log in `directory` this process writes: a new
- * secret replaces the file (whole, by rename: a replica never reads half of it), then the socket
- * listens.
+ * Starts serving appends to `store`, the event log in `directory` this process writes, to clients
+ * that send `secret`. The secret also replaces the file beside the log (whole, by rename: a
+ * replica never reads half of it) for replicas started by hand; a file that cannot be written (a
+ * full disk) leaves them refused until the next start, and the children, which get the secret
+ * from their parent, unaffected.
  */
-export async function serveReplicaAppends(store: EventStore, directory: string): Promise<AppendServer> {
-  mkdirSync(directory, { recursive: true });
-  const secret = randomBytes(32).toString('hex');
+export async function serveReplicaAppends(store: EventStore, directory: string, secret: string, logger: Logger): Promise<AppendServer> {
   const file = path.join(directory, SECRET_FILE);
   const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${secret}\n`, { mode: 0o600 });
-  renameSync(temporary, file);
+  try {
+    mkdirSync(directory, { recursive: true });
+    writeFileSync(temporary, `${secret}\n`, { mode: 0o600 });
+    renameSync(temporary, file);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    logger.warn({ err: error, file }, 'could not write the append secret; replicas started by hand cannot append until the next start');
+  }
   return serveAppends(store, { address: appendSocketOf(directory), secret });
 }

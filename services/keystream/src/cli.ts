@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { MAX_DEV_TOKEN_LIFETIME_SECONDS } from '@keystream/authz';
 import { ConfigError, loadConfig, parseRoles, ROLES, type KeystreamConfig } from './config.js';
 import { processPlan, type ProcessPlan } from './processPlan.js';
+import { APPEND_SECRET_VARIABLE, newAppendSecret } from './appendForwarding.js';
 import { CHILD_OF_VARIABLE, connectionSharing, followParent, serveHandedConnections, startRoleProcess } from './roleProcess.js';
 import { mintDevToken } from './auth/authServices.js';
 import { DataDirectoryInUseError } from './dataDirectoryLock.js';
@@ -60,13 +61,15 @@ async function start(argv: readonly string[]): Promise<number> {
   }
   const logger = createLogger(config);
   // Started first: the api waits for the read model (the built-ins) before it serves.
-  const children = plan.children.map((roles) => startRoleProcess(roles, logger));
+  // Replica children append through this process with this secret (appendForwarding.ts).
+  const appendSecret = newAppendSecret();
+  const children = plan.children.map((roles) => startRoleProcess(roles, logger, { [APPEND_SECRET_VARIABLE]: appendSecret }));
   const stopChildren = (): Promise<void> => Promise.all(children.map((child) => child.stop())).then(() => undefined);
   // Replica children serve every other HTTP connection this process accepts.
   const shareConnection = connectionSharing(children.filter((child) => child.roles.split(',').includes('replica')));
   let running;
   try {
-    running = await startKeystream(config, logger, shareConnection === undefined ? {} : { shareConnection });
+    running = await startKeystream(config, logger, { appendSecret, ...(shareConnection === undefined ? {} : { shareConnection }) });
   } catch (error) {
     await stopChildren();
     if (!isInUse(error)) throw error;

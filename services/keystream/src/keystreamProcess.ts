@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import type { AppendServer } from '@keystream/eventstore';
-import { serveReplicaAppends } from './appendForwarding.js';
+import { newAppendSecret, serveReplicaAppends } from './appendForwarding.js';
 import { mountConsole } from './consoleAssets.js';
 import { startHttpServer, type ProjectionProgress, type RunningHttpServer } from '@keystream/service-api';
 import { startGrpcServer, type RunningGrpcServer } from '@keystream/service-grpc';
@@ -64,6 +64,8 @@ export interface KeystreamStartOptions {
    * process (connectionSharing.ts). Without it every connection is served here.
    */
   readonly shareConnection?: (socket: Socket) => boolean;
+  /** What replicas must send to append through this process (its children were given it); a new one when absent. */
+  readonly appendSecret?: string;
 }
 
 /** Starts the configured roles. */
@@ -131,7 +133,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger, op
     });
     // Replicas on the embedded log append through this process (appendForwarding.ts).
     if (writesEventLog(config) && config.eventStore.kind === 'lmdb' && process.platform === 'linux') {
-      appendServer = await serveReplicaAppends(await graph.eventStore(), config.eventStore.directory);
+      appendServer = await serveReplicaAppends(await graph.eventStore(), config.eventStore.directory, options.appendSecret ?? newAppendSecret(), logger);
     }
     if (runsApi) {
       const seeded = await seedBuiltins(

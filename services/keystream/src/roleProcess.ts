@@ -36,7 +36,7 @@ export interface RoleProcess {
 }
 
 /** Starts `keystream start --role roles` as a child of this process. */
-export function startRoleProcess(roles: string, logger: Logger): RoleProcess {
+export function startRoleProcess(roles: string, logger: Logger, environment: Readonly<Record<string, string>> = {}): RoleProcess {
   let child: ChildProcess | undefined;
   /** The running child once it said it serves HTTP connections handed to it. */
   let serving: ChildProcess | undefined;
@@ -49,7 +49,7 @@ export function startRoleProcess(roles: string, logger: Logger): RoleProcess {
   const launch = (): void => {
     const startedAt = Date.now();
     const spawned = spawn(process.execPath, [...process.execArgv, script, 'start', '--role', roles], {
-      env: { ...process.env, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_GRPC_PORT: '0', KEYSTREAM_PROCESSES: '1', [CHILD_OF_VARIABLE]: String(process.pid) },
+      env: { ...process.env, ...environment, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_GRPC_PORT: '0', KEYSTREAM_PROCESSES: '1', [CHILD_OF_VARIABLE]: String(process.pid) },
       // The IPC channel carries handed-over connections (and the child's word that it serves).
       stdio: ['pipe', 'inherit', 'inherit', 'ipc'],
     });

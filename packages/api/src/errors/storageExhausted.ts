@@ -74,6 +74,11 @@ export function storageExhausted(store: string, cause: Error): KeystreamError {
     [],
     { httpStatus: INSUFFICIENT_STORAGE, cause },
   );
+  return markStorageExhausted(error);
+}
+
+/** Marks an error as a refusal for lack of storage (one that crossed a process boundary, say). */
+export function markStorageExhausted(error: KeystreamError): KeystreamError {
   Object.defineProperty(error, STORAGE_EXHAUSTED, { value: true });
   return error;
 }

@@ -7,7 +7,7 @@
  * share the writer's commits. Errors cross as data and are thrown again as the same classes, so
  * a caller cannot tell a forwarded append from a local one.
  */
-import { KeystreamError, type ErrorDetail, type StatusCode } from '@keystream/api';
+import { isStorageExhausted, KeystreamError, markStorageExhausted, type ErrorDetail, type StatusCode } from '@keystream/api';
 import { z } from 'zod';
 import { DuplicateEventIdError } from '../errors/duplicateEventIdError.js';
 import { WrongExpectedVersionError } from '../errors/wrongExpectedVersionError.js';
@@ -52,7 +52,17 @@ export type AppendCall = { readonly op: 'append'; readonly append: StreamAppend 
 export type WireError =
   | { readonly kind: 'wrongExpectedVersion'; readonly stream: string; readonly expectedRevision: ExpectedRevision; readonly actualRevision: number | 'no_stream' }
   | { readonly kind: 'duplicateEventId'; readonly stream: string; readonly duplicateIds: readonly string[] }
-  | { readonly kind: 'keystream'; readonly code: StatusCode; readonly message: string; readonly details: readonly ErrorDetail[] }
+  | {
+      readonly kind: 'keystream';
+      readonly code: StatusCode;
+      readonly message: string;
+      readonly details: readonly ErrorDetail[];
+      /** The status the writer answers with (a full disk is 507, not RESOURCE_EXHAUSTED's 429) and the headers it asks for. */
+      readonly httpStatus: number;
+      readonly headers: Readonly<Record<string, string>>;
+      /** A write refused for lack of storage (isStorageExhausted), which consumers keep retrying. */
+      readonly storageExhausted: boolean;
+    }
   | { readonly kind: 'internal'; readonly message: string };
 
 /** An answer line: the results in request order, or the error. */
@@ -62,7 +72,15 @@ const AppendResultSchema = z.object({ revision: z.number().int(), position: z.st
 const WireErrorSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('wrongExpectedVersion'), stream: z.string(), expectedRevision: ExpectedRevisionSchema, actualRevision: z.union([z.number().int(), z.literal('no_stream')]) }),
   z.object({ kind: z.literal('duplicateEventId'), stream: z.string(), duplicateIds: z.array(z.string()) }),
-  z.object({ kind: z.literal('keystream'), code: z.string(), message: z.string(), details: z.array(z.record(z.string(), z.unknown())) }),
+  z.object({
+    kind: z.literal('keystream'),
+    code: z.string(),
+    message: z.string(),
+    details: z.array(z.record(z.string(), z.unknown())),
+    httpStatus: z.number().int(),
+    headers: z.record(z.string(), z.string()),
+    storageExhausted: z.boolean(),
+  }),
   z.object({ kind: z.literal('internal'), message: z.string() }),
 ]);
 export const AppendAnswerSchema = z.union([
@@ -74,7 +92,7 @@ export const AppendAnswerSchema = z.union([
 export function errorToWire(error: unknown): WireError {
   if (error instanceof WrongExpectedVersionError) return { kind: 'wrongExpectedVersion', stream: error.stream, expectedRevision: error.expectedRevision, actualRevision: error.actualRevision };
   if (error instanceof DuplicateEventIdError) return { kind: 'duplicateEventId', stream: error.stream, duplicateIds: error.duplicateIds };
-  if (error instanceof KeystreamError) return { kind: 'keystream', code: error.code, message: error.message, details: error.details };
+  if (error instanceof KeystreamError) return { kind: 'keystream', code: error.code, message: error.message, details: error.details, httpStatus: error.httpStatus, headers: error.headers, storageExhausted: isStorageExhausted(error) };
   return { kind: 'internal', message: error instanceof Error ? error.message : String(error) };
 }
 
@@ -85,8 +103,10 @@ export function errorFromWire(wire: z.infer<typeof WireErrorSchema>): Error {
       return new WrongExpectedVersionError(wire.stream, wire.expectedRevision, wire.actualRevision);
     case 'duplicateEventId':
       return new DuplicateEventIdError(wire.stream, wire.duplicateIds);
-    case 'keystream':
-      return new KeystreamError(wire.code as StatusCode, wire.message, wire.details as ErrorDetail[]);
+    case 'keystream': {
+      const error = new KeystreamError(wire.code as StatusCode, wire.message, wire.details as ErrorDetail[], { httpStatus: wire.httpStatus, headers: wire.headers });
+      return wire.storageExhausted ? markStorageExhausted(error) : error;
+    }
     case 'internal':
       return new Error(`the event log's writer failed the append: ${wire.message}`);
   }
