@@ -12,6 +12,12 @@ function acrossTheWire(error: unknown): Error {
   return errorFromWire(answer.error);
 }
 
+/** The error as a KeystreamError (failing the test when it is not one). */
+function keystreamErrorOf(error: Error): KeystreamError {
+  if (!(error instanceof KeystreamError)) throw new Error(`expected a KeystreamError, got ${error.name}`);
+  return error;
+}
+
 describe('append forwarding errors', () => {
   it('arrive as the class the writer threw, with what a caller reads of them', () => {
     const conflict = acrossTheWire(new WrongExpectedVersionError('Group-groups/g1', 3, 5));
@@ -20,14 +26,13 @@ describe('append forwarding errors', () => {
     const absent = acrossTheWire(new WrongExpectedVersionError('Group-groups/g1', 'no_stream', 'no_stream'));
     expect(absent).to.include({ expectedRevision: 'no_stream', actualRevision: 'no_stream' });
     const duplicate = acrossTheWire(new DuplicateEventIdError('Group-groups/g1', ['a', 'b']));
-    expect(duplicate).to.be.instanceOf(DuplicateEventIdError);
-    expect((duplicate as DuplicateEventIdError).duplicateIds).to.deep.equal(['a', 'b']);
+    if (!(duplicate instanceof DuplicateEventIdError)) throw new Error('expected a DuplicateEventIdError');
+    expect(duplicate.duplicateIds).to.deep.equal(['a', 'b']);
   });
 
   it('keep a KeystreamError whole: code, message, details, the HTTP status it is answered with and its headers', () => {
     const full = storageExhausted('event store', Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
-    const crossed = acrossTheWire(full) as KeystreamError;
-    expect(crossed).to.be.instanceOf(KeystreamError);
+    const crossed = keystreamErrorOf(acrossTheWire(full));
     expect({ code: crossed.code, message: crossed.message, details: crossed.details, httpStatus: crossed.httpStatus, headers: crossed.headers }).to.deep.equal({
       code: full.code,
       message: full.message,
@@ -38,7 +43,7 @@ describe('append forwarding errors', () => {
     expect(crossed.httpStatus).to.equal(507);
     expect(isStorageExhausted(crossed)).to.equal(true);
     const refused = new KeystreamError('INVALID_ARGUMENT', 'bad', [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: 'x', description: 'y' }] }], { headers: { 'retry-after': '1' } });
-    const again = acrossTheWire(refused) as KeystreamError;
+    const again = keystreamErrorOf(acrossTheWire(refused));
     expect({ status: again.httpStatus, headers: again.headers, details: again.details }).to.deep.equal({ status: 400, headers: { 'retry-after': '1' }, details: refused.details });
     expect(isStorageExhausted(again)).to.equal(false);
   });
