@@ -12,6 +12,8 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9
  * `field`) for text that is not a valid RFC 3339 date-time in years 0001–9999.
  */
 export function normalizeTimestamp(text: string, field = 'timestamp'): string {
+  // Most timestamps arrive in the stored form already (the service wrote them): checked, kept.
+  if (isStoredForm(text)) return text;
   const match = RFC3339.exec(text);
   const invalid = (): KeystreamError =>
     KeystreamError.invalidArgument([{ field, description: `expected an RFC 3339 timestamp such as 2024-01-31T12:00:00Z, got ${JSON.stringify(text)}` }]);
@@ -31,6 +33,21 @@ export function normalizeTimestamp(text: string, field = 'timestamp'): string {
   const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
   const nanos = (match[7] ?? '').padEnd(9, '0');
   return `${pad(utcYear, 4)}-${pad(utc.getUTCMonth() + 1)}-${pad(utc.getUTCDate())}T${pad(utc.getUTCHours())}:${pad(utc.getUTCMinutes())}:${pad(utc.getUTCSeconds())}.${nanos}Z`;
+}
+
+const STORED_FORM = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+/** Whether `text` is a valid timestamp in the stored form already (what normalizeTimestamp would return unchanged). */
+function isStoredForm(text: string): boolean {
+  if (text.length !== 30 || !STORED_FORM.test(text)) return false;
+  const year = Number(text.slice(0, 4));
+  const month = Number(text.slice(5, 7));
+  const day = Number(text.slice(8, 10));
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+  return day <= days && Number(text.slice(11, 13)) <= 23 && Number(text.slice(14, 16)) <= 59 && Number(text.slice(17, 19)) <= 59;
 }
 
 /**

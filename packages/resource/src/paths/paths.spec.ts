@@ -243,6 +243,27 @@ describe('normalizeTimestamps', () => {
   });
 });
 
+describe('normalizeTimestamp on text already in the stored form', () => {
+  it('keeps valid stored forms and refuses invalid ones exactly as the full parse does', () => {
+    // The full parse, reached by the same moment with a lower-case t (which is not the stored form).
+    const slow = (text: string): string => normalizeTimestamp(text.replace('T', 't'));
+    const outcome = (run: () => string): string => {
+      try {
+        return run();
+      } catch {
+        return 'refused';
+      }
+    };
+    const texts = ['2024-02-29T00:00:00.000000000Z', '2023-02-29T00:00:00.000000000Z', '1900-02-29T12:00:00.000000000Z', '2000-02-29T12:00:00.000000000Z', '0000-01-01T00:00:00.000000000Z', '0001-01-01T00:00:00.000000000Z', '9999-12-31T23:59:59.999999999Z', '2024-13-01T00:00:00.000000000Z', '2024-04-31T00:00:00.000000000Z', '2024-01-01T24:00:00.000000000Z', '2024-01-01T23:60:00.000000000Z', '2024-01-01T23:59:60.000000000Z', '2024-00-10T00:00:00.000000000Z', '2024-01-00T00:00:00.000000000Z'];
+    for (let index = 0; index < 2000; index += 1) {
+      const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
+      const random = (below: number): number => Math.floor(Math.random() * below);
+      texts.push(`${pad(random(10000), 4)}-${pad(random(14))}-${pad(random(33))}T${pad(random(26))}:${pad(random(62))}:${pad(random(62))}.${pad(random(1e9), 9)}Z`);
+    }
+    for (const text of texts) expect(outcome(() => normalizeTimestamp(text)), text).to.equal(outcome(() => slow(text)));
+  });
+});
+
 describe('timestampOfDate', () => {
   it('stamps a moment as normalizeTimestamp writes its ISO text, across years, milliseconds and the edges of the range', () => {
     const moments = [0, 1, 999, Date.UTC(2024, 1, 29, 23, 59, 59, 999), Date.UTC(1, 0, 1), Date.UTC(9999, 11, 31, 23, 59, 59, 999), -62_135_596_800_000];
