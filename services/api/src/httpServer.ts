@@ -145,6 +145,8 @@ export async function startHttpServer(host: string, port: number, options: HttpS
   });
   const adopt = (socket: Socket): void => {
     if (socket.destroyed) return;
+    // As node:http sets on the sockets it accepts itself: a response is never held back by Nagle.
+    socket.setNoDelay(true);
     edge.server.emit('connection', socket);
     // Accepted paused (unread, so it could go elsewhere): the HTTP parser reads it from here.
     socket.resume();
