@@ -4,7 +4,8 @@
  * KEYSTREAM_DATA_DIR. The api process writes the event log, the projector the read model; each
  * follows the other's commits (no server stores), so a create through the api is read back at once,
  * listed by a List given its position (read-your-writes across processes) and streamed by the
- * gateway's watch. A second writer of a
+ * gateway's watch. A replica (`--role replica`) serves the same API, appending through the api
+ * process; `keystream start` shares its connections with a replica child. A second writer of a
  * part is refused naming the part; a reader alone is not.
  */
 import { expect } from 'chai';
@@ -86,6 +87,22 @@ describe('keystream roles in separate processes on one embedded data directory',
       expect(seen).to.deep.equal(names);
     } finally {
       abort.abort();
+    }
+  });
+
+  it('should serve the API from a replica started by hand, appending through the api process with the secret it keeps beside the log', async () => {
+    const api = children[1] as KeystreamChild;
+    const replica = await start('replica');
+    const headers = { authorization, 'content-type': 'application/json' };
+    for (const [writer, reader] of [[replica, api], [api, replica]] as const) {
+      const created = await fetch(`${writer.url}/v1/groups`, { method: 'POST', headers, body: JSON.stringify({ displayName: `by hand ${writer === replica ? 'replica' : 'api'}` }) });
+      const body = (await created.json()) as { name: string };
+      expect(created.status, JSON.stringify(body)).to.equal(200);
+      const read = await fetch(`${reader.url}/v1/${body.name}`, { headers: { authorization } });
+      expect(read.status).to.equal(200);
+      // A stale revision is refused the same way whichever process decides it.
+      const stale = await fetch(`${reader.url}/v1/${body.name}`, { method: 'PUT', headers, body: JSON.stringify({ displayName: 'renamed', metadata: { resourceVersion: '999' } }) });
+      expect(stale.status, await stale.text()).to.equal(409);
     }
   });
 
