@@ -27,8 +27,9 @@ export interface RoleProcess {
   /** The child's pid now (it changes when the child is restarted). */
   pid(): number | undefined;
   /**
-   * Hands an accepted HTTP connection, unread, to the child to serve: false (the caller serves it)
-   * unless the child is a replica that said it serves (it is restarting, or stopping).
+   * Hands an accepted HTTP connection, unread, to the child to serve. False when the child serves
+   * no connections now (it is not a replica, or it is starting, restarting or stopping): the caller
+   * serves it then.
    */
   handOver(socket: Socket): boolean;
   /** Stops the child gracefully (SIGTERM; SIGKILL after a grace period) and does not restart it. */
@@ -133,8 +134,8 @@ export function serveHandedConnections(adopt: (socket: Socket) => void): void {
 
 /**
  * Shares accepted connections between this process and the replica children, in turn: the answer
- * for the HTTP edge's shareConnection (true when a child took the connection). A child that is not
- * serving (starting, restarting) is left out of the turn.
+ * for the HTTP edge's shareConnection (true when a child took the connection). The turn of a child
+ * that serves no connections now (starting, restarting) is served here.
  */
 export function connectionSharing(replicas: readonly RoleProcess[]): ((socket: Socket) => boolean) | undefined {
   if (replicas.length === 0) return undefined;
