@@ -61,7 +61,7 @@ export interface CloseOptions {
 export interface KeystreamStartOptions {
   /**
    * Offered each accepted HTTP connection before it is read: true when it handed it to a replica
-   * process (connectionSharing.ts). Without it every connection is served here.
+   * process (connectionSharing in roleProcess.ts). Without it every connection is served here.
    */
   readonly shareConnection?: (socket: Socket) => boolean;
   /** What replicas must send to append through this process (its children were given it); a new one when absent. */
@@ -90,7 +90,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger, op
   let appendServer: AppendServer | undefined;
   try {
     const metrics = await graph.metrics();
-    // Each process answers /metrics for itself (a replica serves every other connection): say whose they are.
+    // Each process answers /metrics for itself (replicas serve their share of the connections): say whose they are.
     new Gauge({ name: 'keystream_process_roles', help: 'The roles of the process that answered this scrape (always 1)', labelNames: ['roles'], registers: [metrics.registry] }).set({ roles: config.role }, 1);
     let failed: Promise<Error> = new Promise<Error>(() => undefined);
     if (runsProjector) {
