@@ -1,12 +1,16 @@
 /**
  * The wire between a process that follows the embedded event log and the one process that writes
  * it (forwardingEventStore.ts, appendServer.ts): newline-delimited JSON over a local stream
- * socket. The client's first line proves it may append (the secret the writer keeps in a file
- * only the data directory's owner can read); then each line is a request carrying an id, answered
- * by one line with the same id, in whatever order the appends finish, so appends of many requests
- * share the writer's commits. Errors cross as data and are thrown again as the same classes, so
- * a caller cannot tell a forwarded append from a local one.
+ * socket. Each side first proves it knows the secret the writer chose for this start, without
+ * sending it: the client opens with a nonce, the writer answers with its own nonce and an HMAC of
+ * both, and the client, once that checks out, answers with its HMAC. So a process squatting on
+ * the writer's address learns nothing and is never taken for the writer, and a client without
+ * the secret appends nothing. Then each line is a request carrying an id, answered by one line
+ * with the same id, in whatever order the appends finish, so appends of many requests share the
+ * writer's commits. Errors cross as data and are thrown again as the same classes, so a caller
+ * cannot tell a forwarded append from a local one.
  */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isStorageExhausted, KeystreamError, markStorageExhausted, type ErrorDetail, type StatusCode } from '@keystream/api';
 import { z } from 'zod';
 import { DuplicateEventIdError } from '../errors/duplicateEventIdError.js';
@@ -35,8 +39,29 @@ const NewEventSchema = z.object({
 });
 const StreamAppendSchema = z.object({ stream: z.string(), events: z.array(NewEventSchema), expectedRevision: ExpectedRevisionSchema });
 
-/** The first line of a connection. */
-export const HelloSchema = z.object({ secret: z.string() });
+/** The client's first line. */
+export const HelloSchema = z.object({ hello: z.string().regex(/^[0-9a-f]{64}$/) });
+/** The writer's answer to it. */
+export const ChallengeSchema = z.object({ challenge: z.string().regex(/^[0-9a-f]{64}$/), proof: z.string() });
+/** The client's second line. */
+export const ProofSchema = z.object({ proof: z.string() });
+
+/** A fresh nonce for the handshake. */
+export function nonce(): string {
+  return randomBytes(32).toString('hex');
+}
+
+/** What `side` sends to prove it knows `secret`, bound to both nonces of this connection. */
+export function proofOf(secret: string, side: 'writer' | 'replica', clientNonce: string, writerNonce: string): string {
+  return createHmac('sha256', secret).update(`keystream-appends:${side}:${clientNonce}:${writerNonce}`).digest('hex');
+}
+
+/** Whether a proof received equals the one expected (constant time). */
+export function sameProof(received: string, expected: string): boolean {
+  const left = Buffer.from(received, 'utf8');
+  const right = Buffer.from(expected, 'utf8');
+  return left.length === right.length && timingSafeEqual(left, right);
+}
 
 /** A request line. */
 export const AppendRequestSchema = z.discriminatedUnion('op', [

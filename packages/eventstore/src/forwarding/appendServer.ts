@@ -2,13 +2,13 @@
  * The writer's side of append forwarding (appendProtocol.ts): listens on a local socket and runs
  * each request's append on the store this process writes, answering every line with its result or
  * error. Requests of one connection run concurrently, like appends of concurrent requests here, so
- * they share commits. A connection that does not open with the secret, or sends a line that is not
- * a request, is closed: only a process that can read the data directory may append.
+ * they share commits. A connection that does not prove it knows the secret (appendProtocol.ts), or
+ * sends a line that is not a request, is closed: only a process that can read the data directory
+ * may append.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { EventStore } from '../eventStore.js';
-import { AppendRequestSchema, appendsOf, errorToWire, HelloSchema, lineReader, type AppendAnswer, type AppendRequest } from './appendProtocol.js';
+import { AppendRequestSchema, appendsOf, errorToWire, HelloSchema, lineReader, nonce, ProofSchema, proofOf, sameProof, type AppendAnswer, type AppendRequest } from './appendProtocol.js';
 
 /** A listening append server. */
 export interface AppendServer {
@@ -25,13 +25,12 @@ export interface AppendServerOptions {
 
 /** Serves appends to `store` on `options.address`. */
 export async function serveAppends(store: EventStore, options: AppendServerOptions): Promise<AppendServer> {
-  const expected = Buffer.from(options.secret, 'utf8');
   const connections = new Set<Socket>();
   const server: Server = createServer((socket) => {
     connections.add(socket);
     socket.on('close', () => connections.delete(socket));
     socket.on('error', () => undefined);
-    serveConnection(socket, store, expected);
+    serveConnection(socket, store, options.secret);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -51,7 +50,10 @@ export async function serveAppends(store: EventStore, options: AppendServerOptio
   };
 }
 
-function serveConnection(socket: Socket, store: EventStore, secret: Buffer): void {
+function serveConnection(socket: Socket, store: EventStore, secret: string): void {
+  // The handshake: the client's nonce, then its proof of the secret; requests after that.
+  let clientNonce: string | undefined;
+  let writerNonce: string | undefined;
   let admitted = false;
   const answer = (reply: AppendAnswer): void => {
     if (!socket.writable) return;
@@ -67,6 +69,20 @@ function serveConnection(socket: Socket, store: EventStore, secret: Buffer): voi
       answer({ id: request.id, error: errorToWire(error) });
     }
   };
+  const handshake = (parsed: unknown): boolean => {
+    if (clientNonce === undefined || writerNonce === undefined) {
+      const hello = HelloSchema.safeParse(parsed);
+      if (!hello.success) return false;
+      clientNonce = hello.data.hello;
+      writerNonce = nonce();
+      socket.write(`${JSON.stringify({ challenge: writerNonce, proof: proofOf(secret, 'writer', clientNonce, writerNonce) })}\n`);
+      return true;
+    }
+    const proof = ProofSchema.safeParse(parsed);
+    if (!proof.success || !sameProof(proof.data.proof, proofOf(secret, 'replica', clientNonce, writerNonce))) return false;
+    admitted = true;
+    return true;
+  };
   socket.on(
     'data',
     lineReader(
@@ -79,13 +95,7 @@ function serveConnection(socket: Socket, store: EventStore, secret: Buffer): voi
           return;
         }
         if (!admitted) {
-          const hello = HelloSchema.safeParse(parsed);
-          const offered = hello.success ? Buffer.from(hello.data.secret, 'utf8') : Buffer.alloc(0);
-          if (offered.length !== secret.length || !timingSafeEqual(offered, secret)) {
-            socket.destroy();
-            return;
-          }
-          admitted = true;
+          if (!handshake(parsed)) socket.destroy();
           return;
         }
         const request = AppendRequestSchema.safeParse(parsed);

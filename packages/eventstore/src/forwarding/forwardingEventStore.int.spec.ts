@@ -4,6 +4,7 @@
  * through the child's socket. The EventStore contract holds for it as for the writer itself.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createServer } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -128,6 +129,56 @@ describe('ForwardingEventStore', function () {
       expect(await store.readStream(stream)).to.deep.equal([]);
     } finally {
       await world.dispose();
+    }
+  });
+
+  it('never takes a process squatting on the address for the writer, and never tells it the secret', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'keystream-forwarding-'));
+    const address = join(directory, 'appends.sock');
+    const secret = randomUUID();
+    const received: Buffer[] = [];
+    // It answers the hello as a writer would, but cannot know the proof; another stays silent.
+    const squatter = createServer((socket) => {
+      socket.on('data', (chunk: Buffer) => {
+        received.push(chunk);
+        if (received.length === 1) socket.write(`${JSON.stringify({ challenge: 'a'.repeat(64), proof: 'b'.repeat(64) })}\n`);
+      });
+    });
+    await new Promise<void>((resolve) => squatter.listen(address, resolve));
+    const writerLog = join(directory, 'log');
+    const writer = await startWriter(writerLog, join(directory, 'real.sock'), secret);
+    const store = new ForwardingEventStore(openLmdbEventStore({ path: writerLog, follow: true }), { address, secret: () => secret, answerTimeoutMilliseconds: 2_000 });
+    try {
+      const stream = `Group-groups/g${randomUUID().slice(0, 8)}`;
+      const failure = await store.append(stream, [event()], 'no_stream').then(() => undefined, (error: unknown) => error);
+      expect((failure as KeystreamError).code).to.equal('UNAVAILABLE');
+      expect(Buffer.concat(received).toString('utf8')).not.to.include(secret);
+      expect(Buffer.concat(received).toString('utf8')).not.to.include('Group-groups');
+    } finally {
+      await store.close();
+      await writer.stop();
+      await new Promise<void>((resolve) => squatter.close(() => { resolve(); }));
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('gives up on an address that accepts but never answers, within the answer timeout', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'keystream-forwarding-'));
+    const address = join(directory, 'silent.sock');
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(address, resolve));
+    const writer = await startWriter(join(directory, 'log'), join(directory, 'real.sock'), 'secret');
+    const store = new ForwardingEventStore(openLmdbEventStore({ path: join(directory, 'log'), follow: true }), { address, secret: () => 'secret', answerTimeoutMilliseconds: 500 });
+    try {
+      const started = Date.now();
+      const failure = await store.append(`Group-groups/g${randomUUID().slice(0, 8)}`, [event()], 'no_stream').then(() => undefined, (error: unknown) => error);
+      expect((failure as KeystreamError).code).to.equal('UNAVAILABLE');
+      expect(Date.now() - started).to.be.lessThan(5_000);
+    } finally {
+      await store.close();
+      await writer.stop();
+      silent.close();
+      await rm(directory, { recursive: true, force: true });
     }
   });
 

@@ -15,7 +15,16 @@ import type { AllSubscription, AppendResult, EventStore, ExpectedRevision, NewEv
 import type { LmdbEventStore } from '../lmdb/lmdbEventStore.js';
 import { comparePositions, type Position } from '../position.js';
 import { validateAppend } from '../validateAppend.js';
-import { AppendAnswerSchema, errorFromWire, lineReader, type AppendCall } from './appendProtocol.js';
+import { AppendAnswerSchema, ChallengeSchema, errorFromWire, lineReader, nonce, proofOf, sameProof, type AppendCall } from './appendProtocol.js';
+
+/** JSON.parse, or undefined for a line that is not JSON. */
+function parseJson(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+}
 
 export interface ForwardingEventStoreOptions {
   /** The writer's append socket (a path, or on Linux an abstract name starting with "\0"). */
@@ -132,20 +141,38 @@ export class ForwardingEventStore implements EventStore {
       const socket = connect(this.options.address);
       socket.unref();
       socket.setNoDelay(true);
+      const clientNonce = nonce();
+      let admitted = false;
+      // Whatever listens there must prove itself in time, or an append would wait forever.
+      const handshakeTimer = setTimeout(() => socket.destroy(), this.options.answerTimeoutMilliseconds ?? DEFAULT_ANSWER_TIMEOUT_MS);
+      handshakeTimer.unref();
+      // The first line is the writer's proof; every later one an answer.
       const onData = lineReader(
         (line) => {
-          this.settle(line);
+          if (admitted) {
+            this.settle(line);
+            return;
+          }
+          const challenge = ChallengeSchema.safeParse(parseJson(line));
+          if (!challenge.success || !sameProof(challenge.data.proof, proofOf(secret, 'writer', clientNonce, challenge.data.challenge))) {
+            socket.destroy();
+            return;
+          }
+          admitted = true;
+          clearTimeout(handshakeTimer);
+          socket.write(`${JSON.stringify({ proof: proofOf(secret, 'replica', clientNonce, challenge.data.challenge) })}\n`);
+          resolve(socket);
         },
         () => socket.destroy(),
       );
       socket.on('data', onData);
       socket.once('connect', () => {
-        socket.write(`${JSON.stringify({ secret })}\n`);
-        resolve(socket);
+        socket.write(`${JSON.stringify({ hello: clientNonce })}\n`);
       });
       socket.on('error', () => undefined);
       socket.once('close', () => {
-        reject(unanswered('it is not running or refused the connection'));
+        clearTimeout(handshakeTimer);
+        reject(unanswered('it is not running, refused the connection, or did not prove it knows the secret'));
         this.connection = undefined;
         // A conflict or duplicate would have been answered: these appends' fate is unknown.
         this.failPending(unanswered('the connection to it closed'));
