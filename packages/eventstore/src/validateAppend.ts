@@ -1,5 +1,5 @@
 import { KeystreamError } from '@keystream/api';
-import type { ExpectedRevision, NewEvent } from './eventStore.js';
+import type { ExpectedRevision, NewEvent, StreamAppend } from './eventStore.js';
 
 /** Argument checks shared by adapters, so bad input fails the same way everywhere. */
 export function validateAppend(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): void {
@@ -16,3 +16,13 @@ export function validateAppend(stream: string, events: readonly NewEvent[], expe
   }
 }
 
+
+/** The checks of {@link validateAppend} for each append of a multi-stream append, which names each stream at most once. */
+export function validateAppends(appends: readonly StreamAppend[]): void {
+  const streams = new Set<string>();
+  for (const { stream, events, expectedRevision } of appends) {
+    validateAppend(stream, events, expectedRevision);
+    if (streams.has(stream)) throw new KeystreamError('INVALID_ARGUMENT', `stream "${stream}" appears twice in one multi-stream append`);
+    streams.add(stream);
+  }
+}

@@ -3,9 +3,10 @@
  * abstract Unix socket named after the log's directory, answered by the writer
  * (@keystream/eventstore's serveAppends). The kernel keeps abstract names for live sockets only,
  * so a crashed writer leaves nothing stale. Any local user can connect to an abstract socket, so
- * the writer also requires a secret it writes at each start into a file of the log's directory
- * that only the directory's owner can read: a process that can read the event log may append to
- * it, nobody else.
+ * both ends prove they know a secret chosen at each start (appendProtocol.ts): the children get it
+ * from their parent's environment, replicas started by hand from a file beside the log that only
+ * the directory's owner can read — a process that can read the event log may append to it,
+ * nobody else.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,14 +34,14 @@ export function appendSocketOf(directory: string): string {
   return `\0keystream-appends-${createHash('sha256').update(real).digest('hex').slice(0, 40)}`;
 }
 
-/** The secret a replica sends: its parent's, else the one the current writer wrote beside the log. */
+/** The secret a replica proves it knows: its parent's, else the one the current writer wrote beside the log. */
 export function readAppendSecret(directory: string): string {
   return process.env[APPEND_SECRET_VARIABLE] ?? readFileSync(path.join(directory, SECRET_FILE), 'utf8').trim();
 }
 
 /**
  * Starts serving appends to `store`, the event log in `directory` this process writes, to clients
- * that send `secret`. The secret also replaces the file beside the log (whole, by rename: a
+ * that prove they know `secret`. The secret also replaces the file beside the log (whole, by rename: a
  * replica never reads half of it) for replicas started by hand; a file that cannot be written (a
  * full disk) leaves them refused until the next start, and the children, which get the secret
  * from their parent, unaffected.

@@ -65,8 +65,8 @@ async function start(argv: readonly string[]): Promise<number> {
   const appendSecret = newAppendSecret();
   const children = plan.children.map((roles) => startRoleProcess(roles, logger, { [APPEND_SECRET_VARIABLE]: appendSecret }));
   const stopChildren = (): Promise<void> => Promise.all(children.map((child) => child.stop())).then(() => undefined);
-  // Replica children serve every other HTTP connection this process accepts.
-  const shareConnection = connectionSharing(children.filter((child) => child.roles.split(',').includes('replica')));
+  // Replica children serve their share of the HTTP connections this process accepts, in turn.
+  const shareConnection = connectionSharing(children.filter((child) => parseRoles(child.roles)?.has('replica') === true));
   let running;
   try {
     running = await startKeystream(config, logger, { appendSecret, ...(shareConnection === undefined ? {} : { shareConnection }) });

@@ -3,7 +3,7 @@
  * default uses more than one core: the api (the one writer of the event log, with the process
  * managers and the watch gateway) stays in the process started; the projector — the other half of
  * every write's cost, the read model's apply — runs in a child process, which also serves the API
- * and watches as a replica: the process started hands it every other HTTP connection unread, and
+ * and watches as a replica: the process started hands it its share of the HTTP connections unread, and
  * its appends go back to the writer (appendForwarding.ts). With three or more processes the relay
  * gets its own. They share the data directory: the api writes the event log, the projector the
  * read model, and each follows the other's commits (docs/operations.md). Processes beyond those

@@ -1,5 +1,4 @@
-import type { EventStore } from '../eventStore.js';
-import { describeEventStoreContract } from '../testing/eventStoreContract.js';
+import { describeEventStoreContract, reopenableFixture } from '../testing/eventStoreContract.js';
 import { connectEsdbEventStore } from './esdbEventStore.js';
 
 const url = process.env['KEYSTREAM_TEST_ESDB_URL'];
@@ -9,24 +8,6 @@ describeEventStoreContract({
   skipReason: url === undefined ? 'set KEYSTREAM_TEST_ESDB_URL (e.g. esdb://localhost:2113?tls=false) to run it against a real server' : undefined,
   create() {
     if (url === undefined) throw new Error('KEYSTREAM_TEST_ESDB_URL is not set');
-    let store: EventStore | undefined = connectEsdbEventStore({ connectionString: url });
-    const closeStore = async (): Promise<void> => {
-      await store?.close();
-      store = undefined;
-    };
-    return Promise.resolve({
-      get store(): EventStore {
-        if (store === undefined) throw new Error('the store is closed');
-        return store;
-      },
-      location: url,
-      closeStore,
-      async reopen() {
-        await closeStore();
-        store = connectEsdbEventStore({ connectionString: url });
-        return store;
-      },
-      dispose: closeStore,
-    });
+    return Promise.resolve(reopenableFixture(() => connectEsdbEventStore({ connectionString: url }), { location: url }));
   },
 });

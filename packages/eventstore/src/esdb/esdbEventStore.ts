@@ -39,7 +39,7 @@ import type {
 import { eventTypeMatcher } from '../eventTypeMatcher.js';
 import type { Position } from '../position.js';
 import { START_POSITION, comparePositions } from '../position.js';
-import { validateAppend } from '../validateAppend.js';
+import { validateAppend, validateAppends } from '../validateAppend.js';
 import { decodeEsdbPosition, encodeEsdbPosition } from './esdbPosition.js';
 
 /** Options of {@link EsdbEventStore.connect}. */
@@ -90,12 +90,7 @@ export class EsdbEventStore implements EventStore {
   }
 
   async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
-    const streams = new Set<string>();
-    for (const { stream, events, expectedRevision } of appends) {
-      validateAppend(stream, events, expectedRevision);
-      if (streams.has(stream)) throw new KeystreamError('INVALID_ARGUMENT', `stream "${stream}" appears twice in one multi-stream append`);
-      streams.add(stream);
-    }
+    validateAppends(appends);
     const results: AppendResult[] = [];
     for (const { stream, events, expectedRevision } of appends) results.push(await this.append(stream, events, expectedRevision));
     return results;

@@ -11,11 +11,11 @@
  * cannot tell a forwarded append from a local one.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { isStorageExhausted, KeystreamError, markStorageExhausted, type ErrorDetail, type StatusCode } from '@keystream/api';
+import { isStorageExhausted, KeystreamError, markStorageExhausted, STATUS_CODES, type ErrorDetail, type StatusCode } from '@keystream/api';
 import { z } from 'zod';
 import { DuplicateEventIdError } from '../errors/duplicateEventIdError.js';
 import { WrongExpectedVersionError } from '../errors/wrongExpectedVersionError.js';
-import type { AppendResult, ExpectedRevision, NewEvent, StreamAppend } from '../eventStore.js';
+import type { NewEvent, StreamAppend } from '../eventStore.js';
 
 /** The longest line either side accepts (a command's events are far smaller; the body limit is 1 MiB). */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -63,73 +63,55 @@ export function sameProof(received: string, expected: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-/** A request line. */
-export const AppendRequestSchema = z.discriminatedUnion('op', [
-  z.object({ id: z.number().int(), op: z.literal('append'), append: StreamAppendSchema }),
-  z.object({ id: z.number().int(), op: z.literal('appendToStreams'), appends: z.array(StreamAppendSchema) }),
-]);
+/** A request line: the appends of one call (one for `append`), all or nothing. */
+export const AppendRequestSchema = z.object({ id: z.number().int(), appends: z.array(StreamAppendSchema) });
 export type AppendRequest = z.infer<typeof AppendRequestSchema>;
 
-/** A request as the client sends it (the id is added as it is sent). */
-export type AppendCall = { readonly op: 'append'; readonly append: StreamAppend } | { readonly op: 'appendToStreams'; readonly appends: readonly StreamAppend[] };
-
-/** An error as it crosses the wire. */
-export type WireError =
-  | { readonly kind: 'wrongExpectedVersion'; readonly stream: string; readonly expectedRevision: ExpectedRevision; readonly actualRevision: number | 'no_stream' }
-  | { readonly kind: 'duplicateEventId'; readonly stream: string; readonly duplicateIds: readonly string[] }
-  | {
-      readonly kind: 'keystream';
-      readonly code: StatusCode;
-      readonly message: string;
-      readonly details: readonly ErrorDetail[];
-      /** The status the writer answers with (a full disk is 507, not RESOURCE_EXHAUSTED's 429) and the headers it asks for. */
-      readonly httpStatus: number;
-      readonly headers: Readonly<Record<string, string>>;
-      /** A write refused for lack of storage (isStorageExhausted), which consumers keep retrying. */
-      readonly storageExhausted: boolean;
-    }
-  | { readonly kind: 'internal'; readonly message: string };
-
-/** An answer line: the results in request order, or the error. */
-export type AppendAnswer = { readonly id: number; readonly results: readonly AppendResult[] } | { readonly id: number; readonly error: WireError };
-
+const StatusCodeSchema = z.enum(Object.keys(STATUS_CODES).filter((code) => code !== 'OK') as [StatusCode, ...StatusCode[]]);
 const AppendResultSchema = z.object({ revision: z.number().int(), position: z.string() });
 const WireErrorSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('wrongExpectedVersion'), stream: z.string(), expectedRevision: ExpectedRevisionSchema, actualRevision: z.union([z.number().int(), z.literal('no_stream')]) }),
   z.object({ kind: z.literal('duplicateEventId'), stream: z.string(), duplicateIds: z.array(z.string()) }),
   z.object({
     kind: z.literal('keystream'),
-    code: z.string(),
+    code: StatusCodeSchema,
     message: z.string(),
     details: z.array(z.record(z.string(), z.unknown())),
+    // The status the writer answers with (a full disk is 507, not RESOURCE_EXHAUSTED's 429) and the headers it asks for.
     httpStatus: z.number().int(),
     headers: z.record(z.string(), z.string()),
+    // A write refused for lack of storage (isStorageExhausted), which consumers keep retrying.
     storageExhausted: z.boolean(),
   }),
   z.object({ kind: z.literal('internal'), message: z.string() }),
 ]);
+/** An error as it crosses the wire. */
+export type WireError = z.infer<typeof WireErrorSchema>;
+
+/** An answer line: the results in request order, or the error. */
 export const AppendAnswerSchema = z.union([
   z.object({ id: z.number().int(), results: z.array(AppendResultSchema) }),
   z.object({ id: z.number().int(), error: WireErrorSchema }),
 ]);
+export type AppendAnswer = z.infer<typeof AppendAnswerSchema>;
 
 /** What a failed append becomes on the wire. */
 export function errorToWire(error: unknown): WireError {
   if (error instanceof WrongExpectedVersionError) return { kind: 'wrongExpectedVersion', stream: error.stream, expectedRevision: error.expectedRevision, actualRevision: error.actualRevision };
-  if (error instanceof DuplicateEventIdError) return { kind: 'duplicateEventId', stream: error.stream, duplicateIds: error.duplicateIds };
-  if (error instanceof KeystreamError) return { kind: 'keystream', code: error.code, message: error.message, details: error.details, httpStatus: error.httpStatus, headers: error.headers, storageExhausted: isStorageExhausted(error) };
+  if (error instanceof DuplicateEventIdError) return { kind: 'duplicateEventId', stream: error.stream, duplicateIds: [...error.duplicateIds] };
+  if (error instanceof KeystreamError) return { kind: 'keystream', code: error.code, message: error.message, details: [...error.details], httpStatus: error.httpStatus, headers: { ...error.headers }, storageExhausted: isStorageExhausted(error) };
   return { kind: 'internal', message: error instanceof Error ? error.message : String(error) };
 }
 
 /** The error a wire error stands for: the class the writer threw, so callers handle it alike. */
-export function errorFromWire(wire: z.infer<typeof WireErrorSchema>): Error {
+export function errorFromWire(wire: WireError): Error {
   switch (wire.kind) {
     case 'wrongExpectedVersion':
       return new WrongExpectedVersionError(wire.stream, wire.expectedRevision, wire.actualRevision);
     case 'duplicateEventId':
       return new DuplicateEventIdError(wire.stream, wire.duplicateIds);
     case 'keystream': {
-      const error = new KeystreamError(wire.code as StatusCode, wire.message, wire.details as ErrorDetail[], { httpStatus: wire.httpStatus, headers: wire.headers });
+      const error = new KeystreamError(wire.code, wire.message, wire.details as ErrorDetail[], { httpStatus: wire.httpStatus, headers: wire.headers });
       return wire.storageExhausted ? markStorageExhausted(error) : error;
     }
     case 'internal':
@@ -137,11 +119,9 @@ export function errorFromWire(wire: z.infer<typeof WireErrorSchema>): Error {
   }
 }
 
-/** The events of a request, as the store's port takes them. */
+/** The appends of a request, as the store's port takes them (the schema checked their envelope; data is JSON as parsed). */
 export function appendsOf(request: AppendRequest): StreamAppend[] {
-  const toEvents = (events: z.infer<typeof NewEventSchema>[]): NewEvent[] => events as NewEvent[];
-  const list = request.op === 'append' ? [request.append] : request.appends;
-  return list.map((append) => ({ stream: append.stream, events: toEvents(append.events), expectedRevision: append.expectedRevision }));
+  return request.appends.map((append) => ({ stream: append.stream, events: append.events as NewEvent[], expectedRevision: append.expectedRevision }));
 }
 
 /**

@@ -19,7 +19,7 @@ export interface AppendServer {
 export interface AppendServerOptions {
   /** Where to listen: a Unix socket path, or on Linux an abstract name starting with "\0". */
   readonly address: string;
-  /** What a client must send first. */
+  /** The secret both ends prove they know before any append (appendProtocol.ts). */
   readonly secret: string;
 }
 
@@ -61,10 +61,7 @@ function serveConnection(socket: Socket, store: EventStore, secret: string): voi
   };
   const run = async (request: AppendRequest): Promise<void> => {
     try {
-      const appends = appendsOf(request);
-      const [single] = appends;
-      const results = request.op === 'append' && single !== undefined ? [await store.append(single.stream, single.events, single.expectedRevision)] : await store.appendToStreams(appends);
-      answer({ id: request.id, results });
+      answer({ id: request.id, results: await store.appendToStreams(appendsOf(request)) });
     } catch (error) {
       answer({ id: request.id, error: errorToWire(error) });
     }

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { KeystreamError } from '@keystream/api';
 import type { EventStore, NewEvent } from '../eventStore.js';
-import { describeEventStoreContract } from '../testing/eventStoreContract.js';
+import { describeEventStoreContract, reopenableFixture } from '../testing/eventStoreContract.js';
 import { openLmdbEventStore } from '../lmdb/lmdbEventStore.js';
 import { ForwardingEventStore } from './forwardingEventStore.js';
 
@@ -76,24 +76,7 @@ describeEventStoreContract({
   name: 'embedded LMDB, appends forwarded to the writer process',
   async create() {
     const world = await forwardingWorld();
-    let store: EventStore | undefined = world.open();
-    const closeStore = async (): Promise<void> => {
-      await store?.close();
-      store = undefined;
-    };
-    return {
-      get store(): EventStore {
-        if (store === undefined) throw new Error('the store is closed');
-        return store;
-      },
-      closeStore,
-      async reopen() {
-        await closeStore();
-        store = world.open();
-        return store;
-      },
-      dispose: () => world.dispose(),
-    };
+    return reopenableFixture(() => world.open(), { cleanUp: () => world.dispose() });
   },
 });
 

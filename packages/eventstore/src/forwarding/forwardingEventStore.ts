@@ -13,9 +13,10 @@ import { connect, type Socket } from 'node:net';
 import { KeystreamError } from '@keystream/api';
 import type { AllSubscription, AppendResult, EventStore, ExpectedRevision, NewEvent, ReadStreamOptions, RecordedEvent, StreamAppend, SubscribeToAllOptions } from '../eventStore.js';
 import type { LmdbEventStore } from '../lmdb/lmdbEventStore.js';
-import { comparePositions, type Position } from '../position.js';
-import { validateAppend } from '../validateAppend.js';
-import { AppendAnswerSchema, ChallengeSchema, errorFromWire, lineReader, nonce, proofOf, sameProof, type AppendCall } from './appendProtocol.js';
+import { laterPosition } from '@keystream/kernel';
+import { START_POSITION, type Position } from '../position.js';
+import { validateAppend, validateAppends } from '../validateAppend.js';
+import { AppendAnswerSchema, ChallengeSchema, errorFromWire, lineReader, nonce, proofOf, sameProof } from './appendProtocol.js';
 
 /** JSON.parse, or undefined for a line that is not JSON. */
 function parseJson(line: string): unknown {
@@ -64,20 +65,15 @@ export class ForwardingEventStore implements EventStore {
   async append(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     this.assertOpen();
     validateAppend(stream, events, expectedRevision);
-    const [result] = await this.forward({ op: 'append', append: { stream, events, expectedRevision } });
+    const [result] = await this.forward([{ stream, events, expectedRevision }]);
     if (result === undefined) throw new KeystreamError('INTERNAL', `the event log's writer answered an append to "${stream}" without a result`);
     return result;
   }
 
   async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     this.assertOpen();
-    const streams = new Set<string>();
-    for (const { stream, events, expectedRevision } of appends) {
-      validateAppend(stream, events, expectedRevision);
-      if (streams.has(stream)) throw new KeystreamError('INVALID_ARGUMENT', `stream "${stream}" appears twice in one multi-stream append`);
-      streams.add(stream);
-    }
-    const results = await this.forward({ op: 'appendToStreams', appends });
+    validateAppends(appends);
+    const results = await this.forward(appends);
     if (results.length !== appends.length) throw new KeystreamError('INTERNAL', `the event log's writer answered ${results.length} results for ${appends.length} appends`);
     return results;
   }
@@ -108,8 +104,8 @@ export class ForwardingEventStore implements EventStore {
     await this.follower.close();
   }
 
-  /** Sends one request and waits for its answer; a success moves the follower's head to it. */
-  private async forward(request: AppendCall): Promise<AppendResult[]> {
+  /** Sends the appends of one call and waits for the answer; a success moves the follower's head to it. */
+  private async forward(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     const socket = await this.connectOnce();
     const id = this.nextId;
     this.nextId += 1;
@@ -120,11 +116,10 @@ export class ForwardingEventStore implements EventStore {
       }, this.options.answerTimeoutMilliseconds ?? DEFAULT_ANSWER_TIMEOUT_MS);
       timer.unref();
       this.pending.set(id, { resolve, reject, timer });
-      socket.write(`${JSON.stringify({ ...request, id })}\n`);
+      socket.write(`${JSON.stringify({ id, appends })}\n`);
     });
-    let newest: Position | undefined;
-    for (const { position } of results) if (newest === undefined || comparePositions(position, newest) > 0) newest = position;
-    if (newest !== undefined) this.follower.acknowledgeWriterPosition(newest);
+    const newest = results.reduce<Position>((latest, { position }) => laterPosition(latest, position), START_POSITION);
+    if (newest !== START_POSITION) this.follower.acknowledgeWriterPosition(newest);
     return results;
   }
 

@@ -23,7 +23,7 @@ import type { Position } from '../position.js';
 import { DataFileFlusher } from './dataFileFlusher.js';
 import { LmdbAllSubscription } from './lmdbAllSubscription.js';
 import { decodeSequencePosition, encodeSequencePosition } from './sequencePosition.js';
-import { validateAppend } from '../validateAppend.js';
+import { validateAppend, validateAppends } from '../validateAppend.js';
 
 /** How long an append waits for lmdb-js to report its flush before the store flushes the file itself. */
 const FLUSH_FALLBACK_MS = 50;
@@ -256,12 +256,7 @@ export class LmdbEventStore implements EventStore {
   async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     this.assertOpen();
     this.assertWriter();
-    const streams = new Set<string>();
-    for (const { stream, events, expectedRevision } of appends) {
-      validateAppend(stream, events, expectedRevision);
-      if (streams.has(stream)) throw new KeystreamError('INVALID_ARGUMENT', `stream "${stream}" appears twice in one multi-stream append`);
-      streams.add(stream);
-    }
+    validateAppends(appends);
     const outcome = await this.commit((): { readonly failed: number; readonly outcome: AppendOutcome } | { readonly outcomes: AppendOutcome[] } => {
       const checks = appends.map(({ stream, events, expectedRevision }) => this.checkAppend(stream, events, expectedRevision));
       const failed = checks.findIndex((check) => check.kind === 'conflict' || check.kind === 'partialDuplicate');

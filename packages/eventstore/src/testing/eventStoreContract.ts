@@ -32,6 +32,35 @@ export interface EventStoreFixture {
   dispose(): Promise<void>;
 }
 
+/**
+ * A fixture over the store `open` makes, made again by `reopen`; `cleanUp` runs after the store
+ * closed when the fixture is disposed (removing a directory, stopping a writer process).
+ */
+export function reopenableFixture(open: () => EventStore, options: { readonly location?: string; readonly cleanUp?: () => Promise<void> } = {}): EventStoreFixture {
+  let store: EventStore | undefined = open();
+  const closeStore = async (): Promise<void> => {
+    await store?.close();
+    store = undefined;
+  };
+  return {
+    get store(): EventStore {
+      if (store === undefined) throw new Error('the store is closed');
+      return store;
+    },
+    ...(options.location === undefined ? {} : { location: options.location }),
+    closeStore,
+    async reopen() {
+      await closeStore();
+      store = open();
+      return store;
+    },
+    async dispose() {
+      await closeStore();
+      await options.cleanUp?.();
+    },
+  };
+}
+
 /** How the contract suite gets stores. */
 export interface EventStoreContractFactory {
   /** Adapter name, used in the suite title. */
