@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { cursorQuery, type OrderBy } from '@keystream/resource';
 import { open as openLmdb } from 'lmdb';
 import { openLmdbReadStore, type DocumentWrite, type JsonObject, type LmdbReadStore, type QueryOptions } from '@keystream/readstore';
-import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken, mongoIndexes } from '@keystream/keystream';
+import { DEFAULT_DEV_ADMIN, embeddedIndexes, loadConfig, mintDevToken, mongoIndexes } from '@keystream/keystream';
 import { startKeystreamChild, stopKeystreamChild } from '../support/keystreamProcess.js';
 
 const quick = process.argv.includes('--quick');
@@ -35,8 +35,13 @@ const BATCH = Number(process.env['KEYSTREAM_BENCH_BATCH'] ?? 1_000);
 const RUNS = quick ? 50 : 200;
 const KIND = 'RoleBinding';
 
+/** Every BIG_EVERY-th run of PROJECTS documents goes to one large project (a tenth of all); the others spread over PROJECTS. */
+const BIG_EVERY = 10;
+const BIG_PROJECT = 'projects/big';
+const inBigProject = (index: number): boolean => Math.floor(index / PROJECTS) % BIG_EVERY === 0;
+
 function roleBinding(index: number): JsonObject {
-  const project = `projects/p${index % PROJECTS}`;
+  const project = inBigProject(index) ? BIG_PROJECT : `projects/p${index % PROJECTS}`;
   const name = `${project}/roleBindings/rb${index}`;
   const member = `user:u${index % MEMBERS}@example.com`;
   const created = new Date(Date.UTC(2026, 0, 1) + index * 1_000).toISOString();
@@ -113,9 +118,11 @@ const http = process.argv.includes('--http');
 const dataDirectory = await mkdtemp(join(tmpdir(), 'keystream-readmodel-bench-'));
 // The default place of the read store in a data directory, so --http can serve it as it stands.
 const directory = join(dataDirectory, 'read');
-const open = (): LmdbReadStore => openLmdbReadStore({ path: directory, indexes: mongoIndexes() });
+// --mongo-indexes: only MongoDB's index set (no newest-first order within a parent), for comparison.
+const mongoSet = process.argv.includes('--mongo-indexes');
+const open = (): LmdbReadStore => openLmdbReadStore({ path: directory, indexes: mongoSet ? mongoIndexes() : embeddedIndexes() });
 try {
-  console.log(`read model at scale: ${DOCUMENTS.toLocaleString('en')} ${KIND}s in ${PROJECTS} projects (${process.platform}, Node ${process.version})`);
+  console.log(`read model at scale: ${DOCUMENTS.toLocaleString('en')} ${KIND}s, a tenth in one project and the rest in ${PROJECTS} (${process.platform}, Node ${process.version})${mongoSet ? ", MongoDB's index set only" : ''}`);
   const rssBefore = anonymousRssMb();
   let store = open();
   const seedStarted = performance.now();
@@ -151,6 +158,17 @@ try {
 
   const page = (options: QueryOptions): Promise<unknown> => store.query(KIND, { limit: 101, ...options });
   await timed('List page, parent, order_by createTime desc', (i) => page({ filter: { name: { $regex: `^projects/p${i % PROJECTS}/roleBindings/` } }, sort: { 'metadata.createTime': -1 } }));
+  const bigParent = { name: { $regex: `^${BIG_PROJECT}/roleBindings/` } };
+  await timed(`List page, large parent (a tenth of all), order_by createTime desc`, () => page({ filter: bigParent, sort: { 'metadata.createTime': -1 } }));
+  {
+    // Page 100 of the large parent, newest first, through its keyset boundary as a page token gives it.
+    const bigIndexes: number[] = [];
+    for (let index = DOCUMENTS - 1; index >= 0; index -= 1) if (inBigProject(index)) bigIndexes.push(index);
+    const boundaryOf = roleBinding(bigIndexes[Math.min(100 * 100, bigIndexes.length - 101)] ?? 0);
+    const values = [(boundaryOf['metadata'] as JsonObject)['createTime'], boundaryOf['name']];
+    const keyset = cursorQuery(NEWEST_FIRST, values as never, 'after', false);
+    await timed('  its page 100 through the page token (keyset seek)', () => page({ filter: { $and: [bigParent, keyset] }, sort: { 'metadata.createTime': -1 }, seek: { values } }));
+  }
   await timed('List page, equality (member, rare), order_by createTime desc', (i) => page({ filter: { member: `user:u${i % MEMBERS}@example.com` }, sort: { 'metadata.createTime': -1 } }));
   await timed('List page, equality (role, 1 in 20), order_by createTime desc', (i) => page({ filter: { role: `roles/r${i % ROLES}` }, sort: { 'metadata.createTime': -1 } }));
   await timed('List page, equality (role) + parent, order_by name', (i) => page({ filter: { $and: [{ name: { $regex: `^projects/p${i % PROJECTS}/roleBindings/` } }, { role: `roles/r${i % ROLES}` }] } }));

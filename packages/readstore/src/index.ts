@@ -26,5 +26,7 @@ export type { PhraseHint } from './phraseHint.js';
 export { EXPIRED, ChangeLogExpiredError, isChangeLogExpiredError } from './errors/changeLogExpiredError.js';
 export { LmdbReadStore, openLmdbReadStore } from './lmdb/lmdbReadStore.js';
 export type { LmdbReadStoreOptions } from './lmdb/lmdbReadStore.js';
+export { COLLECTION_OF_NAME } from './lmdb/kindIndexes.js';
+export type { IndexSpecification } from './lmdb/kindIndexes.js';
 export { MongoReadStore, connectMongoReadStore } from './mongo/mongoReadStore.js';
 export type { MongoReadStoreOptions } from './mongo/mongoReadStore.js';

@@ -13,4 +13,4 @@ export { mintDevToken } from './auth/authServices.js';
 export { DEFAULT_DEV_ADMIN } from './config.js';
 export type { AuthConfig } from './config.js';
 export { PROCESS_MANAGER_STATE_VERSION, processManagerStateDirectory } from './container.js';
-export { mongoIndexes } from './mongoIndexes.js';
+export { embeddedIndexes, mongoIndexes } from './mongoIndexes.js';

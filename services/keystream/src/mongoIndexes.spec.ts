@@ -1,6 +1,7 @@
 import { resourceByKind } from '@keystream/api';
 import { expect } from 'chai';
-import { mongoIndexes, mongoIndexesOf } from './mongoIndexes.js';
+import { COLLECTION_OF_NAME } from '@keystream/readstore';
+import { embeddedIndexes, mongoIndexes, mongoIndexesOf } from './mongoIndexes.js';
 
 describe('mongoIndexesOf', () => {
   it('should index a binding by its role and member fields, and every kind by creation time', () => {
@@ -30,5 +31,14 @@ describe('mongoIndexesOf', () => {
 
   it('should cover all 15 kinds', () => {
     expect(Object.keys(mongoIndexes())).to.have.length(15);
+  });
+
+  it('should give the embedded store MongoDB\'s set, then the newest-first order within a parent (at the end, so a store holding the old set builds only it)', () => {
+    const mongo = mongoIndexes();
+    for (const [kind, specifications] of Object.entries(embeddedIndexes())) {
+      expect(specifications.slice(0, -1), kind).to.deep.equal(mongo[kind]);
+      expect(specifications[specifications.length - 1], kind).to.deep.equal({ [COLLECTION_OF_NAME]: 1, 'metadata.createTime': -1, name: 1 });
+    }
+    expect(Object.values(mongo).flat().some((specification) => COLLECTION_OF_NAME in specification), 'MongoDB is never given the embedded path').to.equal(false);
   });
 });

@@ -8,9 +8,8 @@
  * `$text` serves phrases).
  */
 import { RESOURCES, type ResourceDescriptor } from '@keystream/api';
+import { COLLECTION_OF_NAME, type IndexSpecification } from '@keystream/readstore';
 import { phraseFieldsOf } from '@keystream/service-api';
-
-type IndexSpecification = Readonly<Record<string, 1 | -1 | 'text'>>;
 
 const MEMBER_FIELDS = new Set(['member', 'memberType', 'category', 'scope', 'ancestryPath']);
 
@@ -37,4 +36,17 @@ export function mongoIndexesOf(descriptor: ResourceDescriptor): IndexSpecificati
 /** Index specifications for every kind, as the MongoDB read store's `indexes` option. */
 export function mongoIndexes(): Record<string, IndexSpecification[]> {
   return Object.fromEntries(RESOURCES.map((descriptor) => [descriptor.kind, mongoIndexesOf(descriptor)]));
+}
+
+/**
+ * The newest-first order within one parent: the embedded store serves a List under a parent
+ * sorted by creation (the dashboards' default view) as a walk of this index that stops at the
+ * page's end, where `name` alone would make it read every document of the parent. MongoDB is not
+ * given it (`$collection` is the embedded store's own path).
+ */
+const NEWEST_IN_COLLECTION: IndexSpecification = { [COLLECTION_OF_NAME]: 1, 'metadata.createTime': -1, name: 1 };
+
+/** Index specifications for every kind in the embedded read store: MongoDB's, and the newest-first order within a parent. */
+export function embeddedIndexes(): Record<string, IndexSpecification[]> {
+  return Object.fromEntries(RESOURCES.map((descriptor) => [descriptor.kind, [...mongoIndexesOf(descriptor), NEWEST_IN_COLLECTION]]));
 }

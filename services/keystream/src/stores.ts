@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { KeystreamConfig, StoreLocation } from './config.js';
 import { appendSocketOf, readAppendSecret } from './appendForwarding.js';
-import { mongoIndexes } from './mongoIndexes.js';
+import { embeddedIndexes, mongoIndexes } from './mongoIndexes.js';
 
 /** Opens the configured event store. */
 export function openConfiguredEventStore(config: KeystreamConfig): Promise<EventStore> {
@@ -24,7 +24,8 @@ export function openConfiguredEventStore(config: KeystreamConfig): Promise<Event
 
 /**
  * Opens the configured read store, with the change-log retention of the configuration. Both
- * adapters get the same indexes (mongoIndexes.ts); the embedded one serves queries from them.
+ * adapters get the same indexes (mongoIndexes.ts), the embedded one also the newest-first order
+ * within a parent, which it serves Lists from.
  */
 export async function openConfiguredReadStore(config: KeystreamConfig): Promise<ReadStore> {
   const location = config.readStore;
@@ -34,7 +35,7 @@ export async function openConfiguredReadStore(config: KeystreamConfig): Promise<
     return connectMongoReadStore({ url: location.url, database, retention, indexes: mongoIndexes() });
   }
   mkdirSync(location.directory, { recursive: true });
-  return openLmdbReadStore({ path: location.directory, retention, indexes: mongoIndexes(), cacheBytes: config.readCacheBytes, follow: !writesReadModel(config) });
+  return openLmdbReadStore({ path: location.directory, retention, indexes: embeddedIndexes(), cacheBytes: config.readCacheBytes, follow: !writesReadModel(config) });
 }
 
 /** Whether the process appends to the event log (it runs the api); the others follow it (embedded) or only read it. */

@@ -11,8 +11,8 @@
  * large, a walk in the sort order (which stops at the page's end); else the whole kind.
  */
 import type { SortKey } from '../normalizeSort.js';
-import { afterPrefix, indexKey, isCutInKey, stringComponent, stringPrefixBytes, type KeyPart } from './indexKey.js';
-import type { KindIndexes, SortedIndexDefinition } from './kindIndexes.js';
+import { afterPrefix, indexKey, isCutInKey, MAX_VALUE_BYTES, stringComponent, stringPrefixBytes, type KeyPart } from './indexKey.js';
+import { COLLECTION_OF_NAME, collectionOfName, type KindIndexes, type SortedIndexDefinition } from './kindIndexes.js';
 import type { Bound, FieldCondition, FilterShape } from './filterClauses.js';
 
 /** A byte range of the index database, walked forwards or backwards. */
@@ -42,6 +42,11 @@ export interface PlanContext {
   countIndexKeys(ranges: readonly KeyRange[], cap: number): number;
   /** Documents in the name range, counted up to `cap`. */
   countDocuments(range: NameRange, cap: number): number;
+  /**
+   * The bytes of the index's first component (after its prefix) when the first and the last key
+   * of `range` hold the same one, so every key between does; undefined otherwise or when empty.
+   */
+  soleFirstComponent(index: SortedIndexDefinition, range: KeyRange): Buffer | undefined;
 }
 
 /** A keyset boundary: the sort-key values of the item a page continues after. */
@@ -75,12 +80,18 @@ export function choosePath(context: PlanContext, filter: FilterShape, sort: read
     return { type: 'names', names: names.values.filter((value): value is string => typeof value === 'string'), exact: onlyClause };
   }
   const fixed = fixedPaths(context, conditions);
-  const candidates: Candidate[] = [];
+  const paths: AccessPath[] = [];
   for (const condition of conditions) {
-    const path = selectivePath(context, condition, sort, fixed, seek, onlyClause);
-    if (path === undefined) continue;
-    candidates.push({ path, estimate: estimateOf(context, path) });
+    // A parent's documents in the sort's order (collection index) beat the same documents in name
+    // order; counts keep the documents' range, whose size is kept per first segment.
+    const byCollection = countAll ? undefined : collectionPath(context, condition, sort, seek, onlyClause);
+    const path = byCollection !== undefined && isOrdered(byCollection) ? byCollection : selectivePath(context, condition, sort, fixed, seek, onlyClause);
+    if (path !== undefined) paths.push(path);
   }
+  // One ordered path is the choice whatever its size (below, an ordered path is never passed over
+  // for the kind's walk): counting its keys would only cost.
+  if (!countAll && paths.length === 1 && isOrdered(paths[0] as AccessPath)) return paths[0] as AccessPath;
+  const candidates: Candidate[] = paths.map((path) => ({ path, estimate: estimateOf(context, path) }));
   const smallest = minBy(candidates);
   const orderedSelective = minBy(candidates.filter((candidate) => isOrdered(candidate.path)));
   if (countAll) return (orderedSelective !== undefined && smallest !== undefined && orderedSelective.estimate <= smallest.estimate ? orderedSelective : smallest)?.path ?? walkPath(context, sort, seek, true);
@@ -177,6 +188,36 @@ function selectivePath(
       return { type: 'index', ranges: [{ start, end: afterPrefix(start) }], reverse: false, ordered: false, exact: false, mayRepeat: multikey };
     }
   }
+}
+
+/**
+ * For names starting with a prefix that ends in `/` (a List under one parent) sorted otherwise than
+ * by name: the range of the {@link COLLECTION_OF_NAME} index holding them (a name starts with the
+ * prefix exactly when its collection does). When one collection holds them all (the usual parent),
+ * the rest of the index's key is the order of its documents, so the walk is in the sort's order
+ * (and can seek to a page token's boundary); else it is only a superset.
+ */
+function collectionPath(context: PlanContext, condition: FieldCondition, sort: readonly SortKey[], seek: SeekBoundary | undefined, onlyClause: boolean): AccessPath | undefined {
+  if (condition.path !== 'name' || condition.type !== 'prefix' || !condition.prefix.endsWith('/')) return undefined;
+  if (Buffer.byteLength(condition.prefix, 'utf8') > MAX_VALUE_BYTES || orderRelation([['name', 1]], sort) !== undefined) return undefined;
+  const index = context.indexes.sorted.find((candidate) => candidate.fields[0]?.[0] === COLLECTION_OF_NAME);
+  if (index === undefined) return undefined;
+  const start = Buffer.concat([index.prefix, stringPrefixBytes(condition.prefix)]);
+  const range: KeyRange = { start, end: afterPrefix(start) };
+  const exact = onlyClause && condition.exact;
+  const collection = context.soleFirstComponent(index, range);
+  // A collection as long as a key's cut may share its key part with another: not one order then.
+  if (collection === undefined || collection.length >= MAX_VALUE_BYTES) return { type: 'index', ranges: [range], reverse: false, ordered: false, exact, mayRepeat: false };
+  const relation = orderRelation([...index.fields.slice(1), ['name', 1]], sort);
+  const within = prefixRange(Buffer.concat([index.prefix, collection]));
+  const seekName = seekNameOf(seek);
+  // A boundary from another collection (not a token of this query) is not sought; the filter still decides.
+  const seekCollection = seekName === undefined ? undefined : collectionOfName(seekName);
+  const seekKey =
+    relation === undefined || seek === undefined || seekCollection === undefined || !Buffer.concat([index.prefix, indexKey([[seekCollection, 1]])]).equals(within.start)
+      ? undefined
+      : seekKeyOf(index, sort, seek, seekCollection);
+  return { type: 'index', ranges: [within], reverse: relation === 'reverse', ordered: relation !== undefined, exact, mayRepeat: false, ...(seekKey === undefined ? {} : { seek: seekKey }) };
 }
 
 /** A walk of the whole kind in the sort's order, if an index (or the name order) gives it. */

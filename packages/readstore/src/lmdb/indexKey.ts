@@ -55,6 +55,15 @@ export function stringPrefixBytes(prefix: string): Buffer {
   return Buffer.concat([Buffer.of(RANK_STRING), escape(body)]);
 }
 
+/**
+ * The bytes of the ascending component starting at `offset` of `key`, its end included (escaping
+ * leaves 0x00 only at a component's end); undefined when the key ends first.
+ */
+export function ascendingComponentAt(key: Buffer, offset: number): Buffer | undefined {
+  const end = key.indexOf(0x00, offset);
+  return end < 0 ? undefined : key.subarray(offset, end + 1);
+}
+
 /** The smallest key after every key starting with `prefix`. */
 export function afterPrefix(prefix: Buffer): Buffer {
   return Buffer.concat([prefix, Buffer.of(0xff)]);

@@ -13,7 +13,9 @@ import { cursorQuery, filterQuery, LIKE_OPERATOR, type OrderBy } from '@keystrea
 import type { DocumentWrite, JsonObject, SortSpec } from '../readStore.js';
 import { normalizeSort } from '../normalizeSort.js';
 import { openLmdbReadStore, type LmdbReadStore } from './lmdbReadStore.js';
-import type { IndexSpecification } from './kindIndexes.js';
+import { COLLECTION_OF_NAME, kindIndexesOf, type IndexSpecification } from './kindIndexes.js';
+import { afterPrefix } from './indexKey.js';
+import { open as openLmdb } from 'lmdb';
 
 const KIND = 'Group';
 const INDEXES: IndexSpecification[] = [
@@ -23,6 +25,8 @@ const INDEXES: IndexSpecification[] = [
   { score: 1, name: 1 },
   { tags: 1, name: 1 },
   { title: 'text' },
+  // The embedded store's newest-first order within a parent (a name prefix ending in '/').
+  { [COLLECTION_OF_NAME]: 1, 'metadata.createTime': -1, name: 1 },
 ];
 const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'apollo', 'polo', 'team', 'blue', 'über', 'x1'];
 const SORTS: (SortSpec | undefined)[] = [undefined, { score: 1 }, { score: -1 }, { 'metadata.createTime': -1 }, { 'metadata.createTime': 1 }, { name: -1 }, { tier: 1 }, { title: 1 }];
@@ -57,7 +61,7 @@ function randomDocument(random: Random, name: string): JsonObject {
 }
 
 function randomClause(random: Random): Record<string, unknown> {
-  switch (random.int(13)) {
+  switch (random.int(15)) {
     case 0:
       return { parent: `projects/p${random.int(5)}` };
     case 1:
@@ -86,6 +90,12 @@ function randomClause(random: Random): Record<string, unknown> {
       const word = random.pick(WORDS.filter((candidate) => candidate.length >= 4));
       return { title: { [LIKE_OPERATOR]: `%${word[0] ?? ''}%${word[1] ?? ''}%${word[2] ?? ''}%` } };
     }
+    case 12:
+      // One parent's collection (what a List under a parent asks).
+      return { name: { $regex: `^projects/p${random.int(5)}/groups/` } };
+    case 13:
+      // A prefix ending in '/' that holds two collections (groups and teams) and a third level.
+      return { name: { $regex: `^projects/p${random.int(4)}/` } };
     default:
       return { 'metadata.createTime': { $lt: `2026-0${1 + random.int(9)}` } };
   }
@@ -143,7 +153,8 @@ describe('LmdbReadStore index-served queries (model-based)', function () {
       for (let round = 0; round < 12; round += 1) {
         const writes: DocumentWrite[] = [];
         for (let index = 0; index < 40; index += 1) {
-          const name = `projects/p${random.int(4)}/groups/g${random.int(60)}`;
+          const collection = random.chance(0.85) ? 'groups/g' : random.chance(0.5) ? 'teams/t' : `groups/g${random.int(3)}/members/m`;
+          const name = `projects/p${random.int(4)}/${collection}${random.int(60)}`;
           position += 1;
           const at = position.toString(16).padStart(16, '0');
           if (random.chance(0.2)) {
@@ -219,6 +230,49 @@ describe('LmdbReadStore index-served queries (model-based)', function () {
       expect(await reopened.count(KIND, filter)).to.equal(all.length);
     } finally {
       await reopened.close();
+    }
+  });
+
+  it('should build only the indexes added at the end of the set, and serve them at once', async () => {
+    const random = generator(11);
+    const model = new Map<string, JsonObject>();
+    const writes: DocumentWrite[] = Array.from({ length: 400 }, (_, index) => {
+      const name = `projects/p${index % 3}/${index % 5 === 0 ? 'teams/t' : 'groups/g'}${index}`;
+      const document = randomDocument(random, name);
+      model.set(name, document);
+      return { op: 'put', kind: KIND, name, position: (index + 1).toString(16).padStart(16, '0'), document };
+    });
+    const before = openLmdbReadStore({ path: join(path, 'grown'), indexes: { [KIND]: INDEXES.slice(0, -1) } });
+    try {
+      await before.apply({ writes });
+    } finally {
+      await before.close();
+    }
+    const grown = openLmdbReadStore({ path: join(path, 'grown'), indexes: { [KIND]: INDEXES } });
+    try {
+      for (const parent of ['projects/p1/groups/', 'projects/p2/teams/', 'projects/p0/']) {
+        const filter = { name: { $regex: `^${parent}` } };
+        for (const sort of [{ 'metadata.createTime': -1 }, { 'metadata.createTime': 1, name: -1 }] as SortSpec[]) {
+          const names = (await grown.query(KIND, { filter, sort, limit: 7 })).documents.map((stored) => stored.name);
+          expect(names, JSON.stringify({ parent, sort })).to.deep.equal(expected(model, filter, sort).slice(0, 7));
+        }
+      }
+      // The indexes stored before still answer (their entries were kept, not rebuilt wrongly).
+      const tiers = (await grown.query(KIND, { filter: { tier: 'gold' }, sort: { score: -1 } })).documents.map((stored) => stored.name);
+      expect(tiers).to.deep.equal(expected(model, { tier: 'gold' }, { score: -1 }));
+      expect(await grown.count(KIND, { title: { [LIKE_OPERATOR]: '%alpha%' } })).to.equal(expected(model, { title: { [LIKE_OPERATOR]: '%alpha%' } }, undefined).length);
+    } finally {
+      await grown.close();
+    }
+    // Every document is in the added index (an empty one would only have made the answers slower).
+    const added = kindIndexesOf(KIND, INDEXES).sorted.find((definition) => definition.fields[0]?.[0] === COLLECTION_OF_NAME);
+    const root = openLmdb({ path: join(path, 'grown'), maxDbs: 12, readOnly: true });
+    try {
+      const index = root.openDB<string, Buffer>({ name: 'index', keyEncoding: 'binary' });
+      const prefix = added?.prefix ?? Buffer.alloc(0);
+      expect(index.getKeysCount({ start: prefix, end: afterPrefix(prefix) })).to.equal(model.size);
+    } finally {
+      await root.close();
     }
   });
 });

@@ -15,6 +15,20 @@ import { indexKey, stringComponent, type KeyPart } from './indexKey.js';
 /** An index specification: field paths with a direction, or `'text'` for the text index's fields. */
 export type IndexSpecification = Readonly<Record<string, 1 | -1 | 'text'>>;
 
+/**
+ * A field path of the embedded store's specifications only: a document's collection, its name up
+ * to and including the last `/` (`projects/p1/roleBindings/`). A List under one parent is a name
+ * prefix that ends there, so `{[COLLECTION_OF_NAME]: 1, 'metadata.createTime': -1, name: 1}` serves
+ * "this parent's documents, newest first" as a walk that stops at the page's end. (`$` cannot begin
+ * a resource field, so no document field is shadowed; MongoDB gets no such index.)
+ */
+export const COLLECTION_OF_NAME = '$collection';
+
+/** The collection part of a name (see {@link COLLECTION_OF_NAME}). */
+export function collectionOfName(name: string): string {
+  return name.slice(0, name.lastIndexOf('/') + 1);
+}
+
 /** A sorted index over some fields, then the name. */
 export interface SortedIndexDefinition {
   readonly id: string;
@@ -69,7 +83,7 @@ export function sortedEntriesOf(index: SortedIndexDefinition, name: string, docu
   let combinations: KeyPart[][] = [[]];
   let multikey = false;
   for (const [path, direction] of index.fields) {
-    const value = resolve(document, path);
+    const value = path === COLLECTION_OF_NAME ? collectionOfName(name) : resolve(document, path);
     const values: unknown[] = Array.isArray(value) ? (value.length === 0 ? [null] : [...new Set(value.map(scalarOrJson))]) : [value ?? null];
     if (Array.isArray(value)) multikey = true;
     combinations = combinations.flatMap((parts) => values.map((element) => [...parts, [element, direction] as const]));

@@ -34,7 +34,7 @@ import { DocumentCache } from './documentCache.js';
 import { TopK } from './topK.js';
 import { WordList } from './wordList.js';
 import { filterShape, type FilterShape } from './filterClauses.js';
-import { afterPrefix, indexKey, isCutInKey, stringComponent } from './indexKey.js';
+import { afterPrefix, ascendingComponentAt, indexKey, isCutInKey, stringComponent } from './indexKey.js';
 import {
   kindIndexesOf,
   postingKey,
@@ -113,6 +113,26 @@ const KEY_FORMAT = 'keyFormat';
  */
 const CURRENT_KEY_FORMAT = 4;
 const APPLIED = 'applied';
+/**
+ * The sorted indexes a kind's set gained, when the stored set (its fingerprint) is the new one's
+ * beginning and only sorted indexes follow: ids are positions, so the entries already stored stay
+ * right and only the new indexes need building. Undefined when the whole kind must be re-indexed.
+ */
+function addedSortedIndexes(storedFingerprint: unknown, specifications: readonly IndexSpecification[], indexes: KindIndexes): KindIndexes | undefined {
+  if (typeof storedFingerprint !== 'string') return undefined;
+  let stored: unknown;
+  try {
+    stored = JSON.parse(storedFingerprint);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(stored) || stored.length === 0 || stored.length >= specifications.length) return undefined;
+  if (JSON.stringify(specifications.slice(0, stored.length)) !== storedFingerprint) return undefined;
+  const addedIds = new Set(specifications.slice(stored.length).map((_, offset) => String(stored.length + offset)));
+  if (indexes.text !== undefined && addedIds.has(indexes.text.id)) return undefined;
+  return { kind: indexes.kind, sorted: indexes.sorted.filter((definition) => addedIds.has(definition.id)), text: undefined };
+}
+
 /** Documents re-indexed per write transaction when a kind's index set changed. */
 const REINDEX_CHUNK = 5_000;
 /** A text-index word narrows a search only when under 1/4 of the kind's documents hold it. */
@@ -587,7 +607,9 @@ export class LmdbReadStore implements ReadStore {
     if (storedFingerprint !== fingerprint && !(storedFingerprint === undefined && this.documentCount(kind) === 0 && specifications.length === 0)) {
       // A follower leaves re-indexing to the writer and reads the kind in name order until it is done.
       if (this.following) return kindIndexesOf(kind, []);
-      this.reindexKind(kind, indexes, fingerprint);
+      const added = addedSortedIndexes(storedFingerprint, specifications, indexes);
+      if (added !== undefined) this.indexDocuments(kind, added, fingerprint);
+      else this.reindexKind(kind, indexes, fingerprint);
     }
     this.kindIndexes.set(kind, indexes);
     return indexes;
@@ -606,6 +628,15 @@ export class LmdbReadStore implements ReadStore {
       }
       this.meta.removeSync(indexSetKey(kind));
     });
+    this.indexDocuments(kind, indexes, fingerprint);
+  }
+
+  /**
+   * Adds every document of the kind to `indexes` (all of the kind's, after a re-index cleared them,
+   * or only those added to its set), in chunks of write transactions, then records the set. A run
+   * cut short leaves the set unrecorded (or the old one) and runs again: its puts repeat harmlessly.
+   */
+  private indexDocuments(kind: string, indexes: KindIndexes, fingerprint: string): void {
     let after: string | undefined;
     const range = kindRange(kind);
     let live = 0;
@@ -641,8 +672,22 @@ export class LmdbReadStore implements ReadStore {
       isMultikey: (definition) => this.multikeyFlags.has(multikeyKey(kind, definition)) || this.meta.get(multikeyKey(kind, definition), this.snapshot) === true,
       countIndexKeys: (ranges, cap) => this.countIndexKeys(ranges, cap),
       countDocuments: (range, cap) => this.countDocuments(range, cap),
+      soleFirstComponent: (definition, range) => this.soleFirstComponent(definition, range),
     };
     return choosePath(context, filter, sort, countAll, seek);
+  }
+
+  /** See PlanContext.soleFirstComponent: two single-key reads, at each end of the range. */
+  private soleFirstComponent(definition: SortedIndexDefinition, range: KeyRange): Buffer | undefined {
+    const firstOf = (reverse: boolean): Buffer | undefined => {
+      for (const key of this.index.getKeys({ start: reverse ? range.end : range.start, end: reverse ? range.start : range.end, reverse, limit: 1, ...this.snapshot })) {
+        return ascendingComponentAt(key, definition.prefix.length);
+      }
+      return undefined;
+    };
+    const first = firstOf(false);
+    const last = first === undefined ? undefined : firstOf(true);
+    return first !== undefined && last !== undefined && first.equals(last) ? first : undefined;
   }
 
   /**
