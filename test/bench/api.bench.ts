@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   try {
     await seedProjects(path.join(dataDirectory, 'events'), seeded);
     const replayStarted = performance.now();
-    const child = await startKeystreamChild(dataDirectory, { KEYSTREAM_LOG_LEVEL: 'warn' }, 120_000);
+    const child = await startKeystreamChild(dataDirectory, { KEYSTREAM_LOG_LEVEL: 'warn' }, 120_000, [], 'built');
     try {
       const url = child.url;
       // Replay: the projector starts from zero on the seeded log; wait until it has everything.

@@ -77,7 +77,7 @@ const line = (label: string, figures: Figures): string => `  ${label.padEnd(16)}
 
 async function main(): Promise<void> {
   const dataDirectory = mkdtempSync(path.join(os.tmpdir(), 'keystream-grpc-bench-'));
-  const child = await startKeystreamChild(dataDirectory, { KEYSTREAM_GRPC_PORT: 'auto' });
+  const child = await startKeystreamChild(dataDirectory, { KEYSTREAM_GRPC_PORT: 'auto' }, 30_000, [], 'built');
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const clients: grpc.Client[] = [];
   try {

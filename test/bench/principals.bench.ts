@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   const cpus = os.cpus();
   console.log(`principals benchmark — ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, node ${process.version}; ${USERS} users in a nested group, ${WATCHERS} watchers`);
   const dataDirectory = mkdtempSync(path.join(os.tmpdir(), 'keystream-bench-principals-'));
-  const child = await startKeystreamChild(dataDirectory, { KEYSTREAM_LOG_LEVEL: 'warn' }, 120_000);
+  const child = await startKeystreamChild(dataDirectory, { KEYSTREAM_LOG_LEVEL: 'warn' }, 120_000, [], 'built');
   const watchers: Watcher[] = [];
   try {
     const admin = new RestClient({ baseUrl: child.url, headers: { authorization: `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory }), DEFAULT_DEV_ADMIN)}` } });

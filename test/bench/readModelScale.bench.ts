@@ -200,7 +200,7 @@ try {
 /** The seeded read store served by `keystream start`, timed through HTTP. */
 async function throughHttp(): Promise<void> {
   const spawned = performance.now();
-  const child = await startKeystreamChild(dataDirectory, { KEYSTREAM_LOG_LEVEL: 'warn' }, 600_000);
+  const child = await startKeystreamChild(dataDirectory, { KEYSTREAM_LOG_LEVEL: 'warn' }, 600_000, [], 'built');
   try {
     const headers = { authorization: `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory }), DEFAULT_DEV_ADMIN)}` };
     const get = async (path: string): Promise<JsonObject> => {

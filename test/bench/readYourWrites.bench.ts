@@ -26,7 +26,7 @@ function summary(label: string, samples: number[]): string {
 
 async function measure(processes: string): Promise<void> {
   const directory = mkdtempSync(path.join(tmpdir(), 'keystream-ryw-bench-'));
-  const child = await startKeystreamChild(directory, { KEYSTREAM_PROCESSES: processes }, 60_000);
+  const child = await startKeystreamChild(directory, { KEYSTREAM_PROCESSES: processes }, 60_000, [], 'built');
   try {
     const authorization = `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: directory }), DEFAULT_DEV_ADMIN)}`;
     const headers = { authorization, 'content-type': 'application/json' };

@@ -3,15 +3,17 @@
  *
  *   npx tsx --conditions=keystream-source test/bench/watchFanout.bench.ts [--quick] [--baseline=<checkout>]
  *
- * The server is a real `keystream start` child process (embedded stores, one process, as a user
- * runs it); the load comes from a separate Node process (this file with `--client`): it opens N
+ * The server is a real `keystream start` child process (embedded stores, the built code as
+ * `npm start` runs it, in the processes its default plan starts); the load comes from a separate Node process (this file with `--client`): it opens N
  * stateless WatchGroups watches over WebSockets (100 per socket, 25 principals — bootstrap
  * administrators with development tokens, so per-principal authorization runs for every change)
  * and updates groups through HTTP (PUT) at a fixed rate, open loop. Each write carries its send
  * time in `description`; the client reads it back from every frame. Figures per scenario:
  *   - write → watch frame latency p50/p99 over every (write, watcher) pair, and frames delivered;
  *   - write acknowledgement p50/p99 (HTTP answer), beside the same figure with no watchers;
- *   - server RSS per idle watch (RSS after the watches synced minus before they opened, / N).
+ *   - server RSS per idle watch (RSS after the watches synced minus before they opened, / N), and
+ *     the same over the second half of the watches alone (opened once the first half synced):
+ *     what one more watch costs, without the heap growth the first snapshots' burst causes once.
  * Scenarios: no watchers, 10 writes/s; 1k and 3k watchers watching every group (10 groups), 10
  * writes/s (every write reaches every watcher); 10k watchers each filtering one of 100 groups
  * (`display_name`), 100 writes/s (each write reaches 100 watchers); no watchers at 100 writes/s.
@@ -31,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken } from '@keystream/keystream';
 import WebSocket from 'ws';
 import { descendantsOf } from './e2e/wrk.js';
+import { keystreamCommand } from '../support/keystreamProcess.js';
 
 const PRINCIPALS = 25;
 const PER_SOCKET = 100;
@@ -58,7 +61,10 @@ interface ClientResult {
   readonly delivered: number;
   readonly expected: number;
   readonly ack: { p50: number; p99: number };
+  /** Server RSS growth over every watch opened, per watch. */
   readonly rssPerWatchKiB: number;
+  /** Server RSS growth from opening the second half of the watches, per watch of that half. */
+  readonly marginalRssPerWatchKiB: number;
   readonly syncSeconds: number;
 }
 
@@ -116,7 +122,8 @@ async function client(job: ClientJob): Promise<ClientResult> {
   const rssBefore = rssOf(job.serverPid);
   const openedAt = now();
   const stampPattern = /"description":"(\d+(?:\.\d+)?)"/g;
-  for (let s = 0; s < socketCount; s += 1) {
+  const openSockets = async (from: number, to: number): Promise<void> => {
+  for (let s = from; s < to; s += 1) {
     const token = job.tokens[s % job.tokens.length] as string;
     const socket = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
     await new Promise<void>((resolve, reject) => {
@@ -148,11 +155,26 @@ async function client(job: ClientJob): Promise<ClientResult> {
     }
     sockets.push(socket);
   }
-  await until(() => synced === job.watchers, 300_000, 'every watch synced');
-  const syncSeconds = (now() - openedAt) / 1000;
+  };
+  // Opened in two halves, RSS read after each: the average over all watches includes what grows
+  // once (the server's heap spaces after the snapshots' burst); the second half's growth is what
+  // each further watch costs.
+  const firstHalf = Math.ceil(socketCount / 2);
+  await openSockets(0, firstHalf);
+  const firstWatchers = Math.min(job.watchers, firstHalf * PER_SOCKET);
+  await until(() => synced === firstWatchers, 300_000, 'the first half of the watches synced');
+  const firstSyncMs = now() - openedAt;
   // Let the snapshots' garbage go before RSS is read.
   await new Promise((resolve) => setTimeout(resolve, 3000));
-  const rssPerWatchKiB = job.watchers === 0 ? Number.NaN : (rssOf(job.serverPid) - rssBefore) / job.watchers / 1024;
+  const rssHalf = rssOf(job.serverPid);
+  const halfSyncedAt = now();
+  await openSockets(firstHalf, socketCount);
+  await until(() => synced === job.watchers, 300_000, 'every watch synced');
+  const syncSeconds = (firstSyncMs + now() - halfSyncedAt) / 1000;
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const rssAll = rssOf(job.serverPid);
+  const rssPerWatchKiB = job.watchers === 0 ? Number.NaN : (rssAll - rssBefore) / job.watchers / 1024;
+  const marginalRssPerWatchKiB = job.watchers - firstWatchers <= 0 ? Number.NaN : (rssAll - rssHalf) / (job.watchers - firstWatchers) / 1024;
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
   const acks: number[] = [];
@@ -200,6 +222,7 @@ async function client(job: ClientJob): Promise<ClientResult> {
     expected,
     ack: { p50: percentile(acks, 0.5), p99: percentile(acks, 0.99) },
     rssPerWatchKiB,
+    marginalRssPerWatchKiB,
     syncSeconds,
   };
 }
@@ -208,7 +231,8 @@ async function client(job: ClientJob): Promise<ClientResult> {
 async function startServer(root: string, dataDirectory: string, admins: readonly string[]): Promise<{ url: string; child: ChildProcess }> {
   const profile = process.argv.find((arg) => arg.startsWith('--profile='))?.slice('--profile='.length);
   const profiling = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`];
-  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', '--conditions=keystream-source', 'services/keystream/src/cli.ts', 'start'], {
+  // The build, as `npm start` runs it (keystreamProcess.ts says why not the source through tsx).
+  const child = spawn(process.execPath, [...profiling, ...keystreamCommand('built', root), 'start'], {
     cwd: root,
     env: { ...process.env, KEYSTREAM_DATA_DIR: dataDirectory, KEYSTREAM_HTTP_PORT: '0', KEYSTREAM_GRPC_PORT: '0', KEYSTREAM_LOG_LEVEL: 'warn', KEYSTREAM_BOOTSTRAP_ADMIN: admins.join(',') },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -275,7 +299,7 @@ async function runTarget(label: string, root: string, scenarios: readonly Scenar
       console.log(
         `  ${label.padEnd(9)} ${scenario.label.padEnd(38)} frame p50 ${f(result.frameLatencies.p50)} ms  p99 ${f(result.frameLatencies.p99)} ms  max ${f(result.frameLatencies.max)} ms  ` +
           `(${result.delivered}/${result.expected})  ack p50 ${f(result.ack.p50)} ms  p99 ${f(result.ack.p99)} ms` +
-          (scenario.watchers === 0 ? '' : `  RSS/idle watch ${result.rssPerWatchKiB.toFixed(1)} KiB  (sync ${result.syncSeconds.toFixed(1)} s)`),
+          (scenario.watchers === 0 ? '' : `  RSS/idle watch ${result.rssPerWatchKiB.toFixed(1)} KiB, second half ${result.marginalRssPerWatchKiB.toFixed(1)} KiB  (sync ${result.syncSeconds.toFixed(1)} s)`),
       );
     } finally {
       server.child.kill('SIGTERM');

@@ -14,7 +14,7 @@ const GOALS: Readonly<Record<string, string>> = {
 
 const NUMBER = String.raw`(—|[\d.]+)`;
 const SCENARIO_LINE = new RegExp(
-  String.raw`^\s*this\s+(\S+) watchers (.+?)\s+frame p50\s+${NUMBER} ms\s+p99\s+${NUMBER} ms\s+max\s+${NUMBER} ms\s+\((\d+)/(\d+)\)\s+ack p50\s+${NUMBER} ms\s+p99\s+${NUMBER} ms(?:\s+RSS/idle watch\s+(-?[\d.]+) KiB)?`,
+  String.raw`^\s*this\s+(\S+) watchers (.+?)\s+frame p50\s+${NUMBER} ms\s+p99\s+${NUMBER} ms\s+max\s+${NUMBER} ms\s+\((\d+)/(\d+)\)\s+ack p50\s+${NUMBER} ms\s+p99\s+${NUMBER} ms(?:\s+RSS/idle watch\s+(-?[\d.]+) KiB(?:, second half\s+(-?[\d.]+|NaN) KiB)?)?`,
 );
 const ACK_RATIO_LINE = /^\s*this\s+(\S+) watchers (.+?)\s+write ack p99 ([\d.]+)× the no-watcher p99/;
 
@@ -30,7 +30,7 @@ export function fanoutRows(output: string): PerformanceRow[] {
   for (const line of output.split('\n')) {
     const match = SCENARIO_LINE.exec(line);
     if (match === null) continue;
-    const [, count, rest, p50, p99, , delivered, expected, , ackP99, rss] = match as unknown as [string, string, string, string, string, string, string, string, string, string, string | undefined];
+    const [, count, rest, p50, p99, , delivered, expected, , ackP99, rss, marginal] = match as unknown as [string, string, string, string, string, string, string, string, string, string, string | undefined, string | undefined];
     const scenario = `${count} ${rest.trim()}`;
     rows.push({
       figure: `write → watch frame, ${count} watchers ${rest.trim()}`,
@@ -39,8 +39,8 @@ export function fanoutRows(output: string): PerformanceRow[] {
       ratio: ratios.get(scenario) ?? '—',
       goal: GOALS[count] ?? '—',
     });
-    if (rss !== undefined) memory.push(`${rss} KiB (${count})`);
+    if (rss !== undefined) memory.push(`${rss} KiB over all, ${marginal ?? '—'} KiB over the second half (${count})`);
   }
-  if (memory.length > 0) rows.push({ figure: 'memory per idle watch (server RSS)', measured: memory.join(', '), ceiling: '—', ratio: '—', goal: '< 10 KiB RSS' });
+  if (memory.length > 0) rows.push({ figure: 'memory per idle watch (server RSS growth per watch)', measured: memory.join('; '), ceiling: '—', ratio: '—', goal: '< 10 KiB RSS' });
   return rows;
 }

@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken } from '@keystream/keystream';
-import { startKeystreamChild, stopKeystreamChild, type KeystreamChild } from '../../support/keystreamProcess.js';
+import { buildCheckout, startKeystreamChild, stopKeystreamChild, type KeystreamChild } from '../../support/keystreamProcess.js';
 import { seedProjects } from '../../support/seedProjects.js';
 import { fanoutRows as fanoutRowsOf } from './fanoutRows.js';
 import { formatRate, formatRatio, parseTableRows, renderTable, type PerformanceRow } from './performanceTable.js';
@@ -103,7 +103,7 @@ async function adminHeaders(dataDirectory: string): Promise<Record<string, strin
 /** Runs `work` against a `keystream start` child; `spawnedAt` is the clock (performance.now) when it was spawned. */
 async function withKeystream<T>(dataDirectory: string, environment: Record<string, string>, work: (child: KeystreamChild, spawnedAt: number) => Promise<T>): Promise<T> {
   const spawnedAt = performance.now();
-  const child = await startKeystreamChild(dataDirectory, { KEYSTREAM_LOG_LEVEL: 'warn', ...environment }, 180_000);
+  const child = await startKeystreamChild(dataDirectory, { KEYSTREAM_LOG_LEVEL: 'warn', ...environment }, 180_000, [], 'built');
   try {
     return await work(child, spawnedAt);
   } finally {
@@ -172,10 +172,15 @@ function describeCatchUp(result: CatchUp): string {
   return result.perSecond === undefined ? `not separable from start-up in this run (${times}); see the component row` : `${formatRate(result.perSecond)} events/s (${times})`;
 }
 
-/** Runs a component bench script (from the repository root) and returns the line matching `line`. */
+/**
+ * Runs a component bench script (`services/<name>/src/bench/<file>.ts`, from the repository root)
+ * as built (its `dist/bench/<file>.js`, like the server) and returns the line matching `line`.
+ */
 function componentLine(script: string, args: readonly string[], line: RegExp): Promise<string> {
+  buildCheckout();
+  const built = script.replace('/src/bench/', '/dist/bench/').replace(/\.ts$/u, '.js');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=keystream-source', script, ...args], { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [built, ...args], { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       text += chunk;
