@@ -63,15 +63,23 @@ export class EntryQueue {
     this.signal();
   }
 
-  /** Everything queued; waits while empty. Returns [] when interrupted, nudged or on a progress mark. */
-  async take(): Promise<ChangeLogEntry[]> {
-    this.throwIfFailed();
-    if (this.entries.length === 0 && this.progress === undefined && !this.woken) {
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-      });
-      this.throwIfFailed();
-    }
+  /**
+   * Everything queued; waits while empty. Returns [] when interrupted, nudged or on a progress mark.
+   * Not an async function: an idle watch waits here, and a suspended async frame would be one more
+   * generator, promise and context kept per watch for as long as it idles.
+   */
+  take(): Promise<ChangeLogEntry[]> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.entries.length > 0 || this.progress !== undefined || this.woken) return Promise.resolve(this.drain());
+    return new Promise<ChangeLogEntry[]>((resolve, reject) => {
+      this.wake = () => {
+        if (this.failure !== undefined) reject(this.failure);
+        else resolve(this.drain());
+      };
+    });
+  }
+
+  private drain(): ChangeLogEntry[] {
     this.woken = false;
     const taken = this.entries;
     this.entries = [];

@@ -261,7 +261,7 @@ export class StatelessWatch extends WatchRunner<StatelessPlan> {
       if (held !== undefined) for (const entry of entries) if (held.has(entry.name)) return false;
       return true;
     }
-    const series = this.group.series(entries, this.context.principal);
+    const series = this.group.series(entries, this.principal);
     // The client must hold exactly what matched before each entry (always so while rights stay
     // put); a document changed twice in the batch is held after its first change as it matched then.
     let next: Map<string, boolean> | undefined;

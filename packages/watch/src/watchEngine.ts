@@ -68,10 +68,24 @@ export class WatchEngine {
   private knownAuthorizationVersion: number;
   private readonly stopListening: () => void;
   private readonly groups: FanoutGroups;
+  /** Shared by every watch (an idle watch is small; a context per watch was a tenth of it). */
+  private readonly context: WatchContext;
 
   constructor(private readonly options: WatchEngineOptions) {
     this.authorizationVersion = options.authorizationVersion ?? (() => 0);
     this.groups = new FanoutGroups(options.canSee ?? SEE_EVERYTHING, this.authorizationVersion);
+    this.context = {
+      store: options.store,
+      hub: options.hub,
+      groups: this.groups,
+      canSee: options.canSee ?? SEE_EVERYTHING,
+      authorizationVersion: this.authorizationVersion,
+      rightsMoved: options.rightsMoved ?? (() => true),
+      pageTokenKey: options.pageTokenKey,
+      snapshotSizeInterval: options.snapshotSizeInterval ?? 1000,
+      maxQueuedEntries: options.maxQueuedEntries ?? 10_000,
+      faults: options.faults,
+    };
     this.knownAuthorizationVersion = this.authorizationVersion();
     // A change of rights arrives through the log like any change (a binding, a group), so the end
     // of each published batch is when it can first be seen.
@@ -110,29 +124,17 @@ export class WatchEngine {
       return { plan: undefined, close: () => { handle.close(); }, done: handle.done };
     }
     const plan = planWatch(method, request, this.options.pageTokenKey);
-    const context: WatchContext = {
-      store: this.options.store,
-      hub: this.options.hub,
-      groups: this.groups,
-      principal,
-      canSee: this.options.canSee ?? SEE_EVERYTHING,
-      authorizationVersion: this.authorizationVersion,
-      rightsMoved: this.options.rightsMoved ?? (() => true),
-      pageTokenKey: this.options.pageTokenKey,
-      snapshotSizeInterval: this.options.snapshotSizeInterval ?? 1000,
-      maxQueuedEntries: this.options.maxQueuedEntries ?? 10_000,
-      faults: this.options.faults,
-    };
+    const context = this.context;
     let runner: WatchRunner;
     switch (plan.type) {
       case 'single':
-        runner = new SingleResourceWatch(context, plan, sink);
+        runner = new SingleResourceWatch(context, plan, sink, principal);
         break;
       case 'stateless':
-        runner = new StatelessWatch(context, plan, sink);
+        runner = new StatelessWatch(context, plan, sink, principal);
         break;
       case 'stateful':
-        runner = new StatefulWatch(context, plan, sink);
+        runner = new StatefulWatch(context, plan, sink, principal);
         break;
       default: {
         const unreachable: never = plan;

@@ -21,13 +21,12 @@ export interface WatchFaults {
   beforeChunk?(chunk: { readonly index: number; readonly count: number }): void;
 }
 
-/** What the engine gives each watch. */
+/** What the engine gives every watch: one object for all of them (the principal is each watch's own). */
 export interface WatchContext {
   readonly store: ReadStore;
   readonly hub: ChangeHub;
   /** The engine's fan-out groups: the watch evaluates and shapes changes through its group. */
   readonly groups: FanoutGroups;
-  readonly principal: WatchPrincipal;
   readonly canSee: CanSee;
   /** The version of the state `canSee` decides on; the watch re-checks what it shows when it moves. */
   readonly authorizationVersion: AuthorizationVersion;
@@ -82,10 +81,11 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
     protected readonly context: WatchContext,
     protected readonly plan: Plan,
     protected readonly sink: WatchSink,
+    protected readonly principal: WatchPrincipal,
   ) {
     this.group = context.groups.acquire(plan.descriptor, plan.type === 'single' ? {} : plan.selection, plan.mask);
     this.responses = this.group.responses;
-    this.matcher = new DocumentMatcher(this.group, context.principal);
+    this.matcher = new DocumentMatcher(this.group, principal);
     this.authorizationSeen = context.authorizationVersion();
   }
 
@@ -140,7 +140,7 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
   protected authorizationMoved(): boolean {
     const version = this.context.authorizationVersion();
     if (version === this.authorizationSeen) return false;
-    if (this.context.rightsMoved(this.context.principal, this.authorizationSeen)) return true;
+    if (this.context.rightsMoved(this.principal, this.authorizationSeen)) return true;
     this.authorizationSeen = version;
     return false;
   }
@@ -211,11 +211,15 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
     return this.matcher.matches(entry.before) || this.matcher.matches(entry.after);
   }
 
-  /** Waits for entries; throws the subscription's failure; throws WatchClosed when closed. */
-  protected async take(): Promise<ChangeLogEntry[]> {
-    const entries = await this.queue.take();
-    this.assertOpen();
-    return entries;
+  /**
+   * Waits for entries; throws the subscription's failure; throws WatchClosed when closed. (No
+   * async frame of its own while the watch idles: see EntryQueue.take.)
+   */
+  protected take(): Promise<ChangeLogEntry[]> {
+    return this.queue.take().then((entries) => {
+      this.assertOpen();
+      return entries;
+    });
   }
 
   protected assertOpen(): void {

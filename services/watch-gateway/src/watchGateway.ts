@@ -9,13 +9,13 @@
  * `stallTimeoutMs`, or exceeds the hard limit, is closed (1013): memory stays bounded whatever a
  * client does, and nothing is ever dropped silently.
  */
-import { decodeMessage, encodedOnce, encodeMessage, isKeystreamError, KeystreamError, METHODS, type MessageName, type MethodDescriptor } from '@keystream/api';
-import type { JsonObject } from '@keystream/readstore';
+import { decodeMessage, encodeMessage, isKeystreamError, KeystreamError, METHODS, type MessageName, type MethodDescriptor } from '@keystream/api';
 import type { ApiCall, ApiDispatcher, HttpServerOptions } from '@keystream/service-api';
 import { peerOf } from '@keystream/service-api';
 import { ANONYMOUS, type WatchEngine, type WatchHandle, type WatchPrincipal, type WatchSink } from '@keystream/watch';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { frameIdOf, parseClientFrame, parseMinPosition } from './watchFrames.js';
+import { WatchFrameSink, type FrameOutlet } from './watchFrameSink.js';
 import { readProtocolOffer } from './protocolOffer.js';
 import { MIN_POSITION_HEADER, type Logger } from '@keystream/kernel';
 
@@ -194,6 +194,12 @@ export class WatchGateway {
   /** Sockets with frames in their outbox. */
   private readonly unflushed = new Set<WebSocket<Connection>>();
   private flushScheduled = false;
+  /** The sockets' frame queue as every watch's sink sees it (watchFrameSink.ts). */
+  private readonly outlet: FrameOutlet<WebSocket<Connection>> = {
+    sendText: (ws, text, bytes) => this.sendText(ws, text, bytes),
+    sendFrame: (ws, frame) => this.sendFrame(ws, frame),
+    isWritable: (ws) => this.bufferedOf(ws) <= this.soft,
+  };
 
   constructor(private readonly options: WatchGatewayOptions) {
     this.soft = options.softBufferBytes ?? 1024 * 1024;
@@ -697,31 +703,7 @@ export class WatchGateway {
     await this.authorizeWatch(principal, method, request);
     if (abandoned()) return;
     const release = this.reserveForPrincipal(principal);
-    const responseType = method.responseType as MessageName;
-    // The frame is `{"id":…,"response":…}` spelled out, so a response many watches send (their
-    // group's shared series) is encoded once and only this watch's id is spliced in.
-    const prefix = `{"id":${JSON.stringify(id)},"response":`;
-    const prefixBytes = Buffer.byteLength(prefix) + 1;
-    const sink: WatchSink = {
-      send: (response: JsonObject) => {
-        if (connection.closed) return true;
-        const encoded = encodedOnce(response, responseType, () => {
-          const json = JSON.stringify(encodeMessage(responseType, response as never));
-          return { json, bytes: Buffer.byteLength(json) };
-        });
-        return this.sendText(ws, `${prefix}${encoded.json}}`, prefixBytes + encoded.bytes);
-      },
-      whenWritable: () =>
-        connection.closed || this.bufferedOf(ws) <= this.soft
-          ? Promise.resolve()
-          : new Promise<void>((resolve) => {
-              connection.writableWaiters.push(resolve);
-            }),
-      fail: (error) => {
-        if (connection.watches.get(id) === handle) connection.watches.delete(id);
-        this.sendFrame(ws, { id, error: error.toBody().error });
-      },
-    };
+    const sink = new WatchFrameSink(this.outlet, ws, connection, id, method.responseType as MessageName);
     let handle: WatchHandle;
     try {
       handle = this.options.engine.start(method, request, sink, principal);
@@ -729,6 +711,7 @@ export class WatchGateway {
       release();
       throw error;
     }
+    sink.handle = handle;
     connection.watches.set(id, handle);
     void handle.done.then(() => {
       if (connection.watches.get(id) === handle) connection.watches.delete(id);
