@@ -30,6 +30,7 @@ const countArgument = process.argv.slice(2).find((argument) => /^\d+$/u.test(arg
 const DOCUMENTS = Number(countArgument ?? (quick ? 20_000 : 100_000));
 const PROJECTS = 1_000;
 const ROLES = 20;
+const ORGANIZATIONS = 200;
 const MEMBERS = 50_000;
 const BATCH = Number(process.env['KEYSTREAM_BENCH_BATCH'] ?? 1_000);
 const RUNS = quick ? 50 : 200;
@@ -53,7 +54,8 @@ function roleBinding(index: number): JsonObject {
     category: 'regular',
     scope: project,
     ancestryPath: [project],
-    parentByOrg: 'organizations/acme',
+    // 200 organizations: an equality matching 1 in 200 (5,000 at 1M), between the rare and the common.
+    parentByOrg: `organizations/o${index % ORGANIZATIONS}`,
     metadata: { createTime: created, updateTime: created, uuid: `00000000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`, resourceVersion: '1', labels: { team: `t${index % 7}` } },
   };
 }
@@ -171,6 +173,7 @@ try {
   }
   await timed('List page, equality (member, rare), order_by createTime desc', (i) => page({ filter: { member: `user:u${i % MEMBERS}@example.com` }, sort: { 'metadata.createTime': -1 } }));
   await timed('List page, equality (role, 1 in 20), order_by createTime desc', (i) => page({ filter: { role: `roles/r${i % ROLES}` }, sort: { 'metadata.createTime': -1 } }));
+  await timed(`List page, equality (parentByOrg, 1 in ${ORGANIZATIONS}), order_by createTime desc`, (i) => page({ filter: { parentByOrg: `organizations/o${i % ORGANIZATIONS}` }, sort: { 'metadata.createTime': -1 } }));
   await timed('List page, equality (role) + parent, order_by name', (i) => page({ filter: { $and: [{ name: { $regex: `^projects/p${i % PROJECTS}/roleBindings/` } }, { role: `roles/r${i % ROLES}` }] } }));
 
   // Deep pages: the boundary of page 1,000 (100 per page) as a page token would carry it.

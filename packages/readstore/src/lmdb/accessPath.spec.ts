@@ -5,7 +5,7 @@
  * checked against a full evaluation in indexedQueries.int.spec.ts; this is about how much is read.
  */
 import { expect } from 'chai';
-import { choosePath, type PlanContext } from './accessPath.js';
+import { choosePath, type PlanContext, type WalkFallback } from './accessPath.js';
 import { filterShape } from './filterClauses.js';
 import { ascendingComponentAt, indexKey } from './indexKey.js';
 import { COLLECTION_OF_NAME, kindIndexesOf } from './kindIndexes.js';
@@ -22,6 +22,7 @@ function context(collections: readonly string[]): PlanContext {
     isMultikey: () => false,
     countIndexKeys: (_ranges, cap) => Math.min(cap, 50_000),
     countDocuments: (_range, cap) => Math.min(cap, 50_000),
+    documentCount: () => 50_000,
     soleFirstComponent: (index) => {
       if (collections.length !== 1) return undefined;
       const key = Buffer.concat([index.prefix, indexKey([[collections[0], 1]])]);
@@ -69,3 +70,52 @@ describe('choosePath for a List under one parent', () => {
 function isOrderedWalk(path: ReturnType<typeof choosePath>): boolean {
   return path.type === 'index' && path.ordered && path.ranges[0]?.start.subarray(0, collectionIndex?.prefix.length).equals(collectionIndex?.prefix ?? Buffer.alloc(0)) === true;
 }
+
+describe('choosePath between a walk in the sort order and reading a filter\'s matches whole', () => {
+  const withRole = kindIndexesOf('RoleBinding', [{ 'metadata.createTime': -1, name: 1 }, { role: 1, name: 1 }]);
+  /** A kind of `total` documents of which `matches` hold the role (counted up to the planner's cap). */
+  function sized(total: number, matches: number, walkProbes = false): PlanContext {
+    return {
+      walkProbes,
+      kind: 'RoleBinding',
+      indexes: withRole,
+      isMultikey: () => false,
+      countIndexKeys: (_ranges, cap) => Math.min(cap, matches),
+      countDocuments: (_range, cap) => Math.min(cap, total),
+      documentCount: () => total,
+      soleFirstComponent: () => undefined,
+    };
+  }
+  const role = filterShape({ role: 'roles/r1' });
+  const newestFirst = normalizeSort({ 'metadata.createTime': -1 });
+  const roleRange = (path: ReturnType<typeof choosePath>): boolean => path.type === 'index' && !path.ordered && path.ranges[0]?.start.subarray(0, withRole.sorted[1]?.prefix.length).equals(withRole.sorted[1]?.prefix ?? Buffer.alloc(0)) === true;
+
+  const fallbackOf = (path: ReturnType<typeof choosePath>): WalkFallback | undefined => (path.type === 'names' ? undefined : path.fallback);
+
+  it('should walk 5,000 matches of 10M newest first with reading them whole as the fallback (a walk of the whole order would step over ~200k)', () => {
+    const path = choosePath(sized(10_000_000, 5_000), role, newestFirst, false, undefined, 101);
+    expect(path).to.include({ type: 'index', ordered: true });
+    const fallback = fallbackOf(path);
+    expect(fallback?.matches).to.equal(5_000);
+    expect(fallback !== undefined && roleRange(fallback.path)).to.equal(true);
+  });
+
+  it('should only walk newest first when the matches are many (50,000 of 1M: ~2,000 read for the page)', () => {
+    const path = choosePath(sized(1_000_000, 50_000), role, newestFirst, false, undefined, 101);
+    expect(path).to.include({ type: 'index', ordered: true });
+    expect(fallbackOf(path)).to.equal(undefined);
+  });
+
+  it('should only walk when the query has no page size to price it with', () => {
+    expect(fallbackOf(choosePath(sized(10_000_000, 5_000), role, newestFirst, false, undefined, undefined))).to.equal(undefined);
+  });
+
+  it('should count past the old cap of 8,192 when the kind is large (20,000 of 10M: a fallback)', () => {
+    expect(fallbackOf(choosePath(sized(10_000_000, 20_000), role, newestFirst, false, undefined, 101))?.matches).to.equal(20_000);
+  });
+
+  it('should price a walk that probes keys (an equality) at a tenth: 20,000 of 10M then walk alone, 5,000 still with the fallback', () => {
+    expect(fallbackOf(choosePath(sized(10_000_000, 20_000, true), role, newestFirst, false, undefined, 101))).to.equal(undefined);
+    expect(fallbackOf(choosePath(sized(10_000_000, 5_000, true), role, newestFirst, false, undefined, 101))?.matches).to.equal(5_000);
+  });
+});

@@ -8,7 +8,8 @@
  * documents in the query's sort order: the query then stops at its limit; otherwise it keeps the
  * best `limit` matches (TopK). The choice: names when the filter lists them; else the smallest
  * selective path, counted up to a cap, preferring one that is ordered; when every selective path is
- * large, a walk in the sort order (which stops at the page's end); else the whole kind.
+ * large, a walk in the sort order (which stops at the page's end), falling back to reading the
+ * smallest path's matches whole when the walk takes too long (mayBeatWalk); else the whole kind.
  */
 import type { SortKey } from '../normalizeSort.js';
 import { afterPrefix, indexKey, isCutInKey, MAX_VALUE_BYTES, stringComponent, stringPrefixBytes, type KeyPart } from './indexKey.js';
@@ -27,10 +28,29 @@ export interface NameRange {
   readonly end: string;
 }
 
+/**
+ * On a walk in the sort's order: the selective path (about `matches` documents) to read whole
+ * instead once the walk has spent about a quarter of that without filling the page (its matches
+ * lie far along the order). The store counts the walk's steps (lmdbReadStore.ts).
+ */
+export interface WalkFallback {
+  readonly path: AccessPath;
+  readonly matches: number;
+}
+
 export type AccessPath =
   | { readonly type: 'names'; readonly names: readonly string[]; readonly exact: boolean }
-  | { readonly type: 'documents'; readonly range: NameRange; readonly reverse: boolean; readonly ordered: boolean; readonly exact: boolean; readonly seekName?: string }
-  | { readonly type: 'index'; readonly ranges: readonly KeyRange[]; readonly reverse: boolean; readonly ordered: boolean; readonly exact: boolean; readonly mayRepeat: boolean; readonly seek?: Buffer };
+  | { readonly type: 'documents'; readonly range: NameRange; readonly reverse: boolean; readonly ordered: boolean; readonly exact: boolean; readonly seekName?: string; readonly fallback?: WalkFallback }
+  | {
+      readonly type: 'index';
+      readonly ranges: readonly KeyRange[];
+      readonly reverse: boolean;
+      readonly ordered: boolean;
+      readonly exact: boolean;
+      readonly mayRepeat: boolean;
+      readonly seek?: Buffer;
+      readonly fallback?: WalkFallback;
+    };
 
 /** What the planner needs from the store. */
 export interface PlanContext {
@@ -47,7 +67,23 @@ export interface PlanContext {
    * of `range` hold the same one, so every key between does; undefined otherwise or when empty.
    */
   soleFirstComponent(index: SortedIndexDefinition, range: KeyRange): Buffer | undefined;
+  /** Live documents of the kind. */
+  documentCount(): number;
+  /** Paths at most this large are read whole even when not in the sort order (default {@link SMALL_PATH}). */
+  readonly smallPath?: number;
+  /**
+   * Whether a walk can reject most non-matches by an index key lookup (an equality of the filter
+   * on a single-field index) instead of reading them: its steps then cost about
+   * 1/{@link PROBE_STEPS_PER_READ} of a document read.
+   */
+  readonly walkProbes?: boolean;
 }
+
+/**
+ * About how many steps of a walk that probes an index key per entry (a name looked up) cost one
+ * document read and decoded (a few µs against 10–15 µs on the benchmark machine).
+ */
+export const PROBE_STEPS_PER_READ = 10;
 
 /** A keyset boundary: the sort-key values of the item a page continues after. */
 export interface SeekBoundary {
@@ -70,9 +106,11 @@ export function kindRange(kind: string, prefix = ''): NameRange {
 
 /**
  * Chooses the path for a query. `sort` is normalised (ends with name). `countAll` asks for every
- * match (a count, or a query counting its total), so order does not save anything.
+ * match (a count, or a query counting its total), so order does not save anything. `limit` is the
+ * page's size, when the query has one: it prices a walk in the sort's order against reading a
+ * selective path's matches whole.
  */
-export function choosePath(context: PlanContext, filter: FilterShape, sort: readonly SortKey[], countAll: boolean, seek: SeekBoundary | undefined): AccessPath {
+export function choosePath(context: PlanContext, filter: FilterShape, sort: readonly SortKey[], countAll: boolean, seek: SeekBoundary | undefined, limit?: number): AccessPath {
   const { conditions } = filter;
   const onlyClause = filter.clauseCount === 1;
   const names = conditions.find((condition) => condition.path === 'name' && condition.type === 'in');
@@ -91,16 +129,38 @@ export function choosePath(context: PlanContext, filter: FilterShape, sort: read
   // One ordered path is the choice whatever its size (below, an ordered path is never passed over
   // for the kind's walk): counting its keys would only cost.
   if (!countAll && paths.length === 1 && isOrdered(paths[0] as AccessPath)) return paths[0] as AccessPath;
-  const candidates: Candidate[] = paths.map((path) => ({ path, estimate: estimateOf(context, path) }));
+  // Counted far enough to tell whether reading a path's matches whole beats a walk (below).
+  const small = context.smallPath ?? SMALL_PATH;
+  const total = limit === undefined || countAll ? 0 : context.documentCount();
+  const cap = Math.max(small * 4, limit === undefined || countAll ? 0 : Math.ceil(Math.sqrt(limit * total)));
+  const candidates: Candidate[] = paths.map((path) => ({ path, estimate: estimateOf(context, path, cap) }));
   const smallest = minBy(candidates);
   const orderedSelective = minBy(candidates.filter((candidate) => isOrdered(candidate.path)));
   if (countAll) return (orderedSelective !== undefined && smallest !== undefined && orderedSelective.estimate <= smallest.estimate ? orderedSelective : smallest)?.path ?? walkPath(context, sort, seek, true);
-  if (orderedSelective !== undefined && orderedSelective.estimate < SMALL_PATH) return orderedSelective.path;
-  if (smallest !== undefined && smallest.estimate < SMALL_PATH) return smallest.path;
+  if (orderedSelective !== undefined && orderedSelective.estimate < small) return orderedSelective.path;
+  if (smallest !== undefined && smallest.estimate < small) return smallest.path;
   if (orderedSelective !== undefined) return orderedSelective.path;
   const walk = walkPath(context, sort, seek, false);
-  if (isOrdered(walk)) return walk;
+  if (isOrdered(walk) && (walk.type === 'documents' || walk.type === 'index')) {
+    const stepCost = context.walkProbes === true ? 1 / PROBE_STEPS_PER_READ : 1;
+    return smallest === undefined || !mayBeatWalk(smallest, limit, total * stepCost, cap) ? walk : { ...walk, fallback: { path: smallest.path, matches: smallest.estimate } };
+  }
   return smallest?.path ?? walk;
+}
+
+/**
+ * Whether reading the `smallest` path's m matches whole (then keeping the best `limit`) may cost
+ * less than a walk in the sort's order. With its matches spread over the order, a walk steps over
+ * about limit × total / m documents to fill a page, each step costing what `weightedTotal` says
+ * (total, or less when the walk probes keys): for a page of 100 of 10M documents read by the walk
+ * the two cost the same at m ≈ 32k, and a filter matching 5,000 would walk ~200k documents
+ * against 5,000 read whole. But matches may gather where the walk starts (pending invitations,
+ * newest first), which the walk finds at once: so the walk starts anyway, with this path as its
+ * fallback. An estimate at the cap is at least the break-even: the walk alone then.
+ */
+function mayBeatWalk(smallest: Candidate, limit: number | undefined, weightedTotal: number, cap: number): boolean {
+  if (limit === undefined || !Number.isFinite(limit) || smallest.estimate >= cap) return false;
+  return smallest.estimate * smallest.estimate < limit * weightedTotal;
 }
 
 function isOrdered(path: AccessPath): boolean {
@@ -113,8 +173,7 @@ function minBy(candidates: readonly Candidate[]): Candidate | undefined {
   return best;
 }
 
-function estimateOf(context: PlanContext, path: AccessPath): number {
-  const cap = SMALL_PATH * 4;
+function estimateOf(context: PlanContext, path: AccessPath, cap: number): number {
   if (path.type === 'documents') return context.countDocuments(path.range, cap);
   if (path.type === 'index') return context.countIndexKeys(path.ranges, cap);
   return path.names.length;

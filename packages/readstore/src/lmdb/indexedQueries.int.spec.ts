@@ -275,4 +275,41 @@ describe('LmdbReadStore index-served queries (model-based)', function () {
       await root.close();
     }
   });
+
+  it('should give up a walk in the sort order that takes too long and read the filter\'s matches whole, with the same answers', async () => {
+    // 1,200 documents, 20 of them rare (tier "rare", score 1000 and up); paths under 8 are small
+    // here. A page of 5 newest first: the walk steps over at most a quarter of what reading the 20
+    // whole costs (5 reads; 50 steps when an equality lets it probe keys), then reads them whole.
+    const small = openLmdbReadStore({ path: join(path, 'walk'), indexes: { [KIND]: INDEXES }, smallPath: 8 });
+    try {
+      let position = 0;
+      for (const rareAt of ['oldest', 'newest'] as const) {
+        const model = new Map<string, JsonObject>();
+        const writes: DocumentWrite[] = Array.from({ length: 1_200 }, (_, index) => {
+          const name = `projects/p${index % 4}/groups/g${rareAt}${index}`;
+          const rare = rareAt === 'oldest' ? index < 20 : index >= 1_180;
+          const document = { name, tier: rare ? 'rare' : 'common', score: rare ? 1_000 + index : index % 100, metadata: { createTime: new Date(Date.UTC(2026, 0, 1, 0, 0, index)).toISOString() } } as JsonObject;
+          model.set(name, document);
+          position += 1;
+          return { op: 'put', kind: KIND, name, position: position.toString(16).padStart(16, '0'), document };
+        });
+        await small.apply({ writes });
+        for (const filter of [{ tier: 'rare' }, { score: { $gte: 1_000 } }]) {
+          for (const sort of [{ 'metadata.createTime': -1 }, { 'metadata.createTime': 1, name: -1 }] as SortSpec[]) {
+            const names = (await small.query(KIND, { filter, sort, limit: 5 })).documents.map((stored) => stored.name);
+            expect(names, `${rareAt} ${JSON.stringify({ filter, sort })}`).to.deep.equal(expected(model, filter, sort).slice(0, 5));
+          }
+        }
+        // This round's documents go, so the next starts from the same 1,200.
+        await small.apply({
+          writes: writes.map((write) => {
+            position += 1;
+            return { op: 'delete' as const, kind: KIND, name: write.name, position: position.toString(16).padStart(16, '0') };
+          }),
+        });
+      }
+    } finally {
+      await small.close();
+    }
+  });
 });

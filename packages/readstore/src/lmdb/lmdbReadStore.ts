@@ -29,7 +29,7 @@ import { validateBatch } from '../validateBatch.js';
 import { meetsSetConditions, splitSetConditions } from './setMembershipFilter.js';
 import { wholeWordsOf, wordsOf, type PhraseHint } from '../phraseHint.js';
 import { openChangeFeed } from '../changeFeed.js';
-import { choosePath, kindRange, SMALL_PATH, type AccessPath, type KeyRange, type NameRange, type PlanContext, type SeekBoundary } from './accessPath.js';
+import { choosePath, kindRange, PROBE_STEPS_PER_READ, SMALL_PATH, type AccessPath, type KeyRange, type NameRange, type PlanContext, type SeekBoundary } from './accessPath.js';
 import { DocumentCache } from './documentCache.js';
 import { TopK } from './topK.js';
 import { WordList } from './wordList.js';
@@ -64,6 +64,8 @@ export interface LmdbReadStoreOptions {
   readonly now?: () => number;
   /** Documents a text-index word must be under before its postings are dropped (default 4,096; tests lower it). */
   readonly saturatedWordCount?: number;
+  /** Matches a query reads whole rather than walking the sort's order for (default 2,048: accessPath.ts; tests lower it). */
+  readonly smallPath?: number;
   /**
    * This process only reads: another process (the one running the projector) applies to the same
    * directory. Applies are refused; the other process's commits are noticed (environmentCommits in
@@ -167,6 +169,7 @@ export class LmdbReadStore implements ReadStore {
   private readonly now: () => number;
   private readonly cache: DocumentCache;
   private readonly saturatedWordCount: number;
+  private readonly smallPath: number | undefined;
   private readonly indexSpecifications: (kind: string) => readonly IndexSpecification[];
   /** Kinds whose stored index set was checked (and rebuilt if it differed) in this process. */
   private readonly kindIndexes = new Map<string, KindIndexes>();
@@ -206,6 +209,7 @@ export class LmdbReadStore implements ReadStore {
     this.now = options.now ?? Date.now;
     this.cache = new DocumentCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES);
     this.saturatedWordCount = options.saturatedWordCount ?? SATURATED_WORD_COUNT;
+    this.smallPath = options.smallPath;
     const indexes = options.indexes;
     this.indexSpecifications = typeof indexes === 'function' ? indexes : (kind) => indexes?.[kind] ?? [];
     this.applied.setMaxListeners(0);
@@ -335,19 +339,31 @@ export class LmdbReadStore implements ReadStore {
     const countAll = options.countTotal === true;
     // The filter is read for what indexes can use once, here, and handed to each step.
     const shape = filterShape(options.filter);
-    const path = this.pathFor(kind, shape, sort, countAll || limit === Number.POSITIVE_INFINITY, options.phrase, options.seek);
+    let path = this.pathFor(kind, shape, sort, countAll || limit === Number.POSITIVE_INFINITY, options.phrase, options.seek, limit);
     const matches = (document: JsonObject): boolean => filter === undefined || filter.test(document);
     const probe = this.probeFor(kind, shape);
     let total = 0;
     if (isOrdered(path)) {
       const documents: StoredDocument[] = [];
-      for (const stored of this.walk(kind, path, probe)) {
+      const fallback = path.type === 'names' ? undefined : path.fallback;
+      // A quarter of what reading the fallback's matches whole costs, in the walk's steps.
+      const budget = fallback === undefined ? Number.POSITIVE_INFINITY : Math.max(limit, Math.ceil((fallback.matches * (probe === undefined ? 1 : PROBE_STEPS_PER_READ)) / 4));
+      const steps = { count: 0 };
+      let gaveUp = false;
+      for (const stored of this.walk(kind, path, probe, steps)) {
+        if (steps.count > budget && documents.length < limit) {
+          gaveUp = true;
+          break;
+        }
         if (!matches(stored.document)) continue;
         total += 1;
         if (documents.length < limit) documents.push(stored);
         else if (!countAll) break;
       }
-      return countAll ? { documents, totalCount: total } : { documents };
+      if (!gaveUp || fallback === undefined) return countAll ? { documents, totalCount: total } : { documents };
+      // The walk's matches lie far along the order: the selective path's matches, read whole, cost less.
+      path = fallback.path;
+      total = 0;
     }
     const order = (left: StoredDocument, right: StoredDocument): number => compareBySort(sort, left, right);
     const kept: StoredDocument[] = [];
@@ -659,7 +675,7 @@ export class LmdbReadStore implements ReadStore {
   }
 
   /** The access path of a query: a text-index candidate set when a phrase or LIKE narrows enough, else the planner's choice. */
-  private pathFor(kind: string, filter: FilterShape, sort: readonly SortKey[], countAll: boolean, phrase: PhraseHint | undefined, seek: SeekBoundary | undefined): AccessPath {
+  private pathFor(kind: string, filter: FilterShape, sort: readonly SortKey[], countAll: boolean, phrase: PhraseHint | undefined, seek: SeekBoundary | undefined, limit?: number): AccessPath {
     const indexes = this.indexesOf(kind);
     const text = indexes.text;
     if (text !== undefined) {
@@ -673,8 +689,11 @@ export class LmdbReadStore implements ReadStore {
       countIndexKeys: (ranges, cap) => this.countIndexKeys(ranges, cap),
       countDocuments: (range, cap) => this.countDocuments(range, cap),
       soleFirstComponent: (definition, range) => this.soleFirstComponent(definition, range),
+      documentCount: () => this.documentCount(kind),
+      ...(this.smallPath === undefined ? {} : { smallPath: this.smallPath }),
+      walkProbes: this.probeFor(kind, filter) !== undefined,
     };
-    return choosePath(context, filter, sort, countAll, seek);
+    return choosePath(context, filter, sort, countAll, seek, limit);
   }
 
   /** See PlanContext.soleFirstComponent: two single-key reads, at each end of the range. */
@@ -774,7 +793,8 @@ export class LmdbReadStore implements ReadStore {
   }
 
   /** The documents a path yields, in its order (names looked up are yielded as found). */
-  private *walk(kind: string, path: AccessPath, probe?: (name: string) => boolean): Generator<StoredDocument> {
+  /** The documents of a path, in its order; `steps` counts the entries examined (probed or read), yielded or not. */
+  private *walk(kind: string, path: AccessPath, probe?: (name: string) => boolean, steps?: { count: number }): Generator<StoredDocument> {
     if (path.type === 'names') {
       for (const name of path.names) {
         if (probe !== undefined && !probe(name)) continue;
@@ -790,6 +810,7 @@ export class LmdbReadStore implements ReadStore {
       const options = path.reverse ? { start: inRange ? seekKey : path.range.end, end: path.range.start, reverse: true } : { start: inRange ? seekKey : path.range.start, end: path.range.end };
       for (const { key, value } of this.documents.getRange({ ...options, ...this.snapshot })) {
         if (path.reverse && key === path.range.end) continue;
+        if (steps !== undefined) steps.count += 1;
         yield { name: key.slice(prefixLength), position: value.position, document: value.document };
       }
       // A reverse range excludes its lower end, which is a document when the prefix is a whole name.
@@ -808,6 +829,7 @@ export class LmdbReadStore implements ReadStore {
           if (seen.has(name)) continue;
           seen.add(name);
         }
+        if (steps !== undefined) steps.count += 1;
         if (probe !== undefined && !probe(name)) continue;
         const record = this.documents.get(documentKey(kind, name), this.snapshot);
         if (record !== undefined) yield { name, position: record.position, document: record.document };
