@@ -288,6 +288,8 @@ function machineNotes(load: readonly number[], wrk: string): string[] {
 
 async function main(): Promise<void> {
   const load = os.loadavg();
+  // The servers and component scripts run built (keystreamProcess.ts): built here, before any timing.
+  buildCheckout();
   const wrk = await wrkVersion();
   if (wrk === undefined) throw new Error('wrk is not installed: apt-get install wrk (Debian), then run again');
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'keystream-e2e-bench-'));
