@@ -85,6 +85,10 @@ export class WatchEngine {
       snapshotSizeInterval: options.snapshotSizeInterval ?? 1000,
       maxQueuedEntries: options.maxQueuedEntries ?? 10_000,
       faults: options.faults,
+      ended: (runner) => {
+        this.open.delete(runner);
+        if (this.open.size === 0) this.stopProgressTimer();
+      },
     };
     this.knownAuthorizationVersion = this.authorizationVersion();
     // A change of rights arrives through the log like any change (a binding, a group), so the end
@@ -121,7 +125,9 @@ export class WatchEngine {
     const stream = this.options.streams?.[method.name];
     if (stream !== undefined) {
       const handle = stream(request, sink, principal);
-      return { plan: undefined, close: () => { handle.close(); }, done: handle.done };
+      // Its sink is told of the end like a resource watch's.
+      const done = handle.done.finally(() => sink.ended?.());
+      return { plan: undefined, close: () => { handle.close(); }, done };
     }
     const plan = planWatch(method, request, this.options.pageTokenKey);
     const context = this.context;
@@ -144,17 +150,9 @@ export class WatchEngine {
     this.open.add(runner);
     this.ensureProgressTimer();
     runner.start();
-    const done = runner.done.finally(() => {
-      this.open.delete(runner);
-      if (this.open.size === 0) this.stopProgressTimer();
-    });
-    return {
-      plan,
-      close: () => {
-        runner.close();
-      },
-      done,
-    };
+    // The runner is the handle: no wrapper object or promise chain per watch (it tells the engine
+    // and its sink when it ends).
+    return runner;
   }
 
   private ensureProgressTimer(): void {

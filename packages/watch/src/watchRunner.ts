@@ -38,6 +38,8 @@ export interface WatchContext {
   /** Entries a watch may have waiting before it is reset (it cannot keep up, or its client does not read). */
   readonly maxQueuedEntries: number;
   readonly faults?: WatchFaults | undefined;
+  /** Told once when a watch has ended (the engine forgets it). */
+  readonly ended?: ((watch: WatchRunner) => void) | undefined;
 }
 
 /** The watch could not keep up with the change log (usually: its client stopped reading). */
@@ -57,6 +59,7 @@ export function isResetCause(error: unknown): boolean {
 
 const MAX_SERIES_ATTEMPTS = 3;
 
+/** A running watch; the engine hands it out as the watch's handle. */
 export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
   protected queue = new EntryQueue();
   protected subscription: HubSubscription | undefined;
@@ -79,7 +82,7 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
 
   constructor(
     protected readonly context: WatchContext,
-    protected readonly plan: Plan,
+    readonly plan: Plan,
     protected readonly sink: WatchSink,
     protected readonly principal: WatchPrincipal,
   ) {
@@ -156,6 +159,8 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
     if (!this.groupReleased) {
       this.groupReleased = true;
       this.context.groups.release(this.group);
+      this.context.ended?.(this);
+      this.sink.ended?.();
     }
     this.subscription?.close();
     this.subscription = undefined;

@@ -15,4 +15,9 @@ export interface WatchSink {
   whenWritable(): Promise<void>;
   /** The watch ended with an error; nothing follows. */
   fail(error: KeystreamError): void;
+  /**
+   * Told once when the watch has ended, however (closed, failed, finished), before its `done`
+   * resolves: where a transport frees what it keeps per watch, without a promise chain per watch.
+   */
+  ended?(): void;
 }

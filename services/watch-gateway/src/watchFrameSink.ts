@@ -38,6 +38,8 @@ export class WatchFrameSink<Connection extends FrameConnection> implements Watch
     private readonly connection: Connection,
     private readonly id: string,
     private readonly responseType: MessageName,
+    /** Gives back the watch's place among its principal's (once, when it ends). */
+    private readonly release: () => void,
   ) {
     this.prefix = `{"id":${JSON.stringify(id)},"response":`;
     this.prefixBytes = Buffer.byteLength(this.prefix) + 1;
@@ -62,7 +64,17 @@ export class WatchFrameSink<Connection extends FrameConnection> implements Watch
   }
 
   fail(error: KeystreamError): void {
-    if (this.handle !== undefined && this.connection.watches.get(this.id) === this.handle) this.connection.watches.delete(this.id);
+    this.forget();
     this.outlet.sendFrame(this.ws, { id: this.id, error: error.toBody().error });
+  }
+
+  ended(): void {
+    this.forget();
+    this.release();
+  }
+
+  /** The socket stops listing the watch under its id (unless the id is another watch's by now). */
+  private forget(): void {
+    if (this.handle !== undefined && this.connection.watches.get(this.id) === this.handle) this.connection.watches.delete(this.id);
   }
 }

@@ -703,7 +703,8 @@ export class WatchGateway {
     await this.authorizeWatch(principal, method, request);
     if (abandoned()) return;
     const release = this.reserveForPrincipal(principal);
-    const sink = new WatchFrameSink(this.outlet, ws, connection, id, method.responseType as MessageName);
+    // The sink releases the reservation when the watch ends (WatchSink.ended).
+    const sink = new WatchFrameSink(this.outlet, ws, connection, id, method.responseType as MessageName, release);
     let handle: WatchHandle;
     try {
       handle = this.options.engine.start(method, request, sink, principal);
@@ -713,8 +714,5 @@ export class WatchGateway {
     }
     sink.handle = handle;
     connection.watches.set(id, handle);
-    void handle.done.then(() => {
-      if (connection.watches.get(id) === handle) connection.watches.delete(id);
-    }).finally(release);
   }
 }
