@@ -116,11 +116,12 @@ const KEY_FORMAT = 'keyFormat';
 const CURRENT_KEY_FORMAT = 4;
 const APPLIED = 'applied';
 /**
- * The sorted indexes a kind's set gained, when the stored set (its fingerprint) is the new one's
- * beginning and only sorted indexes follow: ids are positions, so the entries already stored stay
- * right and only the new indexes need building. Undefined when the whole kind must be re-indexed.
+ * The sorted indexes a kind's set gained (and the stored set), when the stored set (its
+ * fingerprint) is the new one's beginning and only sorted indexes follow: ids are positions, so
+ * the entries already stored stay right and only the new indexes need building. Undefined when
+ * the whole kind must be re-indexed.
  */
-function addedSortedIndexes(storedFingerprint: unknown, specifications: readonly IndexSpecification[], indexes: KindIndexes): KindIndexes | undefined {
+function addedSortedIndexes(storedFingerprint: unknown, specifications: readonly IndexSpecification[], indexes: KindIndexes): { added: KindIndexes; stored: readonly IndexSpecification[] } | undefined {
   if (typeof storedFingerprint !== 'string') return undefined;
   let stored: unknown;
   try {
@@ -132,9 +133,13 @@ function addedSortedIndexes(storedFingerprint: unknown, specifications: readonly
   if (JSON.stringify(specifications.slice(0, stored.length)) !== storedFingerprint) return undefined;
   const addedIds = new Set(specifications.slice(stored.length).map((_, offset) => String(stored.length + offset)));
   if (indexes.text !== undefined && addedIds.has(indexes.text.id)) return undefined;
-  return { kind: indexes.kind, sorted: indexes.sorted.filter((definition) => addedIds.has(definition.id)), text: undefined };
+  return { added: { kind: indexes.kind, sorted: indexes.sorted.filter((definition) => addedIds.has(definition.id)), text: undefined }, stored: specifications.slice(0, stored.length) };
 }
 
+/** Documents put into added indexes per write transaction and event-loop turn (buildAddedIndexes). */
+const BUILD_CHUNK = 1_000;
+/** Wait before a background index build tries a failed chunk again. */
+const BUILD_RETRY_MS = 1_000;
 /** Documents re-indexed per write transaction when a kind's index set changed. */
 const REINDEX_CHUNK = 5_000;
 /** A text-index word narrows a search only when under 1/4 of the kind's documents hold it. */
@@ -179,6 +184,10 @@ export class LmdbReadStore implements ReadStore {
   private readonly saturated = new Map<string, Set<string>>();
   /** Multikey flags known to be stored (they are never cleared but by a re-index). */
   private readonly multikeyFlags = new Set<string>();
+  /** Kinds whose added indexes are being built (buildAddedIndexes): the stored set, which queries read meanwhile. */
+  private readonly building = new Map<string, KindIndexes>();
+  /** The background builds started in this process, each resolved when done or given up. */
+  private readonly builds = new Set<Promise<void>>();
   private closed = false;
   /** Whether the storage is full: set by a commit that found no space, cleared once one commits with room again. */
   private readonly storageFull: StorageFullLatch;
@@ -621,14 +630,85 @@ export class LmdbReadStore implements ReadStore {
     const fingerprint = JSON.stringify(specifications);
     const storedFingerprint = this.meta.get(indexSetKey(kind), this.snapshot);
     if (storedFingerprint !== fingerprint && !(storedFingerprint === undefined && this.documentCount(kind) === 0 && specifications.length === 0)) {
-      // A follower leaves re-indexing to the writer and reads the kind in name order until it is done.
-      if (this.following) return kindIndexesOf(kind, []);
-      const added = addedSortedIndexes(storedFingerprint, specifications, indexes);
-      if (added !== undefined) this.indexDocuments(kind, added, fingerprint);
+      const growth = addedSortedIndexes(storedFingerprint, specifications, indexes);
+      // A follower leaves indexing to the writer and reads with the stored set (or in name order
+      // when the set changed otherwise) until it is done; asked again at its next use.
+      if (this.following) return kindIndexesOf(kind, growth?.stored ?? []);
+      if (growth !== undefined) this.buildAddedIndexes(kind, growth.added, kindIndexesOf(kind, growth.stored), fingerprint);
       else this.reindexKind(kind, indexes, fingerprint);
     }
     this.kindIndexes.set(kind, indexes);
     return indexes;
+  }
+
+  /**
+   * Resolves once the indexes being built in the background (buildAddedIndexes) are complete, or
+   * given up by a close. For tools and tests; queries never need it (they read what is complete).
+   */
+  async indexBuilds(): Promise<void> {
+    await Promise.all([...this.builds]);
+  }
+
+  /**
+   * The indexes a query may read: the kind's, or the stored set while indexes added to it are
+   * still being built (writes already maintain them; reads wait until every document is in).
+   */
+  private readableIndexesOf(kind: string): KindIndexes {
+    const indexes = this.indexesOf(kind);
+    return this.building.get(kind) ?? indexes;
+  }
+
+  /**
+   * Builds indexes added at the end of a kind's stored set in the background, a chunk of documents
+   * per event-loop turn, so a large store upgrades without stalling its process: meanwhile applies
+   * write the new indexes' entries (so a document written during the build is right either way:
+   * a put repeats harmlessly, a removal of a key not there yet does nothing) and queries read
+   * the stored set. The new set is recorded once the last chunk committed; a build cut short (a
+   * close, a failure) leaves the old set recorded and starts over at the next open.
+   */
+  private buildAddedIndexes(kind: string, added: KindIndexes, stored: KindIndexes, fingerprint: string): void {
+    this.building.set(kind, stored);
+    let finished!: () => void;
+    this.builds.add(new Promise<void>((resolve) => (finished = resolve)));
+    const range = kindRange(kind);
+    let after: string | undefined;
+    // Commits are awaited, not made synchronously: the event loop goes on while a chunk is flushed.
+    const step = async (): Promise<void> => {
+      if (this.isClosed()) {
+        finished();
+        return;
+      }
+      try {
+        // The chunk is read inside the transaction that indexes it: an apply can then not change
+        // one of its documents between the read and the write (a stale entry would outlive it).
+        const last = await this.root.transaction((): string | undefined => {
+          const chunk = [...this.documents.getRange({ start: after ?? range.start, end: range.end, limit: BUILD_CHUNK + 1 })].filter(({ key }) => key !== after);
+          if (chunk.length === 0) {
+            this.meta.putSync(indexSetKey(kind), fingerprint);
+            return undefined;
+          }
+          const tally = new IndexTally();
+          for (const { key, value } of chunk) this.reindexDocument(added, key.slice(kind.length + 1), null, value.document, tally);
+          tally.counts.clear();
+          this.writeTally(tally);
+          return chunk[chunk.length - 1]?.key;
+        });
+        if (last === undefined) {
+          this.building.delete(kind);
+          finished();
+          return;
+        }
+        // Moved on only once the chunk committed: a failed commit is tried again from the same place.
+        after = last;
+        setImmediate(next);
+      } catch {
+        // Queries keep the stored set; the chunk is tried again a little later (a full disk may clear).
+        if (this.isClosed()) finished();
+        else setTimeout(next, BUILD_RETRY_MS).unref();
+      }
+    };
+    const next = (): void => void step();
+    setImmediate(next);
   }
 
   private reindexKind(kind: string, indexes: KindIndexes, fingerprint: string): void {
@@ -676,7 +756,7 @@ export class LmdbReadStore implements ReadStore {
 
   /** The access path of a query: a text-index candidate set when a phrase or LIKE narrows enough, else the planner's choice. */
   private pathFor(kind: string, filter: FilterShape, sort: readonly SortKey[], countAll: boolean, phrase: PhraseHint | undefined, seek: SeekBoundary | undefined, limit?: number): AccessPath {
-    const indexes = this.indexesOf(kind);
+    const indexes = this.readableIndexesOf(kind);
     const text = indexes.text;
     if (text !== undefined) {
       const narrowed = this.textCandidates(kind, text, filter, phrase);
@@ -843,7 +923,7 @@ export class LmdbReadStore implements ReadStore {
    * rejects a match: every document equal to a value has that value's key in a single-field index.
    */
   private probeFor(kind: string, filter: FilterShape): ((name: string) => boolean) | undefined {
-    const indexes = this.indexesOf(kind);
+    const indexes = this.readableIndexesOf(kind);
     const probes: Buffer[][] = [];
     for (const condition of filter.conditions) {
       if (condition.type !== 'in' || condition.values.some(isCutInKey)) continue;
@@ -1006,6 +1086,11 @@ export class LmdbReadStore implements ReadStore {
   private storedChangeCount(): number {
     const value = this.meta.get(CHANGE_COUNT, this.snapshot);
     return typeof value === 'number' ? value : 0;
+  }
+
+  /** A method, not a getter, so the compiler does not assume it unchanged across awaits. */
+  private isClosed(): boolean {
+    return this.closed;
   }
 
   private assertOpen(): void {
