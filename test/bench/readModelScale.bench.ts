@@ -1,7 +1,7 @@
 /**
  * Benchmark of the embedded read model at scale (issue 21). Prints figures; asserts nothing.
  *
- *   npx tsx --conditions=keystream-source test/bench/readModelScale.bench.ts [documents] [--quick] [--http]
+ *   npx tsx --conditions=keystream-source test/bench/readModelScale.bench.ts [documents] [--quick] [--http] [--mongo-indexes]
  *
  * Seeds RoleBindings (default 100,000, so `npm run bench:components` stays short; --quick 20,000;
  * docs/stores.md's figures pass 1000000) straight into the embedded read store
@@ -12,7 +12,10 @@
  * first one, counts (include_paging_info) and a search phrase served by the text index.
  * With --http the same read store is then served by `keystream start` (the seeded directory is its
  * data directory's read store) and timed as a client sees it: spawn to ready, List pages, a deep
- * page through page tokens, include_paging_info, and the server's anonymous RSS.
+ * page through page tokens, include_paging_info, and the server's anonymous RSS. A tenth of the
+ * documents are in one large project. --mongo-indexes seeds with MongoDB's index set alone (no
+ * `$collection` index), for a before/after comparison (with --http the server then builds the
+ * missing index in the background as it starts).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';

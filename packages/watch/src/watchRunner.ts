@@ -39,7 +39,7 @@ export interface WatchContext {
   readonly maxQueuedEntries: number;
   readonly faults?: WatchFaults | undefined;
   /** Told once when a watch has ended (the engine forgets it). */
-  readonly ended?: ((watch: WatchRunner) => void) | undefined;
+  readonly ended: (watch: WatchRunner) => void;
 }
 
 /** The watch could not keep up with the change log (usually: its client stopped reading). */
@@ -159,7 +159,7 @@ export abstract class WatchRunner<Plan extends WatchPlan = WatchPlan> {
     if (!this.groupReleased) {
       this.groupReleased = true;
       this.context.groups.release(this.group);
-      this.context.ended?.(this);
+      this.context.ended(this);
       this.sink.ended?.();
     }
     this.subscription?.close();

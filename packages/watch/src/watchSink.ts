@@ -16,8 +16,10 @@ export interface WatchSink {
   /** The watch ended with an error; nothing follows. */
   fail(error: KeystreamError): void;
   /**
-   * Told once when the watch has ended, however (closed, failed, finished), before its `done`
-   * resolves: where a transport frees what it keeps per watch, without a promise chain per watch.
+   * Told once when the watch has ended, however (closed, failed, finished): where a transport
+   * frees what it keeps per watch, without a promise chain per watch. A resource watch tells it
+   * before its `done` resolves and before `fail` reports the error it ended with; another stream
+   * method tells it once its `done` settled.
    */
   ended?(): void;
 }

@@ -76,7 +76,7 @@ describe('choosePath between a walk in the sort order and reading a filter\'s ma
   /** A kind of `total` documents of which `matches` hold the role (counted up to the planner's cap). */
   function sized(total: number, matches: number, walkProbes = false): PlanContext {
     return {
-      walkProbes,
+      walkProbes: () => walkProbes,
       kind: 'RoleBinding',
       indexes: withRole,
       isMultikey: () => false,

@@ -74,9 +74,9 @@ export interface PlanContext {
   /**
    * Whether a walk can reject most non-matches by an index key lookup (an equality of the filter
    * on a single-field index) instead of reading them: its steps then cost about
-   * 1/{@link PROBE_STEPS_PER_READ} of a document read.
+   * 1/{@link PROBE_STEPS_PER_READ} of a document read. Asked only when a walk is priced.
    */
-  readonly walkProbes?: boolean;
+  walkProbes?(): boolean;
 }
 
 /**
@@ -122,8 +122,7 @@ export function choosePath(context: PlanContext, filter: FilterShape, sort: read
   for (const condition of conditions) {
     // A parent's documents in the sort's order (collection index) beat the same documents in name
     // order; counts keep the documents' range, whose size is kept per first segment.
-    const byCollection = countAll ? undefined : collectionPath(context, condition, sort, seek, onlyClause);
-    const path = byCollection !== undefined && isOrdered(byCollection) ? byCollection : selectivePath(context, condition, sort, fixed, seek, onlyClause);
+    const path = (countAll ? undefined : collectionPath(context, condition, sort, seek, onlyClause)) ?? selectivePath(context, condition, sort, fixed, seek, onlyClause);
     if (path !== undefined) paths.push(path);
   }
   // One ordered path is the choice whatever its size (below, an ordered path is never passed over
@@ -142,7 +141,7 @@ export function choosePath(context: PlanContext, filter: FilterShape, sort: read
   if (orderedSelective !== undefined) return orderedSelective.path;
   const walk = walkPath(context, sort, seek, false);
   if (isOrdered(walk) && (walk.type === 'documents' || walk.type === 'index')) {
-    const stepCost = context.walkProbes === true ? 1 / PROBE_STEPS_PER_READ : 1;
+    const stepCost = context.walkProbes?.() === true ? 1 / PROBE_STEPS_PER_READ : 1;
     return smallest === undefined || !mayBeatWalk(smallest, limit, total * stepCost, cap) ? walk : { ...walk, fallback: { path: smallest.path, matches: smallest.estimate } };
   }
   return smallest?.path ?? walk;
@@ -250,33 +249,33 @@ function selectivePath(
 }
 
 /**
- * For names starting with a prefix that ends in `/` (a List under one parent) sorted otherwise than
- * by name: the range of the {@link COLLECTION_OF_NAME} index holding them (a name starts with the
- * prefix exactly when its collection does). When one collection holds them all (the usual parent),
- * the rest of the index's key is the order of its documents, so the walk is in the sort's order
- * (and can seek to a page token's boundary); else it is only a superset.
+ * For names starting with a prefix that ends in `/` (a List under one parent) in the order of the
+ * {@link COLLECTION_OF_NAME} index's other fields (newest or oldest first): a walk of that index's
+ * range for the prefix (a name starts with the prefix exactly when its collection does) when one
+ * collection holds the whole range (the usual parent), so the rest of the key is the sort's order
+ * and the walk can seek to a page token's boundary. Undefined otherwise: the documents' name range
+ * then reads the same documents.
  */
 function collectionPath(context: PlanContext, condition: FieldCondition, sort: readonly SortKey[], seek: SeekBoundary | undefined, onlyClause: boolean): AccessPath | undefined {
   if (condition.path !== 'name' || condition.type !== 'prefix' || !condition.prefix.endsWith('/')) return undefined;
-  if (Buffer.byteLength(condition.prefix, 'utf8') > MAX_VALUE_BYTES || orderRelation([['name', 1]], sort) !== undefined) return undefined;
+  if (Buffer.byteLength(condition.prefix, 'utf8') > MAX_VALUE_BYTES) return undefined;
   const index = context.indexes.sorted.find((candidate) => candidate.fields[0]?.[0] === COLLECTION_OF_NAME);
-  if (index === undefined) return undefined;
+  const relation = index === undefined ? undefined : orderRelation([...index.fields.slice(1), ['name', 1]], sort);
+  if (index === undefined || relation === undefined) return undefined;
   const start = Buffer.concat([index.prefix, stringPrefixBytes(condition.prefix)]);
-  const range: KeyRange = { start, end: afterPrefix(start) };
-  const exact = onlyClause && condition.exact;
-  const collection = context.soleFirstComponent(index, range);
+  const collection = context.soleFirstComponent(index, { start, end: afterPrefix(start) });
   // A collection as long as a key's cut may share its key part with another: not one order then.
-  if (collection === undefined || collection.length >= MAX_VALUE_BYTES) return { type: 'index', ranges: [range], reverse: false, ordered: false, exact, mayRepeat: false };
-  const relation = orderRelation([...index.fields.slice(1), ['name', 1]], sort);
+  if (collection === undefined || collection.length >= MAX_VALUE_BYTES) return undefined;
+  const exact = onlyClause && condition.exact;
   const within = prefixRange(Buffer.concat([index.prefix, collection]));
   const seekName = seekNameOf(seek);
   // A boundary from another collection (not a token of this query) is not sought; the filter still decides.
   const seekCollection = seekName === undefined ? undefined : collectionOfName(seekName);
   const seekKey =
-    relation === undefined || seek === undefined || seekCollection === undefined || !Buffer.concat([index.prefix, indexKey([[seekCollection, 1]])]).equals(within.start)
+    seek === undefined || seekCollection === undefined || !Buffer.concat([index.prefix, indexKey([[seekCollection, 1]])]).equals(within.start)
       ? undefined
       : seekKeyOf(index, sort, seek, seekCollection);
-  return { type: 'index', ranges: [within], reverse: relation === 'reverse', ordered: relation !== undefined, exact, mayRepeat: false, ...(seekKey === undefined ? {} : { seek: seekKey }) };
+  return { type: 'index', ranges: [within], reverse: relation === 'reverse', ordered: true, exact, mayRepeat: false, ...(seekKey === undefined ? {} : { seek: seekKey }) };
 }
 
 /** A walk of the whole kind in the sort's order, if an index (or the name order) gives it. */

@@ -670,7 +670,6 @@ export class LmdbReadStore implements ReadStore {
     this.building.set(kind, stored);
     let finished!: () => void;
     this.builds.add(new Promise<void>((resolve) => (finished = resolve)));
-    const range = kindRange(kind);
     let after: string | undefined;
     // Commits are awaited, not made synchronously: the event loop goes on while a chunk is flushed.
     const step = async (): Promise<void> => {
@@ -679,19 +678,10 @@ export class LmdbReadStore implements ReadStore {
         return;
       }
       try {
-        // The chunk is read inside the transaction that indexes it: an apply can then not change
-        // one of its documents between the read and the write (a stale entry would outlive it).
         const last = await this.root.transaction((): string | undefined => {
-          const chunk = [...this.documents.getRange({ start: after ?? range.start, end: range.end, limit: BUILD_CHUNK + 1 })].filter(({ key }) => key !== after);
-          if (chunk.length === 0) {
-            this.meta.putSync(indexSetKey(kind), fingerprint);
-            return undefined;
-          }
-          const tally = new IndexTally();
-          for (const { key, value } of chunk) this.reindexDocument(added, key.slice(kind.length + 1), null, value.document, tally);
-          tally.counts.clear();
-          this.writeTally(tally);
-          return chunk[chunk.length - 1]?.key;
+          const chunk = this.indexChunk(kind, added, after, BUILD_CHUNK);
+          if (chunk === undefined) this.meta.putSync(indexSetKey(kind), fingerprint);
+          return chunk?.last;
         });
         if (last === undefined) {
           this.building.delete(kind);
@@ -724,34 +714,38 @@ export class LmdbReadStore implements ReadStore {
       }
       this.meta.removeSync(indexSetKey(kind));
     });
-    this.indexDocuments(kind, indexes, fingerprint);
-  }
-
-  /**
-   * Adds every document of the kind to `indexes` (all of the kind's, after a re-index cleared them,
-   * or only those added to its set), in chunks of write transactions, then records the set. A run
-   * cut short leaves the set unrecorded (or the old one) and runs again: its puts repeat harmlessly.
-   */
-  private indexDocuments(kind: string, indexes: KindIndexes, fingerprint: string): void {
+    // Every document back into every index, in chunks of write transactions; the set is recorded
+    // once all committed (a run cut short leaves it unrecorded and runs again).
     let after: string | undefined;
-    const range = kindRange(kind);
     let live = 0;
     for (;;) {
-      const chunk = [...this.documents.getRange({ start: after ?? range.start, end: range.end, limit: REINDEX_CHUNK + 1 })].filter(({ key }) => key !== after);
-      if (chunk.length === 0) break;
-      this.root.transactionSync(() => {
-        const tally = new IndexTally();
-        for (const { key, value } of chunk) this.reindexDocument(indexes, key.slice(kind.length + 1), null, value.document, tally);
-        tally.counts.clear();
-        this.writeTally(tally);
-      });
-      live += chunk.length;
-      after = chunk[chunk.length - 1]?.key;
+      const chunk = this.root.transactionSync(() => this.indexChunk(kind, indexes, after, REINDEX_CHUNK));
+      if (chunk === undefined) break;
+      live += chunk.documents;
+      after = chunk.last;
     }
     this.root.transactionSync(() => {
       this.meta.putSync(countKey(kind), live);
       this.meta.putSync(indexSetKey(kind), fingerprint);
     });
+  }
+
+  /**
+   * Inside a write transaction: puts the next `size` documents of the kind after the name key
+   * `after` into `indexes`, reading them in that same transaction (an apply can then not change
+   * one between the read and the write, which would leave a stale entry). Undefined when none is
+   * left; else how many and the last one's key, where the next chunk starts.
+   */
+  private indexChunk(kind: string, indexes: KindIndexes, after: string | undefined, size: number): { documents: number; last: string } | undefined {
+    const range = kindRange(kind);
+    const chunk = [...this.documents.getRange({ start: after ?? range.start, end: range.end, limit: size + 1 })].filter(({ key }) => key !== after);
+    const last = chunk[chunk.length - 1];
+    if (last === undefined) return undefined;
+    const tally = new IndexTally();
+    for (const { key, value } of chunk) this.reindexDocument(indexes, key.slice(kind.length + 1), null, value.document, tally);
+    tally.counts.clear();
+    this.writeTally(tally);
+    return { documents: chunk.length, last: last.key };
   }
 
   /** The access path of a query: a text-index candidate set when a phrase or LIKE narrows enough, else the planner's choice. */
@@ -771,7 +765,7 @@ export class LmdbReadStore implements ReadStore {
       soleFirstComponent: (definition, range) => this.soleFirstComponent(definition, range),
       documentCount: () => this.documentCount(kind),
       ...(this.smallPath === undefined ? {} : { smallPath: this.smallPath }),
-      walkProbes: this.probeFor(kind, filter) !== undefined,
+      walkProbes: () => this.probeFor(kind, filter) !== undefined,
     };
     return choosePath(context, filter, sort, countAll, seek, limit);
   }
@@ -872,8 +866,10 @@ export class LmdbReadStore implements ReadStore {
     }
   }
 
-  /** The documents a path yields, in its order (names looked up are yielded as found). */
-  /** The documents of a path, in its order; `steps` counts the entries examined (probed or read), yielded or not. */
+  /**
+   * The documents a path yields, in its order (names looked up are yielded as found); `steps`
+   * counts the entries examined (probed or read), yielded or not.
+   */
   private *walk(kind: string, path: AccessPath, probe?: (name: string) => boolean, steps?: { count: number }): Generator<StoredDocument> {
     if (path.type === 'names') {
       for (const name of path.names) {
