@@ -199,6 +199,38 @@ describe('keystream roles in separate processes on one embedded data directory',
     }
   });
 
+  it('should list a project in ListMyProjects given the position of the binding that grants it, over any connection (a replica asks the api process for its process managers)', async () => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'keystream-replica-my-'));
+    const parent = await startKeystreamChild(directory, { KEYSTREAM_PROCESSES: '2' }, 60_000);
+    try {
+      const config = loadConfig({ KEYSTREAM_DATA_DIR: directory });
+      const admin = { authorization: `Bearer ${await mintDevToken(config, DEFAULT_DEV_ADMIN)}`, 'content-type': 'application/json' };
+      const member = { authorization: `Bearer ${await mintDevToken(config, 'member@example.com')}`, 'content-type': 'application/json' };
+      const granted: string[] = [];
+      const missed: string[] = [];
+      for (let index = 0; index < 12; index += 1) {
+        const project = `projects/my-replica-${index}`;
+        const created = await onNewConnection(`${parent.url}/v1/projects`, { method: 'POST', headers: admin, body: JSON.stringify({ name: project, title: project, multiRegionPolicy: {} }) });
+        expect(created.status, created.body).to.equal(200);
+        const bound = await onNewConnection(`${parent.url}/v1/${project}/roleBindings`, { method: 'POST', headers: admin, body: JSON.stringify({ roleBinding: { role: 'services/iam.edgelq.com/roles/scope-viewer', member: 'user:member@example.com' } }) });
+        expect(bound.status, bound.body).to.equal(200);
+        granted.push(project);
+        // The MemberAssignment behind ListMyProjects is made by the api process's process managers
+        // after the binding; the next connections go to either process.
+        for (let reader = 0; reader < 2; reader += 1) {
+          const mine = await onNewConnection(`${parent.url}/v1/projects:listMy`, { method: 'POST', headers: { ...member, 'x-keystream-min-position': String(bound.headers['x-keystream-min-position']) }, body: '{}' });
+          expect(mine.status, mine.body).to.equal(200);
+          const listed = ((JSON.parse(mine.body) as { projects?: { name: string }[] }).projects ?? []).map((found) => found.name);
+          for (const name of granted) if (!listed.includes(name)) missed.push(`${name} (after binding ${index}, read ${reader})`);
+        }
+      }
+      expect(missed).to.deep.equal([]);
+    } finally {
+      await stopKeystreamChild(parent, 'SIGTERM');
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
   it('should refuse a second writer of a part, naming it, and let the first keep serving', async () => {
     const refused = await runKeystreamExpectingExit(dataDirectory, {}, 60_000, ['--role', 'api']);
     expect(refused.status, refused.stderr).to.equal(IN_USE);

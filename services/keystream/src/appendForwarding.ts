@@ -11,7 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { serveAppends, type AppendServer, type EventStore } from '@keystream/eventstore';
+import { serveAppends, type AppendServer, type AppendServerOptions, type EventStore } from '@keystream/eventstore';
 import type { Logger } from 'pino';
 
 /** The secret file, in the event log's directory. */
@@ -41,12 +41,12 @@ export function readAppendSecret(directory: string): string {
 
 /**
  * Starts serving appends to `store`, the event log in `directory` this process writes, to clients
- * that prove they know `secret`. The secret also replaces the file beside the log (whole, by rename: a
+ * that prove they know `secret`, and settling positions with `settle` (the process managers here). The secret also replaces the file beside the log (whole, by rename: a
  * replica never reads half of it) for replicas started by hand; a file that cannot be written (a
  * full disk) leaves them refused until the next start, and the children, which get the secret
  * from their parent, unaffected.
  */
-export async function serveReplicaAppends(store: EventStore, directory: string, secret: string, logger: Logger): Promise<AppendServer> {
+export async function serveReplicaAppends(store: EventStore, directory: string, secret: string, logger: Logger, settle?: AppendServerOptions['settle']): Promise<AppendServer> {
   const file = path.join(directory, SECRET_FILE);
   const temporary = `${file}.${process.pid}.tmp`;
   try {
@@ -57,5 +57,5 @@ export async function serveReplicaAppends(store: EventStore, directory: string, 
     rmSync(temporary, { force: true });
     logger.warn({ err: error, file }, 'could not write the append secret; replicas started by hand cannot append until the next start');
   }
-  return serveAppends(store, { address: appendSocketOf(directory), secret });
+  return serveAppends(store, { address: appendSocketOf(directory), secret, ...(settle === undefined ? {} : { settle }) });
 }

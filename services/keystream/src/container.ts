@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ATTESTATION_TICKET_HEADER } from '@keystream/attestation';
 import { openLmdbCheckpoints, openLmdbConsumerState } from '@keystream/consumer';
-import type { EventStore } from '@keystream/eventstore';
+import { ForwardingEventStore, type EventStore } from '@keystream/eventstore';
 import { connectKafkaEventStream, openNdjsonFileEventStream, type EventStream } from '@keystream/eventstream';
 import { OutboxNotifier, SmtpNotifier, type Notifier } from '@keystream/notify';
 import type { ReadStore } from '@keystream/readstore';
@@ -252,8 +252,9 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger, clock:
   });
   const identity = lifetime.singleton(async () => buildIdentityProvider(config, await commands(), await notifier()));
   const pipeline = lifetime.singleton(async () => {
-    // The process managers run in the api process only; a replica answers without waiting for them.
-    const [store, mail, runner, reads] = [await eventStore(), await notifier(), config.roles.has('api') ? await processManagers() : undefined, await readStore()];
+    // The process managers run in the api process only; a replica asks it to settle a position.
+    const [store, mail, reads] = [await eventStore(), await notifier(), await readStore()];
+    const reactions = config.roles.has('api') ? await processManagers() : store instanceof ForwardingEventStore ? store : undefined;
     return buildRequestPipeline(config, {
       eventStore: store,
       readStore: reads,
@@ -265,7 +266,7 @@ export function composeKeystream(config: KeystreamConfig, logger: Logger, clock:
       extraHandlers: (app) =>
         new Map([
           ...invitationHandlers({ ...app, notifier: mail, validityDays: config.invitationValidityDays, publicUrl: config.publicUrl }),
-          ...membershipHandlers({ queries: app.queries, readStore: reads, repository: app.repository, authorizer: app.authorizer, runner, waitMilliseconds: config.minPositionWaitMilliseconds }),
+          ...membershipHandlers({ queries: app.queries, readStore: reads, repository: app.repository, authorizer: app.authorizer, reactions, waitMilliseconds: config.minPositionWaitMilliseconds }),
         ]),
     });
   });

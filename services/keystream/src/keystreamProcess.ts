@@ -133,7 +133,9 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger, op
     });
     // Replicas on the embedded log append through this process (appendForwarding.ts).
     if (writesEventLog(config) && config.eventStore.kind === 'lmdb' && process.platform === 'linux') {
-      appendServer = await serveReplicaAppends(await graph.eventStore(), config.eventStore.directory, options.appendSecret ?? newAppendSecret(), logger);
+      // Replicas ask this process, which runs the process managers, for their writes (ListMy…).
+      const settle = runsApi ? async (position: string, timeoutMs: number) => (await graph.processManagers()).settle(position, timeoutMs) : undefined;
+      appendServer = await serveReplicaAppends(await graph.eventStore(), config.eventStore.directory, options.appendSecret ?? newAppendSecret(), logger, settle);
     }
     if (runsApi) {
       const seeded = await seedBuiltins(

@@ -8,7 +8,9 @@
  * the secret appends nothing. Then each line is a request carrying an id, answered by one line
  * with the same id, in whatever order the appends finish, so appends of many requests share the
  * writer's commits. Errors cross as data and are thrown again as the same classes, so a caller
- * cannot tell a forwarded append from a local one.
+ * cannot tell a forwarded append from a local one. A request may also ask the writer to settle a
+ * position (SettleRequestSchema): a replica's read-your-writes for what the writer's process
+ * managers make in reaction to a write.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isStorageExhausted, KeystreamError, markStorageExhausted, STATUS_CODES, type ErrorDetail, type StatusCode } from '@keystream/api';
@@ -67,6 +69,17 @@ export function sameProof(received: string, expected: string): boolean {
 export const AppendRequestSchema = z.object({ id: z.number().int(), appends: z.array(StreamAppendSchema) });
 export type AppendRequest = z.infer<typeof AppendRequestSchema>;
 
+/**
+ * A request line asking the writer to settle a position: to answer once what its own process
+ * reacts with to the log up to `settle` (its process managers' commands) is in the log, with the
+ * position a reader must reach to see it; UNAVAILABLE after `timeoutMs`.
+ */
+export const SettleRequestSchema = z.object({ id: z.number().int(), settle: z.string().min(1), timeoutMs: z.number().int().positive() });
+export type SettleRequest = z.infer<typeof SettleRequestSchema>;
+
+/** Any request line. */
+export const ForwardedRequestSchema = z.union([AppendRequestSchema, SettleRequestSchema]);
+
 const StatusCodeSchema = z.enum(Object.keys(STATUS_CODES).filter((code) => code !== 'OK') as [StatusCode, ...StatusCode[]]);
 const AppendResultSchema = z.object({ revision: z.number().int(), position: z.string() });
 const WireErrorSchema = z.discriminatedUnion('kind', [
@@ -88,9 +101,10 @@ const WireErrorSchema = z.discriminatedUnion('kind', [
 /** An error as it crosses the wire. */
 export type WireError = z.infer<typeof WireErrorSchema>;
 
-/** An answer line: the results in request order, or the error. */
+/** An answer line: an append's results in request order, a settle's position, or the error. */
 export const AppendAnswerSchema = z.union([
   z.object({ id: z.number().int(), results: z.array(AppendResultSchema) }),
+  z.object({ id: z.number().int(), settled: z.string() }),
   z.object({ id: z.number().int(), error: WireErrorSchema }),
 ]);
 export type AppendAnswer = z.infer<typeof AppendAnswerSchema>;

@@ -1,14 +1,15 @@
 /**
  * The writer's side of append forwarding (appendProtocol.ts): listens on a local socket and runs
- * each request's append on the store this process writes, answering every line with its result or
- * error. Requests of one connection run concurrently, like appends of concurrent requests here, so
+ * each request's append on the store this process writes (or settles the position it names),
+ * answering every line with its result or error. Requests of one connection run concurrently, like appends of concurrent requests here, so
  * they share commits. A connection that does not prove it knows the secret (appendProtocol.ts), or
  * sends a line that is not a request, is closed: only a process that can read the data directory
  * may append.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { EventStore } from '../eventStore.js';
-import { AppendRequestSchema, appendsOf, errorToWire, HelloSchema, lineReader, nonce, ProofSchema, proofOf, sameProof, type AppendAnswer, type AppendRequest } from './appendProtocol.js';
+import type { Position } from '../position.js';
+import { appendsOf, errorToWire, ForwardedRequestSchema, HelloSchema, lineReader, nonce, ProofSchema, proofOf, sameProof, type AppendAnswer, type AppendRequest, type SettleRequest } from './appendProtocol.js';
 
 /** A listening append server. */
 export interface AppendServer {
@@ -21,6 +22,12 @@ export interface AppendServerOptions {
   readonly address: string;
   /** The secret both ends prove they know before any append (appendProtocol.ts). */
   readonly secret: string;
+  /**
+   * Settles a position for a replica: resolves, once what this process reacts with to the log up
+   * to `position` is appended, with the position a reader must reach to see it (rejects
+   * UNAVAILABLE after `timeoutMs`). Without it a position is settled as it is: nothing here reacts.
+   */
+  readonly settle?: (position: Position, timeoutMs: number) => Promise<Position>;
 }
 
 /** Serves appends to `store` on `options.address`. */
@@ -30,7 +37,7 @@ export async function serveAppends(store: EventStore, options: AppendServerOptio
     connections.add(socket);
     socket.on('close', () => connections.delete(socket));
     socket.on('error', () => undefined);
-    serveConnection(socket, store, options.secret);
+    serveConnection(socket, store, options);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -50,7 +57,8 @@ export async function serveAppends(store: EventStore, options: AppendServerOptio
   };
 }
 
-function serveConnection(socket: Socket, store: EventStore, secret: string): void {
+function serveConnection(socket: Socket, store: EventStore, options: AppendServerOptions): void {
+  const secret = options.secret;
   // The handshake: the client's nonce, then its proof of the secret; requests after that.
   let clientNonce: string | undefined;
   let writerNonce: string | undefined;
@@ -59,9 +67,10 @@ function serveConnection(socket: Socket, store: EventStore, secret: string): voi
     if (!socket.writable) return;
     socket.write(`${JSON.stringify(reply)}\n`);
   };
-  const run = async (request: AppendRequest): Promise<void> => {
+  const run = async (request: AppendRequest | SettleRequest): Promise<void> => {
     try {
-      answer({ id: request.id, results: await store.appendToStreams(appendsOf(request)) });
+      if ('settle' in request) answer({ id: request.id, settled: options.settle === undefined ? request.settle : await options.settle(request.settle, request.timeoutMs) });
+      else answer({ id: request.id, results: await store.appendToStreams(appendsOf(request)) });
     } catch (error) {
       answer({ id: request.id, error: errorToWire(error) });
     }
@@ -95,7 +104,7 @@ function serveConnection(socket: Socket, store: EventStore, secret: string): voi
           if (!handshake(parsed)) socket.destroy();
           return;
         }
-        const request = AppendRequestSchema.safeParse(parsed);
+        const request = ForwardedRequestSchema.safeParse(parsed);
         if (!request.success) {
           socket.destroy();
           return;

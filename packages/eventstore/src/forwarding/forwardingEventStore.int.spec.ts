@@ -16,7 +16,9 @@ import { KeystreamError } from '@keystream/api';
 import type { EventStore, NewEvent } from '../eventStore.js';
 import { describeEventStoreContract, reopenableFixture } from '../testing/eventStoreContract.js';
 import { openLmdbEventStore } from '../lmdb/lmdbEventStore.js';
+import { comparePositions } from '../position.js';
 import { ForwardingEventStore } from './forwardingEventStore.js';
+import { serveAppends, type AppendServerOptions } from './appendServer.js';
 
 const SERVER_CHILD = fileURLToPath(new URL('../testing/appendServerChild.ts', import.meta.url));
 
@@ -189,5 +191,67 @@ describe('ForwardingEventStore', function () {
       await writer.stop();
       await world.dispose();
     }
+  });
+
+  describe('settling a position', () => {
+    /** A writer in this process whose settle is `settle`, and a forwarding store over its log. */
+    async function settlingWorld(settle: ((writer: EventStore) => AppendServerOptions['settle']) | undefined): Promise<{ store: ForwardingEventStore; dispose(): Promise<void> }> {
+      const directory = await mkdtemp(join(tmpdir(), 'keystream-settle-'));
+      const writer = openLmdbEventStore({ path: join(directory, 'log') });
+      const server = await serveAppends(writer, { address: join(directory, 'appends.sock'), secret: 'settle-secret', ...(settle === undefined ? {} : { settle: settle(writer) }) });
+      const store = new ForwardingEventStore(openLmdbEventStore({ path: join(directory, 'log'), follow: true }), { address: join(directory, 'appends.sock'), secret: () => 'settle-secret', answerTimeoutMilliseconds: 2_000 });
+      return {
+        store,
+        async dispose() {
+          await store.close();
+          await server.close();
+          await writer.close();
+          await rm(directory, { recursive: true, force: true });
+        },
+      };
+    }
+
+    it('answers with what the writer reacted with, and reads the reaction at once', async () => {
+      const asked: string[] = [];
+      const world = await settlingWorld((writer) => async (position) => {
+        asked.push(position);
+        // What a process manager would do: react to the write with a command of its own.
+        return (await writer.append('Reaction-reactions/r1', [event('Reacted')], 'any')).position;
+      });
+      try {
+        const written = await world.store.append(`Group-groups/g${randomUUID().slice(0, 8)}`, [event()], 'no_stream');
+        const settled = await world.store.settle(written.position, 1_000);
+        expect(asked).to.deep.equal([written.position]);
+        expect(comparePositions(settled, written.position), `${settled} after ${written.position}`).to.be.greaterThan(0);
+        expect((await world.store.readStream('Reaction-reactions/r1')).map((recorded) => recorded.type)).to.deep.equal(['Reacted']);
+        expect(await world.store.headPosition()).to.equal(settled);
+      } finally {
+        await world.dispose();
+      }
+    });
+
+    it('answers the position itself from a writer that reacts to nothing', async () => {
+      const world = await settlingWorld(undefined);
+      try {
+        const written = await world.store.append(`Group-groups/g${randomUUID().slice(0, 8)}`, [event()], 'no_stream');
+        expect(await world.store.settle(written.position, 1_000)).to.equal(written.position);
+      } finally {
+        await world.dispose();
+      }
+    });
+
+    it('fails with the writer\'s error when it cannot settle in time, and appends still go through', async () => {
+      const world = await settlingWorld(() => (_position, timeoutMs) => Promise.reject(new KeystreamError('UNAVAILABLE', `the process managers did not reach the position within ${timeoutMs} ms`)));
+      try {
+        const written = await world.store.append(`Group-groups/g${randomUUID().slice(0, 8)}`, [event()], 'no_stream');
+        const failure = await world.store.settle(written.position, 250).then(() => undefined, (error: unknown) => error);
+        expect(failure).to.be.instanceOf(KeystreamError);
+        expect((failure as KeystreamError).code).to.equal('UNAVAILABLE');
+        expect((failure as KeystreamError).message).to.equal('the process managers did not reach the position within 250 ms');
+        expect((await world.store.append(`Group-groups/g${randomUUID().slice(0, 8)}`, [event()], 'no_stream')).revision).to.equal(0);
+      } finally {
+        await world.dispose();
+      }
+    });
   });
 });

@@ -8,6 +8,8 @@
  * Once the writer answers, the follower takes the answered position as its head at once (the
  * writer answers after the commit is on disk, so nothing is flushed again): what this process
  * reads next — the resource it just wrote, the authorization the write changed — includes it.
+ * `settle` asks the writer for what its process managers make in reaction to a write, which only
+ * that process knows.
  */
 import { connect, type Socket } from 'node:net';
 import { KeystreamError } from '@keystream/api';
@@ -32,14 +34,19 @@ export interface ForwardingEventStoreOptions {
   readonly address: string;
   /** The secret the writer expects; read at each connection (a restarted writer chooses a new one). */
   readonly secret: () => string;
-  /** How long an append waits for the writer's answer before failing UNAVAILABLE (default 30 s). */
+  /** How long an append waits for the writer's answer before failing UNAVAILABLE (default 30 s; a settle waits at least its own deadline). */
   readonly answerTimeoutMilliseconds?: number;
 }
 
 const DEFAULT_ANSWER_TIMEOUT_MS = 30_000;
+/** How much longer than its own deadline a settle waits for the writer's answer (the writer's UNAVAILABLE comes first). */
+const SETTLE_ANSWER_GRACE_MS = 5_000;
+
+/** An answer the writer owes: an append's results, or the position a settle answered. */
+type Answered = AppendResult[] | Position;
 
 interface PendingAppend {
-  readonly resolve: (results: AppendResult[]) => void;
+  readonly resolve: (answered: Answered) => void;
   readonly reject: (error: Error) => void;
   readonly timer: NodeJS.Timeout;
 }
@@ -68,6 +75,20 @@ export class ForwardingEventStore implements EventStore {
     const [result] = await this.forward([{ stream, events, expectedRevision }]);
     if (result === undefined) throw new KeystreamError('INTERNAL', `the event log's writer answered an append to "${stream}" without a result`);
     return result;
+  }
+
+  /**
+   * Resolves once what the writer's process reacts with to the log up to `position` (its process
+   * managers' commands) is in the log, with the position to read to for it; this process's
+   * follower takes that position as its head. UNAVAILABLE when the writer does not settle it
+   * within `timeoutMs`.
+   */
+  async settle(position: Position, timeoutMs: number): Promise<Position> {
+    this.assertOpen();
+    const settled = await this.request({ settle: position, timeoutMs }, Math.max(this.answerTimeout(), timeoutMs + SETTLE_ANSWER_GRACE_MS));
+    if (typeof settled !== 'string') throw new KeystreamError('INTERNAL', `the event log's writer answered a settle of ${position} with append results`);
+    if (settled !== START_POSITION && settled !== '') this.follower.acknowledgeWriterPosition(settled);
+    return settled;
   }
 
   async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
@@ -106,21 +127,31 @@ export class ForwardingEventStore implements EventStore {
 
   /** Sends the appends of one call and waits for the answer; a success moves the follower's head to it. */
   private async forward(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
-    const socket = await this.connectOnce();
-    const id = this.nextId;
-    this.nextId += 1;
-    const results = await new Promise<AppendResult[]>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(unanswered(`no answer within ${this.options.answerTimeoutMilliseconds ?? DEFAULT_ANSWER_TIMEOUT_MS} ms`));
-      }, this.options.answerTimeoutMilliseconds ?? DEFAULT_ANSWER_TIMEOUT_MS);
-      timer.unref();
-      this.pending.set(id, { resolve, reject, timer });
-      socket.write(`${JSON.stringify({ id, appends })}\n`);
-    });
+    const results = await this.request({ appends }, this.answerTimeout());
+    if (typeof results === 'string') throw new KeystreamError('INTERNAL', "the event log's writer answered an append with a settled position");
     const newest = results.reduce<Position>((latest, { position }) => laterPosition(latest, position), START_POSITION);
     if (newest !== START_POSITION) this.follower.acknowledgeWriterPosition(newest);
     return results;
+  }
+
+  /** Sends one request line and waits for its answer, at most `timeoutMs`. */
+  private async request(body: { readonly appends: readonly StreamAppend[] } | { readonly settle: Position; readonly timeoutMs: number }, timeoutMs: number): Promise<Answered> {
+    const socket = await this.connectOnce();
+    const id = this.nextId;
+    this.nextId += 1;
+    return new Promise<Answered>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(unanswered(`no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      timer.unref();
+      this.pending.set(id, { resolve, reject, timer });
+      socket.write(`${JSON.stringify({ id, ...body })}\n`);
+    });
+  }
+
+  private answerTimeout(): number {
+    return this.options.answerTimeoutMilliseconds ?? DEFAULT_ANSWER_TIMEOUT_MS;
   }
 
   /** The connection to the writer, opened on first use and again after it closed. */
@@ -139,13 +170,13 @@ export class ForwardingEventStore implements EventStore {
       const clientNonce = nonce();
       let admitted = false;
       // Whatever listens there must prove itself in time, or an append would wait forever.
-      const handshakeTimer = setTimeout(() => socket.destroy(), this.options.answerTimeoutMilliseconds ?? DEFAULT_ANSWER_TIMEOUT_MS);
+      const handshakeTimer = setTimeout(() => socket.destroy(), this.answerTimeout());
       handshakeTimer.unref();
       // The first line is the writer's proof; every later one an answer.
       const onData = lineReader(
         (line) => {
           if (admitted) {
-            this.settle(line);
+            this.receive(line);
             return;
           }
           const challenge = ChallengeSchema.safeParse(parseJson(line));
@@ -181,7 +212,7 @@ export class ForwardingEventStore implements EventStore {
     return connecting;
   }
 
-  private settle(line: string): void {
+  private receive(line: string): void {
     let answer;
     try {
       answer = AppendAnswerSchema.parse(JSON.parse(line));
@@ -194,6 +225,10 @@ export class ForwardingEventStore implements EventStore {
     clearTimeout(waiting.timer);
     if ('results' in answer) {
       waiting.resolve(answer.results);
+      return;
+    }
+    if ('settled' in answer) {
+      waiting.resolve(answer.settled);
       return;
     }
     // A refused append (a conflict) may have lost to a newer write: let the next read see it.

@@ -7,7 +7,8 @@
  * whose ancestry path holds it). The page, filter, order and `phrase` work as in List/Search.
  *
  * Read-your-writes: with `x-keystream-min-position` the handler waits until the assignments made
- * for that position are in the read model.
+ * for that position are in the read model, in any process (a replica asks the api process, which
+ * runs the process managers).
  */
 import { KeystreamError } from '@keystream/api';
 import type { MongoQuery } from '@keystream/resource';
@@ -41,9 +42,8 @@ export function listMyScopesHandler(deps: MembershipDeps, kind: MyScopesKind): M
       throw new KeystreamError('UNAUTHENTICATED', `${call.method.name} needs a signed-in caller: send "Authorization: Bearer <token>"`, [], { headers: { 'www-authenticate': 'Bearer realm="keystream"' } });
     }
     const minPosition = call.minPosition;
-    if (minPosition !== undefined && minPosition !== '' && deps.runner !== undefined) {
-      await deps.runner.waitFor(minPosition, deps.waitMilliseconds);
-      await deps.queries.awaitPosition(deps.runner.lastWritePosition);
+    if (minPosition !== undefined && minPosition !== '' && deps.reactions !== undefined) {
+      await deps.queries.awaitPosition(await deps.reactions.settle(minPosition, deps.waitMilliseconds));
     }
     await deps.queries.awaitPosition(minPosition);
     const members = deps.authorizer.membersOf(call.principal);

@@ -15,7 +15,7 @@
 import { isKeystreamError } from '@keystream/api';
 import { CheckpointedConsumer, isTransientError, type ConsumerMetrics, type ConsumerStateStore } from '@keystream/consumer';
 import { comparePositions, START_POSITION, type EventStore, type Position, type RecordedEvent, type SubscribeToAllOptions } from '@keystream/eventstore';
-import type { Logger } from '@keystream/kernel';
+import { laterPosition, type Logger } from '@keystream/kernel';
 import type { ProcessManager } from './processManager.js';
 
 /**
@@ -105,6 +105,15 @@ export class ProcessManagerRunner {
   async waitFor(position: Position | undefined, timeoutMs: number): Promise<void> {
     if (position === undefined || position === '') return;
     await this.consumer.waitForPosition(position, timeoutMs);
+  }
+
+  /**
+   * Resolves once the managers handled the log up to `position` (UNAVAILABLE after `timeoutMs`),
+   * with the position a reader must reach to see what they wrote for it.
+   */
+  async settle(position: Position, timeoutMs: number): Promise<Position> {
+    await this.waitFor(position, timeoutMs);
+    return laterPosition(position, this.lastWrite);
   }
 
   /** The runtime's checkpoint write: the managers' changes and `position` in one transaction. */
