@@ -195,7 +195,7 @@ describe('ForwardingEventStore', function () {
 
   describe('settling a position', () => {
     /** A writer in this process whose settle is `settle`, and a forwarding store over its log. */
-    async function settlingWorld(settle: ((writer: EventStore) => AppendServerOptions['settle']) | undefined): Promise<{ store: ForwardingEventStore; dispose(): Promise<void> }> {
+    async function settlingWorld(settle: ((writer: EventStore) => NonNullable<AppendServerOptions['settle']>) | undefined): Promise<{ store: ForwardingEventStore; dispose(): Promise<void> }> {
       const directory = await mkdtemp(join(tmpdir(), 'keystream-settle-'));
       const writer = openLmdbEventStore({ path: join(directory, 'log') });
       const server = await serveAppends(writer, { address: join(directory, 'appends.sock'), secret: 'settle-secret', ...(settle === undefined ? {} : { settle: settle(writer) }) });
