@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
-import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken } from '@keystream/keystream';
+import { DEFAULT_DEV_ADMIN, embeddedIndexes, loadConfig, mintDevToken } from '@keystream/keystream';
 import { buildCheckout, startKeystreamChild, stopKeystreamChild, type KeystreamChild } from '../../support/keystreamProcess.js';
 import { seedProjects } from '../../support/seedProjects.js';
 import { fanoutRows as fanoutRowsOf } from './fanoutRows.js';
@@ -341,8 +341,11 @@ async function main(): Promise<void> {
       goal: '≥ 50k events/s',
     });
 
-    // The projector alone, replaying the same number of events in batches of 512 (the default).
-    const replay = await componentLine(PROJECTOR_REPLAY_BENCH, [String(seededEvents)], /^replay, batches of 512:/);
+    // The projector alone, replaying the same number of events in batches of 512 (the default),
+    // maintaining the indexes the server's read model keeps.
+    const indexFile = path.join(scratch, 'server-indexes.json');
+    await writeFile(indexFile, JSON.stringify(embeddedIndexes()));
+    const replay = await componentLine(PROJECTOR_REPLAY_BENCH, [String(seededEvents), '--indexes', indexFile], /^replay, batches of 512:/);
     log(`  projector alone: ${replay}`);
     rows.push({ figure: `read-model rebuild, projector alone (${path.relative(repositoryRoot, PROJECTOR_REPLAY_BENCH)})`, measured: replay.replace(/^replay, /, ''), ceiling: '—', ratio: '—', goal: '≥ 50k events/s' });
 
@@ -404,7 +407,7 @@ async function main(): Promise<void> {
         '  topic; from spawn until the topic\'s offsets hold every event, less the empty start-up. The projector rebuilds at the',
         '  same time, as on any first start. When the work takes under a quarter of the time from spawn, start-up variance swamps it',
         '  and no rate is given for the row. The component rows time the projector alone (projectorReplay.bench.ts, batches of',
-        '  512, the default) and the relay alone (relay.bench.ts) on the same number of events, in the same run.',
+        '  512, the default, maintaining the server\'s indexes) and the relay alone (relay.bench.ts) on the same number of events, in the same run.',
         '- watch rows: test/bench/watchFanout.bench.ts (a separate Node client process, stateless',
         '  WatchGroups over WebSockets, open-loop writes through HTTP); its lines for this checkout are',
         '  taken over: frame latency, the write ack p99 as a multiple of the no-watcher one, RSS growth per idle watch',

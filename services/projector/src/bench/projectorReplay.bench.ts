@@ -2,16 +2,23 @@
  * Quick local figures for the projector on the embedded stores: replay (rebuild from zero)
  * events/s at a few batch sizes, and read-your-writes latency (append → waitForPosition) with a
  * live projector. Run: `node --import tsx --conditions=keystream-source
- * services/projector/src/bench/projectorReplay.bench.ts [events]` from the repository root.
+ * services/projector/src/bench/projectorReplay.bench.ts [events] [--indexes file.json]` from the
+ * repository root. `--indexes`: the read store's index specifications per kind (JSON), so the
+ * replay maintains what the server's read model does (`npm run bench` passes the server's set);
+ * without it the read store keeps no secondary index, which is not what a server applies.
  */
 import { Projector } from '../projector.js';
 import { appendLifecycle, lifecycleEvent, project, uniqueId } from '../testing/resourceEvents.js';
 import { openStoreFixture } from '../testing/storeFixture.js';
 import { streamOf } from '@keystream/domain';
-import { openLmdbReadStore } from '@keystream/readstore';
-import { rm } from 'node:fs/promises';
+import { openLmdbReadStore, type IndexSpecification } from '@keystream/readstore';
+import { readFile, rm } from 'node:fs/promises';
 
-const total = Number(process.argv[2] ?? '50000');
+const indexesFlag = process.argv.indexOf('--indexes');
+const indexFile = indexesFlag >= 0 ? process.argv[indexesFlag + 1] : undefined;
+const total = Number(process.argv.slice(2).find((argument, index, all) => !argument.startsWith('--') && all[index - 1] !== '--indexes') ?? '50000');
+const indexes = indexFile === undefined ? undefined : (JSON.parse(await readFile(indexFile, 'utf8')) as Record<string, IndexSpecification[]>);
+const indexNote = indexes === undefined ? 'no secondary index' : `${(indexes['Project'] ?? []).length} indexes per Project, as given`;
 const stores = await openStoreFixture();
 try {
   // The log: each resource created then updated once, appended by 32 concurrent writers.
@@ -33,7 +40,7 @@ try {
 
   for (const maxBatchEvents of [128, 512, 2048]) {
     const path = `${stores.readStorePath}-${maxBatchEvents}`;
-    const readStore = openLmdbReadStore({ path });
+    const readStore = openLmdbReadStore({ path, ...(indexes === undefined ? {} : { indexes }) });
     let applyMs = 0;
     const projector = new Projector({ eventStore: stores.eventStore, readStore, maxBatchEvents, onBatchApplied: (summary) => (applyMs += summary.durationMs) });
     const replayStarted = performance.now();
@@ -44,7 +51,7 @@ try {
     await projector.stop();
     await readStore.close();
     await rm(path, { recursive: true, force: true });
-    console.log(`replay, batches of ${maxBatchEvents}: ${Math.round((events * 1000) / elapsed)} events/s (${metrics.batchesTotal} batches, ${Math.round(elapsed)} ms, of which ${Math.round(applyMs)} ms in apply)`);
+    console.log(`replay, batches of ${maxBatchEvents}: ${Math.round((events * 1000) / elapsed)} events/s (${metrics.batchesTotal} batches, ${Math.round(elapsed)} ms, of which ${Math.round(applyMs)} ms in apply; ${indexNote})`);
   }
 
   // Read-your-writes: one writer, each append followed by a wait for its position.
