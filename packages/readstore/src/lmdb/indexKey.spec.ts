@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { compare } from 'mingo/util';
-import { indexKey, stringComponent } from './indexKey.js';
+import { anyComponent, indexKey, indexKeyWith, MAX_NAME_BYTES, MAX_VALUE_BYTES, stringComponent } from './indexKey.js';
 
 /** Values of every type an indexed field holds, with the edges of each type's order. */
 const VALUES: unknown[] = [
@@ -13,7 +13,38 @@ function sign(value: number): number {
   return value < 0 ? -1 : value > 0 ? 1 : 0;
 }
 
+/** Strings that probe the one-buffer path's edges: escapes, multi-byte and astral characters, lengths around the cuts. */
+function awkwardStrings(): string[] {
+  const pieces = ['a', 'é', '日', '😀', '\u0000', '\u0001', '\u0002', '\uffff', '/', 'Z'];
+  const strings = ['', ...VALUES.filter((value): value is string => typeof value === 'string')];
+  let seed = 7;
+  const next = (): number => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed;
+  };
+  for (const length of [1, 2, 84, 85, 86, 128, 255, 256, 257, 341, 342, 343, 700, 1024, 1100]) {
+    for (let sample = 0; sample < 6; sample += 1) {
+      let text = '';
+      while (text.length < length) text += sample === 0 ? 'x' : (pieces[next() % pieces.length] as string);
+      strings.push(text.slice(0, length));
+    }
+  }
+  return strings;
+}
+
 describe('indexKey', () => {
+  it('should write an ascending string the one-buffer way with the same bytes as the general path, cut or not', () => {
+    const differ: string[] = [];
+    for (const text of awkwardStrings()) {
+      if (!indexKey([[text, 1]]).equals(anyComponent(text, 1, MAX_VALUE_BYTES))) differ.push(`value ${JSON.stringify(text.slice(0, 40))}… (${text.length})`);
+      if (!stringComponent(text).equals(anyComponent(text, 1, MAX_NAME_BYTES))) differ.push(`name ${JSON.stringify(text.slice(0, 40))}… (${text.length})`);
+    }
+    expect(differ).to.deep.equal([]);
+    const prefix = Buffer.from('kp');
+    const tail = stringComponent('projects/p1');
+    expect(indexKeyWith(prefix, [['a', 1], [2, -1]], tail).equals(Buffer.concat([prefix, indexKey([['a', 1], [2, -1]]), tail]))).to.equal(true);
+  });
+
   for (const direction of [1, -1] as const) {
     it(`should order keys as mingo orders the values (${direction === 1 ? 'ascending' : 'descending'}), then by name`, () => {
       const failures: string[] = [];

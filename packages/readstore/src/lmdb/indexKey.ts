@@ -33,8 +33,18 @@ export type KeyPart = readonly [value: unknown, direction: 1 | -1];
 
 /** A key whose components are `parts`, each ending in its separator. */
 export function indexKey(parts: readonly KeyPart[]): Buffer {
-  const chunks: Buffer[] = [];
+  if (parts.length === 1) {
+    const [value, direction] = parts[0] as KeyPart;
+    return component(value, direction, MAX_VALUE_BYTES);
+  }
+  return Buffer.concat(parts.map(([value, direction]) => component(value, direction, MAX_VALUE_BYTES)));
+}
+
+/** The components of `parts` followed by `tail`, in one buffer (an index entry's key after its prefix). */
+export function indexKeyWith(prefix: Buffer, parts: readonly KeyPart[], tail: Buffer): Buffer {
+  const chunks: Buffer[] = [prefix];
   for (const [value, direction] of parts) chunks.push(component(value, direction, MAX_VALUE_BYTES));
+  chunks.push(tail);
   return Buffer.concat(chunks);
 }
 
@@ -75,6 +85,32 @@ export function isCutInKey(value: unknown): boolean {
 }
 
 function component(value: unknown, direction: 1 | -1, maxBytes: number): Buffer {
+  if (direction === 1 && typeof value === 'string') {
+    const direct = shortAscendingString(value, maxBytes);
+    if (direct !== undefined) return direct;
+  }
+  return anyComponent(value, direction, maxBytes);
+}
+
+/**
+ * The component of an ascending string written straight into one buffer — the common case of
+ * every key (names, timestamps, references) — or undefined when the general path must make it:
+ * a string that might be cut (three bytes per UTF-16 unit may exceed `maxBytes`) or that holds a
+ * byte to escape. Same bytes as the general path (the index key spec compares them).
+ */
+function shortAscendingString(text: string, maxBytes: number): Buffer | undefined {
+  if (text.length * 3 > maxBytes) return undefined;
+  const out = Buffer.allocUnsafe(text.length * 3 + 2);
+  out[0] = RANK_STRING;
+  const written = out.write(text, 1, 'utf8');
+  const end = 1 + written;
+  for (let index = 1; index < end; index += 1) if ((out[index] as number) <= 0x01) return undefined;
+  out[end] = 0x00;
+  return out.subarray(0, end + 1);
+}
+
+/** A component by the general path: any value, either direction, cut and escaped. */
+export function anyComponent(value: unknown, direction: 1 | -1, maxBytes: number): Buffer {
   const body = escape(valueBytes(value, maxBytes));
   if (direction === 1) return Buffer.concat([body, Buffer.of(0x00)]);
   const inverted = Buffer.allocUnsafe(body.length + 2);

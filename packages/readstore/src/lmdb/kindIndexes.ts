@@ -10,7 +10,7 @@ import { resolve } from 'mingo/util';
 import { wordsOf } from '../phraseHint.js';
 import type { JsonObject } from '../readStore.js';
 import type { SortKey } from '../normalizeSort.js';
-import { indexKey, stringComponent, type KeyPart } from './indexKey.js';
+import { indexKeyWith, stringComponent, type KeyPart } from './indexKey.js';
 
 /** An index specification: field paths with a direction, or `'text'` for the text index's fields. */
 export type IndexSpecification = Readonly<Record<string, 1 | -1 | 'text'>>;
@@ -78,18 +78,27 @@ export interface IndexEntry {
   readonly name: string;
 }
 
-/** The entries of `document` in a sorted index, and whether one of its fields held an array. */
-export function sortedEntriesOf(index: SortedIndexDefinition, name: string, document: JsonObject): { entries: IndexEntry[]; multikey: boolean } {
+/**
+ * The entries of `document` in a sorted index, and whether one of its fields held an array.
+ * `nameKey` is the name's key component (`stringComponent(name)`), passed in when a caller keys
+ * one document into several indexes.
+ */
+export function sortedEntriesOf(index: SortedIndexDefinition, name: string, document: JsonObject, nameKey: Buffer = stringComponent(name)): { entries: IndexEntry[]; multikey: boolean } {
   let combinations: KeyPart[][] = [[]];
   let multikey = false;
   for (const [path, direction] of index.fields) {
     const value = path === COLLECTION_OF_NAME ? collectionOfName(name) : resolve(document, path);
-    const values: unknown[] = Array.isArray(value) ? (value.length === 0 ? [null] : [...new Set(value.map(scalarOrJson))]) : [value ?? null];
-    if (Array.isArray(value)) multikey = true;
+    if (!Array.isArray(value)) {
+      // One value: every combination grows by the same part (no copies of the others).
+      const part = [value ?? null, direction] as const;
+      for (const parts of combinations) parts.push(part);
+      continue;
+    }
+    multikey = true;
+    const values: unknown[] = value.length === 0 ? [null] : [...new Set(value.map(scalarOrJson))];
     combinations = combinations.flatMap((parts) => values.map((element) => [...parts, [element, direction] as const]));
   }
-  const nameBytes = stringComponent(name);
-  const entries = combinations.map((parts) => ({ key: Buffer.concat([index.prefix, indexKey(parts), nameBytes]), name }));
+  const entries = combinations.map((parts) => ({ key: indexKeyWith(index.prefix, parts, nameKey), name }));
   return { entries, multikey };
 }
 

@@ -41,6 +41,7 @@ import {
   sortedEntriesOf,
   textWordsOf,
   wordPrefix,
+  type IndexEntry,
   type IndexSpecification,
   type KindIndexes,
   type SortedIndexDefinition,
@@ -543,13 +544,12 @@ export class LmdbReadStore implements ReadStore {
 
   /** Moves a document's index entries from its old version to its new one (inside a write transaction). */
   private reindexDocument(indexes: KindIndexes, name: string, before: JsonObject | null, after: JsonObject | null, tally: IndexTally): void {
+    const nameKey = indexes.sorted.length === 0 ? undefined : stringComponent(name);
     for (const definition of indexes.sorted) {
-      const old = before === null ? [] : sortedEntriesOf(definition, name, before).entries;
-      const next = after === null ? { entries: [], multikey: false } : sortedEntriesOf(definition, name, after);
-      const oldKeys = new Set(old.map((entry) => entry.key.toString('hex')));
-      const nextKeys = new Set(next.entries.map((entry) => entry.key.toString('hex')));
-      for (const entry of old) if (!nextKeys.has(entry.key.toString('hex'))) this.index.removeSync(entry.key);
-      for (const entry of next.entries) if (!oldKeys.has(entry.key.toString('hex'))) this.index.putSync(entry.key, name);
+      const old = before === null ? [] : sortedEntriesOf(definition, name, before, nameKey).entries;
+      const next = after === null ? { entries: [], multikey: false } : sortedEntriesOf(definition, name, after, nameKey);
+      for (const entry of entriesNotIn(old, next.entries)) this.index.removeSync(entry.key);
+      for (const entry of entriesNotIn(next.entries, old)) this.index.putSync(entry.key, name);
       if (next.multikey) tally.multikey.add(multikeyKey(indexes.kind, definition));
     }
     const text = indexes.text;
@@ -1241,4 +1241,15 @@ function compareBySort(sort: readonly SortKey[], left: StoredDocument, right: St
     if (order !== 0) return order * direction;
   }
   return left.name < right.name ? -1 : left.name > right.name ? 1 : 0;
+}
+
+/**
+ * The entries of `entries` whose key `others` lacks. A document has one entry per index unless a
+ * field is an array, so small lists compare pairwise (no strings made); long ones by hex keys.
+ */
+function entriesNotIn(entries: readonly IndexEntry[], others: readonly IndexEntry[]): readonly IndexEntry[] {
+  if (others.length === 0) return entries;
+  if (entries.length * others.length <= 64) return entries.filter((entry) => !others.some((other) => other.key.equals(entry.key)));
+  const keys = new Set(others.map((other) => other.key.toString('hex')));
+  return entries.filter((entry) => !keys.has(entry.key.toString('hex')));
 }
