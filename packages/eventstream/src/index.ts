@@ -22,7 +22,7 @@ export { cloudEventJson, cloudEventKafkaMessage, cloudEventOfKafkaMessage } from
 export type { CloudEventContentMode, CloudEventKafkaMessage } from './cloudevents/cloudEventMessages.js';
 export { EVENT_VERBS, buildEventSchemas, eventVerbsOf } from './cloudevents/eventSchemas.js';
 export type { JsonSchema } from './cloudevents/eventSchemas.js';
-export { DEFAULT_KAFKA_TOPIC, connectKafkaEventStream } from './kafka/kafkaEventStream.js';
+export { DEFAULT_KAFKA_TOPIC, connectKafkaEventStream, produceRequestSlices } from './kafka/kafkaEventStream.js';
 export type { KafkaEventStreamOptions } from './kafka/kafkaEventStream.js';
 export { openNdjsonFileEventStream } from './ndjson/ndjsonFileEventStream.js';
 export type { NdjsonFileEventStreamOptions } from './ndjson/ndjsonFileEventStream.js';

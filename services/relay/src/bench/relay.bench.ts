@@ -4,6 +4,8 @@
  * KEYSTREAM_TEST_KAFKA_BROKERS (a fresh topic of 3 partitions), else an NDJSON file. Nothing else
  * runs in the process while it is timed (the topic's offsets are checked afterwards), and it
  * prints where the time went: publishing (encoding + Kafka round trips) and checkpoint writes.
+ * With a broker it then measures the ceiling: kafkajs alone producing the same messages, made
+ * beforehand, with the relay's producer settings and request sizes, to a fresh topic.
  *   tsx --conditions=keystream-source services/relay/src/bench/relay.bench.ts [events] [--batch N]
  */
 import { randomUUID } from 'node:crypto';
@@ -11,9 +13,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { CheckpointStore } from '@keystream/consumer';
-import { connectKafkaEventStream, openNdjsonFileEventStream, type EventStream } from '@keystream/eventstream';
+import { cloudEventKafkaMessage, connectKafkaEventStream, openNdjsonFileEventStream, produceRequestSlices, type EventStream } from '@keystream/eventstream';
 import { testKafkaBrokers } from '@keystream/eventstream/testing';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { cloudEventOf } from '../cloudEventOf.js';
 import { EventStreamRelay } from '../eventStreamRelay.js';
 import { appendInterleaved, openRelayFixture } from '../testing/relayFixture.js';
 
@@ -56,6 +59,33 @@ async function topicMessages(): Promise<number | undefined> {
   }
 }
 
+/**
+ * kafkajs alone: the messages the relay published, made beforehand, produced with the relay's
+ * settings (idempotent, acks=all, one request in flight) in requests of the same size; events/s.
+ */
+async function kafkajsCeiling(kafkaBrokers: string[]): Promise<number> {
+  const events = await stores.eventStore.readAll('', Number.MAX_SAFE_INTEGER);
+  const messages = events.flatMap((event) => {
+    const cloudEvent = cloudEventOf(event);
+    return cloudEvent === undefined ? [] : [cloudEventKafkaMessage(cloudEvent, 'binary')];
+  });
+  const kafka = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: `${topic}-kafkajs-alone`, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true });
+  await admin.disconnect();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    const requests = produceRequestSlices(messages);
+    const started = performance.now();
+    for (const request of requests) await producer.send({ topic: `${topic}-kafkajs-alone`, acks: -1, messages: request });
+    return (messages.length * 1000) / (performance.now() - started);
+  } finally {
+    await producer.disconnect();
+  }
+}
+
 try {
   const history = await appendInterleaved(stores.eventStore, resources, Math.ceil(events / resources));
   const stored = stores.checkpoints.of('bench-relay');
@@ -75,6 +105,7 @@ try {
       (onTopic === undefined ? '' : `; ${onTopic} messages on the topic`),
   );
   if (onTopic !== undefined && onTopic < metrics.eventsHandledTotal) throw new Error(`only ${onTopic} of ${metrics.eventsHandledTotal} events reached the topic`);
+  if (brokers !== undefined) console.log(`kafkajs alone, the same ${metrics.eventsHandledTotal} messages made beforehand, the relay's producer settings and request sizes: ${Math.round(await kafkajsCeiling([...brokers]))} events/s`);
 } finally {
   await stream.close();
   await stores.close();
