@@ -15,7 +15,7 @@
 import { isKeystreamError } from '@keystream/api';
 import { CheckpointedConsumer, isTransientError, type ConsumerMetrics, type ConsumerStateStore } from '@keystream/consumer';
 import { comparePositions, START_POSITION, type EventStore, type Position, type RecordedEvent, type SubscribeToAllOptions } from '@keystream/eventstore';
-import { laterPosition, type Logger } from '@keystream/kernel';
+import type { Logger } from '@keystream/kernel';
 import type { ProcessManager } from './processManager.js';
 
 /**
@@ -24,6 +24,12 @@ import type { ProcessManager } from './processManager.js';
  * by batch (one disk sync each).
  */
 const IDLE_COMMIT_INTERVAL_MS = 1000;
+
+/**
+ * How many rounds of reactions {@link ProcessManagerRunner.settle} waits for: the managers' chains
+ * are at most two deep (an accept's grant, then its MemberAssignment), the rest is margin.
+ */
+const SETTLE_ROUNDS = 4;
 
 export class ProcessManagerRunner {
   private readonly consumer: CheckpointedConsumer;
@@ -108,12 +114,20 @@ export class ProcessManagerRunner {
   }
 
   /**
-   * Resolves once the managers handled the log up to `position` (UNAVAILABLE after `timeoutMs`),
-   * with the position a reader must reach to see what they wrote for it.
+   * Resolves once the managers handled the log up to `position` and what they wrote in reaction
+   * to it (a grant made for an accept gets its MemberAssignment), with the position a reader must
+   * reach to see all of it; UNAVAILABLE after `timeoutMs`. Reactions to reactions are followed
+   * {@link SETTLE_ROUNDS} deep, so writes that never stop (a busy server) cannot keep it waiting.
    */
   async settle(position: Position, timeoutMs: number): Promise<Position> {
-    await this.waitFor(position, timeoutMs);
-    return laterPosition(position, this.lastWrite);
+    const deadline = performance.now() + timeoutMs;
+    let settled = position;
+    for (let round = 0; round < SETTLE_ROUNDS; round += 1) {
+      await this.waitFor(settled, Math.max(1, deadline - performance.now()));
+      if (comparePositions(this.lastWrite, settled) <= 0) return settled;
+      settled = this.lastWrite;
+    }
+    return settled;
   }
 
   /** The runtime's checkpoint write: the managers' changes and `position` in one transaction. */
