@@ -195,13 +195,14 @@ describe('ForwardingEventStore', function () {
 
   describe('settling a position', () => {
     /** A writer in this process whose settle is `settle`, and a forwarding store over its log. */
-    async function settlingWorld(settle: ((writer: EventStore) => NonNullable<AppendServerOptions['settle']>) | undefined): Promise<{ store: ForwardingEventStore; dispose(): Promise<void> }> {
+    async function settlingWorld(settle: ((writer: EventStore) => NonNullable<AppendServerOptions['settle']>) | undefined): Promise<{ store: ForwardingEventStore; stopServing(): Promise<void>; dispose(): Promise<void> }> {
       const directory = await mkdtemp(join(tmpdir(), 'keystream-settle-'));
       const writer = openLmdbEventStore({ path: join(directory, 'log') });
       const server = await serveAppends(writer, { address: join(directory, 'appends.sock'), secret: 'settle-secret', ...(settle === undefined ? {} : { settle: settle(writer) }) });
       const store = new ForwardingEventStore(openLmdbEventStore({ path: join(directory, 'log'), follow: true }), { address: join(directory, 'appends.sock'), secret: () => 'settle-secret', answerTimeoutMilliseconds: 2_000 });
       return {
         store,
+        stopServing: () => server.close(),
         async dispose() {
           await store.close();
           await server.close();
@@ -249,6 +250,20 @@ describe('ForwardingEventStore', function () {
         expect((failure as KeystreamError).code).to.equal('UNAVAILABLE');
         expect((failure as KeystreamError).message).to.equal('the process managers did not reach the position within 250 ms');
         expect((await world.store.append(`Group-groups/g${randomUUID().slice(0, 8)}`, [event()], 'no_stream')).revision).to.equal(0);
+      } finally {
+        await world.dispose();
+      }
+    });
+
+    it('fails UNAVAILABLE saying to retry, without an append\'s request-id advice, when the writer is gone', async () => {
+      const world = await settlingWorld(undefined);
+      try {
+        const written = await world.store.append(`Group-groups/g${randomUUID().slice(0, 8)}`, [event()], 'no_stream');
+        await world.stopServing();
+        const failure = await world.store.settle(written.position, 250).then(() => undefined, (error: unknown) => error);
+        expect((failure as KeystreamError).code).to.equal('UNAVAILABLE');
+        expect((failure as KeystreamError).message).to.match(/did not say whether they reached .*; retry$/);
+        expect((failure as KeystreamError).message).not.to.include('request id');
       } finally {
         await world.dispose();
       }

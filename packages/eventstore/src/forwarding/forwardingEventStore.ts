@@ -51,9 +51,16 @@ interface PendingAppend {
   readonly timer: NodeJS.Timeout;
 }
 
+/** The writer did not answer a request (it is gone, unreachable, or too slow). */
+class UnansweredError extends KeystreamError {
+  constructor(readonly why: string) {
+    super('UNAVAILABLE', `the process that writes the event log did not answer (${why}); the write may or may not have happened: retry with the same request id`);
+  }
+}
+
 /** Why an append's fate is unknown: the caller may retry with the same request id (appends are idempotent by event id). */
 function unanswered(why: string): KeystreamError {
-  return new KeystreamError('UNAVAILABLE', `the process that writes the event log did not answer (${why}); the write may or may not have happened: retry with the same request id`);
+  return new UnansweredError(why);
 }
 
 /** An event store that reads its follower and appends through the log's writer. */
@@ -85,9 +92,13 @@ export class ForwardingEventStore implements EventStore {
    */
   async settle(position: Position, timeoutMs: number): Promise<Position> {
     this.assertOpen();
-    const settled = await this.request({ settle: position, timeoutMs }, Math.max(this.answerTimeout(), timeoutMs + SETTLE_ANSWER_GRACE_MS));
+    const settled = await this.request({ settle: position, timeoutMs }, Math.max(this.answerTimeout(), timeoutMs + SETTLE_ANSWER_GRACE_MS)).catch((error: unknown) => {
+      // Nothing was written here: the append's advice (retry with the same request id) does not apply.
+      if (error instanceof UnansweredError) throw new KeystreamError('UNAVAILABLE', `the process that runs the process managers did not say whether they reached ${position} (${error.why}); retry`);
+      throw error;
+    });
     if (typeof settled !== 'string') throw new KeystreamError('INTERNAL', `the event log's writer answered a settle of ${position} with append results`);
-    if (settled !== START_POSITION && settled !== '') this.follower.acknowledgeWriterPosition(settled);
+    if (settled !== START_POSITION) this.follower.acknowledgeWriterPosition(settled);
     return settled;
   }
 
