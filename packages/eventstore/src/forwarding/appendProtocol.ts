@@ -43,8 +43,11 @@ const StreamAppendSchema = z.object({ stream: z.string(), events: z.array(NewEve
 
 /** The client's first line. */
 export const HelloSchema = z.object({ hello: z.string().regex(/^[0-9a-f]{64}$/) });
-/** The writer's answer to it. */
-export const ChallengeSchema = z.object({ challenge: z.string().regex(/^[0-9a-f]{64}$/), proof: z.string() });
+/**
+ * The writer's answer to it. `settles`: the writer takes settle requests (SettleRequestSchema); a
+ * writer of an earlier version leaves it out and would close the connection on one.
+ */
+export const ChallengeSchema = z.object({ challenge: z.string().regex(/^[0-9a-f]{64}$/), proof: z.string(), settles: z.boolean().optional() });
 /** The client's second line. */
 export const ProofSchema = z.object({ proof: z.string() });
 

@@ -81,7 +81,7 @@ function serveConnection(socket: Socket, store: EventStore, options: AppendServe
       if (!hello.success) return false;
       clientNonce = hello.data.hello;
       writerNonce = nonce();
-      socket.write(`${JSON.stringify({ challenge: writerNonce, proof: proofOf(secret, 'writer', clientNonce, writerNonce) })}\n`);
+      socket.write(`${JSON.stringify({ challenge: writerNonce, proof: proofOf(secret, 'writer', clientNonce, writerNonce), settles: true })}\n`);
       return true;
     }
     const proof = ProofSchema.safeParse(parsed);

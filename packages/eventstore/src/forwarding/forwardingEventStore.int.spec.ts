@@ -17,6 +17,7 @@ import type { EventStore, NewEvent } from '../eventStore.js';
 import { describeEventStoreContract, reopenableFixture } from '../testing/eventStoreContract.js';
 import { openLmdbEventStore } from '../lmdb/lmdbEventStore.js';
 import { comparePositions } from '../position.js';
+import { proofOf } from './appendProtocol.js';
 import { ForwardingEventStore } from './forwardingEventStore.js';
 import { serveAppends, type AppendServerOptions } from './appendServer.js';
 
@@ -252,6 +253,36 @@ describe('ForwardingEventStore', function () {
         expect((await world.store.append(`Group-groups/g${randomUUID().slice(0, 8)}`, [event()], 'no_stream')).revision).to.equal(0);
       } finally {
         await world.dispose();
+      }
+    });
+
+    it('takes the position as it is from a writer of an earlier version, sending it nothing it would close the connection on', async () => {
+      const directory = await mkdtemp(join(tmpdir(), 'keystream-settle-old-'));
+      const address = join(directory, 'old.sock');
+      const received: string[] = [];
+      // The handshake as a writer before settling answered it: no `settles`; any line after it recorded.
+      const oldWriter = createServer((socket) => {
+        let clientNonce = '';
+        socket.on('data', (chunk: Buffer) => {
+          for (const line of chunk.toString('utf8').split('\n').filter((text) => text !== '')) {
+            const parsed = JSON.parse(line) as { hello?: string; proof?: string };
+            if (parsed.hello !== undefined) {
+              clientNonce = parsed.hello;
+              const writerNonce = 'c'.repeat(64);
+              socket.write(`${JSON.stringify({ challenge: writerNonce, proof: proofOf('old-secret', 'writer', clientNonce, writerNonce) })}\n`);
+            } else if (parsed.proof === undefined) received.push(line);
+          }
+        });
+      });
+      await new Promise<void>((resolve) => oldWriter.listen(address, resolve));
+      const store = new ForwardingEventStore(openLmdbEventStore({ path: join(directory, 'log'), follow: true }), { address, secret: () => 'old-secret', answerTimeoutMilliseconds: 2_000 });
+      try {
+        expect(await store.settle('0000000000000007', 1_000)).to.equal('0000000000000007');
+        expect(received).to.deep.equal([]);
+      } finally {
+        await store.close();
+        await new Promise<void>((resolve) => oldWriter.close(() => { resolve(); }));
+        await rm(directory, { recursive: true, force: true });
       }
     });
 

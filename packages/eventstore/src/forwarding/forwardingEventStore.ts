@@ -68,6 +68,8 @@ export class ForwardingEventStore implements EventStore {
   readonly atomicMultiStream = true;
   private connection: Promise<Socket> | undefined;
   private readonly pending = new Map<number, PendingAppend>();
+  /** Connections whose writer said it takes settle requests. */
+  private readonly settlingWriters = new WeakSet<Socket>();
   private nextId = 1;
   private closed = false;
 
@@ -92,7 +94,7 @@ export class ForwardingEventStore implements EventStore {
    */
   async settle(position: Position, timeoutMs: number): Promise<Position> {
     this.assertOpen();
-    const settled = await this.request({ settle: position, timeoutMs }, Math.max(this.answerTimeout(), timeoutMs + SETTLE_ANSWER_GRACE_MS)).catch((error: unknown) => {
+    const settled = await this.settleRequest(position, timeoutMs).catch((error: unknown) => {
       // Nothing was written here: the append's advice (retry with the same request id) does not apply.
       if (error instanceof UnansweredError) throw new KeystreamError('UNAVAILABLE', `the process that runs the process managers did not say whether they reached ${position} (${error.why}); retry`);
       throw error;
@@ -143,6 +145,17 @@ export class ForwardingEventStore implements EventStore {
     const newest = results.reduce<Position>((latest, { position }) => laterPosition(latest, position), START_POSITION);
     if (newest !== START_POSITION) this.follower.acknowledgeWriterPosition(newest);
     return results;
+  }
+
+  /**
+   * The settle request, when the writer takes one. A writer of an earlier version (a replica
+   * started by hand during an upgrade) does not, and would close the connection on it, failing
+   * the appends in flight there: the position is then taken as it is, as before settling existed.
+   */
+  private async settleRequest(position: Position, timeoutMs: number): Promise<Answered> {
+    const socket = await this.connectOnce();
+    if (!this.settlingWriters.has(socket)) return position;
+    return this.request({ settle: position, timeoutMs }, Math.max(this.answerTimeout(), timeoutMs + SETTLE_ANSWER_GRACE_MS));
   }
 
   /** Sends one request line and waits for its answer, at most `timeoutMs`. */
@@ -196,6 +209,7 @@ export class ForwardingEventStore implements EventStore {
             return;
           }
           admitted = true;
+          if (challenge.data.settles === true) this.settlingWriters.add(socket);
           clearTimeout(handshakeTimer);
           socket.write(`${JSON.stringify({ proof: proofOf(secret, 'replica', clientNonce, challenge.data.challenge) })}\n`);
           resolve(socket);
