@@ -41,10 +41,11 @@ export function readAppendSecret(directory: string): string {
 
 /**
  * Starts serving appends to `store`, the event log in `directory` this process writes, to clients
- * that prove they know `secret`, and settling positions with `settle` (the process managers here). The secret also replaces the file beside the log (whole, by rename: a
- * replica never reads half of it) for replicas started by hand; a file that cannot be written (a
- * full disk) leaves them refused until the next start, and the children, which get the secret
- * from their parent, unaffected.
+ * that prove they know `secret`, and settling positions with `settle` (the process managers
+ * here). The secret also replaces the file beside the log (whole, by rename: a replica never
+ * reads half of it) for replicas started by hand; a file that cannot be written (a full disk)
+ * leaves them refused until the next start, and the children, which get the secret from their
+ * parent, unaffected.
  */
 export async function serveReplicaAppends(store: EventStore, directory: string, secret: string, logger: Logger, settle?: AppendServerOptions['settle']): Promise<AppendServer> {
   const file = path.join(directory, SECRET_FILE);

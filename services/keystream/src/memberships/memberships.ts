@@ -3,7 +3,6 @@ import type { Authorizer } from '@keystream/authz';
 import type { ReadStore } from '@keystream/readstore';
 import type { QueryService, ResourceRepository } from '@keystream/service-api';
 
-/** Dependencies of ListMy…, Search My… and the …WithMembers methods. */
 /**
  * Settles a position: resolves once the process managers' reactions to the log up to it are
  * appended, with the position the read model must reach to show them; UNAVAILABLE after
@@ -13,6 +12,7 @@ export interface ReactionSettler {
   settle(position: string, timeoutMs: number): Promise<string>;
 }
 
+/** Dependencies of ListMy…, Search My… and the …WithMembers methods. */
 export interface MembershipDeps {
   readonly queries: QueryService;
   readonly readStore: ReadStore;
