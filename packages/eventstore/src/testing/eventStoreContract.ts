@@ -170,6 +170,11 @@ export function describeEventStoreContract(factory: EventStoreContractFactory): 
         expect((await store.readStream(stream, { direction: 'backwards' })).map((recorded) => recorded.type)).to.deep.equal(['D', 'C', 'B', 'A']);
         expect((await store.readStream(stream, { direction: 'backwards', fromRevision: 2, limit: 2 })).map((recorded) => recorded.type)).to.deep.equal(['C', 'B']);
         expect((await store.readStream(stream, { fromRevision: 1, limit: 2 })).map((recorded) => recorded.type)).to.deep.equal(['B', 'C']);
+        // The last event alone, as every command and Get reads it, after a second append too.
+        expect((await store.readStream(stream, { direction: 'backwards', limit: 1 })).map((recorded) => [recorded.type, recorded.revision])).to.deep.equal([['D', 3]]);
+        await store.append(stream, [event('E')], 3);
+        expect((await store.readStream(stream, { direction: 'backwards', limit: 1 })).map((recorded) => [recorded.type, recorded.revision])).to.deep.equal([['E', 4]]);
+        expect(await store.readStream(uniqueStream(), { direction: 'backwards', limit: 1 })).to.deep.equal([]);
       });
 
       it('should read an absent stream as empty', async () => {
