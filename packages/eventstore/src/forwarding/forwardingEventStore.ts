@@ -89,8 +89,8 @@ export class ForwardingEventStore implements EventStore {
   /**
    * Resolves once what the writer's process reacts with to the log up to `position` (its process
    * managers' commands) is in the log, with the position to read to for it; this process's
-   * follower takes that position as its head. UNAVAILABLE when the writer does not settle it
-   * within `timeoutMs`.
+   * follower takes a position the writer answered as its head. UNAVAILABLE when the writer does
+   * not settle it within `timeoutMs`.
    */
   async settle(position: Position, timeoutMs: number): Promise<Position> {
     this.assertOpen();
@@ -100,7 +100,6 @@ export class ForwardingEventStore implements EventStore {
       throw error;
     });
     if (typeof settled !== 'string') throw new KeystreamError('INTERNAL', `the event log's writer answered a settle of ${position} with append results`);
-    if (settled !== START_POSITION) this.follower.acknowledgeWriterPosition(settled);
     return settled;
   }
 
@@ -155,7 +154,10 @@ export class ForwardingEventStore implements EventStore {
   private async settleRequest(position: Position, timeoutMs: number): Promise<Answered> {
     const socket = await this.connectOnce();
     if (!this.settlingWriters.has(socket)) return position;
-    return this.request({ settle: position, timeoutMs }, Math.max(this.answerTimeout(), timeoutMs + SETTLE_ANSWER_GRACE_MS));
+    const settled = await this.request({ settle: position, timeoutMs }, Math.max(this.answerTimeout(), timeoutMs + SETTLE_ANSWER_GRACE_MS));
+    // Only a position the writer answered is in the log: the caller's own (a header) may not be.
+    if (typeof settled === 'string' && settled !== START_POSITION) this.follower.acknowledgeWriterPosition(settled);
+    return settled;
   }
 
   /** Sends one request line and waits for its answer, at most `timeoutMs`. */

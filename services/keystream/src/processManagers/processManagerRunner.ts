@@ -102,11 +102,6 @@ export class ProcessManagerRunner {
     if (position !== '' && comparePositions(position, this.lastWrite) > 0) this.lastWrite = position;
   }
 
-  /** The position of the newest write any manager made. */
-  get lastWritePosition(): Position {
-    return this.lastWrite;
-  }
-
   /** Resolves once the managers have handled the log up to `position`; UNAVAILABLE after `timeoutMs`. */
   async waitFor(position: Position | undefined, timeoutMs: number): Promise<void> {
     if (position === undefined || position === '') return;
