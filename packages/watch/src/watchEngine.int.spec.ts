@@ -34,6 +34,29 @@ describe('WatchEngine', () => {
     });
   });
 
+  describe('when many idle watches are due a fresh resume token', () => {
+    it('should hand each one its token within the interval, spread over it rather than all in one turn', async () => {
+      await engine.close();
+      // 1 s dealt into 4 ticks of 250 ms: the eight watches land two per tick.
+      engine = new WatchEngine({ store: fixture.store, hub, pageTokenKey: 'k'.repeat(32), progressIntervalMs: 1000 });
+      const sinks = Array.from({ length: 8 }, () => new RecordingSink());
+      for (const sink of sinks) engine.start(methodByName('WatchGroups'), { type: 'STATELESS', filter: 'display_name = "nobody"' }, sink);
+      await eventually(() => sinks.every((sink) => sink.responses.some((response) => response['isCurrent'] === true)), 5_000, 'every snapshot');
+      const moved = await fixture.write([{ kind: 'Group', name: 'groups/elsewhere', document: { displayName: 'not watched' } }]);
+      const arrivals = new Map<RecordingSink, number>();
+      await eventually(() => {
+        for (const sink of sinks) {
+          if (!arrivals.has(sink) && sink.responses.some((response) => response['resumeToken'] === moved)) arrivals.set(sink, performance.now());
+        }
+        return arrivals.size === sinks.length;
+      }, 5_000, 'a fresh token for every watch');
+      const times = [...arrivals.values()].sort((a, b) => a - b);
+      // All in one tick (the old behaviour) would put them within a few milliseconds of each other.
+      expect((times.at(-1) as number) - (times[0] as number)).to.be.greaterThan(400);
+      expect(sinks.every((sink) => sink.responses.filter((response) => response['resumeToken'] === moved).length === 1)).to.equal(true);
+    });
+  });
+
   describe('when a stateless watch gives starting_time', () => {
     it('should send no snapshot and replay the changes from that time on', async () => {
       await fixture.write([{ kind: 'Group', name: 'groups/old', document: { displayName: 'old' } }]);

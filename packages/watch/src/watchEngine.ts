@@ -8,6 +8,7 @@ import type { PageTokenKey } from '@keystream/resource';
 import type { ChangeHub } from './changeHub.js';
 import { FanoutGroups, type FanoutStats } from './fanoutGroup.js';
 import { SingleResourceWatch } from './singleResourceWatch.js';
+import { SlicedSet } from './slicedSet.js';
 import { StatefulWatch } from './statefulWatch.js';
 import { StatelessWatch } from './statelessWatch.js';
 import { planWatch, type WatchPlan } from './watchPlan.js';
@@ -38,7 +39,10 @@ export interface WatchEngineOptions {
   readonly snapshotSizeInterval?: number;
   /** Entries a watch may have waiting before it is reset (default 10,000). */
   readonly maxQueuedEntries?: number;
-  /** How often idle stateless watches are handed a fresh resume token (default 10 s). */
+  /**
+   * How often each idle stateless watch is handed a fresh resume token (default 10 s). The watches
+   * are spread over the interval, visited a share at a time in ticks of at most 250 ms.
+   */
   readonly progressIntervalMs?: number;
   readonly faults?: WatchFaults;
   /**
@@ -61,9 +65,15 @@ export interface WatchHandle {
   readonly done: Promise<void>;
 }
 
+/** The longest gap between two progress ticks; the interval is dealt into slices of about this. */
+const PROGRESS_TICK_MS = 250;
+
 export class WatchEngine {
-  private readonly open = new Set<WatchRunner>();
+  /** Open watches, dealt into slices: each progress tick visits one slice (slicedSet.ts says why). */
+  private readonly open: SlicedSet<WatchRunner>;
+  private readonly progressTickMs: number;
   private progressTimer: NodeJS.Timeout | undefined;
+  private progressSlice = 0;
   private readonly authorizationVersion: AuthorizationVersion;
   private knownAuthorizationVersion: number;
   private readonly stopListening: () => void;
@@ -72,6 +82,9 @@ export class WatchEngine {
   private readonly context: WatchContext;
 
   constructor(private readonly options: WatchEngineOptions) {
+    const progressIntervalMs = options.progressIntervalMs ?? 10_000;
+    this.progressTickMs = Math.min(progressIntervalMs, PROGRESS_TICK_MS);
+    this.open = new SlicedSet(Math.max(1, Math.round(progressIntervalMs / this.progressTickMs)));
     this.authorizationVersion = options.authorizationVersion ?? (() => 0);
     this.groups = new FanoutGroups(options.canSee ?? SEE_EVERYTHING, this.authorizationVersion);
     this.context = {
@@ -160,8 +173,10 @@ export class WatchEngine {
     this.progressTimer = setInterval(() => {
       // Also the fallback for a change of rights no published batch revealed.
       this.checkAuthorization();
-      for (const runner of this.open) runner.markProgress();
-    }, this.options.progressIntervalMs ?? 10_000);
+      // One slice per tick: each watch is visited once per interval, never all in one turn.
+      for (const runner of this.open.slice(this.progressSlice)) runner.markProgress();
+      this.progressSlice = (this.progressSlice + 1) % this.open.sliceCount;
+    }, this.progressTickMs);
     this.progressTimer.unref();
   }
 
