@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { compare } from 'mingo/util';
-import { anyComponent, indexKey, indexKeyWith, MAX_NAME_BYTES, MAX_VALUE_BYTES, stringComponent } from './indexKey.js';
+import { anyComponent, indexKey, indexKeyWith, keptAsKeyPart, MAX_NAME_BYTES, MAX_VALUE_BYTES, mayBeCutKeyPart, stringComponent } from './indexKey.js';
 
 /** Values of every type an indexed field holds, with the edges of each type's order. */
 const VALUES: unknown[] = [
@@ -71,5 +71,21 @@ describe('indexKey', () => {
     const shorterDescending = Buffer.concat([indexKey([['ab', -1]]), stringComponent('a')]);
     const longerDescending = Buffer.concat([indexKey([['abc', -1]]), stringComponent('zzz')]);
     expect(Buffer.compare(shorterDescending, longerDescending)).to.equal(1);
+  });
+
+  describe('keptAsKeyPart', () => {
+    it('should keep a string a key part holds whole, and cut a longer one to the same bytes as its key', () => {
+      for (const text of ['word', 'x'.repeat(MAX_NAME_BYTES), 'x'.repeat(MAX_NAME_BYTES + 1), `${'ü'.repeat(600)}z`, `${'x'.repeat(MAX_NAME_BYTES - 1)}€tail`, `${'😀'.repeat(300)}`]) {
+        const kept = keptAsKeyPart(text);
+        expect(stringComponent(kept).equals(stringComponent(text)), text.slice(0, 12)).to.equal(true);
+        expect(text.startsWith(kept)).to.equal(true);
+        const cut = kept !== text;
+        expect(cut).to.equal(Buffer.byteLength(text) > MAX_NAME_BYTES);
+        // A cut one is always recognised as possibly cut; a short one never.
+        if (cut) expect(mayBeCutKeyPart(kept), text.slice(0, 12)).to.equal(true);
+      }
+      expect(mayBeCutKeyPart('word')).to.equal(false);
+      expect(mayBeCutKeyPart('x'.repeat(MAX_NAME_BYTES - 4))).to.equal(false);
+    });
   });
 });

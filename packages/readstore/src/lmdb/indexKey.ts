@@ -79,6 +79,22 @@ export function afterPrefix(prefix: Buffer): Buffer {
   return Buffer.concat([prefix, Buffer.of(0xff)]);
 }
 
+/**
+ * A string as a fixed part of a key keeps it ({@link stringComponent}): whole up to
+ * {@link MAX_NAME_BYTES} bytes of UTF-8, else cut there (on a character boundary).
+ */
+export function keptAsKeyPart(text: string): string {
+  return text.length * 3 <= MAX_NAME_BYTES ? text : cutUtf8(text, MAX_NAME_BYTES).toString('utf8');
+}
+
+/**
+ * Whether a string read back from a key part may be the cut of a longer one: it is within the 3
+ * bytes a cut backs off to a character boundary of the limit.
+ */
+export function mayBeCutKeyPart(kept: string): boolean {
+  return Buffer.byteLength(kept, 'utf8') > MAX_NAME_BYTES - 4;
+}
+
 /** Whether an index value would be cut in a key (so equality on it is not exact from the key). */
 export function isCutInKey(value: unknown): boolean {
   return typeof value === 'string' && Buffer.byteLength(value, 'utf8') > MAX_VALUE_BYTES;

@@ -332,4 +332,29 @@ describe('LmdbReadStore index-served queries (model-based)', function () {
       await small.close();
     }
   });
+
+  describe('having titles whose words are longer than a key holds', () => {
+    it('should find a LIKE whose literal text lies past the cut, in the writing store and in one opened afterwards', async () => {
+      // One word of 1,500+ letters each: the text index keeps its first 1,024 bytes only.
+      const long = (index: number): string => `${'k'.repeat(1_500)}tail${index}`;
+      const writes: DocumentWrite[] = [];
+      for (let index = 0; index < 3; index += 1) writes.push({ op: 'put', kind: KIND, name: `projects/p0/groups/long${index}`, position: (index + 1).toString(16).padStart(16, '0'), document: { name: `projects/p0/groups/long${index}`, title: long(index) } });
+      for (let index = 0; index < 40; index += 1) writes.push({ op: 'put', kind: KIND, name: `projects/p0/groups/short${index}`, position: (index + 4).toString(16).padStart(16, '0'), document: { name: `projects/p0/groups/short${index}`, title: `tail ${WORDS[index % WORDS.length] ?? ''} x${index}` } });
+      await store.apply({ writes });
+      const names = async (target: LmdbReadStore, pattern: string): Promise<string[]> => (await target.query(KIND, { filter: { title: { [LIKE_OPERATOR]: pattern } } })).documents.map((stored) => stored.name).sort();
+      const check = async (target: LmdbReadStore, label: string): Promise<void> => {
+        expect(await names(target, '%tail1'), label).to.deep.equal(['projects/p0/groups/long1']);
+        expect(await names(target, 'k%k%1'), label).to.deep.equal(['projects/p0/groups/long1']);
+        expect(await names(target, '%ktail%'), label).to.deep.equal(['projects/p0/groups/long0', 'projects/p0/groups/long1', 'projects/p0/groups/long2']);
+        expect(await target.count(KIND, { title: { [LIKE_OPERATOR]: '%ail2' } }), label).to.equal(1);
+      };
+      await check(store, 'the writing store');
+      await store.close();
+      store = openLmdbReadStore({ path, indexes: { [KIND]: INDEXES }, cacheBytes: 64 * 1024, saturatedWordCount: 12 });
+      await check(store, 'reopened');
+      // A word list built before the change, then kept up to date by the writes.
+      await store.apply({ writes: [{ op: 'put', kind: KIND, name: 'projects/p0/groups/long9', position: (100).toString(16).padStart(16, '0'), document: { name: 'projects/p0/groups/long9', title: long(9) } }] });
+      expect(await names(store, '%tail9')).to.deep.equal(['projects/p0/groups/long9']);
+    });
+  });
 });

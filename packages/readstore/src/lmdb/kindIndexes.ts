@@ -10,7 +10,7 @@ import { resolve } from 'mingo/util';
 import { wordsOf } from '../phraseHint.js';
 import type { JsonObject } from '../readStore.js';
 import type { SortKey } from '../normalizeSort.js';
-import { indexKeyWith, stringComponent, type KeyPart } from './indexKey.js';
+import { indexKeyWith, keptAsKeyPart, stringComponent, type KeyPart } from './indexKey.js';
 
 /** An index specification: field paths with a direction, or `'text'` for the text index's fields. */
 export type IndexSpecification = Readonly<Record<string, 1 | -1 | 'text'>>;
@@ -102,12 +102,16 @@ export function sortedEntriesOf(index: SortedIndexDefinition, name: string, docu
   return { entries, multikey };
 }
 
-/** The words of `document`'s text fields (lower-cased runs of letters and digits). */
+/**
+ * The words of `document`'s text fields (lower-cased runs of letters and digits), each as the
+ * index keeps it: a word longer than a key part holds is cut (keptAsKeyPart), so the postings,
+ * the vocabulary and the word list all name it by the same string, whichever process read it.
+ */
 export function textWordsOf(index: TextIndexDefinition, document: JsonObject): Set<string> {
   const words = new Set<string>();
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) for (const element of value) visit(element);
-    else if (typeof value === 'string') for (const word of wordsOf(value)) words.add(word);
+    else if (typeof value === 'string') for (const word of wordsOf(value)) words.add(keptAsKeyPart(word));
   };
   for (const field of index.fields) visit(resolve(document, field));
   return words;

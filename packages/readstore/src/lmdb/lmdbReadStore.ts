@@ -34,7 +34,7 @@ import { DocumentCache } from './documentCache.js';
 import { TopK } from './topK.js';
 import { WordList } from './wordList.js';
 import { filterShape, type FilterShape } from './filterClauses.js';
-import { afterPrefix, ascendingComponentAt, indexKey, isCutInKey, stringComponent } from './indexKey.js';
+import { afterPrefix, ascendingComponentAt, indexKey, isCutInKey, keptAsKeyPart, stringComponent } from './indexKey.js';
 import {
   kindIndexesOf,
   postingKey,
@@ -812,7 +812,8 @@ export class LmdbReadStore implements ReadStore {
    * not the documents). Undefined when even that would be over a quarter of the kind.
    */
   private phraseCandidates(kind: string, text: TextIndexDefinition, lookup: { whole: readonly string[]; inside: readonly string[] }): Set<string> | undefined {
-    const whole = [...new Set(lookup.whole.map((word) => word.toLowerCase()))];
+    // As the index keeps them: a whole word too long for a key is looked up by its cut.
+    const whole = [...new Set(lookup.whole.map((word) => keptAsKeyPart(word.toLowerCase())))];
     const documents = this.documentCount(kind);
     const tooMany = (count: number): boolean => count > SMALL_PATH && count * TEXT_NARROW_RATIO > documents;
     if (whole.length > 0) {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { keptAsKeyPart } from './indexKey.js';
 import { WordList } from './wordList.js';
 
 describe('WordList', () => {
@@ -21,5 +22,14 @@ describe('WordList', () => {
     expect(list.stale).to.equal(false);
     for (let index = 0; index < 2_000; index += 1) list.remove();
     expect(list.stale).to.equal(true);
+  });
+
+  it('should count a word cut to what a key holds among the words containing anything', () => {
+    // What the index keeps of a word of 1,500 letters: its first MAX_NAME_BYTES bytes.
+    const cut = keptAsKeyPart(`${'k'.repeat(1_500)}tail`);
+    const list = WordList.of(['apollo', cut, 'k'.repeat(40)]);
+    expect([...list.containing('tail')]).to.deep.equal([cut]);
+    expect([...list.containing('pol')].sort()).to.deep.equal(['apollo', cut].sort());
+    expect([...list.containing('kk')].sort()).to.deep.equal([cut, 'k'.repeat(40)].sort());
   });
 });

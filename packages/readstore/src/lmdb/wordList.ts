@@ -8,13 +8,21 @@
  * rebuilt from the vocabulary once they are half of it): callers check each word found against
  * the vocabulary. It costs about the words' length plus one byte each (Latin-1 strings), which
  * grows with distinct words, not with documents.
+ *
+ * A word longer than a key part holds is listed as cut (kindIndexes.ts, textWordsOf): what a
+ * phrase word would match in its missing end is unknown, so every cut word is among the words
+ * containing anything. They are rare (over a thousand bytes of letters and digits in a row).
  */
+
+import { mayBeCutKeyPart } from './indexKey.js';
 
 /** Words per joined chunk: appending rebuilds only the last chunk's string. */
 const CHUNK_WORDS = 16_384;
 
 export class WordList {
   private readonly chunks: string[] = [];
+  /** Listed words that may be cut from longer ones. */
+  private readonly cut = new Set<string>();
   /** Words in the last chunk (a small one is extended rather than followed by another). */
   private lastChunkWords = 0;
   private pending: string[] = [];
@@ -31,6 +39,7 @@ export class WordList {
 
   /** A word that entered the vocabulary. */
   add(word: string): void {
+    if (mayBeCutKeyPart(word)) this.cut.add(word);
     this.pending.push(word);
     this.words += 1;
     if (this.pending.length >= CHUNK_WORDS) this.seal();
@@ -56,10 +65,10 @@ export class WordList {
     return (this.removed * 2 > this.words && this.removed > CHUNK_WORDS) || (this.unchecked * 2 > this.words && this.unchecked > CHUNK_WORDS);
   }
 
-  /** Every listed word containing `part` (each once). */
+  /** Every listed word containing `part` (each once), and every listed word that may be cut. */
   containing(part: string): Set<string> {
     this.seal();
-    const found = new Set<string>();
+    const found = new Set<string>(this.cut);
     if (part === '' || part.includes('\n')) return found;
     for (const chunk of this.chunks) {
       for (let at = chunk.indexOf(part); at >= 0; at = chunk.indexOf(part, at + 1)) {
