@@ -1,5 +1,6 @@
 import { eventually } from '@keystream/api/testing';
 import { WatchSocket, type WatchListener } from '@keystream/client';
+import { KeystreamError } from '@keystream/api';
 import { expect } from 'chai';
 import { startGatewayHarness, type GatewayHarness } from './testing/gatewayHarness.js';
 
@@ -120,6 +121,57 @@ describe('WatchGateway limits', () => {
         });
       }
 
+    });
+  });
+
+  describe('having a resolver that makes a new principal object for every call', () => {
+    const resolved: string[] = [];
+    const authorized: object[] = [];
+    let revoked = false;
+
+    beforeEach(async () => {
+      resolved.length = 0;
+      authorized.length = 0;
+      revoked = false;
+      harness = await startGatewayHarness({
+        gateway: {
+          resolvePrincipal: (headers) => {
+            const subject = headers['authorization'] ?? 'anonymous';
+            if (revoked) throw new KeystreamError('UNAUTHENTICATED', `${subject} was revoked`);
+            resolved.push(subject);
+            return { subject };
+          },
+          authorizeWatch: (principal) => {
+            authorized.push(principal);
+            return Promise.resolve();
+          },
+        },
+      });
+    });
+
+    describe('when several watches open on one socket, and others on a second socket', () => {
+      it('should authenticate every watch, run one socket\'s watches as one principal, and refuse a watch once its credentials fail', async () => {
+        const first = await WatchSocket.connect(harness.wsUrl, { authorization: 'Bearer alice' });
+        const second = await WatchSocket.connect(harness.wsUrl, { authorization: 'Bearer bob' });
+        sockets.push(first, second);
+        const watches = [collector(), collector(), collector()];
+        first.watch('WatchGroups', { type: 'STATELESS' }, watches[0]!);
+        first.watch('WatchGroups', { type: 'STATELESS' }, watches[1]!);
+        second.watch('WatchGroups', { type: 'STATELESS' }, watches[2]!);
+        await eventually(() => watches.every((watch) => watch.responses.length > 0), 5_000, 'every watch open');
+        // Each watch was authenticated, not only the first of its socket.
+        expect(resolved.filter((subject) => subject === 'Bearer alice')).to.have.length(2);
+        const alice = authorized.filter((principal) => (principal as { subject: string }).subject === 'Bearer alice');
+        const bob = authorized.find((principal) => (principal as { subject: string }).subject === 'Bearer bob');
+        expect(alice).to.have.length(2);
+        expect(alice[0]).to.equal(alice[1]);
+        expect(bob).to.not.equal(alice[0]);
+        revoked = true;
+        const late = collector();
+        first.watch('WatchGroups', { type: 'STATELESS' }, late);
+        await eventually(() => late.errors.length === 1, 5_000, 'the watch after the revocation refused');
+        expect(late.errors[0]).to.include({ status: 'UNAUTHENTICATED' });
+      });
     });
   });
 });

@@ -119,6 +119,14 @@ interface Connection {
   stalledSince: number;
   /** A watch was opened: an `{auth}` frame is refused from then on. */
   watched: boolean;
+  /**
+   * The principal the socket's first watch was opened as. Each later watch still authenticates
+   * the socket's credentials (an expired or revoked token refuses it), then runs as this same
+   * object when the subject is the same: the credentials cannot change once a watch is open, so
+   * it stands for the same caller, and a principal (with what the resolver keeps beside it) per
+   * watch cost memory for nothing.
+   */
+  principal?: WatchPrincipal;
   /** Set once the socket is being closed for a slow reader: sent once what it buffered drained. */
   closing: { readonly code: number; readonly reason: string; readonly timer: NodeJS.Timeout } | undefined;
   /**
@@ -696,8 +704,10 @@ export class WatchGateway {
     const abandoned = (): boolean => connection.closed || opening.cancelled;
     // The frame's own position, else the one the socket was opened with (the upgrade request's header).
     const minPosition = framePosition ?? parseMinPosition(connection.headers[MIN_POSITION_HEADER], MIN_POSITION_HEADER);
-    const principal = await this.resolvePrincipal(connection.headers, connection.remoteAddress);
+    const resolved = await this.resolvePrincipal(connection.headers, connection.remoteAddress);
     if (abandoned()) return;
+    const principal = connection.principal?.subject === resolved.subject ? connection.principal : resolved;
+    connection.principal = principal;
     await this.reachPosition(minPosition);
     if (abandoned()) return;
     await this.authorizeWatch(principal, method, request);
