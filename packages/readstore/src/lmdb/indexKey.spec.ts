@@ -75,7 +75,7 @@ describe('indexKey', () => {
 
   describe('keptAsKeyPart', () => {
     it('should keep a string a key part holds whole, and cut a longer one to the same bytes as its key', () => {
-      for (const text of ['word', 'x'.repeat(MAX_NAME_BYTES), 'x'.repeat(MAX_NAME_BYTES + 1), `${'ü'.repeat(600)}z`, `${'x'.repeat(MAX_NAME_BYTES - 1)}€tail`, `${'😀'.repeat(300)}`]) {
+      for (const text of ['word', 'x'.repeat(MAX_NAME_BYTES), 'x'.repeat(MAX_NAME_BYTES + 1), `${'ü'.repeat(600)}z`, `${'x'.repeat(MAX_NAME_BYTES - 1)}€tail`, '😀'.repeat(300)]) {
         const kept = keptAsKeyPart(text);
         expect(stringComponent(kept).equals(stringComponent(text)), text.slice(0, 12)).to.equal(true);
         expect(text.startsWith(kept)).to.equal(true);
