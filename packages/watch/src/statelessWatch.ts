@@ -36,7 +36,7 @@ export class StatelessWatch extends WatchRunner<StatelessPlan> {
    */
   private held: Set<string> | undefined;
   private changesSinceSize = 0;
-  /** The loop waits in tail() for entries: a batch may be taken as the group's shared series. */
+  /** The loop waits at the tail (in run) for entries: a batch may be taken as the group's shared series. */
   private parked = false;
 
   protected async run(): Promise<void> {
@@ -65,8 +65,23 @@ export class StatelessWatch extends WatchRunner<StatelessPlan> {
         }
         if (start.kind === 'snapshot') await this.snapshot();
         else await this.resume(start.after);
-        await this.tail();
-        return;
+        // The tail. An idle watch waits here, in this frame: a separate async function for the
+        // wait would keep one more suspended frame (generator, promise, reaction) per idle watch.
+        for (;;) {
+          // Checked before waiting too: a move seen before the wait has no nudge left to wake it.
+          if (this.authorizationMoved()) {
+            await this.reauthorize([]);
+            continue;
+          }
+          this.parked = true;
+          let entries: ChangeLogEntry[];
+          try {
+            entries = await this.take();
+          } finally {
+            this.parked = false;
+          }
+          await this.handleTaken(entries);
+        }
       } catch (error) {
         if (!isResetCause(error) || this.closed) throw error;
         this.subscription?.close();
@@ -190,49 +205,36 @@ export class StatelessWatch extends WatchRunner<StatelessPlan> {
     return held;
   }
 
-  private async tail(): Promise<void> {
-    for (;;) {
-      // Checked before waiting too: a move seen before the wait has no nudge left to wake it.
-      if (this.authorizationMoved()) {
-        await this.reauthorize([]);
-        continue;
+  /** What the tail does with the entries one wait returned (see {@link run}). */
+  private async handleTaken(entries: ChangeLogEntry[]): Promise<void> {
+    if (this.authorizationMoved()) {
+      await this.reauthorize(entries);
+      return;
+    }
+    // Everything delivered up to the mark was taken by now, so the mark is a consistent point.
+    const progress = this.queue.takeProgress();
+    const last = entries[entries.length - 1];
+    const changes: JsonObject[] = [];
+    for (const entry of entries) {
+      const change = this.changeOf(entry);
+      if (change !== undefined) changes.push(change);
+    }
+    const position = laterPosition(last?.position ?? '', progress ?? '');
+    if (changes.length === 0) {
+      // An idle (or very selective) watch still gets a fresh resume token now and then, so a
+      // reconnect does not replay, or fall behind retention, for nothing.
+      if (progress !== undefined && comparePositions(position, this.committed ?? '') > 0) {
+        this.committed = position;
+        await this.emit(this.responses.many([], { isCurrent: true, resumeToken: encodeResumeToken(position) }));
       }
-      this.parked = true;
-      let entries: ChangeLogEntry[];
-      try {
-        entries = await this.take();
-      } finally {
-        this.parked = false;
-      }
-      if (this.authorizationMoved()) {
-        await this.reauthorize(entries);
-        continue;
-      }
-      // Everything delivered up to the mark was taken by now, so the mark is a consistent point.
-      const progress = this.queue.takeProgress();
-      const last = entries[entries.length - 1];
-      const changes: JsonObject[] = [];
-      for (const entry of entries) {
-        const change = this.changeOf(entry);
-        if (change !== undefined) changes.push(change);
-      }
-      const position = laterPosition(last?.position ?? '', progress ?? '');
-      if (changes.length === 0) {
-        // An idle (or very selective) watch still gets a fresh resume token now and then, so a
-        // reconnect does not replay, or fall behind retention, for nothing.
-        if (progress !== undefined && comparePositions(position, this.committed ?? '') > 0) {
-          this.committed = position;
-          await this.emit(this.responses.many([], { isCurrent: true, resumeToken: encodeResumeToken(position) }));
-        }
-        continue;
-      }
-      this.committed = position;
-      await this.emitSeries(changes, this.plan.maxChunkSize, { resumeToken: encodeResumeToken(position) });
-      this.changesSinceSize += changes.length;
-      if (this.held !== undefined && this.changesSinceSize >= this.context.snapshotSizeInterval) {
-        this.changesSinceSize = 0;
-        await this.emit(this.responses.snapshotSize(this.held.size));
-      }
+      return;
+    }
+    this.committed = position;
+    await this.emitSeries(changes, this.plan.maxChunkSize, { resumeToken: encodeResumeToken(position) });
+    this.changesSinceSize += changes.length;
+    if (this.held !== undefined && this.changesSinceSize >= this.context.snapshotSizeInterval) {
+      this.changesSinceSize = 0;
+      await this.emit(this.responses.snapshotSize(this.held.size));
     }
   }
 
