@@ -41,7 +41,8 @@ export interface WatchEngineOptions {
   readonly maxQueuedEntries?: number;
   /**
    * How often each idle stateless watch is handed a fresh resume token (default 10 s). The watches
-   * are spread over the interval, visited a share at a time in ticks of at most 250 ms.
+   * are spread over the interval, visited a share at a time in ticks of at most 250 ms; a watch's
+   * first visit comes one to two intervals after it opened.
    */
   readonly progressIntervalMs?: number;
   readonly faults?: WatchFaults;
@@ -174,7 +175,9 @@ export class WatchEngine {
       // Also the fallback for a change of rights no published batch revealed.
       this.checkAuthorization();
       // One slice per tick: each watch is visited once per interval, never all in one turn.
-      for (const runner of this.open.slice(this.progressSlice)) runner.markProgress();
+      this.open.visit(this.progressSlice, (runner) => {
+        runner.markProgress();
+      });
       this.progressSlice = (this.progressSlice + 1) % this.open.sliceCount;
     }, this.progressTickMs);
     this.progressTimer.unref();

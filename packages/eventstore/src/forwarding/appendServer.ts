@@ -2,9 +2,9 @@
  * The writer's side of append forwarding (appendProtocol.ts): listens on a local socket and runs
  * each request's append on the store this process writes (or settles the position it names),
  * answering every line with its result or error. Requests of one connection run concurrently,
- * like appends of concurrent requests here, so they share commits. A connection that does not prove it knows the secret (appendProtocol.ts), or
- * sends a line that is not a request, is closed: only a process that can read the data directory
- * may append.
+ * like appends of concurrent requests here, so they share commits. A connection that does not
+ * prove it knows the secret (appendProtocol.ts), or sends a line that is not a request, is
+ * closed: only a process that can read the data directory may append.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { EventStore } from '../eventStore.js';

@@ -92,7 +92,9 @@ export function keptAsKeyPart(text: string): string {
  * bytes a cut backs off to a character boundary of the limit.
  */
 export function mayBeCutKeyPart(kept: string): boolean {
-  return Buffer.byteLength(kept, 'utf8') > MAX_NAME_BYTES - 4;
+  // A UTF-16 unit is at most 3 bytes of UTF-8, so short strings are answered without counting
+  // (the word list asks this of every word it lists).
+  return kept.length * 3 > MAX_NAME_BYTES - 4 && Buffer.byteLength(kept, 'utf8') > MAX_NAME_BYTES - 4;
 }
 
 /** Whether an index value would be cut in a key (so equality on it is not exact from the key). */

@@ -13,10 +13,11 @@ import { openStoreFixture } from '../testing/storeFixture.js';
 import { streamOf } from '@keystream/domain';
 import { openLmdbReadStore, type IndexSpecification } from '@keystream/readstore';
 import { readFile, rm } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 
-const indexesFlag = process.argv.indexOf('--indexes');
-const indexFile = indexesFlag >= 0 ? process.argv[indexesFlag + 1] : undefined;
-const total = Number(process.argv.slice(2).find((argument, index, all) => !argument.startsWith('--') && all[index - 1] !== '--indexes') ?? '50000');
+const { values: flags, positionals } = parseArgs({ options: { indexes: { type: 'string' } }, allowPositionals: true });
+const indexFile = flags.indexes;
+const total = Number(positionals[0] ?? '50000');
 const indexes = indexFile === undefined ? undefined : (JSON.parse(await readFile(indexFile, 'utf8')) as Record<string, IndexSpecification[]>);
 const indexNote = indexes === undefined ? 'no secondary index' : `${(indexes['Project'] ?? []).length} indexes per Project, as given`;
 const stores = await openStoreFixture();
