@@ -5,7 +5,7 @@
  * follows the other's commits (no server stores), so a create through the api is read back at once,
  * listed by a List given its position (read-your-writes across processes) and streamed by the
  * gateway's watch. A replica (`--role replica`) serves the same API, appending through the api
- * process; `keystream start` shares its connections with a replica child. A second writer of a
+ * process; `keystream start` shares its HTTP and gRPC connections with a replica child. A second writer of a
  * part is refused naming the part; a reader alone is not.
  */
 import { expect } from 'chai';
@@ -17,6 +17,7 @@ import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken } from '@keystream/keystream';
 import { runKeystreamExpectingExit, startKeystreamChild, stopKeystreamChild, type KeystreamChild } from '../support/keystreamProcess.js';
+import { OWN_CONNECTION, serviceClient, unaryCall } from '../support/grpcClient.js';
 
 const IN_USE = 75;
 
@@ -199,6 +200,40 @@ describe('keystream roles in separate processes on one embedded data directory',
     }
   });
 
+  it('should share its gRPC connections with its replica child too: calls on either answer, each write read back at once on the other', async () => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'keystream-replica-grpc-'));
+    const parent = await startKeystreamChild(directory, { KEYSTREAM_PROCESSES: '2', KEYSTREAM_GRPC_PORT: 'auto' }, 60_000);
+    const clients: { close(): void }[] = [];
+    try {
+      const address = await grpcAddressOf(parent);
+      const headers = { authorization: `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: directory }), DEFAULT_DEV_ADMIN)}` };
+      // The replica takes connections once it has said so (for HTTP and gRPC at once): wait for that.
+      await grpcCallsByProcess(parent.url);
+      // Each client on a connection of its own, so the connections alternate between the processes.
+      const groups = () => {
+        const client = serviceClient('GroupService', address, OWN_CONNECTION);
+        clients.push(client);
+        return client;
+      };
+      for (let index = 0; index < 6; index += 1) {
+        const created = await unaryCall(groups(), 'CreateGroup', { group: { displayName: `grpc replica ${index}` } }, headers);
+        const name = created.response['name'] as string;
+        // The next connection is served by the other process: it reads the write at once.
+        const read = await unaryCall(groups(), 'GetGroup', { name }, headers);
+        expect(read.response['displayName']).to.equal(`grpc replica ${index}`);
+      }
+      // Both processes answered gRPC calls: each counts its own on its /metrics.
+      const grpcCallsByRoles = await grpcCallsByProcess(parent.url);
+      // 12 calls on 12 connections, every other one handed to the replica.
+      expect(grpcCallsByRoles.get('api,gateway')).to.equal(6);
+      expect(grpcCallsByRoles.get('projector,replica,gateway')).to.equal(6);
+    } finally {
+      for (const client of clients) client.close();
+      await stopKeystreamChild(parent, 'SIGTERM');
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
   it('should list a project in ListMyProjects given the position of the binding that grants it, over any connection (a replica asks the api process for its process managers)', async () => {
     const directory = mkdtempSync(path.join(tmpdir(), 'keystream-replica-my-'));
     const parent = await startKeystreamChild(directory, { KEYSTREAM_PROCESSES: '2' }, 60_000);
@@ -244,6 +279,34 @@ describe('keystream roles in separate processes on one embedded data directory',
 });
 
 /** One request on a connection of its own (no keep-alive pool): the body as text. */
+/**
+ * The successful CreateGroup and GetGroup calls over gRPC each process of a `keystream start`
+ * answered, by its roles, from their /metrics (scraped over new connections until both answered).
+ */
+async function grpcCallsByProcess(url: string): Promise<Map<string, number>> {
+  const callsByRoles = new Map<string, number>();
+  const deadline = Date.now() + 20_000;
+  while (callsByRoles.size < 2 && Date.now() < deadline) {
+    const scrape = await onNewConnection(`${url}/metrics`);
+    const roles = /keystream_process_roles\{roles="([^"]+)"\} 1/.exec(scrape.body)?.[1];
+    const calls = [...scrape.body.matchAll(/^keystream_grpc_calls_total\{method="(?:CreateGroup|GetGroup)",code="0"\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+    if (roles !== undefined) callsByRoles.set(roles, calls);
+  }
+  expect([...callsByRoles.keys()].sort()).to.deep.equal(['api,gateway', 'projector,replica,gateway']);
+  return callsByRoles;
+}
+
+/** The gRPC address `keystream start` printed in its banner. */
+async function grpcAddressOf(child: KeystreamChild): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const address = /gRPC: (\S+:\d+) \(/.exec(child.stderr())?.[1];
+    if (address !== undefined) return address;
+    if (Date.now() > deadline) throw new Error(`no gRPC address in the banner:\n${child.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 function onNewConnection(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false }, (response) => {

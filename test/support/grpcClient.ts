@@ -49,11 +49,14 @@ export function fieldViolationsOf(error: grpc.ServiceError): { field: string; de
 }
 
 /** A client of one service; close it when done (it holds a connection). */
-export function serviceClient(service: string, address: string): grpc.Client {
+export function serviceClient(service: string, address: string, options: grpc.ChannelOptions = {}): grpc.Client {
   const Client = iam[service];
   if (Client === undefined) throw new Error(`no service ${service} in the generated protos`);
-  return new Client(address, grpc.credentials.createInsecure());
+  return new (Client as unknown as new (address: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions) => grpc.Client)(address, grpc.credentials.createInsecure(), options);
 }
+
+/** Channel options giving a client a connection of its own (grpc-js otherwise shares one per address). */
+export const OWN_CONNECTION: grpc.ChannelOptions = { 'grpc.use_local_subchannel_pool': 1 };
 
 /** Metadata carrying headers (`authorization: Bearer …`). */
 export function metadataOf(headers: Readonly<Record<string, string>>): grpc.Metadata {

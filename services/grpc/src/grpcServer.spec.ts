@@ -12,7 +12,8 @@ import { expect } from 'chai';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PROTO_ROOT } from './protoCatalog.js';
-import { remoteAddressOf, startGrpcServer, type RunningGrpcServer } from './grpcServer.js';
+import { createServer } from 'node:net';
+import { remoteAddressOf, startGrpcServer, startHandedGrpcServer, type GrpcCallOutcome, type RunningGrpcServer } from './grpcServer.js';
 
 type Message = Record<string, unknown>;
 type Constructor = new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client;
@@ -199,6 +200,108 @@ describe('the gRPC edge (transport)', () => {
       expect(closed).to.equal(1);
     } finally {
       groups.close();
+    }
+  });
+
+  it('should serve a connection its share function hands elsewhere there, unread and with the client\'s address, and the others itself', async () => {
+    const servedBy: { edge: string; remoteAddress: string }[] = [];
+    const answering = (edge: string) => (call: ApiCall) => {
+      servedBy.push({ edge, remoteAddress: call.remoteAddress });
+      return Promise.resolve({ response: { name: (call.request as Message)['name'], displayName: edge } });
+    };
+    // The edge another process would run: no port, only the connections it is handed.
+    const elsewhere = startHandedGrpcServer({ logger: { error: () => undefined }, dispatcher: answering('elsewhere') });
+    let handNext = true;
+    const sharing = await startGrpcServer('127.0.0.1', 0, {
+      logger: { error: () => undefined },
+      dispatcher: answering('here'),
+      shareConnection: (socket) => {
+        if (!handNext) return false;
+        handNext = false;
+        elsewhere.adopt(socket);
+        return true;
+      },
+    });
+    const Groups = iam['GroupService'];
+    if (Groups === undefined) throw new Error('no GroupService');
+    // A subchannel pool of its own per client: each client opens its own connection.
+    const own = { 'grpc.use_local_subchannel_pool': 1 };
+    const first = new (Groups as unknown as new (address: string, credentials: grpc.ChannelCredentials, options: object) => grpc.Client)(`127.0.0.1:${sharing.port}`, grpc.credentials.createInsecure(), own);
+    const second = new (Groups as unknown as new (address: string, credentials: grpc.ChannelCredentials, options: object) => grpc.Client)(`127.0.0.1:${sharing.port}`, grpc.credentials.createInsecure(), own);
+    const get = (client: grpc.Client, name: string): Promise<Message> =>
+      new Promise<Message>((resolve, reject) => {
+        (client as unknown as Record<string, (...args: unknown[]) => void>)['GetGroup']?.call(client, { name }, (error: Error | null, answer: Message) => {
+          if (error) reject(error);
+          else resolve(answer);
+        });
+      });
+    try {
+      expect((await get(first, 'groups/a'))['displayName']).to.equal('elsewhere');
+      expect((await get(second, 'groups/b'))['displayName']).to.equal('here');
+      // Later calls stay on their connection.
+      expect((await get(first, 'groups/c'))['displayName']).to.equal('elsewhere');
+      expect(servedBy).to.deep.equal([
+        { edge: 'elsewhere', remoteAddress: '127.0.0.1' },
+        { edge: 'here', remoteAddress: '127.0.0.1' },
+        { edge: 'elsewhere', remoteAddress: '127.0.0.1' },
+      ]);
+    } finally {
+      first.close();
+      second.close();
+      await sharing.close(0);
+      await elsewhere.close(0);
+    }
+  });
+
+  it('should report each answered call with its method and status code', async () => {
+    const finished: GrpcCallOutcome[] = [];
+    const reporting = await startGrpcServer('127.0.0.1', 0, {
+      logger: { error: () => undefined },
+      dispatcher: (call) =>
+        call.method.name === 'GetGroup'
+          ? Promise.resolve({ response: { name: 'groups/g', displayName: 'g' } })
+          : Promise.reject(new KeystreamError('FAILED_PRECONDITION', 'not in this test')),
+      onCallFinished: (outcome) => finished.push(outcome),
+    });
+    const Groups = iam['GroupService'];
+    if (Groups === undefined) throw new Error('no GroupService');
+    const groups = new Groups(`127.0.0.1:${reporting.port}`, grpc.credentials.createInsecure());
+    const call = (method: string, request: Message): Promise<unknown> =>
+      new Promise((resolve) => {
+        (groups as unknown as Record<string, (...args: unknown[]) => void>)[method]?.call(groups, request, (error: Error | null, answer: Message) => {
+          resolve(error ?? answer);
+        });
+      });
+    try {
+      await call('GetGroup', { name: 'groups/g' });
+      await call('DeleteGroup', { name: 'groups/g' });
+      expect(finished.map(({ method, code }) => ({ method, code }))).to.deep.equal([
+        { method: 'GetGroup', code: grpc.status.OK },
+        { method: 'DeleteGroup', code: grpc.status.FAILED_PRECONDITION },
+      ]);
+      expect(finished.every((outcome) => outcome.seconds >= 0 && outcome.seconds < 10)).to.equal(true);
+    } finally {
+      groups.close();
+      await reporting.close(0);
+    }
+  });
+
+  it('should refuse a port another process listens on, as in use (so keystream start exits 75)', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    const port = (holder.address() as { port: number }).port;
+    try {
+      const refused = await startGrpcServer('127.0.0.1', port, { logger: { error: () => undefined }, dispatcher: () => Promise.reject(new Error('unused')) }).then(
+        async (started) => {
+          await started.close(0);
+          return undefined;
+        },
+        (error: unknown) => error as NodeJS.ErrnoException,
+      );
+      expect(refused?.code).to.equal('EADDRINUSE');
+      expect(refused?.message).to.equal(`cannot listen for gRPC on 127.0.0.1:${port}: the address is in use by another process`);
+    } finally {
+      await new Promise<void>((resolve) => holder.close(() => { resolve(); }));
     }
   });
 

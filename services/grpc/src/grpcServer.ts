@@ -10,6 +10,11 @@
  * google.rpc.Status details. A cancelled call or one past its deadline aborts its dispatch, and a
  * cancelled watch is closed, which frees it in the engine. Reflection and the standard health
  * service are served beside the API, so grpcurl and load balancers need no proto files.
+ *
+ * The edge accepts its TCP connections itself (node:net) and hands each to grpc-js's HTTP/2 server
+ * unread, so a connection can go to another process first: `keystream start` shares them with its
+ * replica children as it shares HTTP ones (`shareConnection`), and a replica serves the ones it is
+ * handed (`startHandedGrpcServer`), without a port of its own.
  */
 import {
   decodeMessage,
@@ -27,6 +32,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { createServer, type Socket } from 'node:net';
 import protobuf from 'protobufjs';
 import { loadProtoRoot, PROTO_ROOT, SERVICE_FILES } from './protoCatalog.js';
 import { messageFromJson, messageToJson } from './protoJson.js';
@@ -41,16 +47,36 @@ export interface GrpcServerOptions {
   readonly logger: Pick<Logger, 'error'>;
   /** Largest request message (default 4 MiB, gRPC's usual limit). */
   readonly maxMessageBytes?: number;
+  /** Told of each call once answered: unary calls, and streams when they end. */
+  readonly onCallFinished?: (outcome: GrpcCallOutcome) => void;
 }
 
-/** A listening gRPC edge. */
-export interface RunningGrpcServer {
-  readonly port: number;
+/** One finished call, for metrics. */
+export interface GrpcCallOutcome {
+  /** The contract's method name (`GetGroup`). */
+  readonly method: string;
+  /** The gRPC status code it ended with (0: OK). */
+  readonly code: number;
+  readonly seconds: number;
+}
+
+/** A gRPC edge serving the connections handed to it (a replica's). */
+export interface GrpcEdge {
+  /** Serves an accepted TCP connection that nothing has read from yet. */
+  adopt(socket: Socket): void;
   /** The number of server streams open now (watches and bidirectional calls). */
   readonly openStreams: () => number;
   /** Marks the services NOT_SERVING, ends open streams, and stops (forcibly after `graceMs`). */
   close(graceMs?: number): Promise<void>;
 }
+
+/** A listening gRPC edge. */
+export interface RunningGrpcServer extends GrpcEdge {
+  readonly port: number;
+}
+
+/** Where a listening edge may send a connection before serving it: true when another process took it. */
+export type ShareGrpcConnection = (socket: Socket) => boolean;
 
 /** One RPC as the edge serves it: its contract method and message types. */
 interface Rpc {
@@ -142,8 +168,54 @@ function withRoutedFields(request: Record<string, unknown>, first: Record<string
 /** Response headers a bidirectional exchange hands back with its next message (Verify's challenge ticket). */
 const CARRIED_HEADER_PREFIX = 'x-keystream-';
 
-/** Starts the gRPC edge on `host:port` (port 0 picks a free one). */
-export async function startGrpcServer(host: string, port: number, options: GrpcServerOptions): Promise<RunningGrpcServer> {
+/**
+ * Starts the gRPC edge on `host:port` (port 0 picks a free one). With `shareConnection`, each
+ * accepted connection is offered to it first, unread, and served here only when it declines.
+ */
+export async function startGrpcServer(host: string, port: number, options: GrpcServerOptions & { readonly shareConnection?: ShareGrpcConnection }): Promise<RunningGrpcServer> {
+  const edge = createGrpcEdge(options);
+  const share = options.shareConnection;
+  // Accepted paused, so a connection handed to another process carries every byte the client sent.
+  const listener = createServer({ pauseOnConnect: true }, (socket) => {
+    if (share === undefined || !share(socket)) edge.adopt(socket);
+  });
+  const shown = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen({ host, port, exclusive: true }, () => {
+        listener.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await edge.close(0);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw Object.assign(new Error(`cannot listen for gRPC on ${shown}: the address is in use by another process`, { cause: error }), { code });
+    throw new Error(`cannot listen for gRPC on ${shown}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  const address = listener.address();
+  return {
+    port: typeof address === 'object' && address !== null ? address.port : port,
+    adopt: (socket) => {
+      edge.adopt(socket);
+    },
+    openStreams: () => edge.openStreams(),
+    close: async (graceMs) => {
+      // No new connection from here; those accepted are drained by the edge.
+      const stopped = new Promise<void>((resolve) => listener.close(() => { resolve(); }));
+      await edge.close(graceMs);
+      await stopped;
+    },
+  };
+}
+
+/** A gRPC edge without a port: it serves the connections another process hands it (a replica's). */
+export function startHandedGrpcServer(options: GrpcServerOptions): GrpcEdge {
+  return createGrpcEdge(options);
+}
+
+function createGrpcEdge(options: GrpcServerOptions): GrpcEdge {
   const root = loadProtoRoot();
   const rpcs = rpcsOf(root);
   const server = new grpc.Server({
@@ -202,28 +274,54 @@ export async function startGrpcServer(host: string, port: number, options: GrpcS
     signal,
   });
 
+  /** Reports a call's end (`onCallFinished`) with the code it ended with. */
+  const finished = (rpc: Rpc, startedAt: number, code: number): void => {
+    options.onCallFinished?.({ method: rpc.method.name, code, seconds: (performance.now() - startedAt) / 1000 });
+  };
+  /** The code of a call its client cancelled or its deadline ended. */
+  const abortedCode = (signal: AbortSignal): number => {
+    const reason: unknown = signal.reason;
+    return isKeystreamError(reason) ? (grpcStatusOf(reason).code ?? grpc.status.CANCELLED) : grpc.status.CANCELLED;
+  };
+
   const unary = (rpc: Rpc): grpc.handleUnaryCall<Buffer, Buffer> => (call, callback) => {
+    const startedAt = performance.now();
     const abort = signalOf(call);
     void (async () => {
+      let code: number = grpc.status.OK;
       try {
         const request = decodeRequest(rpc, call.request);
         const result = await options.dispatcher(apiCall(rpc, call, request, abort.signal));
-        if (abort.signal.aborted) return;
+        if (abort.signal.aborted) {
+          code = abortedCode(abort.signal);
+          return;
+        }
         if (result.headers !== undefined) call.sendMetadata(metadataOf(result.headers));
         callback(null, encodeResponse(rpc, result.response));
       } catch (error) {
-        if (!abort.signal.aborted) callback(grpcStatusOf(asError(error, rpc)));
+        if (abort.signal.aborted) code = abortedCode(abort.signal);
+        else {
+          const status = grpcStatusOf(asError(error, rpc));
+          code = status.code ?? grpc.status.UNKNOWN;
+          callback(status);
+        }
       } finally {
+        finished(rpc, startedAt, code);
         abort.abort();
       }
     })();
   };
 
   const serverStream = (rpc: Rpc): grpc.handleServerStreamingCall<Buffer, Buffer> => (call) => {
+    const startedAt = performance.now();
     const abort = signalOf(call);
     const dispatcher = options.streamDispatcher;
+    let code: number = grpc.status.OK;
     const fail = (error: unknown): void => {
-      if (!abort.signal.aborted) call.emit('error', grpcStatusOf(asError(error, rpc)));
+      if (abort.signal.aborted) return;
+      const status = grpcStatusOf(asError(error, rpc));
+      code = status.code ?? grpc.status.UNKNOWN;
+      call.emit('error', status);
     };
     void (async () => {
       let handle: StreamHandle | undefined;
@@ -266,24 +364,37 @@ export async function startGrpcServer(host: string, port: number, options: GrpcS
         handle?.close();
         fail(error);
       } finally {
+        finished(rpc, startedAt, abort.signal.aborted ? abortedCode(abort.signal) : code);
         abort.abort();
       }
     })();
   };
 
   const bidiStream = (rpc: Rpc): grpc.handleBidiStreamingCall<Buffer, Buffer> => (call) => {
+    const startedAt = performance.now();
     const abort = signalOf(call);
     const bound = pathBoundFields(rpc.method);
     const carried: Record<string, string> = {};
     let first: Record<string, unknown> | undefined;
     let chain = Promise.resolve();
     let failed = false;
+    let reported = false;
+    const report = (code: number): void => {
+      if (reported) return;
+      reported = true;
+      finished(rpc, startedAt, code);
+    };
     // Read afresh after each await: the client may have gone meanwhile.
     const isClosed = (): boolean => abort.signal.aborted;
     const fail = (error: unknown): void => {
       if (failed) return;
       failed = true;
-      if (!abort.signal.aborted) call.emit('error', grpcStatusOf(asError(error, rpc)));
+      if (abort.signal.aborted) report(abortedCode(abort.signal));
+      else {
+        const status = grpcStatusOf(asError(error, rpc));
+        report(status.code ?? grpc.status.UNKNOWN);
+        call.emit('error', status);
+      }
       abort.abort();
     };
     const stop = (): void => {
@@ -309,12 +420,16 @@ export async function startGrpcServer(host: string, port: number, options: GrpcS
     call.on('end', () => {
       void chain.then(() => {
         streams.delete(stop);
-        if (!failed && !abort.signal.aborted) call.end();
+        if (!failed && !abort.signal.aborted) {
+          report(grpc.status.OK);
+          call.end();
+        }
         abort.abort();
       });
     });
     call.on('error', () => {
       streams.delete(stop);
+      report(abort.signal.aborted ? abortedCode(abort.signal) : grpc.status.CANCELLED);
       abort.abort();
     });
   };
@@ -346,15 +461,22 @@ export async function startGrpcServer(host: string, port: number, options: GrpcS
   const health = new HealthImplementation(serving);
   health.addToServer(server);
 
-  const boundPort = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, actual) => {
-      if (error) reject(new Error(`cannot listen for gRPC on ${host}:${port}: ${error.message}`));
-      else resolve(actual);
-    });
-  });
+  // The edge's connections come from its caller (a listener of its own, or a parent process).
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
 
   return {
-    port: boundPort,
+    adopt: (socket) => {
+      if (socket.destroyed) return;
+      if (closing) {
+        socket.destroy();
+        return;
+      }
+      // As gRPC sets on the sockets it accepts itself: a response is never held back by Nagle.
+      socket.setNoDelay(true);
+      injector.injectConnection(socket);
+      // Accepted paused (unread, so it could go elsewhere): HTTP/2 reads it from here.
+      socket.resume();
+    },
     openStreams: () => streams.size,
     close: async (graceMs = 5000) => {
       closing = true;

@@ -8,7 +8,7 @@ import { MAX_DEV_TOKEN_LIFETIME_SECONDS } from '@keystream/authz';
 import { ConfigError, loadConfig, parseRoles, ROLES, type KeystreamConfig } from './config.js';
 import { processPlan, type ProcessPlan } from './processPlan.js';
 import { APPEND_SECRET_VARIABLE, newAppendSecret } from './appendForwarding.js';
-import { CHILD_OF_VARIABLE, connectionSharing, followParent, serveHandedConnections, startRoleProcess } from './roleProcess.js';
+import { CHILD_OF_VARIABLE, connectionSharing, followParent, GRPC_HANDED_VARIABLE, serveHandedConnections, startRoleProcess } from './roleProcess.js';
 import { mintDevToken } from './auth/authServices.js';
 import { DataDirectoryInUseError } from './dataDirectoryLock.js';
 import { startKeystream } from './keystreamProcess.js';
@@ -63,13 +63,22 @@ async function start(argv: readonly string[]): Promise<number> {
   // Started first: the api waits for the read model (the built-ins) before it serves.
   // Replica children append through this process with this secret (appendForwarding.ts).
   const appendSecret = newAppendSecret();
-  const children = plan.children.map((roles) => startRoleProcess(roles, logger, { [APPEND_SECRET_VARIABLE]: appendSecret }));
+  // With the gRPC edge on, replica children run one too, for the gRPC connections handed to them.
+  const childEnvironment = { [APPEND_SECRET_VARIABLE]: appendSecret, ...(config.grpc === undefined ? {} : { [GRPC_HANDED_VARIABLE]: '1' }) };
+  const children = plan.children.map((roles) => startRoleProcess(roles, logger, childEnvironment));
   const stopChildren = (): Promise<void> => Promise.all(children.map((child) => child.stop())).then(() => undefined);
-  // Replica children serve their share of the HTTP connections this process accepts, in turn.
-  const shareConnection = connectionSharing(children.filter((child) => parseRoles(child.roles)?.has('replica') === true));
+  // Replica children serve their share of the HTTP and gRPC connections this process accepts, in turn.
+  const replicas = children.filter((child) => parseRoles(child.roles)?.has('replica') === true);
+  const shareConnection = connectionSharing(replicas, 'http');
+  const shareGrpcConnection = connectionSharing(replicas, 'grpc');
   let running;
   try {
-    running = await startKeystream(config, logger, { appendSecret, ...(shareConnection === undefined ? {} : { shareConnection }) });
+    running = await startKeystream(config, logger, {
+      appendSecret,
+      ...(shareConnection === undefined ? {} : { shareConnection }),
+      ...(shareGrpcConnection === undefined ? {} : { shareGrpcConnection }),
+      servesHandedGrpc: isChild && process.env[GRPC_HANDED_VARIABLE] === '1',
+    });
   } catch (error) {
     await stopChildren();
     if (!isInUse(error)) throw error;
@@ -129,7 +138,7 @@ async function start(argv: readonly string[]): Promise<number> {
   // the banner must get a graceful stop, not the default action of an unhandled SIGTERM.
   // A child's parent prints the banner (and a harness reading stderr sees one).
   if (isChild) {
-    if (config.roles.has('replica')) serveHandedConnections(started.adopt);
+    if (config.roles.has('replica')) serveHandedConnections({ http: started.adopt, grpc: started.adoptGrpc });
     logger.info({ roles: config.role, url: started.url }, 'serving');
   }
   else process.stderr.write(`${startBanner(config, started.url, started.grpcAddress, children)}\n`);

@@ -9,7 +9,7 @@ import type { AppendServer } from '@keystream/eventstore';
 import { newAppendSecret, serveReplicaAppends } from './appendForwarding.js';
 import { mountConsole } from './consoleAssets.js';
 import { startHttpServer, type ProjectionProgress, type RunningHttpServer } from '@keystream/service-api';
-import { startGrpcServer, type RunningGrpcServer } from '@keystream/service-grpc';
+import { startGrpcServer, startHandedGrpcServer, type GrpcEdge, type GrpcServerOptions } from '@keystream/service-grpc';
 import type { Projector } from '@keystream/service-projector';
 import type { EventStreamRelay } from '@keystream/service-relay';
 import type { EventStore } from '@keystream/eventstore';
@@ -36,6 +36,8 @@ export interface RunningKeystream {
   readonly openWatches: () => number;
   /** Serves an HTTP connection another process accepted and handed over unread. */
   readonly adopt: (socket: Socket) => void;
+  /** Serves a gRPC connection handed over unread; undefined when this process runs no gRPC edge. */
+  readonly adoptGrpc: ((socket: Socket) => void) | undefined;
   /** Resolves when the projector fails for good (the process should exit). */
   readonly failed: Promise<Error>;
   /**
@@ -64,6 +66,13 @@ export interface KeystreamStartOptions {
    * process (connectionSharing in roleProcess.ts). Without it every connection is served here.
    */
   readonly shareConnection?: (socket: Socket) => boolean;
+  /** The same for the gRPC edge's connections. */
+  readonly shareGrpcConnection?: (socket: Socket) => boolean;
+  /**
+   * Run a gRPC edge without a port, serving the connections a parent process hands over (a
+   * replica child of a `keystream start` whose gRPC edge is on).
+   */
+  readonly servesHandedGrpc?: boolean;
   /** What replicas must send to append through this process (its children were given it); a new one when absent. */
   readonly appendSecret?: string;
 }
@@ -82,7 +91,8 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger, op
   // `all` relays only when a destination is configured; `relay` without one is refused by loadConfig.
   const runsRelay = config.eventStream !== undefined && config.roles.has('relay');
   let server: RunningHttpServer | undefined;
-  let grpcServer: RunningGrpcServer | undefined;
+  let grpcServer: GrpcEdge | undefined;
+  let grpcPort: number | undefined;
   let projector: Projector | undefined;
   let watches: WatchRole | undefined;
   let relay: EventStreamRelay | undefined;
@@ -177,13 +187,25 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger, op
     });
     const hostText = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
     const url = `http://${hostText}:${server.port}`;
-    // The gRPC edge serves the same dispatchers on its own port (docs/grpc.md).
+    // The gRPC edge serves the same dispatchers on its own port (docs/grpc.md), or, in a replica
+    // child, on the connections its parent's edge hands over.
+    const grpcOptions: GrpcServerOptions = {
+      dispatcher: servesApi ? (await graph.pipeline()).dispatch : routes.notServedHere,
+      logger,
+      onCallFinished: (outcome) => {
+        metrics.recordGrpcCall(outcome);
+      },
+      ...(watches === undefined ? {} : { streamDispatcher: watches.gateway.streamDispatcher }),
+    };
     if (config.grpc !== undefined) {
-      grpcServer = await startGrpcServer(config.http.host, config.grpc.port, {
-        dispatcher: servesApi ? (await graph.pipeline()).dispatch : routes.notServedHere,
-        logger,
-        ...(watches === undefined ? {} : { streamDispatcher: watches.gateway.streamDispatcher }),
+      const listening = await startGrpcServer(config.http.host, config.grpc.port, {
+        ...grpcOptions,
+        ...(options.shareGrpcConnection === undefined ? {} : { shareConnection: options.shareGrpcConnection }),
       });
+      grpcServer = listening;
+      grpcPort = listening.port;
+    } else if (options.servesHandedGrpc === true && servesApi) {
+      grpcServer = startHandedGrpcServer(grpcOptions);
     }
     const started = server;
     const startedGrpc = grpcServer;
@@ -192,10 +214,13 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger, op
     const appends = appendServer;
     return {
       url,
-      grpcAddress: startedGrpc === undefined ? undefined : `${hostText}:${startedGrpc.port}`,
+      grpcAddress: grpcPort === undefined ? undefined : `${hostText}:${grpcPort}`,
       openWatches: () => gateway?.openWatches() ?? 0,
       adopt: (socket) => {
         started.adopt(socket);
+      },
+      adoptGrpc: startedGrpc === undefined ? undefined : (socket) => {
+        startedGrpc.adopt(socket);
       },
       failed,
       async close(options = {}) {

@@ -21,4 +21,16 @@ describe('KeystreamMetrics', () => {
     const after = sample(await metrics.render(), 'keystream_event_loop_busy_seconds_total');
     expect(after).to.be.a('number').and.to.be.greaterThan(before as number);
   });
+
+  it('counts gRPC calls by method and status code, with their durations', async () => {
+    const metrics = new KeystreamMetrics();
+    metrics.recordGrpcCall({ method: 'GetGroup', code: 0, seconds: 0.002 });
+    metrics.recordGrpcCall({ method: 'GetGroup', code: 0, seconds: 0.003 });
+    metrics.recordGrpcCall({ method: 'GetGroup', code: 5, seconds: 0.001 });
+    const text = await metrics.render();
+    expect(sample(text, 'keystream_grpc_calls_total{method="GetGroup",code="0"}')).to.equal(2);
+    expect(sample(text, 'keystream_grpc_calls_total{method="GetGroup",code="5"}')).to.equal(1);
+    expect(sample(text, 'keystream_grpc_call_duration_seconds_count{method="GetGroup"}')).to.equal(3);
+    expect(sample(text, 'keystream_grpc_call_duration_seconds_sum{method="GetGroup"}')).to.be.closeTo(0.006, 1e-9);
+  });
 });

@@ -1,6 +1,7 @@
 /**
- * Prometheus metrics of a keystream process: HTTP requests by method and status, how busy the
- * main thread is, and the projector's progress, read from it at scrape time.
+ * Prometheus metrics of a keystream process: HTTP requests by method and status, gRPC calls by
+ * method and status code, how busy the main thread is, and the projector's progress, read from it
+ * at scrape time.
  */
 import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -14,10 +15,15 @@ export interface ProjectorGaugeSource {
   readonly lastEventAgeMs: number | undefined;
 }
 
+/** Seconds: sub-millisecond reads up to slow writes. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
 export class KeystreamMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'method' | 'status'>;
   private readonly durations: Histogram<'method'>;
+  private readonly grpcCalls: Counter<'method' | 'code'>;
+  private readonly grpcDurations: Histogram<'method'>;
 
   constructor(projector?: () => Promise<ProjectorGaugeSource>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'keystream_' });
@@ -31,7 +37,20 @@ export class KeystreamMetrics {
       name: 'keystream_http_request_duration_seconds',
       help: 'Time from request to answer, by RPC method',
       labelNames: ['method'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      buckets: LATENCY_BUCKETS,
+      registers: [this.registry],
+    });
+    this.grpcCalls = new Counter({
+      name: 'keystream_grpc_calls_total',
+      help: 'gRPC calls answered (streams when they end), by RPC method and status code (0: OK)',
+      labelNames: ['method', 'code'],
+      registers: [this.registry],
+    });
+    this.grpcDurations = new Histogram({
+      name: 'keystream_grpc_call_duration_seconds',
+      help: 'Time from call to answer (to the end, for a stream), by RPC method',
+      labelNames: ['method'],
+      buckets: LATENCY_BUCKETS,
       registers: [this.registry],
     });
     // Every role of the embedded default shares the main thread, and lmdb-js runs each write
@@ -72,6 +91,11 @@ export class KeystreamMetrics {
     const method = outcome.method ?? 'unrouted';
     this.requests.inc({ method, status: String(outcome.status) });
     this.durations.observe({ method }, outcome.seconds);
+  }
+
+  recordGrpcCall(outcome: { readonly method: string; readonly code: number; readonly seconds: number }): void {
+    this.grpcCalls.inc({ method: outcome.method, code: String(outcome.code) });
+    this.grpcDurations.observe({ method: outcome.method }, outcome.seconds);
   }
 
   /** The exposition text for /metrics. */

@@ -3,15 +3,15 @@
  * default uses more than one core: the api (the one writer of the event log, with the process
  * managers and the watch gateway) stays in the process started; the projector — the other half of
  * every write's cost, the read model's apply — runs in a child process, which also serves the API
- * and watches as a replica: the process started hands it its share of the HTTP connections unread, and
- * its appends go back to the writer (appendForwarding.ts). With three or more processes the relay
- * gets its own. They share the data directory: the api writes the event log, the projector the
- * read model, and each follows the other's commits (docs/operations.md). Processes beyond those
- * are replicas serving HTTP and watches only (`auto`: the cores, up to 4). One process runs
- * everything when asked (`KEYSTREAM_PROCESSES=1`), on one core, or on server stores (whose roles
- * an operator deploys apart with `--role`). Connections can be handed over only by the `node`
- * HTTP edge and replicas reach the writer only on Linux: elsewhere the child runs the projector
- * alone.
+ * and watches as a replica: the process started hands it its share of the HTTP and gRPC
+ * connections unread, and its appends go back to the writer (appendForwarding.ts). With three or
+ * more processes the relay gets its own. They share the data directory: the api writes the event
+ * log, the projector the read model, and each follows the other's commits (docs/operations.md).
+ * Processes beyond those are replicas serving the API (HTTP, gRPC) and watches only (`auto`: the
+ * cores, up to 4). One process runs everything when asked (`KEYSTREAM_PROCESSES=1`), on one core,
+ * or on server stores (whose roles an operator deploys apart with `--role`). Connections can be
+ * handed over only by the `node` HTTP edge and replicas reach the writer only on Linux: elsewhere
+ * the child runs the projector alone.
  */
 import { availableParallelism } from 'node:os';
 import type { KeystreamConfig } from './config.js';
@@ -48,7 +48,7 @@ export function processPlan(
  */
 const MOST_AUTO_PROCESSES = 4;
 
-/** The children serving only HTTP and watches, one per process left after the others. */
+/** The children serving only the API and watches, one per process left after the others. */
 function moreReplicas(count: number, replicas: boolean): string[] {
   return replicas ? Array.from({ length: Math.max(0, count) }, () => 'replica,gateway') : [];
 }

@@ -13,6 +13,8 @@ import type { Logger } from 'pino';
 
 /** Set in a child's environment to this process's pid: the child follows its parent's life. */
 export const CHILD_OF_VARIABLE = 'KEYSTREAM_CHILD_OF';
+/** Set (`1`) in a replica child's environment when this process's gRPC edge hands it connections. */
+export const GRPC_HANDED_VARIABLE = 'KEYSTREAM_GRPC_HANDED';
 
 const FIRST_RESTART_DELAY_MS = 500;
 const LONGEST_RESTART_DELAY_MS = 30_000;
@@ -21,17 +23,20 @@ const HEALTHY_RUN_MS = 60_000;
 /** How long a graceful stop waits for the child before killing it. */
 const STOP_GRACE_MS = 15_000;
 
+/** What a handed-over connection speaks: HTTP/1.1 for the HTTP edge, HTTP/2 for the gRPC edge. */
+export type ConnectionProtocol = 'http' | 'grpc';
+
 /** A running role child. */
 export interface RoleProcess {
   readonly roles: string;
   /** The child's pid now (it changes when the child is restarted). */
   pid(): number | undefined;
   /**
-   * Hands an accepted HTTP connection, unread, to the child to serve. False when the child serves
-   * no connections now (it is not a replica, or it is starting, restarting or stopping): the caller
-   * serves it then.
+   * Hands an accepted connection of the HTTP or the gRPC edge, unread, to the child to serve. False
+   * when the child serves no such connections now (it is not a replica, it runs no gRPC edge, or it
+   * is starting, restarting or stopping): the caller serves it then.
    */
-  handOver(socket: Socket): boolean;
+  handOver(socket: Socket, protocol?: ConnectionProtocol): boolean;
   /** Stops the child gracefully (SIGTERM; SIGKILL after a grace period) and does not restart it. */
   stop(): Promise<void>;
 }
@@ -39,8 +44,8 @@ export interface RoleProcess {
 /** Starts `keystream start --role roles` as a child of this process. */
 export function startRoleProcess(roles: string, logger: Logger, environment: Readonly<Record<string, string>> = {}): RoleProcess {
   let child: ChildProcess | undefined;
-  /** The running child once it said it serves HTTP connections handed to it. */
-  let serving: ChildProcess | undefined;
+  /** The running child once it said it serves connections handed to it, and which. */
+  let serving: { readonly child: ChildProcess; readonly protocols: ReadonlySet<ConnectionProtocol> } | undefined;
   let stopping = false;
   let delay = FIRST_RESTART_DELAY_MS;
   let restartTimer: NodeJS.Timeout | undefined;
@@ -56,10 +61,11 @@ export function startRoleProcess(roles: string, logger: Logger, environment: Rea
     });
     child = spawned;
     spawned.on('message', (message: unknown) => {
-      if (isServingMessage(message) && child === spawned && !stopping) serving = spawned;
+      const protocols = servedProtocolsOf(message);
+      if (protocols !== undefined && child === spawned && !stopping) serving = { child: spawned, protocols };
     });
     spawned.once('disconnect', () => {
-      if (serving === spawned) serving = undefined;
+      if (serving?.child === spawned) serving = undefined;
     });
     // An error on the pipe (the child gone) is the exit's business, not a crash of this process.
     spawned.stdin?.on('error', () => undefined);
@@ -68,7 +74,7 @@ export function startRoleProcess(roles: string, logger: Logger, environment: Rea
     });
     spawned.once('exit', (code, signal) => {
       if (child === spawned) child = undefined;
-      if (serving === spawned) serving = undefined;
+      if (serving?.child === spawned) serving = undefined;
       if (stopping) return;
       delay = Date.now() - startedAt > HEALTHY_RUN_MS ? FIRST_RESTART_DELAY_MS : delay;
       const log = code === 75 ? logger.warn.bind(logger) : logger.error.bind(logger);
@@ -82,10 +88,11 @@ export function startRoleProcess(roles: string, logger: Logger, environment: Rea
   return {
     roles,
     pid: () => child?.pid,
-    handOver(socket) {
-      const target = serving;
-      if (target === undefined || !target.connected) return false;
-      target.send({ type: CONNECTION_MESSAGE }, socket, (error) => {
+    handOver(socket, protocol = 'http') {
+      if (serving === undefined || !serving.protocols.has(protocol)) return false;
+      const target = serving.child;
+      if (!target.connected) return false;
+      target.send({ type: CONNECTION_MESSAGE, protocol }, socket, (error) => {
         // The child went away as it was sent: the connection is lost (the client sees a reset and retries).
         if (error !== null) {
           logger.debug({ err: error, roles }, 'a connection could not be handed to a role process');
@@ -114,37 +121,51 @@ const CONNECTION_MESSAGE = 'keystream:connection';
 /** The message a child sends once it serves the connections handed to it. */
 const SERVING_MESSAGE = 'keystream:serving';
 
-function isServingMessage(message: unknown): boolean {
-  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === SERVING_MESSAGE;
+/** The protocols a child's serving message names (HTTP when it names none), or undefined for another message. */
+function servedProtocolsOf(message: unknown): ReadonlySet<ConnectionProtocol> | undefined {
+  if (typeof message !== 'object' || message === null || (message as { type?: unknown }).type !== SERVING_MESSAGE) return undefined;
+  const named = (message as { protocols?: unknown }).protocols;
+  return new Set(Array.isArray(named) ? named.filter((protocol): protocol is ConnectionProtocol => protocol === 'http' || protocol === 'grpc') : ['http']);
+}
+
+/** What a handed connection's message says it speaks (HTTP when it says nothing). */
+function protocolOf(message: object): ConnectionProtocol {
+  return (message as { protocol?: unknown }).protocol === 'grpc' ? 'grpc' : 'http';
 }
 
 /**
- * In a child that serves HTTP: takes the connections the parent hands over (`adopt` serves one),
- * then tells the parent it may hand them. Nothing happens outside a child with an IPC channel.
+ * In a child that serves connections: takes those the parent hands over (each edge's `adopt`
+ * serves one), then tells the parent which it may hand. Nothing happens outside a child with an
+ * IPC channel.
  */
-export function serveHandedConnections(adopt: (socket: Socket) => void): void {
+export function serveHandedConnections(adopters: { readonly http: (socket: Socket) => void; readonly grpc?: ((socket: Socket) => void) | undefined }): void {
   const send = process.send?.bind(process);
   if (send === undefined || process.env[CHILD_OF_VARIABLE] === undefined) return;
   process.on('message', (message: unknown, handle: unknown) => {
     if (typeof message !== 'object' || message === null || (message as { type?: unknown }).type !== CONNECTION_MESSAGE) return;
-    if (handle instanceof Socket) adopt(handle);
+    if (!(handle instanceof Socket)) return;
+    const adopt = adopters[protocolOf(message)];
+    // Never sent one this process did not name as served; were it, dropping it beats misreading it.
+    if (adopt === undefined) handle.destroy();
+    else adopt(handle);
   });
-  send({ type: SERVING_MESSAGE });
+  send({ type: SERVING_MESSAGE, protocols: adopters.grpc === undefined ? ['http'] : ['http', 'grpc'] });
 }
 
 /**
- * Shares accepted connections between this process and the replica children, in turn: the answer
- * for the HTTP edge's shareConnection (true when a child took the connection). The turn of a child
- * that serves no connections now (starting, restarting) is served here.
+ * Shares accepted connections of one edge (`protocol`) between this process and the replica
+ * children, in turn: the answer for the edge's shareConnection (true when a child took the
+ * connection). The turn of a child that serves no such connections now (starting, restarting, or
+ * without a gRPC edge) is served here.
  */
-export function connectionSharing(replicas: readonly RoleProcess[]): ((socket: Socket) => boolean) | undefined {
+export function connectionSharing(replicas: readonly RoleProcess[], protocol: ConnectionProtocol = 'http'): ((socket: Socket) => boolean) | undefined {
   if (replicas.length === 0) return undefined;
   let turn = 0;
   return (socket) => {
     turn = (turn + 1) % (replicas.length + 1);
     if (turn === 0) return false;
     const replica = replicas[turn - 1];
-    return replica !== undefined && replica.handOver(socket);
+    return replica !== undefined && replica.handOver(socket, protocol);
   };
 }
 
