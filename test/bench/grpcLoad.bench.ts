@@ -8,8 +8,8 @@
  * Each variant runs twice in ABBA order (KEYSTREAM_PROCESSES=1, auto, auto, 1) on a fresh data
  * directory: GetGroup of one group, then CreateGroup with a new display name per call, each for
  * `--seconds`, `--callers` concurrent calls over `--connections` HTTP/2 connections. A process of
- * `auto` serves only once its replica says it takes connections, so the run waits for both
- * processes to answer /metrics first.
+ * `auto` serves only once its replica says it takes connections, so the run waits for /metrics to
+ * show every process first.
  *
  * Needs ghz on PATH (or in GHZ): `go install github.com/bojand/ghz/cmd/ghz@v0.93.0` from the Go
  * module proxy, then `$(go env GOPATH)/bin` on PATH.
@@ -21,6 +21,7 @@ import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken } from '@keystream/keystream';
 import { buildCheckout, startKeystreamChild, stopKeystreamChild, type KeystreamChild } from '../support/keystreamProcess.js';
+import { metricSamples } from '../support/metricsText.js';
 
 const run = promisify(execFile);
 const { values: flags } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '16' }, callers: { type: 'string', default: '64' } } });
@@ -65,15 +66,14 @@ async function ghz(binary: string, address: string, call: string, data: string, 
   return { perSecond: report.rps, p50Ms: latency(50) / 1e6, p99Ms: latency(99) / 1e6, ok, failed };
 }
 
-/** Waits until `count` processes answered /metrics (each answers for itself; connections alternate). */
+/** Waits until /metrics shows `count` processes (a replica child answers them once it takes connections). */
 async function untilProcessesServe(child: KeystreamChild, count: number): Promise<void> {
-  const seen = new Set<string>();
   const deadline = Date.now() + 30_000;
-  while (seen.size < count) {
-    if (Date.now() > deadline) throw new Error(`only ${String(seen.size)} of ${String(count)} processes answered within 30 s`);
-    const response = await fetch(`${child.url}/metrics`, { headers: { connection: 'close' } });
-    const roles = /keystream_process_roles\{roles="([^"]+)"\} 1/.exec(await response.text())?.[1];
-    if (roles !== undefined) seen.add(roles);
+  for (;;) {
+    const seen = metricSamples(await (await fetch(`${child.url}/metrics`)).text(), 'keystream_process_roles').length;
+    if (seen >= count) return;
+    if (Date.now() > deadline) throw new Error(`only ${String(seen)} of ${String(count)} processes answered within 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

@@ -12,6 +12,7 @@ import type { ReadableStreamReadResult } from 'node:stream/web';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken } from '@keystream/keystream';
+import { metricSamples } from '../support/metricsText.js';
 import { startKeystreamChild, stopKeystreamChild, type KeystreamChild } from '../support/keystreamProcess.js';
 import { mountSmallDisk, type SmallDisk } from '../support/smallDisk.js';
 
@@ -59,10 +60,11 @@ async function readyz(url: string): Promise<{ status: number; text: string }> {
   return { status: response.status, text: await response.text() };
 }
 
+/** The storage_full gauge of `store`: 1 when any process of the server reports that store full. */
 async function storageFullGauge(url: string, store: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`keystream_storage_full{store="${store}"}`));
-  return Number(line?.split(' ')[1]);
+  const values = metricSamples(text, 'keystream_storage_full').filter((sample) => sample.labels['store'] === store).map((sample) => sample.value);
+  return values.length === 0 ? Number.NaN : Math.max(...values);
 }
 
 /**

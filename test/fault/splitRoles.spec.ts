@@ -18,6 +18,7 @@ import { Readable } from 'node:stream';
 import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken } from '@keystream/keystream';
 import { runKeystreamExpectingExit, startKeystreamChild, stopKeystreamChild, type KeystreamChild } from '../support/keystreamProcess.js';
 import { OWN_CONNECTION, serviceClient, unaryCall } from '../support/grpcClient.js';
+import { metricSamples, sumByProcess } from '../support/metricsText.js';
 
 const IN_USE = 75;
 
@@ -144,15 +145,7 @@ describe('keystream roles in separate processes on one embedded data directory',
     const watchAbort = new AbortController();
     try {
       const headers = { authorization: `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: directory }), DEFAULT_DEV_ADMIN)}`, 'content-type': 'application/json' };
-      // Each request on a connection of its own, so the connections alternate between the processes.
-      const rolesSeen = new Set<string>();
-      const deadline = Date.now() + 20_000;
-      while (rolesSeen.size < 2 && Date.now() < deadline) {
-        const scrape = await onNewConnection(`${parent.url}/metrics`);
-        const roles = /keystream_process_roles\{roles="([^"]+)"\} 1/.exec(scrape.body)?.[1];
-        if (roles !== undefined) rolesSeen.add(roles);
-      }
-      expect([...rolesSeen].sort()).to.deep.equal(['api,gateway', 'projector,replica,gateway']);
+      await untilEveryProcessServes(parent.url);
 
       // Watches opened over two connections (so most likely one in each process) see every create.
       const watches = await Promise.all([0, 1].map(async () => {
@@ -163,6 +156,7 @@ describe('keystream roles in separate processes on one embedded data directory',
 
       const names: string[] = [];
       let lastPosition = '';
+      // Each request on a connection of its own, so the connections alternate between the processes.
       for (let index = 0; index < 8; index += 1) {
         const displayName = `replica ${index}`;
         const created = await onNewConnection(`${parent.url}/v1/groups`, { method: 'POST', headers, body: JSON.stringify({ displayName }) });
@@ -177,6 +171,12 @@ describe('keystream roles in separate processes on one embedded data directory',
         // A write on a resource made through the other process: its revision is the one just read.
         const updated = await onNewConnection(`${parent.url}/v1/${name}`, { method: 'PUT', headers, body: JSON.stringify({ displayName: `${displayName} renamed` }) });
         expect(updated.status, updated.body).to.equal(200);
+      }
+      // Both processes answered their share, and a scrape taken by either process shows both (each
+      // series labelled with its process): two scrapes on new connections, one in each.
+      for (let scrape = 0; scrape < 2; scrape += 1) {
+        const writesAndReads = sumByProcess((await onNewConnection(`${parent.url}/metrics`)).body, 'keystream_http_requests_total', (labels) => ['CreateGroup', 'GetGroup', 'UpdateGroup'].includes(labels['method'] ?? ''));
+        expect(Object.fromEntries(writesAndReads)).to.deep.equal({ 'api,gateway': 12, 'projector,replica,gateway': 12 });
       }
       for (let attempt = 0; attempt < 2; attempt += 1) {
         const listed = await onNewConnection(`${parent.url}/v1/groups?pageSize=100`, { headers: { ...headers, 'x-keystream-min-position': lastPosition } });
@@ -208,7 +208,7 @@ describe('keystream roles in separate processes on one embedded data directory',
       const address = await grpcAddressOf(parent);
       const headers = { authorization: `Bearer ${await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: directory }), DEFAULT_DEV_ADMIN)}` };
       // The replica takes connections once it has said so (for HTTP and gRPC at once): wait for that.
-      await grpcCallsByProcess(parent.url);
+      await untilEveryProcessServes(parent.url);
       // Each client on a connection of its own, so the connections alternate between the processes.
       const groups = () => {
         const client = serviceClient('GroupService', address, OWN_CONNECTION);
@@ -222,11 +222,10 @@ describe('keystream roles in separate processes on one embedded data directory',
         const read = await unaryCall(groups(), 'GetGroup', { name }, headers);
         expect(read.response['displayName']).to.equal(`grpc replica ${index}`);
       }
-      // Both processes answered gRPC calls: each counts its own on its /metrics.
-      const grpcCallsByRoles = await grpcCallsByProcess(parent.url);
-      // 12 calls on 12 connections, every other one handed to the replica.
-      expect(grpcCallsByRoles.get('api,gateway')).to.equal(6);
-      expect(grpcCallsByRoles.get('projector,replica,gateway')).to.equal(6);
+      // Both processes answered gRPC calls: 12 calls on 12 connections, every other one handed to the replica.
+      const scrape = (await onNewConnection(`${parent.url}/metrics`)).body;
+      const answered = sumByProcess(scrape, 'keystream_grpc_calls_total', (labels) => labels['code'] === '0' && ['CreateGroup', 'GetGroup'].includes(labels['method'] ?? ''));
+      expect(Object.fromEntries(answered)).to.deep.equal({ 'api,gateway': 6, 'projector,replica,gateway': 6 });
     } finally {
       for (const client of clients) client.close();
       await stopKeystreamChild(parent, 'SIGTERM');
@@ -278,22 +277,20 @@ describe('keystream roles in separate processes on one embedded data directory',
   });
 });
 
-/** One request on a connection of its own (no keep-alive pool): the body as text. */
 /**
- * The successful CreateGroup and GetGroup calls over gRPC each process of a `keystream start`
- * answered, by its roles, from their /metrics (scraped over new connections until both answered).
+ * Waits until a scrape of `keystream start` (KEYSTREAM_PROCESSES=2) shows both processes: the
+ * replica child answers its parent's metrics requests only once it has said it takes connections.
  */
-async function grpcCallsByProcess(url: string): Promise<Map<string, number>> {
-  const callsByRoles = new Map<string, number>();
+async function untilEveryProcessServes(url: string): Promise<void> {
+  const expected = ['api,gateway', 'projector,replica,gateway'];
   const deadline = Date.now() + 20_000;
-  while (callsByRoles.size < 2 && Date.now() < deadline) {
-    const scrape = await onNewConnection(`${url}/metrics`);
-    const roles = /keystream_process_roles\{roles="([^"]+)"\} 1/.exec(scrape.body)?.[1];
-    const calls = [...scrape.body.matchAll(/^keystream_grpc_calls_total\{method="(?:CreateGroup|GetGroup)",code="0"\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
-    if (roles !== undefined) callsByRoles.set(roles, calls);
+  let seen: string[] = [];
+  while (Date.now() < deadline) {
+    seen = metricSamples((await onNewConnection(`${url}/metrics`)).body, 'keystream_process_roles').map((sample) => sample.labels['process'] ?? '').sort();
+    if (seen.join(' ') === expected.join(' ')) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  expect([...callsByRoles.keys()].sort()).to.deep.equal(['api,gateway', 'projector,replica,gateway']);
-  return callsByRoles;
+  expect(seen).to.deep.equal(expected);
 }
 
 /** The gRPC address `keystream start` printed in its banner. */
@@ -307,6 +304,7 @@ async function grpcAddressOf(child: KeystreamChild): Promise<string> {
   }
 }
 
+/** One request on a connection of its own (no keep-alive pool): the body as text. */
 function onNewConnection(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false }, (response) => {

@@ -8,7 +8,8 @@ import { MAX_DEV_TOKEN_LIFETIME_SECONDS } from '@keystream/authz';
 import { ConfigError, loadConfig, parseRoles, ROLES, type KeystreamConfig } from './config.js';
 import { processPlan, type ProcessPlan } from './processPlan.js';
 import { APPEND_SECRET_VARIABLE, newAppendSecret } from './appendForwarding.js';
-import { CHILD_OF_VARIABLE, connectionSharing, followParent, GRPC_HANDED_VARIABLE, serveHandedConnections, startRoleProcess } from './roleProcess.js';
+import { CHILD_OF_VARIABLE, connectionSharing, followParent, GRPC_HANDED_VARIABLE, metricsFromParent, serveHandedConnections, serveMetricsToParent, startRoleProcess } from './roleProcess.js';
+import { processesExposition, type MetricsJson } from './processMetrics.js';
 import { mintDevToken } from './auth/authServices.js';
 import { DataDirectoryInUseError } from './dataDirectoryLock.js';
 import { startKeystream } from './keystreamProcess.js';
@@ -33,6 +34,9 @@ configuration is read from KEYSTREAM_* environment variables; see docs/operation
  * (EX_TEMPFAIL) is another process holding the data directory or the listening address.
  */
 const EXIT = { usage: 64, config: 78, software: 70, inUse: 75 } as const;
+
+/** How long a scrape waits for another process's metrics before answering without them. */
+const METRICS_WAIT_MS = 2_000;
 
 /** The data directory or the address is held by another process: retrying later may work. */
 function isInUse(error: unknown): error is Error {
@@ -71,9 +75,21 @@ async function start(argv: readonly string[]): Promise<number> {
   const replicas = children.filter((child) => parseRoles(child.roles)?.has('replica') === true);
   const shareConnection = connectionSharing(replicas, 'http');
   const shareGrpcConnection = connectionSharing(replicas, 'grpc');
+  // Every process answers /metrics with every process's series (processMetrics.ts): the parent
+  // gathers them from its children, a child asks its parent (its own alone if the parent does not answer).
+  const here = config.role;
+  const gatherAll = async (own: () => Promise<MetricsJson>): Promise<string> =>
+    processesExposition(await Promise.all([
+      own().then((metrics) => ({ process: here, metrics })),
+      ...children.map(async (child) => ({ process: child.roles, metrics: await child.metrics(METRICS_WAIT_MS) })),
+    ]));
+  const metricsExposition = isChild
+    ? async (own: () => Promise<MetricsJson>): Promise<string> => (await metricsFromParent(2 * METRICS_WAIT_MS)) ?? processesExposition([{ process: here, metrics: await own() }])
+    : children.length > 0 ? gatherAll : undefined;
   let running;
   try {
     running = await startKeystream(config, logger, {
+      ...(metricsExposition === undefined ? {} : { metricsExposition }),
       appendSecret,
       ...(shareConnection === undefined ? {} : { shareConnection }),
       ...(shareGrpcConnection === undefined ? {} : { shareGrpcConnection }),
@@ -87,6 +103,8 @@ async function start(argv: readonly string[]): Promise<number> {
     return EXIT.inUse;
   }
   const started = running;
+  for (const child of children) child.answerScrapesWith(() => gatherAll(() => started.metricsSnapshot()));
+  if (isChild) serveMetricsToParent(() => started.metricsSnapshot());
 
   const stopped = new Promise<number>((resolve) => {
     let stopping = false;

@@ -46,6 +46,8 @@ export function healthRoutes(parts: {
   readonly readiness?: ReadModelReadiness;
   /** Stores refusing writes for lack of space: shown by /readyz, which stays 200 (reads go on). */
   readonly storageProblems?: () => readonly string[] | Promise<readonly string[]>;
+  /** What /metrics answers when not this process's metrics alone (every process of a `keystream start`). */
+  readonly exposition?: () => Promise<string>;
 }): HealthRoutes {
   return {
     routes: {
@@ -59,7 +61,7 @@ export function healthRoutes(parts: {
         const degraded = (await parts.storageProblems?.()) ?? [];
         return { status: 200, contentType: 'text/plain; charset=utf-8', body: degraded.length === 0 ? 'ready\n' : `ready, degraded:\n${degraded.map((problem) => `  ${problem}\n`).join('')}` };
       },
-      '/metrics': async () => ({ status: 200, contentType: parts.metrics.registry.contentType, body: await parts.metrics.render() }),
+      '/metrics': async () => ({ status: 200, contentType: parts.metrics.registry.contentType, body: await (parts.exposition ?? (() => parts.metrics.render()))() }),
     },
     notServedHere: (call: { readonly method: MethodDescriptor }) =>
       Promise.reject(new KeystreamError('UNAVAILABLE', `${call.method.name} is not served by this process (it runs the ${parts.role} role, not the api)`)),

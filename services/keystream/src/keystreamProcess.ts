@@ -25,6 +25,7 @@ import { writerLocks, writesEventLog, writesReadModel } from './stores.js';
 import type { ProcessManagerRunner } from './processManagers/processManagerRunner.js';
 import { emailVerificationRoute } from './identity/emailVerificationRoute.js';
 import type { KeystreamMetrics } from './metrics.js';
+import type { MetricsJson } from './processMetrics.js';
 
 /** A running keystream process. */
 export interface RunningKeystream {
@@ -36,6 +37,8 @@ export interface RunningKeystream {
   readonly openWatches: () => number;
   /** Serves an HTTP connection another process accepted and handed over unread. */
   readonly adopt: (socket: Socket) => void;
+  /** This process's own metrics (a parent's /metrics gathers them with its own). */
+  readonly metricsSnapshot: () => Promise<MetricsJson>;
   /** Serves a gRPC connection handed over unread; undefined when this process runs no gRPC edge. */
   readonly adoptGrpc: ((socket: Socket) => void) | undefined;
   /** Resolves when the projector fails for good (the process should exit). */
@@ -73,6 +76,11 @@ export interface KeystreamStartOptions {
    * replica child of a `keystream start` whose gRPC edge is on).
    */
   readonly servesHandedGrpc?: boolean;
+  /**
+   * What /metrics answers, given this process's own metrics: every process's series, when this
+   * process runs beside others that take its connections (processMetrics.ts). Its own alone when absent.
+   */
+  readonly metricsExposition?: (own: () => Promise<MetricsJson>) => Promise<string>;
   /** What replicas must send to append through this process (its children were given it); a new one when absent. */
   readonly appendSecret?: string;
 }
@@ -100,8 +108,8 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger, op
   let appendServer: AppendServer | undefined;
   try {
     const metrics = await graph.metrics();
-    // Each process answers /metrics for itself (replicas serve their share of the connections): say whose they are.
-    new Gauge({ name: 'keystream_process_roles', help: 'The roles of the process that answered this scrape (always 1)', labelNames: ['roles'], registers: [metrics.registry] }).set({ roles: config.role }, 1);
+    // Every process's series reach any scrape, labelled with their process (processMetrics.ts); this names its roles.
+    new Gauge({ name: 'keystream_process_roles', help: 'The roles a process runs (always 1; one series per process of the server)', labelNames: ['roles'], registers: [metrics.registry] }).set({ roles: config.role }, 1);
     let failed: Promise<Error> = new Promise<Error>(() => undefined);
     if (runsProjector) {
       projector = await graph.projector();
@@ -134,9 +142,11 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger, op
             await graph.projectionProgress(),
           );
     const storage = storageHealth(metrics, config, locks, await graph.eventStore(), await graph.readStore());
+    const exposition = options.metricsExposition;
     const routes = healthRoutes({
       metrics,
       role: config.role,
+      ...(exposition === undefined ? {} : { exposition: () => exposition(() => metrics.snapshot()) }),
       storageProblems: storage,
       ...(projector === undefined ? {} : { projector }),
       ...(readiness === undefined ? {} : { readiness }),
@@ -216,6 +226,7 @@ export async function startKeystream(config: KeystreamConfig, logger: Logger, op
       url,
       grpcAddress: grpcPort === undefined ? undefined : `${hostText}:${grpcPort}`,
       openWatches: () => gateway?.openWatches() ?? 0,
+      metricsSnapshot: () => metrics.snapshot(),
       adopt: (socket) => {
         started.adopt(socket);
       },

@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MetricsJson } from './processMetrics.js';
 
 /** The part of the projector's metrics exported as gauges (see @keystream/service-projector). */
 export interface ProjectorGaugeSource {
@@ -98,7 +99,12 @@ export class KeystreamMetrics {
     this.grpcDurations.observe({ method: outcome.method }, outcome.seconds);
   }
 
-  /** The exposition text for /metrics. */
+  /** This process's metrics as JSON, for a view across processes (processMetrics.ts). */
+  async snapshot(): Promise<MetricsJson> {
+    return this.registry.getMetricsAsJSON();
+  }
+
+  /** The exposition text of this process's metrics alone. */
   async render(): Promise<string> {
     return this.registry.metrics();
   }

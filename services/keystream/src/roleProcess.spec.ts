@@ -12,6 +12,8 @@ function replica(name: string, serving: () => boolean, taken: string[], protocol
       taken.push(`${name}:${protocol}:${String((socket as Socket & { label?: string }).label)}`);
       return true;
     },
+    metrics: () => Promise.resolve(undefined),
+    answerScrapesWith: () => undefined,
     stop: () => Promise.resolve(),
   };
 }

@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import type { MetricsJson } from './processMetrics.js';
 
 /** Set in a child's environment to this process's pid: the child follows its parent's life. */
 export const CHILD_OF_VARIABLE = 'KEYSTREAM_CHILD_OF';
@@ -37,6 +38,10 @@ export interface RoleProcess {
    * is starting, restarting or stopping): the caller serves it then.
    */
   handOver(socket: Socket, protocol?: ConnectionProtocol): boolean;
+  /** The child's metrics, or undefined when it does not answer within `timeoutMs` (starting, gone). */
+  metrics(timeoutMs: number): Promise<MetricsJson | undefined>;
+  /** How this process answers the child's scrapes: the exposition of every process (processMetrics.ts). */
+  answerScrapesWith(gather: () => Promise<string>): void;
   /** Stops the child gracefully (SIGTERM; SIGKILL after a grace period) and does not restart it. */
   stop(): Promise<void>;
 }
@@ -49,6 +54,9 @@ export function startRoleProcess(roles: string, logger: Logger, environment: Rea
   let stopping = false;
   let delay = FIRST_RESTART_DELAY_MS;
   let restartTimer: NodeJS.Timeout | undefined;
+  const pendingMetrics = new Map<number, (metrics: MetricsJson | undefined) => void>();
+  let nextMetricsRequest = 0;
+  let gatherForChild: (() => Promise<string>) | undefined;
   const script = process.argv[1];
   if (script === undefined) throw new Error('cannot start a role process: this process has no script path');
 
@@ -63,6 +71,19 @@ export function startRoleProcess(roles: string, logger: Logger, environment: Rea
     spawned.on('message', (message: unknown) => {
       const protocols = servedProtocolsOf(message);
       if (protocols !== undefined && child === spawned && !stopping) serving = { child: spawned, protocols };
+      if (isMessage(message, METRICS_REPLY)) pendingMetrics.get(message.id)?.(message.metrics as MetricsJson);
+      if (isMessage(message, METRICS_GATHER)) {
+        const { id } = message;
+        const reply = (text: string | undefined): void => {
+          if (spawned.connected) spawned.send({ type: METRICS_GATHERED, id, text }, (error) => {
+            if (error !== null) logger.debug({ err: error, roles }, 'could not answer a role process\'s scrape');
+          });
+        };
+        (gatherForChild?.() ?? Promise.resolve(undefined)).then(reply, (error: unknown) => {
+          logger.warn({ err: error, roles }, 'could not gather the metrics of every process for a scrape');
+          reply(undefined);
+        });
+      }
     });
     spawned.once('disconnect', () => {
       if (serving?.child === spawned) serving = undefined;
@@ -101,6 +122,27 @@ export function startRoleProcess(roles: string, logger: Logger, environment: Rea
       });
       return true;
     },
+    metrics(timeoutMs) {
+      const target = child;
+      if (target === undefined || !target.connected) return Promise.resolve(undefined);
+      nextMetricsRequest += 1;
+      const id = nextMetricsRequest;
+      return new Promise((resolve) => {
+        const done = (metrics: MetricsJson | undefined): void => {
+          clearTimeout(timer);
+          pendingMetrics.delete(id);
+          resolve(metrics);
+        };
+        const timer = setTimeout(() => { done(undefined); }, timeoutMs);
+        pendingMetrics.set(id, done);
+        target.send({ type: METRICS_REQUEST, id }, (error) => {
+          if (error !== null) done(undefined);
+        });
+      });
+    },
+    answerScrapesWith(gather) {
+      gatherForChild = gather;
+    },
     async stop() {
       stopping = true;
       serving = undefined;
@@ -114,6 +156,65 @@ export function startRoleProcess(roles: string, logger: Logger, environment: Rea
       clearTimeout(timer);
     },
   };
+}
+
+/** Parent → child: send your metrics (`id` names the request). */
+const METRICS_REQUEST = 'keystream:metrics-request';
+/** Child → parent: my metrics, for request `id`. */
+const METRICS_REPLY = 'keystream:metrics-reply';
+/** The id of this child's last gather. */
+let gatherRequests = 0;
+/** Child → parent: a scrape came to me; send every process's metrics. */
+const METRICS_GATHER = 'keystream:metrics-gather';
+/** Parent → child: every process's exposition, for gather `id` (no text: it could not gather). */
+const METRICS_GATHERED = 'keystream:metrics-gathered';
+
+/** A message of `type` with a numeric id (what the metrics messages carry). */
+function isMessage(message: unknown, type: string): message is { type: string; id: number; metrics?: unknown; text?: unknown } {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === type && typeof (message as { id?: unknown }).id === 'number';
+}
+
+/**
+ * In a child: answers the parent's requests for this process's metrics (`snapshot`). Nothing
+ * happens outside a child with an IPC channel.
+ */
+export function serveMetricsToParent(snapshot: () => Promise<MetricsJson>): void {
+  const send = process.send?.bind(process);
+  if (send === undefined || process.env[CHILD_OF_VARIABLE] === undefined) return;
+  process.on('message', (message: unknown) => {
+    if (!isMessage(message, METRICS_REQUEST)) return;
+    const { id } = message;
+    snapshot().then(
+      (metrics) => send({ type: METRICS_REPLY, id, metrics }),
+      () => send({ type: METRICS_REPLY, id, metrics: undefined }),
+    );
+  });
+}
+
+/**
+ * In a child: every process's exposition, from the parent, or undefined when there is no parent
+ * to ask or it does not answer within `timeoutMs`.
+ */
+export function metricsFromParent(timeoutMs: number): Promise<string | undefined> {
+  const send = process.send?.bind(process);
+  if (send === undefined || process.env[CHILD_OF_VARIABLE] === undefined || !process.connected) return Promise.resolve(undefined);
+  gatherRequests += 1;
+  const id = gatherRequests;
+  return new Promise((resolve) => {
+    const listener = (message: unknown): void => {
+      if (isMessage(message, METRICS_GATHERED) && message.id === id) done(typeof message.text === 'string' ? message.text : undefined);
+    };
+    const done = (text: string | undefined): void => {
+      clearTimeout(timer);
+      process.off('message', listener);
+      resolve(text);
+    };
+    const timer = setTimeout(() => { done(undefined); }, timeoutMs);
+    process.on('message', listener);
+    send({ type: METRICS_GATHER, id }, undefined, {}, (error: Error | null) => {
+      if (error !== null) done(undefined);
+    });
+  });
 }
 
 /** The message carrying a handed-over connection. */

@@ -27,6 +27,7 @@ import { fanoutRows as fanoutRowsOf } from './fanoutRows.js';
 import { formatRate, formatRatio, parseTableRows, renderTable, type PerformanceRow } from './performanceTable.js';
 import { rawDurablePutRate, startHelloServer } from './rawCeilings.js';
 import { getScript, processCpuSeconds, runWrk, uniquePostScript, wrkVersion, type WrkResult, type WrkRun } from './wrk.js';
+import { sumByProcess } from '../../support/metricsText.js';
 
 const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const argv = process.argv.slice(2);
@@ -55,20 +56,26 @@ function log(line: string): void {
  * A wrk result and, for keystream, the server's CPU time per request during the run and the share
  * of the run its main thread was busy (event loop utilization, from /metrics).
  */
-type Measured = WrkResult & { readonly serverCpuUsPerRequest?: number; readonly mainThreadBusy?: number };
+type Measured = WrkResult & { readonly serverCpuUsPerRequest?: number; readonly mainThreadBusy?: ReadonlyMap<string, number> };
 
 function describe(result: Measured): string {
   const failures = result.non2xx + result.socketErrors > 0 ? `, ${result.non2xx} non-2xx, ${result.socketErrors} socket errors` : '';
   const cpu = result.serverCpuUsPerRequest === undefined ? '' : `, server CPU ${result.serverCpuUsPerRequest.toFixed(0)} µs/request`;
-  const busy = result.mainThreadBusy === undefined ? '' : `, main thread busy ${(result.mainThreadBusy * 100).toFixed(0)} %`;
+  const busy = result.mainThreadBusy === undefined || result.mainThreadBusy.size === 0 ? '' : `, main thread busy ${describeBusy(result.mainThreadBusy)}`;
   return `${formatRate(result.perSecond)}/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms${failures}${cpu}${busy}`;
 }
 
-/** The main thread's busy seconds so far, from a keystream server's /metrics (undefined when absent). */
-async function mainThreadBusySeconds(serverUrl: string): Promise<number | undefined> {
-  const text = await (await fetch(`${serverUrl}/metrics`)).text();
-  const line = text.split('\n').find((candidate) => candidate.startsWith('keystream_event_loop_busy_seconds_total '));
-  return line === undefined ? undefined : Number(line.split(' ')[1]);
+/** Each process's busy share (`92 %`, or `api,gateway 92 %, projector,replica,gateway 61 %`). */
+function describeBusy(busy: ReadonlyMap<string, number>): string {
+  return [...busy].map(([process, share]) => `${process === '' ? '' : `${process} `}${(share * 100).toFixed(0)} %`).join(', ');
+}
+
+/**
+ * The main thread's busy seconds so far of each process of a keystream server, from its /metrics
+ * (every process's series, labelled with its roles; '' for a server of one process).
+ */
+async function mainThreadBusySeconds(serverUrl: string): Promise<Map<string, number>> {
+  return sumByProcess(await (await fetch(`${serverUrl}/metrics`)).text(), 'keystream_event_loop_busy_seconds_total');
 }
 
 /** Runs wrk against a keystream child and reads the server's CPU time and main-thread busy time around it. */
@@ -85,7 +92,7 @@ async function measured(child: KeystreamChild, run: WrkRun): Promise<Measured> {
   return {
     ...result,
     ...(before === undefined || after === undefined ? {} : { serverCpuUsPerRequest: ((after - before) / result.requests) * 1e6 }),
-    ...(busyBefore === undefined || busyAfter === undefined ? {} : { mainThreadBusy: (busyAfter - busyBefore) / wallSeconds }),
+    mainThreadBusy: new Map([...busyAfter].filter(([process]) => busyBefore.has(process)).map(([process, seconds]) => [process, (seconds - (busyBefore.get(process) ?? 0)) / wallSeconds])),
   };
 }
 
