@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { open } from 'lmdb';
 import { describeReadStoreContract } from '../testing/readStoreContract.js';
 import { openLmdbReadStore } from './lmdbReadStore.js';
 
@@ -74,6 +75,45 @@ describe('LmdbReadStore on disk', () => {
         await rm(path, { recursive: true, force: true });
       }
     });
+  });
+});
+
+describe('LmdbReadStore reading values an earlier version wrote', () => {
+  it('should read documents and changes stored as msgpack records (lmdb-js\'s default encoding) as it reads its own plain maps', async () => {
+    const path = await mkdtemp(join(tmpdir(), 'keystream-readstore-records-'));
+    try {
+      const document = { name: 'groups/g1', displayName: 'first', metadata: { labels: { team: 'a' }, createTime: '2026-01-02T03:04:05Z' }, members: [{ x: 1 }, { x: 2, y: 'z' }] };
+      const writer = openLmdbReadStore({ path });
+      await writer.apply({ writes: [{ op: 'put', kind: 'Group', name: 'groups/g1', position: '0000000000000001', document }] });
+      await writer.close();
+      // Every value of both databases written again the way an earlier version did: as records.
+      const raw = open({ path, maxDbs: 12, compression: false });
+      for (const name of ['documents', 'changes']) {
+        const plain = raw.openDB<unknown, string>({ name, useRecords: false } as { name: string });
+        const records = raw.openDB<unknown, string>({ name });
+        const keys = [...plain.getKeys()].filter((key) => typeof key === 'string');
+        expect(keys).to.not.deep.equal([]);
+        for (const key of keys) {
+          const before = plain.getBinary(key);
+          records.putSync(key, plain.get(key));
+          expect(Buffer.compare(records.getBinary(key) as Buffer, before as Buffer), `${name} ${key} re-encoded`).to.not.equal(0);
+        }
+      }
+      await raw.close();
+
+      const reader = openLmdbReadStore({ path });
+      try {
+        expect((await reader.query('Group')).documents.map((stored) => stored.document)).to.deep.equal([document]);
+        const feed = reader.changesSince('');
+        const first = await feed[Symbol.asyncIterator]().next();
+        await feed.close();
+        expect((first.value as { after: unknown }[]).map((entry) => entry.after)).to.deep.equal([document]);
+      } finally {
+        await reader.close();
+      }
+    } finally {
+      await rm(path, { recursive: true, force: true });
+    }
   });
 });
 
