@@ -100,7 +100,10 @@ export class QueryService {
     parseName(descriptor, name);
     const resource = await this.repository.liveResource(kind, name);
     if (resource === undefined) throw new KeystreamError('NOT_FOUND', `${kind} ${name} does not exist`);
-    return this.shape(descriptor, resource, projection);
+    // Decoded from the log for this call alone, so the whole resource needs no copy (read-model
+    // documents may be cached and shared: `shape` copies those).
+    const mask = resolveView(descriptor, projection.view, projection.fieldMask);
+    return mask === undefined ? resource : (applyFieldMask(resource, mask) as JsonObject);
   }
 
   /** Found resources in request order, and the names that were not found. */

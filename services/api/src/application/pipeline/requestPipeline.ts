@@ -13,7 +13,7 @@ import { isResourceKind, KeystreamError, resourceByKind, type MethodDescriptor, 
 import { ATTESTATION_TOKEN_HEADER, attestedDomainsOf, domainsValidAt } from '@keystream/attestation';
 import { actorOf, directMembersOf, EVERYONE, type Authenticator, type AuthzFeed, type Principal } from '@keystream/authz';
 import type { ApiCall, ApiResult } from '../../edgeContract.js';
-import { requestEnvelope } from '../commandEnvelope.js';
+import { requestEnvelope, type CommandEnvelope } from '../commandEnvelope.js';
 import type { ApplicationServices, HandlerContext } from '../handlerContext.js';
 import { buildHandlerRegistry } from '../handlerRegistry.js';
 import type { AnyMethodHandler } from '../methodHandler.js';
@@ -46,12 +46,23 @@ export async function runHandler(
   const handler = handlers.get(method.name);
   if (handler === undefined) throw new KeystreamError('UNIMPLEMENTED', `${method.name} is not served by this endpoint`);
   // Writes carry the caller's request id (validated); reads never write, and ignore it as before.
-  const envelope = requestEnvelope(actorOf(principal), method.kind === 'write' ? callerRequestIdOf(call.headers) : undefined, app.clock(), {
-    method: method.name,
-    message: call.request,
-  });
+  const now = app.clock();
+  const envelopeOf = (): CommandEnvelope => requestEnvelope(actorOf(principal), method.kind === 'write' ? callerRequestIdOf(call.headers) : undefined, now, { method: method.name, message: call.request });
   const minPosition = method.kind === 'read' ? minPositionOf(call.headers) : undefined;
-  const context: HandlerContext = { method, principal, envelope, minPosition, headers: call.headers, app };
+  // A read's envelope is made only if its handler asks (most never do: a request id and an RFC 3339
+  // stamp per Get cost more than the read); a write's at once, so a bad request id is refused first.
+  let envelope = method.kind === 'write' ? envelopeOf() : undefined;
+  const context: HandlerContext = {
+    method,
+    principal,
+    get envelope() {
+      envelope ??= envelopeOf();
+      return envelope;
+    },
+    minPosition,
+    headers: call.headers,
+    app,
+  };
   return shapeResponse(method, request, await handler(request, context));
 }
 
