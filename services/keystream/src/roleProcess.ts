@@ -1,11 +1,13 @@
 /**
  * A role of `keystream start` run in a child process (processPlan.ts): `keystream start --role
  * <roles>` with this process's configuration and data directory, on ports of its own picked
- * freely (its health and metrics; it serves no API). The child ends when this process ends,
- * however it ends: it reads its stdin, which only this process holds, and stops when that closes
- * (a SIGKILL of this process included). A child that exits unasked is started again after a
- * delay that grows while it keeps failing; one refused because its predecessor still holds the
- * data directory (exit 75) simply retries.
+ * freely (nobody is told them: a replica serves the connections this process hands it). The child
+ * ends when this process ends, however it ends: it reads its stdin, which only this process holds,
+ * and stops when that closes (a SIGKILL of this process included). A child that exits unasked is
+ * started again after a delay that grows while it keeps failing; one refused because its
+ * predecessor still holds the data directory (exit 75) simply retries. Over the child's IPC
+ * channel go the connections handed to a replica (HTTP and gRPC) and the scrapes that make one
+ * /metrics of every process (processMetrics.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Socket } from 'node:net';
@@ -133,7 +135,8 @@ export function startRoleProcess(roles: string, logger: Logger, environment: Rea
           pendingMetrics.delete(id);
           resolve(metrics);
         };
-        const timer = setTimeout(() => { done(undefined); }, timeoutMs);
+        // A pending scrape does not hold a stopping process open.
+        const timer = setTimeout(() => { done(undefined); }, timeoutMs).unref();
         pendingMetrics.set(id, done);
         target.send({ type: METRICS_REQUEST, id }, (error) => {
           if (error !== null) done(undefined);
@@ -209,7 +212,7 @@ export function metricsFromParent(timeoutMs: number): Promise<string | undefined
       process.off('message', listener);
       resolve(text);
     };
-    const timer = setTimeout(() => { done(undefined); }, timeoutMs);
+    const timer = setTimeout(() => { done(undefined); }, timeoutMs).unref();
     process.on('message', listener);
     send({ type: METRICS_GATHER, id }, undefined, {}, (error: Error | null) => {
       if (error !== null) done(undefined);
