@@ -17,7 +17,7 @@ import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken } from '@keystream/keystream';
 import { runKeystreamExpectingExit, startKeystreamChild, stopKeystreamChild, type KeystreamChild } from '../support/keystreamProcess.js';
-import { OWN_CONNECTION, serviceClient, unaryCall } from '../support/grpcClient.js';
+import { OWN_CONNECTION, serverStream, serviceClient, unaryCall } from '../support/grpcClient.js';
 import { metricSamples, sumByProcess } from '../support/metricsText.js';
 
 const IN_USE = 75;
@@ -200,7 +200,7 @@ describe('keystream roles in separate processes on one embedded data directory',
     }
   });
 
-  it('should share its gRPC connections with its replica child too: calls on either answer, each write read back at once on the other', async () => {
+  it('should share its gRPC connections with its replica child too: calls on either answer, each write read back at once on the other and streamed to a watch in each', async () => {
     const directory = mkdtempSync(path.join(tmpdir(), 'keystream-replica-grpc-'));
     const parent = await startKeystreamChild(directory, { KEYSTREAM_PROCESSES: '2', KEYSTREAM_GRPC_PORT: 'auto' }, 60_000);
     const clients: { close(): void }[] = [];
@@ -215,17 +215,38 @@ describe('keystream roles in separate processes on one embedded data directory',
         clients.push(client);
         return client;
       };
+      // Two watches on two connections: one in each process.
+      const watches = [serverStream(groups(), 'WatchGroups', { type: 'STATELESS' }, headers), serverStream(groups(), 'WatchGroups', { type: 'STATELESS' }, headers)];
+      const names: string[] = [];
       for (let index = 0; index < 6; index += 1) {
         const created = await unaryCall(groups(), 'CreateGroup', { group: { displayName: `grpc replica ${index}` } }, headers);
         const name = created.response['name'] as string;
+        names.push(name);
         // The next connection is served by the other process: it reads the write at once.
         const read = await unaryCall(groups(), 'GetGroup', { name }, headers);
         expect(read.response['displayName']).to.equal(`grpc replica ${index}`);
+      }
+      // Each watch streams every create, whichever process took it.
+      for (const watch of watches) {
+        const seen = (): string[] => names.filter((name) => watch.messages.some((message) => JSON.stringify(message).includes(`"${name}"`)));
+        const until = Date.now() + 15_000;
+        while (seen().length < names.length && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(seen()).to.deep.equal(names);
+        watch.call.cancel();
       }
       // Both processes answered gRPC calls: 12 calls on 12 connections, every other one handed to the replica.
       const scrape = (await onNewConnection(`${parent.url}/metrics`)).body;
       const answered = sumByProcess(scrape, 'keystream_grpc_calls_total', (labels) => labels['code'] === '0' && ['CreateGroup', 'GetGroup'].includes(labels['method'] ?? ''));
       expect(Object.fromEntries(answered)).to.deep.equal({ 'api,gateway': 6, 'projector,replica,gateway': 6 });
+      // The cancelled watches end in the process that served each (a stream is counted when it ends).
+      let watchesEnded: Record<string, number> = {};
+      const until = Date.now() + 10_000;
+      for (;;) {
+        watchesEnded = Object.fromEntries(sumByProcess((await onNewConnection(`${parent.url}/metrics`)).body, 'keystream_grpc_calls_total', (labels) => labels['method'] === 'WatchGroups'));
+        if (Object.keys(watchesEnded).length === 2 || Date.now() > until) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(watchesEnded).to.deep.equal({ 'api,gateway': 1, 'projector,replica,gateway': 1 });
     } finally {
       for (const client of clients) client.close();
       await stopKeystreamChild(parent, 'SIGTERM');
