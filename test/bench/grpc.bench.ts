@@ -21,7 +21,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { WatchSocket } from '@keystream/client';
 import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken } from '@keystream/keystream';
 import { OWN_CONNECTION, serverStream, serviceClient, unaryCall, type GrpcMessage } from '../support/grpcClient.js';
-import { startKeystreamChild, stopKeystreamChild } from '../support/keystreamProcess.js';
+import { grpcAddressOf, startKeystreamChild, stopKeystreamChild } from '../support/keystreamProcess.js';
 
 const quick = process.argv.includes('--quick');
 const oneChannel = process.argv.includes('--one-channel');
@@ -85,9 +85,7 @@ async function main(): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const clients: grpc.Client[] = [];
   try {
-    const grpcMatch = /gRPC: (\S+)/.exec(child.stderr());
-    if (grpcMatch === null) throw new Error(`no gRPC address in the banner:\n${child.stderr()}`);
-    const address = grpcMatch[1] as string;
+    const address = await grpcAddressOf(child);
     const token = await mintDevToken(loadConfig({ KEYSTREAM_DATA_DIR: dataDirectory }), DEFAULT_DEV_ADMIN);
     const headers = { authorization: `Bearer ${token}` };
     const groups = serviceClient('GroupService', address);

@@ -16,9 +16,9 @@ import { createInterface } from 'node:readline';
 import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { DEFAULT_DEV_ADMIN, loadConfig, mintDevToken } from '@keystream/keystream';
-import { runKeystreamExpectingExit, startKeystreamChild, stopKeystreamChild, type KeystreamChild } from '../support/keystreamProcess.js';
+import { grpcAddressOf, runKeystreamExpectingExit, startKeystreamChild, stopKeystreamChild, type KeystreamChild } from '../support/keystreamProcess.js';
 import { OWN_CONNECTION, serverStream, serviceClient, unaryCall } from '../support/grpcClient.js';
-import { metricSamples, sumByProcess } from '../support/metricsText.js';
+import { sumByProcess, untilProcessesShow } from '../support/metricsText.js';
 
 const IN_USE = 75;
 
@@ -298,31 +298,10 @@ describe('keystream roles in separate processes on one embedded data directory',
   });
 });
 
-/**
- * Waits until a scrape of `keystream start` (KEYSTREAM_PROCESSES=2) shows both processes: the
- * replica child answers its parent's metrics requests only once it has said it takes connections.
- */
+/** Waits until a scrape of `keystream start` (KEYSTREAM_PROCESSES=2) shows both processes. */
 async function untilEveryProcessServes(url: string): Promise<void> {
   const expected = ['api,gateway', 'projector,replica,gateway'];
-  const deadline = Date.now() + 20_000;
-  let seen: string[] = [];
-  while (Date.now() < deadline) {
-    seen = metricSamples((await onNewConnection(`${url}/metrics`)).body, 'keystream_process_roles').map((sample) => sample.labels['process'] ?? '').sort();
-    if (seen.join(' ') === expected.join(' ')) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  expect(seen).to.deep.equal(expected);
-}
-
-/** The gRPC address `keystream start` printed in its banner. */
-async function grpcAddressOf(child: KeystreamChild): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const address = /gRPC: (\S+:\d+) \(/.exec(child.stderr())?.[1];
-    if (address !== undefined) return address;
-    if (Date.now() > deadline) throw new Error(`no gRPC address in the banner:\n${child.stderr()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  expect(await untilProcessesShow(async () => (await onNewConnection(`${url}/metrics`)).body, expected.length, 20_000)).to.deep.equal(expected);
 }
 
 /** One request on a connection of its own (no keep-alive pool): the body as text. */

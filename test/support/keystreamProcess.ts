@@ -128,3 +128,14 @@ export async function stopKeystreamChild(child: KeystreamChild, signal: NodeJS.S
   if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill(signal);
   return child.exited;
 }
+
+/** The gRPC address `keystream start` prints in its banner (waited for: a banner may come in pieces). */
+export async function grpcAddressOf(child: KeystreamChild, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const address = /gRPC: (\S+:\d+) \(/.exec(child.stderr())?.[1];
+    if (address !== undefined) return address;
+    if (Date.now() > deadline) throw new Error(`no gRPC address in the banner:\n${child.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

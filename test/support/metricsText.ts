@@ -33,3 +33,22 @@ export function sumByProcess(text: string, name: string, keep: (labels: Readonly
   }
   return sums;
 }
+
+/** The processes a scrape shows (the `process` labels of `keystream_process_roles`), sorted; '' for a process answering alone. */
+export function processesOf(text: string): string[] {
+  return metricSamples(text, 'keystream_process_roles').map((sample) => sample.labels['process'] ?? '').sort();
+}
+
+/**
+ * Scrapes (with `scrape`) until `count` processes show, and returns them: a replica child answers
+ * its parent's metrics requests only once it has said it takes connections. What the last scrape
+ * showed when `timeoutMs` passes first.
+ */
+export async function untilProcessesShow(scrape: () => Promise<string>, count: number, timeoutMs = 30_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const seen = processesOf(await scrape());
+    if (seen.length >= count || Date.now() > deadline) return seen;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,8 +1,9 @@
 /**
  * @keystream/kernel — the primitives every keystream package shares, one copy of each: positions
  * in the event log, JSON types and the object guard, the logger interface, the retry policy, and
- * field-name case conversion, and the notice of commits another process makes to an LMDB
- * environment. It depends on nothing but Node.
+ * field-name case conversion, the notice of commits another process makes to an LMDB
+ * environment and the encoding of its object databases, and listening for connections another
+ * process may serve. It depends on nothing but Node.
  */
 export { START_POSITION, comparePositions, isPositionText, laterPosition } from './position.js';
 export type { Position } from './position.js';
@@ -18,3 +19,5 @@ export { camelToSnake, snakeToCamel } from './fieldCase.js';
 export { COMMIT_POLL_MILLISECONDS, watchEnvironmentCommits } from './environmentCommits.js';
 export type { EnvironmentCommitWatch } from './environmentCommits.js';
 export { keptFile } from './keptFile.js';
+export { LMDB_PLAIN_MSGPACK } from './lmdbEncoding.js';
+export { listenExclusive, serveUnread } from './connections.js';

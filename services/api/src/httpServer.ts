@@ -10,6 +10,7 @@
  * for deployments behind a proxy that already enforces header limits.
  */
 import { createServer, type Socket } from 'node:net';
+import { listenExclusive, serveUnread } from '@keystream/kernel';
 import type { TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
 import { peerOf } from './edgePeer.js';
 import { loadNativeUws } from './nativeUws.js';
@@ -144,12 +145,7 @@ export async function startHttpServer(host: string, port: number, options: HttpS
     maxWebSocketMessageBytes: options.maxWebSocketMessageBytes ?? DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES,
   });
   const adopt = (socket: Socket): void => {
-    if (socket.destroyed) return;
-    // As node:http sets on the sockets it accepts itself: a response is never held back by Nagle.
-    socket.setNoDelay(true);
-    edge.server.emit('connection', socket);
-    // Accepted paused (unread, so it could go elsewhere): the HTTP parser reads it from here.
-    socket.resume();
+    serveUnread(socket, (accepted) => edge.server.emit('connection', accepted));
   };
   // Shared connections are accepted paused by a plain listener that offers each one first.
   const share = options.shareConnection;
@@ -159,25 +155,19 @@ export async function startHttpServer(host: string, port: number, options: HttpS
       : createServer({ pauseOnConnect: true }, (socket) => {
           if (!share(socket)) adopt(socket);
         });
+  let boundPort: number;
   try {
     if (port !== 0) await assertAddressFree(host, port);
-    await new Promise<void>((resolve, reject) => {
-      listener.once('error', reject);
-      listener.listen({ host, port, exclusive: true }, () => {
-        listener.off('error', reject);
-        resolve();
-      });
-    });
+    boundPort = await listenExclusive(listener, host, port);
   } catch (error) {
     app?.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw addressInUse(host, port, 'the address is in use by another process');
     throw error;
   }
-  const address = listener.address();
   return {
     host,
-    port: typeof address === 'object' && address !== null ? address.port : port,
+    port: boundPort,
     adopt,
     async close(drainMilliseconds = 10_000): Promise<void> {
       const closed = Promise.all([...new Set([listener, edge.server])].map((server) => new Promise<void>((resolve) => server.close(() => { resolve(); }))));

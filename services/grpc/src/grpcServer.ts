@@ -26,7 +26,7 @@ import {
   type MessageName,
   type MethodDescriptor,
 } from '@keystream/api';
-import type { Logger } from '@keystream/kernel';
+import { listenExclusive, serveUnread, type Logger } from '@keystream/kernel';
 import type { ApiCall, ApiDispatcher, StreamDispatcher, StreamHandle } from '@keystream/service-api';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -180,23 +180,17 @@ export async function startGrpcServer(host: string, port: number, options: GrpcS
     if (share === undefined || !share(socket)) edge.adopt(socket);
   });
   const shown = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let boundPort: number;
   try {
-    await new Promise<void>((resolve, reject) => {
-      listener.once('error', reject);
-      listener.listen({ host, port, exclusive: true }, () => {
-        listener.off('error', reject);
-        resolve();
-      });
-    });
+    boundPort = await listenExclusive(listener, host, port);
   } catch (error) {
     await edge.close(0);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw Object.assign(new Error(`cannot listen for gRPC on ${shown}: the address is in use by another process`, { cause: error }), { code });
     throw new Error(`cannot listen for gRPC on ${shown}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  const address = listener.address();
   return {
-    port: typeof address === 'object' && address !== null ? address.port : port,
+    port: boundPort,
     adopt: (socket) => {
       edge.adopt(socket);
     },
@@ -466,16 +460,8 @@ function createGrpcEdge(options: GrpcServerOptions): GrpcEdge {
 
   return {
     adopt: (socket) => {
-      if (socket.destroyed) return;
-      if (closing) {
-        socket.destroy();
-        return;
-      }
-      // As gRPC sets on the sockets it accepts itself: a response is never held back by Nagle.
-      socket.setNoDelay(true);
-      injector.injectConnection(socket);
-      // Accepted paused (unread, so it could go elsewhere): HTTP/2 reads it from here.
-      socket.resume();
+      if (closing) socket.destroy();
+      else serveUnread(socket, (accepted) => { injector.injectConnection(accepted); });
     },
     openStreams: () => streams.size,
     close: async (graceMs = 5000) => {

@@ -8,8 +8,8 @@ import { MAX_DEV_TOKEN_LIFETIME_SECONDS } from '@keystream/authz';
 import { ConfigError, loadConfig, parseRoles, ROLES, type KeystreamConfig } from './config.js';
 import { processPlan, type ProcessPlan } from './processPlan.js';
 import { APPEND_SECRET_VARIABLE, newAppendSecret } from './appendForwarding.js';
-import { CHILD_OF_VARIABLE, connectionSharing, followParent, GRPC_HANDED_VARIABLE, metricsFromParent, serveHandedConnections, serveMetricsToParent, startRoleProcess } from './roleProcess.js';
-import { processesExposition, type MetricsJson } from './processMetrics.js';
+import { CHILD_OF_VARIABLE, connectionSharing, followParent, GRPC_HANDED_VARIABLE, serveHandedConnections, serveMetricsToParent, startRoleProcess } from './roleProcess.js';
+import { childExposition, gatheredExposition, type MetricsJson } from './processMetrics.js';
 import { mintDevToken } from './auth/authServices.js';
 import { DataDirectoryInUseError } from './dataDirectoryLock.js';
 import { startKeystream } from './keystreamProcess.js';
@@ -34,9 +34,6 @@ configuration is read from KEYSTREAM_* environment variables; see docs/operation
  * (EX_TEMPFAIL) is another process holding the data directory or the listening address.
  */
 const EXIT = { usage: 64, config: 78, software: 70, inUse: 75 } as const;
-
-/** How long a scrape waits for another process's metrics before answering without them. */
-const METRICS_WAIT_MS = 2_000;
 
 /** The data directory or the address is held by another process: retrying later may work. */
 function isInUse(error: unknown): error is Error {
@@ -76,16 +73,11 @@ async function start(argv: readonly string[]): Promise<number> {
   const shareConnection = connectionSharing(replicas, 'http');
   const shareGrpcConnection = connectionSharing(replicas, 'grpc');
   // Every process answers /metrics with every process's series (processMetrics.ts): the parent
-  // gathers them from its children, a child asks its parent (its own alone if the parent does not answer).
+  // gathers them from its children, a child asks its parent.
   const here = config.role;
-  const gatherAll = async (own: () => Promise<MetricsJson>): Promise<string> =>
-    processesExposition(await Promise.all([
-      own().then((metrics) => ({ process: here, metrics })),
-      ...children.map(async (child) => ({ process: child.roles, metrics: await child.metrics(METRICS_WAIT_MS) })),
-    ]));
   const metricsExposition = isChild
-    ? async (own: () => Promise<MetricsJson>): Promise<string> => (await metricsFromParent(2 * METRICS_WAIT_MS)) ?? processesExposition([{ process: here, metrics: await own() }])
-    : children.length > 0 ? gatherAll : undefined;
+    ? (own: () => Promise<MetricsJson>) => childExposition(here, own)
+    : children.length > 0 ? (own: () => Promise<MetricsJson>) => gatheredExposition(here, own, children) : undefined;
   let running;
   try {
     running = await startKeystream(config, logger, {
@@ -103,7 +95,7 @@ async function start(argv: readonly string[]): Promise<number> {
     return EXIT.inUse;
   }
   const started = running;
-  for (const child of children) child.answerScrapesWith(() => gatherAll(() => started.metricsSnapshot()));
+  for (const child of children) child.answerScrapesWith(() => gatheredExposition(here, () => started.metricsSnapshot(), children));
   if (isChild) serveMetricsToParent(() => started.metricsSnapshot());
 
   const stopped = new Promise<number>((resolve) => {

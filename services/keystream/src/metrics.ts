@@ -19,41 +19,39 @@ export interface ProjectorGaugeSource {
 /** Seconds: sub-millisecond reads up to slow writes. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
+/** One transport's answered calls: counted by method and outcome, timed by method. */
+class CallMetrics<Outcome extends string> {
+  private readonly calls: Counter<'method' | Outcome>;
+  private readonly durations: Histogram<'method'>;
+
+  constructor(registry: Registry, counted: { readonly name: string; readonly help: string; readonly outcome: Outcome }, timed: { readonly name: string; readonly help: string }) {
+    this.calls = new Counter({ name: counted.name, help: counted.help, labelNames: ['method', counted.outcome], registers: [registry] });
+    this.durations = new Histogram({ name: timed.name, help: timed.help, labelNames: ['method'], buckets: LATENCY_BUCKETS, registers: [registry] });
+  }
+
+  record(method: string, outcome: Record<Outcome, string>, seconds: number): void {
+    this.calls.inc({ method, ...outcome });
+    this.durations.observe({ method }, seconds);
+  }
+}
+
 export class KeystreamMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'method' | 'status'>;
-  private readonly durations: Histogram<'method'>;
-  private readonly grpcCalls: Counter<'method' | 'code'>;
-  private readonly grpcDurations: Histogram<'method'>;
+  private readonly requests: CallMetrics<'status'>;
+  private readonly grpcCalls: CallMetrics<'code'>;
 
   constructor(projector?: () => Promise<ProjectorGaugeSource>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'keystream_' });
-    this.requests = new Counter({
-      name: 'keystream_http_requests_total',
-      help: 'HTTP requests answered, by RPC method (or "unrouted") and status',
-      labelNames: ['method', 'status'],
-      registers: [this.registry],
-    });
-    this.durations = new Histogram({
-      name: 'keystream_http_request_duration_seconds',
-      help: 'Time from request to answer, by RPC method',
-      labelNames: ['method'],
-      buckets: LATENCY_BUCKETS,
-      registers: [this.registry],
-    });
-    this.grpcCalls = new Counter({
-      name: 'keystream_grpc_calls_total',
-      help: 'gRPC calls answered (streams when they end), by RPC method and status code (0: OK)',
-      labelNames: ['method', 'code'],
-      registers: [this.registry],
-    });
-    this.grpcDurations = new Histogram({
-      name: 'keystream_grpc_call_duration_seconds',
-      help: 'Time from call to answer (to the end, for a stream), by RPC method',
-      labelNames: ['method'],
-      buckets: LATENCY_BUCKETS,
-      registers: [this.registry],
-    });
+    this.requests = new CallMetrics(
+      this.registry,
+      { name: 'keystream_http_requests_total', help: 'HTTP requests answered, by RPC method (or "unrouted") and status', outcome: 'status' },
+      { name: 'keystream_http_request_duration_seconds', help: 'Time from request to answer, by RPC method' },
+    );
+    this.grpcCalls = new CallMetrics(
+      this.registry,
+      { name: 'keystream_grpc_calls_total', help: 'gRPC calls answered (streams when they end), by RPC method and status code (0: OK)', outcome: 'code' },
+      { name: 'keystream_grpc_call_duration_seconds', help: 'Time from call to answer (to the end, for a stream), by RPC method' },
+    );
     // Every role of the embedded default shares the main thread, and lmdb-js runs each write
     // transaction's callbacks on it too: under load an append waits for this thread, not for the
     // disk. Busy seconds over wall seconds says whether the thread is the limit (close to 1) or
@@ -89,14 +87,12 @@ export class KeystreamMetrics {
 
   /** Records one answered request. */
   recordRequest(outcome: { readonly method: string | undefined; readonly status: number; readonly seconds: number }): void {
-    const method = outcome.method ?? 'unrouted';
-    this.requests.inc({ method, status: String(outcome.status) });
-    this.durations.observe({ method }, outcome.seconds);
+    this.requests.record(outcome.method ?? 'unrouted', { status: String(outcome.status) }, outcome.seconds);
   }
 
+  /** Records one answered gRPC call (a stream once it ended). */
   recordGrpcCall(outcome: { readonly method: string; readonly code: number; readonly seconds: number }): void {
-    this.grpcCalls.inc({ method: outcome.method, code: String(outcome.code) });
-    this.grpcDurations.observe({ method: outcome.method }, outcome.seconds);
+    this.grpcCalls.record(outcome.method, { code: String(outcome.code) }, outcome.seconds);
   }
 
   /** This process's metrics as JSON, for a view across processes (processMetrics.ts). */

@@ -6,6 +6,7 @@
  * instead, each labelled `process` with the roles that process runs.
  */
 import { AggregatorRegistry, type Registry } from 'prom-client';
+import { metricsFromParent, type RoleProcess } from './roleProcess.js';
 
 /** A registry's metrics as JSON (what crosses the IPC channel). */
 export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
@@ -41,4 +42,24 @@ export async function processesExposition(parts: readonly ProcessMetrics[]): Pro
     }))];
   });
   return AggregatorRegistry.aggregate(labelled).metrics();
+}
+
+/** How long a scrape waits for another process's metrics before answering without them. */
+const METRICS_WAIT_MS = 2_000;
+
+/**
+ * In the process that started the others: its own series (`here` names its roles) and its
+ * children's, asked over their IPC channels; a child that does not answer in time is left out.
+ */
+export async function gatheredExposition(here: string, own: () => Promise<MetricsJson>, children: readonly Pick<RoleProcess, 'roles' | 'metrics'>[]): Promise<string> {
+  return processesExposition(await Promise.all([
+    own().then((metrics) => ({ process: here, metrics })),
+    ...children.map(async (child) => ({ process: child.roles, metrics: await child.metrics(METRICS_WAIT_MS) })),
+  ]));
+}
+
+/** In a child: every process's series, from its parent; its own alone when the parent does not answer. */
+export async function childExposition(here: string, own: () => Promise<MetricsJson>): Promise<string> {
+  // Longer than the parent waits for each child, this one included.
+  return (await metricsFromParent(2 * METRICS_WAIT_MS)) ?? processesExposition([{ process: here, metrics: await own() }]);
 }

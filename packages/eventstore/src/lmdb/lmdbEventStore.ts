@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { KeystreamError, StorageFullLatch, noSpaceCauseOf, storageExhausted } from '@keystream/api';
 import type { Database, RootDatabase } from 'lmdb';
-import { watchEnvironmentCommits, type EnvironmentCommitWatch } from '@keystream/kernel';
+import { LMDB_PLAIN_MSGPACK, watchEnvironmentCommits, type EnvironmentCommitWatch } from '@keystream/kernel';
 import { open } from 'lmdb';
 import { DuplicateEventIdError } from '../errors/duplicateEventIdError.js';
 import { WrongExpectedVersionError } from '../errors/wrongExpectedVersionError.js';
@@ -62,15 +62,6 @@ interface StoredEvent {
   readonly stream: string;
   readonly revision: number;
 }
-
-/**
- * Events as plain msgpack maps. lmdb-js's default encoding (records, without shared structures)
- * writes each value's record definitions into it and builds them again on every put and get; with
- * plain maps a 0.5 KB document puts in 30–40 % less time and reads in about 10 % less, at the same
- * size. Values written either way decode either way, so existing logs need nothing. lmdb-js hands
- * this option to msgpackr, though its typings leave it out (hence a spread, not a literal).
- */
-const PLAIN_MSGPACK = { useRecords: false } as const;
 
 /** Where an already-appended event id landed: `[revision, sequence]`. */
 type EventIdEntry = readonly [number, number];
@@ -237,7 +228,7 @@ export class LmdbEventStore implements EventStore {
     const root = open({ path: options.path, maxDbs: 8, compression: false, eventTurnBatching: false });
     return new LmdbEventStore(
       root,
-      root.openDB<StoredEvent, number>({ name: 'events', ...PLAIN_MSGPACK }),
+      root.openDB<StoredEvent, number>({ name: 'events', ...LMDB_PLAIN_MSGPACK }),
       root.openDB<number, [string, number]>({ name: 'streams' }),
       root.openDB<number, string>({ name: 'heads' }),
       root.openDB<EventIdEntry, [string, string]>({ name: 'eventIds' }),

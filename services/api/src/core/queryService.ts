@@ -100,10 +100,8 @@ export class QueryService {
     parseName(descriptor, name);
     const resource = await this.repository.liveResource(kind, name);
     if (resource === undefined) throw new KeystreamError('NOT_FOUND', `${kind} ${name} does not exist`);
-    // Decoded from the log for this call alone, so the whole resource needs no copy (read-model
-    // documents may be cached and shared: `shape` copies those).
-    const mask = resolveView(descriptor, projection.view, projection.fieldMask);
-    return mask === undefined ? resource : (applyFieldMask(resource, mask) as JsonObject);
+    // Decoded from the log for this call alone: the whole resource needs no copy.
+    return this.shape(descriptor, resource, projection, { owned: true });
   }
 
   /** Found resources in request order, and the names that were not found. */
@@ -161,8 +159,13 @@ export class QueryService {
     return { currentOffset, totalResultsCount };
   }
 
-  private shape(descriptor: ResourceDescriptor, resource: JsonObject, projection: Projection): JsonObject {
+  /**
+   * The resource as the view and field mask select it, as a new object, unless the whole of it is
+   * asked for and the caller `owned` it (read for this call alone): read-model documents may be
+   * cached and shared, so they are always copied.
+   */
+  private shape(descriptor: ResourceDescriptor, resource: JsonObject, projection: Projection, { owned = false } = {}): JsonObject {
     const mask = resolveView(descriptor, projection.view, projection.fieldMask);
-    return applyFieldMask(resource, mask) as JsonObject;
+    return mask === undefined && owned ? resource : (applyFieldMask(resource, mask) as JsonObject);
   }
 }
