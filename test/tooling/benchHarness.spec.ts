@@ -1,5 +1,8 @@
 import { expect } from 'chai';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fanoutRows } from '../bench/e2e/fanoutRows.js';
+import { AnswerReader, runOpenConnectionsLoad } from '../bench/e2e/openConnectionsLoad.js';
 import { formatRate, formatRatio, parseTableRows, renderTable } from '../bench/e2e/performanceTable.js';
 import { getScript, parseWrkResult, processCpuSeconds, uniquePostScript } from '../bench/e2e/wrk.js';
 
@@ -31,6 +34,43 @@ describe('the end-to-end benchmark harness (npm run bench)', () => {
       const script = uniquePostScript({}, '{"displayName":"bench {{id}}"}');
       expect(script).to.match(/string\.gsub\(.*\{\{id\}\}.*, id\)/);
       expect(script).to.include('thread:set("tid", threads)');
+    });
+  });
+
+  describe('the open-connections load client', () => {
+    it('should complete an answer only once its whole body arrived, by Content-Length or the last chunk', () => {
+      const reader = new AnswerReader();
+      expect(reader.push(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nab'))).to.deep.equal([]);
+      expect(reader.push(Buffer.from('cHTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\nHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc'))).to.deep.equal([200, 404]);
+      expect(reader.push(Buffer.from('\r\n0\r\n\r\n'))).to.deep.equal([201]);
+    });
+
+    it('should time only after every connection was answered once, in its own process, each POST with its own id', async () => {
+      const bodies: string[] = [];
+      const sockets = new Set<unknown>();
+      const server = createServer((request, response) => {
+        sockets.add(request.socket);
+        let body = '';
+        request.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        request.on('end', () => {
+          bodies.push(body);
+          response.writeHead(body.includes('"n":"9"') ? 409 : 200, { 'content-type': 'application/json' }).end('{}');
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = server.address() as AddressInfo;
+        const result = await runOpenConnectionsLoad({ url: `http://127.0.0.1:${port}/v1/groups`, method: 'POST', headers: { authorization: 'Bearer t' }, bodyTemplate: '{"n":"{{id}}"}', connections: 4, seconds: 0.5 });
+        expect(sockets.size).to.equal(4);
+        // The four warm-up exchanges are served but not counted.
+        expect(bodies.length).to.equal(result.requests + 4);
+        expect(new Set(bodies).size).to.equal(bodies.length);
+        expect(result.non2xx).to.equal(1);
+        expect(result.p50Ms).to.be.greaterThan(0).and.at.most(result.p99Ms);
+        expect(result.p99Ms).to.be.at.most(result.maxMs);
+      } finally {
+        server.close();
+      }
     });
   });
 

@@ -26,6 +26,7 @@ import { seedProjects } from '../../support/seedProjects.js';
 import { fanoutRows as fanoutRowsOf } from './fanoutRows.js';
 import { formatRate, formatRatio, parseTableRows, renderTable, type PerformanceRow } from './performanceTable.js';
 import { rawDurablePutRate, startHelloServer } from './rawCeilings.js';
+import { runOpenConnectionsLoad, type OpenLoadResult, type OpenLoadRun } from './openConnectionsLoad.js';
 import { getScript, processCpuSeconds, runWrk, uniquePostScript, wrkVersion, type WrkResult, type WrkRun } from './wrk.js';
 import { sumByProcess } from '../../support/metricsText.js';
 
@@ -76,6 +77,20 @@ function describeBusy(busy: ReadonlyMap<string, number>): string {
  */
 async function mainThreadBusySeconds(serverUrl: string): Promise<Map<string, number>> {
   return sumByProcess(await (await fetch(`${serverUrl}/metrics`)).text(), 'keystream_event_loop_busy_seconds_total');
+}
+
+/** The steady state on connections already open (openConnectionsLoad.ts), as a suffix of a row's figure. */
+function describeSteady(result: OpenLoadResult): string {
+  const failures = result.non2xx > 0 ? `, ${result.non2xx} non-2xx` : '';
+  return `; on connections already open: ${formatRate(result.perSecond)}/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, max ${result.maxMs.toFixed(1)} ms${failures}`;
+}
+
+/** Runs the open-connections client with the run's settings and logs what it measured. */
+async function steadyState(run: Omit<OpenLoadRun, 'connections' | 'seconds'>): Promise<OpenLoadResult> {
+  log(`  the same on ${CLIENTS} connections opened and answered once before timing, ${duration} s`);
+  const result = await runOpenConnectionsLoad({ ...run, connections: CLIENTS, seconds: duration });
+  log(`  ${describeSteady(result).slice(2)}`);
+  return result;
 }
 
 /** Runs wrk against a keystream child and reads the server's CPU time and main-thread busy time around it. */
@@ -129,7 +144,7 @@ async function until(done: () => Promise<boolean>, timeoutMs: number, what: stri
 }
 
 /** Creates and Get through HTTP at 64 clients with wrk. */
-async function httpFigures(scratch: string): Promise<{ creates: Measured; gets: Measured; startupSeconds: number }> {
+async function httpFigures(scratch: string): Promise<{ creates: Measured; gets: Measured; steadyCreates: OpenLoadResult; steadyGets: OpenLoadResult; startupSeconds: number }> {
   const dataDirectory = path.join(scratch, 'http');
   const headers = await adminHeaders(dataDirectory);
   return withKeystream(dataDirectory, {}, async (child, spawnedAt) => {
@@ -147,10 +162,12 @@ async function httpFigures(scratch: string): Promise<{ creates: Measured; gets: 
       name: 'creates',
     });
     log(`  ${describe(creates)}`);
+    const steadyCreates = await steadyState({ url: `${child.url}/v1/groups`, method: 'POST', headers, bodyTemplate: '{"displayName":"steady {{id}}","description":"created by the end-to-end benchmark {{id}}"}' });
     log(`gets: wrk -t${WRK_THREADS} -c${CLIENTS} -d${duration}s GET /v1/${String(created.body['name'])}`);
     const gets = await measured(child, { url: `${child.url}/v1/${String(created.body['name'])}`, script: getScript(headers), connections: CLIENTS, threads: WRK_THREADS, seconds: duration, directory: scratch, name: 'gets' });
     log(`  ${describe(gets)}`);
-    return { creates, gets, startupSeconds };
+    const steadyGets = await steadyState({ url: `${child.url}/v1/${String(created.body['name'])}`, method: 'GET', headers });
+    return { creates, gets, steadyCreates, steadyGets, startupSeconds };
   });
 }
 
@@ -322,18 +339,18 @@ async function main(): Promise<void> {
     }
     log(`  ${describe(helloResult)}`);
 
-    const { creates, gets, startupSeconds } = await httpFigures(scratch);
+    const { creates, gets, steadyCreates, steadyGets, startupSeconds } = await httpFigures(scratch);
     log(`start-up of an empty server: ${startupSeconds.toFixed(2)} s`);
     rows.push({
       figure: `creates/s at ${CLIENTS} clients (wrk), p99`,
-      measured: describe(creates),
+      measured: describe(creates) + describeSteady(steadyCreates),
       ceiling: `raw LMDB durable puts, ${CLIENTS} writers: ${formatRate(rawPuts)}/s`,
       ratio: formatRatio(creates.perSecond, rawPuts),
       goal: '≥ 10k/s, p99 < 20 ms, ≥ 50 % of raw durable puts',
     });
     rows.push({
       figure: `authenticated Get at ${CLIENTS} clients (wrk)`,
-      measured: describe(gets),
+      measured: describe(gets) + describeSteady(steadyGets),
       ceiling: `raw uWS "hello": ${describe(helloResult)}`,
       ratio: formatRatio(gets.perSecond, helloResult.perSecond),
       goal: '≥ 25 % of the hello ceiling, p99 < 5 ms',
@@ -421,6 +438,11 @@ async function main(): Promise<void> {
         '- raw LMDB durable puts: 64 concurrent writers, one ~600-byte put per write transaction, each',
         '  acknowledged once its commit is flushed: the event store\'s own storage engine, nothing else.',
         '- Get: `wrk` GETs one group by name with the administrator\'s bearer token.',
+        '- "on connections already open" (creates and Get): the same requests from test/bench/e2e/openConnectionsLoad.ts,',
+        '  a Node client in its own process that opens the 64 connections, has each answered once, then times a closed loop',
+        '  per connection. wrk times each connection\'s first request from its connect, and a busy Node server accepts one',
+        '  connection per event-loop turn (libuv/libuv#3696), so its 64th connection waits about half a second: wrk\'s p99',
+        '  of a 10 s run is mostly that ramp. The second figure is what a client with a warm connection pool sees.',
         '- raw uWS "hello": a bare uWebSockets.js app answering "hello", in its own process.',
         '- rebuild: a log of ProjectCreated events written before the start; from spawning `keystream start`',
         '  until a List counts every project, less the start-up of the same command on an empty data',
