@@ -37,7 +37,7 @@ export { RequestPipeline, runHandler } from './application/pipeline/requestPipel
 export type { RequestPipelineOptions, WatchPrincipal } from './application/pipeline/requestPipeline.js';
 export { shapeResponse } from './application/pipeline/shapeResponse.js';
 export type { IdentityProvider, IdentityUser, MfaResetOutcome } from './application/identity/identityProvider.js';
-export { jumpConsistentHash, parseShardEndpoints, shardOf } from './application/serviceAccounts/shardPlan.js';
+export { jumpConsistentHash, shardOf } from './application/serviceAccounts/shardPlan.js';
 export type { ShardPlan } from './application/serviceAccounts/shardPlan.js';
 export { ServiceRegistry, SERVICE_REGISTRY_STREAM } from './application/serviceProjects/serviceRegistry.js';
 export type { RegisteredService, RegistryState, ServiceReservation } from './application/serviceProjects/serviceRegistry.js';

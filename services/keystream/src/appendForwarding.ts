@@ -8,25 +8,15 @@
  * the directory's owner can read — a process that can read the event log may append to it,
  * nobody else.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { serveAppends, type AppendServer, type AppendServerOptions, type EventStore } from '@keystream/eventstore';
 import type { Logger } from 'pino';
+import { APPEND_SECRET_VARIABLE } from './appendSecret.js';
 
 /** The secret file, in the event log's directory. */
 const SECRET_FILE = 'keystream.appends.secret';
-
-/**
- * Set in the environment of the replicas `keystream start` runs as its children: the secret of
- * the process that started them, so they need no file (which a full disk may not let it write).
- */
-export const APPEND_SECRET_VARIABLE = 'KEYSTREAM_APPEND_SECRET';
-
-/** A new secret for the append socket. */
-export function newAppendSecret(): string {
-  return randomBytes(32).toString('hex');
-}
 
 /** The abstract socket name of the writer of the event log in `directory`. */
 export function appendSocketOf(directory: string): string {

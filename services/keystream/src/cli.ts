@@ -4,18 +4,17 @@
  * command: every role in one process on the embedded default, unless told otherwise.
  */
 import { parseArgs } from 'node:util';
-import { MAX_DEV_TOKEN_LIFETIME_SECONDS } from '@keystream/authz';
 import { ConfigError, loadConfig, parseRoles, ROLES, type KeystreamConfig } from './config.js';
 import { processPlan, type ProcessPlan } from './processPlan.js';
-import { APPEND_SECRET_VARIABLE, newAppendSecret } from './appendForwarding.js';
+import { APPEND_SECRET_VARIABLE, newAppendSecret } from './appendSecret.js';
 import { CHILD_OF_VARIABLE, connectionSharing, followParent, GRPC_HANDED_VARIABLE, serveHandedConnections, serveMetricsToParent, startRoleProcess } from './roleProcess.js';
 import { childExposition, gatheredExposition, type MetricsJson } from './processMetrics.js';
-import { mintDevToken } from './auth/authServices.js';
 import { DataDirectoryInUseError } from './dataDirectoryLock.js';
-import { startKeystream } from './keystreamProcess.js';
 import { createLogger } from './logger.js';
-import { startBanner } from './servicePlan.js';
-import { readOutbox } from '@keystream/notify';
+
+// The application (stores, handlers, edges) is imported by the command that needs it, not here:
+// loading it takes about a second, and `keystream start` spawns its child processes first, so
+// that they load theirs at the same time instead of after it.
 
 const USAGE = `usage: keystream <command> [options]
 
@@ -67,6 +66,7 @@ async function start(argv: readonly string[]): Promise<number> {
   // With the gRPC edge on, replica children run one too, for the gRPC connections handed to them.
   const childEnvironment = { [APPEND_SECRET_VARIABLE]: appendSecret, ...(config.grpc === undefined ? {} : { [GRPC_HANDED_VARIABLE]: '1' }) };
   const children = plan.children.map((roles) => startRoleProcess(roles, logger, childEnvironment));
+  const [{ startKeystream }, { startBanner }] = await Promise.all([import('./keystreamProcess.js'), import('./servicePlan.js')]);
   const stopChildren = (): Promise<void> => Promise.all(children.map((child) => child.stop())).then(() => undefined);
   // Replica children serve their share of the HTTP and gRPC connections this process accepts, in turn.
   const replicas = children.filter((child) => parseRoles(child.roles)?.has('replica') === true);
@@ -156,6 +156,7 @@ async function start(argv: readonly string[]): Promise<number> {
 }
 
 async function token(argv: readonly string[]): Promise<number> {
+  const [{ MAX_DEV_TOKEN_LIFETIME_SECONDS }, { mintDevToken }] = await Promise.all([import('@keystream/authz'), import('./auth/authServices.js')]);
   const { values } = parseArgs({ args: [...argv], options: { user: { type: 'string' }, ttl: { type: 'string' } }, strict: true });
   const ttl = values.ttl === undefined ? undefined : Number(values.ttl);
   if (values.user === undefined || !/^[^\s@]+@[^\s@]+$/.test(values.user) || (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0 && ttl <= MAX_DEV_TOKEN_LIFETIME_SECONDS))) {
@@ -194,6 +195,7 @@ async function outbox(argv: readonly string[]): Promise<number> {
     return EXIT.config;
   }
   const wanted = values.to?.toLowerCase();
+  const { readOutbox } = await import('@keystream/notify');
   const entries = (await readOutbox(config.notifier.file)).filter((entry) => wanted === undefined || entry.to.toLowerCase() === wanted);
   for (const entry of entries) {
     process.stdout.write(values.json === true ? `${JSON.stringify(entry)}\n` : `--- ${entry.at} to ${entry.to} (${entry.template}, ${entry.language})\nSubject: ${entry.subject}\n\n${entry.text}\n`);

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { parseShardEndpoints } from '@keystream/service-api';
+import { parseShardEndpoints } from './shardEndpoints.js';
 
 /**
  * The roles a process can run. `all` is every role but `replica` in one process (the embedded

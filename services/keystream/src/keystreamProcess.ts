@@ -6,7 +6,8 @@
  */
 import type { Socket } from 'node:net';
 import type { AppendServer } from '@keystream/eventstore';
-import { newAppendSecret, serveReplicaAppends } from './appendForwarding.js';
+import { serveReplicaAppends } from './appendForwarding.js';
+import { newAppendSecret } from './appendSecret.js';
 import { mountConsole } from './consoleAssets.js';
 import { startHttpServer, type ProjectionProgress, type RunningHttpServer } from '@keystream/service-api';
 import { startGrpcServer, startHandedGrpcServer, type GrpcEdge, type GrpcServerOptions } from '@keystream/service-grpc';

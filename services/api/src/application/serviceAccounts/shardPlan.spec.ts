@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { jumpConsistentHash, parseShardEndpoints, shardOf } from './shardPlan.js';
+import { jumpConsistentHash, shardOf } from './shardPlan.js';
 
 describe('shardPlan', () => {
   const accounts = Array.from({ length: 2000 }, (_, index) => `projects/p${index % 7}/regions/eu/serviceAccounts/agent-${index}`);
@@ -24,18 +24,6 @@ describe('shardPlan', () => {
 
     it('should put everything in shard 0 of one shard', () => {
       expect(jumpConsistentHash(123456789n, 1)).to.equal(0);
-    });
-  });
-
-  describe('parseShardEndpoints', () => {
-    it('should read shard lists and refuse what is not one', () => {
-      expect([...parseShardEndpoints('0=https://a.example, https://b.example ; 3=https://c.example').entries()]).to.deep.equal([
-        [0, ['https://a.example', 'https://b.example']],
-        [3, ['https://c.example']],
-      ]);
-      expect(parseShardEndpoints(undefined).size).to.equal(0);
-      expect(() => parseShardEndpoints('a=https://x')).to.throw(/entries/);
-      expect(() => parseShardEndpoints('0=not a url')).to.throw();
     });
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Agent shards: a stable shard number per service account, over the configured number of shards,
- * and the endpoints each shard is served at.
+ * and the endpoints each shard is served at (read from the environment by keystream's config).
  *
  * The number is a jump consistent hash (Lamping & Veach, 2014) of SHA-256 of the account name:
  * the same account always gets the same shard on every replica, and growing from N to N+1 shards
@@ -34,24 +34,4 @@ export function jumpConsistentHash(key: bigint, buckets: number): number {
 export function shardOf(accountName: string, plan: Pick<ShardPlan, 'count'>): number {
   const digest = createHash('sha256').update(accountName, 'utf8').digest();
   return jumpConsistentHash(digest.readBigUInt64BE(0), plan.count);
-}
-
-/**
- * Parses `0=https://a.example,https://b.example;1=https://c.example`. Throws an Error naming the
- * entry that is wrong.
- */
-export function parseShardEndpoints(text: string | undefined): Map<number, string[]> {
-  const endpoints = new Map<number, string[]>();
-  if (text === undefined || text.trim() === '') return endpoints;
-  for (const entry of text.split(';')) {
-    const match = /^\s*(\d+)\s*=\s*(\S+(?:\s*,\s*\S+)*)\s*$/.exec(entry);
-    if (match === null) throw new Error(`expected <shard>=<url>[,<url>…] entries separated by ';', got ${JSON.stringify(entry)}`);
-    const shard = Number(match[1]);
-    const urls = (match[2] as string).split(',').map((url) => url.trim());
-    for (const url of urls) {
-      if (!URL.canParse(url)) throw new Error(`shard ${shard}: ${JSON.stringify(url)} is not a URL`);
-    }
-    endpoints.set(shard, [...(endpoints.get(shard) ?? []), ...urls]);
-  }
-  return endpoints;
 }
