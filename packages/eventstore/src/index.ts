@@ -22,8 +22,9 @@ export { WRONG_EXPECTED_VERSION, WrongExpectedVersionError, isWrongExpectedVersi
 export { DUPLICATE_EVENT_ID, DuplicateEventIdError } from './errors/duplicateEventIdError.js';
 export { LmdbEventStore, openLmdbEventStore } from './lmdb/lmdbEventStore.js';
 export type { LmdbEventStoreOptions } from './lmdb/lmdbEventStore.js';
-export { EsdbEventStore, connectEsdbEventStore } from './esdb/esdbEventStore.js';
-export type { EsdbEventStoreOptions } from './esdb/esdbEventStore.js';
+// The EventStoreDB adapter is loaded on use (loadEsdbEventStore.ts); its class is exported as a type.
+export { loadEsdbEventStore } from './esdb/loadEsdbEventStore.js';
+export type { EsdbEventStore, EsdbEventStoreOptions } from './esdb/esdbEventStore.js';
 export { encodeEsdbPosition, decodeEsdbPosition } from './esdb/esdbPosition.js';
 export { openEventStore } from './openEventStore.js';
 export { ForwardingEventStore } from './forwarding/forwardingEventStore.js';

@@ -22,7 +22,9 @@ export { cloudEventJson, cloudEventKafkaMessage, cloudEventOfKafkaMessage } from
 export type { CloudEventContentMode, CloudEventKafkaMessage } from './cloudevents/cloudEventMessages.js';
 export { EVENT_VERBS, buildEventSchemas, eventVerbsOf } from './cloudevents/eventSchemas.js';
 export type { JsonSchema } from './cloudevents/eventSchemas.js';
-export { DEFAULT_KAFKA_TOPIC, connectKafkaEventStream, produceRequestSlices } from './kafka/kafkaEventStream.js';
+// The Kafka adapter is loaded on use (loadKafkaEventStream.ts).
+export { loadKafkaEventStream } from './kafka/loadKafkaEventStream.js';
+export { DEFAULT_KAFKA_TOPIC, produceRequestSlices } from './kafka/produceRequests.js';
 export type { KafkaEventStreamOptions } from './kafka/kafkaEventStream.js';
 export { openNdjsonFileEventStream } from './ndjson/ndjsonFileEventStream.js';
 export type { NdjsonFileEventStreamOptions } from './ndjson/ndjsonFileEventStream.js';

@@ -28,5 +28,6 @@ export { LmdbReadStore, openLmdbReadStore } from './lmdb/lmdbReadStore.js';
 export type { LmdbReadStoreOptions } from './lmdb/lmdbReadStore.js';
 export { COLLECTION_OF_NAME } from './lmdb/kindIndexes.js';
 export type { IndexSpecification } from './lmdb/kindIndexes.js';
-export { MongoReadStore, connectMongoReadStore } from './mongo/mongoReadStore.js';
-export type { MongoReadStoreOptions } from './mongo/mongoReadStore.js';
+// The MongoDB adapter is loaded on use (loadMongoReadStore.ts); its class is exported as a type.
+export { loadMongoReadStore } from './mongo/loadMongoReadStore.js';
+export type { MongoReadStore, MongoReadStoreOptions } from './mongo/mongoReadStore.js';

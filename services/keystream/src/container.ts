@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ATTESTATION_TICKET_HEADER } from '@keystream/attestation';
 import { openLmdbCheckpoints, openLmdbConsumerState } from '@keystream/consumer';
 import { ForwardingEventStore, type EventStore } from '@keystream/eventstore';
-import { connectKafkaEventStream, openNdjsonFileEventStream, type EventStream } from '@keystream/eventstream';
+import { loadKafkaEventStream, openNdjsonFileEventStream, type EventStream } from '@keystream/eventstream';
 import { OutboxNotifier, SmtpNotifier, type Notifier } from '@keystream/notify';
 import type { ReadStore } from '@keystream/readstore';
 import {
@@ -82,7 +82,7 @@ export const PROCESS_MANAGER_STATE_VERSION = 'process-managers/1';
 function openConfiguredEventStream(destination: EventStreamConfig, logger: Logger): Promise<EventStream> {
   switch (destination.kind) {
     case 'kafka':
-      return connectKafkaEventStream({
+      return loadKafkaEventStream({
         brokers: destination.brokers,
         topic: destination.topic,
         contentMode: destination.contentMode,

@@ -2,8 +2,8 @@
  * Opens the event store and the read store where the configuration says: embedded LMDB
  * directories by default, EventStoreDB and MongoDB when their URLs are given.
  */
-import { connectEsdbEventStore, ForwardingEventStore, openLmdbEventStore, type EventStore } from '@keystream/eventstore';
-import { connectMongoReadStore, openLmdbReadStore, type ReadStore } from '@keystream/readstore';
+import { ForwardingEventStore, loadEsdbEventStore, openLmdbEventStore, type EventStore } from '@keystream/eventstore';
+import { loadMongoReadStore, openLmdbReadStore, type ReadStore } from '@keystream/readstore';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { KeystreamConfig, StoreLocation } from './config.js';
@@ -13,7 +13,7 @@ import { embeddedIndexes, mongoIndexes } from './mongoIndexes.js';
 /** Opens the configured event store. */
 export function openConfiguredEventStore(config: KeystreamConfig): Promise<EventStore> {
   const location = config.eventStore;
-  if (location.kind === 'server') return Promise.resolve(connectEsdbEventStore({ connectionString: location.url }));
+  if (location.kind === 'server') return loadEsdbEventStore({ connectionString: location.url });
   mkdirSync(location.directory, { recursive: true });
   const store = openLmdbEventStore({ path: location.directory, waitForFlush: config.durability === 'flush', follow: !writesEventLog(config) });
   if (!config.roles.has('replica')) return Promise.resolve(store);
@@ -32,7 +32,7 @@ export async function openConfiguredReadStore(config: KeystreamConfig): Promise<
   const retention = config.changeLog;
   if (location.kind === 'server') {
     const database = new URL(location.url).pathname.replace(/^\//, '') || 'keystream';
-    return connectMongoReadStore({ url: location.url, database, retention, indexes: mongoIndexes() });
+    return loadMongoReadStore({ url: location.url, database, retention, indexes: mongoIndexes() });
   }
   mkdirSync(location.directory, { recursive: true });
   return openLmdbReadStore({ path: location.directory, retention, indexes: embeddedIndexes(), cacheBytes: config.readCacheBytes, follow: !writesReadModel(config) });

@@ -8,7 +8,7 @@ import { openEventStore } from '../openEventStore.js';
 
 const [location, stream] = process.argv.slice(2);
 if (location === undefined || stream === undefined) throw new Error('usage: appendChild <store location> <stream>');
-const store = openEventStore(location);
+const store = await openEventStore(location);
 let expected: number | 'no_stream' = 'no_stream';
 for (;;) {
   const id = randomUUID();

@@ -12,9 +12,8 @@ import { cloudEventKafkaMessage, type CloudEventContentMode } from '../cloudeven
 import type { KeystreamCloudEvent } from '../cloudevents/keystreamCloudEvent.js';
 import type { EventStream } from '../eventStream.js';
 import type { Logger } from '@keystream/kernel';
+import { DEFAULT_KAFKA_TOPIC, produceRequestSlices } from './produceRequests.js';
 
-/** The topic used when none is configured. */
-export const DEFAULT_KAFKA_TOPIC = 'keystream.events';
 
 
 /** Options of {@link connectKafkaEventStream}. */
@@ -39,17 +38,6 @@ export interface KafkaEventStreamOptions {
   readonly logger?: Pick<Logger, 'warn' | 'error'>;
 }
 
-/**
- * Most bytes one produce request carries, counted generously (key, value, header names and values,
- * plus a per-record and per-header allowance for the record framing). Kafka caps a partition's
- * record batch in one request (`message.max.bytes`, 1 MiB by default); staying under that for the
- * whole request keeps every slice acceptable however the keys spread over partitions. Big slices
- * matter: with the idempotent producer the requests go one at a time, so each is a round trip.
- */
-const MAX_BYTES_PER_SEND = 896 * 1024;
-const RECORD_OVERHEAD_BYTES = 32;
-const HEADER_OVERHEAD_BYTES = 4;
-
 function logCreatorFor(logger: Pick<Logger, 'warn' | 'error'> | undefined): logCreator {
   return () =>
     ({ level, label, log }: LogEntry) => {
@@ -72,35 +60,6 @@ function toMessage(event: KeystreamCloudEvent, mode: CloudEventContentMode): Mes
     throw new KeystreamError('INVALID_ARGUMENT', `event ${event.id} (${event.type}) is not a valid CloudEvent: ${(error as Error).message}`, [], { cause: error });
   }
   return { key: message.key, value: message.value, headers: message.headers };
-}
-
-/** What a message weighs in a produce request, at most (strings counted in UTF-8 bytes). */
-function sizeOf(message: Message): number {
-  let size = Buffer.byteLength(message.value as string) + Buffer.byteLength(message.key as string) + RECORD_OVERHEAD_BYTES;
-  for (const name in message.headers) size += name.length + Buffer.byteLength(String(message.headers[name])) + HEADER_OVERHEAD_BYTES;
-  return size;
-}
-
-/**
- * Splits messages into produce requests under the byte limit, keeping order (exported for the
- * relay bench, whose kafkajs-alone ceiling sends requests of the same size).
- */
-export function produceRequestSlices(messages: readonly Message[]): Message[][] {
-  const out: Message[][] = [];
-  let current: Message[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    const size = sizeOf(message);
-    if (current.length > 0 && bytes + size > MAX_BYTES_PER_SEND) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(message);
-    bytes += size;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
 }
 
 class KafkaEventStream implements EventStream {

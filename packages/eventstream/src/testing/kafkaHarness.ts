@@ -1,14 +1,14 @@
 /** A contract harness for the Kafka adapter: a fresh topic per harness on the given brokers. */
 import { randomUUID } from 'node:crypto';
 import type { CloudEventContentMode } from '../cloudevents/cloudEventMessages.js';
-import { connectKafkaEventStream } from '../kafka/kafkaEventStream.js';
+import { loadKafkaEventStream } from '../kafka/loadKafkaEventStream.js';
 import type { EventStreamHarness } from './eventStreamHarness.js';
 import { readKafkaTopic } from './kafkaTopicReader.js';
 
 /** Connects a Kafka event stream (binary content mode unless asked) to a new topic (3 partitions) and a consumer reading it. */
 export async function kafkaHarness(brokers: readonly string[], contentMode: CloudEventContentMode = 'binary'): Promise<EventStreamHarness & { readonly topic: string }> {
   const topic = `keystream-test-${randomUUID()}`;
-  const stream = await connectKafkaEventStream({ brokers, topic, contentMode, createTopic: { numPartitions: 3, replicationFactor: 1 } });
+  const stream = await loadKafkaEventStream({ brokers, topic, contentMode, createTopic: { numPartitions: 3, replicationFactor: 1 } });
   try {
     const reader = await readKafkaTopic(brokers, topic);
     return {

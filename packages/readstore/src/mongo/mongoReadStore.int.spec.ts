@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { describeReadStoreContract } from '../testing/readStoreContract.js';
-import { connectMongoReadStore } from './mongoReadStore.js';
+import { loadMongoReadStore } from './loadMongoReadStore.js';
 
 const url = process.env['KEYSTREAM_TEST_MONGO_URL'];
 const database = 'keystream_contract';
@@ -13,7 +13,7 @@ describeReadStoreContract({
     if (url === undefined) throw new Error('KEYSTREAM_TEST_MONGO_URL is not set');
     // A unique prefix per test: tests share the server but never each other's collections.
     const collectionPrefix = `t${randomUUID().replaceAll('-', '').slice(0, 12)}_`;
-    const store = await connectMongoReadStore({ url, database, collectionPrefix, ...options });
+    const store = await loadMongoReadStore({ url, database, collectionPrefix, ...options });
     return {
       store,
       async dispose() {

@@ -6,8 +6,13 @@
  * `$regex` with atomic groups (see {@link likeRegex}). Every in-memory evaluation of a filter
  * (the embedded read store, watches) must go through {@link filterQuery}.
  */
-import { Query } from 'mingo';
 import { Context } from 'mingo/core';
+import { $size } from 'mingo/operators/expression/array';
+import { $eq } from 'mingo/operators/expression/comparison';
+import { $ifNull } from 'mingo/operators/expression/conditional';
+import { $objectToArray } from 'mingo/operators/expression/object';
+import * as queryOperators from 'mingo/operators/query';
+import { Query } from 'mingo/query';
 import { resolve } from 'mingo/util';
 import { likeMatcher, type LikeMatcher } from './likeMatcher.js';
 import { likeRegex } from './likeRegex.js';
@@ -25,9 +30,12 @@ function likeOperator(selector: string, pattern: unknown): (document: unknown) =
   return (document) => likeMatches(matcher, resolve(document as never, selector));
 }
 
-// mingo types its operator table as the intersection of every built-in's signature; ours is an
+// The operators compiled filters use, and no more: mingo's main entry loads every operator of
+// every kind (aggregation, window, dates…), a tenth of a second at each process start. All the
+// query operators; of the expression operators, those of a map's equality (compileFilter.ts).
+// mingo types its operator table as the intersection of every built-in's signature; $like is an
 // ordinary query operator (selector, operand) → predicate.
-const context = Context.init().addQueryOps({ [LIKE_OPERATOR]: likeOperator } as unknown as Parameters<Context['addQueryOps']>[0]);
+const context = Context.init({ query: queryOperators, expression: { $eq, $ifNull, $objectToArray, $size } }).addQueryOps({ [LIKE_OPERATOR]: likeOperator } as unknown as Parameters<Context['addQueryOps']>[0]);
 
 /** A mingo query for a compiled filter, with keystream's operators. */
 export function filterQuery(query: MongoQuery): Query {

@@ -13,7 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { CheckpointStore } from '@keystream/consumer';
-import { cloudEventKafkaMessage, connectKafkaEventStream, openNdjsonFileEventStream, produceRequestSlices, type EventStream } from '@keystream/eventstream';
+import { cloudEventKafkaMessage, loadKafkaEventStream, openNdjsonFileEventStream, produceRequestSlices, type EventStream } from '@keystream/eventstream';
 import { testKafkaBrokers } from '@keystream/eventstream/testing';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { cloudEventOf } from '../cloudEventOf.js';
@@ -32,7 +32,7 @@ const stores = await openRelayFixture();
 const inner =
   brokers === undefined
     ? await openNdjsonFileEventStream({ path: path.join(directory, 'events.ndjson') })
-    : await connectKafkaEventStream({ brokers, topic, createTopic: { numPartitions: 3, replicationFactor: 1 } });
+    : await loadKafkaEventStream({ brokers, topic, createTopic: { numPartitions: 3, replicationFactor: 1 } });
 
 let publishMs = 0;
 let checkpointMs = 0;
