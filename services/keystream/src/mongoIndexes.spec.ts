@@ -33,11 +33,21 @@ describe('mongoIndexesOf', () => {
     expect(Object.keys(mongoIndexes())).to.have.length(15);
   });
 
-  it('should give the embedded store MongoDB\'s set, then the newest-first order within a parent (at the end, so a store holding the old set builds only it)', () => {
+  it('should order the kinds people read by name by that name, A to Z (order_by displayName or title)', () => {
+    expect(mongoIndexesOf(resourceByKind('Group'))).to.deep.include({ displayName: 1, name: 1 });
+    expect(mongoIndexesOf(resourceByKind('Project'))).to.deep.include({ title: 1, name: 1 });
+    expect(mongoIndexesOf(resourceByKind('RoleBinding')).some((index) => 'displayName' in index || 'title' in index)).to.equal(false);
+  });
+
+  it('should give the embedded store MongoDB\'s set with the orders within a parent, each addition after the set stored before it (so a store holding that set builds only the additions)', () => {
     const mongo = mongoIndexes();
+    const newestInParent = { [COLLECTION_OF_NAME]: 1, 'metadata.createTime': -1, name: 1 };
     for (const [kind, specifications] of Object.entries(embeddedIndexes())) {
-      expect(specifications.slice(0, -1), kind).to.deep.equal(mongo[kind]);
-      expect(specifications[specifications.length - 1], kind).to.deep.equal({ [COLLECTION_OF_NAME]: 1, 'metadata.createTime': -1, name: 1 });
+      const mongoSet = mongo[kind] ?? [];
+      const display = mongoSet.filter((index) => index['displayName'] === 1 || index['title'] === 1);
+      const first = mongoSet.filter((index) => !display.includes(index));
+      const field = display.length === 0 ? undefined : Object.keys(display[0] ?? {})[0];
+      expect(specifications, kind).to.deep.equal([...first, newestInParent, ...display, ...(field === undefined ? [] : [{ [COLLECTION_OF_NAME]: 1, [field]: 1, name: 1 }])]);
     }
     expect(Object.values(mongo).flat().some((specification) => COLLECTION_OF_NAME in specification), 'MongoDB is never given the embedded path').to.equal(false);
   });

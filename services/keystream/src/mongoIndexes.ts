@@ -13,6 +13,11 @@ import { phraseFieldsOf } from '@keystream/service-api';
 
 const MEMBER_FIELDS = new Set(['member', 'memberType', 'category', 'scope', 'ancestryPath']);
 
+/** The field a kind's lists are ordered by for people to read (order_by displayName or title), if it has one. */
+function displayFieldOf(descriptor: ResourceDescriptor): string | undefined {
+  return descriptor.message.fields.find((field) => (field.jsonName === 'displayName' || field.jsonName === 'title') && field.cardinality === 'single')?.jsonName;
+}
+
 /** Invitations are looked up by invitee (ListMy…Invitations) and state. */
 const INVITATION_INDEXES: readonly IndexSpecification[] = [
   { 'invitation.inviteeEmail': 1, name: 1 },
@@ -21,6 +26,11 @@ const INVITATION_INDEXES: readonly IndexSpecification[] = [
 
 /** Index specifications for one kind. */
 export function mongoIndexesOf(descriptor: ResourceDescriptor): IndexSpecification[] {
+  return [...filterIndexesOf(descriptor), ...displayOrderOf(descriptor)];
+}
+
+/** The indexes of the filters and the newest-first order (the first set; later additions come after it, see embeddedIndexes). */
+function filterIndexesOf(descriptor: ResourceDescriptor): IndexSpecification[] {
   const indexes: IndexSpecification[] = [{ 'metadata.createTime': -1, name: 1 }];
   for (const field of descriptor.message.fields) {
     const referenced = field.relation?.kind === 'reference';
@@ -31,6 +41,12 @@ export function mongoIndexesOf(descriptor: ResourceDescriptor): IndexSpecificati
   const phraseFields = phraseFieldsOf(descriptor);
   if (phraseFields.length > 0) indexes.push(Object.fromEntries(phraseFields.map((field) => [field, 'text' as const])));
   return indexes;
+}
+
+/** The other order people ask lists for: by the name they read (order_by displayName or title, A to Z). */
+function displayOrderOf(descriptor: ResourceDescriptor): IndexSpecification[] {
+  const display = displayFieldOf(descriptor);
+  return display === undefined ? [] : [{ [display]: 1, name: 1 }];
 }
 
 /** Index specifications for every kind, as the MongoDB read store's `indexes` option. */
@@ -46,7 +62,20 @@ export function mongoIndexes(): Record<string, IndexSpecification[]> {
  */
 const NEWEST_IN_COLLECTION: IndexSpecification = { [COLLECTION_OF_NAME]: 1, 'metadata.createTime': -1, name: 1 };
 
-/** Index specifications for every kind in the embedded read store: MongoDB's, and the newest-first order within a parent. */
+/** The display order within one parent (see NEWEST_IN_COLLECTION), for a kind with a display field. */
+function displayInCollection(descriptor: ResourceDescriptor): IndexSpecification[] {
+  const display = displayFieldOf(descriptor);
+  return display === undefined ? [] : [{ [COLLECTION_OF_NAME]: 1, [display]: 1, name: 1 }];
+}
+
+/**
+ * Index specifications for every kind in the embedded read store: MongoDB's, and the newest-first
+ * and display orders within a parent. Indexes added since a set was first stored go at its end, in
+ * the order they were added: a store holding the earlier set then builds only them, in the
+ * background, instead of re-indexing the kind before its next query (lmdbReadStore.ts).
+ */
 export function embeddedIndexes(): Record<string, IndexSpecification[]> {
-  return Object.fromEntries(RESOURCES.map((descriptor) => [descriptor.kind, [...mongoIndexesOf(descriptor), NEWEST_IN_COLLECTION]]));
+  return Object.fromEntries(
+    RESOURCES.map((descriptor) => [descriptor.kind, [...filterIndexesOf(descriptor), NEWEST_IN_COLLECTION, ...displayOrderOf(descriptor), ...displayInCollection(descriptor)]]),
+  );
 }

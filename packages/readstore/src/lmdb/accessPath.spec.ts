@@ -50,6 +50,16 @@ describe('choosePath for a List under one parent', () => {
     expect(path).to.include({ type: 'index', ordered: true, reverse: true });
   });
 
+  it('should walk the collection index of the sort when a kind has several orders within a parent (newest first, by display name)', () => {
+    const both = kindIndexesOf('Group', [{ [COLLECTION_OF_NAME]: 1, 'metadata.createTime': -1, name: 1 }, { [COLLECTION_OF_NAME]: 1, displayName: 1, name: 1 }]);
+    const display = both.sorted[1];
+    const path = choosePath({ ...context(['projects/p1/groups/']), indexes: both }, filterShape(parent), normalizeSort({ displayName: 1 }), false, { values: ['Zeta', 'projects/p1/groups/g7'] });
+    expect(path).to.include({ type: 'index', ordered: true, reverse: false });
+    if (path.type !== 'index') return;
+    expect(path.ranges[0]?.start.subarray(0, display?.prefix.length).equals(display?.prefix ?? Buffer.alloc(0))).to.equal(true);
+    expect(path.seek, 'a page token seeks').to.not.equal(undefined);
+  });
+
   it('should keep the documents’ name order when the sort is by name', () => {
     const path = choosePath(context(['projects/p1/groups/']), filterShape(parent), normalizeSort(undefined), false, undefined);
     expect(path).to.include({ type: 'documents', ordered: true });

@@ -250,7 +250,7 @@ function selectivePath(
 
 /**
  * For names starting with a prefix that ends in `/` (a List under one parent) in the order of the
- * {@link COLLECTION_OF_NAME} index's other fields (newest or oldest first): a walk of that index's
+ * other fields of one of the {@link COLLECTION_OF_NAME} indexes (newest or oldest first, by display name): a walk of that index's
  * range for the prefix (a name starts with the prefix exactly when its collection does) when one
  * collection holds the whole range (the usual parent), so the rest of the key is the sort's order
  * and the walk can seek to a page token's boundary. Undefined otherwise: the documents' name range
@@ -259,9 +259,13 @@ function selectivePath(
 function collectionPath(context: PlanContext, condition: FieldCondition, sort: readonly SortKey[], seek: SeekBoundary | undefined, onlyClause: boolean): AccessPath | undefined {
   if (condition.path !== 'name' || condition.type !== 'prefix' || !condition.prefix.endsWith('/')) return undefined;
   if (Buffer.byteLength(condition.prefix, 'utf8') > MAX_VALUE_BYTES) return undefined;
-  const index = context.indexes.sorted.find((candidate) => candidate.fields[0]?.[0] === COLLECTION_OF_NAME);
-  const relation = index === undefined ? undefined : orderRelation([...index.fields.slice(1), ['name', 1]], sort);
-  if (index === undefined || relation === undefined) return undefined;
+  // A kind may have several orders within a parent (newest first, by display name): the one of the sort.
+  const ordered = context.indexes.sorted
+    .filter((candidate) => candidate.fields[0]?.[0] === COLLECTION_OF_NAME)
+    .map((candidate) => ({ index: candidate, relation: orderRelation([...candidate.fields.slice(1), ['name', 1]], sort) }))
+    .find((candidate) => candidate.relation !== undefined);
+  if (ordered === undefined) return undefined;
+  const { index, relation } = ordered;
   const start = Buffer.concat([index.prefix, stringPrefixBytes(condition.prefix)]);
   const collection = context.soleFirstComponent(index, { start, end: afterPrefix(start) });
   // A collection as long as a key's cut may share its key part with another: not one order then.
