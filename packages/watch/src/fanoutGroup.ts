@@ -19,7 +19,7 @@
 import { markShared, type ResourceDescriptor } from '@keystream/api';
 import type { ChangeLogEntry, JsonObject, Position } from '@keystream/readstore';
 import { diffPaths, filterQuery, maskTouches, type FieldMask, type MongoQuery } from '@keystream/resource';
-import type { Query } from 'mingo';
+import type { Query } from 'mingo/query';
 import { encodeResumeToken } from './resumeToken.js';
 import type { AuthorizationVersion, CanSee, WatchPrincipal } from './watchPrincipal.js';
 import { WatchResponses } from './watchResponses.js';

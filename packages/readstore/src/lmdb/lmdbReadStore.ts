@@ -5,7 +5,7 @@ import { LMDB_PLAIN_MSGPACK, watchEnvironmentCommits, type EnvironmentCommitWatc
 import { open } from 'lmdb';
 import { filterQuery } from '@keystream/resource';
 import { compare, resolve } from 'mingo/util';
-import type { Query } from 'mingo';
+import type { Query } from 'mingo/query';
 import { ChangeLogExpiredError } from '../errors/changeLogExpiredError.js';
 import { normalizeSort, type SortKey } from '../normalizeSort.js';
 import type { Position } from '../position.js';
