@@ -79,17 +79,17 @@ async function mainThreadBusySeconds(serverUrl: string): Promise<Map<string, num
   return sumByProcess(await (await fetch(`${serverUrl}/metrics`)).text(), 'keystream_event_loop_busy_seconds_total');
 }
 
-/** The steady state on connections already open (openConnectionsLoad.ts), as a suffix of a row's figure. */
+/** The steady state on connections already open (openConnectionsLoad.ts), as a clause of a row's figure. */
 function describeSteady(result: OpenLoadResult): string {
   const failures = result.non2xx > 0 ? `, ${result.non2xx} non-2xx` : '';
-  return `; on connections already open: ${formatRate(result.perSecond)}/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, max ${result.maxMs.toFixed(1)} ms${failures}`;
+  return `on connections already open: ${formatRate(result.perSecond)}/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, max ${result.maxMs.toFixed(1)} ms${failures}`;
 }
 
 /** Runs the open-connections client with the run's settings and logs what it measured. */
 async function steadyState(run: Omit<OpenLoadRun, 'connections' | 'seconds'>): Promise<OpenLoadResult> {
   log(`  the same on ${CLIENTS} connections opened and answered once before timing, ${duration} s`);
   const result = await runOpenConnectionsLoad({ ...run, connections: CLIENTS, seconds: duration });
-  log(`  ${describeSteady(result).slice(2)}`);
+  log(`  ${describeSteady(result)}`);
   return result;
 }
 
@@ -343,14 +343,14 @@ async function main(): Promise<void> {
     log(`start-up of an empty server: ${startupSeconds.toFixed(2)} s`);
     rows.push({
       figure: `creates/s at ${CLIENTS} clients (wrk), p99`,
-      measured: describe(creates) + describeSteady(steadyCreates),
+      measured: `${describe(creates)}; ${describeSteady(steadyCreates)}`,
       ceiling: `raw LMDB durable puts, ${CLIENTS} writers: ${formatRate(rawPuts)}/s`,
       ratio: formatRatio(creates.perSecond, rawPuts),
       goal: '≥ 10k/s, p99 < 20 ms, ≥ 50 % of raw durable puts',
     });
     rows.push({
       figure: `authenticated Get at ${CLIENTS} clients (wrk)`,
-      measured: describe(gets) + describeSteady(steadyGets),
+      measured: `${describe(gets)}; ${describeSteady(steadyGets)}`,
       ceiling: `raw uWS "hello": ${describe(helloResult)}`,
       ratio: formatRatio(gets.perSecond, helloResult.perSecond),
       goal: '≥ 25 % of the hello ceiling, p99 < 5 ms',

@@ -1,7 +1,7 @@
 /**
  * How the Kafka adapter cuts what it publishes into produce requests, and its default topic: apart
- * from the adapter so that they can be used (the relay bench, the configuration) without loading
- * kafkajs.
+ * from the adapter so that they can be used without loading kafkajs (the relay bench sends
+ * requests of the same size for its ceiling).
  */
 import type { Message } from 'kafkajs';
 

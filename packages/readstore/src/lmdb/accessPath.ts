@@ -250,10 +250,10 @@ function selectivePath(
 
 /**
  * For names starting with a prefix that ends in `/` (a List under one parent) in the order of the
- * other fields of one of the {@link COLLECTION_OF_NAME} indexes (newest or oldest first, by display name): a walk of that index's
- * range for the prefix (a name starts with the prefix exactly when its collection does) when one
- * collection holds the whole range (the usual parent), so the rest of the key is the sort's order
- * and the walk can seek to a page token's boundary. Undefined otherwise: the documents' name range
+ * other fields of one of the {@link COLLECTION_OF_NAME} indexes (newest or oldest first, by
+ * display name): a walk of that index's range for the prefix (a name starts with the prefix
+ * exactly when its collection does) when one collection holds the whole range (the usual parent),
+ * so the rest of the key is the sort's order and the walk can seek to a page token's boundary. Undefined otherwise: the documents' name range
  * then reads the same documents.
  */
 function collectionPath(context: PlanContext, condition: FieldCondition, sort: readonly SortKey[], seek: SeekBoundary | undefined, onlyClause: boolean): AccessPath | undefined {
