@@ -118,6 +118,8 @@ async function rawPutRate(path: string, perTransaction: number, total: number): 
 }
 
 const NEWEST_FIRST: OrderBy = { fields: [{ path: 'metadata.createTime', direction: 'desc' }, { path: 'name', direction: 'asc' }] } as unknown as OrderBy;
+/** Against the newest-first indexes: served by a backward walk that reads each tie forwards. */
+const OLDEST_FIRST: OrderBy = { fields: [{ path: 'metadata.createTime', direction: 'asc' }, { path: 'name', direction: 'asc' }] } as unknown as OrderBy;
 
 const http = process.argv.includes('--http');
 const dataDirectory = await mkdtemp(join(tmpdir(), 'keystream-readmodel-bench-'));
@@ -174,6 +176,7 @@ try {
     const keyset = cursorQuery(NEWEST_FIRST, values as never, 'after', false);
     await timed('  its page 100 through the page token (keyset seek)', () => page({ filter: { $and: [bigParent, keyset] }, sort: { 'metadata.createTime': -1 }, seek: { values } }));
   }
+  await timed('List page, large parent, order_by createTime asc (oldest first)', () => page({ filter: bigParent, sort: { 'metadata.createTime': 1 } }));
   await timed('List page, equality (member, rare), order_by createTime desc', (i) => page({ filter: { member: `user:u${i % MEMBERS}@example.com` }, sort: { 'metadata.createTime': -1 } }));
   await timed('List page, equality (role, 1 in 20), order_by createTime desc', (i) => page({ filter: { role: `roles/r${i % ROLES}` }, sort: { 'metadata.createTime': -1 } }));
   await timed(`List page, equality (parentByOrg, 1 in ${ORGANIZATIONS}), order_by createTime desc`, (i) => page({ filter: { parentByOrg: `organizations/o${i % ORGANIZATIONS}` }, sort: { 'metadata.createTime': -1 } }));
@@ -187,6 +190,15 @@ try {
   const cursor = cursorQuery(NEWEST_FIRST, boundary as never, 'after', false);
   await timed('page 1 of everything, order_by createTime desc', () => page({ sort: { 'metadata.createTime': -1 } }));
   await timed(`page ${Math.round(depth / 100)} of everything with its page token (keyset seek)`, () => page({ filter: cursor, sort: { 'metadata.createTime': -1 }, seek: { values: boundary } }));
+
+  await timed('page 1 of everything, order_by createTime asc (oldest first)', () => page({ sort: { 'metadata.createTime': 1 } }));
+  {
+    // Oldest first, the depth-th document is the depth-th created.
+    const oldest = roleBinding(depth - 1);
+    const values = [(oldest['metadata'] as JsonObject)['createTime'], oldest['name']];
+    const after = cursorQuery(OLDEST_FIRST, values as never, 'after', false);
+    await timed(`page ${Math.round(depth / 100)} of everything oldest first with its page token (keyset seek)`, () => page({ filter: after, sort: { 'metadata.createTime': 1 }, seek: { values } }));
+  }
 
   await timed(`count everything (include_paging_info, ${DOCUMENTS.toLocaleString('en')})`, () => store.count(KIND, {}));
   await timed(`count role = r (${Math.round(DOCUMENTS / ROLES).toLocaleString('en')} matches)`, (i) => store.count(KIND, { role: `roles/r${i % ROLES}` }));

@@ -140,6 +140,36 @@ describe('List of every resource (e2e)', () => {
         expect(backwards).to.deep.equal([expected.slice(2, 4), expected.slice(0, 2)]);
       });
 
+      const displayField = descriptor.message.fields.find((field) => (field.jsonName === 'displayName' || field.jsonName === 'title') && field.cardinality === 'single')?.jsonName;
+      if (displayField !== undefined) {
+        it(`should page by ${displayField} Z to A with ties in name order, forwards with next_page_token and back with prev_page_token`, async () => {
+          const run = newId('run');
+          const titles = ['b', 'a', 'b', 'c', 'b', 'b'];
+          const siblings = await createSiblings(suite, descriptor, titles.length, (index) => ({ ...labelled(run), [displayField]: titles[index] as string }));
+          const byTitleDesc = (left: CreatedResource, right: CreatedResource): number =>
+            String(right.resource[displayField]).localeCompare(String(left.resource[displayField])) || (left.name < right.name ? -1 : left.name > right.name ? 1 : 0);
+          const expected = [...siblings.created].sort(byTitleDesc).map((resource) => resource.name);
+          const base = listRequest(siblings.parent, `metadata.labels.run = "${run}"`, { orderBy: `${displayField} desc`, pageSize: 2, includePagingInfo: true });
+          const pages: RestAnswer[] = [];
+          let token: string | undefined;
+          do {
+            const answer = await call({ ...base, ...(token === undefined ? {} : { pageToken: token }) }, siblings.position);
+            pages.push(answer);
+            token = answer.body['nextPageToken'] as string | undefined;
+          } while (token !== undefined && pages.length < 10);
+          expect(pages.map((page) => namesOf(page, descriptor))).to.deep.equal([expected.slice(0, 2), expected.slice(2, 4), expected.slice(4)]);
+          expect(pages.map((page) => page.body['currentOffset'])).to.deep.equal([0, 2, 4]);
+          const backwards: string[][] = [];
+          let previous = pages[2]?.body['prevPageToken'] as string | undefined;
+          while (previous !== undefined && backwards.length < 10) {
+            const answer = await call({ ...base, pageToken: previous }, siblings.position);
+            backwards.push(namesOf(answer, descriptor));
+            previous = answer.body['prevPageToken'] as string | undefined;
+          }
+          expect(backwards).to.deep.equal([expected.slice(2, 4), expected.slice(0, 2)]);
+        });
+      }
+
       it('should shape every item by view and field_mask', async () => {
         const run = newId('run');
         const siblings = await createSiblings(suite, descriptor, 2, () => labelled(run));

@@ -50,6 +50,28 @@ describe('choosePath for a List under one parent', () => {
     expect(path).to.include({ type: 'index', ordered: true, reverse: true });
   });
 
+  it('should walk it backwards tie by tie for oldest first with names ascending (the API\'s tie-break), seeking to a page boundary', () => {
+    const path = choosePath(context(['projects/p1/groups/']), filterShape(parent), normalizeSort({ 'metadata.createTime': 1 }), false, { values: ['2026-01-01T00:00:00.000000000Z', 'projects/p1/groups/g7'] });
+    expect(path).to.include({ type: 'index', ordered: true, reverse: true, tiesAgainstWalk: true });
+    if (path.type !== 'index') return;
+    expect(path.seek, 'a page token seeks').to.not.equal(undefined);
+  });
+
+  it('should walk a whole kind\'s index backwards tie by tie for oldest first, and Z to A by display name', () => {
+    const whole = choosePath(context(['projects/p1/groups/']), filterShape(undefined), normalizeSort({ 'metadata.createTime': 1 }), false, undefined, 10);
+    expect(whole).to.include({ type: 'index', ordered: true, reverse: true, tiesAgainstWalk: true });
+    const both = kindIndexesOf('Group', [{ displayName: 1, name: 1 }, { [COLLECTION_OF_NAME]: 1, displayName: 1, name: 1 }]);
+    const byDisplay = { ...context(['projects/p1/groups/']), indexes: both };
+    expect(choosePath(byDisplay, filterShape(undefined), normalizeSort({ displayName: -1 }), false, undefined, 10)).to.include({ type: 'index', ordered: true, reverse: true, tiesAgainstWalk: true });
+    expect(choosePath(byDisplay, filterShape(parent), normalizeSort({ displayName: -1 }), false, undefined, 10)).to.include({ type: 'index', ordered: true, reverse: true, tiesAgainstWalk: true });
+    // The page before a page of Z to A (A to Z, names descending): forwards, each tie backwards.
+    expect(choosePath(byDisplay, filterShape(undefined), normalizeSort({ displayName: 1, name: -1 }), false, { values: ['Kappa', 'projects/p1/groups/g7'] }, 10)).to.include({ type: 'index', ordered: true, reverse: false, tiesAgainstWalk: true });
+    // Names descending too: the plain backward walk.
+    const reversed = choosePath(byDisplay, filterShape(undefined), normalizeSort({ displayName: -1, name: -1 }), false, undefined, 10);
+    expect(reversed).to.include({ type: 'index', ordered: true, reverse: true });
+    expect(reversed).to.not.have.property('tiesAgainstWalk');
+  });
+
   it('should walk the collection index of the sort when a kind has several orders within a parent (newest first, by display name)', () => {
     const both = kindIndexesOf('Group', [{ [COLLECTION_OF_NAME]: 1, 'metadata.createTime': -1, name: 1 }, { [COLLECTION_OF_NAME]: 1, displayName: 1, name: 1 }]);
     const display = both.sorted[1];

@@ -45,6 +45,12 @@ export type AccessPath =
       readonly type: 'index';
       readonly ranges: readonly KeyRange[];
       readonly reverse: boolean;
+      /**
+       * Each run of keys equal but for the name (a tie of the sort's values) is read against the
+       * walk's direction: the values run one way, the names within a tie the other (oldest first
+       * from a newest-first index, Z to A from an A-to-Z one, names ascending in both).
+       */
+      readonly tiesAgainstWalk?: boolean;
       readonly ordered: boolean;
       readonly exact: boolean;
       readonly mayRepeat: boolean;
@@ -194,12 +200,32 @@ function effectiveSort(sort: readonly SortKey[], fixed: ReadonlySet<string>): So
   return sort.filter(([path]) => !fixed.has(path));
 }
 
-/** Whether `yields` (an order a path produces) is `wanted`, or its exact reverse. */
-function orderRelation(yields: readonly SortKey[], wanted: readonly SortKey[]): 'same' | 'reverse' | undefined {
-  if (yields.length !== wanted.length) return undefined;
-  if (yields.every(([path, direction], index) => wanted[index]?.[0] === path && wanted[index][1] === direction)) return 'same';
-  if (yields.every(([path, direction], index) => wanted[index]?.[0] === path && wanted[index][1] === -direction)) return 'reverse';
+/**
+ * How a walk of `yields` (an order a path produces, ending with the name) gives `wanted`: forwards
+ * or backwards, and whether each tie (keys equal but for the name) is read against the walk's
+ * direction. The name's tie-break is ascending whichever way the values go, so "Z to A" from an
+ * A-to-Z index is a backward walk reading each tie forwards, and its previous page (A to Z, names
+ * descending) a forward walk reading each tie backwards.
+ */
+interface WalkOrder {
+  readonly reverse: boolean;
+  readonly tiesAgainstWalk: boolean;
+}
+
+function orderRelation(yields: readonly SortKey[], wanted: readonly SortKey[]): WalkOrder | undefined {
+  if (yields.length !== wanted.length || yields.some(([path], index) => wanted[index]?.[0] !== path)) return undefined;
+  const flipped = yields.map(([, direction], index) => wanted[index]?.[1] !== direction);
+  const valuesFlipped = flipped.slice(0, -1);
+  const nameFlipped = flipped[flipped.length - 1] === true;
+  if (valuesFlipped.every((value) => value === nameFlipped)) return { reverse: nameFlipped, tiesAgainstWalk: false };
+  // A tie is only a run of keys below the name when some value precedes it.
+  if (valuesFlipped.length > 0 && valuesFlipped.every((value) => value === !nameFlipped)) return { reverse: !nameFlipped, tiesAgainstWalk: true };
   return undefined;
+}
+
+/** An index path's direction fields for a walk order. */
+function walkDirection(order: WalkOrder | undefined): { reverse: boolean; tiesAgainstWalk?: true } {
+  return { reverse: order?.reverse === true, ...(order?.tiesAgainstWalk === true ? { tiesAgainstWalk: true as const } : {}) };
 }
 
 function selectivePath(
@@ -217,7 +243,7 @@ function selectivePath(
     const relation = orderRelation([['name', 1]], wanted);
     const exact = onlyClause && ((condition.type === 'prefix' && condition.exact) || (condition.type === 'like' && condition.shape.afterPrefix === 'anything'));
     const seekName = relation === undefined ? undefined : seekNameOf(seek);
-    return { type: 'documents', range: kindRange(context.kind, prefix), reverse: relation === 'reverse', ordered: relation !== undefined, exact, ...(seekName === undefined ? {} : { seekName }) };
+    return { type: 'documents', range: kindRange(context.kind, prefix), reverse: relation?.reverse === true, ordered: relation !== undefined, exact, ...(seekName === undefined ? {} : { seekName }) };
   }
   const index = context.indexes.sorted.find((candidate) => candidate.fields[0]?.[0] === condition.path);
   if (index === undefined) return undefined;
@@ -232,7 +258,7 @@ function selectivePath(
       const relation = single && !multikey ? orderRelation(restOrder, wanted) : undefined;
       const exact = onlyClause && rest.length === 0 && !values.some(isCutInKey) && (single || !multikey);
       const seekKey = relation === undefined || seek === undefined ? undefined : seekKeyOf(index, sort, seek, values[0]);
-      return { type: 'index', ranges, reverse: relation === 'reverse', ordered: relation !== undefined, exact, mayRepeat: multikey && !single, ...(seekKey === undefined ? {} : { seek: seekKey }) };
+      return { type: 'index', ranges, ...walkDirection(relation), ordered: relation !== undefined, exact, mayRepeat: multikey && !single, ...(seekKey === undefined ? {} : { seek: seekKey }) };
     }
     case 'range': {
       const range = boundedRange(index, first[1], condition.lower, condition.upper);
@@ -279,7 +305,7 @@ function collectionPath(context: PlanContext, condition: FieldCondition, sort: r
     seek === undefined || seekCollection === undefined || !Buffer.concat([index.prefix, indexKey([[seekCollection, 1]])]).equals(within.start)
       ? undefined
       : seekKeyOf(index, sort, seek, seekCollection);
-  return { type: 'index', ranges: [within], reverse: relation === 'reverse', ordered: true, exact, mayRepeat: false, ...(seekKey === undefined ? {} : { seek: seekKey }) };
+  return { type: 'index', ranges: [within], ...walkDirection(relation), ordered: true, exact, mayRepeat: false, ...(seekKey === undefined ? {} : { seek: seekKey }) };
 }
 
 /** A walk of the whole kind in the sort's order, if an index (or the name order) gives it. */
@@ -287,14 +313,14 @@ function walkPath(context: PlanContext, sort: readonly SortKey[], seek: SeekBoun
   const byName = orderRelation([['name', 1]], sort);
   if (byName !== undefined || countAll) {
     const seekName = byName === undefined ? undefined : seekNameOf(seek);
-    return { type: 'documents', range: kindRange(context.kind), reverse: byName === 'reverse', ordered: byName !== undefined, exact: false, ...(seekName === undefined ? {} : { seekName }) };
+    return { type: 'documents', range: kindRange(context.kind), reverse: byName?.reverse === true, ordered: byName !== undefined, exact: false, ...(seekName === undefined ? {} : { seekName }) };
   }
   for (const index of context.indexes.sorted) {
     if (context.isMultikey(index)) continue;
     const relation = orderRelation([...index.fields, ['name', 1]], sort);
     if (relation === undefined) continue;
     const seekKey = seek === undefined ? undefined : seekKeyOf(index, sort, seek);
-    return { type: 'index', ranges: [prefixRange(index.prefix)], reverse: relation === 'reverse', ordered: true, exact: false, mayRepeat: false, ...(seekKey === undefined ? {} : { seek: seekKey }) };
+    return { type: 'index', ranges: [prefixRange(index.prefix)], ...walkDirection(relation), ordered: true, exact: false, mayRepeat: false, ...(seekKey === undefined ? {} : { seek: seekKey }) };
   }
   return { type: 'documents', range: kindRange(context.kind), reverse: false, ordered: false, exact: false };
 }

@@ -74,6 +74,14 @@ export function ascendingComponentAt(key: Buffer, offset: number): Buffer | unde
   return end < 0 ? undefined : key.subarray(offset, end + 1);
 }
 
+/**
+ * A key without its last component: for an index entry, the key of its values without the name,
+ * which every entry of a tie (equal values) shares. Every component ends in the only unescaped 0x00.
+ */
+export function withoutLastComponent(key: Buffer): Buffer {
+  return key.subarray(0, key.lastIndexOf(0x00, key.length - 2) + 1);
+}
+
 /** The smallest key after every key starting with `prefix`. */
 export function afterPrefix(prefix: Buffer): Buffer {
   return Buffer.concat([prefix, Buffer.of(0xff)]);

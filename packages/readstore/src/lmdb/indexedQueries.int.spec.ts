@@ -29,7 +29,19 @@ const INDEXES: IndexSpecification[] = [
   { [COLLECTION_OF_NAME]: 1, 'metadata.createTime': -1, name: 1 },
 ];
 const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'apollo', 'polo', 'team', 'blue', 'über', 'x1'];
-const SORTS: (SortSpec | undefined)[] = [undefined, { score: 1 }, { score: -1 }, { 'metadata.createTime': -1 }, { 'metadata.createTime': 1 }, { name: -1 }, { tier: 1 }, { title: 1 }];
+const SORTS: (SortSpec | undefined)[] = [
+  undefined,
+  { score: 1 },
+  { score: -1 },
+  { 'metadata.createTime': -1 },
+  { 'metadata.createTime': 1 },
+  { name: -1 },
+  { tier: 1 },
+  { title: 1 },
+  // The orders of previous pages (order_by reversed, names too) of score desc and oldest first.
+  { score: 1, name: -1 },
+  { 'metadata.createTime': -1, name: -1 },
+];
 
 /** A small seeded generator, so a failure names a seed that reproduces it. */
 function generator(seed: number): { int(max: number): number; pick<T>(values: readonly T[]): T; chance(p: number): boolean } {
@@ -128,6 +140,34 @@ function orderByOf(sort: SortSpec | undefined): OrderBy {
   return { fields: normalizeSort(sort).map(([path, direction]) => ({ path, direction: direction === 1 ? 'asc' : 'desc' })) };
 }
 
+/**
+ * Keyset pages forwards with the seek hint, as a List with page tokens reads them; each page's
+ * offset is counted as include_paging_info counts it (the keyset condition "before" its first item,
+ * with the count's hint) and must be the number of names paged before it.
+ */
+async function pageThrough(store: LmdbReadStore, filter: Record<string, unknown> | undefined, sort: SortSpec | undefined, pageSize: number, label: string, failures: string[]): Promise<string[]> {
+  const keys = normalizeSort(sort);
+  const paged: string[] = [];
+  let boundary: unknown[] | undefined;
+  for (let page = 0; page < 1_000; page += 1) {
+    const cursor = boundary === undefined ? undefined : cursorQuery(orderByOf(sort), boundary as never, 'after', false);
+    const pageFilter = cursor === undefined ? filter : filter === undefined ? cursor : { $and: [filter, cursor] };
+    const found = await store.query(KIND, { ...(pageFilter === undefined ? {} : { filter: pageFilter }), ...(sort === undefined ? {} : { sort }), limit: pageSize, ...(boundary === undefined ? {} : { seek: { values: boundary } }) });
+    const first = found.documents[0];
+    if (first !== undefined) {
+      const values = keys.map(([field]) => resolve(first.document, field) ?? null);
+      const before = cursorQuery(orderByOf(sort), values as never, 'before', false);
+      const offset = await store.count(KIND, filter === undefined ? before : { $and: [filter, before] }, { before: { sort: sort ?? {}, values } });
+      if (offset !== paged.length) failures.push(`${label}: offset of page ${page} counted ${offset}, expected ${paged.length}`);
+    }
+    paged.push(...found.documents.map((stored) => stored.name));
+    const last = found.documents[found.documents.length - 1];
+    if (found.documents.length < pageSize || last === undefined) break;
+    boundary = keys.map(([field]) => resolve(last.document, field) ?? null);
+  }
+  return paged;
+}
+
 describe('LmdbReadStore index-served queries (model-based)', function () {
   this.timeout(60_000);
   let path: string;
@@ -181,26 +221,7 @@ describe('LmdbReadStore index-served queries (model-based)', function () {
           if (counted !== all.length) failures.push(`${label}: count ${counted} expected ${all.length}`);
           // Keyset pages forwards, with the seek hint, cover the same list exactly once.
           const pageSize = 1 + random.int(7);
-          const paged: string[] = [];
-          let boundary: unknown[] | undefined;
-          for (let page = 0; page < 1_000; page += 1) {
-            const keys = normalizeSort(sort);
-            const cursor = boundary === undefined ? undefined : cursorQuery(orderByOf(sort), boundary as never, 'after', false);
-            const pageFilter = cursor === undefined ? filter : filter === undefined ? cursor : { $and: [filter, cursor] };
-            const found = await store.query(KIND, { ...(pageFilter === undefined ? {} : { filter: pageFilter }), ...(sort === undefined ? {} : { sort }), limit: pageSize, ...(boundary === undefined ? {} : { seek: { values: boundary } }) });
-            // The page's offset, counted with the keyset condition and its hint, is its first item's place.
-            const first = found.documents[0];
-            if (first !== undefined) {
-              const values = keys.map(([field]) => resolve(first.document, field) ?? null);
-              const before = cursorQuery(orderByOf(sort), values as never, 'before', false);
-              const offset = await store.count(KIND, filter === undefined ? before : { $and: [filter, before] }, { before: { sort: sort ?? {}, values } });
-              if (offset !== paged.length) failures.push(`${label}: offset of page ${page} counted ${offset}, expected ${paged.length}`);
-            }
-            paged.push(...found.documents.map((stored) => stored.name));
-            const last = found.documents[found.documents.length - 1];
-            if (found.documents.length < pageSize || last === undefined) break;
-            boundary = keys.map(([field]) => resolve(last.document, field) ?? null);
-          }
+          const paged = await pageThrough(store, filter, sort, pageSize, label, failures);
           if (JSON.stringify(paged) !== JSON.stringify(all)) failures.push(`${label} pages of ${pageSize}: got ${paged.join(',')} expected ${all.join(',')}`);
         }
       }
@@ -331,6 +352,40 @@ describe('LmdbReadStore index-served queries (model-based)', function () {
     } finally {
       await small.close();
     }
+  });
+
+  it('should serve orders whose names run against the index\'s within each tie, ties longer than a walk holds included', async () => {
+    // 400 documents under one parent (and 100 under another): 300 share score 5 and createTime T0
+    // (ties far longer than the 64 entries a backward walk holds), the rest spread, some without a
+    // score. Oldest first and highest score first walk their indexes backwards, each tie forwards;
+    // their previous pages (values the index's way, names descending) forwards, each tie backwards.
+    const random = generator(21);
+    const model = new Map<string, JsonObject>();
+    const writes: DocumentWrite[] = [];
+    for (let index = 0; index < 500; index += 1) {
+      const name = `projects/p${index < 400 ? 1 : 2}/groups/g${random.int(1_000_000).toString(36)}x${index}`;
+      const tied = index % 5 !== 0 && index < 375;
+      const document: Record<string, unknown> = { name, parent: name.slice(0, name.indexOf('/groups')), metadata: { createTime: tied ? '2026-01-01T00:00:00Z' : `2026-0${1 + random.int(9)}-1${random.int(9)}T00:00:00Z` } };
+      if (tied) document['score'] = 5;
+      else if (random.chance(0.8)) document['score'] = random.int(10);
+      model.set(name, document as JsonObject);
+      writes.push({ op: 'put', kind: KIND, name, position: (index + 1).toString(16).padStart(16, '0'), document: document as JsonObject });
+    }
+    await store.apply({ writes });
+    const failures: string[] = [];
+    for (const filter of [undefined, { name: { $regex: '^projects/p1/groups/' } }, { parent: 'projects/p1' }, { score: 5 }]) {
+      for (const sort of [{ score: -1 }, { 'metadata.createTime': 1 }, { score: -1, name: -1 }, { score: 1, name: -1 }, { 'metadata.createTime': -1, name: -1 }] as SortSpec[]) {
+        const label = JSON.stringify({ filter, sort });
+        const all = expected(model, filter, sort);
+        const whole = (await store.query(KIND, { ...(filter === undefined ? {} : { filter }), sort })).documents.map((stored) => stored.name);
+        if (JSON.stringify(whole) !== JSON.stringify(all)) failures.push(`${label}: got ${whole.slice(0, 8).join(',')}… expected ${all.slice(0, 8).join(',')}…`);
+        for (const pageSize of [7, 100, 1_000]) {
+          const paged = await pageThrough(store, filter, sort, pageSize, label, failures);
+          if (JSON.stringify(paged) !== JSON.stringify(all)) failures.push(`${label} pages of ${pageSize}: ${paged.length} names, expected ${all.length}; first difference at ${paged.findIndex((name, at) => name !== all[at])}`);
+        }
+      }
+    }
+    expect(failures.slice(0, 5).join('\n'), `${failures.length} disagreements`).to.equal('');
   });
 
   describe('having titles whose words are longer than a key holds', () => {

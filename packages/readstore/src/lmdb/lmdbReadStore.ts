@@ -34,7 +34,8 @@ import { DocumentCache } from './documentCache.js';
 import { TopK } from './topK.js';
 import { WordList } from './wordList.js';
 import { filterShape, type FilterShape } from './filterClauses.js';
-import { afterPrefix, ascendingComponentAt, indexKey, isCutInKey, keptAsKeyPart, stringComponent } from './indexKey.js';
+import { afterPrefix, ascendingComponentAt, indexKey, isCutInKey, keptAsKeyPart, stringComponent, withoutLastComponent } from './indexKey.js';
+import { indexNamesInOrder } from './indexWalk.js';
 import {
   kindIndexesOf,
   postingKey,
@@ -448,6 +449,12 @@ export class LmdbReadStore implements ReadStore {
     }
     if (path.type === 'index' && path.ordered && path.seek !== undefined && path.ranges.length === 1) {
       const range = path.ranges[0] as KeyRange;
+      if (path.tiesAgainstWalk === true) {
+        // The ties the walk passes before the boundary's, then the names of its tie read before it.
+        const tie = withoutLastComponent(path.seek);
+        if (path.reverse) return this.index.getKeysCount({ start: afterPrefix(tie), end: range.end, ...this.snapshot }) + this.index.getKeysCount({ start: tie, end: path.seek, ...this.snapshot });
+        return this.index.getKeysCount({ start: range.start, end: tie, ...this.snapshot }) + this.index.getKeysCount({ start: path.seek, end: afterPrefix(tie), ...this.snapshot }) - (this.exists(this.index, path.seek) ? 1 : 0);
+      }
       if (!path.reverse) return this.index.getKeysCount({ start: range.start, end: path.seek, ...this.snapshot });
       return this.index.getKeysCount({ start: path.seek, end: range.end, ...this.snapshot }) - (this.exists(this.index, path.seek) ? 1 : 0);
     }
@@ -898,10 +905,7 @@ export class LmdbReadStore implements ReadStore {
     const seen = path.mayRepeat ? new Set<string>() : undefined;
     const ranges = path.reverse ? [...path.ranges].reverse() : path.ranges;
     for (const range of ranges) {
-      const seek = path.seek !== undefined && Buffer.compare(path.seek, range.start) >= 0 && Buffer.compare(path.seek, range.end) < 0 ? path.seek : undefined;
-      const options = path.reverse ? { start: seek ?? range.end, end: range.start, reverse: true } : { start: seek ?? range.start, end: range.end };
-      for (const { key, value: name } of this.index.getRange({ ...options, ...this.snapshot })) {
-        if (path.reverse && seek === undefined && Buffer.compare(key, range.end) === 0) continue;
+      for (const name of indexNamesInOrder(this.index, range, path, path.seek, this.snapshot)) {
         if (seen !== undefined) {
           if (seen.has(name)) continue;
           seen.add(name);
