@@ -145,7 +145,7 @@ describe('List of every resource (e2e)', () => {
         it(`should page by ${displayField} Z to A with ties in name order, forwards with next_page_token and back with prev_page_token`, async () => {
           const run = newId('run');
           const titles = ['b', 'a', 'b', 'c', 'b', 'b'];
-          const siblings = await createSiblings(suite, descriptor, titles.length, (index) => ({ ...labelled(run), [displayField]: titles[index] as string }));
+          const siblings = await createSiblings(suite, descriptor, titles.length, (index) => ({ ...labelled(run), [displayField]: titles[index] }));
           const byTitleDesc = (left: CreatedResource, right: CreatedResource): number =>
             String(right.resource[displayField]).localeCompare(String(left.resource[displayField])) || (left.name < right.name ? -1 : left.name > right.name ? 1 : 0);
           const expected = [...siblings.created].sort(byTitleDesc).map((resource) => resource.name);
