@@ -39,11 +39,21 @@ describe('mongoIndexesOf', () => {
     expect(mongoIndexesOf(resourceByKind('RoleBinding')).some((index) => 'displayName' in index || 'title' in index)).to.equal(false);
   });
 
+  it('should give MongoDB an index of its own for oldest first and for Z to A, with names A to Z within a tie (it cannot read the newest-first or A-to-Z index that way)', () => {
+    expect(mongoIndexesOf(resourceByKind('Group'))).to.deep.include.members([
+      { 'metadata.createTime': 1, name: 1 },
+      { displayName: -1, name: 1 },
+    ]);
+    expect(mongoIndexesOf(resourceByKind('Project'))).to.deep.include({ title: -1, name: 1 });
+    expect(mongoIndexesOf(resourceByKind('RoleBinding'))).to.deep.include({ 'metadata.createTime': 1, name: 1 });
+  });
+
   it('should give the embedded store MongoDB\'s set with the orders within a parent, each addition after the set stored before it (so a store holding that set builds only the additions)', () => {
     const mongo = mongoIndexes();
     const newestInParent = { [COLLECTION_OF_NAME]: 1, 'metadata.createTime': -1, name: 1 };
     for (const [kind, specifications] of Object.entries(embeddedIndexes())) {
-      const mongoSet = mongo[kind] ?? [];
+      // Not the orders the embedded store reads from the others backwards, tie by tie.
+      const mongoSet = (mongo[kind] ?? []).filter((index) => index['metadata.createTime'] !== 1 && index['displayName'] !== -1 && index['title'] !== -1);
       const display = mongoSet.filter((index) => index['displayName'] === 1 || index['title'] === 1);
       const first = mongoSet.filter((index) => !display.includes(index));
       const field = display.length === 0 ? undefined : Object.keys(display[0] ?? {})[0];

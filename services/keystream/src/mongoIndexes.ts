@@ -26,7 +26,19 @@ const INVITATION_INDEXES: readonly IndexSpecification[] = [
 
 /** Index specifications for one kind. */
 export function mongoIndexesOf(descriptor: ResourceDescriptor): IndexSpecification[] {
-  return [...filterIndexesOf(descriptor), ...displayOrderOf(descriptor)];
+  return [...filterIndexesOf(descriptor), ...displayOrderOf(descriptor), ...ordersAgainstTheTieBreak(descriptor)];
+}
+
+/**
+ * Oldest first and Z to A, for MongoDB only. A MongoDB index serves a sort that is its own key
+ * pattern or that pattern's exact inverse, and the name tie-break stays ascending whichever way the
+ * values go: `{metadata.createTime: 1, name: 1}` is neither of the newest-first index, so without
+ * its own index MongoDB sorts every match. The embedded store needs none of these: it walks the
+ * newest-first and A-to-Z indexes backwards, reading each tie forwards (indexWalk.ts).
+ */
+function ordersAgainstTheTieBreak(descriptor: ResourceDescriptor): IndexSpecification[] {
+  const display = displayFieldOf(descriptor);
+  return [{ 'metadata.createTime': 1, name: 1 }, ...(display === undefined ? [] : [{ [display]: -1 as const, name: 1 as const }])];
 }
 
 /** The indexes of the filters and the newest-first order (the first set; later additions come after it, see embeddedIndexes). */
