@@ -250,6 +250,23 @@ async function throughHttp(): Promise<void> {
     await timed('HTTP page 1 of everything, order_by create_time desc', () => get(`/v1/projects/-/roleBindings?pageSize=100&orderBy=${newestFirst}`));
     await timed('HTTP page 51 of everything through its page token', () => get(`/v1/projects/-/roleBindings?pageSize=100&orderBy=${newestFirst}&pageToken=${token}`));
     await timed('HTTP page 51 with include_paging_info', () => get(`/v1/projects/-/roleBindings?pageSize=100&orderBy=${newestFirst}&includePagingInfo=true&pageToken=${token}`));
+    // Oldest first: the newest-first index walked backwards, each tie forwards; and the page before page 51.
+    const oldestFirst = encodeURIComponent('metadata.create_time asc');
+    let oldestToken = '';
+    let previousToken = '';
+    for (let page = 0; page < 50; page += 1) {
+      const answer = await get(`/v1/projects/-/roleBindings?pageSize=100&orderBy=${oldestFirst}${oldestToken === '' ? '' : `&pageToken=${oldestToken}`}`);
+      const next = answer['nextPageToken'];
+      oldestToken = typeof next === 'string' ? encodeURIComponent(next) : '';
+    }
+    {
+      const answer = await get(`/v1/projects/-/roleBindings?pageSize=100&orderBy=${oldestFirst}&pageToken=${oldestToken}`);
+      const previous = answer['prevPageToken'];
+      previousToken = typeof previous === 'string' ? encodeURIComponent(previous) : '';
+    }
+    await timed('HTTP page 1 of everything, order_by create_time asc (oldest first)', () => get(`/v1/projects/-/roleBindings?pageSize=100&orderBy=${oldestFirst}`));
+    await timed('HTTP page 51 oldest first through its page token, with include_paging_info', () => get(`/v1/projects/-/roleBindings?pageSize=100&orderBy=${oldestFirst}&includePagingInfo=true&pageToken=${oldestToken}`));
+    await timed('HTTP page 50 oldest first through page 51\'s prev_page_token', () => get(`/v1/projects/-/roleBindings?pageSize=100&orderBy=${oldestFirst}&pageToken=${previousToken}`));
     const status = readFileSync(`/proc/${child.process.pid}/status`, 'utf8');
     console.log(`server anonymous RSS: ${(Number(/RssAnon:\s+(\d+) kB/u.exec(status)?.[1]) / 1024).toFixed(0)} MB`);
   } finally {

@@ -93,8 +93,11 @@ export interface CountOptions {
    * A hint that the filter holds a keyset condition selecting the documents before a boundary in
    * `sort` order (a page's offset): its sort-key values (`name` last). A store may then count in
    * that order from the start and stop at the boundary. The count is the same without it.
+   * `selection`, when given, is the filter without that keyset condition (the filter is exactly
+   * `selection` AND the condition): a store that reads the sort's order by position may then count
+   * what it selects among the entries before the boundary's position, without comparing values.
    */
-  readonly before?: { readonly sort: SortSpec; readonly values: readonly unknown[] };
+  readonly before?: { readonly sort: SortSpec; readonly values: readonly unknown[]; readonly selection?: QueryFilter };
 }
 
 /** Result of {@link ReadStore.query}. */

@@ -424,6 +424,10 @@ export class LmdbReadStore implements ReadStore {
   private countBefore(kind: string, filter: FilterShape, compiled: { test(document: unknown): boolean }, before: NonNullable<CountOptions['before']>, phrase: PhraseHint | undefined): number | undefined {
     const sort = normalizeSort(before.sort);
     if (before.values.length !== sort.length) return undefined;
+    if (before.selection !== undefined) {
+      const selected = this.countSelectedBefore(kind, before.selection, sort, before.values, phrase);
+      if (selected !== undefined) return selected;
+    }
     if (filter.clauseCount === 1) {
       const seeking = this.pathFor(kind, filter, sort, false, phrase, { values: before.values });
       const keys = this.keysBeforeSeek(kind, seeking);
@@ -438,6 +442,58 @@ export class LmdbReadStore implements ReadStore {
       if (compiled.test(stored.document)) total += 1;
     }
     return total;
+  }
+
+  /**
+   * What `selection` selects among the entries before the boundary's position in a walk of the
+   * sort's order (every one of them is before the boundary: the walk is the order): tested on the
+   * names alone when the selection mentions nothing else (a wildcard parent), else on the documents.
+   * Undefined when no ordered walk of one range seeks to the boundary.
+   */
+  private countSelectedBefore(kind: string, selection: QueryFilter, sort: readonly SortKey[], values: readonly unknown[], phrase: PhraseHint | undefined): number | undefined {
+    const shape = filterShape(selection);
+    const path = this.pathFor(kind, shape, sort, false, phrase, { values });
+    const names = this.namesBeforeSeek(kind, path);
+    if (names === undefined) return undefined;
+    const compiled = compileFilter(selection);
+    let counted = 0;
+    if (compiled === undefined || mentionsOnlyName(selection)) {
+      for (const name of names) if (compiled === undefined || compiled.test({ name })) counted += 1;
+      return counted;
+    }
+    const probe = this.probeFor(kind, shape);
+    for (const name of names) {
+      if (probe !== undefined && !probe(name)) continue;
+      const record = this.readDocument(documentKey(kind, name));
+      if (record !== undefined && compiled.test(record.document)) counted += 1;
+    }
+    return counted;
+  }
+
+  /** The names an ordered walk of one range passes before its seek key, in order; undefined for other paths. */
+  private namesBeforeSeek(kind: string, path: AccessPath): Iterable<string> | undefined {
+    if (path.type === 'documents' && path.ordered && path.seekName !== undefined) {
+      const boundary = documentKey(kind, path.seekName);
+      if (boundary < path.range.start || boundary >= path.range.end) return undefined;
+      const prefixLength = kind.length + 1;
+      const keys = path.reverse ? this.documents.getKeys({ start: path.range.end, end: boundary, reverse: true, ...this.snapshot }) : this.documents.getKeys({ start: path.range.start, end: boundary, ...this.snapshot });
+      return keys.filter((key) => key !== path.range.end).map((key) => key.slice(prefixLength));
+    }
+    if (path.type !== 'index' || !path.ordered || path.seek === undefined || path.ranges.length !== 1) return undefined;
+    const range = path.ranges[0] as KeyRange;
+    const seek = path.seek;
+    if (Buffer.compare(seek, range.start) < 0 || Buffer.compare(seek, range.end) >= 0) return undefined;
+    const between = (start: Buffer, end: Buffer, reverse: boolean): Iterable<string> =>
+      reverse
+        ? this.index.getRange({ start: end, end: start, reverse: true, ...this.snapshot }).filter(({ key }) => Buffer.compare(key, end) < 0).map(({ value }) => value)
+        : this.index.getRange({ start, end, ...this.snapshot }).map(({ value }) => value);
+    if (path.tiesAgainstWalk === true) {
+      // The ties the walk passes before the boundary's, then the names of its tie read before it (see indexWalk.ts).
+      const tie = withoutLastComponent(seek);
+      if (path.reverse) return concatenated(between(afterPrefix(tie), range.end, true), between(tie, seek, false));
+      return concatenated(between(range.start, tie, false), between(seek, afterPrefix(tie), true));
+    }
+    return path.reverse ? between(seek, range.end, true) : between(range.start, seek, false);
   }
 
   /** Entries of a whole-kind ordered walk before its seek key, counted from keys; undefined for other paths. */
@@ -1222,6 +1278,11 @@ function mentionsOnlyName(filter: unknown): boolean {
   if (Array.isArray(filter)) return filter.every(mentionsOnlyName);
   if (typeof filter !== 'object' || filter === null) return true;
   return Object.entries(filter).every(([key, value]) => (key.startsWith('$') ? mentionsOnlyName(value) : key === 'name'));
+}
+
+/** The items of each iterable in turn. */
+function* concatenated<T>(...parts: readonly Iterable<T>[]): Generator<T> {
+  for (const part of parts) yield* part;
 }
 
 /** A document holding `values` at the sort's paths (for comparing with a boundary). */

@@ -154,7 +154,7 @@ export class QueryService {
     if (first === undefined) return { currentOffset: 0, totalResultsCount };
     // The offset: what precedes the page's first item; the hint lets a store count in order and stop there.
     const values = sortValuesOf(orderBy, first);
-    const before = { sort: compileSort(orderBy), values };
+    const before = { sort: compileSort(orderBy), values, selection: baseQuery };
     const currentOffset = await this.readStore.count(kind, andQueries(baseQuery, cursorQuery(orderBy, values, 'before', false)), { ...hint, before });
     return { currentOffset, totalResultsCount };
   }
