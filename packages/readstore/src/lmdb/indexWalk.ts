@@ -101,3 +101,21 @@ function* tiesAgainstWalk(index: Database<string, Buffer>, range: KeyRange, reve
     else lower = afterPrefix(tie);
   }
 }
+
+/**
+ * The key ranges holding the entries a walk of `range` in the direction passes before reaching
+ * `seek`: the entries before the seek's in the walk's order. (`seek` + 0x00 is the smallest key
+ * after it: every key ends with a component's 0x00.)
+ */
+export function rangesBeforeSeek(range: KeyRange, seek: Buffer, direction: IndexWalkDirection): KeyRange[] {
+  const afterSeek = Buffer.concat([seek, Buffer.of(0x00)]);
+  if (direction.tiesAgainstWalk !== true) return direction.reverse ? [{ start: afterSeek, end: range.end }] : [{ start: range.start, end: seek }];
+  // The ties the walk passes before the seek's, then the names of its tie read before it.
+  const tie = withoutLastComponent(seek);
+  return direction.reverse ? [{ start: afterPrefix(tie), end: range.end }, { start: tie, end: seek }] : [{ start: range.start, end: tie }, { start: afterSeek, end: afterPrefix(tie) }];
+}
+
+/** The names in the ranges, in key order. */
+export function* namesInRanges(index: Database<string, Buffer>, ranges: readonly KeyRange[], snapshot: ReadSnapshot): Generator<string> {
+  for (const range of ranges) for (const { value } of index.getRange({ start: range.start, end: range.end, ...snapshot })) yield value;
+}

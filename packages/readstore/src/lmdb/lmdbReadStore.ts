@@ -34,8 +34,8 @@ import { DocumentCache } from './documentCache.js';
 import { TopK } from './topK.js';
 import { WordList } from './wordList.js';
 import { filterShape, type FilterShape } from './filterClauses.js';
-import { afterPrefix, ascendingComponentAt, indexKey, isCutInKey, keptAsKeyPart, stringComponent, withoutLastComponent } from './indexKey.js';
-import { indexNamesInOrder } from './indexWalk.js';
+import { afterPrefix, ascendingComponentAt, indexKey, isCutInKey, keptAsKeyPart, stringComponent } from './indexKey.js';
+import { indexNamesInOrder, namesInRanges, rangesBeforeSeek } from './indexWalk.js';
 import {
   kindIndexesOf,
   postingKey,
@@ -470,7 +470,7 @@ export class LmdbReadStore implements ReadStore {
     return counted;
   }
 
-  /** The names an ordered walk of one range passes before its seek key, in order; undefined for other paths. */
+  /** The names an ordered walk of one range passes before its seek key (in key order); undefined for other paths. */
   private namesBeforeSeek(kind: string, path: AccessPath): Iterable<string> | undefined {
     if (path.type === 'documents' && path.ordered && path.seekName !== undefined) {
       const boundary = documentKey(kind, path.seekName);
@@ -479,21 +479,16 @@ export class LmdbReadStore implements ReadStore {
       const keys = path.reverse ? this.documents.getKeys({ start: path.range.end, end: boundary, reverse: true, ...this.snapshot }) : this.documents.getKeys({ start: path.range.start, end: boundary, ...this.snapshot });
       return keys.filter((key) => key !== path.range.end).map((key) => key.slice(prefixLength));
     }
+    const ranges = this.indexRangesBeforeSeek(path);
+    return ranges === undefined ? undefined : namesInRanges(this.index, ranges, this.snapshot);
+  }
+
+  /** The index ranges holding what an ordered walk of one range passes before its seek key (rangesBeforeSeek); undefined for other paths. */
+  private indexRangesBeforeSeek(path: AccessPath): KeyRange[] | undefined {
     if (path.type !== 'index' || !path.ordered || path.seek === undefined || path.ranges.length !== 1) return undefined;
     const range = path.ranges[0] as KeyRange;
-    const seek = path.seek;
-    if (Buffer.compare(seek, range.start) < 0 || Buffer.compare(seek, range.end) >= 0) return undefined;
-    const between = (start: Buffer, end: Buffer, reverse: boolean): Iterable<string> =>
-      reverse
-        ? this.index.getRange({ start: end, end: start, reverse: true, ...this.snapshot }).filter(({ key }) => Buffer.compare(key, end) < 0).map(({ value }) => value)
-        : this.index.getRange({ start, end, ...this.snapshot }).map(({ value }) => value);
-    if (path.tiesAgainstWalk === true) {
-      // The ties the walk passes before the boundary's, then the names of its tie read before it (see indexWalk.ts).
-      const tie = withoutLastComponent(seek);
-      if (path.reverse) return concatenated(between(afterPrefix(tie), range.end, true), between(tie, seek, false));
-      return concatenated(between(range.start, tie, false), between(seek, afterPrefix(tie), true));
-    }
-    return path.reverse ? between(seek, range.end, true) : between(range.start, seek, false);
+    if (Buffer.compare(path.seek, range.start) < 0 || Buffer.compare(path.seek, range.end) >= 0) return undefined;
+    return rangesBeforeSeek(range, path.seek, path);
   }
 
   /** Entries of a whole-kind ordered walk before its seek key, counted from keys; undefined for other paths. */
@@ -503,17 +498,8 @@ export class LmdbReadStore implements ReadStore {
       if (!path.reverse) return this.documents.getKeysCount({ start: path.range.start, end: boundary, ...this.snapshot });
       return this.documents.getKeysCount({ start: boundary, end: path.range.end, ...this.snapshot }) - (this.exists(this.documents, boundary) ? 1 : 0);
     }
-    if (path.type === 'index' && path.ordered && path.seek !== undefined && path.ranges.length === 1) {
-      const range = path.ranges[0] as KeyRange;
-      if (path.tiesAgainstWalk === true) {
-        // The ties the walk passes before the boundary's, then the names of its tie read before it.
-        const tie = withoutLastComponent(path.seek);
-        if (path.reverse) return this.index.getKeysCount({ start: afterPrefix(tie), end: range.end, ...this.snapshot }) + this.index.getKeysCount({ start: tie, end: path.seek, ...this.snapshot });
-        return this.index.getKeysCount({ start: range.start, end: tie, ...this.snapshot }) + this.index.getKeysCount({ start: path.seek, end: afterPrefix(tie), ...this.snapshot }) - (this.exists(this.index, path.seek) ? 1 : 0);
-      }
-      if (!path.reverse) return this.index.getKeysCount({ start: range.start, end: path.seek, ...this.snapshot });
-      return this.index.getKeysCount({ start: path.seek, end: range.end, ...this.snapshot }) - (this.exists(this.index, path.seek) ? 1 : 0);
-    }
+    const ranges = this.indexRangesBeforeSeek(path);
+    if (ranges !== undefined) return ranges.reduce((total, range) => total + this.index.getKeysCount({ start: range.start, end: range.end, ...this.snapshot }), 0);
     return undefined;
   }
 
@@ -1278,11 +1264,6 @@ function mentionsOnlyName(filter: unknown): boolean {
   if (Array.isArray(filter)) return filter.every(mentionsOnlyName);
   if (typeof filter !== 'object' || filter === null) return true;
   return Object.entries(filter).every(([key, value]) => (key.startsWith('$') ? mentionsOnlyName(value) : key === 'name'));
-}
-
-/** The items of each iterable in turn. */
-function* concatenated<T>(...parts: readonly Iterable<T>[]): Generator<T> {
-  for (const part of parts) yield* part;
 }
 
 /** A document holding `values` at the sort's paths (for comparing with a boundary). */
