@@ -61,6 +61,28 @@ describe('List of every resource (e2e)', () => {
     const call = async (request: JsonObject, position?: string): Promise<RestAnswer> =>
       suite.client.call(list, request, position === undefined ? {} : { headers: { [MIN_POSITION_HEADER]: position } });
 
+    /**
+     * Pages forward by next_page_token from the first page, then back by prev_page_token from the
+     * last one (names of each page; at most 10 pages each way).
+     */
+    const pageBothWays = async (base: JsonObject, position: string): Promise<{ pages: RestAnswer[]; backwards: string[][] }> => {
+      const pages: RestAnswer[] = [];
+      let token: string | undefined;
+      do {
+        const answer = await call({ ...base, ...(token === undefined ? {} : { pageToken: token }) }, position);
+        pages.push(answer);
+        token = answer.body['nextPageToken'] as string | undefined;
+      } while (token !== undefined && pages.length < 10);
+      const backwards: string[][] = [];
+      let previous = pages[pages.length - 1]?.body['prevPageToken'] as string | undefined;
+      while (previous !== undefined && backwards.length < 10) {
+        const answer = await call({ ...base, pageToken: previous }, position);
+        backwards.push(namesOf(answer, descriptor));
+        previous = answer.body['prevPageToken'] as string | undefined;
+      }
+      return { pages, backwards };
+    };
+
     describe(`List${descriptor.pluralKind}`, () => {
       if (!isCreatable(kind)) {
         it('should list nothing (only keystream creates these) and still check the filter', async () => {
@@ -119,24 +141,10 @@ describe('List of every resource (e2e)', () => {
         const siblings = await createSiblings(suite, descriptor, 5, () => labelled(run));
         const expected = siblings.created.map((resource) => resource.name).sort().reverse();
         const base = listRequest(siblings.parent, `metadata.labels.run = "${run}"`, { orderBy: 'name desc', pageSize: 2, includePagingInfo: true });
-        const pages: RestAnswer[] = [];
-        let token: string | undefined;
-        do {
-          const answer = await call({ ...base, ...(token === undefined ? {} : { pageToken: token }) }, siblings.position);
-          pages.push(answer);
-          token = answer.body['nextPageToken'] as string | undefined;
-        } while (token !== undefined && pages.length < 10);
+        const { pages, backwards } = await pageBothWays(base, siblings.position);
         expect(pages.map((page) => namesOf(page, descriptor))).to.deep.equal([expected.slice(0, 2), expected.slice(2, 4), expected.slice(4)]);
         expect(pages.map((page) => page.body['currentOffset'])).to.deep.equal([0, 2, 4]);
         expect(pages.map((page) => page.body['totalResultsCount'])).to.deep.equal([5, 5, 5]);
-        // Back from the last page to the first.
-        const backwards: string[][] = [];
-        let previous = pages[2]?.body['prevPageToken'] as string | undefined;
-        while (previous !== undefined && backwards.length < 10) {
-          const answer = await call({ ...base, pageToken: previous }, siblings.position);
-          backwards.push(namesOf(answer, descriptor));
-          previous = answer.body['prevPageToken'] as string | undefined;
-        }
         expect(backwards).to.deep.equal([expected.slice(2, 4), expected.slice(0, 2)]);
       });
 
@@ -150,22 +158,9 @@ describe('List of every resource (e2e)', () => {
             String(right.resource[displayField]).localeCompare(String(left.resource[displayField])) || (left.name < right.name ? -1 : left.name > right.name ? 1 : 0);
           const expected = [...siblings.created].sort(byTitleDesc).map((resource) => resource.name);
           const base = listRequest(siblings.parent, `metadata.labels.run = "${run}"`, { orderBy: `${displayField} desc`, pageSize: 2, includePagingInfo: true });
-          const pages: RestAnswer[] = [];
-          let token: string | undefined;
-          do {
-            const answer = await call({ ...base, ...(token === undefined ? {} : { pageToken: token }) }, siblings.position);
-            pages.push(answer);
-            token = answer.body['nextPageToken'] as string | undefined;
-          } while (token !== undefined && pages.length < 10);
+          const { pages, backwards } = await pageBothWays(base, siblings.position);
           expect(pages.map((page) => namesOf(page, descriptor))).to.deep.equal([expected.slice(0, 2), expected.slice(2, 4), expected.slice(4)]);
           expect(pages.map((page) => page.body['currentOffset'])).to.deep.equal([0, 2, 4]);
-          const backwards: string[][] = [];
-          let previous = pages[2]?.body['prevPageToken'] as string | undefined;
-          while (previous !== undefined && backwards.length < 10) {
-            const answer = await call({ ...base, pageToken: previous }, siblings.position);
-            backwards.push(namesOf(answer, descriptor));
-            previous = answer.body['prevPageToken'] as string | undefined;
-          }
           expect(backwards).to.deep.equal([expected.slice(2, 4), expected.slice(0, 2)]);
         });
       }
