@@ -10,12 +10,24 @@ const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = 'services/keystream/src/cli.ts';
 
 /**
- * What runs the server: its TypeScript source through tsx (tests: nothing to build first), or the
- * build that `npm start` runs (benchmarks: tsx compiles with esbuild's keep-names, which wraps
- * every named closure in a helper call and gives it a property table — about 0.8 KiB more heap
- * per idle watch and CPU on hot paths that a user's server does not spend).
+ * What runs the server: its TypeScript source through tsx, or the build that `npm start` runs.
+ * Both the tests and the benchmarks run the build by default: it is what users run (tsx compiles
+ * with esbuild's keep-names, which wraps every named closure in a helper call and gives it a
+ * property table — about 0.8 KiB more heap per idle watch and CPU on hot paths that a user's
+ * server does not spend), and it starts in half the time (each module through tsx's loader costs
+ * about 2.5 s more per process on the 2-core machine, paid by every start of the fault suites and
+ * by every role child). {@link keystreamCommand} brings the build up to date first, so a test never
+ * runs stale output. `KEYSTREAM_TEST_SERVER=source` runs the source instead.
  */
 export type ServerEntry = 'source' | 'built';
+
+/** The entry tests start the server from: `KEYSTREAM_TEST_SERVER` (`source` or `built`), default `built`. */
+export function defaultServerEntry(): ServerEntry {
+  const asked = process.env['KEYSTREAM_TEST_SERVER'];
+  if (asked === undefined || asked === '' || asked === 'built') return 'built';
+  if (asked === 'source') return 'source';
+  throw new Error(`KEYSTREAM_TEST_SERVER must be "source" or "built", not ${JSON.stringify(asked)}`);
+}
 
 /**
  * The node arguments that start the `keystream` command from `root` (a checkout). `built` first
@@ -63,7 +75,7 @@ export async function startKeystreamChild(
   environment: Record<string, string> = {},
   timeoutMs = 30_000,
   startArguments: readonly string[] = [],
-  entry: ServerEntry = 'source',
+  entry: ServerEntry = defaultServerEntry(),
 ): Promise<KeystreamChild> {
   const child = spawn(process.execPath, [...keystreamCommand(entry), 'start', ...startArguments], {
     cwd: repositoryRoot,
