@@ -40,6 +40,14 @@ export function keystreamCommand(entry: ServerEntry, root: string = repositoryRo
   return ['services/keystream/dist/cli.js'];
 }
 
+/**
+ * Set when a spec file of this run loaded this module: the root hooks then bring the build up to
+ * date once before the first test (a fresh clone's first build takes about a minute, longer than
+ * the timeout of the test that would otherwise start it).
+ */
+export const STARTS_SERVERS = Symbol.for('keystream.test.startsServers');
+(globalThis as Record<symbol, unknown>)[STARTS_SERVERS] = true;
+
 /** Checkouts built by this process: once each, so a later start is not slowed by a check. */
 const built = new Set<string>();
 

@@ -35,6 +35,16 @@ function leakedSince(before: Map<string, number>): string[] {
 }
 
 export const mochaHooks = {
+  async beforeAll(this: Context): Promise<void> {
+    // Spec files are all loaded before this runs; one that starts `keystream start` children loaded
+    // keystreamProcess.ts, which marks the run (see STARTS_SERVERS there). Imported only then, so a
+    // run of unit specs neither builds nor loads it.
+    if ((globalThis as Record<symbol, unknown>)[Symbol.for('keystream.test.startsServers')] !== true) return;
+    const { buildCheckout, defaultServerEntry } = await import('./keystreamProcess.js');
+    if (defaultServerEntry() !== 'built') return;
+    this.timeout(0);
+    buildCheckout();
+  },
   beforeEach(): void {
     baseline = countResources();
   },
