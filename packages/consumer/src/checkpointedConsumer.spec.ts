@@ -108,6 +108,32 @@ describe('CheckpointedConsumer', () => {
       expect(await consumer.metrics()).to.include({ eventsHandledTotal: 12, batchesTotal: 3, lag: 0, caughtUp: true, checkpointPosition: positionAt(12) });
     });
 
+    it('should use larger batches while catching up with the head it found at start, and ordinary ones after it', async () => {
+      const journal: Journal = [];
+      const eventStore = new ScriptedEventStore(() => scriptedSubscription(events(1, 47)));
+      eventStore.head = positionAt(30);
+      const consumer = consumerOf({ eventStore, handler: journalingHandler(journal), checkpoints: journalingCheckpoints(journal), maxBatchEvents: 5, catchUpBatchEvents: 20, maxBatchDelayMs: 60_000 });
+      await consumer.start();
+      await consumer.waitForPosition(positionAt(47), DEADLINE_MS);
+      // The batch that reaches past the head was opened while catching up; those after it are ordinary.
+      expect(journal.filter((line) => line.startsWith('handle'))).to.deep.equal([
+        `handle start..${positionAt(20)} (20)`,
+        `handle ${positionAt(20)}..${positionAt(40)} (20)`,
+        `handle ${positionAt(40)}..${positionAt(45)} (5)`,
+        `handle ${positionAt(45)}..${positionAt(47)} (2)`,
+      ]);
+    });
+
+    it('should catch up in batches of four times the ordinary size unless told otherwise', async () => {
+      const journal: Journal = [];
+      const eventStore = new ScriptedEventStore(() => scriptedSubscription(events(1, 30)));
+      eventStore.head = positionAt(30);
+      const consumer = consumerOf({ eventStore, handler: journalingHandler(journal), checkpoints: journalingCheckpoints(journal), maxBatchEvents: 4, maxBatchDelayMs: 60_000 });
+      await consumer.start();
+      await consumer.waitForPosition(positionAt(30), DEADLINE_MS);
+      expect(journal.filter((line) => line.startsWith('handle')).map((line) => /\((\d+)\)$/u.exec(line)?.[1])).to.deep.equal(['16', '14']);
+    });
+
     it('should not store the checkpoint while the batch is still being handled', async () => {
       const journal: Journal = [];
       const held = gate();

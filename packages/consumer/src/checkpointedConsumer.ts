@@ -41,6 +41,14 @@ export interface CheckpointedConsumerOptions {
   /** Most events in one batch. Default 512. */
   readonly maxBatchEvents?: number;
   /**
+   * Most events in one batch while catching up with the log as it stood at start (a rebuild, a
+   * restart after downtime): larger batches cost less per event (an LMDB transaction's pages and
+   * commit are shared by more), and until it has caught up the process reports itself not ready,
+   * so the longer batches delay no live traffic. Once caught up, {@link maxBatchEvents} applies.
+   * Default 4 × maxBatchEvents; never below it.
+   */
+  readonly catchUpBatchEvents?: number;
+  /**
    * Longest time a batch stays open while events keep arriving without a pause. A batch goes out
    * at once whenever the subscription has nothing more ready (caught up), so this bounds latency
    * under sustained load only; while the previous batch is still being handled the open one keeps
@@ -67,6 +75,8 @@ export interface CheckpointedConsumerOptions {
 }
 
 const DEFAULT_MAX_BATCH_EVENTS = 512;
+/** The default of {@link CheckpointedConsumerOptions.catchUpBatchEvents}, as a multiple of maxBatchEvents. */
+const CATCH_UP_BATCH_FACTOR = 4;
 const DEFAULT_MAX_BATCH_DELAY_MS = 50;
 const DEFAULT_CHECKPOINT_INTERVAL = 256;
 const DEFAULT_THROUGHPUT_WINDOW_MS = 10_000;
@@ -110,6 +120,9 @@ export class CheckpointedConsumer {
   readonly name: string;
   private readonly options: CheckpointedConsumerOptions;
   private readonly maxBatchEvents: number;
+  private readonly catchUpBatchEvents: number;
+  /** The head of the log when the consumer started; batches may be larger until it is dispatched. */
+  private catchingUpTo: Position = START_POSITION;
   private readonly maxBatchDelayMs: number;
   private readonly retry: RetryPolicy;
   private readonly logger: Logger;
@@ -147,6 +160,7 @@ export class CheckpointedConsumer {
     this.options = options;
     this.name = options.name;
     this.maxBatchEvents = Math.max(1, options.maxBatchEvents ?? DEFAULT_MAX_BATCH_EVENTS);
+    this.catchUpBatchEvents = Math.max(this.maxBatchEvents, options.catchUpBatchEvents ?? CATCH_UP_BATCH_FACTOR * this.maxBatchEvents);
     this.maxBatchDelayMs = Math.max(0, options.maxBatchDelayMs ?? DEFAULT_MAX_BATCH_DELAY_MS);
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.logger = options.logger ?? SILENT_LOGGER;
@@ -187,6 +201,8 @@ export class CheckpointedConsumer {
       this.fail(error);
       throw error;
     }
+    // Without a head (the store cannot say yet), batches keep their ordinary size.
+    this.catchingUpTo = (await this.options.eventStore.headPosition().catch(() => undefined)) ?? START_POSITION;
     if (this.isStopping()) {
       this.finish();
       return;
@@ -383,7 +399,8 @@ export class CheckpointedConsumer {
   }
 
   private batchIsFull(): boolean {
-    return this.batch.events.length >= this.maxBatchEvents;
+    const catchingUp = comparePositions(this.dispatched, this.catchingUpTo) < 0;
+    return this.batch.events.length >= (catchingUp ? this.catchUpBatchEvents : this.maxBatchEvents);
   }
 
   private batchIsDue(): boolean {

@@ -243,7 +243,8 @@ describe('Projector (embedded LMDB stores)', () => {
     it('should report the lag before catching up, none after, and a throughput', async () => {
       const count = 300;
       for (let index = 0; index < count; index += 1) await appendLifecycle(stores.eventStore, 'Project', 'Created', project(uniqueId(), `n${index}`));
-      const target = projector({ maxBatchEvents: 50 });
+      // Every event is older than the start: all of them come in catch-up batches.
+      const target = projector({ maxBatchEvents: 50, catchUpBatchEvents: 100 });
       const before = await target.metrics();
       expect(before).to.include({ lag: count, caughtUp: false, eventsHandledTotal: 0, throughputEventsPerSecond: 0, state: 'new' });
 
@@ -251,7 +252,7 @@ describe('Projector (embedded LMDB stores)', () => {
       await caughtUp(target);
       const after = await target.metrics();
       expect(after).to.include({ lag: 0, caughtUp: true, eventsHandledTotal: count, documentsChangedTotal: count, state: 'running' });
-      expect(after.batchesTotal).to.be.within(count / 50, count / 50 + 1);
+      expect(after.batchesTotal).to.be.within(count / 100, count / 100 + 1);
       expect(after.throughputEventsPerSecond).to.be.above(0);
       expect(after.lastBatchDurationMs).to.be.at.least(0);
       expect(after.lastEventAgeMs).to.be.a('number');

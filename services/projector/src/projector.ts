@@ -95,7 +95,7 @@ export class Projector extends CheckpointedConsumer {
       checkpoints: { load: () => readStore.checkpoint(name), save: (position) => readStore.apply({ writes: [], checkpoint: { projector: name, position } }).then(() => undefined) },
       waitsFor: 'the read model',
       logger,
-      ...pick(options, ['maxBatchEvents', 'maxBatchDelayMs', 'checkpointInterval', 'retry', 'throughputWindowMs', 'clock', 'wallClock']),
+      ...pick(options, ['maxBatchEvents', 'catchUpBatchEvents', 'maxBatchDelayMs', 'checkpointInterval', 'retry', 'throughputWindowMs', 'clock', 'wallClock']),
       ...(onBatchApplied === undefined
         ? {}
         : {

@@ -15,6 +15,8 @@ export interface ProjectorOptions {
   readonly name?: string;
   /** Most events in one `apply`. Default 512. */
   readonly maxBatchEvents?: number;
+  /** Most events in one `apply` while catching up with the log as it stood at start (the runtime's `catchUpBatchEvents`). Default 4 × maxBatchEvents. */
+  readonly catchUpBatchEvents?: number;
   /**
    * Longest time a batch stays open while events keep arriving without a pause, before it is
    * committed anyway. A batch is committed at once whenever the subscription has nothing more

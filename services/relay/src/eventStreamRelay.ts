@@ -80,6 +80,8 @@ export class EventStreamRelay extends CheckpointedConsumer {
       handler: publishingHandler(options.stream),
       checkpoints: options.checkpoints,
       maxBatchEvents: options.maxBatchEvents ?? DEFAULT_MAX_BATCH_EVENTS,
+      // Publishes are already large; a catch-up does not grow them (one publish is held in memory whole).
+      catchUpBatchEvents: options.maxBatchEvents ?? DEFAULT_MAX_BATCH_EVENTS,
       checkpointInterval: SUBSCRIPTION_CHECKPOINT_INTERVAL,
       ...(options.retry === undefined ? {} : { retry: options.retry }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),

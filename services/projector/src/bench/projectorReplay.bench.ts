@@ -1,9 +1,9 @@
 /**
  * Quick local figures for the projector on the embedded stores: replay (rebuild from zero)
- * events/s at a few batch sizes, and read-your-writes latency (append → waitForPosition) with a
- * live projector. Run: `node --import tsx --conditions=keystream-source
- * services/projector/src/bench/projectorReplay.bench.ts [events] [--indexes file.json]` from the
- * repository root. `--indexes`: the read store's index specifications per kind (JSON), so the
+ * events/s at a few batch sizes (a replay is a catch-up: its batches have the catch-up size), and
+ * read-your-writes latency (append → waitForPosition) with a live projector. Run from the
+ * repository root: `node --import tsx --conditions=keystream-source
+ * services/projector/src/bench/projectorReplay.bench.ts [events] [--indexes file.json]`. `--indexes`: the read store's index specifications per kind (JSON), so the
  * replay maintains what the server's read model does (`npm run bench` passes the server's set);
  * without it the read store keeps no secondary index, which is not what a server applies.
  */
@@ -39,11 +39,12 @@ try {
   const events = (await stores.eventStore.readAll('', Number.MAX_SAFE_INTEGER)).length;
   console.log(`appended ${events} events in ${Math.round(performance.now() - started)} ms`);
 
-  for (const maxBatchEvents of [128, 512, 2048]) {
-    const path = `${stores.readStorePath}-${maxBatchEvents}`;
+  // [ordinary batch limit, limit while catching up]: the default is 512 and 4 × 512.
+  for (const [maxBatchEvents, catchUpBatchEvents] of [[128, 128], [512, 512], [512, 2048], [2048, 8192]] as const) {
+    const path = `${stores.readStorePath}-${maxBatchEvents}-${catchUpBatchEvents}`;
     const readStore = openLmdbReadStore({ path, ...(indexes === undefined ? {} : { indexes }) });
     let applyMs = 0;
-    const projector = new Projector({ eventStore: stores.eventStore, readStore, maxBatchEvents, onBatchApplied: (summary) => (applyMs += summary.durationMs) });
+    const projector = new Projector({ eventStore: stores.eventStore, readStore, maxBatchEvents, catchUpBatchEvents, onBatchApplied: (summary) => (applyMs += summary.durationMs) });
     const replayStarted = performance.now();
     await projector.start();
     await projector.waitForPosition(await stores.eventStore.headPosition(), 600_000);
@@ -52,7 +53,7 @@ try {
     await projector.stop();
     await readStore.close();
     await rm(path, { recursive: true, force: true });
-    console.log(`replay, batches of ${maxBatchEvents}: ${Math.round((events * 1000) / elapsed)} events/s (${metrics.batchesTotal} batches, ${Math.round(elapsed)} ms, of which ${Math.round(applyMs)} ms in apply; ${indexNote})`);
+    console.log(`replay, batches of ${maxBatchEvents} (${catchUpBatchEvents} while catching up${maxBatchEvents === 512 && catchUpBatchEvents === 2048 ? ', the default' : ''}): ${Math.round((events * 1000) / elapsed)} events/s (${metrics.batchesTotal} batches, ${Math.round(elapsed)} ms, of which ${Math.round(applyMs)} ms in apply; ${indexNote})`);
   }
 
   // Read-your-writes: one writer, each append followed by a wait for its position.
