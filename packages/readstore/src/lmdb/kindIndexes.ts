@@ -122,9 +122,9 @@ export function wordPrefix(index: TextIndexDefinition, word: string): Buffer {
   return Buffer.concat([index.prefix, stringComponent(word)]);
 }
 
-/** A posting's key: the word, then the name. */
-export function postingKey(index: TextIndexDefinition, word: string, name: string): Buffer {
-  return Buffer.concat([wordPrefix(index, word), stringComponent(name)]);
+/** A posting's key: the word's prefix ({@link wordPrefix}), then the name's component (`stringComponent(name)`). */
+export function postingKey(wordKey: Buffer, nameKey: Buffer): Buffer {
+  return Buffer.concat([wordKey, nameKey]);
 }
 
 /** Array elements are keyed as themselves when scalar; others by their JSON (deduplicated by it). */

@@ -593,7 +593,7 @@ export class LmdbReadStore implements ReadStore {
 
   /** Moves a document's index entries from its old version to its new one (inside a write transaction). */
   private reindexDocument(indexes: KindIndexes, name: string, before: JsonObject | null, after: JsonObject | null, tally: IndexTally): void {
-    const nameKey = indexes.sorted.length === 0 ? undefined : stringComponent(name);
+    const nameKey = indexes.sorted.length === 0 && indexes.text === undefined ? undefined : stringComponent(name);
     for (const definition of indexes.sorted) {
       const old = before === null ? [] : sortedEntriesOf(definition, name, before, nameKey).entries;
       const next = after === null ? { entries: [], multikey: false } : sortedEntriesOf(definition, name, after, nameKey);
@@ -606,14 +606,16 @@ export class LmdbReadStore implements ReadStore {
     const oldWords = before === null ? new Set<string>() : textWordsOf(text, before);
     const newWords = after === null ? new Set<string>() : textWordsOf(text, after);
     const saturated = this.saturatedWords(text);
+    // The word's prefix is made once per word and batch (by the tally).
+    const postingOf = (word: string): Buffer => postingKey(tally.word(text, word, 0), nameKey as Buffer);
     for (const word of oldWords) {
       if (newWords.has(word)) continue;
-      if (!saturated.has(word)) this.postings.removeSync(postingKey(text, word, name));
+      if (!saturated.has(word)) this.postings.removeSync(postingOf(word));
       tally.word(text, word, -1);
     }
     for (const word of newWords) {
       if (oldWords.has(word)) continue;
-      if (!saturated.has(word)) this.postings.putSync(postingKey(text, word, name), name);
+      if (!saturated.has(word)) this.postings.putSync(postingOf(word), name);
       tally.word(text, word, 1);
     }
   }
@@ -1197,12 +1199,20 @@ class IndexTally {
     if (key !== undefined) this.segmentCounts.set(key, (this.segmentCounts.get(key) ?? 0) + delta);
   }
 
-  word(text: TextIndexDefinition, word: string, delta: 1 | -1): void {
-    const key = wordPrefix(text, word);
-    const id = key.toString('latin1');
+  /**
+   * Adds `delta` to a word's count in this batch and answers the word's key prefix (its vocabulary
+   * key, which its postings extend), made once per word and batch.
+   */
+  word(text: TextIndexDefinition, word: string, delta: -1 | 0 | 1): Buffer {
+    const id = `${text.kind}\u0000${text.id}\u0000${word}`;
     const entry = this.words.get(id);
-    if (entry === undefined) this.words.set(id, { text, key, word, delta });
-    else entry.delta += delta;
+    if (entry !== undefined) {
+      entry.delta += delta;
+      return entry.key;
+    }
+    const key = wordPrefix(text, word);
+    this.words.set(id, { text, key, word, delta });
+    return key;
   }
 }
 
