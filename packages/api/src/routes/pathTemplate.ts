@@ -87,13 +87,17 @@ export function matchPathTemplate(
   if (template.verb !== request.verb) return undefined;
   if (template.segments.length !== request.segments.length) return undefined;
   const decoded: string[] = [];
-  for (const [index, segment] of template.segments.entries()) {
+  for (let index = 0; index < template.segments.length; index += 1) {
+    const segment = template.segments[index] as TemplateSegment;
     const actual = request.segments[index] as string;
-    let value: string;
-    try {
-      value = decodeURIComponent(actual);
-    } catch {
-      return undefined;
+    // Only a segment with a `%` has anything to decode (and every route is tried on each request).
+    let value = actual;
+    if (actual.includes('%')) {
+      try {
+        value = decodeURIComponent(actual);
+      } catch {
+        return undefined;
+      }
     }
     if (segment.kind === 'literal' ? value !== segment.value : value === '' || value.includes('/')) return undefined;
     decoded.push(value);
