@@ -14,8 +14,8 @@ const CLI = 'services/keystream/src/cli.ts';
  * Both the tests and the benchmarks run the build by default: it is what users run (tsx compiles
  * with esbuild's keep-names, which wraps every named closure in a helper call and gives it a
  * property table — about 0.8 KiB more heap per idle watch and CPU on hot paths that a user's
- * server does not spend), and it starts in half the time (each module through tsx's loader costs
- * about 2.5 s more per process on the 2-core machine, paid by every start of the fault suites and
+ * server does not spend), and it starts in half the time (loading the modules through tsx's loader
+ * costs about 2.5 s more per process on the 2-core machine, paid by every start of the fault suites and
  * by every role child). {@link keystreamCommand} brings the build up to date first, so a test never
  * runs stale output. `KEYSTREAM_TEST_SERVER=source` runs the source instead.
  */

@@ -43,8 +43,10 @@ export interface CheckpointedConsumerOptions {
   /**
    * Most events in one batch while catching up with the log as it stood at start (a rebuild, a
    * restart after downtime): larger batches cost less per event (an LMDB transaction's pages and
-   * commit are shared by more), and until it has caught up the process reports itself not ready,
-   * so the longer batches delay no live traffic. Once caught up, {@link maxBatchEvents} applies.
+   * commit are shared by more). At start-up the server reports itself not ready until the read
+   * model has caught up, so those longer batches delay no routed traffic; a consumer restarted in
+   * a serving process catches up the same way, over the backlog of its downtime. Once caught up,
+   * {@link maxBatchEvents} applies.
    * Default 4 × maxBatchEvents; never below it.
    */
   readonly catchUpBatchEvents?: number;

@@ -74,14 +74,15 @@ function publishingHandler(stream: EventStream): ConsumerHandler {
  */
 export class EventStreamRelay extends CheckpointedConsumer {
   constructor(options: EventStreamRelayOptions) {
+    const batchEvents = options.maxBatchEvents ?? DEFAULT_MAX_BATCH_EVENTS;
     super({
       name: options.name ?? DEFAULT_RELAY_NAME,
       eventStore: options.eventStore,
       handler: publishingHandler(options.stream),
       checkpoints: options.checkpoints,
-      maxBatchEvents: options.maxBatchEvents ?? DEFAULT_MAX_BATCH_EVENTS,
+      maxBatchEvents: batchEvents,
       // Publishes are already large; a catch-up does not grow them (one publish is held in memory whole).
-      catchUpBatchEvents: options.maxBatchEvents ?? DEFAULT_MAX_BATCH_EVENTS,
+      catchUpBatchEvents: batchEvents,
       checkpointInterval: SUBSCRIPTION_CHECKPOINT_INTERVAL,
       ...(options.retry === undefined ? {} : { retry: options.retry }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),

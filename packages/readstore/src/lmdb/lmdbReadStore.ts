@@ -593,7 +593,7 @@ export class LmdbReadStore implements ReadStore {
 
   /** Moves a document's index entries from its old version to its new one (inside a write transaction). */
   private reindexDocument(indexes: KindIndexes, name: string, before: JsonObject | null, after: JsonObject | null, tally: IndexTally): void {
-    const nameKey = indexes.sorted.length === 0 && indexes.text === undefined ? undefined : stringComponent(name);
+    const nameKey = stringComponent(name);
     for (const definition of indexes.sorted) {
       const old = before === null ? [] : sortedEntriesOf(definition, name, before, nameKey).entries;
       const next = after === null ? { entries: [], multikey: false } : sortedEntriesOf(definition, name, after, nameKey);
@@ -607,7 +607,7 @@ export class LmdbReadStore implements ReadStore {
     const newWords = after === null ? new Set<string>() : textWordsOf(text, after);
     const saturated = this.saturatedWords(text);
     // The word's prefix is made once per word and batch (by the tally).
-    const postingOf = (word: string): Buffer => postingKey(tally.word(text, word, 0), nameKey as Buffer);
+    const postingOf = (word: string): Buffer => postingKey(tally.word(text, word, 0), nameKey);
     for (const word of oldWords) {
       if (newWords.has(word)) continue;
       if (!saturated.has(word)) this.postings.removeSync(postingOf(word));

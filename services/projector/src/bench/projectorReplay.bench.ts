@@ -3,8 +3,8 @@
  * events/s at a few batch sizes (a replay is a catch-up: its batches have the catch-up size), and
  * read-your-writes latency (append → waitForPosition) with a live projector. Run from the
  * repository root: `node --import tsx --conditions=keystream-source
- * services/projector/src/bench/projectorReplay.bench.ts [events] [--indexes file.json]`. `--indexes`: the read store's index specifications per kind (JSON), so the
- * replay maintains what the server's read model does (`npm run bench` passes the server's set);
+ * services/projector/src/bench/projectorReplay.bench.ts [events] [--indexes file.json]`.
+ * `--indexes`: the read store's index specifications per kind (JSON), so the replay maintains what the server's read model does (`npm run bench` passes the server's set);
  * without it the read store keeps no secondary index, which is not what a server applies.
  */
 import { Projector } from '../projector.js';
