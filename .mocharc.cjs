@@ -6,7 +6,7 @@ const path = require('node:path');
 
 module.exports = {
   'node-option': ['import=tsx', 'conditions=keystream-source'],
-  require: [path.join(__dirname, 'test', 'support', 'rootHooks.ts')],
+  require: [path.join(__dirname, 'test', 'support', 'parallelWorkers.ts'), path.join(__dirname, 'test', 'support', 'rootHooks.ts')],
   extension: ['ts'],
   timeout: 20000,
   reporter: 'spec',
