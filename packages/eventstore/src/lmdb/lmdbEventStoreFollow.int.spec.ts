@@ -24,10 +24,13 @@ function spawnAppender(directory: string, stream: string): ChildProcessWithoutNu
   return spawn(process.execPath, ['--import', 'tsx', '--conditions=keystream-source', APPEND_CHILD, `lmdb:${directory}`, stream], { stdio: 'pipe' });
 }
 
-/** The positions the appending child acknowledged, as they come. */
-function acknowledgements(child: ChildProcessWithoutNullStreams): AsyncIterator<string> {
+/** The positions the appending child acknowledged, as they come; its stderr is kept for a failure's message. */
+function acknowledgements(child: ChildProcessWithoutNullStreams): AsyncIterator<string> & { stderr: () => string } {
   const lines: AsyncIterator<string> = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return {
+    stderr: () => stderr,
     async next() {
       const line = await lines.next();
       if (line.done === true) return { value: undefined, done: true };
@@ -37,11 +40,11 @@ function acknowledgements(child: ChildProcessWithoutNullStreams): AsyncIterator<
 }
 
 /** The next `count` acknowledged positions; fails if the child ends first. */
-async function nextAcknowledged(acked: AsyncIterator<string>, count: number): Promise<string[]> {
+async function nextAcknowledged(acked: AsyncIterator<string> & { stderr: () => string }, count: number): Promise<string[]> {
   const positions: string[] = [];
   while (positions.length < count) {
     const next = await acked.next();
-    if (next.done === true) throw new Error(`the appending child ended after ${positions.length} of ${count} acknowledgements`);
+    if (next.done === true) throw new Error(`the appending child ended after ${positions.length} of ${count} acknowledgements; its stderr: ${acked.stderr() || '(empty)'}`);
     positions.push(next.value);
   }
   return positions;
