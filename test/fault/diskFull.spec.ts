@@ -55,9 +55,24 @@ function errorOf(answer: Answer): { status?: string; message?: string } {
   return typeof error === 'object' && error !== null ? error : {};
 }
 
-async function readyz(url: string): Promise<{ status: number; text: string }> {
+interface Readiness {
+  status: number;
+  text: string;
+}
+
+async function readyz(url: string): Promise<Readiness> {
   const response = await fetch(`${url}/readyz`);
   return { status: response.status, text: await response.text() };
+}
+
+/** Asks /readyz every 100 ms until `done` holds of its answer or `withinMs` has passed; the last answer. */
+async function pollReadyz(url: string, done: (readiness: Readiness) => boolean, withinMs: number): Promise<Readiness> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const readiness = await readyz(url);
+    if (done(readiness) || Date.now() >= deadline) return readiness;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** The storage_full gauge of `store`: 1 when any process of the server reports that store full. */
@@ -170,12 +185,7 @@ describe('keystream on a full disk', function () {
       await checkReads(url);
       // After the start on a full disk, readyz says 503 until the read model has caught up with the
       // log's head at start (slower while other suites share the cores); then ready, degraded.
-      const caughtUp = Date.now() + 30_000;
-      let ready = await readyz(url);
-      while (ready.status === 503 && /catching up/.test(ready.text) && Date.now() < caughtUp) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        ready = await readyz(url);
-      }
+      const ready = await pollReadyz(url, (readiness) => readiness.status !== 503 || !/catching up/.test(readiness.text), 30_000);
       expect(ready.status, ready.text).to.equal(200);
       expect(ready.text).to.match(/degraded/).and.match(/event store's storage is full/);
       expect(await storageFullGauge(url, 'events')).to.equal(1);
@@ -189,11 +199,8 @@ describe('keystream on a full disk', function () {
       for (const requestId of refused) expect((await create(requestId)).status).to.equal(200);
       expect(await storageFullGauge(url, 'events')).to.equal(0);
       // The projector retries a batch its read store could not take with a backoff (a few seconds at most).
-      const recovered = Date.now() + 30_000;
-      while ((await readyz(url)).text !== 'ready\n') {
-        expect(Date.now(), 'readyz back to plain ready once space is free').to.be.below(recovered);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      const recovered = await pollReadyz(url, (readiness) => readiness.text === 'ready\n', 30_000);
+      expect(recovered.text, 'readyz back to plain ready once space is free').to.equal('ready\n');
       // Everything acknowledged is there, once: by Get, and by List after the read model caught up.
       // The projector may still be in its backoff, then has the round's writes to apply: a List that
       // waits for them answers 503 with RetryInfo after 5 s, and is retried as its client would.
@@ -233,11 +240,8 @@ describe('keystream with a full read-store disk', function () {
       names.push(answer.body['name'] as string);
       last = answer.position;
     }
-    const deadline = Date.now() + 60_000;
-    while (!(await readyz(url)).text.includes("read store's storage is full")) {
-      expect(Date.now(), 'readyz reports the full read store').to.be.below(deadline);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const full = await pollReadyz(url, (readiness) => readiness.text.includes("read store's storage is full"), 60_000);
+    expect(full.text, 'readyz reports the full read store').to.include("read store's storage is full");
     expect(await storageFullGauge(url, 'read')).to.equal(1);
     // Longer than the projector's ordinary retry budget (about 11 s): it must still be waiting, not dead.
     await new Promise((resolve) => setTimeout(resolve, 15_000));

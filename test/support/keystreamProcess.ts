@@ -42,8 +42,9 @@ export function keystreamCommand(entry: ServerEntry, root: string = repositoryRo
 
 /**
  * Set when a spec file of this run loaded this module: the root hooks then bring the build up to
- * date once before the first test (a fresh clone's first build takes about a minute, longer than
- * the timeout of the test that would otherwise start it).
+ * date once per process before its first test (a fresh clone's first build takes about a minute,
+ * longer than the timeout of the test that would otherwise start it). `npm test` builds in its
+ * `pretest`, so its two mocha workers only find the build current and never build at once.
  */
 export const STARTS_SERVERS = Symbol.for('keystream.test.startsServers');
 (globalThis as Record<symbol, unknown>)[STARTS_SERVERS] = true;

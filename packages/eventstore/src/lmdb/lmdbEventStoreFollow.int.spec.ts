@@ -24,8 +24,10 @@ function spawnAppender(directory: string, stream: string): ChildProcessWithoutNu
   return spawn(process.execPath, ['--import', 'tsx', '--conditions=keystream-source', APPEND_CHILD, `lmdb:${directory}`, stream], { stdio: 'pipe' });
 }
 
-/** The positions the appending child acknowledged, as they come; its stderr is kept for a failure's message. */
-function acknowledgements(child: ChildProcessWithoutNullStreams): AsyncIterator<string> & { stderr: () => string } {
+/** The positions the appending child acknowledged, as they come, and what it wrote to stderr (for a failure's message). */
+type Acknowledgements = AsyncIterator<string> & { readonly stderr: () => string };
+
+function acknowledgements(child: ChildProcessWithoutNullStreams): Acknowledgements {
   const lines: AsyncIterator<string> = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -40,7 +42,7 @@ function acknowledgements(child: ChildProcessWithoutNullStreams): AsyncIterator<
 }
 
 /** The next `count` acknowledged positions; fails if the child ends first. */
-async function nextAcknowledged(acked: AsyncIterator<string> & { stderr: () => string }, count: number): Promise<string[]> {
+async function nextAcknowledged(acked: Acknowledgements, count: number): Promise<string[]> {
   const positions: string[] = [];
   while (positions.length < count) {
     const next = await acked.next();
